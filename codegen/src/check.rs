@@ -1,0 +1,217 @@
+//! Check: document-level rules, all collected before lowering starts.
+//!
+//! Covers what the generator relies on: a supported `asyncapi` version, `info`, every
+//! `$ref` resolvable, unique `operationId`s, channel parameters that match their
+//! address template, and well-formed `x-hookgen` extensions.
+
+use std::collections::BTreeMap;
+
+use serde_json::Value;
+
+use crate::diagnostics::{Diagnostic, Diagnostics, child};
+use crate::resolve::{Resolver, check_refs};
+
+/// The AsyncAPI versions the generator reads.
+pub const SUPPORTED_VERSIONS: &[&str] = &[
+    "2.0.0", "2.1.0", "2.2.0", "2.3.0", "2.4.0", "2.5.0", "2.6.0",
+];
+
+/// Runs every document-level check.
+pub fn check(resolver: &Resolver<'_>) -> Diagnostics {
+    let doc = resolver.root();
+    let file = resolver.file();
+    let mut diagnostics = Diagnostics::default();
+    let mut report =
+        |pointer: &str, message: String| diagnostics.push(Diagnostic::at(file, pointer, message));
+
+    match doc.get("asyncapi") {
+        Some(Value::String(v)) if SUPPORTED_VERSIONS.contains(&v.as_str()) => {}
+        Some(Value::String(v)) => report(
+            "/asyncapi",
+            format!(
+                "unsupported AsyncAPI version `{v}`; supported: {}",
+                SUPPORTED_VERSIONS.join(", ")
+            ),
+        ),
+        Some(_) => report(
+            "/asyncapi",
+            "`asyncapi` must be a version string such as \"2.6.0\"".into(),
+        ),
+        None => report(
+            "",
+            "missing `asyncapi` version field; is this an AsyncAPI document?".into(),
+        ),
+    }
+    match doc.get("info") {
+        Some(info) if info.is_object() => {
+            for key in ["title", "version"] {
+                if !info.get(key).is_some_and(Value::is_string) {
+                    report(
+                        &child("/info", key),
+                        format!("`info.{key}` must be a string"),
+                    );
+                }
+            }
+        }
+        _ => report("/info", "missing `info` object".into()),
+    }
+
+    let mut operation_ids: BTreeMap<&str, String> = BTreeMap::new();
+    if let Some(channels) = doc.get("channels") {
+        let Some(channels) = channels.as_object() else {
+            report(
+                "/channels",
+                "`channels` must be a mapping of addresses".into(),
+            );
+            return finish(diagnostics, resolver);
+        };
+        for (address, item) in channels {
+            let at = child("/channels", address);
+            let Ok((_, item)) = resolver.follow(item, &at) else {
+                continue;
+            };
+            check_parameters(address, item, &at, &mut report);
+            for action in ["publish", "subscribe"] {
+                let Some(op) = item.get(action) else { continue };
+                let op_at = child(&at, action);
+                if let Some(id) = op.get("operationId").and_then(Value::as_str) {
+                    if let Some(first) = operation_ids.insert(id, op_at.clone()) {
+                        report(
+                            &child(&op_at, "operationId"),
+                            format!("operationId `{id}` is also used at {first}"),
+                        );
+                    }
+                }
+                if op.get("message").is_none() {
+                    report(&op_at, "the operation has no `message`".into());
+                }
+            }
+            if let Some(d) = item.get("x-hookgen-discriminator") {
+                if !d.is_string() {
+                    report(
+                        &child(&at, "x-hookgen-discriminator"),
+                        "must be the name of a payload field".into(),
+                    );
+                }
+            }
+        }
+    }
+    check_extension(doc.get("x-hookgen"), &mut report);
+    finish(diagnostics, resolver)
+}
+
+fn finish(mut diagnostics: Diagnostics, resolver: &Resolver<'_>) -> Diagnostics {
+    diagnostics.0.extend(check_refs(resolver).0);
+    diagnostics
+}
+
+/// Parameters named in the address must be declared, and declared ones must be used.
+fn check_parameters(address: &str, item: &Value, at: &str, report: &mut impl FnMut(&str, String)) {
+    let used = template_parameters(address);
+    let declared: Vec<&str> = item
+        .get("parameters")
+        .and_then(Value::as_object)
+        .map(|p| p.keys().map(String::as_str).collect())
+        .unwrap_or_default();
+    for name in &used {
+        if !declared.contains(name) {
+            report(
+                at,
+                format!("the address uses `{{{name}}}` but `parameters` does not declare `{name}`"),
+            );
+        }
+    }
+    for name in &declared {
+        if !used.contains(name) {
+            report(
+                &child(&child(at, "parameters"), name),
+                format!("parameter `{name}` does not appear in the address"),
+            );
+        }
+    }
+}
+
+/// The `{name}`s of an address template, in order.
+pub fn template_parameters(address: &str) -> Vec<&str> {
+    address
+        .split('{')
+        .skip(1)
+        .filter_map(|rest| rest.split_once('}').map(|(name, _)| name))
+        .collect()
+}
+
+fn check_extension(ext: Option<&Value>, report: &mut impl FnMut(&str, String)) {
+    let Some(ext) = ext else { return };
+    let Some(ext) = ext.as_object() else {
+        report("/x-hookgen", "`x-hookgen` must be a mapping".into());
+        return;
+    };
+    for (key, value) in ext {
+        let at = child("/x-hookgen", key);
+        match key.as_str() {
+            "application" | "peer" if value.is_string() => {}
+            "signature" => check_signature(value, &at, report),
+            "delivery" => check_delivery(value, &at, report),
+            "application" | "peer" => report(&at, "must be a string".into()),
+            other => report(
+                &at,
+                format!(
+                    "unknown `x-hookgen` key `{other}`; known: application, peer, signature, delivery"
+                ),
+            ),
+        }
+    }
+}
+
+fn check_signature(value: &Value, at: &str, report: &mut impl FnMut(&str, String)) {
+    let Some(map) = value.as_object() else {
+        report(at, "must be a mapping".into());
+        return;
+    };
+    for (key, v) in map {
+        let key_at = child(at, key);
+        match (key.as_str(), v.as_str()) {
+            ("header" | "prefix", Some(_)) => {}
+            ("algorithm", Some("hmac-sha256")) | ("encoding", Some("hex")) => {}
+            ("algorithm", _) => report(&key_at, "supported algorithms: hmac-sha256".into()),
+            ("encoding", _) => report(&key_at, "supported encodings: hex".into()),
+            ("header" | "prefix", None) => report(&key_at, "must be a string".into()),
+            (other, _) => report(
+                &key_at,
+                format!(
+                    "unknown signature key `{other}`; known: header, algorithm, encoding, prefix"
+                ),
+            ),
+        }
+    }
+}
+
+fn check_delivery(value: &Value, at: &str, report: &mut impl FnMut(&str, String)) {
+    let Some(map) = value.as_object() else {
+        report(at, "must be a mapping".into());
+        return;
+    };
+    for (key, v) in map {
+        let key_at = child(at, key);
+        let ok = match key.as_str() {
+            "attempts" => v.as_u64().is_some_and(|n| n <= u64::from(u32::MAX)),
+            "timeout-seconds" => v.as_f64().is_some_and(|n| n >= 0.0),
+            "backoff-seconds" => v
+                .as_array()
+                .is_some_and(|a| a.iter().all(|n| n.as_f64().is_some_and(|n| n >= 0.0))),
+            "success" | "retry-on" | "notes" => v.is_string(),
+            other => {
+                report(
+                    &key_at,
+                    format!(
+                        "unknown delivery key `{other}`; known: attempts, backoff-seconds, timeout-seconds, success, retry-on, notes"
+                    ),
+                );
+                continue;
+            }
+        };
+        if !ok {
+            report(&key_at, format!("invalid value for `{key}`"));
+        }
+    }
+}

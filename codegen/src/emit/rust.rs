@@ -1,0 +1,615 @@
+//! Emit Rust: an [`ir::Spec`] becomes one module's tokens (`quote!`), formatted by
+//! prettyplease. Every path is fully qualified (`::std::string::String`), so a spec
+//! type named `String` or `Option` cannot shadow what the module uses.
+
+use std::collections::BTreeMap;
+
+use proc_macro2::{Ident, Literal, TokenStream};
+use quote::{format_ident, quote};
+
+use crate::ir::{self, Action, Field, IntWidth, Ty, TypeDef, TypeKind};
+use crate::naming::unraw;
+
+/// The formatted source of one spec module (without its `@generated` header).
+pub fn spec_module(spec: &ir::Spec) -> String {
+    format(module_tokens(spec))
+}
+
+/// The formatted source of the crate root declaring `modules`.
+pub fn crate_root(title: &str, modules: &[(String, String)]) -> String {
+    let mods = modules.iter().map(|(module, doc)| {
+        let ident = ident(module);
+        quote! { #[doc = #doc] #[rustfmt::skip] pub mod #ident; }
+    });
+    let doc = format!(" {title}");
+    format(quote! {
+        #![doc = #doc]
+        #![doc = ""]
+        #![doc = " One module per spec; the shared runtime is re-exported at the root."]
+        #![forbid(unsafe_code)]
+        #[rustfmt::skip]
+        pub use ::hookgen_runtime::{
+            Action, Algorithm, Channel, DecodeError, DeliveryPolicy, Encoding, MessageInfo, Operation,
+            Parameter, Route, SignatureError, SignatureScheme, UnknownMessage,
+        };
+        #(#mods)*
+    })
+}
+
+fn format(tokens: TokenStream) -> String {
+    match syn::parse2::<syn::File>(tokens.clone()) {
+        Ok(file) => prettyplease::unparse(&file),
+        // Unreachable for tokens built here; keep the raw tokens so a bug is visible, not a panic.
+        Err(e) => format!("compile_error!({:?});\n{tokens}\n", e.to_string()),
+    }
+}
+
+fn ident(name: &str) -> Ident {
+    format_ident!("{}", name)
+}
+
+fn lit(text: &str) -> Literal {
+    Literal::string(text)
+}
+
+fn docs(lines: &[String]) -> TokenStream {
+    let lines = lines.iter().map(|l| {
+        let l = if l.is_empty() {
+            String::new()
+        } else {
+            format!(" {l}")
+        };
+        quote! { #[doc = #l] }
+    });
+    quote! { #(#lines)* }
+}
+
+fn module_tokens(spec: &ir::Spec) -> TokenStream {
+    let mut doc = vec![spec.title.clone()];
+    if !spec.description.is_empty() {
+        doc.push(String::new());
+        doc.extend(spec.description.lines().map(str::to_owned));
+    }
+    doc.push(String::new());
+    doc.push(format!(
+        "Spec version {}. Generated from {}.",
+        spec.version,
+        spec.sources.join(" with ")
+    ));
+    let module_doc = doc.iter().map(|l| {
+        let l = if l.is_empty() {
+            String::new()
+        } else {
+            format!(" {l}")
+        };
+        quote! { #![doc = #l] }
+    });
+
+    // Sorted by Rust name so output never depends on discovery order.
+    let mut items: BTreeMap<&str, TokenStream> = BTreeMap::new();
+    for def in spec.types.types.values() {
+        items.insert(def.name.as_str(), type_def(spec, def));
+    }
+    let types = items.values();
+    let message = message_enum(spec);
+    let messages = message_table(spec);
+    let routing = routing(spec);
+    let decoding = decoding(spec);
+    let signature = signature(spec);
+    let delivery = delivery(spec);
+    quote! {
+        #(#module_doc)*
+        #![allow(rustdoc::bare_urls, rustdoc::broken_intra_doc_links, rustdoc::invalid_html_tags)]
+        #![allow(clippy::doc_lazy_continuation, clippy::doc_overindented_list_items, clippy::large_enum_variant)]
+        #signature
+        #delivery
+        #routing
+        #message
+        #messages
+        #decoding
+        #(#types)*
+    }
+}
+
+/// A type as short text for docs and tables (`Vec<FlagEvaluation>`).
+pub fn type_text(spec: &ir::Spec, t: &Ty) -> String {
+    ty(spec, t)
+        .to_string()
+        .replace(' ', "")
+        .replace("::std::string::", "")
+        .replace("::std::vec::", "")
+        .replace("::std::collections::", "")
+        .replace("::std::boxed::", "")
+        .replace("::serde_json::", "serde_json::")
+}
+
+fn ty(spec: &ir::Spec, t: &Ty) -> TokenStream {
+    match t {
+        Ty::String => quote! { ::std::string::String },
+        Ty::Bool => quote! { bool },
+        Ty::Integer(IntWidth::I32) => quote! { i32 },
+        Ty::Integer(IntWidth::I64) => quote! { i64 },
+        Ty::Number => quote! { f64 },
+        Ty::Null => quote! { () },
+        Ty::Json => quote! { ::serde_json::Value },
+        Ty::JsonObject => quote! { ::serde_json::Map<::std::string::String, ::serde_json::Value> },
+        Ty::Array(item) => {
+            let item = ty(spec, item);
+            quote! { ::std::vec::Vec<#item> }
+        }
+        Ty::Map(value) => {
+            let value = ty(spec, value);
+            quote! { ::std::collections::BTreeMap<::std::string::String, #value> }
+        }
+        Ty::Named(id) => {
+            let name = ident(spec.types.name(*id));
+            quote! { #name }
+        }
+        Ty::Boxed(inner) => {
+            let inner = ty(spec, inner);
+            quote! { ::std::boxed::Box<#inner> }
+        }
+    }
+}
+
+fn type_def(spec: &ir::Spec, def: &TypeDef) -> TokenStream {
+    let name = ident(&def.name);
+    let doc = docs(&def.doc);
+    match &def.kind {
+        TypeKind::Struct { fields, additional } => {
+            let fields = fields.iter().map(|f| field(spec, f));
+            let additional = additional.as_ref().map(|a| {
+                let a = ty(spec, a);
+                quote! {
+                    /// Properties the schema does not name, kept as received.
+                    #[serde(flatten)]
+                    pub additional_properties: ::std::collections::BTreeMap<::std::string::String, #a>,
+                }
+            });
+            quote! {
+                #doc
+                #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize, ::schemars::JsonSchema)]
+                pub struct #name {
+                    #(#fields)*
+                    #additional
+                }
+            }
+        }
+        TypeKind::Union { variants } => {
+            let variants = variants.iter().map(|v| {
+                let v_name = ident(&v.ident);
+                let v_ty = ty(spec, &v.ty);
+                quote! { #v_name(#v_ty), }
+            });
+            quote! {
+                #doc
+                #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize, ::schemars::JsonSchema)]
+                #[serde(untagged)]
+                pub enum #name {
+                    #(#variants)*
+                }
+            }
+        }
+        TypeKind::Alias(target) => {
+            let target = ty(spec, target);
+            quote! {
+                #doc
+                pub type #name = #target;
+            }
+        }
+        TypeKind::StringEnum { variants, fallback } => string_enum(def, &name, variants, fallback),
+    }
+}
+
+fn field(spec: &ir::Spec, f: &Field) -> TokenStream {
+    let doc = docs(&f.doc);
+    let name = ident(&f.ident);
+    let inner = ty(spec, &f.ty);
+    let rename = (unraw(&f.ident) != f.wire).then(|| {
+        let wire = lit(&f.wire);
+        quote! { #[serde(rename = #wire)] }
+    });
+    let (field_ty, attrs) = match (f.required, f.nullable) {
+        (true, false) => (inner, quote! {}),
+        (true, true) => (quote! { ::std::option::Option<#inner> }, quote! {}),
+        (false, false) => (
+            quote! { ::std::option::Option<#inner> },
+            quote! { #[serde(default, skip_serializing_if = "::std::option::Option::is_none")] },
+        ),
+        (false, true) => {
+            let schema_with = lit(&quote! { ::std::option::Option<#inner> }.to_string());
+            (
+                quote! { ::std::option::Option<::std::option::Option<#inner>> },
+                quote! {
+                    #[serde(
+                        default,
+                        skip_serializing_if = "::std::option::Option::is_none",
+                        deserialize_with = "::hookgen_runtime::decode::double_option"
+                    )]
+                    #[schemars(with = #schema_with)]
+                },
+            )
+        }
+    };
+    quote! {
+        #doc
+        #rename
+        #attrs
+        pub #name: #field_ty,
+    }
+}
+
+fn string_enum(
+    def: &TypeDef,
+    name: &Ident,
+    variants: &[ir::EnumVariant],
+    fallback: &str,
+) -> TokenStream {
+    let doc = docs(&def.doc);
+    let fallback = ident(fallback);
+    let schema_name = lit(&def.name);
+    let wires: Vec<Literal> = variants.iter().map(|v| lit(&v.wire)).collect();
+    let idents: Vec<Ident> = variants.iter().map(|v| ident(&v.ident)).collect();
+    let variant_docs = variants.iter().map(|v| lit(&format!(" `{}`", v.wire)));
+    quote! {
+        #doc
+        #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+        pub enum #name {
+            #( #[doc = #variant_docs] #idents, )*
+            /// A value the spec does not list, kept as received.
+            #fallback(::std::string::String),
+        }
+
+        impl #name {
+            /// The values the spec lists.
+            pub const KNOWN: &'static [&'static str] = &[#(#wires),*];
+
+            /// The value as it appears on the wire.
+            pub fn as_str(&self) -> &str {
+                match self {
+                    #( Self::#idents => #wires, )*
+                    Self::#fallback(value) => value,
+                }
+            }
+        }
+
+        impl ::std::convert::From<&str> for #name {
+            fn from(value: &str) -> Self {
+                match value {
+                    #( #wires => Self::#idents, )*
+                    other => Self::#fallback(::std::borrow::ToOwned::to_owned(other)),
+                }
+            }
+        }
+
+        impl ::std::convert::From<::std::string::String> for #name {
+            fn from(value: ::std::string::String) -> Self {
+                match value.as_str() {
+                    #( #wires => Self::#idents, )*
+                    _ => Self::#fallback(value),
+                }
+            }
+        }
+
+        impl ::std::fmt::Display for #name {
+            fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+                f.write_str(self.as_str())
+            }
+        }
+
+        impl ::serde::Serialize for #name {
+            fn serialize<S: ::serde::Serializer>(&self, serializer: S) -> ::std::result::Result<S::Ok, S::Error> {
+                serializer.serialize_str(self.as_str())
+            }
+        }
+
+        impl<'de> ::serde::Deserialize<'de> for #name {
+            fn deserialize<D: ::serde::Deserializer<'de>>(deserializer: D) -> ::std::result::Result<Self, D::Error> {
+                ::hookgen_runtime::decode::deserialize_str_enum(deserializer)
+            }
+        }
+
+        impl ::schemars::JsonSchema for #name {
+            fn schema_name() -> ::std::borrow::Cow<'static, str> {
+                ::std::borrow::Cow::Borrowed(#schema_name)
+            }
+
+            fn json_schema(_: &mut ::schemars::SchemaGenerator) -> ::schemars::Schema {
+                ::schemars::json_schema!({
+                    "type": "string",
+                    "anyOf": [
+                        { "enum": [#(#wires),*] },
+                        { "description": "A value the spec does not list." }
+                    ]
+                })
+            }
+        }
+    }
+}
+
+fn message_enum(spec: &ir::Spec) -> TokenStream {
+    let unknown = ident(&spec.unknown_variant);
+    let variants = spec.messages.iter().map(|m| {
+        let mut lines = Vec::new();
+        for text in [&m.title, &m.summary] {
+            if !text.is_empty() {
+                if !lines.is_empty() {
+                    lines.push(String::new());
+                }
+                lines.push(text.clone());
+            }
+        }
+        let doc = docs(&lines);
+        let name = ident(&m.variant);
+        let payload = ty(spec, &m.payload);
+        quote! { #doc #name(#payload), }
+    });
+    let name_arms = spec.messages.iter().map(|m| {
+        let name = ident(&m.variant);
+        let key = lit(&m.key);
+        quote! { Self::#name(_) => #key, }
+    });
+    let info_arms = spec.messages.iter().enumerate().map(|(i, m)| {
+        let name = ident(&m.variant);
+        let i = Literal::usize_unsuffixed(i);
+        quote! { Self::#name(_) => #i, }
+    });
+    quote! {
+        /// Every message of the spec, plus the events it does not list.
+        ///
+        /// Serializes as the bare payload, as it travels on the wire.
+        #[derive(Debug, Clone, PartialEq, ::serde::Serialize)]
+        #[serde(untagged)]
+        pub enum Message {
+            #(#variants)*
+            /// A well-formed payload whose discriminator value the spec does not list.
+            #unknown(::hookgen_runtime::UnknownMessage),
+        }
+
+        impl Message {
+            /// The message's name in the spec (`None` for an unknown event).
+            pub fn name(&self) -> ::std::option::Option<&'static str> {
+                ::std::option::Option::Some(match self {
+                    #(#name_arms)*
+                    Self::#unknown(_) => return ::std::option::Option::None,
+                })
+            }
+
+            /// What the spec says about this message (`None` for an unknown event).
+            pub fn info(&self) -> ::std::option::Option<&'static ::hookgen_runtime::MessageInfo> {
+                let index = match self {
+                    #(#info_arms)*
+                    Self::#unknown(_) => return ::std::option::Option::None,
+                };
+                MESSAGES.get(index)
+            }
+        }
+    }
+}
+
+fn message_table(spec: &ir::Spec) -> TokenStream {
+    let infos = spec.messages.iter().map(|m| {
+        let name = lit(&m.key);
+        let title = lit(&m.title);
+        let summary = lit(&m.summary);
+        let content_type = lit(&m.content_type);
+        let payload_type = lit(&type_text(spec, &m.payload));
+        let values = m.discriminator_values.iter().map(|v| lit(v));
+        let examples = m.examples.iter().map(|e| lit(&e.payload.to_string()));
+        quote! {
+            ::hookgen_runtime::MessageInfo {
+                name: #name,
+                title: #title,
+                summary: #summary,
+                content_type: #content_type,
+                payload_type: #payload_type,
+                discriminator_values: &[#(#values),*],
+                examples: &[#(#examples),*],
+            },
+        }
+    });
+    quote! {
+        /// Every message of the spec, in `Message` variant order.
+        pub static MESSAGES: &[::hookgen_runtime::MessageInfo] = &[#(#infos)*];
+    }
+}
+
+fn routing(spec: &ir::Spec) -> TokenStream {
+    let channels = spec.channels.iter().map(|c| {
+        let address = lit(&c.address);
+        let description = lit(&c.description);
+        let params = c.parameters.iter().map(|p| {
+            let name = lit(&p.name);
+            let description = lit(&p.description);
+            quote! { ::hookgen_runtime::Parameter { name: #name, description: #description }, }
+        });
+        let ops = c.operations.iter().map(|o| {
+            let id = lit(&o.id);
+            let action = match o.action {
+                Action::Publish => quote! { ::hookgen_runtime::Action::Publish },
+                Action::Subscribe => quote! { ::hookgen_runtime::Action::Subscribe },
+            };
+            let sender = lit(&o.sender);
+            let receiver = lit(&o.receiver);
+            let summary = lit(&o.summary);
+            let messages = o.messages.iter().map(|i| lit(&spec.messages[*i].key));
+            quote! {
+                ::hookgen_runtime::Operation {
+                    id: #id,
+                    action: #action,
+                    sender: #sender,
+                    receiver: #receiver,
+                    summary: #summary,
+                    messages: &[#(#messages),*],
+                },
+            }
+        });
+        let discriminator = match &c.discriminator {
+            Some(d) => {
+                let d = lit(d);
+                quote! { ::std::option::Option::Some(#d) }
+            }
+            None => quote! { ::std::option::Option::None },
+        };
+        quote! {
+            ::hookgen_runtime::Channel {
+                address: #address,
+                description: #description,
+                parameters: &[#(#params)*],
+                operations: &[#(#ops)*],
+                discriminator: #discriminator,
+            },
+        }
+    });
+    quote! {
+        /// The routing table: every channel of the spec.
+        pub static CHANNELS: &[::hookgen_runtime::Channel] = &[#(#channels)*];
+
+        /// Matches a concrete address (such as a request path) against the channel templates.
+        pub fn route(address: &str) -> ::std::option::Option<::hookgen_runtime::Route> {
+            ::hookgen_runtime::routing::route(CHANNELS, address)
+        }
+    }
+}
+
+fn decoding(spec: &ir::Spec) -> TokenStream {
+    let unknown = ident(&spec.unknown_variant);
+    let arms = spec.channels.iter().map(|c| {
+        let address = lit(&c.address);
+        let decode_one = |index: usize| {
+            let m = &spec.messages[index];
+            let variant = ident(&m.variant);
+            let key = lit(&m.key);
+            quote! { Message::#variant(::hookgen_runtime::decode::decode_payload(#key, body)?) }
+        };
+        let body = match (&c.discriminator, c.messages.as_slice()) {
+            (_, []) => quote! {
+                Message::#unknown(::hookgen_runtime::decode::unknown_message(#address, ::std::option::Option::None, body)?)
+            },
+            (None, [only]) => decode_one(*only),
+            (Some(field), messages) => {
+                let field = lit(field);
+                let single = messages.len() == 1;
+                let known = messages.iter().filter(|i| !spec.messages[**i].discriminator_values.is_empty()).map(|i| {
+                    let values = spec.messages[*i].discriminator_values.iter().map(|v| lit(v));
+                    let decode = decode_one(*i);
+                    quote! { #( ::std::option::Option::Some(#values) )|* => #decode, }
+                });
+                let missing = if single {
+                    let decode = decode_one(messages[0]);
+                    quote! { ::std::option::Option::None => #decode, }
+                } else {
+                    quote! {
+                        ::std::option::Option::None => {
+                            return ::std::result::Result::Err(::hookgen_runtime::DecodeError::MissingDiscriminator { field: #field })
+                        }
+                    }
+                };
+                let no_values = single && spec.messages[messages[0]].discriminator_values.is_empty();
+                if no_values {
+                    decode_one(messages[0])
+                } else {
+                    quote! {
+                        {
+                            let tag = ::hookgen_runtime::decode::peek_discriminator(body, #field)?;
+                            match tag.as_deref() {
+                                #(#known)*
+                                #missing
+                                ::std::option::Option::Some(_) => Message::#unknown(
+                                    ::hookgen_runtime::decode::unknown_message(#address, tag, body)?,
+                                ),
+                            }
+                        }
+                    }
+                }
+            }
+            (None, _) => quote! {
+                Message::#unknown(::hookgen_runtime::decode::unknown_message(#address, ::std::option::Option::None, body)?)
+            },
+        };
+        quote! { #address => #body, }
+    });
+    quote! {
+        /// Decodes a body received at `address` (matched with [`route`]) into its message.
+        pub fn decode(address: &str, body: &[u8]) -> ::std::result::Result<Message, ::hookgen_runtime::DecodeError> {
+            let route = route(address)
+                .ok_or_else(|| ::hookgen_runtime::DecodeError::UnknownChannel(::std::borrow::ToOwned::to_owned(address)))?;
+            decode_channel(route.channel.address, body)
+        }
+
+        /// Decodes a body received on the channel whose address template is `channel`.
+        pub fn decode_channel(channel: &str, body: &[u8]) -> ::std::result::Result<Message, ::hookgen_runtime::DecodeError> {
+            ::std::result::Result::Ok(match channel {
+                #(#arms)*
+                other => {
+                    return ::std::result::Result::Err(::hookgen_runtime::DecodeError::UnknownChannel(
+                        ::std::borrow::ToOwned::to_owned(other),
+                    ))
+                }
+            })
+        }
+    }
+}
+
+fn signature(spec: &ir::Spec) -> TokenStream {
+    let Some(s) = &spec.signature else {
+        return quote! {};
+    };
+    let header = lit(&s.header);
+    let prefix = lit(&s.prefix);
+    let algorithm = match s.algorithm {
+        ir::SignatureAlgorithm::HmacSha256 => quote! { ::hookgen_runtime::Algorithm::HmacSha256 },
+    };
+    let encoding = match s.encoding {
+        ir::SignatureEncoding::Hex => quote! { ::hookgen_runtime::Encoding::Hex },
+    };
+    quote! {
+        /// How deliveries of this spec are signed.
+        pub const SIGNATURE: ::hookgen_runtime::SignatureScheme = ::hookgen_runtime::SignatureScheme {
+            header: #header,
+            algorithm: #algorithm,
+            encoding: #encoding,
+            prefix: #prefix,
+        };
+
+        /// The HTTP header that carries the signature.
+        pub const SIGNATURE_HEADER: &str = SIGNATURE.header;
+
+        /// The signature header value for `body` signed with `secret`.
+        pub fn sign(secret: &[u8], body: &[u8]) -> ::std::string::String {
+            SIGNATURE.sign(secret, body)
+        }
+
+        /// Verifies `header_value` over the raw `body` bytes, in constant time.
+        pub fn verify(secret: &[u8], header_value: &str, body: &[u8]) -> ::std::result::Result<(), ::hookgen_runtime::SignatureError> {
+            SIGNATURE.verify(secret, header_value, body)
+        }
+    }
+}
+
+fn delivery(spec: &ir::Spec) -> TokenStream {
+    let Some(d) = &spec.delivery else {
+        return quote! {
+            /// The spec states no delivery rules.
+            pub const DELIVERY: ::std::option::Option<::hookgen_runtime::DeliveryPolicy> = ::std::option::Option::None;
+        };
+    };
+    let attempts = Literal::u32_unsuffixed(d.attempts);
+    let backoff = d.backoff_ms.iter().map(|b| Literal::u64_unsuffixed(*b));
+    let timeout = Literal::u64_unsuffixed(d.timeout_ms);
+    let success = lit(&d.success);
+    let retry_on = lit(&d.retry_on);
+    let notes = lit(&d.notes);
+    quote! {
+        /// The provider's documented delivery rules.
+        pub const DELIVERY: ::std::option::Option<::hookgen_runtime::DeliveryPolicy> =
+            ::std::option::Option::Some(::hookgen_runtime::DeliveryPolicy {
+                attempts: #attempts,
+                backoff_ms: &[#(#backoff),*],
+                timeout_ms: #timeout,
+                success: #success,
+                retry_on: #retry_on,
+                notes: #notes,
+            });
+    }
+}

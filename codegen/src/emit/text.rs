@@ -1,0 +1,136 @@
+//! Text outputs of the generated crate (`Cargo.toml`, `README.md`), rendered from the
+//! templates in `codegen/templates/` with minijinja in strict mode: a name missing from
+//! the context is an error, never an empty string.
+
+use minijinja::{Environment, UndefinedBehavior, context};
+use serde::Serialize;
+
+use crate::ir;
+
+const CARGO_TOML: &str = include_str!("../../templates/Cargo.toml.j2");
+const README_MD: &str = include_str!("../../templates/README.md.j2");
+
+/// The `hookgen-runtime` dependency line of a generated crate.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum RuntimeDependency {
+    /// `{ path = "..." }`.
+    Path(String),
+    /// `"version"` from a registry.
+    Version(String),
+}
+
+/// What the text templates need to know about the crate.
+#[derive(Debug, Clone, Serialize)]
+pub struct CrateInfo<'a> {
+    /// The package name.
+    pub name: &'a str,
+    /// The `@generated` line.
+    pub generated_by: &'a str,
+    /// The command that regenerates the crate.
+    pub command: &'a str,
+    /// The runtime dependency, rendered as TOML.
+    pub runtime: String,
+}
+
+impl RuntimeDependency {
+    /// The TOML value of the dependency.
+    pub fn toml(&self) -> String {
+        match self {
+            Self::Path(path) => format!("{{ path = {:?}, version = \"0.1\" }}", path),
+            Self::Version(version) => format!("{version:?}"),
+        }
+    }
+}
+
+#[derive(Serialize)]
+struct SpecRow {
+    module: String,
+    title: String,
+    sources: String,
+    signature_header: String,
+    events: Vec<EventRow>,
+}
+
+#[derive(Serialize)]
+struct EventRow {
+    variant: String,
+    key: String,
+    discriminator: String,
+    channels: String,
+    direction: String,
+    payload: String,
+    summary: String,
+}
+
+fn environment() -> Environment<'static> {
+    let mut env = Environment::new();
+    env.set_undefined_behavior(UndefinedBehavior::Strict);
+    env.set_keep_trailing_newline(true);
+    env
+}
+
+/// The generated crate's `Cargo.toml`.
+pub fn cargo_toml(info: &CrateInfo<'_>) -> Result<String, minijinja::Error> {
+    environment().render_str(CARGO_TOML, context! { krate => info })
+}
+
+/// The generated crate's `README.md`, with a table of events per spec.
+pub fn readme(info: &CrateInfo<'_>, specs: &[ir::Spec]) -> Result<String, minijinja::Error> {
+    let rows: Vec<SpecRow> = specs.iter().map(spec_row).collect();
+    environment().render_str(README_MD, context! { krate => info, specs => rows })
+}
+
+fn spec_row(spec: &ir::Spec) -> SpecRow {
+    let events = spec
+        .messages
+        .iter()
+        .enumerate()
+        .map(|(index, m)| {
+            let on: Vec<&ir::Channel> = spec
+                .channels
+                .iter()
+                .filter(|c| c.messages.contains(&index))
+                .collect();
+            let discriminator = on
+                .iter()
+                .find_map(|c| c.discriminator.as_ref())
+                .filter(|_| !m.discriminator_values.is_empty())
+                .map(|field| {
+                    let values: Vec<String> = m
+                        .discriminator_values
+                        .iter()
+                        .map(|v| format!("`{v}`"))
+                        .collect();
+                    format!("`{field}` = {}", values.join(", "))
+                })
+                .unwrap_or_else(|| "(the channel)".to_owned());
+            let direction: Vec<String> = on
+                .iter()
+                .flat_map(|c| c.operations.iter())
+                .filter(|o| o.messages.contains(&index))
+                .map(|o| format!("{} → {}", o.sender, o.receiver))
+                .collect();
+            let channels: Vec<String> = on.iter().map(|c| format!("`{}`", c.address)).collect();
+            EventRow {
+                variant: m.variant.clone(),
+                key: m.key.clone(),
+                discriminator,
+                channels: channels.join(", "),
+                direction: direction.join("; "),
+                payload: super::rust::type_text(spec, &m.payload),
+                summary: m.summary.replace('|', "\\|"),
+            }
+        })
+        .collect();
+    SpecRow {
+        module: spec.module.clone(),
+        title: spec.title.clone(),
+        sources: spec.sources.join(" + "),
+        signature_header: spec
+            .signature
+            .as_ref()
+            .map(|s| s.header.clone())
+            .unwrap_or_default(),
+        events,
+    }
+}

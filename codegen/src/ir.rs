@@ -1,0 +1,320 @@
+//! The intermediate representation: what a spec means for Rust, with every name
+//! already chosen. Lowering builds it from a document; emitting only reads it.
+//!
+//! Types live in one table keyed by [`TypeId`] and refer to each other by id, so shared
+//! and recursive schemas need no special cases and the emitted order is sorted.
+
+use std::collections::BTreeMap;
+
+use serde_json::Value;
+
+/// One spec, ready to emit as one Rust module.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Spec {
+    /// The Rust module name (`flyio`).
+    pub module: String,
+    /// The spec file (and overlay) as named in headers.
+    pub sources: Vec<String>,
+    /// `info.title`.
+    pub title: String,
+    /// `info.version`.
+    pub version: String,
+    /// `info.description`, or empty.
+    pub description: String,
+    /// The party the spec describes (receives `publish`, sends `subscribe`).
+    pub application: String,
+    /// The party on the other side.
+    pub peer: String,
+    /// Every named type.
+    pub types: TypeSpace,
+    /// Every message, in document order; `Message` variants follow this order.
+    pub messages: Vec<Message>,
+    /// Every channel, in document order.
+    pub channels: Vec<Channel>,
+    /// How deliveries are signed, when the spec says.
+    pub signature: Option<Signature>,
+    /// The provider's delivery rules, when the spec states them.
+    pub delivery: Option<Delivery>,
+    /// The name of the fallback variant of `Message`.
+    pub unknown_variant: String,
+}
+
+/// Index of a type in its [`TypeSpace`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct TypeId(pub usize);
+
+/// The table of a spec's named types.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct TypeSpace {
+    /// Types by id; an id is reserved before its definition is known (for cycles).
+    pub types: BTreeMap<TypeId, TypeDef>,
+}
+
+impl TypeSpace {
+    /// The type with id `id`.
+    pub fn get(&self, id: TypeId) -> Option<&TypeDef> {
+        self.types.get(&id)
+    }
+
+    /// The Rust name of type `id` (empty if unknown, which lowering never produces).
+    pub fn name(&self, id: TypeId) -> &str {
+        self.types.get(&id).map_or("", |t| t.name.as_str())
+    }
+}
+
+/// A named Rust type.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TypeDef {
+    /// The Rust name.
+    pub name: String,
+    /// Documentation lines (title, description, notes).
+    pub doc: Vec<String>,
+    /// Where its schema is (JSON pointer).
+    pub origin: String,
+    /// What it is.
+    pub kind: TypeKind,
+}
+
+/// The shape of a named type.
+#[derive(Debug, Clone, PartialEq)]
+pub enum TypeKind {
+    /// A struct with named fields.
+    Struct {
+        /// The fields, in schema order.
+        fields: Vec<Field>,
+        /// Extra properties the schema allows and keeps (`additionalProperties`).
+        additional: Option<Ty>,
+    },
+    /// A string enum with a fallback variant that keeps unknown values.
+    StringEnum {
+        /// The listed values.
+        variants: Vec<EnumVariant>,
+        /// The name of the fallback variant.
+        fallback: String,
+    },
+    /// An untagged union (`oneOf`/`anyOf` without a tag), tried in order.
+    Union {
+        /// The alternatives.
+        variants: Vec<UnionVariant>,
+    },
+    /// Another name for a type (`components/schemas/Id: {type: string}`).
+    Alias(Ty),
+}
+
+/// A struct field.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Field {
+    /// The JSON property name.
+    pub wire: String,
+    /// The Rust field name (may be raw: `r#type`).
+    pub ident: String,
+    /// The value type (without the `Option` for optional or nullable fields).
+    pub ty: Ty,
+    /// Listed in `required`.
+    pub required: bool,
+    /// May be `null`.
+    pub nullable: bool,
+    /// Documentation lines.
+    pub doc: Vec<String>,
+}
+
+/// A value of a string enum.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EnumVariant {
+    /// The value on the wire.
+    pub wire: String,
+    /// The Rust variant name.
+    pub ident: String,
+}
+
+/// An alternative of a union.
+#[derive(Debug, Clone, PartialEq)]
+pub struct UnionVariant {
+    /// The Rust variant name.
+    pub ident: String,
+    /// Its payload.
+    pub ty: Ty,
+}
+
+/// A Rust type expression.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Ty {
+    /// `String`.
+    String,
+    /// `bool`.
+    Bool,
+    /// `i64` or `i32`.
+    Integer(IntWidth),
+    /// `f64`.
+    Number,
+    /// `()`: the schema allows only `null`.
+    Null,
+    /// Any JSON value.
+    Json,
+    /// Any JSON object.
+    JsonObject,
+    /// `Vec<T>`.
+    Array(Box<Ty>),
+    /// `BTreeMap<String, T>`.
+    Map(Box<Ty>),
+    /// A named type.
+    Named(TypeId),
+    /// `Box<T>`, to break a cycle of named types.
+    Boxed(Box<Ty>),
+}
+
+/// The width of an integer type.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum IntWidth {
+    /// `format: int32`.
+    I32,
+    /// Everything else.
+    I64,
+}
+
+/// A message of the spec.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Message {
+    /// Its id: the component key, or its `name`.
+    pub key: String,
+    /// The `Message` variant name.
+    pub variant: String,
+    /// `title`, `summary`, `description` (each possibly empty).
+    pub title: String,
+    /// See `title`.
+    pub summary: String,
+    /// See `title`.
+    pub description: String,
+    /// The message's content type, or the spec's default.
+    pub content_type: String,
+    /// The payload type.
+    pub payload: Ty,
+    /// The headers type, if the message declares headers.
+    pub headers: Option<Ty>,
+    /// The discriminator values that select this message (empty: none needed).
+    pub discriminator_values: Vec<String>,
+    /// The spec's examples.
+    pub examples: Vec<Example>,
+    /// Where the message is (JSON pointer).
+    pub origin: String,
+}
+
+/// A message example.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Example {
+    /// Its name, or its position.
+    pub name: String,
+    /// The example payload.
+    pub payload: Value,
+    /// The example headers, if given.
+    pub headers: Option<Value>,
+}
+
+/// A channel.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Channel {
+    /// The address template.
+    pub address: String,
+    /// The description, or empty.
+    pub description: String,
+    /// Parameters in template order: name, description, an example value.
+    pub parameters: Vec<Parameter>,
+    /// The operations.
+    pub operations: Vec<Operation>,
+    /// The field that tells this channel's messages apart, if needed.
+    pub discriminator: Option<String>,
+    /// Indices into [`Spec::messages`] of every message on this channel, in order.
+    pub messages: Vec<usize>,
+}
+
+impl Channel {
+    /// A concrete address for this channel, each parameter filled with its example value.
+    pub fn sample_address(&self) -> String {
+        self.parameters
+            .iter()
+            .fold(self.address.clone(), |address, p| {
+                address.replace(&format!("{{{}}}", p.name), &p.example)
+            })
+    }
+}
+
+/// A channel parameter.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Parameter {
+    /// Its name in the template.
+    pub name: String,
+    /// Its description, or empty.
+    pub description: String,
+    /// A value to use in examples and tests.
+    pub example: String,
+}
+
+/// An operation.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Operation {
+    /// `operationId`, or empty.
+    pub id: String,
+    /// `publish` or `subscribe`.
+    pub action: Action,
+    /// Who sends.
+    pub sender: String,
+    /// Who receives.
+    pub receiver: String,
+    /// The summary, or empty.
+    pub summary: String,
+    /// Indices into [`Spec::messages`].
+    pub messages: Vec<usize>,
+}
+
+/// The AsyncAPI 2.x operation keyword.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Action {
+    /// `publish`.
+    Publish,
+    /// `subscribe`.
+    Subscribe,
+}
+
+/// How deliveries are signed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Signature {
+    /// The header name.
+    pub header: String,
+    /// The algorithm (only `hmac-sha256` today).
+    pub algorithm: SignatureAlgorithm,
+    /// The encoding (only `hex` today).
+    pub encoding: SignatureEncoding,
+    /// A fixed prefix before the encoded MAC.
+    pub prefix: String,
+}
+
+/// A signature algorithm.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SignatureAlgorithm {
+    /// HMAC-SHA256.
+    HmacSha256,
+}
+
+/// A signature encoding.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SignatureEncoding {
+    /// Hexadecimal.
+    Hex,
+}
+
+/// Documented delivery rules.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Delivery {
+    /// Attempts in all.
+    pub attempts: u32,
+    /// Waits between attempts, in milliseconds.
+    pub backoff_ms: Vec<u64>,
+    /// Per-attempt timeout in milliseconds.
+    pub timeout_ms: u64,
+    /// What counts as success.
+    pub success: String,
+    /// When the sender retries.
+    pub retry_on: String,
+    /// Anything else.
+    pub notes: String,
+}

@@ -1,0 +1,153 @@
+//! Load: a spec file (YAML or JSON) and its optional overlay become one JSON document.
+//!
+//! An overlay is an RFC 7396 JSON Merge Patch kept beside an upstream spec we must not
+//! edit (`flyio.yaml` + `flyio.overlay.yaml`); it adds what the generator needs, such
+//! as discriminators, signature encoding, delivery rules or missing examples.
+
+use std::path::{Path, PathBuf};
+
+use serde_json::Value;
+
+use crate::diagnostics::{Diagnostic, Diagnostics};
+
+/// Files larger than this are refused before parsing.
+pub const MAX_SPEC_BYTES: u64 = 32 * 1024 * 1024;
+
+/// A spec file as given by the user, with its optional overlay.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SpecFile {
+    /// The spec document.
+    pub path: PathBuf,
+    /// The merge patch applied to it, if any.
+    pub overlay: Option<PathBuf>,
+    /// How to name the files in diagnostics and `@generated` headers (relative, `/`-separated).
+    pub display: String,
+}
+
+impl SpecFile {
+    /// The spec at `path`, with `<stem>.overlay.yaml` beside it when that file exists.
+    pub fn discover(path: &Path, display: String) -> Self {
+        let overlay = overlay_path(path).filter(|p| p.is_file());
+        Self {
+            path: path.to_owned(),
+            overlay,
+            display,
+        }
+    }
+
+    /// The file stem, which names the generated module.
+    pub fn stem(&self) -> String {
+        self.path
+            .file_stem()
+            .map(|s| s.to_string_lossy().into_owned())
+            .unwrap_or_default()
+    }
+
+    /// How to name the overlay in diagnostics and headers.
+    pub fn overlay_display(&self) -> Option<String> {
+        let overlay = self.overlay.as_ref()?;
+        let name = overlay.file_name()?.to_string_lossy();
+        Some(match self.display.rsplit_once('/') {
+            Some((dir, _)) => format!("{dir}/{name}"),
+            None => name.into_owned(),
+        })
+    }
+}
+
+/// `flyio.yaml` → `flyio.overlay.yaml`.
+pub fn overlay_path(spec: &Path) -> Option<PathBuf> {
+    let stem = spec.file_stem()?.to_string_lossy();
+    Some(spec.with_file_name(format!("{stem}.overlay.yaml")))
+}
+
+/// True for a file name that is an overlay rather than a spec.
+pub fn is_overlay(path: &Path) -> bool {
+    path.file_name()
+        .is_some_and(|n| n.to_string_lossy().contains(".overlay."))
+}
+
+/// A loaded spec: the document with its overlay applied.
+#[derive(Debug, Clone)]
+pub struct LoadedSpec {
+    /// Where it came from.
+    pub file: SpecFile,
+    /// The document, overlay applied.
+    pub document: Value,
+}
+
+/// Reads and parses `file` and applies its overlay.
+pub fn load(file: &SpecFile) -> Result<LoadedSpec, Diagnostics> {
+    let mut document = parse_file(&file.path, &file.display)?;
+    if let (Some(overlay), Some(display)) = (&file.overlay, file.overlay_display()) {
+        let patch = parse_file(overlay, &display)?;
+        if !patch.is_object() {
+            return Err(Diagnostic::at(
+                &display,
+                "",
+                "an overlay must be a mapping (RFC 7396 merge patch)",
+            )
+            .into());
+        }
+        json_patch::merge(&mut document, &patch);
+    }
+    Ok(LoadedSpec {
+        file: file.clone(),
+        document,
+    })
+}
+
+/// Parses one YAML or JSON file into a JSON value (JSON by extension, YAML otherwise).
+pub fn parse_file(path: &Path, display: &str) -> Result<Value, Diagnostics> {
+    let fail = |message: String| Diagnostics::from(Diagnostic::at(display, "", message));
+    let size = std::fs::metadata(path)
+        .map_err(|e| fail(format!("cannot read the file: {e}")))?
+        .len();
+    if size > MAX_SPEC_BYTES {
+        return Err(fail(format!(
+            "the file is {size} bytes; specs larger than {MAX_SPEC_BYTES} bytes are refused"
+        )));
+    }
+    let bytes = std::fs::read(path).map_err(|e| fail(format!("cannot read the file: {e}")))?;
+    let text = String::from_utf8(bytes).map_err(|e| {
+        fail(format!(
+            "the file is not UTF-8 (invalid byte at offset {})",
+            e.utf8_error().valid_up_to()
+        ))
+    })?;
+    let is_json = path
+        .extension()
+        .is_some_and(|e| e.eq_ignore_ascii_case("json"));
+    parse_text(&text, is_json, display)
+}
+
+/// Parses document text (JSON when `is_json`, YAML otherwise) into a JSON value.
+pub fn parse_text(text: &str, is_json: bool, display: &str) -> Result<Value, Diagnostics> {
+    let value = if is_json {
+        serde_json::from_str::<Value>(text).map_err(|e| {
+            Diagnostic::at(display, "", format!("invalid JSON: {e}"))
+                .with_position(e.line(), e.column())
+        })?
+    } else {
+        serde_yaml::from_str::<Value>(text).map_err(|e| {
+            let d = Diagnostic::at(display, "", format!("invalid YAML: {e}"));
+            match e.location() {
+                Some(l) => d.with_position(l.line(), l.column()),
+                None => d,
+            }
+        })?
+    };
+    if !value.is_object() {
+        let kind = match value {
+            Value::Null => "empty",
+            Value::Array(_) => "a list",
+            _ => "a scalar",
+        };
+        return Err(Diagnostic::at(
+            display,
+            "",
+            format!("the document is {kind}; an AsyncAPI document is a mapping"),
+        )
+        .into());
+    }
+    Ok(value)
+}

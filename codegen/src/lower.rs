@@ -1,0 +1,607 @@
+//! Lower: a checked document becomes an [`ir::Spec`]: messages with their payload types
+//! and discriminator values, channels with operations and directions, the signature
+//! scheme and the delivery rules.
+//!
+//! Discriminators: a channel with several messages needs a field whose value names the
+//! message. It is the channel's `x-hookgen-discriminator`, else the one field (by
+//! preference `type`, `event`, `event_type`, `action`, `kind`, then alphabetical) for
+//! which every message's payload has a `const` or single-value `enum`. A message's values
+//! are its `x-hookgen-discriminator-value` (a string or a list), else that `const`/`enum`.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use serde_json::Value;
+
+use crate::diagnostics::{Diagnostic, Diagnostics, child};
+use crate::ir::{
+    self, Action, Channel, Delivery, Example, Message, Operation, Parameter, Signature,
+    SignatureAlgorithm, SignatureEncoding, Ty,
+};
+use crate::naming::{NameScope, module_name, type_name};
+use crate::resolve::Resolver;
+use crate::schema::{SchemaLowering, enum_values};
+
+/// Fields tried first when inferring a discriminator.
+const PREFERRED_DISCRIMINATORS: &[&str] = &["type", "event", "event_type", "action", "kind"];
+
+/// Names the generated module itself uses, never given to a type.
+const RESERVED_TYPE_NAMES: &[&str] = &["Message"];
+
+/// Lowers a checked document. `stem` names the module; `sources` name the files.
+pub fn lower(
+    resolver: Resolver<'_>,
+    stem: &str,
+    sources: Vec<String>,
+) -> Result<ir::Spec, Diagnostics> {
+    Lowering::new(resolver).run(stem, sources)
+}
+
+struct Lowering<'a> {
+    resolver: Resolver<'a>,
+    schemas: SchemaLowering<'a>,
+    diagnostics: Diagnostics,
+    messages: Vec<Message>,
+    message_by_pointer: BTreeMap<String, usize>,
+    variants: NameScope,
+}
+
+impl<'a> Lowering<'a> {
+    fn new(resolver: Resolver<'a>) -> Self {
+        Self {
+            resolver,
+            schemas: SchemaLowering::new(resolver, RESERVED_TYPE_NAMES),
+            diagnostics: Diagnostics::default(),
+            messages: Vec::new(),
+            message_by_pointer: BTreeMap::new(),
+            variants: NameScope::default(),
+        }
+    }
+
+    fn error(&mut self, pointer: &str, message: impl Into<String>) {
+        self.diagnostics
+            .push(Diagnostic::at(self.resolver.file(), pointer, message));
+    }
+
+    fn run(mut self, stem: &str, sources: Vec<String>) -> Result<ir::Spec, Diagnostics> {
+        let doc = self.resolver.root();
+        let text = |v: Option<&Value>| v.and_then(Value::as_str).unwrap_or("").trim().to_owned();
+        let info = doc.get("info");
+        let ext = doc.get("x-hookgen");
+        let application = ext
+            .and_then(|e| e.get("application"))
+            .and_then(Value::as_str)
+            .unwrap_or("the application")
+            .to_owned();
+        let peer = ext
+            .and_then(|e| e.get("peer"))
+            .and_then(Value::as_str)
+            .unwrap_or("other parties")
+            .to_owned();
+        let default_content_type = text(doc.get("defaultContentType"));
+
+        // Component schemas first, so they keep their own names.
+        if let Some(schemas) = doc
+            .pointer("/components/schemas")
+            .and_then(Value::as_object)
+        {
+            for (name, schema) in schemas {
+                let at = child("/components/schemas", name);
+                self.schemas.lower_named(schema, &at, name);
+            }
+        }
+
+        let mut channels = Vec::new();
+        if let Some(items) = doc.get("channels").and_then(Value::as_object) {
+            for (address, item) in items {
+                let at = child("/channels", address);
+                let Ok((_, item)) = self.resolver.follow(item, &at) else {
+                    continue;
+                };
+                channels.push(self.channel(
+                    address,
+                    item,
+                    &at,
+                    &application,
+                    &peer,
+                    &default_content_type,
+                ));
+            }
+        }
+        // Messages no channel uses still get their types.
+        if let Some(messages) = doc
+            .pointer("/components/messages")
+            .and_then(Value::as_object)
+        {
+            for (key, message) in messages {
+                let at = child("/components/messages", key);
+                self.message(message, &at, key, &default_content_type);
+            }
+        }
+        for channel in &mut channels {
+            self.discriminate(channel);
+        }
+
+        let signature = self.signature(doc);
+        let delivery = ext.and_then(|e| e.get("delivery")).map(delivery);
+        let unknown_variant = self.variants.claim("Unknown".to_owned());
+        let (types, schema_diagnostics) = self.schemas.finish();
+        self.diagnostics.0.extend(schema_diagnostics.0);
+        let spec = ir::Spec {
+            module: module_name(stem),
+            sources,
+            title: text(info.and_then(|i| i.get("title"))),
+            version: text(info.and_then(|i| i.get("version"))),
+            description: text(info.and_then(|i| i.get("description"))),
+            application,
+            peer,
+            types,
+            messages: self.messages,
+            channels,
+            signature,
+            delivery,
+            unknown_variant,
+        };
+        self.diagnostics.into_result(spec)
+    }
+
+    fn channel(
+        &mut self,
+        address: &str,
+        item: &Value,
+        at: &str,
+        application: &str,
+        peer: &str,
+        default_content_type: &str,
+    ) -> Channel {
+        let parameters = crate::check::template_parameters(address)
+            .into_iter()
+            .map(|name| {
+                let p_at = child(&child(at, "parameters"), name);
+                let declared = item.get("parameters").and_then(|p| p.get(name));
+                let declared = declared
+                    .and_then(|d| self.resolver.follow(d, &p_at).ok())
+                    .map(|(_, v)| v);
+                let description = declared
+                    .and_then(|d| d.get("description"))
+                    .and_then(Value::as_str)
+                    .unwrap_or("")
+                    .trim()
+                    .to_owned();
+                let schema = declared.and_then(|d| d.get("schema"));
+                let schema = schema
+                    .and_then(|s| self.resolver.follow(s, &p_at).ok())
+                    .map(|(_, v)| v);
+                let example = schema
+                    .and_then(|s| {
+                        s.get("examples")
+                            .and_then(|e| e.get(0))
+                            .or_else(|| s.get("default"))
+                            .or_else(|| s.get("enum").and_then(|e| e.get(0)))
+                    })
+                    .map(|v| v.as_str().map_or_else(|| v.to_string(), str::to_owned))
+                    .unwrap_or_else(|| format!("example-{name}"));
+                Parameter {
+                    name: name.to_owned(),
+                    description,
+                    example,
+                }
+            })
+            .collect();
+        let mut operations = Vec::new();
+        let mut messages = Vec::new();
+        for (keyword, action) in [
+            ("publish", Action::Publish),
+            ("subscribe", Action::Subscribe),
+        ] {
+            let Some(op) = item.get(keyword) else {
+                continue;
+            };
+            let op_at = child(at, keyword);
+            let id = op
+                .get("operationId")
+                .and_then(Value::as_str)
+                .unwrap_or("")
+                .to_owned();
+            let summary = op
+                .get("summary")
+                .and_then(Value::as_str)
+                .unwrap_or("")
+                .trim()
+                .to_owned();
+            let mut op_messages = Vec::new();
+            if let Some(message) = op.get("message") {
+                let msg_at = child(&op_at, "message");
+                let fallback = if id.is_empty() {
+                    format!("{address} {keyword}")
+                } else {
+                    id.clone()
+                };
+                match message.get("oneOf").and_then(Value::as_array) {
+                    Some(list) => {
+                        for (i, m) in list.iter().enumerate() {
+                            let m_at = child(&child(&msg_at, "oneOf"), &i.to_string());
+                            if let Some(index) = self.message(
+                                m,
+                                &m_at,
+                                &format!("{fallback} {i}"),
+                                default_content_type,
+                            ) {
+                                op_messages.push(index);
+                            }
+                        }
+                    }
+                    None => op_messages.extend(self.message(
+                        message,
+                        &msg_at,
+                        &fallback,
+                        default_content_type,
+                    )),
+                }
+            }
+            for index in &op_messages {
+                if !messages.contains(index) {
+                    messages.push(*index);
+                }
+            }
+            let (sender, receiver) = match action {
+                Action::Publish => (peer, application),
+                Action::Subscribe => (application, peer),
+            };
+            operations.push(Operation {
+                id,
+                action,
+                sender: sender.to_owned(),
+                receiver: receiver.to_owned(),
+                summary,
+                messages: op_messages,
+            });
+        }
+        Channel {
+            address: address.to_owned(),
+            description: item
+                .get("description")
+                .and_then(Value::as_str)
+                .unwrap_or("")
+                .trim()
+                .to_owned(),
+            parameters,
+            operations,
+            discriminator: item
+                .get("x-hookgen-discriminator")
+                .and_then(Value::as_str)
+                .map(str::to_owned),
+            messages,
+        }
+    }
+
+    /// Lowers the message at `at` once (by its resolved pointer) and returns its index.
+    fn message(
+        &mut self,
+        message: &Value,
+        at: &str,
+        fallback_key: &str,
+        default_content_type: &str,
+    ) -> Option<usize> {
+        let (pointer, message) = match self.resolver.follow(message, at) {
+            Ok(found) => found,
+            Err(d) => {
+                self.diagnostics.push(d);
+                return None;
+            }
+        };
+        if let Some(index) = self.message_by_pointer.get(&pointer) {
+            return Some(*index);
+        }
+        let Some(map) = message.as_object() else {
+            self.error(&pointer, "a message must be a mapping");
+            return None;
+        };
+        let text = |key: &str| {
+            map.get(key)
+                .and_then(Value::as_str)
+                .unwrap_or("")
+                .trim()
+                .to_owned()
+        };
+        let key = pointer
+            .strip_prefix("/components/messages/")
+            .filter(|k| !k.contains('/'))
+            .map(|k| k.replace("~1", "/").replace("~0", "~"))
+            .or_else(|| map.get("name").and_then(Value::as_str).map(str::to_owned))
+            .unwrap_or_else(|| fallback_key.to_owned());
+        let variant = self.variants.claim(type_name(&key, "Message"));
+        let payload = match map.get("payload") {
+            Some(payload) if is_json_schema_format(map) => {
+                self.schemas
+                    .lower(
+                        payload,
+                        &child(&pointer, "payload"),
+                        &format!("{variant}Payload"),
+                    )
+                    .ty
+            }
+            _ => Ty::Json,
+        };
+        let headers = map.get("headers").map(|h| {
+            self.schemas
+                .lower(h, &child(&pointer, "headers"), &format!("{variant}Headers"))
+                .ty
+        });
+        let content_type = Some(text("contentType"))
+            .filter(|c| !c.is_empty())
+            .unwrap_or_else(|| default_content_type.to_owned());
+        let values = match map.get("x-hookgen-discriminator-value") {
+            None => Vec::new(),
+            Some(Value::String(v)) => vec![v.clone()],
+            Some(Value::Array(vs)) if vs.iter().all(Value::is_string) => vs
+                .iter()
+                .filter_map(Value::as_str)
+                .map(str::to_owned)
+                .collect(),
+            Some(_) => {
+                self.error(
+                    &child(&pointer, "x-hookgen-discriminator-value"),
+                    "must be a string or a list of strings",
+                );
+                Vec::new()
+            }
+        };
+        let examples = map
+            .get("examples")
+            .and_then(Value::as_array)
+            .map(|list| {
+                list.iter()
+                    .enumerate()
+                    .filter_map(|(i, e)| {
+                        Some(Example {
+                            name: e
+                                .get("name")
+                                .and_then(Value::as_str)
+                                .map_or_else(|| format!("example {}", i + 1), str::to_owned),
+                            payload: e.get("payload")?.clone(),
+                            headers: e.get("headers").cloned(),
+                        })
+                    })
+                    .collect()
+            })
+            .unwrap_or_default();
+        self.messages.push(Message {
+            key,
+            variant,
+            title: text("title"),
+            summary: text("summary"),
+            description: text("description"),
+            content_type,
+            payload,
+            headers,
+            discriminator_values: values,
+            examples,
+            origin: pointer.clone(),
+        });
+        let index = self.messages.len() - 1;
+        self.message_by_pointer.insert(pointer, index);
+        Some(index)
+    }
+
+    /// Chooses the channel's discriminator and each message's values; checks they are distinct.
+    fn discriminate(&mut self, channel: &mut Channel) {
+        let at = child("/channels", &channel.address);
+        let single = channel.messages.len() <= 1;
+        if channel.discriminator.is_none() {
+            channel.discriminator = self.infer_discriminator(&channel.messages, single);
+        }
+        let Some(field) = channel.discriminator.clone() else {
+            if !single {
+                let names: Vec<&str> = channel
+                    .messages
+                    .iter()
+                    .map(|i| self.messages[*i].key.as_str())
+                    .collect();
+                self.error(&at, format!(
+                    "the channel carries {} messages ({}) but no payload field tells them apart; set `x-hookgen-discriminator` on the channel and `x-hookgen-discriminator-value` on each message (an overlay can add them)",
+                    names.len(), names.join(", ")
+                ));
+            }
+            return;
+        };
+        let mut claimed: BTreeMap<String, String> = BTreeMap::new();
+        for index in channel.messages.clone() {
+            if self.messages[index].discriminator_values.is_empty() {
+                self.messages[index].discriminator_values =
+                    self.payload_values(&self.messages[index].clone(), &field);
+            }
+            let message = self.messages[index].clone();
+            if message.discriminator_values.is_empty() && !single {
+                self.error(&message.origin, format!(
+                    "message `{}` on channel `{}` has no value for the discriminator `{field}`; give its payload a `const` or set `x-hookgen-discriminator-value`",
+                    message.key, channel.address
+                ));
+            }
+            for value in &message.discriminator_values {
+                if let Some(other) = claimed.insert(value.clone(), message.key.clone()) {
+                    self.error(&message.origin, format!(
+                        "messages `{other}` and `{}` on channel `{}` both claim `{field}: {value}`; set `x-hookgen-discriminator-value` on each message",
+                        message.key, channel.address
+                    ));
+                }
+            }
+        }
+    }
+
+    /// The `const`/`enum` values of a message payload's top-level field.
+    fn payload_values(&self, message: &Message, field: &str) -> Vec<String> {
+        let doc = self.resolver.root();
+        let Some(payload) = doc.pointer(&child(&message.origin, "payload")) else {
+            return Vec::new();
+        };
+        let Ok((_, payload)) = self.resolver.follow(payload, &message.origin) else {
+            return Vec::new();
+        };
+        let Some(property) = top_level_property(self.resolver, payload, field) else {
+            return Vec::new();
+        };
+        property
+            .as_object()
+            .and_then(enum_values)
+            .map(|vs| {
+                vs.iter()
+                    .filter_map(Value::as_str)
+                    .map(str::to_owned)
+                    .collect()
+            })
+            .unwrap_or_default()
+    }
+
+    fn infer_discriminator(&self, messages: &[usize], single: bool) -> Option<String> {
+        let mut candidates: BTreeSet<String> = BTreeSet::new();
+        for (n, index) in messages.iter().enumerate() {
+            let message = &self.messages[*index];
+            let fields: BTreeSet<String> = self
+                .payload_fields(message)
+                .into_iter()
+                .filter(|f| {
+                    let values = self.payload_values(message, f);
+                    !values.is_empty() && (single || values.len() == 1)
+                })
+                .collect();
+            candidates = if n == 0 {
+                fields
+            } else {
+                candidates.intersection(&fields).cloned().collect()
+            };
+        }
+        if single {
+            return PREFERRED_DISCRIMINATORS
+                .iter()
+                .find(|f| candidates.contains(**f))
+                .map(|f| (*f).to_owned());
+        }
+        PREFERRED_DISCRIMINATORS
+            .iter()
+            .map(|f| (*f).to_owned())
+            .find(|f| candidates.contains(f))
+            .or_else(|| candidates.into_iter().next())
+    }
+
+    fn payload_fields(&self, message: &Message) -> Vec<String> {
+        let doc = self.resolver.root();
+        let Some(payload) = doc.pointer(&child(&message.origin, "payload")) else {
+            return Vec::new();
+        };
+        let Ok((_, payload)) = self.resolver.follow(payload, &message.origin) else {
+            return Vec::new();
+        };
+        object_properties(self.resolver, payload)
+            .into_iter()
+            .map(|(k, _)| k)
+            .collect()
+    }
+
+    fn signature(&mut self, doc: &Value) -> Option<Signature> {
+        let ext = doc.pointer("/x-hookgen/signature")?;
+        let header = ext
+            .get("header")
+            .and_then(Value::as_str)
+            .map(str::to_owned)
+            .or_else(|| {
+                doc.pointer("/components/securitySchemes")
+                    .and_then(Value::as_object)?
+                    .values()
+                    .filter_map(|s| {
+                        self.resolver
+                            .follow(s, "/components/securitySchemes")
+                            .ok()
+                            .map(|(_, v)| v)
+                    })
+                    .find(|s| {
+                        s.get("type").and_then(Value::as_str) == Some("httpApiKey")
+                            && s.get("in").and_then(Value::as_str) == Some("header")
+                    })
+                    .and_then(|s| s.get("name").and_then(Value::as_str))
+                    .map(str::to_owned)
+            });
+        let Some(header) = header else {
+            self.error("/x-hookgen/signature", "no signature header: set `header`, or declare an `httpApiKey` security scheme `in: header`");
+            return None;
+        };
+        Some(Signature {
+            header,
+            algorithm: SignatureAlgorithm::HmacSha256,
+            encoding: SignatureEncoding::Hex,
+            prefix: ext
+                .get("prefix")
+                .and_then(Value::as_str)
+                .unwrap_or("")
+                .to_owned(),
+        })
+    }
+}
+
+/// The top-level properties of an object schema, `allOf` parts included.
+fn object_properties<'v>(resolver: Resolver<'v>, schema: &'v Value) -> Vec<(String, &'v Value)> {
+    let mut out = Vec::new();
+    if let Some(props) = schema.get("properties").and_then(Value::as_object) {
+        out.extend(props.iter().map(|(k, v)| (k.clone(), v)));
+    }
+    for part in schema
+        .get("allOf")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+    {
+        if let Ok((_, part)) = resolver.follow(part, "") {
+            out.extend(object_properties(resolver, part));
+        }
+    }
+    out
+}
+
+fn top_level_property<'v>(
+    resolver: Resolver<'v>,
+    schema: &'v Value,
+    field: &str,
+) -> Option<&'v Value> {
+    let (_, property) = object_properties(resolver, schema)
+        .into_iter()
+        .rev()
+        .find(|(k, _)| k == field)?;
+    resolver.follow(property, "").ok().map(|(_, v)| v)
+}
+
+/// True unless the message declares a non-JSON-Schema `schemaFormat` (Avro, RAML, …).
+fn is_json_schema_format(message: &serde_json::Map<String, Value>) -> bool {
+    match message.get("schemaFormat").and_then(Value::as_str) {
+        None => true,
+        Some(format) => {
+            format.starts_with("application/vnd.aai.asyncapi")
+                || format.starts_with("application/schema+json")
+        }
+    }
+}
+
+fn delivery(value: &Value) -> Delivery {
+    let text = |key: &str| {
+        value
+            .get(key)
+            .and_then(Value::as_str)
+            .unwrap_or("")
+            .to_owned()
+    };
+    let millis = |v: &Value| v.as_f64().map_or(0, |s| (s * 1000.0).round() as u64);
+    Delivery {
+        attempts: value
+            .get("attempts")
+            .and_then(Value::as_u64)
+            .and_then(|n| u32::try_from(n).ok())
+            .unwrap_or(1),
+        backoff_ms: value
+            .get("backoff-seconds")
+            .and_then(Value::as_array)
+            .map(|a| a.iter().map(millis).collect())
+            .unwrap_or_default(),
+        timeout_ms: value.get("timeout-seconds").map_or(0, millis),
+        success: text("success"),
+        retry_on: text("retry-on"),
+        notes: text("notes"),
+    }
+}

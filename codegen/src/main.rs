@@ -1,0 +1,164 @@
+//! The `hookgen` command: regenerate the workspace crate, check it for drift, or build
+//! a standalone crate from any specs. All logic lives in the library; this file parses
+//! arguments, prints and sets the exit code (0 success, 1 problems, 2 usage).
+
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use anyhow::{Context, Result, bail};
+use clap::{Parser, Subcommand};
+use hookgen::{RuntimeDependency, Settings, SpecFile};
+
+#[derive(Parser)]
+#[command(
+    name = "hookgen",
+    version,
+    about = "AsyncAPI 2.x webhooks → a Rust crate"
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Regenerate `generated/` from `specs/` (no arguments), or build a crate from SPECs into --out.
+    #[command(
+        after_help = "Examples:\n  hookgen generate\n  hookgen generate --out ./my-webhooks specs/flyio.yaml specs/airmy.yaml"
+    )]
+    Generate {
+        /// The workspace root (default: the nearest directory upwards with `specs/`).
+        #[arg(long, conflicts_with = "out")]
+        root: Option<PathBuf>,
+        /// Write a standalone crate here instead of the workspace's `generated/`.
+        #[arg(long, requires = "specs")]
+        out: Option<PathBuf>,
+        /// Package name of a standalone crate.
+        #[arg(long, default_value = "webhooks", requires = "out")]
+        name: String,
+        /// Path (as written into Cargo.toml) of `hookgen-runtime` for a standalone crate.
+        #[arg(long, requires = "out")]
+        runtime_path: Option<String>,
+        /// Spec files (YAML or JSON); `<stem>.overlay.yaml` beside each is applied.
+        #[arg(requires = "out")]
+        specs: Vec<PathBuf>,
+    },
+    /// Exit 1 with a unified diff when `generated/` differs from what `specs/` produce.
+    Check {
+        /// The workspace root (default: the nearest directory upwards with `specs/`).
+        #[arg(long)]
+        root: Option<PathBuf>,
+    },
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match run(cli.command) {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("{e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn run(command: Command) -> Result<ExitCode> {
+    match command {
+        Command::Generate {
+            out: Some(out),
+            name,
+            runtime_path,
+            specs,
+            ..
+        } => {
+            let files: Vec<SpecFile> = specs
+                .iter()
+                .map(|p| SpecFile::discover(p, display_name(p)))
+                .collect();
+            let runtime = runtime_path
+                .map(RuntimeDependency::Path)
+                .or_else(local_runtime)
+                .unwrap_or_else(|| RuntimeDependency::Version("0.1".to_owned()));
+            let settings = Settings::default()
+                .crate_name(name)
+                .runtime(runtime)
+                .command(format!(
+                    "hookgen generate --out {} {}",
+                    out.display(),
+                    specs
+                        .iter()
+                        .map(|p| p.display().to_string())
+                        .collect::<Vec<_>>()
+                        .join(" ")
+                ));
+            let outputs = hookgen::generate(&settings, &files)?;
+            let changed = hookgen::write::write(&out, &outputs)
+                .with_context(|| format!("writing {}", out.display()))?;
+            eprintln!("{}: {} file(s) written", out.display(), changed.len());
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Generate { root, .. } => {
+            let root = workspace_root(root)?;
+            let outputs =
+                hookgen::generate(&Settings::default(), &hookgen::workspace_specs(&root)?)?;
+            let dir = root.join("generated");
+            let changed = hookgen::write::write(&dir, &outputs)
+                .with_context(|| format!("writing {}", dir.display()))?;
+            for path in &changed {
+                eprintln!("updated generated/{}", path.display());
+            }
+            eprintln!(
+                "generated/ is up to date ({} file(s) changed)",
+                changed.len()
+            );
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Check { root } => {
+            let root = workspace_root(root)?;
+            let outputs =
+                hookgen::generate(&Settings::default(), &hookgen::workspace_specs(&root)?)?;
+            let drift = hookgen::write::check(&root.join("generated"), &outputs)?;
+            if drift.is_empty() {
+                eprintln!("generated/ matches specs/");
+                return Ok(ExitCode::SUCCESS);
+            }
+            for d in &drift {
+                print!("{}", d.diff);
+            }
+            eprintln!(
+                "generated/ is out of date in {} file(s); run `{}`",
+                drift.len(),
+                hookgen::WORKSPACE_COMMAND
+            );
+            Ok(ExitCode::FAILURE)
+        }
+    }
+}
+
+/// The given root, or the nearest directory from here upwards that has `specs/`.
+fn workspace_root(root: Option<PathBuf>) -> Result<PathBuf> {
+    if let Some(root) = root {
+        return Ok(root);
+    }
+    let cwd = std::env::current_dir().context("reading the current directory")?;
+    match cwd.ancestors().find(|d| d.join("specs").is_dir()) {
+        Some(dir) => Ok(dir.to_owned()),
+        None => bail!(
+            "no `specs/` directory here or above {}; pass --root",
+            cwd.display()
+        ),
+    }
+}
+
+/// The runtime crate of the checkout this binary was built from, if it is still there.
+fn local_runtime() -> Option<RuntimeDependency> {
+    let runtime = Path::new(env!("CARGO_MANIFEST_DIR")).join("../runtime");
+    let runtime = runtime.canonicalize().ok()?;
+    Some(RuntimeDependency::Path(
+        runtime.to_string_lossy().into_owned(),
+    ))
+}
+
+fn display_name(path: &Path) -> String {
+    path.to_string_lossy().replace('\\', "/")
+}

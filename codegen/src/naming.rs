@@ -1,0 +1,186 @@
+//! Every Rust name the generator emits comes from here: case conversion (heck),
+//! keywords, leading digits, characters Rust does not allow, and deterministic
+//! de-duplication within a scope.
+//!
+//! Names are returned as strings that are always valid identifiers; a keyword comes
+//! back as a raw identifier (`r#type`), except the four that cannot be raw
+//! (`self`, `Self`, `super`, `crate`), which get a trailing underscore.
+
+use std::collections::BTreeSet;
+
+use heck::{ToSnakeCase, ToUpperCamelCase};
+
+/// Keywords of Rust 2015–2024, strict and reserved.
+const KEYWORDS: &[&str] = &[
+    "abstract", "as", "async", "await", "become", "box", "break", "const", "continue", "crate",
+    "do", "dyn", "else", "enum", "extern", "false", "final", "fn", "for", "gen", "if", "impl",
+    "in", "let", "loop", "macro", "match", "mod", "move", "mut", "override", "priv", "pub", "ref",
+    "return", "self", "Self", "static", "struct", "super", "trait", "true", "try", "type",
+    "typeof", "unsafe", "unsized", "use", "virtual", "where", "while", "yield",
+];
+
+/// Keywords that cannot be written as raw identifiers.
+const NOT_RAW: &[&str] = &["self", "Self", "super", "crate", "_"];
+
+/// A type or enum-variant name (`UpperCamelCase`) for the wire name `raw`.
+///
+/// `fallback` is used when `raw` has no letters or digits at all.
+pub fn type_name(raw: &str, fallback: &str) -> String {
+    let camel = ascii_words(raw).to_upper_camel_case();
+    let name = if camel.is_empty() {
+        fallback.to_owned()
+    } else {
+        camel
+    };
+    escape(prefix_digit(name, "V"))
+}
+
+/// A field or function name (`snake_case`) for the wire name `raw`.
+pub fn field_name(raw: &str, fallback: &str) -> String {
+    let snake = ascii_words(raw).to_snake_case();
+    let name = if snake.is_empty() {
+        fallback.to_owned()
+    } else {
+        snake
+    };
+    escape(prefix_digit(name, "_"))
+}
+
+/// A module name for a spec file stem (`flyio`, `flag_smith`).
+pub fn module_name(stem: &str) -> String {
+    field_name(stem, "spec")
+}
+
+/// A constant name (`SCREAMING_SNAKE_CASE`).
+pub fn const_name(raw: &str) -> String {
+    field_name(raw, "value")
+        .trim_start_matches("r#")
+        .to_uppercase()
+}
+
+/// The identifier text without a raw prefix (what `r#type` means on the wire side).
+pub fn unraw(ident: &str) -> &str {
+    ident.strip_prefix("r#").unwrap_or(ident)
+}
+
+/// Replaces everything but ASCII letters and digits with word breaks, so heck sees
+/// `X-Fly-Signature`, `io.fly.machine` or `$ref` as words.
+fn ascii_words(raw: &str) -> String {
+    raw.chars()
+        .map(|c| if c.is_ascii_alphanumeric() { c } else { ' ' })
+        .collect()
+}
+
+fn prefix_digit(name: String, prefix: &str) -> String {
+    if name.starts_with(|c: char| c.is_ascii_digit()) {
+        format!("{prefix}{name}")
+    } else {
+        name
+    }
+}
+
+fn escape(name: String) -> String {
+    if NOT_RAW.contains(&name.as_str()) {
+        format!("{name}_")
+    } else if KEYWORDS.contains(&name.as_str()) {
+        format!("r#{name}")
+    } else {
+        name
+    }
+}
+
+/// Hands out distinct names within one scope (a module's types, a struct's fields,
+/// an enum's variants). The first claim of a name gets it; later claims get `2`, `3`, …
+/// appended, so the result depends only on the order of claims.
+#[derive(Debug, Default, Clone)]
+pub struct NameScope {
+    taken: BTreeSet<String>,
+}
+
+impl NameScope {
+    /// A scope in which `reserved` are already taken.
+    pub fn with_reserved(reserved: &[&str]) -> Self {
+        Self {
+            taken: reserved.iter().map(|s| (*s).to_owned()).collect(),
+        }
+    }
+
+    /// Claims `name`, or the first free `name2`, `name3`, … (`r#type` → `type2`).
+    pub fn claim(&mut self, name: String) -> String {
+        if self.taken.insert(unraw(&name).to_owned()) {
+            return name;
+        }
+        let base = unraw(&name).trim_end_matches('_').to_owned();
+        let sep = if base.ends_with(|c: char| c.is_ascii_digit()) {
+            "_"
+        } else {
+            ""
+        };
+        (2..)
+            .map(|n| format!("{base}{sep}{n}"))
+            .find(|candidate| self.taken.insert(candidate.clone()))
+            .unwrap_or(base)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn type_names() {
+        assert_eq!(type_name("resource.created", "X"), "ResourceCreated");
+        assert_eq!(
+            type_name("io.fly.machine.started", "X"),
+            "IoFlyMachineStarted"
+        );
+        assert_eq!(type_name("FLAG_UPDATED", "X"), "FlagUpdated");
+        assert_eq!(type_name("1.0", "X"), "V10");
+        assert_eq!(type_name("...", "Empty"), "Empty");
+        assert_eq!(type_name("self", "X"), "Self_");
+        assert_eq!(type_name("über", "X"), "Ber");
+    }
+
+    #[test]
+    fn field_names() {
+        assert_eq!(field_name("X-Fly-Signature", "f"), "x_fly_signature");
+        assert_eq!(field_name("type", "f"), "r#type");
+        assert_eq!(field_name("$ref", "f"), "r#ref");
+        assert_eq!(field_name("self", "f"), "self_");
+        assert_eq!(field_name("crate", "f"), "crate_");
+        assert_eq!(field_name("super", "f"), "super_");
+        assert_eq!(field_name("2fa", "f"), "_2fa");
+        assert_eq!(field_name("createdAt", "f"), "created_at");
+        assert_eq!(field_name("", "f"), "f");
+        assert_eq!(const_name("type"), "TYPE");
+    }
+
+    #[test]
+    fn every_keyword_becomes_a_valid_identifier() {
+        for kw in KEYWORDS {
+            let name = field_name(kw, "f");
+            assert!(
+                syn::parse_str::<syn::Ident>(&name).is_ok(),
+                "{kw} -> {name}"
+            );
+            let name = type_name(kw, "F");
+            assert!(
+                syn::parse_str::<syn::Ident>(&name).is_ok(),
+                "{kw} -> {name}"
+            );
+        }
+    }
+
+    #[test]
+    fn scope_deduplicates_deterministically() {
+        let mut scope = NameScope::with_reserved(&["Message"]);
+        assert_eq!(scope.claim("Message".into()), "Message2");
+        assert_eq!(scope.claim("A".into()), "A");
+        assert_eq!(scope.claim("A".into()), "A2");
+        assert_eq!(scope.claim("A".into()), "A3");
+        assert_eq!(scope.claim("V1".into()), "V1");
+        assert_eq!(scope.claim("V1".into()), "V1_2");
+        assert_eq!(scope.claim("r#type".into()), "r#type");
+        assert_eq!(scope.claim("r#type".into()), "type2");
+    }
+}

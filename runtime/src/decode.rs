@@ -1,0 +1,282 @@
+//! Decoding a webhook body into a spec's `Message`: reading the discriminator field,
+//! decoding the payload with the JSON path of the first error, and keeping events the
+//! spec does not list as [`UnknownMessage`]s.
+//!
+//! Also the small serde helpers generated types use (nullable optional fields, string
+//! enums that keep unknown values), so generated code holds no hand logic.
+
+use std::borrow::Cow;
+use std::fmt;
+
+use serde::de::{self, DeserializeOwned, Deserializer, IgnoredAny, MapAccess, Visitor};
+use serde::{Deserialize, Serialize, Serializer};
+
+/// Why a body could not be decoded.
+#[derive(Debug, thiserror::Error)]
+pub enum DecodeError {
+    /// No channel of the spec matches the address.
+    #[error("no channel matches the address `{0}`")]
+    UnknownChannel(String),
+    /// The body is not a JSON object (or not JSON at all).
+    #[error("the body is not a JSON object: {0}")]
+    NotJson(serde_json::Error),
+    /// The channel carries several messages and the body lacks the field that tells them apart.
+    #[error("the body has no `{field}` field to tell the channel's messages apart")]
+    MissingDiscriminator {
+        /// The discriminating field.
+        field: &'static str,
+    },
+    /// The body names a known message but does not fit its payload schema.
+    #[error("invalid `{message}` payload at `{path}`: {source}")]
+    InvalidPayload {
+        /// The message the discriminator selected.
+        message: &'static str,
+        /// The JSON path of the offending value (`.` is the root).
+        path: String,
+        /// What serde reported there.
+        source: serde_json::Error,
+    },
+}
+
+/// A well-formed payload whose discriminator value the spec does not list.
+///
+/// Providers add events; keeping them lets a receiver log, store or forward them
+/// instead of failing the delivery.
+#[derive(Debug, Clone, PartialEq)]
+pub struct UnknownMessage {
+    /// The address template of the channel it arrived on.
+    pub channel: &'static str,
+    /// The discriminator value it carried, if any.
+    pub discriminator: Option<String>,
+    /// The payload, as received.
+    pub payload: serde_json::Value,
+}
+
+impl Serialize for UnknownMessage {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        self.payload.serialize(serializer)
+    }
+}
+
+/// Static facts about one message of a spec.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct MessageInfo {
+    /// The message's name in the spec (its component key).
+    pub name: &'static str,
+    /// The spec's title, or empty.
+    pub title: &'static str,
+    /// The spec's summary, or empty.
+    pub summary: &'static str,
+    /// The content type (the message's, else the spec's default), or empty.
+    pub content_type: &'static str,
+    /// The Rust payload type, as a path inside the spec module.
+    pub payload_type: &'static str,
+    /// The discriminator values that select this message.
+    pub discriminator_values: &'static [&'static str],
+    /// The spec's examples of this message's payload, as JSON text.
+    pub examples: &'static [&'static str],
+}
+
+/// Reads the top-level string field `field` of a JSON object body, without building the rest.
+///
+/// `Ok(None)` when the field is absent, null or not a string.
+pub fn peek_discriminator<'a>(
+    body: &'a [u8],
+    field: &'static str,
+) -> Result<Option<Cow<'a, str>>, DecodeError> {
+    struct Peek<'f>(&'f str);
+    impl<'de> Visitor<'de> for Peek<'_> {
+        type Value = Option<Cow<'de, str>>;
+        fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+            f.write_str("a JSON object")
+        }
+        fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
+            let mut found = None;
+            while let Some(key) = map.next_key::<Cow<'de, str>>()? {
+                if found.is_none() && key == self.0 {
+                    found = map.next_value::<MaybeStr<'de>>()?.0;
+                } else {
+                    map.next_value::<IgnoredAny>()?;
+                }
+            }
+            Ok(found)
+        }
+    }
+    let mut de = serde_json::Deserializer::from_slice(body);
+    let value = de
+        .deserialize_map(Peek(field))
+        .and_then(|v| de.end().map(|()| v))
+        .map_err(DecodeError::NotJson)?;
+    Ok(value)
+}
+
+/// A string if the value is one, else nothing (the value is skipped).
+struct MaybeStr<'de>(Option<Cow<'de, str>>);
+
+impl<'de> Deserialize<'de> for MaybeStr<'de> {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'de> Visitor<'de> for V {
+            type Value = MaybeStr<'de>;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("any JSON value")
+            }
+            fn visit_borrowed_str<E>(self, v: &'de str) -> Result<Self::Value, E> {
+                Ok(MaybeStr(Some(Cow::Borrowed(v))))
+            }
+            fn visit_str<E>(self, v: &str) -> Result<Self::Value, E> {
+                Ok(MaybeStr(Some(Cow::Owned(v.to_owned()))))
+            }
+            fn visit_string<E>(self, v: String) -> Result<Self::Value, E> {
+                Ok(MaybeStr(Some(Cow::Owned(v))))
+            }
+            fn visit_bool<E>(self, _: bool) -> Result<Self::Value, E> {
+                Ok(MaybeStr(None))
+            }
+            fn visit_i64<E>(self, _: i64) -> Result<Self::Value, E> {
+                Ok(MaybeStr(None))
+            }
+            fn visit_u64<E>(self, _: u64) -> Result<Self::Value, E> {
+                Ok(MaybeStr(None))
+            }
+            fn visit_f64<E>(self, _: f64) -> Result<Self::Value, E> {
+                Ok(MaybeStr(None))
+            }
+            fn visit_unit<E>(self) -> Result<Self::Value, E> {
+                Ok(MaybeStr(None))
+            }
+            fn visit_seq<A: de::SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
+                while seq.next_element::<IgnoredAny>()?.is_some() {}
+                Ok(MaybeStr(None))
+            }
+            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
+                while map.next_entry::<IgnoredAny, IgnoredAny>()?.is_some() {}
+                Ok(MaybeStr(None))
+            }
+        }
+        d.deserialize_any(V)
+    }
+}
+
+/// Decodes `body` as the payload of `message`, reporting the JSON path of the first error.
+pub fn decode_payload<T: DeserializeOwned>(
+    message: &'static str,
+    body: &[u8],
+) -> Result<T, DecodeError> {
+    let mut de = serde_json::Deserializer::from_slice(body);
+    let value =
+        serde_path_to_error::deserialize(&mut de).map_err(|e| DecodeError::InvalidPayload {
+            message,
+            path: e.path().to_string(),
+            source: e.into_inner(),
+        })?;
+    de.end().map_err(|source| DecodeError::InvalidPayload {
+        message,
+        path: ".".to_owned(),
+        source,
+    })?;
+    Ok(value)
+}
+
+/// Keeps a well-formed JSON object the spec does not describe.
+pub fn unknown_message(
+    channel: &'static str,
+    discriminator: Option<Cow<'_, str>>,
+    body: &[u8],
+) -> Result<UnknownMessage, DecodeError> {
+    let payload: serde_json::Value = serde_json::from_slice(body).map_err(DecodeError::NotJson)?;
+    Ok(UnknownMessage {
+        channel,
+        discriminator: discriminator.map(Cow::into_owned),
+        payload,
+    })
+}
+
+/// `deserialize_with` for optional nullable fields (`Option<Option<T>>`): an absent
+/// field is `None` (through `#[serde(default)]`), an explicit `null` is `Some(None)`.
+pub fn double_option<'de, D, T>(deserializer: D) -> Result<Option<Option<T>>, D::Error>
+where
+    D: Deserializer<'de>,
+    T: Deserialize<'de>,
+{
+    Option::<T>::deserialize(deserializer).map(Some)
+}
+
+/// Deserializes a string enum that keeps unknown values, without allocating for known ones.
+pub fn deserialize_str_enum<'de, D, T>(deserializer: D) -> Result<T, D::Error>
+where
+    D: Deserializer<'de>,
+    T: for<'a> From<&'a str> + From<String>,
+{
+    struct V<T>(std::marker::PhantomData<T>);
+    impl<'de, T: for<'a> From<&'a str> + From<String>> Visitor<'de> for V<T> {
+        type Value = T;
+        fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+            f.write_str("a string")
+        }
+        fn visit_str<E: de::Error>(self, v: &str) -> Result<T, E> {
+            Ok(T::from(v))
+        }
+        fn visit_string<E: de::Error>(self, v: String) -> Result<T, E> {
+            Ok(T::from(v))
+        }
+    }
+    deserializer.deserialize_str(V(std::marker::PhantomData))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn peek_finds_string_field_anywhere_and_ignores_other_types() {
+        let body = br#"{"a":{"type":"inner"},"n":[1,{"x":null}],"type":"outer"}"#;
+        assert_eq!(
+            peek_discriminator(body, "type").unwrap().as_deref(),
+            Some("outer")
+        );
+        assert_eq!(peek_discriminator(br#"{"type":5}"#, "type").unwrap(), None);
+        assert_eq!(peek_discriminator(br#"{}"#, "type").unwrap(), None);
+        let escaped = peek_discriminator(br#"{"type":"a\u002eb"}"#, "type").unwrap();
+        assert_eq!(escaped.as_deref(), Some("a.b"));
+    }
+
+    #[test]
+    fn peek_rejects_non_objects_and_trailing_bytes() {
+        for body in [&b"[]"[..], b"\"x\"", b"{", b"{} x", b""] {
+            assert!(matches!(
+                peek_discriminator(body, "t"),
+                Err(DecodeError::NotJson(_))
+            ));
+        }
+    }
+
+    #[test]
+    fn payload_errors_carry_the_json_path() {
+        #[derive(Debug, Deserialize)]
+        #[allow(dead_code)]
+        struct P {
+            a: Vec<u8>,
+        }
+        let err = decode_payload::<P>("M", br#"{"a":[1,"x"]}"#).unwrap_err();
+        match err {
+            DecodeError::InvalidPayload { message, path, .. } => {
+                assert_eq!((message, path.as_str()), ("M", "a[1]"));
+            }
+            other => panic!("unexpected {other:?}"),
+        }
+    }
+
+    #[test]
+    fn double_option_tells_null_from_absent() {
+        #[derive(Debug, Deserialize, PartialEq)]
+        struct P {
+            #[serde(default, deserialize_with = "double_option")]
+            x: Option<Option<u8>>,
+        }
+        let p = |s: &str| serde_json::from_str::<P>(s).unwrap().x;
+        assert_eq!(p("{}"), None);
+        assert_eq!(p(r#"{"x":null}"#), Some(None));
+        assert_eq!(p(r#"{"x":3}"#), Some(Some(3)));
+    }
+}

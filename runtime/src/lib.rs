@@ -1,0 +1,21 @@
+//! The handwritten runtime every Hookgen-generated crate calls into.
+//!
+//! Generated spec modules hold only data (channel tables, signature schemes, message
+//! types) and thin functions; the behaviour they share lives here, written once:
+//!
+//! - [`signature`]: sign and verify webhook bodies (HMAC-SHA256 over the raw bytes);
+//! - [`routing`]: the channel table types and address-template matching;
+//! - [`decode`]: reading a discriminator, decoding payloads, keeping unknown events;
+//! - [`delivery`]: the delivery rules a provider documents (attempts, backoff, timeout).
+
+#![forbid(unsafe_code)]
+
+pub mod decode;
+pub mod delivery;
+pub mod routing;
+pub mod signature;
+
+pub use decode::{DecodeError, MessageInfo, UnknownMessage};
+pub use delivery::DeliveryPolicy;
+pub use routing::{Action, Channel, Operation, Parameter, Route};
+pub use signature::{Algorithm, Encoding, SignatureError, SignatureScheme};
