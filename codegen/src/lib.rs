@@ -12,6 +12,7 @@ pub mod check;
 pub mod diagnostics;
 pub mod emit;
 pub mod ir;
+pub mod json_schema;
 pub mod load;
 pub mod lower;
 pub mod naming;
@@ -77,11 +78,18 @@ pub struct OutputFile {
     pub contents: String,
 }
 
-/// Loads, checks and lowers one spec.
-pub fn compile(file: &SpecFile) -> Result<ir::Spec, Diagnostics> {
+/// Loads and checks one spec, returning its document (overlay applied).
+pub fn load_checked(file: &SpecFile) -> Result<serde_json::Value, Diagnostics> {
     let loaded = load::load(file)?;
     let resolver = resolve::Resolver::new(&loaded.document, &file.display);
     check::check(&resolver).into_result(())?;
+    Ok(loaded.document)
+}
+
+/// Loads, checks and lowers one spec.
+pub fn compile(file: &SpecFile) -> Result<ir::Spec, Diagnostics> {
+    let document = load_checked(file)?;
+    let resolver = resolve::Resolver::new(&document, &file.display);
     let mut sources = vec![file.display.clone()];
     sources.extend(file.overlay_display());
     lower::lower(resolver, &file.stem(), sources)

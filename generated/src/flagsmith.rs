@@ -174,15 +174,8 @@ pub fn decode_channel(
                     "event_type",
                 )?;
                 match tag.as_deref() {
-                    ::std::option::Option::Some("FLAG_UPDATED") => {
-                        Message::EnvironmentWebhookEvent(
-                            ::hookgen_runtime::decode::decode_payload(
-                                "EnvironmentWebhookEvent",
-                                body,
-                            )?,
-                        )
-                    }
-                    ::std::option::Option::None => {
+                    ::std::option::Option::Some("FLAG_UPDATED")
+                    | ::std::option::Option::None => {
                         Message::EnvironmentWebhookEvent(
                             ::hookgen_runtime::decode::decode_payload(
                                 "EnvironmentWebhookEvent",
@@ -209,15 +202,8 @@ pub fn decode_channel(
                 match tag.as_deref() {
                     ::std::option::Option::Some("FLAG_UPDATED")
                     | ::std::option::Option::Some("FLAG_DELETED")
-                    | ::std::option::Option::Some("AUDIT_LOG_CREATED") => {
-                        Message::OrganisationWebhookEvent(
-                            ::hookgen_runtime::decode::decode_payload(
-                                "OrganisationWebhookEvent",
-                                body,
-                            )?,
-                        )
-                    }
-                    ::std::option::Option::None => {
+                    | ::std::option::Option::Some("AUDIT_LOG_CREATED")
+                    | ::std::option::Option::None => {
                         Message::OrganisationWebhookEvent(
                             ::hookgen_runtime::decode::decode_payload(
                                 "OrganisationWebhookEvent",
@@ -300,7 +286,7 @@ pub struct AuditLogEntry {
         skip_serializing_if = "::std::option::Option::is_none",
         deserialize_with = "::hookgen_runtime::decode::double_option"
     )]
-    #[schemars(with = ":: std :: option :: Option < :: std :: string :: String >")]
+    #[schemars(with = "::std::option::Option<::std::string::String>")]
     pub environment: ::std::option::Option<::std::option::Option<::std::string::String>>,
     /// The name of the project affected by the change
     #[serde(
@@ -308,7 +294,7 @@ pub struct AuditLogEntry {
         skip_serializing_if = "::std::option::Option::is_none",
         deserialize_with = "::hookgen_runtime::decode::double_option"
     )]
-    #[schemars(with = ":: std :: option :: Option < :: std :: string :: String >")]
+    #[schemars(with = "::std::option::Option<::std::string::String>")]
     pub project: ::std::option::Option<::std::option::Option<::std::string::String>>,
     /// The ID of the object that was changed
     #[serde(
@@ -316,7 +302,7 @@ pub struct AuditLogEntry {
         skip_serializing_if = "::std::option::Option::is_none",
         deserialize_with = "::hookgen_runtime::decode::double_option"
     )]
-    #[schemars(with = ":: std :: option :: Option < i64 >")]
+    #[schemars(with = "::std::option::Option<i64>")]
     pub related_object_id: ::std::option::Option<::std::option::Option<i64>>,
     /// The type of object that was changed
     #[serde(
@@ -324,7 +310,7 @@ pub struct AuditLogEntry {
         skip_serializing_if = "::std::option::Option::is_none",
         deserialize_with = "::hookgen_runtime::decode::double_option"
     )]
-    #[schemars(with = ":: std :: option :: Option < AuditLogEntryRelatedObjectType >")]
+    #[schemars(with = "::std::option::Option<AuditLogEntryRelatedObjectType>")]
     pub related_object_type: ::std::option::Option<
         ::std::option::Option<AuditLogEntryRelatedObjectType>,
     >,
@@ -537,7 +523,7 @@ pub struct FlagEvaluation {
         skip_serializing_if = "::std::option::Option::is_none",
         deserialize_with = "::hookgen_runtime::decode::double_option"
     )]
-    #[schemars(with = ":: std :: option :: Option < i64 >")]
+    #[schemars(with = "::std::option::Option<i64>")]
     pub feature_segment: ::std::option::Option<::std::option::Option<i64>>,
     /// The evaluated value of the flag for this identity
     #[serde(
@@ -545,7 +531,7 @@ pub struct FlagEvaluation {
         skip_serializing_if = "::std::option::Option::is_none",
         deserialize_with = "::hookgen_runtime::decode::double_option"
     )]
-    #[schemars(with = ":: std :: option :: Option < FlagEvaluationFeatureStateValue >")]
+    #[schemars(with = "::std::option::Option<FlagEvaluationFeatureStateValue>")]
     pub feature_state_value: ::std::option::Option<
         ::std::option::Option<FlagEvaluationFeatureStateValue>,
     >,
@@ -555,7 +541,7 @@ pub struct FlagEvaluation {
         skip_serializing_if = "::std::option::Option::is_none",
         deserialize_with = "::hookgen_runtime::decode::double_option"
     )]
-    #[schemars(with = ":: std :: option :: Option < i64 >")]
+    #[schemars(with = "::std::option::Option<i64>")]
     pub identity: ::std::option::Option<::std::option::Option<i64>>,
 }
 /// The evaluated value of the flag for this identity
@@ -703,7 +689,7 @@ pub struct WebhookFeature {
         skip_serializing_if = "::std::option::Option::is_none",
         deserialize_with = "::hookgen_runtime::decode::double_option"
     )]
-    #[schemars(with = ":: std :: option :: Option < :: std :: string :: String >")]
+    #[schemars(with = "::std::option::Option<::std::string::String>")]
     pub description: ::std::option::Option<::std::option::Option<::std::string::String>>,
     /// The initial value of the feature
     #[serde(
@@ -711,7 +697,7 @@ pub struct WebhookFeature {
         skip_serializing_if = "::std::option::Option::is_none",
         deserialize_with = "::hookgen_runtime::decode::double_option"
     )]
-    #[schemars(with = ":: std :: option :: Option < :: std :: string :: String >")]
+    #[schemars(with = "::std::option::Option<::std::string::String>")]
     pub initial_value: ::std::option::Option<
         ::std::option::Option<::std::string::String>,
     >,

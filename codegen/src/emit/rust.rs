@@ -217,7 +217,9 @@ fn field(spec: &ir::Spec, f: &Field) -> TokenStream {
             quote! { #[serde(default, skip_serializing_if = "::std::option::Option::is_none")] },
         ),
         (false, true) => {
-            let schema_with = lit(&quote! { ::std::option::Option<#inner> }.to_string());
+            let schema_with = lit(&quote! { ::std::option::Option<#inner> }
+                .to_string()
+                .replace(' ', ""));
             (
                 quote! { ::std::option::Option<::std::option::Option<#inner>> },
                 quote! {
@@ -492,19 +494,18 @@ fn decoding(spec: &ir::Spec) -> TokenStream {
                 let single = messages.len() == 1;
                 let known = messages.iter().filter(|i| !spec.messages[**i].discriminator_values.is_empty()).map(|i| {
                     let values = spec.messages[*i].discriminator_values.iter().map(|v| lit(v));
+                    // On a one-message channel, a payload without the field is that message.
+                    let absent = single.then(|| quote! { | ::std::option::Option::None });
                     let decode = decode_one(*i);
-                    quote! { #( ::std::option::Option::Some(#values) )|* => #decode, }
+                    quote! { #( ::std::option::Option::Some(#values) )|* #absent => #decode, }
                 });
-                let missing = if single {
-                    let decode = decode_one(messages[0]);
-                    quote! { ::std::option::Option::None => #decode, }
-                } else {
+                let missing = (!single).then(|| {
                     quote! {
                         ::std::option::Option::None => {
                             return ::std::result::Result::Err(::hookgen_runtime::DecodeError::MissingDiscriminator { field: #field })
                         }
                     }
-                };
+                });
                 let no_values = single && spec.messages[messages[0]].discriminator_values.is_empty();
                 if no_values {
                     decode_one(messages[0])

@@ -1,0 +1,175 @@
+//! Decoding and routing beyond the spec examples: unknown events are kept, the
+//! discriminator rules hold on every channel shape, and bad bodies fail with the reason.
+
+use serde_json::json;
+use webhooks::{DecodeError, airmy, flagsmith, flyio, flymyai};
+
+#[test]
+fn unknown_cloudevent_type_is_kept_whole() {
+    let body = br#"{"specversion":"1.0","type":"io.fly.machine.rebooted","source":"https://api.fly.io","id":"evt_9","data":{"x":1}}"#;
+    match flyio::decode("/extensions/events", body).unwrap() {
+        flyio::Message::Unknown(unknown) => {
+            assert_eq!(unknown.channel, "/extensions/events");
+            assert_eq!(
+                unknown.discriminator.as_deref(),
+                Some("io.fly.machine.rebooted")
+            );
+            assert_eq!(unknown.payload["data"], json!({"x": 1}));
+        }
+        other => panic!("expected Unknown, got {other:?}"),
+    }
+}
+
+#[test]
+fn every_cloudevent_type_picks_its_variant() {
+    for (ty, name) in [
+        ("io.fly.machine.started", "MachineStarted"),
+        ("io.fly.machine.stopped", "MachineStopped"),
+        ("io.fly.machine.destroyed", "MachineDestroyed"),
+        ("io.fly.account.changed", "AccountChanged"),
+    ] {
+        let body = json!({"specversion": "1.0", "type": ty, "source": "s", "id": "1"}).to_string();
+        let message = flyio::decode("/extensions/events", body.as_bytes()).unwrap();
+        assert_eq!(message.name(), Some(name), "{ty}");
+    }
+}
+
+#[test]
+fn shared_payload_messages_are_told_apart_by_action_and_params_are_extracted() {
+    let route = flyio::route("/api/hooks/extensions/upstash-redis").unwrap();
+    assert_eq!(route.template(), "/api/hooks/extensions/{provider_name}");
+    assert_eq!(route.param("provider_name"), Some("upstash-redis"));
+    for (action, name) in [
+        ("resource.created", "ResourceCreated"),
+        ("resource.updated", "ResourceUpdated"),
+        ("resource.deleted", "ResourceDeleted"),
+    ] {
+        let body = json!({"action": action, "resource_id": "res_1"}).to_string();
+        let message =
+            flyio::decode("/api/hooks/extensions/upstash-redis", body.as_bytes()).unwrap();
+        assert_eq!(message.name(), Some(name));
+    }
+    let body = br#"{"action":"resource.suspended","resource_id":"res_1"}"#;
+    assert!(matches!(
+        flyio::decode("/api/hooks/extensions/p", body).unwrap(),
+        flyio::Message::Unknown(_)
+    ));
+}
+
+#[test]
+fn missing_discriminator_on_a_shared_channel_is_an_error() {
+    let err = airmy::decode("/hooks/airmy", br#"{"id":"evt_1","data":{}}"#).unwrap_err();
+    assert!(
+        matches!(err, DecodeError::MissingDiscriminator { field: "type" }),
+        "{err}"
+    );
+}
+
+#[test]
+fn single_message_channel_rules() {
+    // The field absent: still the channel's one message.
+    let message = flagsmith::decode("/environment-webhook", br#"{"data":[]}"#).unwrap();
+    assert_eq!(message.name(), Some("EnvironmentWebhookEvent"));
+    // A value the schema does not list: kept as unknown.
+    let body = br#"{"data":[],"event_type":"FLAG_DELETED"}"#;
+    match flagsmith::decode("/environment-webhook", body).unwrap() {
+        flagsmith::Message::Unknown(u) => {
+            assert_eq!(u.discriminator.as_deref(), Some("FLAG_DELETED"))
+        }
+        other => panic!("expected Unknown, got {other:?}"),
+    }
+    // Every listed value of a multi-value enum selects the message.
+    for ty in ["FLAG_UPDATED", "FLAG_DELETED", "AUDIT_LOG_CREATED"] {
+        let body = json!({"event_type": ty, "data": {"id": 1}}).to_string();
+        let message = flagsmith::decode("/organisation-webhook", body.as_bytes()).unwrap();
+        assert_eq!(message.name(), Some("OrganisationWebhookEvent"));
+    }
+}
+
+#[test]
+fn unknown_enum_values_are_kept_not_rejected() {
+    let body = br#"{"event_type":"FLAG_UPDATED","data":{"related_object_type":"WEBHOOK","environment":null}}"#;
+    let flagsmith::Message::OrganisationWebhookEvent(event) =
+        flagsmith::decode("/organisation-webhook", body).unwrap()
+    else {
+        panic!("wrong variant");
+    };
+    let data = event.data.as_ref().unwrap();
+    assert_eq!(
+        data.related_object_type,
+        Some(Some(flagsmith::AuditLogEntryRelatedObjectType::Unknown(
+            "WEBHOOK".into()
+        )))
+    );
+    // `null` and absent stay distinct through a round trip.
+    assert_eq!(data.environment, Some(None));
+    assert_eq!(data.project, None);
+    let back = serde_json::to_value(&event).unwrap();
+    assert_eq!(
+        back,
+        serde_json::from_slice::<serde_json::Value>(body).unwrap()
+    );
+}
+
+#[test]
+fn bad_bodies_fail_with_the_reason() {
+    assert!(matches!(
+        flymyai::decode("/webhooks/flymy", b"not json"),
+        Err(DecodeError::NotJson(_))
+    ));
+    assert!(matches!(
+        flymyai::decode("/webhooks/flymy", b"[1,2]"),
+        Err(DecodeError::NotJson(_))
+    ));
+    assert!(matches!(
+        flymyai::decode("/elsewhere", b"{}"),
+        Err(DecodeError::UnknownChannel(_))
+    ));
+    let body = br#"{"event":"run.completed","timestamp":"t","data":{"run_id":"r","agent_id":"a","status":"done","duration_ms":"slow"}}"#;
+    match flymyai::decode("/webhooks/flymy", body) {
+        Err(DecodeError::InvalidPayload { message, path, .. }) => {
+            assert_eq!(
+                (message, path.as_str()),
+                ("RunCompleted", "data.duration_ms")
+            );
+        }
+        other => panic!("expected InvalidPayload, got {other:?}"),
+    }
+}
+
+#[test]
+fn undocumented_fields_are_kept_where_the_spec_allows_them() {
+    let body = br#"{"id":"evt_1","type":"run.completed","created_at":"t","data":{"id":"run_1","region":"eu","cost":{"usd":0.25}}}"#;
+    let airmy::Message::RunCompleted(event) = airmy::decode("/hooks/airmy", body).unwrap() else {
+        panic!("wrong variant");
+    };
+    assert_eq!(event.data.additional_properties["region"], json!("eu"));
+    assert_eq!(
+        serde_json::to_value(&event).unwrap(),
+        serde_json::from_slice::<serde_json::Value>(body).unwrap()
+    );
+}
+
+#[test]
+fn routing_tables_describe_direction() {
+    let ops: Vec<(&str, &str, &str)> = flyio::CHANNELS
+        .iter()
+        .flat_map(|c| c.operations.iter().map(|o| (o.id, o.sender, o.receiver)))
+        .collect();
+    assert_eq!(
+        ops,
+        [
+            ("receiveProviderWebhook", "extension provider", "Fly.io"),
+            ("receiveFlyioMachineEvent", "Fly.io", "extension provider"),
+        ]
+    );
+    assert_eq!(
+        airmy::DELIVERY.map(|d| (d.attempts, d.backoff_ms, d.timeout_ms)),
+        Some((3, &[1000, 5000, 30000][..], 10000))
+    );
+    assert_eq!(
+        flagsmith::DELIVERY.map(|d| (d.attempts, d.backoff_ms)),
+        Some((3, &[2000, 4000][..]))
+    );
+    assert!(flyio::DELIVERY.is_none());
+}

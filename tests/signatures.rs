@@ -1,0 +1,221 @@
+//! Signatures of every spec module: sign/verify round trip, rejection of every kind of
+//! tampering, and vectors computed independently with Python's `hmac` exactly as each
+//! provider's docs do (`hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()`).
+
+use webhooks::SignatureError;
+
+type Sign = fn(&[u8], &[u8]) -> String;
+type Verify = fn(&[u8], &str, &[u8]) -> Result<(), SignatureError>;
+
+/// Every spec module: (name, header constant, sign, verify).
+const MODULES: &[(&str, &str, Sign, Verify)] = &[
+    (
+        "flyio",
+        webhooks::flyio::SIGNATURE_HEADER,
+        webhooks::flyio::sign,
+        webhooks::flyio::verify,
+    ),
+    (
+        "flagsmith",
+        webhooks::flagsmith::SIGNATURE_HEADER,
+        webhooks::flagsmith::sign,
+        webhooks::flagsmith::verify,
+    ),
+    (
+        "airmy",
+        webhooks::airmy::SIGNATURE_HEADER,
+        webhooks::airmy::sign,
+        webhooks::airmy::verify,
+    ),
+    (
+        "flymyai",
+        webhooks::flymyai::SIGNATURE_HEADER,
+        webhooks::flymyai::sign,
+        webhooks::flymyai::verify,
+    ),
+];
+
+const SECRET: &[u8] = b"whsec_s3cr3t";
+const BODY: &[u8] = br#"{"type":"run.completed","data":{"id":"run_1"}}"#;
+
+#[test]
+fn headers_are_the_specs_headers() {
+    let headers: Vec<&str> = MODULES.iter().map(|m| m.1).collect();
+    assert_eq!(
+        headers,
+        [
+            "X-Fly-Signature",
+            "X-Flagsmith-Signature",
+            "X-AIRMY-Signature",
+            "X-FlyMyAI-Signature"
+        ]
+    );
+}
+
+#[test]
+fn sign_then_verify_succeeds_and_is_lowercase_hex() {
+    for (name, _, sign, verify) in MODULES {
+        let sig = sign(SECRET, BODY);
+        assert_eq!(sig.len(), 64, "{name}");
+        assert!(
+            sig.bytes()
+                .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b)),
+            "{name}: {sig}"
+        );
+        assert_eq!(verify(SECRET, &sig, BODY), Ok(()), "{name}");
+    }
+}
+
+#[test]
+fn any_flipped_bit_of_the_body_fails() {
+    for (name, _, sign, verify) in MODULES {
+        let sig = sign(SECRET, BODY);
+        for byte in 0..BODY.len() {
+            for bit in 0..8 {
+                let mut body = BODY.to_vec();
+                body[byte] ^= 1 << bit;
+                assert_eq!(
+                    verify(SECRET, &sig, &body),
+                    Err(SignatureError::Mismatch),
+                    "{name}: byte {byte} bit {bit}"
+                );
+            }
+        }
+    }
+}
+
+#[test]
+fn any_flipped_bit_of_the_signature_fails() {
+    for (name, _, sign, verify) in MODULES {
+        let sig = sign(SECRET, BODY);
+        for byte in 0..sig.len() {
+            for bit in 0..8 {
+                let mut tampered = sig.clone().into_bytes();
+                tampered[byte] ^= 1 << bit;
+                let Ok(tampered) = String::from_utf8(tampered) else {
+                    continue;
+                };
+                // Flipping the case bit of a hex letter spells the same value.
+                if tampered.eq_ignore_ascii_case(&sig) {
+                    continue;
+                }
+                assert!(
+                    verify(SECRET, &tampered, BODY).is_err(),
+                    "{name}: byte {byte} bit {bit}"
+                );
+            }
+        }
+    }
+}
+
+#[test]
+fn wrong_secret_empty_and_truncated_headers_fail() {
+    for (name, _, sign, verify) in MODULES {
+        let sig = sign(SECRET, BODY);
+        assert_eq!(
+            verify(b"whsec_other", &sig, BODY),
+            Err(SignatureError::Mismatch),
+            "{name}"
+        );
+        assert_eq!(
+            verify(b"", &sig, BODY),
+            Err(SignatureError::Mismatch),
+            "{name}"
+        );
+        assert_eq!(
+            verify(SECRET, "", BODY),
+            Err(SignatureError::Missing),
+            "{name}"
+        );
+        assert_eq!(
+            verify(SECRET, "   ", BODY),
+            Err(SignatureError::Missing),
+            "{name}"
+        );
+        for len in [1, 2, 32, 62, 63] {
+            assert!(
+                verify(SECRET, &sig[..len], BODY).is_err(),
+                "{name}: truncated to {len}"
+            );
+        }
+        assert!(
+            verify(SECRET, &format!("{sig}{sig}"), BODY).is_err(),
+            "{name}: doubled"
+        );
+        assert!(
+            verify(SECRET, &format!("sha256={sig}"), BODY).is_err(),
+            "{name}: foreign prefix"
+        );
+        let not_hex: String = sig
+            .chars()
+            .map(|c| if c == 'a' { 'g' } else { c })
+            .collect();
+        if not_hex != sig {
+            assert!(
+                matches!(
+                    verify(SECRET, &not_hex, BODY),
+                    Err(SignatureError::Malformed(_))
+                ),
+                "{name}"
+            );
+        }
+    }
+}
+
+/// Python: `json.dumps(payload, sort_keys=True)`, as Flagsmith posts it, then
+/// `hmac.new(b"flagsmith-secret", body.encode(), hashlib.sha256).hexdigest()`.
+#[test]
+fn flagsmith_python_sort_keys_body_verifies_over_raw_bytes() {
+    let body = r#"{"data": [{"enabled": true, "environment": 7, "feature": {"created_date": "2026-01-05T09:30:00Z", "default_enabled": false, "description": null, "id": 11, "initial_value": null, "name": "new_checkout", "type": "STANDARD"}, "feature_segment": null, "feature_state_value": "blue", "id": 42, "identity": 1234}], "event_type": "FLAG_UPDATED", "timestamp": "2026-03-22T14:30:00Z"}"#;
+    let header = "5149e32fc0754073ef42cddca9658f2f0b418cccba0a16d736f720d7238f9b00";
+    assert_eq!(
+        webhooks::flagsmith::sign(b"flagsmith-secret", body.as_bytes()),
+        header
+    );
+    assert_eq!(
+        webhooks::flagsmith::verify(b"flagsmith-secret", header, body.as_bytes()),
+        Ok(())
+    );
+
+    // The same JSON re-serialized by serde (no spaces) is different bytes: it must not verify.
+    let value: serde_json::Value = serde_json::from_str(body).unwrap();
+    let reserialized = serde_json::to_vec(&value).unwrap();
+    assert_ne!(reserialized, body.as_bytes());
+    assert_eq!(
+        webhooks::flagsmith::verify(b"flagsmith-secret", header, &reserialized),
+        Err(SignatureError::Mismatch)
+    );
+
+    // And the raw bytes decode into the typed message.
+    let message = webhooks::flagsmith::decode("/environment-webhook", body.as_bytes()).unwrap();
+    assert_eq!(message.name(), Some("EnvironmentWebhookEvent"));
+}
+
+#[test]
+fn provider_vectors_computed_with_python() {
+    let airmy = r#"{"id":"evt_01HXYZ","type":"run.completed","created_at":"2026-03-22T14:30:00Z","data":{"id":"run_01HXYZ123","agent_id":"ag_01HXYZ","status":"completed","output":{"result":"..."},"latency_ms":48,"tokens_used":1247}}"#;
+    let sig = "7ae79d69e7d5cb1028a341f16c53ed446ae397497a40fedffa23d09252351b54";
+    assert_eq!(
+        webhooks::airmy::verify(b"whsec_test", sig, airmy.as_bytes()),
+        Ok(())
+    );
+    assert_eq!(webhooks::airmy::sign(b"whsec_test", airmy.as_bytes()), sig);
+
+    let flymyai = r#"{"event":"run.failed","timestamp":"2025-01-15T10:00:15Z","data":{"run_id":"run_xyz790","agent_id":"agent_abc123","status":"error","error":{"type":"tool_error","message":"web_search returned no results for query"}}}"#;
+    let sig = "a0bf93a15c53b7c53f6dd1e57764fc9961d90ddc2a88387f61f9f84b382ea034";
+    assert_eq!(
+        webhooks::flymyai::verify(b"your-webhook-secret", sig, flymyai.as_bytes()),
+        Ok(())
+    );
+
+    let flyio = r#"{"action":"resource.deleted","resource_id":"res_abc123"}"#;
+    let sig = "2b42ccad5db24839cee969ca813090a7cdfde4634439e88661060bb83a18b0e0";
+    assert_eq!(
+        webhooks::flyio::verify(b"fly-secret", sig, flyio.as_bytes()),
+        Ok(())
+    );
+    assert_eq!(
+        webhooks::flyio::verify(b"fly-secret", &sig.to_uppercase(), flyio.as_bytes()),
+        Ok(())
+    );
+}
