@@ -4,7 +4,7 @@
 //! [`load`] (file + overlay → JSON) → [`check`] (document rules and `$ref`s, see
 //! [`resolve`]) → [`lower`] (document → [`ir`], schemas through [`schema`], names
 //! through [`naming`]) → [`emit`] (IR → Rust and text). [`generate`] runs it for a set
-//! of specs and returns the files; [`write`] is the only module that touches the disk.
+//! of specs and returns the files; [`write`](mod@write) is the only module that touches the disk.
 
 #![forbid(unsafe_code)]
 

@@ -128,12 +128,17 @@ pub fn parse_text(text: &str, is_json: bool, display: &str) -> Result<Value, Dia
                 .with_position(e.line(), e.column())
         })?
     } else {
-        serde_yaml::from_str::<Value>(text).map_err(|e| {
+        // Through serde_yaml's own Value first: it rejects duplicate keys, which a JSON map
+        // would silently overwrite.
+        let yaml = serde_yaml::from_str::<serde_yaml::Value>(text).map_err(|e| {
             let d = Diagnostic::at(display, "", format!("invalid YAML: {e}"));
             match e.location() {
                 Some(l) => d.with_position(l.line(), l.column()),
                 None => d,
             }
+        })?;
+        serde_json::to_value(yaml).map_err(|e| {
+            Diagnostic::at(display, "", format!("YAML that JSON cannot represent: {e}"))
         })?
     };
     if !value.is_object() {

@@ -84,3 +84,8 @@ pub fn assert_valid(schema: &Value, instance: &Value, what: &str) {
         errors.join("\n")
     );
 }
+
+/// The README's Rust examples, compiled and run as doctests.
+#[doc = include_str!("../../README.md")]
+#[cfg(doctest)]
+pub struct ReadmeDoctests;
