@@ -11,13 +11,23 @@ use quote::{format_ident, quote};
 fn main() {
     println!("cargo::rerun-if-changed=specs");
     println!("cargo::rerun-if-changed=build.rs");
+    println!("cargo::rerun-if-env-changed=HOOKGEN_CORPUS");
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let corpus = std::env::var_os("HOOKGEN_CORPUS")
+        .map_or_else(|| root.join("../shared/corpus"), Into::into);
+    if !corpus.join("meta").is_dir() {
+        println!(
+            "cargo::warning=no AsyncAPI corpus at {} (set HOOKGEN_CORPUS): the meta-schema tests will SKIP",
+            corpus.display()
+        );
+    }
     let specs = hookgen::workspace_specs(root).unwrap_or_else(|d| fail(&d));
     let mut tests = Vec::new();
     for file in &specs {
         let document = hookgen::load_checked(file).unwrap_or_else(|d| fail(&d));
         let spec = hookgen::compile(file).unwrap_or_else(|d| fail(&d));
         tests.extend(example_tests(&spec, &document));
+        tests.extend(unknown_value_tests(&spec));
     }
     let out = Path::new(&std::env::var("OUT_DIR").expect("cargo sets OUT_DIR"))
         .join("conformance_cases.rs");
@@ -76,6 +86,50 @@ fn example_tests(spec: &Spec, document: &serde_json::Value) -> Vec<TokenStream> 
                 }
             });
         }
+    }
+    tests
+}
+
+/// For every channel with a discriminator: an example whose discriminator value is
+/// replaced by one the spec does not list must decode to `Unknown`, kept whole.
+fn unknown_value_tests(spec: &Spec) -> Vec<TokenStream> {
+    let module = format_ident!("{}", spec.module);
+    let mut tests = Vec::new();
+    for (n, channel) in spec.channels.iter().enumerate() {
+        let Some(field) = &channel.discriminator else {
+            continue;
+        };
+        let example = channel
+            .messages
+            .iter()
+            .flat_map(|i| spec.messages[*i].examples.iter())
+            .find(|e| e.payload.is_object());
+        let Some(example) = example else { continue };
+        let mut payload = example.payload.clone();
+        payload[field.as_str()] = serde_json::Value::from("hookgen.unlisted-value");
+        let payload = payload.to_string();
+        let address = channel.sample_address();
+        let test = format_ident!(
+            "{}__channel_{}__unlisted_{}_is_unknown",
+            spec.module,
+            n + 1,
+            heck_snake(field)
+        );
+        tests.push(quote! {
+            #[test]
+            #[allow(non_snake_case)]
+            fn #test() {
+                let message = ::webhooks::#module::decode(#address, #payload.as_bytes())
+                    .unwrap_or_else(|e| panic!("decode failed: {e}"));
+                let ::webhooks::#module::Message::Unknown(unknown) = &message else {
+                    panic!("an unlisted `{}` decoded as {:?}", #field, message.name());
+                };
+                assert_eq!(unknown.discriminator.as_deref(), Some("hookgen.unlisted-value"));
+                assert_eq!(unknown.channel, ::webhooks::#module::route(#address).unwrap().template());
+                let payload: ::serde_json::Value = ::serde_json::from_str(#payload).unwrap();
+                assert_eq!(::serde_json::to_value(&message).unwrap(), payload);
+            }
+        });
     }
     tests
 }

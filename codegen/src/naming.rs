@@ -46,9 +46,14 @@ pub fn field_name(raw: &str, fallback: &str) -> String {
     escape(prefix_digit(name, "_"))
 }
 
-/// A module name for a spec file stem (`flyio`, `flag_smith`).
+/// A module name for a spec file stem (`flyio`, `flag_smith`). `lib` and `main`, which
+/// would clash with the crate's own files, become `lib_spec` and `main_spec`.
 pub fn module_name(stem: &str) -> String {
-    field_name(stem, "spec")
+    let name = field_name(stem, "spec");
+    match unraw(&name) {
+        "lib" | "main" => format!("{}_spec", unraw(&name)),
+        _ => name,
+    }
 }
 
 /// A constant name (`SCREAMING_SNAKE_CASE`).
@@ -153,6 +158,9 @@ mod tests {
         assert_eq!(field_name("createdAt", "f"), "created_at");
         assert_eq!(field_name("", "f"), "f");
         assert_eq!(const_name("type"), "TYPE");
+        assert_eq!(module_name("Fly.io"), "fly_io");
+        assert_eq!(module_name("lib"), "lib_spec");
+        assert_eq!(module_name("mod"), "r#mod");
     }
 
     #[test]

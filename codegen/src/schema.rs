@@ -251,15 +251,9 @@ impl<'a> SchemaLowering<'a> {
         Shape { ty, nullable }
     }
 
-    fn define(
-        &mut self,
-        reserved: Option<TypeId>,
-        hint: &str,
-        origin: &str,
-        doc: Vec<String>,
-        kind: TypeKind,
-    ) -> Ty {
-        let id = reserved.unwrap_or_else(|| {
+    /// `reserved`, or a new id named after `hint` (its definition filled in later).
+    fn reserve(&mut self, reserved: Option<TypeId>, hint: &str, origin: &str) -> TypeId {
+        reserved.unwrap_or_else(|| {
             let id = TypeId(self.types.types.len());
             let name = self.names.claim(type_name(hint, "Schema"));
             self.types.types.insert(
@@ -272,7 +266,19 @@ impl<'a> SchemaLowering<'a> {
                 },
             );
             id
-        });
+        })
+    }
+
+    /// Defines the type `reserved` (or a new one named after `hint`) as `kind`.
+    fn define(
+        &mut self,
+        reserved: Option<TypeId>,
+        hint: &str,
+        origin: &str,
+        doc: Vec<String>,
+        kind: TypeKind,
+    ) -> Ty {
+        let id = self.reserve(reserved, hint, origin);
         if let Some(def) = self.types.types.get_mut(&id) {
             def.doc = doc;
             def.kind = kind;
@@ -349,15 +355,7 @@ impl<'a> SchemaLowering<'a> {
             };
         };
         // Reserve the struct's id before its fields, so self-references find it.
-        let id = match reserved {
-            Some(id) => id,
-            None => {
-                match self.define(None, hint, pointer, doc.clone(), TypeKind::Alias(Ty::Json)) {
-                    Ty::Named(id) => id,
-                    _ => unreachable!("define returns a named type"),
-                }
-            }
-        };
+        let id = self.reserve(reserved, hint, pointer);
         let struct_name = self.types.name(id).to_owned();
         let required: Vec<&str> = map
             .get("required")
@@ -465,16 +463,7 @@ impl<'a> SchemaLowering<'a> {
                 nullable: false,
             };
         }
-        let id = match self.define(
-            reserved,
-            hint,
-            pointer,
-            doc.clone(),
-            TypeKind::Alias(Ty::Json),
-        ) {
-            Ty::Named(id) => id,
-            _ => unreachable!("define returns a named type"),
-        };
+        let id = self.reserve(reserved, hint, pointer);
         let union_name = self.types.name(id).to_owned();
         let mut scope = NameScope::default();
         let mut variants = Vec::new();
