@@ -193,6 +193,8 @@ pub struct Message {
     pub headers: Option<Ty>,
     /// The discriminator values that select this message (empty: none needed).
     pub discriminator_values: Vec<String>,
+    /// The values were stated by `x-hookgen-discriminator-value`, not read from the schema.
+    pub explicit_values: bool,
     /// The spec's examples.
     pub examples: Vec<Example>,
     /// Where the message is (JSON pointer).

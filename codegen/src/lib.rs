@@ -8,6 +8,7 @@
 
 #![forbid(unsafe_code)]
 
+pub mod bundle;
 pub mod check;
 pub mod diagnostics;
 pub mod emit;
@@ -80,10 +81,11 @@ pub struct OutputFile {
 
 /// Loads and checks one spec, returning its document (overlay applied).
 pub fn load_checked(file: &SpecFile) -> Result<serde_json::Value, Diagnostics> {
-    let loaded = load::load(file)?;
-    let resolver = resolve::Resolver::new(&loaded.document, &file.display);
+    let mut document = load::load(file)?.document;
+    let resolver = resolve::Resolver::new(&document, &file.display);
     check::check(&resolver).into_result(())?;
-    Ok(loaded.document)
+    resolve::apply_traits(&mut document, &file.display).into_result(())?;
+    Ok(document)
 }
 
 /// Loads, checks and lowers one spec.

@@ -90,6 +90,7 @@ pub fn load(file: &SpecFile) -> Result<LoadedSpec, Diagnostics> {
         }
         json_patch::merge(&mut document, &patch);
     }
+    crate::bundle::bundle(&mut document, &file.path, &file.display)?;
     Ok(LoadedSpec {
         file: file.clone(),
         document,

@@ -2,11 +2,12 @@
 //! and discriminator values, channels with operations and directions, the signature
 //! scheme and the delivery rules.
 //!
-//! Discriminators: a channel with several messages needs a field whose value names the
-//! message. It is the channel's `x-hookgen-discriminator`, else the one field (by
-//! preference `type`, `event`, `event_type`, `action`, `kind`, then alphabetical) for
-//! which every message's payload has a `const` or single-value `enum`. A message's values
-//! are its `x-hookgen-discriminator-value` (a string or a list), else that `const`/`enum`.
+//! Discriminators: the field whose value names a channel's message is the channel's
+//! `x-hookgen-discriminator`, else a field (by preference `type`, `event`, `event_type`,
+//! `action`, `kind`, then alphabetical) for which every message's payload has a `const`
+//! or single-value `enum`. A message's values are its `x-hookgen-discriminator-value` (a
+//! string or a list), else that `const`/`enum`. Messages no value singles out are told
+//! apart by shape at decode time: exactly one must fit, or decoding reports it.
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -374,6 +375,7 @@ impl<'a> Lowering<'a> {
             content_type,
             payload,
             headers,
+            explicit_values: !values.is_empty(),
             discriminator_values: values,
             examples,
             origin: pointer.clone(),
@@ -383,25 +385,17 @@ impl<'a> Lowering<'a> {
         Some(index)
     }
 
-    /// Chooses the channel's discriminator and each message's values; checks they are distinct.
+    /// Chooses the channel's discriminator and each message's values.
+    ///
+    /// Messages that share a value, or have none, are told apart by shape when decoding
+    /// (exactly one must fit), so only a contradiction the spec states outright is an
+    /// error: two messages given the same `x-hookgen-discriminator-value`.
     fn discriminate(&mut self, channel: &mut Channel) {
-        let at = child("/channels", &channel.address);
         let single = channel.messages.len() <= 1;
         if channel.discriminator.is_none() {
             channel.discriminator = self.infer_discriminator(&channel.messages, single);
         }
         let Some(field) = channel.discriminator.clone() else {
-            if !single {
-                let names: Vec<&str> = channel
-                    .messages
-                    .iter()
-                    .map(|i| self.messages[*i].key.as_str())
-                    .collect();
-                self.error(&at, format!(
-                    "the channel carries {} messages ({}) but no payload field tells them apart; set `x-hookgen-discriminator` on the channel and `x-hookgen-discriminator-value` on each message (an overlay can add them)",
-                    names.len(), names.join(", ")
-                ));
-            }
             return;
         };
         let mut claimed: BTreeMap<String, String> = BTreeMap::new();
@@ -411,16 +405,13 @@ impl<'a> Lowering<'a> {
                     self.payload_values(&self.messages[index].clone(), &field);
             }
             let message = self.messages[index].clone();
-            if message.discriminator_values.is_empty() && !single {
-                self.error(&message.origin, format!(
-                    "message `{}` on channel `{}` has no value for the discriminator `{field}`; give its payload a `const` or set `x-hookgen-discriminator-value`",
-                    message.key, channel.address
-                ));
+            if !message.explicit_values {
+                continue;
             }
             for value in &message.discriminator_values {
                 if let Some(other) = claimed.insert(value.clone(), message.key.clone()) {
                     self.error(&message.origin, format!(
-                        "messages `{other}` and `{}` on channel `{}` both claim `{field}: {value}`; set `x-hookgen-discriminator-value` on each message",
+                        "messages `{other}` and `{}` on channel `{}` are both given `x-hookgen-discriminator-value: {value}`",
                         message.key, channel.address
                     ));
                 }

@@ -105,12 +105,20 @@ fn unsupported_version_is_named() {
 }
 
 #[test]
-fn ambiguous_channel_is_reported_with_the_fix() {
-    let text = GOOD.replace("const: b", "const: a");
+fn contradictory_discriminator_values_are_reported() {
+    let text = GOOD
+        .replace(
+            "    A:\n",
+            "    A:\n      x-hookgen-discriminator-value: same\n",
+        )
+        .replace(
+            "    B:\n",
+            "    B:\n      x-hookgen-discriminator-value: same\n",
+        );
     assert_rejected(
         "dup.yaml",
         text.as_bytes(),
-        &["both claim `kind: a`", "x-hookgen-discriminator-value"],
+        &["are both given `x-hookgen-discriminator-value: same`"],
     );
 }
 

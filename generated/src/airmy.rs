@@ -267,62 +267,45 @@ pub fn decode_channel(
                 let tag = ::hookgen_runtime::decode::peek_discriminator(body, "type")?;
                 match tag.as_deref() {
                     ::std::option::Option::Some("run.completed") => {
-                        Message::RunCompleted(
-                            ::hookgen_runtime::decode::decode_payload(
-                                "RunCompleted",
-                                body,
-                            )?,
-                        )
+                        ::hookgen_runtime::decode::decode_payload("RunCompleted", body)
+                            .map(Message::RunCompleted)?
                     }
                     ::std::option::Option::Some("run.failed") => {
-                        Message::RunFailed(
-                            ::hookgen_runtime::decode::decode_payload("RunFailed", body)?,
-                        )
+                        ::hookgen_runtime::decode::decode_payload("RunFailed", body)
+                            .map(Message::RunFailed)?
                     }
                     ::std::option::Option::Some("deployment.created") => {
-                        Message::DeploymentCreated(
-                            ::hookgen_runtime::decode::decode_payload(
+                        ::hookgen_runtime::decode::decode_payload(
                                 "DeploymentCreated",
                                 body,
-                            )?,
-                        )
+                            )
+                            .map(Message::DeploymentCreated)?
                     }
                     ::std::option::Option::Some("deployment.rollback") => {
-                        Message::DeploymentRollback(
-                            ::hookgen_runtime::decode::decode_payload(
+                        ::hookgen_runtime::decode::decode_payload(
                                 "DeploymentRollback",
                                 body,
-                            )?,
-                        )
+                            )
+                            .map(Message::DeploymentRollback)?
                     }
                     ::std::option::Option::Some("alert.triggered") => {
-                        Message::AlertTriggered(
-                            ::hookgen_runtime::decode::decode_payload(
-                                "AlertTriggered",
-                                body,
-                            )?,
-                        )
+                        ::hookgen_runtime::decode::decode_payload("AlertTriggered", body)
+                            .map(Message::AlertTriggered)?
                     }
                     ::std::option::Option::Some("agent.updated") => {
-                        Message::AgentUpdated(
-                            ::hookgen_runtime::decode::decode_payload(
-                                "AgentUpdated",
-                                body,
-                            )?,
-                        )
+                        ::hookgen_runtime::decode::decode_payload("AgentUpdated", body)
+                            .map(Message::AgentUpdated)?
                     }
                     ::std::option::Option::Some("pipeline.completed") => {
-                        Message::PipelineCompleted(
-                            ::hookgen_runtime::decode::decode_payload(
+                        ::hookgen_runtime::decode::decode_payload(
                                 "PipelineCompleted",
                                 body,
-                            )?,
-                        )
+                            )
+                            .map(Message::PipelineCompleted)?
                     }
                     ::std::option::Option::Some("test") => {
-                        Message::Test(
-                            ::hookgen_runtime::decode::decode_payload("Test", body)?,
-                        )
+                        ::hookgen_runtime::decode::decode_payload("Test", body)
+                            .map(Message::Test)?
                     }
                     ::std::option::Option::None => {
                         return ::std::result::Result::Err(::hookgen_runtime::DecodeError::MissingDiscriminator {

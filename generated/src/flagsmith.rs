@@ -174,14 +174,19 @@ pub fn decode_channel(
                     "event_type",
                 )?;
                 match tag.as_deref() {
-                    ::std::option::Option::Some("FLAG_UPDATED")
-                    | ::std::option::Option::None => {
-                        Message::EnvironmentWebhookEvent(
-                            ::hookgen_runtime::decode::decode_payload(
+                    ::std::option::Option::Some("FLAG_UPDATED") => {
+                        ::hookgen_runtime::decode::decode_payload(
                                 "EnvironmentWebhookEvent",
                                 body,
-                            )?,
-                        )
+                            )
+                            .map(Message::EnvironmentWebhookEvent)?
+                    }
+                    ::std::option::Option::None => {
+                        ::hookgen_runtime::decode::decode_payload(
+                                "EnvironmentWebhookEvent",
+                                body,
+                            )
+                            .map(Message::EnvironmentWebhookEvent)?
                     }
                     ::std::option::Option::Some(_) => {
                         Message::Unknown(
@@ -200,16 +205,33 @@ pub fn decode_channel(
                     "event_type",
                 )?;
                 match tag.as_deref() {
-                    ::std::option::Option::Some("FLAG_UPDATED")
-                    | ::std::option::Option::Some("FLAG_DELETED")
-                    | ::std::option::Option::Some("AUDIT_LOG_CREATED")
-                    | ::std::option::Option::None => {
-                        Message::OrganisationWebhookEvent(
-                            ::hookgen_runtime::decode::decode_payload(
+                    ::std::option::Option::Some("FLAG_UPDATED") => {
+                        ::hookgen_runtime::decode::decode_payload(
                                 "OrganisationWebhookEvent",
                                 body,
-                            )?,
-                        )
+                            )
+                            .map(Message::OrganisationWebhookEvent)?
+                    }
+                    ::std::option::Option::Some("FLAG_DELETED") => {
+                        ::hookgen_runtime::decode::decode_payload(
+                                "OrganisationWebhookEvent",
+                                body,
+                            )
+                            .map(Message::OrganisationWebhookEvent)?
+                    }
+                    ::std::option::Option::Some("AUDIT_LOG_CREATED") => {
+                        ::hookgen_runtime::decode::decode_payload(
+                                "OrganisationWebhookEvent",
+                                body,
+                            )
+                            .map(Message::OrganisationWebhookEvent)?
+                    }
+                    ::std::option::Option::None => {
+                        ::hookgen_runtime::decode::decode_payload(
+                                "OrganisationWebhookEvent",
+                                body,
+                            )
+                            .map(Message::OrganisationWebhookEvent)?
                     }
                     ::std::option::Option::Some(_) => {
                         Message::Unknown(

@@ -258,28 +258,25 @@ pub fn decode_channel(
                 let tag = ::hookgen_runtime::decode::peek_discriminator(body, "action")?;
                 match tag.as_deref() {
                     ::std::option::Option::Some("resource.created") => {
-                        Message::ResourceCreated(
-                            ::hookgen_runtime::decode::decode_payload(
+                        ::hookgen_runtime::decode::decode_payload(
                                 "ResourceCreated",
                                 body,
-                            )?,
-                        )
+                            )
+                            .map(Message::ResourceCreated)?
                     }
                     ::std::option::Option::Some("resource.updated") => {
-                        Message::ResourceUpdated(
-                            ::hookgen_runtime::decode::decode_payload(
+                        ::hookgen_runtime::decode::decode_payload(
                                 "ResourceUpdated",
                                 body,
-                            )?,
-                        )
+                            )
+                            .map(Message::ResourceUpdated)?
                     }
                     ::std::option::Option::Some("resource.deleted") => {
-                        Message::ResourceDeleted(
-                            ::hookgen_runtime::decode::decode_payload(
+                        ::hookgen_runtime::decode::decode_payload(
                                 "ResourceDeleted",
                                 body,
-                            )?,
-                        )
+                            )
+                            .map(Message::ResourceDeleted)?
                     }
                     ::std::option::Option::None => {
                         return ::std::result::Result::Err(::hookgen_runtime::DecodeError::MissingDiscriminator {
@@ -301,36 +298,23 @@ pub fn decode_channel(
                 let tag = ::hookgen_runtime::decode::peek_discriminator(body, "type")?;
                 match tag.as_deref() {
                     ::std::option::Option::Some("io.fly.machine.started") => {
-                        Message::MachineStarted(
-                            ::hookgen_runtime::decode::decode_payload(
-                                "MachineStarted",
-                                body,
-                            )?,
-                        )
+                        ::hookgen_runtime::decode::decode_payload("MachineStarted", body)
+                            .map(Message::MachineStarted)?
                     }
                     ::std::option::Option::Some("io.fly.machine.stopped") => {
-                        Message::MachineStopped(
-                            ::hookgen_runtime::decode::decode_payload(
-                                "MachineStopped",
-                                body,
-                            )?,
-                        )
+                        ::hookgen_runtime::decode::decode_payload("MachineStopped", body)
+                            .map(Message::MachineStopped)?
                     }
                     ::std::option::Option::Some("io.fly.machine.destroyed") => {
-                        Message::MachineDestroyed(
-                            ::hookgen_runtime::decode::decode_payload(
+                        ::hookgen_runtime::decode::decode_payload(
                                 "MachineDestroyed",
                                 body,
-                            )?,
-                        )
+                            )
+                            .map(Message::MachineDestroyed)?
                     }
                     ::std::option::Option::Some("io.fly.account.changed") => {
-                        Message::AccountChanged(
-                            ::hookgen_runtime::decode::decode_payload(
-                                "AccountChanged",
-                                body,
-                            )?,
-                        )
+                        ::hookgen_runtime::decode::decode_payload("AccountChanged", body)
+                            .map(Message::AccountChanged)?
                     }
                     ::std::option::Option::None => {
                         return ::std::result::Result::Err(::hookgen_runtime::DecodeError::MissingDiscriminator {

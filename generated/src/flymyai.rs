@@ -150,17 +150,12 @@ pub fn decode_channel(
                 let tag = ::hookgen_runtime::decode::peek_discriminator(body, "event")?;
                 match tag.as_deref() {
                     ::std::option::Option::Some("run.completed") => {
-                        Message::RunCompleted(
-                            ::hookgen_runtime::decode::decode_payload(
-                                "RunCompleted",
-                                body,
-                            )?,
-                        )
+                        ::hookgen_runtime::decode::decode_payload("RunCompleted", body)
+                            .map(Message::RunCompleted)?
                     }
                     ::std::option::Option::Some("run.failed") => {
-                        Message::RunFailed(
-                            ::hookgen_runtime::decode::decode_payload("RunFailed", body)?,
-                        )
+                        ::hookgen_runtime::decode::decode_payload("RunFailed", body)
+                            .map(Message::RunFailed)?
                     }
                     ::std::option::Option::None => {
                         return ::std::result::Result::Err(::hookgen_runtime::DecodeError::MissingDiscriminator {

@@ -26,6 +26,18 @@ pub enum DecodeError {
         /// The discriminating field.
         field: &'static str,
     },
+    /// No message of the channel fits the body (each was tried, in order).
+    #[error("the body fits none of the channel's messages ({})", tried.join(", "))]
+    NoMatch {
+        /// The messages tried.
+        tried: Vec<&'static str>,
+    },
+    /// Several messages of the channel fit the body and nothing tells them apart.
+    #[error("the body fits several of the channel's messages ({}); nothing in it tells them apart", matches.join(", "))]
+    Ambiguous {
+        /// The messages that fit.
+        matches: Vec<&'static str>,
+    },
     /// The body names a known message but does not fit its payload schema.
     #[error("invalid `{message}` payload at `{path}`: {source}")]
     InvalidPayload {
@@ -163,19 +175,48 @@ pub fn decode_payload<T: DeserializeOwned>(
     message: &'static str,
     body: &[u8],
 ) -> Result<T, DecodeError> {
-    let mut de = serde_json::Deserializer::from_slice(body);
-    let value =
-        serde_path_to_error::deserialize(&mut de).map_err(|e| DecodeError::InvalidPayload {
+    // The fast path is plain serde_json; only a failure pays for tracking the path.
+    serde_json::from_slice(body).map_err(|source| {
+        let mut de = serde_json::Deserializer::from_slice(body);
+        let path = match serde_path_to_error::deserialize::<_, T>(&mut de) {
+            Err(e) => e.path().to_string(),
+            Ok(_) => ".".to_owned(),
+        };
+        DecodeError::InvalidPayload {
             message,
-            path: e.path().to_string(),
-            source: e.into_inner(),
-        })?;
-    de.end().map_err(|source| DecodeError::InvalidPayload {
-        message,
-        path: ".".to_owned(),
-        source,
-    })?;
-    Ok(value)
+            path,
+            source,
+        }
+    })
+}
+
+/// A message a body may be: its name and how to decode it.
+pub type Candidate<M> = (&'static str, fn(&[u8]) -> Result<M, DecodeError>);
+
+/// Decodes `body` as the one candidate whose payload it fits.
+///
+/// Used where nothing in the body names the message (no discriminator, or several messages
+/// sharing a value): exactly one fit is the answer; none or several is an error, never a guess.
+pub fn decode_by_shape<M>(body: &[u8], candidates: &[Candidate<M>]) -> Result<M, DecodeError> {
+    let mut found = None;
+    let mut matches = Vec::new();
+    for (name, decode) in candidates {
+        if let Ok(message) = decode(body) {
+            matches.push(*name);
+            found.get_or_insert(message);
+        }
+    }
+    match (found, matches.len()) {
+        (Some(message), 1) => Ok(message),
+        (None, _) => {
+            // Not JSON at all is a clearer error than "fits nothing".
+            serde_json::from_slice::<IgnoredAny>(body).map_err(DecodeError::NotJson)?;
+            Err(DecodeError::NoMatch {
+                tried: candidates.iter().map(|(name, _)| *name).collect(),
+            })
+        }
+        _ => Err(DecodeError::Ambiguous { matches }),
+    }
 }
 
 /// Keeps a well-formed JSON object the spec does not describe.
@@ -265,6 +306,39 @@ mod tests {
             }
             other => panic!("unexpected {other:?}"),
         }
+    }
+
+    #[test]
+    fn shape_decoding_needs_exactly_one_fit() {
+        fn number(b: &[u8]) -> Result<String, DecodeError> {
+            decode_payload::<u64>("number", b).map(|n| format!("n{n}"))
+        }
+        fn text(b: &[u8]) -> Result<String, DecodeError> {
+            decode_payload::<String>("text", b)
+        }
+        fn any(b: &[u8]) -> Result<String, DecodeError> {
+            decode_payload::<serde_json::Value>("any", b).map(|v| v.to_string())
+        }
+        assert_eq!(
+            decode_by_shape(b"7", &[("number", number), ("text", text)]).unwrap(),
+            "n7"
+        );
+        assert_eq!(
+            decode_by_shape(br#""x""#, &[("number", number), ("text", text)]).unwrap(),
+            "x"
+        );
+        assert!(matches!(
+            decode_by_shape(b"[]", &[("number", number), ("text", text)]),
+            Err(DecodeError::NoMatch { tried }) if tried == ["number", "text"]
+        ));
+        assert!(matches!(
+            decode_by_shape(b"7", &[("number", number), ("any", any)]),
+            Err(DecodeError::Ambiguous { matches }) if matches == ["number", "any"]
+        ));
+        assert!(matches!(
+            decode_by_shape(b"{", &[("text", text)]),
+            Err(DecodeError::NotJson(_))
+        ));
     }
 
     #[test]

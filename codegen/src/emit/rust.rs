@@ -475,59 +475,9 @@ fn routing(spec: &ir::Spec) -> TokenStream {
 }
 
 fn decoding(spec: &ir::Spec) -> TokenStream {
-    let unknown = ident(&spec.unknown_variant);
     let arms = spec.channels.iter().map(|c| {
         let address = lit(&c.address);
-        let decode_one = |index: usize| {
-            let m = &spec.messages[index];
-            let variant = ident(&m.variant);
-            let key = lit(&m.key);
-            quote! { Message::#variant(::hookgen_runtime::decode::decode_payload(#key, body)?) }
-        };
-        let body = match (&c.discriminator, c.messages.as_slice()) {
-            (_, []) => quote! {
-                Message::#unknown(::hookgen_runtime::decode::unknown_message(#address, ::std::option::Option::None, body)?)
-            },
-            (None, [only]) => decode_one(*only),
-            (Some(field), messages) => {
-                let field = lit(field);
-                let single = messages.len() == 1;
-                let known = messages.iter().filter(|i| !spec.messages[**i].discriminator_values.is_empty()).map(|i| {
-                    let values = spec.messages[*i].discriminator_values.iter().map(|v| lit(v));
-                    // On a one-message channel, a payload without the field is that message.
-                    let absent = single.then(|| quote! { | ::std::option::Option::None });
-                    let decode = decode_one(*i);
-                    quote! { #( ::std::option::Option::Some(#values) )|* #absent => #decode, }
-                });
-                let missing = (!single).then(|| {
-                    quote! {
-                        ::std::option::Option::None => {
-                            return ::std::result::Result::Err(::hookgen_runtime::DecodeError::MissingDiscriminator { field: #field })
-                        }
-                    }
-                });
-                let no_values = single && spec.messages[messages[0]].discriminator_values.is_empty();
-                if no_values {
-                    decode_one(messages[0])
-                } else {
-                    quote! {
-                        {
-                            let tag = ::hookgen_runtime::decode::peek_discriminator(body, #field)?;
-                            match tag.as_deref() {
-                                #(#known)*
-                                #missing
-                                ::std::option::Option::Some(_) => Message::#unknown(
-                                    ::hookgen_runtime::decode::unknown_message(#address, tag, body)?,
-                                ),
-                            }
-                        }
-                    }
-                }
-            }
-            (None, _) => quote! {
-                Message::#unknown(::hookgen_runtime::decode::unknown_message(#address, ::std::option::Option::None, body)?)
-            },
-        };
+        let body = channel_decoder(spec, c);
         quote! { #address => #body, }
     });
     quote! {
@@ -548,6 +498,113 @@ fn decoding(spec: &ir::Spec) -> TokenStream {
                     ))
                 }
             })
+        }
+    }
+}
+
+/// The expression that decodes a body of channel `c` into a `Message`.
+///
+/// A discriminator value (or its absence) selects the candidate messages; one candidate
+/// is decoded directly, several are told apart by shape; an unlisted value is `Unknown`.
+fn channel_decoder(spec: &ir::Spec, c: &ir::Channel) -> TokenStream {
+    let unknown = ident(&spec.unknown_variant);
+    let address = lit(&c.address);
+    let keep_unknown = quote! {
+        Message::#unknown(::hookgen_runtime::decode::unknown_message(#address, tag, body)?)
+    };
+    let Some(field) = &c.discriminator else {
+        return match c.messages.as_slice() {
+            [] => quote! {{
+                let tag = ::std::option::Option::None;
+                #keep_unknown
+            }},
+            candidates => {
+                let decode = decode_candidates(spec, candidates);
+                quote! { #decode? }
+            }
+        };
+    };
+    let single = c.messages.len() == 1;
+    // Values in order of first appearance, each with the messages that claim it.
+    let mut by_value: Vec<(&str, Vec<usize>)> = Vec::new();
+    let mut untagged = Vec::new();
+    for &index in &c.messages {
+        let values = &spec.messages[index].discriminator_values;
+        if values.is_empty() {
+            untagged.push(index);
+        }
+        for value in values {
+            match by_value.iter_mut().find(|(v, _)| v == value) {
+                Some((_, claimants)) => claimants.push(index),
+                None => by_value.push((value, vec![index])),
+            }
+        }
+    }
+    if single && by_value.is_empty() {
+        let decode = decode_candidates(spec, &c.messages);
+        return quote! { #decode? };
+    }
+    let field = lit(field);
+    let known = by_value.iter().map(|(value, claimants)| {
+        let value = lit(value);
+        let decode = decode_candidates(spec, claimants);
+        quote! { ::std::option::Option::Some(#value) => #decode?, }
+    });
+    let absent = if single {
+        let decode = decode_candidates(spec, &c.messages);
+        quote! { #decode? }
+    } else if untagged.is_empty() {
+        quote! {
+            return ::std::result::Result::Err(::hookgen_runtime::DecodeError::MissingDiscriminator { field: #field })
+        }
+    } else {
+        let decode = decode_candidates(spec, &untagged);
+        quote! { #decode? }
+    };
+    let unlisted = if untagged.is_empty() {
+        keep_unknown
+    } else {
+        let untagged_decode = decode_candidates(spec, &untagged);
+        quote! {
+            match #untagged_decode {
+                ::std::result::Result::Err(
+                    ::hookgen_runtime::DecodeError::NoMatch { .. } | ::hookgen_runtime::DecodeError::InvalidPayload { .. },
+                ) => #keep_unknown,
+                other => other?,
+            }
+        }
+    };
+    quote! {{
+        let tag = ::hookgen_runtime::decode::peek_discriminator(body, #field)?;
+        match tag.as_deref() {
+            #(#known)*
+            ::std::option::Option::None => #absent,
+            ::std::option::Option::Some(_) => #unlisted,
+        }
+    }}
+}
+
+/// An expression of type `Result<Message, DecodeError>`: `body` decoded as the one message
+/// of `candidates`, or by shape among several.
+fn decode_candidates(spec: &ir::Spec, candidates: &[usize]) -> TokenStream {
+    let one = |index: usize| {
+        let m = &spec.messages[index];
+        let variant = ident(&m.variant);
+        let key = lit(&m.key);
+        let decode =
+            quote! { ::hookgen_runtime::decode::decode_payload(#key, body).map(Message::#variant) };
+        (key, decode)
+    };
+    match candidates {
+        [only] => one(*only).1,
+        several => {
+            let entries = several.iter().map(|i| {
+                let (key, decode) = one(*i);
+                quote! { (#key, |body: &[u8]| #decode), }
+            });
+            quote! {
+                ::hookgen_runtime::decode::decode_by_shape(body, &[#(#entries)*])
+            }
         }
     }
 }

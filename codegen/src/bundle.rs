@@ -1,0 +1,152 @@
+//! Bundle: `$ref`s to other files (`../common/schemas.yaml#/X`) are made local.
+//!
+//! Each referenced file is loaded once, relative to the file that refers to it, and
+//! stored under `/x-hookgen-bundled/<n>` of the root document; the reference is rewritten
+//! to point there, and so are the references inside the bundled file. After bundling,
+//! every `$ref` is local, so the rest of the pipeline sees one document. A reference to a
+//! URL is an error naming it: Hookgen never fetches anything at build time.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use serde_json::Value;
+
+use crate::diagnostics::{Diagnostic, Diagnostics, child};
+use crate::load::parse_file;
+
+/// Where bundled documents live in the root document.
+pub const BUNDLE_KEY: &str = "x-hookgen-bundled";
+
+/// Most files one spec may pull in.
+const MAX_FILES: usize = 256;
+
+/// Rewrites every reference to another file in `document` (loaded from `path`).
+pub fn bundle(document: &mut Value, path: &Path, display: &str) -> Result<(), Diagnostics> {
+    let mut bundler = Bundler {
+        files: BTreeMap::new(),
+        bundled: Vec::new(),
+        diagnostics: Diagnostics::default(),
+    };
+    let base = path.parent().unwrap_or(Path::new("."));
+    bundler.rewrite(document, "", base, display, "");
+    let bundled = std::mem::take(&mut bundler.bundled);
+    if !bundled.is_empty() {
+        if let Value::Object(map) = document {
+            map.insert(BUNDLE_KEY.to_owned(), Value::Array(bundled));
+        }
+    }
+    bundler.diagnostics.into_result(())
+}
+
+struct Bundler {
+    /// Canonical path of each bundled file → its index.
+    files: BTreeMap<PathBuf, usize>,
+    bundled: Vec<Value>,
+    diagnostics: Diagnostics,
+}
+
+impl Bundler {
+    /// Rewrites the refs inside `value` (found at `pointer` of the file `display` in `base`);
+    /// `prefix` is where that file's root sits in the bundle (`""` for the root document).
+    fn rewrite(
+        &mut self,
+        value: &mut Value,
+        pointer: &str,
+        base: &Path,
+        display: &str,
+        prefix: &str,
+    ) {
+        match value {
+            Value::Object(map) => {
+                if let Some(Value::String(reference)) = map.get_mut("$ref") {
+                    let at = child(pointer, "$ref");
+                    if let Some(new) = self.target(reference, &at, base, display, prefix) {
+                        *reference = new;
+                    }
+                }
+                for (key, v) in map.iter_mut().filter(|(k, _)| k.as_str() != "$ref") {
+                    let at = child(pointer, key);
+                    self.rewrite(v, &at, base, display, prefix);
+                }
+            }
+            Value::Array(items) => {
+                for (i, v) in items.iter_mut().enumerate() {
+                    let at = child(pointer, &i.to_string());
+                    self.rewrite(v, &at, base, display, prefix);
+                }
+            }
+            _ => {}
+        }
+    }
+
+    /// The local reference that replaces `reference`, or `None` to keep it.
+    fn target(
+        &mut self,
+        reference: &str,
+        at: &str,
+        base: &Path,
+        display: &str,
+        prefix: &str,
+    ) -> Option<String> {
+        let (file, fragment) = reference.split_once('#').unwrap_or((reference, ""));
+        if file.is_empty() {
+            // Local to its own file: relocate under the file's place in the bundle.
+            return (!prefix.is_empty()).then(|| format!("#{prefix}{fragment}"));
+        }
+        if file.contains("://") {
+            self.diagnostics.push(Diagnostic::at(
+                display,
+                at,
+                format!("`$ref: {reference}` is a remote reference; Hookgen never fetches at build time: download the file and refer to it by relative path"),
+            ));
+            return None;
+        }
+        let path = base.join(file);
+        let Ok(canonical) = path.canonicalize() else {
+            self.diagnostics.push(Diagnostic::at(
+                display,
+                at,
+                format!("`$ref: {reference}`: cannot find `{}`", path.display()),
+            ));
+            return None;
+        };
+        let index = match self.files.get(&canonical) {
+            Some(index) => *index,
+            None => {
+                if self.files.len() >= MAX_FILES {
+                    self.diagnostics.push(Diagnostic::at(
+                        display,
+                        at,
+                        format!("more than {MAX_FILES} referenced files"),
+                    ));
+                    return None;
+                }
+                let file_display = relative_display(display, file);
+                let mut loaded = match parse_file(&canonical, &file_display) {
+                    Ok(v) => v,
+                    Err(d) => {
+                        self.diagnostics.0.extend(d.0);
+                        return None;
+                    }
+                };
+                let index = self.bundled.len();
+                self.files.insert(canonical.clone(), index);
+                self.bundled.push(Value::Null);
+                let file_prefix = format!("/{BUNDLE_KEY}/{index}");
+                let file_base = canonical.parent().unwrap_or(Path::new(".")).to_owned();
+                self.rewrite(&mut loaded, "", &file_base, &file_display, &file_prefix);
+                self.bundled[index] = loaded;
+                index
+            }
+        };
+        Some(format!("#/{BUNDLE_KEY}/{index}{fragment}"))
+    }
+}
+
+/// `specs/a/asyncapi.yaml` + `../common/x.yaml` → `specs/a/../common/x.yaml`.
+fn relative_display(display: &str, file: &str) -> String {
+    match display.rsplit_once('/') {
+        Some((dir, _)) => format!("{dir}/{file}"),
+        None => file.to_owned(),
+    }
+}
