@@ -19,6 +19,7 @@ pub mod lower;
 pub mod naming;
 pub mod resolve;
 pub mod schema;
+pub mod traits;
 pub mod write;
 
 use std::collections::BTreeMap;
@@ -84,7 +85,7 @@ pub fn load_checked(file: &SpecFile) -> Result<serde_json::Value, Diagnostics> {
     let mut document = load::load(file)?.document;
     let resolver = resolve::Resolver::new(&document, &file.display);
     check::check(&resolver).into_result(())?;
-    resolve::apply_traits(&mut document, &file.display).into_result(())?;
+    traits::apply_traits(&mut document, &file.display).into_result(())?;
     Ok(document)
 }
 
