@@ -21,6 +21,9 @@ pub fn check(resolver: &Resolver<'_>) -> Diagnostics {
     let doc = resolver.root();
     let file = resolver.file();
     let mut diagnostics = Diagnostics::default();
+    let mut warnings = Vec::new();
+    let mut warn =
+        |pointer: &str, message: String| warnings.push(Diagnostic::warning(file, pointer, message));
     let mut report =
         |pointer: &str, message: String| diagnostics.push(Diagnostic::at(file, pointer, message));
 
@@ -70,7 +73,7 @@ pub fn check(resolver: &Resolver<'_>) -> Diagnostics {
             let Ok((_, item)) = resolver.follow(item, &at) else {
                 continue;
             };
-            check_parameters(address, item, &at, &mut report);
+            check_parameters(address, item, &at, &mut report, &mut warn);
             for action in ["publish", "subscribe"] {
                 let Some(op) = item.get(action) else { continue };
                 let op_at = child(&at, action);
@@ -97,6 +100,7 @@ pub fn check(resolver: &Resolver<'_>) -> Diagnostics {
         }
     }
     check_extension(doc.get("x-hookgen"), &mut report);
+    diagnostics.0.extend(warnings);
     finish(diagnostics, resolver)
 }
 
@@ -106,7 +110,13 @@ fn finish(mut diagnostics: Diagnostics, resolver: &Resolver<'_>) -> Diagnostics 
 }
 
 /// Parameters named in the address must be declared, and declared ones must be used.
-fn check_parameters(address: &str, item: &Value, at: &str, report: &mut impl FnMut(&str, String)) {
+fn check_parameters(
+    address: &str,
+    item: &Value,
+    at: &str,
+    report: &mut impl FnMut(&str, String),
+    warn: &mut impl FnMut(&str, String),
+) {
     let used = template_parameters(address);
     let declared: Vec<&str> = item
         .get("parameters")
@@ -123,9 +133,9 @@ fn check_parameters(address: &str, item: &Value, at: &str, report: &mut impl FnM
     }
     for name in &declared {
         if !used.contains(name) {
-            report(
+            warn(
                 &child(&child(at, "parameters"), name),
-                format!("parameter `{name}` does not appear in the address"),
+                format!("parameter `{name}` does not appear in the address; it is ignored"),
             );
         }
     }

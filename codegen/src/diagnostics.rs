@@ -3,9 +3,20 @@
 
 use std::fmt;
 
+/// How bad a problem is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Severity {
+    /// Generation cannot go on.
+    Error,
+    /// Worth fixing; the output is still right.
+    Warning,
+}
+
 /// One problem in one spec.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
 pub struct Diagnostic {
+    /// Error or warning.
+    pub severity: Severity,
     /// The spec file, as the user named it.
     pub file: String,
     /// 1-based line and column, when known.
@@ -20,11 +31,25 @@ impl Diagnostic {
     /// A problem at `pointer` in `file`.
     pub fn at(file: &str, pointer: &str, message: impl Into<String>) -> Self {
         Self {
+            severity: Severity::Error,
             file: file.to_owned(),
             position: None,
             pointer: pointer.to_owned(),
             message: message.into(),
         }
+    }
+
+    /// A warning at `pointer` in `file`.
+    pub fn warning(file: &str, pointer: &str, message: impl Into<String>) -> Self {
+        Self {
+            severity: Severity::Warning,
+            ..Self::at(file, pointer, message)
+        }
+    }
+
+    /// True for an error, false for a warning.
+    pub fn is_error(&self) -> bool {
+        self.severity == Severity::Error
     }
 
     /// The same problem with a known line and column.
@@ -36,7 +61,11 @@ impl Diagnostic {
 
 impl fmt::Display for Diagnostic {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        writeln!(f, "error: {}", self.message)?;
+        let label = match self.severity {
+            Severity::Error => "error",
+            Severity::Warning => "warning",
+        };
+        writeln!(f, "{label}: {}", self.message)?;
         write!(f, "  --> {}", self.file)?;
         if let Some((line, column)) = self.position {
             write!(f, ":{line}:{column}")?;
@@ -58,15 +87,29 @@ impl Diagnostics {
         self.0.push(diagnostic);
     }
 
-    /// `Ok(value)` when nothing was reported, else all problems, sorted and de-duplicated.
+    /// `Ok(value)` when no error was reported, else all problems (warnings included),
+    /// sorted and de-duplicated.
     pub fn into_result<T>(mut self, value: T) -> Result<T, Diagnostics> {
-        if self.0.is_empty() {
+        if !self.has_errors() {
             Ok(value)
         } else {
             self.0.sort();
             self.0.dedup();
             Err(self)
         }
+    }
+
+    /// True when at least one problem is an error.
+    pub fn has_errors(&self) -> bool {
+        self.0.iter().any(Diagnostic::is_error)
+    }
+
+    /// The warnings, sorted.
+    pub fn warnings(&self) -> Vec<Diagnostic> {
+        let mut w: Vec<Diagnostic> = self.0.iter().filter(|d| !d.is_error()).cloned().collect();
+        w.sort();
+        w.dedup();
+        w
     }
 
     /// True when nothing was reported.
@@ -89,8 +132,17 @@ impl fmt::Display for Diagnostics {
             }
             writeln!(f, "{d}")?;
         }
-        let n = self.0.len();
-        write!(f, "{n} error{}", if n == 1 { "" } else { "s" })
+        let errors = self.0.iter().filter(|d| d.is_error()).count();
+        let warnings = self.0.len() - errors;
+        write!(f, "{errors} error{}", if errors == 1 { "" } else { "s" })?;
+        if warnings > 0 {
+            write!(
+                f,
+                ", {warnings} warning{}",
+                if warnings == 1 { "" } else { "s" }
+            )?;
+        }
+        Ok(())
     }
 }
 

@@ -37,6 +37,8 @@ pub struct Spec {
     pub delivery: Option<Delivery>,
     /// The name of the fallback variant of `Message`.
     pub unknown_variant: String,
+    /// Problems worth reporting that did not stop generation.
+    pub warnings: Vec<crate::diagnostics::Diagnostic>,
 }
 
 /// Index of a type in its [`TypeSpace`].
@@ -84,6 +86,8 @@ pub enum TypeKind {
         fields: Vec<Field>,
         /// Extra properties the schema allows and keeps (`additionalProperties`).
         additional: Option<Ty>,
+        /// `additionalProperties: false`: unknown properties are rejected.
+        deny_unknown: bool,
     },
     /// A string enum with a fallback variant that keeps unknown values.
     StringEnum {
@@ -95,6 +99,14 @@ pub enum TypeKind {
     /// An untagged union (`oneOf`/`anyOf` without a tag), tried in order.
     Union {
         /// The alternatives.
+        variants: Vec<UnionVariant>,
+    },
+    /// A `oneOf`/`anyOf` whose alternatives a field's value tells apart: decoded by
+    /// that value, never by trying alternatives in turn.
+    TaggedUnion {
+        /// The tag field.
+        field: String,
+        /// The alternatives, each with its tag values.
         variants: Vec<UnionVariant>,
     },
     /// Another name for a type (`components/schemas/Id: {type: string}`).
@@ -134,6 +146,8 @@ pub struct UnionVariant {
     pub ident: String,
     /// Its payload.
     pub ty: Ty,
+    /// The tag values that select it (in a [`TypeKind::TaggedUnion`]).
+    pub tags: Vec<String>,
 }
 
 /// A Rust type expression.
@@ -168,6 +182,8 @@ pub enum Ty {
 pub enum IntWidth {
     /// `format: int32`.
     I32,
+    /// A `minimum` of 0 or more.
+    U64,
     /// Everything else.
     I64,
 }

@@ -82,24 +82,43 @@ pub struct OutputFile {
 
 /// Loads and checks one spec, returning its document (overlay applied).
 pub fn load_checked(file: &SpecFile) -> Result<serde_json::Value, Diagnostics> {
+    load_with_warnings(file).map(|(document, _)| document)
+}
+
+/// Like [`load_checked`], also returning the warnings the checks found.
+pub fn load_with_warnings(
+    file: &SpecFile,
+) -> Result<(serde_json::Value, Vec<Diagnostic>), Diagnostics> {
     let mut document = load::load(file)?.document;
     let resolver = resolve::Resolver::new(&document, &file.display);
-    check::check(&resolver).into_result(())?;
+    let checked = check::check(&resolver);
+    let warnings = checked.warnings();
+    checked.into_result(())?;
     traits::apply_traits(&mut document, &file.display).into_result(())?;
-    Ok(document)
+    Ok((document, warnings))
 }
 
 /// Loads, checks and lowers one spec.
 pub fn compile(file: &SpecFile) -> Result<ir::Spec, Diagnostics> {
-    let document = load_checked(file)?;
+    let (document, warnings) = load_with_warnings(file)?;
     let resolver = resolve::Resolver::new(&document, &file.display);
     let mut sources = vec![file.display.clone()];
     sources.extend(file.overlay_display());
-    lower::lower(resolver, &file.stem(), sources)
+    let mut spec = lower::lower(resolver, &file.module_name(), sources)?;
+    spec.warnings = warnings;
+    Ok(spec)
 }
 
 /// Generates the whole crate for `specs`, or reports every problem of every spec.
 pub fn generate(settings: &Settings, specs: &[SpecFile]) -> Result<Vec<OutputFile>, Diagnostics> {
+    generate_with_warnings(settings, specs).map(|(files, _)| files)
+}
+
+/// Like [`generate`], also returning the warnings that did not stop generation.
+pub fn generate_with_warnings(
+    settings: &Settings,
+    specs: &[SpecFile],
+) -> Result<(Vec<OutputFile>, Vec<Diagnostic>), Diagnostics> {
     let mut diagnostics = Diagnostics::default();
     let mut compiled: BTreeMap<String, ir::Spec> = BTreeMap::new();
     for file in specs {
@@ -125,7 +144,11 @@ pub fn generate(settings: &Settings, specs: &[SpecFile]) -> Result<Vec<OutputFil
         diagnostics.push(Diagnostic::at("", "", "no specs to generate from"));
     }
     let specs: Vec<ir::Spec> = diagnostics.into_result(compiled)?.into_values().collect();
-    emit_crate(settings, &specs)
+    let warnings = specs
+        .iter()
+        .flat_map(|s| s.warnings.iter().cloned())
+        .collect();
+    Ok((emit_crate(settings, &specs)?, warnings))
 }
 
 fn emit_crate(settings: &Settings, specs: &[ir::Spec]) -> Result<Vec<OutputFile>, Diagnostics> {

@@ -22,6 +22,8 @@ pub struct SpecFile {
     pub overlay: Option<PathBuf>,
     /// How to name the files in diagnostics and `@generated` headers (relative, `/`-separated).
     pub display: String,
+    /// The module name, when not derived from the file stem.
+    pub module: Option<String>,
 }
 
 impl SpecFile {
@@ -32,7 +34,21 @@ impl SpecFile {
             path: path.to_owned(),
             overlay,
             display,
+            module: None,
         }
+    }
+
+    /// The same spec, generated into the module `module` (a Rust identifier).
+    pub fn with_module(mut self, module: impl Into<String>) -> Self {
+        self.module = Some(module.into());
+        self
+    }
+
+    /// The Rust module this spec becomes.
+    pub fn module_name(&self) -> String {
+        self.module
+            .clone()
+            .unwrap_or_else(|| crate::naming::module_name(&self.stem()))
     }
 
     /// The file stem, which names the generated module.

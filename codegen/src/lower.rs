@@ -18,23 +18,22 @@ use crate::ir::{
     self, Action, Channel, Delivery, Example, Message, Operation, Parameter, Signature,
     SignatureAlgorithm, SignatureEncoding, Ty,
 };
-use crate::naming::{NameScope, module_name, type_name};
+use crate::naming::{NameScope, type_name};
 use crate::resolve::Resolver;
-use crate::schema::{SchemaLowering, enum_values};
-
-/// Fields tried first when inferring a discriminator.
-const PREFERRED_DISCRIMINATORS: &[&str] = &["type", "event", "event_type", "action", "kind"];
+use crate::schema::{
+    PREFERRED_TAGS, SchemaLowering, enum_values, object_properties, top_level_property,
+};
 
 /// Names the generated module itself uses, never given to a type.
 const RESERVED_TYPE_NAMES: &[&str] = &["Message"];
 
-/// Lowers a checked document. `stem` names the module; `sources` name the files.
+/// Lowers a checked document into the module `module`; `sources` name the files.
 pub fn lower(
     resolver: Resolver<'_>,
-    stem: &str,
+    module: &str,
     sources: Vec<String>,
 ) -> Result<ir::Spec, Diagnostics> {
-    Lowering::new(resolver).run(stem, sources)
+    Lowering::new(resolver).run(module, sources)
 }
 
 struct Lowering<'a> {
@@ -63,7 +62,7 @@ impl<'a> Lowering<'a> {
             .push(Diagnostic::at(self.resolver.file(), pointer, message));
     }
 
-    fn run(mut self, stem: &str, sources: Vec<String>) -> Result<ir::Spec, Diagnostics> {
+    fn run(mut self, module: &str, sources: Vec<String>) -> Result<ir::Spec, Diagnostics> {
         let doc = self.resolver.root();
         let text = |v: Option<&Value>| v.and_then(Value::as_str).unwrap_or("").trim().to_owned();
         let info = doc.get("info");
@@ -128,7 +127,7 @@ impl<'a> Lowering<'a> {
         let (types, schema_diagnostics) = self.schemas.finish();
         self.diagnostics.0.extend(schema_diagnostics.0);
         let spec = ir::Spec {
-            module: module_name(stem),
+            module: module.to_owned(),
             sources,
             title: text(info.and_then(|i| i.get("title"))),
             version: text(info.and_then(|i| i.get("version"))),
@@ -141,6 +140,7 @@ impl<'a> Lowering<'a> {
             signature,
             delivery,
             unknown_variant,
+            warnings: Vec::new(),
         };
         self.diagnostics.into_result(spec)
     }
@@ -462,12 +462,12 @@ impl<'a> Lowering<'a> {
             };
         }
         if single {
-            return PREFERRED_DISCRIMINATORS
+            return PREFERRED_TAGS
                 .iter()
                 .find(|f| candidates.contains(**f))
                 .map(|f| (*f).to_owned());
         }
-        PREFERRED_DISCRIMINATORS
+        PREFERRED_TAGS
             .iter()
             .map(|f| (*f).to_owned())
             .find(|f| candidates.contains(f))
@@ -526,37 +526,6 @@ impl<'a> Lowering<'a> {
                 .to_owned(),
         })
     }
-}
-
-/// The top-level properties of an object schema, `allOf` parts included.
-fn object_properties<'v>(resolver: Resolver<'v>, schema: &'v Value) -> Vec<(String, &'v Value)> {
-    let mut out = Vec::new();
-    if let Some(props) = schema.get("properties").and_then(Value::as_object) {
-        out.extend(props.iter().map(|(k, v)| (k.clone(), v)));
-    }
-    for part in schema
-        .get("allOf")
-        .and_then(Value::as_array)
-        .into_iter()
-        .flatten()
-    {
-        if let Ok((_, part)) = resolver.follow(part, "") {
-            out.extend(object_properties(resolver, part));
-        }
-    }
-    out
-}
-
-fn top_level_property<'v>(
-    resolver: Resolver<'v>,
-    schema: &'v Value,
-    field: &str,
-) -> Option<&'v Value> {
-    let (_, property) = object_properties(resolver, schema)
-        .into_iter()
-        .rev()
-        .find(|(k, _)| k == field)?;
-    resolver.follow(property, "").ok().map(|(_, v)| v)
 }
 
 /// True unless the message declares a non-JSON-Schema `schemaFormat` (Avro, RAML, …).

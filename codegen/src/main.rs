@@ -91,7 +91,7 @@ fn run(command: Command) -> Result<ExitCode> {
                         .collect::<Vec<_>>()
                         .join(" ")
                 ));
-            let outputs = hookgen::generate(&settings, &files)?;
+            let outputs = generate(&settings, &files)?;
             let changed = hookgen::write::write(&out, &outputs)
                 .with_context(|| format!("writing {}", out.display()))?;
             eprintln!("{}: {} file(s) written", out.display(), changed.len());
@@ -133,6 +133,18 @@ fn run(command: Command) -> Result<ExitCode> {
             Ok(ExitCode::FAILURE)
         }
     }
+}
+
+/// Runs the pipeline and prints its warnings; the files, or every problem.
+fn generate(
+    settings: &Settings,
+    specs: &[SpecFile],
+) -> Result<Vec<hookgen::OutputFile>, hookgen::Diagnostics> {
+    let (files, warnings) = hookgen::generate_with_warnings(settings, specs)?;
+    for warning in &warnings {
+        eprintln!("{warning}\n");
+    }
+    Ok(files)
 }
 
 /// The given root, or the nearest directory from here upwards that has `specs/`.

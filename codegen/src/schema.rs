@@ -192,7 +192,15 @@ impl<'a> SchemaLowering<'a> {
         for keyword in ["oneOf", "anyOf"] {
             if let Some(alternatives) = map.get(keyword).and_then(Value::as_array) {
                 let at = child(pointer, keyword);
-                return self.lower_union(alternatives, &at, hint, doc, reserved, nullable);
+                return self.lower_union(
+                    alternatives,
+                    &at,
+                    hint,
+                    doc,
+                    reserved,
+                    nullable,
+                    map.get("discriminator"),
+                );
             }
         }
 
@@ -210,7 +218,9 @@ impl<'a> SchemaLowering<'a> {
             nullable |= values.iter().any(Value::is_null);
             let strings: Vec<&str> = values.iter().filter_map(Value::as_str).collect();
             let all_strings = strings.len() == values.iter().filter(|v| !v.is_null()).count();
-            if all_strings && !strings.is_empty() && non_null.iter().all(|t| *t == "string") {
+            // The values decide: documents generated from Java enums often say `type: object`
+            // beside an enum of strings, and their examples carry the strings.
+            if all_strings && !strings.is_empty() {
                 let ty = self.string_enum(&strings, pointer, hint, doc, reserved);
                 return Shape { ty, nullable };
             }
@@ -224,10 +234,7 @@ impl<'a> SchemaLowering<'a> {
             ["object"] => self.object(map, pointer, hint, doc, reserved),
             ["array"] => self.array(map, pointer, hint),
             ["string"] => Ty::String,
-            ["integer"] => Ty::Integer(match map.get("format").and_then(Value::as_str) {
-                Some("int32") => IntWidth::I32,
-                _ => IntWidth::I64,
-            }),
+            ["integer"] => Ty::Integer(integer_width(map)),
             ["number"] => Ty::Number,
             ["boolean"] => Ty::Bool,
             ["null"] => Ty::Null,
@@ -245,7 +252,15 @@ impl<'a> SchemaLowering<'a> {
                         Value::Object(alt)
                     })
                     .collect();
-                return self.lower_union(&alternatives, pointer, hint, doc, reserved, nullable);
+                return self.lower_union(
+                    &alternatives,
+                    pointer,
+                    hint,
+                    doc,
+                    reserved,
+                    nullable,
+                    None,
+                );
             }
         };
         Shape { ty, nullable }
@@ -325,7 +340,12 @@ impl<'a> SchemaLowering<'a> {
         let properties = map.get("properties").and_then(Value::as_object);
         let additional = map.get("additionalProperties");
         let additional_pointer = child(pointer, "additionalProperties");
+        let patterns = map
+            .get("patternProperties")
+            .and_then(Value::as_object)
+            .filter(|p| !p.is_empty());
         let additional_ty = match additional {
+            _ if patterns.is_some() => Some(Ty::Json),
             None | Some(Value::Bool(true)) => Some(Ty::Json),
             Some(Value::Bool(false)) => None,
             Some(schema) => {
@@ -385,15 +405,22 @@ impl<'a> SchemaLowering<'a> {
         // Extra properties are kept only when the schema says what they are (or says `true`
         // explicitly); an absent `additionalProperties` tolerates and drops them.
         let additional = match additional {
+            _ if patterns.is_some() => additional_ty,
             Some(Value::Bool(true)) | Some(Value::Object(_)) => additional_ty,
             _ => None,
         };
+        let deny_unknown = additional.is_none()
+            && matches!(map.get("additionalProperties"), Some(Value::Bool(false)));
         self.define(
             Some(id),
             hint,
             pointer,
             doc,
-            TypeKind::Struct { fields, additional },
+            TypeKind::Struct {
+                fields,
+                additional,
+                deny_unknown,
+            },
         )
     }
 
@@ -418,6 +445,7 @@ impl<'a> SchemaLowering<'a> {
         }
     }
 
+    #[allow(clippy::too_many_arguments)]
     fn lower_union(
         &mut self,
         alternatives: &[Value],
@@ -426,6 +454,7 @@ impl<'a> SchemaLowering<'a> {
         doc: Vec<String>,
         reserved: Option<TypeId>,
         mut nullable: bool,
+        discriminator: Option<&Value>,
     ) -> Shape {
         let mut kept = Vec::new();
         for (i, alternative) in alternatives.iter().enumerate() {
@@ -465,6 +494,7 @@ impl<'a> SchemaLowering<'a> {
         }
         let id = self.reserve(reserved, hint, pointer);
         let union_name = self.types.name(id).to_owned();
+        let tag = union_tag(self.resolver, discriminator, &kept);
         let mut scope = NameScope::default();
         let mut variants = Vec::new();
         for (i, (at, alternative)) in kept.into_iter().enumerate() {
@@ -472,9 +502,17 @@ impl<'a> SchemaLowering<'a> {
             let ident = scope.claim(type_name(&label, "Variant"));
             let shape = self.lower(alternative, &at, &format!("{union_name}{ident}"));
             let ty = if shape.nullable { Ty::Json } else { shape.ty };
-            variants.push(UnionVariant { ident, ty });
+            let tags = tag
+                .as_ref()
+                .map(|(_, values)| values[i].clone())
+                .unwrap_or_default();
+            variants.push(UnionVariant { ident, ty, tags });
         }
-        self.define(Some(id), hint, pointer, doc, TypeKind::Union { variants });
+        let kind = match tag {
+            Some((field, _)) => TypeKind::TaggedUnion { field, variants },
+            None => TypeKind::Union { variants },
+        };
+        self.define(Some(id), hint, pointer, doc, kind);
         Shape {
             ty: Ty::Named(id),
             nullable,
@@ -489,66 +527,103 @@ impl<'a> SchemaLowering<'a> {
         hint: &str,
         reserved: Option<TypeId>,
     ) -> Shape {
-        let at = child(pointer, "allOf");
-        let mut merged = Map::new();
-        let mut properties = Map::new();
-        let mut required: Vec<Value> = Vec::new();
+        let mut merged = AllOfMerge::default();
+        merged.add_parts(self.resolver, parts, &child(pointer, "allOf"), 0);
+        merged.add(self.resolver, outer, pointer, 0);
+        if let Some(at) = merged.unmergeable {
+            let mut doc = schema_doc_map(outer);
+            doc.push(format!("Not typed: the `allOf` part at `{at}` is not an object schema, so the parts are not merged."));
+            let ty = match reserved {
+                Some(_) => self.define(reserved, hint, pointer, doc, TypeKind::Alias(Ty::Json)),
+                None => Ty::Json,
+            };
+            return Shape {
+                ty,
+                nullable: false,
+            };
+        }
+        self.lower_structure_as(&merged.into_schema(), pointer, hint, reserved)
+    }
+}
+
+/// The schemas of an `allOf`, flattened (nested `allOf`s and `$ref`s included) into one
+/// object schema: properties and `required` united; for other keywords a later part wins,
+/// and the schema holding the `allOf` wins over all parts.
+#[derive(Default)]
+struct AllOfMerge {
+    merged: Map<String, Value>,
+    properties: Map<String, Value>,
+    required: Vec<Value>,
+    /// Where a part that cannot be merged (`oneOf`, a non-object) sits.
+    unmergeable: Option<String>,
+}
+
+impl AllOfMerge {
+    fn add_parts(&mut self, resolver: Resolver<'_>, parts: &[Value], pointer: &str, depth: usize) {
         for (i, part) in parts.iter().enumerate() {
-            let part_pointer = child(&at, &i.to_string());
-            let Ok((_, resolved)) = self.resolver.follow(part, &part_pointer) else {
-                continue;
-            };
-            let Some(part) = resolved.as_object() else {
-                continue;
-            };
-            if part.contains_key("allOf")
-                || part.contains_key("oneOf")
-                || part.contains_key("anyOf")
-            {
-                self.error(&part_pointer, "nested `allOf`/`oneOf`/`anyOf` inside `allOf` is not supported; the value is typed as JSON".into());
-                return Shape {
-                    ty: Ty::Json,
-                    nullable: false,
-                };
-            }
-            for (k, v) in part {
-                match k.as_str() {
-                    "properties" => {
-                        if let Some(p) = v.as_object() {
-                            properties.extend(p.iter().map(|(k, v)| (k.clone(), v.clone())));
-                        }
-                    }
-                    "required" => required.extend(v.as_array().into_iter().flatten().cloned()),
-                    _ => {
-                        merged.entry(k.clone()).or_insert_with(|| v.clone());
-                    }
+            let at = child(pointer, &i.to_string());
+            match resolver.follow(part, &at) {
+                Ok((at, Value::Object(part))) if depth < MAX_DEPTH => {
+                    self.add(resolver, part, &at, depth + 1)
+                }
+                Ok((_, Value::Bool(true))) => {}
+                Ok((at, _)) | Err(Diagnostic { pointer: at, .. }) => {
+                    self.unmergeable.get_or_insert(at);
                 }
             }
         }
-        for (k, v) in outer {
+    }
+
+    fn add(
+        &mut self,
+        resolver: Resolver<'_>,
+        part: &Map<String, Value>,
+        pointer: &str,
+        depth: usize,
+    ) {
+        if part.contains_key("oneOf") || part.contains_key("anyOf") {
+            self.unmergeable.get_or_insert(pointer.to_owned());
+        }
+        let types = schema_types(part);
+        if !types.is_empty() && !types.iter().any(|t| t == "object") {
+            self.unmergeable.get_or_insert(pointer.to_owned());
+        }
+        for (k, v) in part {
             match k.as_str() {
-                "allOf" => {}
+                "allOf" => {
+                    if let Some(parts) = v.as_array() {
+                        self.add_parts(resolver, parts, &child(pointer, "allOf"), depth);
+                    }
+                }
                 "properties" => {
                     if let Some(p) = v.as_object() {
-                        properties.extend(p.iter().map(|(k, v)| (k.clone(), v.clone())));
+                        self.properties
+                            .extend(p.iter().map(|(k, v)| (k.clone(), v.clone())));
                     }
                 }
-                "required" => required.extend(v.as_array().into_iter().flatten().cloned()),
+                "required" => self
+                    .required
+                    .extend(v.as_array().into_iter().flatten().cloned()),
                 _ => {
-                    merged.insert(k.clone(), v.clone());
+                    self.merged.insert(k.clone(), v.clone());
                 }
             }
         }
-        if !properties.is_empty() {
-            merged.insert("properties".into(), Value::Object(properties));
-            merged
-                .entry("type".to_owned())
-                .or_insert_with(|| "object".into());
+    }
+
+    fn into_schema(mut self) -> Map<String, Value> {
+        if !self.properties.is_empty() {
+            self.merged
+                .insert("properties".into(), Value::Object(self.properties));
         }
-        if !required.is_empty() {
-            merged.insert("required".into(), Value::Array(required));
+        self.merged
+            .entry("type".to_owned())
+            .or_insert_with(|| "object".into());
+        if !self.required.is_empty() {
+            self.merged
+                .insert("required".into(), Value::Array(self.required));
         }
-        self.lower_structure_as(&merged, pointer, hint, reserved)
+        self.merged
     }
 }
 
@@ -578,6 +653,164 @@ fn variant_label(alternative: &Value, resolver: Resolver<'_>, index: usize) -> S
         Some(t) => t.to_owned(),
         None => format!("Variant{index}"),
     }
+}
+
+/// `format: int32` → `i32`; a `minimum` of 0 or more (without `format: int32`) → `u64`;
+/// everything else `i64`.
+fn integer_width(map: &Map<String, Value>) -> IntWidth {
+    match map.get("format").and_then(Value::as_str) {
+        Some("int32") => IntWidth::I32,
+        _ if map
+            .get("minimum")
+            .and_then(Value::as_f64)
+            .is_some_and(|m| m >= 0.0) =>
+        {
+            IntWidth::U64
+        }
+        _ => IntWidth::I64,
+    }
+}
+
+/// The top-level properties of an object schema, `allOf` parts included (bounded depth).
+pub fn object_properties<'v>(
+    resolver: Resolver<'v>,
+    schema: &'v Value,
+) -> Vec<(String, &'v Value)> {
+    fn collect<'v>(
+        resolver: Resolver<'v>,
+        schema: &'v Value,
+        depth: usize,
+        out: &mut Vec<(String, &'v Value)>,
+    ) {
+        if depth > MAX_DEPTH {
+            return;
+        }
+        if let Some(props) = schema.get("properties").and_then(Value::as_object) {
+            out.extend(props.iter().map(|(k, v)| (k.clone(), v)));
+        }
+        for part in schema
+            .get("allOf")
+            .and_then(Value::as_array)
+            .into_iter()
+            .flatten()
+        {
+            if let Ok((_, part)) = resolver.follow(part, "") {
+                collect(resolver, part, depth + 1, out);
+            }
+        }
+    }
+    let mut out = Vec::new();
+    collect(resolver, schema, 0, &mut out);
+    out
+}
+
+/// The schema of the top-level property `field` (the last definition wins, as in `allOf`).
+pub fn top_level_property<'v>(
+    resolver: Resolver<'v>,
+    schema: &'v Value,
+    field: &str,
+) -> Option<&'v Value> {
+    let (_, property) = object_properties(resolver, schema)
+        .into_iter()
+        .rev()
+        .find(|(k, _)| k == field)?;
+    resolver.follow(property, "").ok().map(|(_, v)| v)
+}
+
+/// The string values a property allows through `const` or `enum`.
+fn string_values(property: &Value) -> Vec<String> {
+    property
+        .as_object()
+        .and_then(enum_values)
+        .map(|vs| {
+            vs.iter()
+                .filter_map(Value::as_str)
+                .map(str::to_owned)
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+/// Fields tried first when looking for the tag of a union or a channel.
+pub const PREFERRED_TAGS: &[&str] = &["type", "event", "event_type", "action", "kind"];
+
+/// The field and per-alternative values that tell a union's alternatives apart: the
+/// `discriminator` keyword's property, or a property every alternative fixes with
+/// `const`/`enum`, with values that never overlap. `None` if there is no such field.
+fn union_tag(
+    resolver: Resolver<'_>,
+    discriminator: Option<&Value>,
+    alternatives: &[(String, &Value)],
+) -> Option<(String, Vec<Vec<String>>)> {
+    let resolved: Vec<&Value> = alternatives
+        .iter()
+        .map(|(at, a)| resolver.follow(a, at).map_or(*a, |(_, v)| v))
+        .collect();
+    let keyword = discriminator.and_then(|d| {
+        d.as_str()
+            .or_else(|| d.get("propertyName").and_then(Value::as_str))
+    });
+    let mut candidates: Vec<String> = match keyword {
+        Some(field) => vec![field.to_owned()],
+        None => {
+            let mut common: Option<Vec<String>> = None;
+            for alternative in &resolved {
+                let fields: Vec<String> = object_properties(resolver, alternative)
+                    .into_iter()
+                    .filter(|(_, p)| {
+                        resolver
+                            .follow(p, "")
+                            .is_ok_and(|(_, p)| !string_values(p).is_empty())
+                    })
+                    .map(|(k, _)| k)
+                    .collect();
+                common = Some(match common {
+                    None => fields,
+                    Some(c) => c.into_iter().filter(|f| fields.contains(f)).collect(),
+                });
+            }
+            common.unwrap_or_default()
+        }
+    };
+    candidates.sort_by_key(|f| {
+        (
+            PREFERRED_TAGS
+                .iter()
+                .position(|p| p == f)
+                .unwrap_or(usize::MAX),
+            f.clone(),
+        )
+    });
+    candidates.dedup();
+    let mapping = discriminator
+        .and_then(|d| d.get("mapping"))
+        .and_then(Value::as_object);
+    candidates.into_iter().find_map(|field| {
+        let mut seen = std::collections::BTreeSet::new();
+        let mut all = Vec::new();
+        for ((_, alternative), resolved) in alternatives.iter().zip(&resolved) {
+            let mut values = top_level_property(resolver, resolved, &field)
+                .map(string_values)
+                .unwrap_or_default();
+            if values.is_empty() && keyword.is_some() {
+                // OpenAPI/AsyncAPI convention: the mapping's key, else the schema's name.
+                let reference = alternative.get("$ref").and_then(Value::as_str)?;
+                let by_mapping = mapping.and_then(|m| {
+                    m.iter()
+                        .find(|(_, r)| r.as_str() == Some(reference))
+                        .map(|(k, _)| k.clone())
+                });
+                values.push(by_mapping.unwrap_or_else(|| {
+                    reference.rsplit('/').next().unwrap_or(reference).to_owned()
+                }));
+            }
+            if values.is_empty() || !values.iter().all(|v| seen.insert(v.clone())) {
+                return None;
+            }
+            all.push(values);
+        }
+        Some((field, all))
+    })
 }
 
 /// The `type` keyword as a list (`"string"` → `["string"]`).
@@ -633,7 +866,39 @@ fn schema_doc_map(map: &Map<String, Value>) -> Vec<String> {
     }
     let mut notes = Vec::new();
     if let Some(format) = text("format") {
-        notes.push(format!("Format: `{format}` (kept as written)."));
+        notes.push(format!(
+            "Format: `{format}` (kept as written, not checked)."
+        ));
+    }
+    if let Some(default) = map.get("default") {
+        notes.push(format!(
+            "Default: `{default}` (not filled in: an absent value stays absent)."
+        ));
+    }
+    if let Some(values) = map.get("enum").and_then(Value::as_array) {
+        if values.iter().any(|v| !v.is_string() && !v.is_null()) {
+            let values: Vec<String> = values.iter().map(|v| format!("`{v}`")).collect();
+            notes.push(format!(
+                "Allowed values: {} (not enforced).",
+                values.join(", ")
+            ));
+        }
+    }
+    if let Some(c) = map.get("const").filter(|c| !c.is_string()) {
+        notes.push(format!("Always `{c}` (not enforced)."));
+    }
+    if let Some(not) = map.get("not") {
+        notes.push(format!("Must not match `{not}` (not enforced)."));
+    }
+    if let Some(patterns) = map.get("patternProperties").and_then(Value::as_object) {
+        let patterns: Vec<String> = patterns.keys().map(|p| format!("`{p}`")).collect();
+        notes.push(format!(
+            "Further properties named like {} are kept as JSON.",
+            patterns.join(", ")
+        ));
+    }
+    if map.get("items").is_some_and(Value::is_array) {
+        notes.push("A tuple (`items` is a list): typed as a list of JSON values.".to_owned());
     }
     if let Some(example) = map.get("example") {
         notes.push(format!("Example: `{example}`."));
@@ -664,7 +929,7 @@ fn box_cycles(types: &mut TypeSpace) {
                 TypeKind::Struct { fields, .. } => {
                     fields.iter().filter_map(|f| direct(&f.ty)).collect()
                 }
-                TypeKind::Union { variants } => {
+                TypeKind::Union { variants } | TypeKind::TaggedUnion { variants, .. } => {
                     variants.iter().filter_map(|v| direct(&v.ty)).collect()
                 }
                 TypeKind::Alias(ty) => direct(ty).into_iter().collect(),
@@ -705,7 +970,9 @@ fn box_cycles(types: &mut TypeSpace) {
         if let Some(def) = types.types.get_mut(&id) {
             let tys: Vec<&mut Ty> = match &mut def.kind {
                 TypeKind::Struct { fields, .. } => fields.iter_mut().map(|f| &mut f.ty).collect(),
-                TypeKind::Union { variants } => variants.iter_mut().map(|v| &mut v.ty).collect(),
+                TypeKind::Union { variants } | TypeKind::TaggedUnion { variants, .. } => {
+                    variants.iter_mut().map(|v| &mut v.ty).collect()
+                }
                 _ => Vec::new(),
             };
             for (ty, boxed) in tys.into_iter().zip(boxed) {

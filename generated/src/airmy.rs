@@ -363,7 +363,7 @@ pub struct AgentUpdatedEvent {
     pub r#type: AgentUpdatedEventType,
     /// When the event happened.
     ///
-    /// Format: `date-time` (kept as written).
+    /// Format: `date-time` (kept as written, not checked).
     pub created_at: ::std::string::String,
     pub data: AgentDiff,
 }
@@ -466,7 +466,7 @@ pub struct AlertTriggeredEvent {
     pub r#type: AlertTriggeredEventType,
     /// When the event happened.
     ///
-    /// Format: `date-time` (kept as written).
+    /// Format: `date-time` (kept as written, not checked).
     pub created_at: ::std::string::String,
     pub data: AlertTriggeredData,
 }
@@ -566,7 +566,7 @@ pub struct DeploymentCreatedEvent {
     pub r#type: DeploymentCreatedEventType,
     /// When the event happened.
     ///
-    /// Format: `date-time` (kept as written).
+    /// Format: `date-time` (kept as written, not checked).
     pub created_at: ::std::string::String,
     pub data: Deployment,
 }
@@ -635,7 +635,7 @@ impl ::schemars::JsonSchema for DeploymentCreatedEventType {
         )
     }
 }
-/// The deployment object plus the rollback reason.
+/// A deployment object (fields not documented).
 #[derive(
     Debug,
     Clone,
@@ -669,7 +669,7 @@ pub struct DeploymentRollbackEvent {
     pub r#type: DeploymentRollbackEventType,
     /// When the event happened.
     ///
-    /// Format: `date-time` (kept as written).
+    /// Format: `date-time` (kept as written, not checked).
     pub created_at: ::std::string::String,
     pub data: DeploymentRollbackData,
 }
@@ -754,7 +754,7 @@ pub struct Envelope {
     pub r#type: ::std::string::String,
     /// When the event happened.
     ///
-    /// Format: `date-time` (kept as written).
+    /// Format: `date-time` (kept as written, not checked).
     pub created_at: ::std::string::String,
     /// The event's object.
     pub data: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
@@ -865,7 +865,7 @@ impl ::schemars::JsonSchema for EventType {
         )
     }
 }
-/// The run object plus error details.
+/// An agent run (the "full run object"). Only the fields of the docs' example are typed; AIRMY may send more, which are kept.
 #[derive(
     Debug,
     Clone,
@@ -890,10 +890,10 @@ pub struct FailedRun {
     >,
     /// Run latency in milliseconds.
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
-    pub latency_ms: ::std::option::Option<i64>,
+    pub latency_ms: ::std::option::Option<u64>,
     /// Tokens the run consumed.
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
-    pub tokens_used: ::std::option::Option<i64>,
+    pub tokens_used: ::std::option::Option<u64>,
     /// Error details (fields not documented).
     pub error: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
     /// Properties the schema does not name, kept as received.
@@ -918,7 +918,7 @@ pub struct PipelineCompletedEvent {
     pub r#type: PipelineCompletedEventType,
     /// When the event happened.
     ///
-    /// Format: `date-time` (kept as written).
+    /// Format: `date-time` (kept as written, not checked).
     pub created_at: ::std::string::String,
     pub data: PipelineRun,
 }
@@ -1014,10 +1014,10 @@ pub struct Run {
     >,
     /// Run latency in milliseconds.
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
-    pub latency_ms: ::std::option::Option<i64>,
+    pub latency_ms: ::std::option::Option<u64>,
     /// Tokens the run consumed.
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
-    pub tokens_used: ::std::option::Option<i64>,
+    pub tokens_used: ::std::option::Option<u64>,
     /// Properties the schema does not name, kept as received.
     #[serde(flatten)]
     pub additional_properties: ::std::collections::BTreeMap<
@@ -1040,7 +1040,7 @@ pub struct RunCompletedEvent {
     pub r#type: RunCompletedEventType,
     /// When the event happened.
     ///
-    /// Format: `date-time` (kept as written).
+    /// Format: `date-time` (kept as written, not checked).
     pub created_at: ::std::string::String,
     pub data: Run,
 }
@@ -1124,7 +1124,7 @@ pub struct RunFailedEvent {
     pub r#type: RunFailedEventType,
     /// When the event happened.
     ///
-    /// Format: `date-time` (kept as written).
+    /// Format: `date-time` (kept as written, not checked).
     pub created_at: ::std::string::String,
     pub data: FailedRun,
 }
@@ -1208,7 +1208,7 @@ pub struct TestEvent {
     pub r#type: TestEventType,
     /// When the event happened.
     ///
-    /// Format: `date-time` (kept as written).
+    /// Format: `date-time` (kept as written, not checked).
     pub created_at: ::std::string::String,
     /// Same shape as the subscribed events' data; not documented further.
     pub data: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
@@ -1290,7 +1290,7 @@ impl ::schemars::JsonSchema for TestEventType {
 pub struct WebhookRegistration {
     /// The endpoint AIRMY will POST events to.
     ///
-    /// Format: `uri` (kept as written).
+    /// Format: `uri` (kept as written, not checked).
     /// Example: `"https://your-app.example.com/hooks/airmy"`.
     pub url: ::std::string::String,
     /// The event types to deliver.

@@ -269,7 +269,7 @@ pub struct AuditLogAuthor {
     pub id: ::std::option::Option<i64>,
     /// The email address of the user
     ///
-    /// Format: `email` (kept as written).
+    /// Format: `email` (kept as written, not checked).
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub email: ::std::option::Option<::std::string::String>,
     /// The first name of the user
@@ -294,7 +294,7 @@ pub struct AuditLogEntry {
     pub id: ::std::option::Option<i64>,
     /// When the change was recorded
     ///
-    /// Format: `date-time` (kept as written).
+    /// Format: `date-time` (kept as written, not checked).
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub created_date: ::std::option::Option<::std::string::String>,
     /// A human-readable description of the change that was made
@@ -448,7 +448,7 @@ pub struct EnvironmentWebhookPayload {
     pub event_type: ::std::option::Option<EnvironmentWebhookPayloadEventType>,
     /// When the event occurred
     ///
-    /// Format: `date-time` (kept as written).
+    /// Format: `date-time` (kept as written, not checked).
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub timestamp: ::std::option::Option<::std::string::String>,
 }
@@ -598,7 +598,7 @@ pub struct OrganisationWebhookPayload {
     pub event_type: ::std::option::Option<OrganisationWebhookPayloadEventType>,
     /// When the event occurred
     ///
-    /// Format: `date-time` (kept as written).
+    /// Format: `date-time` (kept as written, not checked).
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub timestamp: ::std::option::Option<::std::string::String>,
 }
@@ -702,7 +702,7 @@ pub struct WebhookFeature {
     pub name: ::std::option::Option<::std::string::String>,
     /// When the feature was created
     ///
-    /// Format: `date-time` (kept as written).
+    /// Format: `date-time` (kept as written, not checked).
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub created_date: ::std::option::Option<::std::string::String>,
     /// A description of the feature

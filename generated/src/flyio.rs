@@ -378,7 +378,7 @@ pub struct CloudEventPayload {
     pub id: ::std::string::String,
     /// ISO 8601 timestamp of when the event occurred.
     ///
-    /// Format: `date-time` (kept as written).
+    /// Format: `date-time` (kept as written, not checked).
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub time: ::std::option::Option<::std::string::String>,
     /// MIME type of the event data payload.

@@ -203,7 +203,7 @@ pub struct CompletedRun {
     pub status: RunStatus,
     /// How long the run took, in milliseconds.
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
-    pub duration_ms: ::std::option::Option<i64>,
+    pub duration_ms: ::std::option::Option<u64>,
     /// The run's input, as given when it was started (shape set by the agent).
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub input: ::std::option::Option<
@@ -333,7 +333,7 @@ pub struct RunCompletedEvent {
     pub event: RunCompletedEventEvent,
     /// When the run finished.
     ///
-    /// Format: `date-time` (kept as written).
+    /// Format: `date-time` (kept as written, not checked).
     pub timestamp: ::std::string::String,
     pub data: CompletedRun,
 }
@@ -430,7 +430,7 @@ pub struct RunFailedEvent {
     pub event: RunFailedEventEvent,
     /// When the run failed.
     ///
-    /// Format: `date-time` (kept as written).
+    /// Format: `date-time` (kept as written, not checked).
     pub timestamp: ::std::string::String,
     pub data: FailedRun,
 }
@@ -581,7 +581,7 @@ impl ::schemars::JsonSchema for RunStatus {
 )]
 pub struct Webhook {
     pub id: ::std::string::String,
-    /// Format: `uri` (kept as written).
+    /// Format: `uri` (kept as written, not checked).
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub url: ::std::option::Option<::std::string::String>,
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
@@ -603,7 +603,7 @@ pub struct Webhook {
     ::schemars::JsonSchema
 )]
 pub struct WebhookCreate {
-    /// Format: `uri` (kept as written).
+    /// Format: `uri` (kept as written, not checked).
     /// Example: `"https://your-server.com/webhooks/flymy"`.
     pub url: ::std::string::String,
     pub events: ::std::vec::Vec<EventType>,
@@ -621,7 +621,7 @@ pub struct WebhookCreate {
     ::schemars::JsonSchema
 )]
 pub struct WebhookUpdate {
-    /// Format: `uri` (kept as written).
+    /// Format: `uri` (kept as written, not checked).
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub url: ::std::option::Option<::std::string::String>,
 }

@@ -129,6 +129,7 @@ fn ty(spec: &ir::Spec, t: &Ty) -> TokenStream {
         Ty::Bool => quote! { bool },
         Ty::Integer(IntWidth::I32) => quote! { i32 },
         Ty::Integer(IntWidth::I64) => quote! { i64 },
+        Ty::Integer(IntWidth::U64) => quote! { u64 },
         Ty::Number => quote! { f64 },
         Ty::Null => quote! { () },
         Ty::Json => quote! { ::serde_json::Value },
@@ -156,7 +157,12 @@ fn type_def(spec: &ir::Spec, def: &TypeDef) -> TokenStream {
     let name = ident(&def.name);
     let doc = docs(&def.doc);
     match &def.kind {
-        TypeKind::Struct { fields, additional } => {
+        TypeKind::Struct {
+            fields,
+            additional,
+            deny_unknown,
+        } => {
+            let deny = deny_unknown.then(|| quote! { #[serde(deny_unknown_fields)] });
             let fields = fields.iter().map(|f| field(spec, f));
             let additional = additional.as_ref().map(|a| {
                 let a = ty(spec, a);
@@ -169,6 +175,7 @@ fn type_def(spec: &ir::Spec, def: &TypeDef) -> TokenStream {
             quote! {
                 #doc
                 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize, ::schemars::JsonSchema)]
+                #deny
                 pub struct #name {
                     #(#fields)*
                     #additional
@@ -190,6 +197,9 @@ fn type_def(spec: &ir::Spec, def: &TypeDef) -> TokenStream {
                 }
             }
         }
+        TypeKind::TaggedUnion { field, variants } => {
+            tagged_union(spec, def, &name, field, variants)
+        }
         TypeKind::Alias(target) => {
             let target = ty(spec, target);
             quote! {
@@ -198,6 +208,71 @@ fn type_def(spec: &ir::Spec, def: &TypeDef) -> TokenStream {
             }
         }
         TypeKind::StringEnum { variants, fallback } => string_enum(def, &name, variants, fallback),
+    }
+}
+
+/// A union told apart by the value of `field`: serializes as the bare alternative,
+/// deserializes by reading the tag first, so a payload is never routed by trial.
+fn tagged_union(
+    spec: &ir::Spec,
+    def: &TypeDef,
+    name: &Ident,
+    field: &str,
+    variants: &[ir::UnionVariant],
+) -> TokenStream {
+    let doc = docs(&def.doc);
+    let field_lit = lit(field);
+    let decls = variants.iter().map(|v| {
+        let v_name = ident(&v.ident);
+        let v_ty = ty(spec, &v.ty);
+        let tags = lit(&format!(
+            " `{field}`: {}",
+            v.tags
+                .iter()
+                .map(|t| format!("`{t}`"))
+                .collect::<Vec<_>>()
+                .join(", ")
+        ));
+        quote! { #[doc = #tags] #v_name(#v_ty), }
+    });
+    let arms = variants.iter().map(|v| {
+        let v_name = ident(&v.ident);
+        let tags = v.tags.iter().map(|t| lit(t));
+        quote! {
+            #( ::std::option::Option::Some(#tags) )|* => ::serde_json::from_value(value).map(Self::#v_name),
+        }
+    });
+    let expected = lit(&format!(
+        "`{field}` to be one of {}",
+        variants
+            .iter()
+            .flat_map(|v| v.tags.iter())
+            .map(|t| format!("`{t}`"))
+            .collect::<Vec<_>>()
+            .join(", ")
+    ));
+    quote! {
+        #doc
+        #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::schemars::JsonSchema)]
+        #[serde(untagged)]
+        pub enum #name {
+            #(#decls)*
+        }
+
+        impl<'de> ::serde::Deserialize<'de> for #name {
+            fn deserialize<D: ::serde::Deserializer<'de>>(deserializer: D) -> ::std::result::Result<Self, D::Error> {
+                let value = <::serde_json::Value as ::serde::Deserialize>::deserialize(deserializer)?;
+                let result = match value.get(#field_lit).and_then(::serde_json::Value::as_str) {
+                    #(#arms)*
+                    other => {
+                        return ::std::result::Result::Err(<D::Error as ::serde::de::Error>::custom(
+                            ::std::format_args!("expected {}, found {:?}", #expected, other),
+                        ))
+                    }
+                };
+                result.map_err(<D::Error as ::serde::de::Error>::custom)
+            }
+        }
     }
 }
 
