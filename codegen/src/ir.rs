@@ -213,6 +213,8 @@ pub struct Message {
     pub explicit_values: bool,
     /// The spec's examples.
     pub examples: Vec<Example>,
+    /// Notes for the docs (such as a payload kept as raw JSON, and why).
+    pub notes: Vec<String>,
     /// Where the message is (JSON pointer).
     pub origin: String,
 }

@@ -311,6 +311,7 @@ impl<'a> Lowering<'a> {
             .or_else(|| map.get("name").and_then(Value::as_str).map(str::to_owned))
             .unwrap_or_else(|| fallback_key.to_owned());
         let variant = self.variants.claim(type_name(&key, "Message"));
+        let mut notes = Vec::new();
         let payload = match map.get("payload") {
             Some(payload) if is_json_schema_format(map) => {
                 self.schemas
@@ -321,7 +322,20 @@ impl<'a> Lowering<'a> {
                     )
                     .ty
             }
-            _ => Ty::Json,
+            Some(_) => {
+                let format = map
+                    .get("schemaFormat")
+                    .and_then(Value::as_str)
+                    .unwrap_or("");
+                notes.push(format!("The payload schema is `{format}`, not JSON Schema: the payload is kept as raw JSON."));
+                Ty::Json
+            }
+            None => {
+                notes.push(
+                    "The spec gives no payload schema: the payload is kept as raw JSON.".to_owned(),
+                );
+                Ty::Json
+            }
         };
         let headers = map.get("headers").map(|h| {
             self.schemas
@@ -378,6 +392,7 @@ impl<'a> Lowering<'a> {
             explicit_values: !values.is_empty(),
             discriminator_values: values,
             examples,
+            notes,
             origin: pointer.clone(),
         });
         let index = self.messages.len() - 1;
@@ -535,6 +550,8 @@ fn is_json_schema_format(message: &serde_json::Map<String, Value>) -> bool {
         Some(format) => {
             format.starts_with("application/vnd.aai.asyncapi")
                 || format.starts_with("application/schema+json")
+                // OpenAPI 3.0 schemas are JSON Schema plus `nullable`, which we honour.
+                || format.starts_with("application/vnd.oai.openapi")
         }
     }
 }

@@ -83,22 +83,24 @@ impl<'a> Resolver<'a> {
 /// Reports every `$ref` of the document that cannot be followed.
 pub fn check_refs(resolver: &Resolver<'_>) -> Diagnostics {
     let mut diagnostics = Diagnostics::default();
-    let mut stack = vec![(String::new(), resolver.root())];
-    while let Some((pointer, value)) = stack.pop() {
+    // (pointer, value, whether the value is a map of names, where `$ref` is a name).
+    let mut stack = vec![(String::new(), resolver.root(), false)];
+    while let Some((pointer, value, names)) = stack.pop() {
         match value {
             Value::Object(map) => {
-                if map.contains_key("$ref") {
+                if !names && map.contains_key("$ref") {
                     if let Err(d) = resolver.follow(value, &pointer) {
                         diagnostics.push(d);
                     }
                 }
                 for (key, v) in map {
-                    stack.push((child(&pointer, key), v));
+                    let holds_names = !names && NAME_MAPS.contains(&key.as_str());
+                    stack.push((child(&pointer, key), v, holds_names));
                 }
             }
             Value::Array(items) => {
                 for (i, v) in items.iter().enumerate() {
-                    stack.push((child(&pointer, &i.to_string()), v));
+                    stack.push((child(&pointer, &i.to_string()), v, false));
                 }
             }
             _ => {}
@@ -106,6 +108,9 @@ pub fn check_refs(resolver: &Resolver<'_>) -> Diagnostics {
     }
     diagnostics
 }
+
+/// Schema keywords whose value maps names to schemas (a property may be called `$ref`).
+pub const NAME_MAPS: &[&str] = &["properties", "patternProperties", "definitions", "$defs"];
 
 /// Decodes `%XX` escapes of a URI fragment (`#/channels/user~1%7Bid%7D`).
 fn percent_decode(fragment: &str) -> String {

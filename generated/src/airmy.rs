@@ -122,36 +122,39 @@ pub enum Message {
 impl Message {
     /// The message's name in the spec (`None` for an unknown event).
     pub fn name(&self) -> ::std::option::Option<&'static str> {
-        ::std::option::Option::Some(
-            match self {
-                Self::RunCompleted(_) => "RunCompleted",
-                Self::RunFailed(_) => "RunFailed",
-                Self::DeploymentCreated(_) => "DeploymentCreated",
-                Self::DeploymentRollback(_) => "DeploymentRollback",
-                Self::AlertTriggered(_) => "AlertTriggered",
-                Self::AgentUpdated(_) => "AgentUpdated",
-                Self::PipelineCompleted(_) => "PipelineCompleted",
-                Self::Test(_) => "Test",
-                Self::Unknown(_) => return ::std::option::Option::None,
-            },
-        )
+        match self {
+            Self::RunCompleted(_) => ::std::option::Option::Some("RunCompleted"),
+            Self::RunFailed(_) => ::std::option::Option::Some("RunFailed"),
+            Self::DeploymentCreated(_) => {
+                ::std::option::Option::Some("DeploymentCreated")
+            }
+            Self::DeploymentRollback(_) => {
+                ::std::option::Option::Some("DeploymentRollback")
+            }
+            Self::AlertTriggered(_) => ::std::option::Option::Some("AlertTriggered"),
+            Self::AgentUpdated(_) => ::std::option::Option::Some("AgentUpdated"),
+            Self::PipelineCompleted(_) => {
+                ::std::option::Option::Some("PipelineCompleted")
+            }
+            Self::Test(_) => ::std::option::Option::Some("Test"),
+            Self::Unknown(_) => ::std::option::Option::None,
+        }
     }
     /// What the spec says about this message (`None` for an unknown event).
     pub fn info(
         &self,
     ) -> ::std::option::Option<&'static ::hookgen_runtime::MessageInfo> {
-        let index = match self {
-            Self::RunCompleted(_) => 0,
-            Self::RunFailed(_) => 1,
-            Self::DeploymentCreated(_) => 2,
-            Self::DeploymentRollback(_) => 3,
-            Self::AlertTriggered(_) => 4,
-            Self::AgentUpdated(_) => 5,
-            Self::PipelineCompleted(_) => 6,
-            Self::Test(_) => 7,
-            Self::Unknown(_) => return ::std::option::Option::None,
-        };
-        MESSAGES.get(index)
+        match self {
+            Self::RunCompleted(_) => MESSAGES.first(),
+            Self::RunFailed(_) => MESSAGES.get(1),
+            Self::DeploymentCreated(_) => MESSAGES.get(2),
+            Self::DeploymentRollback(_) => MESSAGES.get(3),
+            Self::AlertTriggered(_) => MESSAGES.get(4),
+            Self::AgentUpdated(_) => MESSAGES.get(5),
+            Self::PipelineCompleted(_) => MESSAGES.get(6),
+            Self::Test(_) => MESSAGES.get(7),
+            Self::Unknown(_) => ::std::option::Option::None,
+        }
     }
 }
 /// Every message of the spec, in `Message` variant order.
@@ -261,9 +264,9 @@ pub fn decode_channel(
     channel: &str,
     body: &[u8],
 ) -> ::std::result::Result<Message, ::hookgen_runtime::DecodeError> {
-    ::std::result::Result::Ok(
-        match channel {
-            "/hooks/airmy" => {
+    match channel {
+        "/hooks/airmy" => {
+            ::std::result::Result::Ok({
                 let tag = ::hookgen_runtime::decode::peek_discriminator(body, "type")?;
                 match tag.as_deref() {
                     ::std::option::Option::Some("run.completed") => {
@@ -322,16 +325,16 @@ pub fn decode_channel(
                         )
                     }
                 }
-            }
-            other => {
-                return ::std::result::Result::Err(
-                    ::hookgen_runtime::DecodeError::UnknownChannel(
-                        ::std::borrow::ToOwned::to_owned(other),
-                    ),
-                );
-            }
-        },
-    )
+            })
+        }
+        other => {
+            ::std::result::Result::Err(
+                ::hookgen_runtime::DecodeError::UnknownChannel(
+                    ::std::borrow::ToOwned::to_owned(other),
+                ),
+            )
+        }
+    }
 }
 /// An agent configuration (fields not documented).
 pub type Agent = ::serde_json::Map<::std::string::String, ::serde_json::Value>;

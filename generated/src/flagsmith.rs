@@ -105,24 +105,25 @@ pub enum Message {
 impl Message {
     /// The message's name in the spec (`None` for an unknown event).
     pub fn name(&self) -> ::std::option::Option<&'static str> {
-        ::std::option::Option::Some(
-            match self {
-                Self::EnvironmentWebhookEvent(_) => "EnvironmentWebhookEvent",
-                Self::OrganisationWebhookEvent(_) => "OrganisationWebhookEvent",
-                Self::Unknown(_) => return ::std::option::Option::None,
-            },
-        )
+        match self {
+            Self::EnvironmentWebhookEvent(_) => {
+                ::std::option::Option::Some("EnvironmentWebhookEvent")
+            }
+            Self::OrganisationWebhookEvent(_) => {
+                ::std::option::Option::Some("OrganisationWebhookEvent")
+            }
+            Self::Unknown(_) => ::std::option::Option::None,
+        }
     }
     /// What the spec says about this message (`None` for an unknown event).
     pub fn info(
         &self,
     ) -> ::std::option::Option<&'static ::hookgen_runtime::MessageInfo> {
-        let index = match self {
-            Self::EnvironmentWebhookEvent(_) => 0,
-            Self::OrganisationWebhookEvent(_) => 1,
-            Self::Unknown(_) => return ::std::option::Option::None,
-        };
-        MESSAGES.get(index)
+        match self {
+            Self::EnvironmentWebhookEvent(_) => MESSAGES.first(),
+            Self::OrganisationWebhookEvent(_) => MESSAGES.get(1),
+            Self::Unknown(_) => ::std::option::Option::None,
+        }
     }
 }
 /// Every message of the spec, in `Message` variant order.
@@ -166,9 +167,9 @@ pub fn decode_channel(
     channel: &str,
     body: &[u8],
 ) -> ::std::result::Result<Message, ::hookgen_runtime::DecodeError> {
-    ::std::result::Result::Ok(
-        match channel {
-            "/environment-webhook" => {
+    match channel {
+        "/environment-webhook" => {
+            ::std::result::Result::Ok({
                 let tag = ::hookgen_runtime::decode::peek_discriminator(
                     body,
                     "event_type",
@@ -198,8 +199,10 @@ pub fn decode_channel(
                         )
                     }
                 }
-            }
-            "/organisation-webhook" => {
+            })
+        }
+        "/organisation-webhook" => {
+            ::std::result::Result::Ok({
                 let tag = ::hookgen_runtime::decode::peek_discriminator(
                     body,
                     "event_type",
@@ -243,16 +246,16 @@ pub fn decode_channel(
                         )
                     }
                 }
-            }
-            other => {
-                return ::std::result::Result::Err(
-                    ::hookgen_runtime::DecodeError::UnknownChannel(
-                        ::std::borrow::ToOwned::to_owned(other),
-                    ),
-                );
-            }
-        },
-    )
+            })
+        }
+        other => {
+            ::std::result::Result::Err(
+                ::hookgen_runtime::DecodeError::UnknownChannel(
+                    ::std::borrow::ToOwned::to_owned(other),
+                ),
+            )
+        }
+    }
 }
 /// Information about the user who made the change recorded in the audit log.
 #[derive(

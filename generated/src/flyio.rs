@@ -128,34 +128,31 @@ pub enum Message {
 impl Message {
     /// The message's name in the spec (`None` for an unknown event).
     pub fn name(&self) -> ::std::option::Option<&'static str> {
-        ::std::option::Option::Some(
-            match self {
-                Self::ResourceCreated(_) => "ResourceCreated",
-                Self::ResourceUpdated(_) => "ResourceUpdated",
-                Self::ResourceDeleted(_) => "ResourceDeleted",
-                Self::MachineStarted(_) => "MachineStarted",
-                Self::MachineStopped(_) => "MachineStopped",
-                Self::MachineDestroyed(_) => "MachineDestroyed",
-                Self::AccountChanged(_) => "AccountChanged",
-                Self::Unknown(_) => return ::std::option::Option::None,
-            },
-        )
+        match self {
+            Self::ResourceCreated(_) => ::std::option::Option::Some("ResourceCreated"),
+            Self::ResourceUpdated(_) => ::std::option::Option::Some("ResourceUpdated"),
+            Self::ResourceDeleted(_) => ::std::option::Option::Some("ResourceDeleted"),
+            Self::MachineStarted(_) => ::std::option::Option::Some("MachineStarted"),
+            Self::MachineStopped(_) => ::std::option::Option::Some("MachineStopped"),
+            Self::MachineDestroyed(_) => ::std::option::Option::Some("MachineDestroyed"),
+            Self::AccountChanged(_) => ::std::option::Option::Some("AccountChanged"),
+            Self::Unknown(_) => ::std::option::Option::None,
+        }
     }
     /// What the spec says about this message (`None` for an unknown event).
     pub fn info(
         &self,
     ) -> ::std::option::Option<&'static ::hookgen_runtime::MessageInfo> {
-        let index = match self {
-            Self::ResourceCreated(_) => 0,
-            Self::ResourceUpdated(_) => 1,
-            Self::ResourceDeleted(_) => 2,
-            Self::MachineStarted(_) => 3,
-            Self::MachineStopped(_) => 4,
-            Self::MachineDestroyed(_) => 5,
-            Self::AccountChanged(_) => 6,
-            Self::Unknown(_) => return ::std::option::Option::None,
-        };
-        MESSAGES.get(index)
+        match self {
+            Self::ResourceCreated(_) => MESSAGES.first(),
+            Self::ResourceUpdated(_) => MESSAGES.get(1),
+            Self::ResourceDeleted(_) => MESSAGES.get(2),
+            Self::MachineStarted(_) => MESSAGES.get(3),
+            Self::MachineStopped(_) => MESSAGES.get(4),
+            Self::MachineDestroyed(_) => MESSAGES.get(5),
+            Self::AccountChanged(_) => MESSAGES.get(6),
+            Self::Unknown(_) => ::std::option::Option::None,
+        }
     }
 }
 /// Every message of the spec, in `Message` variant order.
@@ -252,9 +249,9 @@ pub fn decode_channel(
     channel: &str,
     body: &[u8],
 ) -> ::std::result::Result<Message, ::hookgen_runtime::DecodeError> {
-    ::std::result::Result::Ok(
-        match channel {
-            "/api/hooks/extensions/{provider_name}" => {
+    match channel {
+        "/api/hooks/extensions/{provider_name}" => {
+            ::std::result::Result::Ok({
                 let tag = ::hookgen_runtime::decode::peek_discriminator(body, "action")?;
                 match tag.as_deref() {
                     ::std::option::Option::Some("resource.created") => {
@@ -293,8 +290,10 @@ pub fn decode_channel(
                         )
                     }
                 }
-            }
-            "/extensions/events" => {
+            })
+        }
+        "/extensions/events" => {
+            ::std::result::Result::Ok({
                 let tag = ::hookgen_runtime::decode::peek_discriminator(body, "type")?;
                 match tag.as_deref() {
                     ::std::option::Option::Some("io.fly.machine.started") => {
@@ -331,16 +330,16 @@ pub fn decode_channel(
                         )
                     }
                 }
-            }
-            other => {
-                return ::std::result::Result::Err(
-                    ::hookgen_runtime::DecodeError::UnknownChannel(
-                        ::std::borrow::ToOwned::to_owned(other),
-                    ),
-                );
-            }
-        },
-    )
+            })
+        }
+        other => {
+            ::std::result::Result::Err(
+                ::hookgen_runtime::DecodeError::UnknownChannel(
+                    ::std::borrow::ToOwned::to_owned(other),
+                ),
+            )
+        }
+    }
 }
 #[derive(
     Debug,

@@ -83,24 +83,21 @@ pub enum Message {
 impl Message {
     /// The message's name in the spec (`None` for an unknown event).
     pub fn name(&self) -> ::std::option::Option<&'static str> {
-        ::std::option::Option::Some(
-            match self {
-                Self::RunCompleted(_) => "RunCompleted",
-                Self::RunFailed(_) => "RunFailed",
-                Self::Unknown(_) => return ::std::option::Option::None,
-            },
-        )
+        match self {
+            Self::RunCompleted(_) => ::std::option::Option::Some("RunCompleted"),
+            Self::RunFailed(_) => ::std::option::Option::Some("RunFailed"),
+            Self::Unknown(_) => ::std::option::Option::None,
+        }
     }
     /// What the spec says about this message (`None` for an unknown event).
     pub fn info(
         &self,
     ) -> ::std::option::Option<&'static ::hookgen_runtime::MessageInfo> {
-        let index = match self {
-            Self::RunCompleted(_) => 0,
-            Self::RunFailed(_) => 1,
-            Self::Unknown(_) => return ::std::option::Option::None,
-        };
-        MESSAGES.get(index)
+        match self {
+            Self::RunCompleted(_) => MESSAGES.first(),
+            Self::RunFailed(_) => MESSAGES.get(1),
+            Self::Unknown(_) => ::std::option::Option::None,
+        }
     }
 }
 /// Every message of the spec, in `Message` variant order.
@@ -144,9 +141,9 @@ pub fn decode_channel(
     channel: &str,
     body: &[u8],
 ) -> ::std::result::Result<Message, ::hookgen_runtime::DecodeError> {
-    ::std::result::Result::Ok(
-        match channel {
-            "/webhooks/flymy" => {
+    match channel {
+        "/webhooks/flymy" => {
+            ::std::result::Result::Ok({
                 let tag = ::hookgen_runtime::decode::peek_discriminator(body, "event")?;
                 match tag.as_deref() {
                     ::std::option::Option::Some("run.completed") => {
@@ -172,16 +169,16 @@ pub fn decode_channel(
                         )
                     }
                 }
-            }
-            other => {
-                return ::std::result::Result::Err(
-                    ::hookgen_runtime::DecodeError::UnknownChannel(
-                        ::std::borrow::ToOwned::to_owned(other),
-                    ),
-                );
-            }
-        },
-    )
+            })
+        }
+        other => {
+            ::std::result::Result::Err(
+                ::hookgen_runtime::DecodeError::UnknownChannel(
+                    ::std::borrow::ToOwned::to_owned(other),
+                ),
+            )
+        }
+    }
 }
 /// A finished run.
 #[derive(

@@ -408,7 +408,7 @@ fn message_enum(spec: &ir::Spec) -> TokenStream {
     let unknown = ident(&spec.unknown_variant);
     let variants = spec.messages.iter().map(|m| {
         let mut lines = Vec::new();
-        for text in [&m.title, &m.summary] {
+        for text in [&m.title, &m.summary].into_iter().chain(&m.notes) {
             if !text.is_empty() {
                 if !lines.is_empty() {
                     lines.push(String::new());
@@ -424,12 +424,18 @@ fn message_enum(spec: &ir::Spec) -> TokenStream {
     let name_arms = spec.messages.iter().map(|m| {
         let name = ident(&m.variant);
         let key = lit(&m.key);
-        quote! { Self::#name(_) => #key, }
+        quote! { Self::#name(_) => ::std::option::Option::Some(#key), }
     });
     let info_arms = spec.messages.iter().enumerate().map(|(i, m)| {
         let name = ident(&m.variant);
-        let i = Literal::usize_unsuffixed(i);
-        quote! { Self::#name(_) => #i, }
+        // `get(0)` would trip clippy's `get_first`.
+        let lookup = if i == 0 {
+            quote! { MESSAGES.first() }
+        } else {
+            let i = Literal::usize_unsuffixed(i);
+            quote! { MESSAGES.get(#i) }
+        };
+        quote! { Self::#name(_) => #lookup, }
     });
     quote! {
         /// Every message of the spec, plus the events it does not list.
@@ -446,19 +452,18 @@ fn message_enum(spec: &ir::Spec) -> TokenStream {
         impl Message {
             /// The message's name in the spec (`None` for an unknown event).
             pub fn name(&self) -> ::std::option::Option<&'static str> {
-                ::std::option::Option::Some(match self {
+                match self {
                     #(#name_arms)*
-                    Self::#unknown(_) => return ::std::option::Option::None,
-                })
+                    Self::#unknown(_) => ::std::option::Option::None,
+                }
             }
 
             /// What the spec says about this message (`None` for an unknown event).
             pub fn info(&self) -> ::std::option::Option<&'static ::hookgen_runtime::MessageInfo> {
-                let index = match self {
+                match self {
                     #(#info_arms)*
-                    Self::#unknown(_) => return ::std::option::Option::None,
-                };
-                MESSAGES.get(index)
+                    Self::#unknown(_) => ::std::option::Option::None,
+                }
             }
         }
     }
@@ -553,8 +558,27 @@ fn decoding(spec: &ir::Spec) -> TokenStream {
     let arms = spec.channels.iter().map(|c| {
         let address = lit(&c.address);
         let body = channel_decoder(spec, c);
-        quote! { #address => #body, }
+        quote! { #address => ::std::result::Result::Ok(#body), }
     });
+    // Without channels the body is never read and there is nothing to match.
+    let (body, dispatch) = if spec.channels.is_empty() {
+        let dispatch = quote! {
+            ::std::result::Result::Err(::hookgen_runtime::DecodeError::UnknownChannel(
+                ::std::borrow::ToOwned::to_owned(channel),
+            ))
+        };
+        (format_ident!("_body"), dispatch)
+    } else {
+        let dispatch = quote! {
+            match channel {
+                #(#arms)*
+                other => ::std::result::Result::Err(::hookgen_runtime::DecodeError::UnknownChannel(
+                    ::std::borrow::ToOwned::to_owned(other),
+                )),
+            }
+        };
+        (format_ident!("body"), dispatch)
+    };
     quote! {
         /// Decodes a body received at `address` (matched with [`route`]) into its message.
         pub fn decode(address: &str, body: &[u8]) -> ::std::result::Result<Message, ::hookgen_runtime::DecodeError> {
@@ -564,15 +588,8 @@ fn decoding(spec: &ir::Spec) -> TokenStream {
         }
 
         /// Decodes a body received on the channel whose address template is `channel`.
-        pub fn decode_channel(channel: &str, body: &[u8]) -> ::std::result::Result<Message, ::hookgen_runtime::DecodeError> {
-            ::std::result::Result::Ok(match channel {
-                #(#arms)*
-                other => {
-                    return ::std::result::Result::Err(::hookgen_runtime::DecodeError::UnknownChannel(
-                        ::std::borrow::ToOwned::to_owned(other),
-                    ))
-                }
-            })
+        pub fn decode_channel(channel: &str, #body: &[u8]) -> ::std::result::Result<Message, ::hookgen_runtime::DecodeError> {
+            #dispatch
         }
     }
 }
