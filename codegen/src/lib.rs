@@ -17,6 +17,7 @@ pub mod json_schema;
 pub mod load;
 pub mod lower;
 pub mod naming;
+pub mod position;
 pub mod resolve;
 pub mod schema;
 pub mod traits;
@@ -98,8 +99,17 @@ pub fn load_with_warnings(
     Ok((document, warnings))
 }
 
-/// Loads, checks and lowers one spec.
+/// Loads, checks and lowers one spec; diagnostics carry line and column where known.
 pub fn compile(file: &SpecFile) -> Result<ir::Spec, Diagnostics> {
+    compile_unlocated(file).map_err(|mut diagnostics| {
+        if let Ok(text) = std::fs::read_to_string(&file.path) {
+            position::locate(&mut diagnostics, &file.display, &text);
+        }
+        diagnostics
+    })
+}
+
+fn compile_unlocated(file: &SpecFile) -> Result<ir::Spec, Diagnostics> {
     let (document, warnings) = load_with_warnings(file)?;
     let resolver = resolve::Resolver::new(&document, &file.display);
     let mut sources = vec![file.display.clone()];
