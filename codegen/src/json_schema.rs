@@ -15,9 +15,60 @@ pub fn validation_schema(document: &Value, pointer: &str) -> Value {
             "$schema".into(),
             "http://json-schema.org/draft-07/schema#".into(),
         );
-        map.insert("$ref".into(), format!("#{pointer}").into());
+        map.insert("$ref".into(), format!("#{}", fragment(pointer)).into());
     }
     root
+}
+
+/// The URI under which [`Validators`] registers the document.
+const DOCUMENT_URI: &str = "urn:hookgen:document";
+
+/// Validators for schemas at pointers of one AsyncAPI document, sharing one conversion
+/// and one registry of the document (compiling a large document once, not per schema).
+pub struct Validators {
+    registry: jsonschema::Registry,
+}
+
+impl Validators {
+    /// Prepares validators for schemas of `document`.
+    pub fn new(document: &Value) -> Result<Self, String> {
+        let mut converted = to_draft7(document);
+        if let Value::Object(map) = &mut converted {
+            map.insert(
+                "$schema".into(),
+                "http://json-schema.org/draft-07/schema#".into(),
+            );
+        }
+        let resource = jsonschema::Resource::from_contents(converted);
+        let registry =
+            jsonschema::Registry::try_new(DOCUMENT_URI, resource).map_err(|e| e.to_string())?;
+        Ok(Self { registry })
+    }
+
+    /// A validator for the schema at `pointer`; `format` is an annotation, not checked.
+    pub fn at(&self, pointer: &str) -> Result<jsonschema::Validator, String> {
+        let schema = serde_json::json!({ "$ref": format!("{DOCUMENT_URI}#{}", fragment(pointer)) });
+        jsonschema::options()
+            .with_draft(jsonschema::Draft::Draft7)
+            .should_validate_formats(false)
+            .with_registry(self.registry.clone())
+            .build(&schema)
+            .map_err(|e| e.to_string())
+    }
+}
+
+/// A JSON pointer written as a URI fragment: characters a fragment may not hold
+/// (`{`, `}`, spaces, `%`, …) percent-encoded.
+fn fragment(pointer: &str) -> String {
+    let mut out = String::with_capacity(pointer.len());
+    for byte in pointer.bytes() {
+        if byte.is_ascii_alphanumeric() || b"-._~/!$&'()*+,;=:@".contains(&byte) {
+            out.push(char::from(byte));
+        } else {
+            out.push_str(&format!("%{byte:02X}"));
+        }
+    }
+    out
 }
 
 /// `value` with every `nullable: true` rewritten into plain JSON Schema.
@@ -55,6 +106,14 @@ pub fn to_draft7(value: &Value) -> Value {
 mod tests {
     use super::*;
     use serde_json::json;
+
+    #[test]
+    fn pointers_become_valid_fragments() {
+        assert_eq!(
+            fragment("/channels/a~1{id} x/payload"),
+            "/channels/a~1%7Bid%7D%20x/payload"
+        );
+    }
 
     #[test]
     fn nullable_becomes_a_null_type_and_enum_value() {

@@ -3,7 +3,8 @@
 //! The pipeline is pure and runs in named phases, each in its own module:
 //! [`load`] (file + overlay → JSON) → [`check`] (document rules and `$ref`s, see
 //! [`resolve`]) → [`lower`] (document → [`ir`], schemas through [`schema`], names
-//! through [`naming`]) → [`emit`] (IR → Rust and text). [`generate`] runs it for a set
+//! through [`naming`]) → [`emit`] (IR → Rust and text). [`validate`] reports every
+//! problem of a document without generating. [`generate`] runs it for a set
 //! of specs and returns the files; [`write`](mod@write) is the only module that touches the disk.
 
 #![forbid(unsafe_code)]
@@ -16,11 +17,13 @@ pub mod ir;
 pub mod json_schema;
 pub mod load;
 pub mod lower;
+pub mod model;
 pub mod naming;
 pub mod position;
 pub mod resolve;
 pub mod schema;
 pub mod traits;
+pub mod validate;
 pub mod write;
 
 use std::collections::BTreeMap;

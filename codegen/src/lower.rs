@@ -544,7 +544,7 @@ impl<'a> Lowering<'a> {
 }
 
 /// True unless the message declares a non-JSON-Schema `schemaFormat` (Avro, RAML, …).
-fn is_json_schema_format(message: &serde_json::Map<String, Value>) -> bool {
+pub fn is_json_schema_format(message: &serde_json::Map<String, Value>) -> bool {
     match message.get("schemaFormat").and_then(Value::as_str) {
         None => true,
         Some(format) => {

@@ -43,6 +43,13 @@ enum Command {
         #[arg(requires = "out")]
         specs: Vec<PathBuf>,
     },
+    /// Report every problem of each SPEC (structure, document rules, examples); exit 1 on errors.
+    #[command(after_help = "Example:\n  hookgen validate specs/airmy.yaml specs/flyio.yaml")]
+    Validate {
+        /// Spec files (YAML or JSON); `<stem>.overlay.yaml` beside each is applied.
+        #[arg(required = true)]
+        specs: Vec<PathBuf>,
+    },
     /// Exit 1 with a unified diff when `generated/` differs from what `specs/` produce.
     Check {
         /// The workspace root (default: the nearest directory upwards with `specs/`).
@@ -112,6 +119,28 @@ fn run(command: Command) -> Result<ExitCode> {
                 changed.len()
             );
             Ok(ExitCode::SUCCESS)
+        }
+        Command::Validate { specs } => {
+            let mut failed = false;
+            for path in &specs {
+                if hookgen::load::is_overlay(path) {
+                    eprintln!("{}: an overlay, validated with its spec", path.display());
+                    continue;
+                }
+                let file = SpecFile::discover(path, display_name(path));
+                let diagnostics = hookgen::validate::validate(&file);
+                failed |= diagnostics.has_errors();
+                if diagnostics.is_empty() {
+                    eprintln!("{}: valid", file.display);
+                } else {
+                    eprintln!("{diagnostics}");
+                }
+            }
+            Ok(if failed {
+                ExitCode::FAILURE
+            } else {
+                ExitCode::SUCCESS
+            })
         }
         Command::Check { root } => {
             let root = workspace_root(root)?;

@@ -223,3 +223,38 @@ fn check_reports_drift_as_a_diff_and_generate_fixes_it() {
     );
     assert!(!dir.path().join("generated/src/old.rs").exists());
 }
+
+#[test]
+fn validate_reports_structure_rules_and_examples_at_once() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("good.yaml"), GOOD).unwrap();
+    let output = hookgen(&["validate", "good.yaml"], dir.path());
+    assert!(output.status.success(), "{}", stderr(&output));
+    assert!(stderr(&output).contains("good.yaml: valid"));
+
+    let bad = GOOD
+        .replace("    publish:\n", "    publsh: {}\n    publish:\n")
+        .replace(
+            "      payload: {type: object, properties: {kind: {type: string, const: b}}}\n",
+            "      payload: {type: object, properties: {kind: {type: string, const: b}}}\n      examples:\n        - payload: {kind: 7}\n",
+        )
+        .replace("info: {title: Good, version: '1'}", "info: {title: Good, version: 1}");
+    std::fs::write(dir.path().join("bad.yaml"), bad).unwrap();
+    let output = hookgen(&["validate", "bad.yaml"], dir.path());
+    let err = stderr(&output);
+    assert_eq!(output.status.code(), Some(1), "{err}");
+    assert!(
+        err.contains("unknown field `publsh` in a Channel Item Object"),
+        "{err}"
+    );
+    assert!(err.contains("`info.version` must be a string"), "{err}");
+    assert!(err.contains("bad.yaml:2:"), "positions: {err}");
+    assert!(
+        err.contains("the example does not match the payload schema"),
+        "{err}"
+    );
+    assert!(
+        err.contains("(at /components/messages/B/examples/0/payload/kind)"),
+        "{err}"
+    );
+}
