@@ -1,6 +1,7 @@
 //! The `hookgen` command: regenerate the workspace crate, check it for drift, or build
 //! a standalone crate from any specs. All logic lives in the library; this file parses
-//! arguments, prints and sets the exit code (0 success, 1 problems, 2 usage).
+//! arguments, prints and sets the exit code: 0 on success, 1 otherwise (bad usage, bad
+//! specs, drift, and even a bug: a panic is reported as an internal error, never 101).
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -59,13 +60,27 @@ enum Command {
 }
 
 fn main() -> ExitCode {
-    let cli = Cli::parse();
-    match run(cli.command) {
-        Ok(code) => code,
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
         Err(e) => {
+            let _ = e.print();
+            return if e.use_stderr() {
+                ExitCode::FAILURE
+            } else {
+                ExitCode::SUCCESS
+            };
+        }
+    };
+    std::panic::set_hook(Box::new(|info| {
+        eprintln!("error: internal error in hookgen (please report it): {info}");
+    }));
+    match std::panic::catch_unwind(|| run(cli.command)) {
+        Ok(Ok(code)) => code,
+        Ok(Err(e)) => {
             eprintln!("{e:#}");
             ExitCode::FAILURE
         }
+        Err(_) => ExitCode::FAILURE,
     }
 }
 

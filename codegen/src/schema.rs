@@ -42,6 +42,8 @@ pub struct SchemaLowering<'a> {
     names: NameScope,
     diagnostics: Diagnostics,
     depth: usize,
+    /// Named types whose definitions are still to be lowered.
+    pending: std::collections::VecDeque<TypeId>,
 }
 
 impl<'a> SchemaLowering<'a> {
@@ -54,11 +56,13 @@ impl<'a> SchemaLowering<'a> {
             names: NameScope::with_reserved(reserved),
             diagnostics: Diagnostics::default(),
             depth: 0,
+            pending: std::collections::VecDeque::new(),
         }
     }
 
     /// The finished table and every problem met.
     pub fn finish(mut self) -> (TypeSpace, Diagnostics) {
+        self.drain();
         box_cycles(&mut self.types);
         (self.types, self.diagnostics)
     }
@@ -132,7 +136,9 @@ impl<'a> SchemaLowering<'a> {
         shape
     }
 
-    /// A `$ref` target (or a component): one named type per pointer.
+    /// A `$ref` target (or a component): one named type per pointer. Its id is reserved
+    /// now and its definition lowered later by [`Self::drain`], so a chain of thousands of
+    /// references costs a queue entry each, never a stack frame each.
     fn named_target(&mut self, target_pointer: String, target: &Value, name: &str) -> Shape {
         let nullable = is_nullable(target);
         if let Some(id) = self.by_pointer.get(&target_pointer) {
@@ -144,30 +150,46 @@ impl<'a> SchemaLowering<'a> {
         let id = TypeId(self.types.types.len());
         let name = self.names.claim(type_name(name, "Schema"));
         self.by_pointer.insert(target_pointer.clone(), id);
-        // Reserve the id first so a cycle back to this schema finds it.
         self.types.types.insert(
             id,
             TypeDef {
-                name: name.clone(),
+                name,
                 doc: Vec::new(),
                 origin: target_pointer.clone(),
                 kind: TypeKind::Alias(Ty::Json),
             },
         );
-        let shape = match target.as_object() {
-            Some(map) => self.lower_structure_as(map, &target_pointer, &name, Some(id)),
-            None => self.lower(target, &target_pointer, &name),
-        };
-        if shape.ty != Ty::Named(id) {
-            let doc = schema_doc(target);
-            if let Some(def) = self.types.types.get_mut(&id) {
-                def.doc = doc;
-                def.kind = TypeKind::Alias(shape.ty);
-            }
-        }
+        self.pending.push_back(id);
         Shape {
             ty: Ty::Named(id),
-            nullable: nullable || shape.nullable,
+            nullable,
+        }
+    }
+
+    /// Lowers the definitions of every reserved named type, until none is left.
+    pub fn drain(&mut self) {
+        while let Some(id) = self.pending.pop_front() {
+            let Some(def) = self.types.get(id) else {
+                continue;
+            };
+            let (pointer, name) = (def.origin.clone(), def.name.clone());
+            let root = self.resolver.root();
+            let Some(target) = root.pointer(&pointer) else {
+                continue;
+            };
+            let saved_depth = std::mem::take(&mut self.depth);
+            let shape = match target.as_object() {
+                Some(map) => self.lower_structure_as(map, &pointer, &name, Some(id)),
+                None => self.lower(target, &pointer, &name),
+            };
+            self.depth = saved_depth;
+            if shape.ty != Ty::Named(id) {
+                let doc = schema_doc(target);
+                if let Some(def) = self.types.types.get_mut(&id) {
+                    def.doc = doc;
+                    def.kind = TypeKind::Alias(shape.ty);
+                }
+            }
         }
     }
 
@@ -498,7 +520,11 @@ impl<'a> SchemaLowering<'a> {
         let mut scope = NameScope::default();
         let mut variants = Vec::new();
         for (i, (at, alternative)) in kept.into_iter().enumerate() {
-            let label = variant_label(alternative, self.resolver, i);
+            // A tagged alternative is named after its tag value (`{op: neg}` → `Neg`).
+            let label = match &tag {
+                Some((_, values)) if alternative.get("$ref").is_none() => values[i][0].clone(),
+                _ => variant_label(alternative, self.resolver, i),
+            };
             let ident = scope.claim(type_name(&label, "Variant"));
             let shape = self.lower(alternative, &at, &format!("{union_name}{ident}"));
             let ty = if shape.nullable { Ty::Json } else { shape.ty };
@@ -835,7 +861,17 @@ pub fn enum_values(map: &Map<String, Value>) -> Option<Vec<Value>> {
 }
 
 fn is_nullable(schema: &Value) -> bool {
-    schema.get("nullable").and_then(Value::as_bool) == Some(true)
+    let null_alternative = ["oneOf", "anyOf"].iter().any(|k| {
+        schema
+            .get(*k)
+            .and_then(Value::as_array)
+            .is_some_and(|alts| {
+                alts.iter()
+                    .any(|a| a.get("type").and_then(Value::as_str) == Some("null"))
+            })
+    });
+    null_alternative
+        || schema.get("nullable").and_then(Value::as_bool) == Some(true)
         || schema
             .get("type")
             .and_then(Value::as_array)
@@ -912,14 +948,15 @@ fn schema_doc_map(map: &Map<String, Value>) -> Vec<String> {
     doc
 }
 
-/// Wraps in `Box` every struct field whose type leads back to the struct without
-/// passing through a `Vec` or map (which already allocate).
+/// Makes recursive types finite: a struct field or union alternative whose named type
+/// leads back to its owner (same strongly connected component, not through a `Vec` or
+/// map) is wrapped in `Box`; an alias that leads back to itself (which Rust cannot
+/// express) becomes `serde_json::Value`. Linear in the number of types.
 fn box_cycles(types: &mut TypeSpace) {
-    let direct = |ty: &Ty| -> Option<TypeId> {
-        match ty {
-            Ty::Named(id) => Some(*id),
-            _ => None,
-        }
+    let ids: Vec<TypeId> = types.types.keys().copied().collect();
+    let direct = |ty: &Ty| match ty {
+        Ty::Named(id) => Some(*id),
+        _ => None,
     };
     let edges: BTreeMap<TypeId, Vec<TypeId>> = types
         .types
@@ -938,48 +975,109 @@ fn box_cycles(types: &mut TypeSpace) {
             (*id, targets)
         })
         .collect();
-    let reaches = |from: TypeId, to: TypeId| -> bool {
-        let mut stack = vec![from];
-        let mut seen = std::collections::BTreeSet::new();
-        while let Some(id) = stack.pop() {
-            if id == to {
-                return true;
-            }
-            if seen.insert(id) {
-                stack.extend(edges.get(&id).into_iter().flatten().copied());
-            }
-        }
-        false
-    };
-    let ids: Vec<TypeId> = types.types.keys().copied().collect();
-    for id in ids {
-        let Some(def) = types.types.get(&id) else {
+    let component = strongly_connected(&ids, &edges);
+    for id in &ids {
+        let Some(def) = types.types.get_mut(id) else {
             continue;
         };
-        let boxed: Vec<bool> = match &def.kind {
-            TypeKind::Struct { fields, .. } => fields
-                .iter()
-                .map(|f| direct(&f.ty).is_some_and(|t| reaches(t, id)))
-                .collect(),
-            TypeKind::Union { variants } => variants
-                .iter()
-                .map(|v| direct(&v.ty).is_some_and(|t| reaches(t, id)))
-                .collect(),
-            _ => continue,
+        let tys: Vec<&mut Ty> = match &mut def.kind {
+            TypeKind::Struct { fields, .. } => fields.iter_mut().map(|f| &mut f.ty).collect(),
+            TypeKind::Union { variants } | TypeKind::TaggedUnion { variants, .. } => {
+                variants.iter_mut().map(|v| &mut v.ty).collect()
+            }
+            _ => Vec::new(),
         };
-        if let Some(def) = types.types.get_mut(&id) {
-            let tys: Vec<&mut Ty> = match &mut def.kind {
-                TypeKind::Struct { fields, .. } => fields.iter_mut().map(|f| &mut f.ty).collect(),
-                TypeKind::Union { variants } | TypeKind::TaggedUnion { variants, .. } => {
-                    variants.iter_mut().map(|v| &mut v.ty).collect()
+        for ty in tys {
+            if direct(ty).is_some_and(|target| component.get(&target) == component.get(id)) {
+                *ty = Ty::Boxed(Box::new(ty.clone()));
+            }
+        }
+    }
+
+    // Aliases: any named type inside (even in a Vec) counts, as a type alias cannot recurse.
+    fn named_in(ty: &Ty, out: &mut Vec<TypeId>) {
+        match ty {
+            Ty::Named(id) => out.push(*id),
+            Ty::Array(inner) | Ty::Map(inner) | Ty::Boxed(inner) => named_in(inner, out),
+            _ => {}
+        }
+    }
+    let alias_edges: BTreeMap<TypeId, Vec<TypeId>> = types
+        .types
+        .iter()
+        .filter_map(|(id, def)| match &def.kind {
+            TypeKind::Alias(ty) => {
+                let mut out = Vec::new();
+                named_in(ty, &mut out);
+                out.retain(|t| matches!(types.get(*t).map(|d| &d.kind), Some(TypeKind::Alias(_))));
+                Some((*id, out))
+            }
+            _ => None,
+        })
+        .collect();
+    let aliases: Vec<TypeId> = alias_edges.keys().copied().collect();
+    let alias_component = strongly_connected(&aliases, &alias_edges);
+    for id in &aliases {
+        let cyclic = alias_edges[id]
+            .iter()
+            .any(|t| alias_component.get(t) == alias_component.get(id));
+        if let (true, Some(def)) = (cyclic, types.types.get_mut(id)) {
+            def.kind = TypeKind::Alias(Ty::Json);
+            def.doc
+                .push("Not typed: the schema only refers to itself.".to_owned());
+        }
+    }
+}
+
+/// The strongly connected component of every node (Kosaraju, iterative).
+fn strongly_connected(
+    nodes: &[TypeId],
+    edges: &BTreeMap<TypeId, Vec<TypeId>>,
+) -> BTreeMap<TypeId, usize> {
+    let none: Vec<TypeId> = Vec::new();
+    let out = |id: &TypeId| edges.get(id).unwrap_or(&none);
+    // 1. Finish order of a depth-first search.
+    let mut order = Vec::with_capacity(nodes.len());
+    let mut seen = std::collections::BTreeSet::new();
+    for &start in nodes {
+        if !seen.insert(start) {
+            continue;
+        }
+        let mut stack = vec![(start, 0usize)];
+        while let Some((node, next)) = stack.pop() {
+            match out(&node).get(next) {
+                Some(&child) => {
+                    stack.push((node, next + 1));
+                    if edges.contains_key(&child) && seen.insert(child) {
+                        stack.push((child, 0));
+                    }
                 }
-                _ => Vec::new(),
-            };
-            for (ty, boxed) in tys.into_iter().zip(boxed) {
-                if boxed {
-                    *ty = Ty::Boxed(Box::new(ty.clone()));
+                None => order.push(node),
+            }
+        }
+    }
+    // 2. Components on the reversed graph, in reverse finish order.
+    let mut reversed: BTreeMap<TypeId, Vec<TypeId>> = BTreeMap::new();
+    for (from, targets) in edges {
+        for to in targets {
+            reversed.entry(*to).or_default().push(*from);
+        }
+    }
+    let mut component = BTreeMap::new();
+    for (n, &start) in order.iter().rev().enumerate() {
+        if component.contains_key(&start) {
+            continue;
+        }
+        component.insert(start, n);
+        let mut stack = vec![start];
+        while let Some(node) = stack.pop() {
+            for &prev in reversed.get(&node).unwrap_or(&none) {
+                if edges.contains_key(&prev) && !component.contains_key(&prev) {
+                    component.insert(prev, n);
+                    stack.push(prev);
                 }
             }
         }
     }
+    component
 }

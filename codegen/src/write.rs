@@ -59,6 +59,12 @@ pub fn write(dir: &Path, files: &[OutputFile]) -> std::io::Result<Vec<PathBuf>> 
         std::fs::create_dir_all(parent)?;
         let mut temp = tempfile::NamedTempFile::new_in(parent)?;
         temp.write_all(file.contents.as_bytes())?;
+        // Temporary files are private (0600); a generated file is an ordinary file.
+        let permissions = match std::fs::metadata(&path) {
+            Ok(existing) => existing.permissions(),
+            Err(_) => default_permissions(temp.as_file())?,
+        };
+        temp.as_file().set_permissions(permissions)?;
         temp.persist(&path).map_err(|e| e.error)?;
         changed.push(file.path.clone());
     }
@@ -95,6 +101,17 @@ fn stale_sources(dir: &Path, files: &[OutputFile]) -> std::io::Result<Vec<PathBu
     }
     stale.sort();
     Ok(stale)
+}
+
+#[cfg(unix)]
+fn default_permissions(_: &std::fs::File) -> std::io::Result<std::fs::Permissions> {
+    use std::os::unix::fs::PermissionsExt as _;
+    Ok(std::fs::Permissions::from_mode(0o644))
+}
+
+#[cfg(not(unix))]
+fn default_permissions(file: &std::fs::File) -> std::io::Result<std::fs::Permissions> {
+    Ok(file.metadata()?.permissions())
 }
 
 fn read_if_exists(path: &Path) -> std::io::Result<Option<String>> {

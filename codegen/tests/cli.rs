@@ -258,3 +258,58 @@ fn validate_reports_structure_rules_and_examples_at_once() {
         "{err}"
     );
 }
+
+#[test]
+fn files_that_refer_to_each_other_in_circles_generate() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("a.yaml"),
+        "asyncapi: 2.6.0\ninfo: {title: A, version: '1'}\nchannels:\n  a:\n    publish:\n      message:\n        payload: {$ref: 'b.yaml#/Node'}\nLeaf: {type: string}\n",
+    )
+    .unwrap();
+    std::fs::write(
+        dir.path().join("b.yaml"),
+        "Node:\n  type: object\n  properties:\n    leaf: {$ref: 'a.yaml#/Leaf'}\n    next: {$ref: '#/Node'}\n",
+    )
+    .unwrap();
+    let output = hookgen(&["generate", "--out", "out", "a.yaml"], dir.path());
+    assert!(output.status.success(), "{}", stderr(&output));
+    let module = std::fs::read_to_string(dir.path().join("out/src/a.rs")).unwrap();
+    assert!(
+        module.contains("pub next: ::std::option::Option<::std::boxed::Box<Node>>"),
+        "{module}"
+    );
+}
+
+#[test]
+fn a_ref_that_only_points_to_itself_is_an_error() {
+    let text = GOOD.replace(
+        "      payload: {type: object, properties: {kind: {type: string, const: a}}}",
+        "      payload: {$ref: '#/components/messages/A/payload'}",
+    );
+    assert_rejected(
+        "selfref.yaml",
+        text.as_bytes(),
+        &["`$ref` chain loops without reaching a value"],
+    );
+}
+
+#[test]
+fn a_ten_megabyte_document_generates() {
+    // 1 000 schemas with 10 KB descriptions, each referring to the next, in one cycle.
+    let mut text = String::from(
+        "asyncapi: 2.6.0\ninfo: {title: Big, version: '1'}\nchannels:\n  big:\n    publish:\n      message:\n        payload: {$ref: '#/components/schemas/S0'}\ncomponents:\n  schemas:\n",
+    );
+    let description = "x".repeat(10_000);
+    for i in 0..1000 {
+        let next = (i + 1) % 1000;
+        text.push_str(&format!(
+            "    S{i}:\n      description: {description}\n      type: object\n      properties:\n        name: {{type: string}}\n        next: {{$ref: '#/components/schemas/S{next}'}}\n"
+        ));
+    }
+    assert!(text.len() > 10_000_000);
+    let (output, out, _dir) = generate_one("big.yaml", text.as_bytes());
+    assert!(output.status.success(), "{}", stderr(&output));
+    let module = std::fs::read_to_string(out.join("src/big.rs")).unwrap();
+    assert!(module.contains("pub struct S999"));
+}

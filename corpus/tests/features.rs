@@ -233,3 +233,11 @@ fn documents_without_channels_have_types_and_no_routes() {
     assert!(no_channels::CHANNELS.is_empty());
     assert!(no_channels::route("/anything").is_none());
 }
+
+#[test]
+fn recursive_unions_and_self_referencing_aliases_compile_and_decode() {
+    let e: recursive::Expr =
+        round_trip(json!({"op": "neg", "arg": {"op": "neg", "arg": {"op": "lit", "value": 1.0}}}));
+    assert!(matches!(e, recursive::Expr::Neg(_)));
+    let _: recursive::LoopA = round_trip(json!({"anything": [1]}));
+}

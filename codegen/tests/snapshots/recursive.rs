@@ -111,6 +111,202 @@ pub fn decode_channel(
         }
     }
 }
+#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::schemars::JsonSchema)]
+#[serde(untagged)]
+pub enum Expr {
+    /// `op`: `lit`
+    Lit(ExprLit),
+    /// `op`: `neg`
+    Neg(::std::boxed::Box<ExprNeg>),
+}
+impl<'de> ::serde::Deserialize<'de> for Expr {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        let value = <::serde_json::Value as ::serde::Deserialize>::deserialize(
+            deserializer,
+        )?;
+        let result = match value.get("op").and_then(::serde_json::Value::as_str) {
+            ::std::option::Option::Some("lit") => {
+                ::serde_json::from_value(value).map(Self::Lit)
+            }
+            ::std::option::Option::Some("neg") => {
+                ::serde_json::from_value(value).map(Self::Neg)
+            }
+            other => {
+                return ::std::result::Result::Err(
+                    <D::Error as ::serde::de::Error>::custom(
+                        ::std::format_args!(
+                            "expected {}, found {:?}", "`op` to be one of `lit`, `neg`",
+                            other
+                        ),
+                    ),
+                );
+            }
+        };
+        result.map_err(<D::Error as ::serde::de::Error>::custom)
+    }
+}
+#[derive(
+    Debug,
+    Clone,
+    PartialEq,
+    ::serde::Serialize,
+    ::serde::Deserialize,
+    ::schemars::JsonSchema
+)]
+pub struct ExprLit {
+    pub op: ExprLitOp,
+    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
+    pub value: ::std::option::Option<f64>,
+}
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum ExprLitOp {
+    /// `lit`
+    Lit,
+    /// A value the spec does not list, kept as received.
+    Unknown(::std::string::String),
+}
+impl ExprLitOp {
+    /// The values the spec lists.
+    pub const KNOWN: &'static [&'static str] = &["lit"];
+    /// The value as it appears on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Lit => "lit",
+            Self::Unknown(value) => value,
+        }
+    }
+}
+impl ::std::convert::From<&str> for ExprLitOp {
+    fn from(value: &str) -> Self {
+        match value {
+            "lit" => Self::Lit,
+            other => Self::Unknown(::std::borrow::ToOwned::to_owned(other)),
+        }
+    }
+}
+impl ::std::convert::From<::std::string::String> for ExprLitOp {
+    fn from(value: ::std::string::String) -> Self {
+        match value.as_str() {
+            "lit" => Self::Lit,
+            _ => Self::Unknown(value),
+        }
+    }
+}
+impl ::std::fmt::Display for ExprLitOp {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+impl ::serde::Serialize for ExprLitOp {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
+impl<'de> ::serde::Deserialize<'de> for ExprLitOp {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        ::hookgen_runtime::decode::deserialize_str_enum(deserializer)
+    }
+}
+impl ::schemars::JsonSchema for ExprLitOp {
+    fn schema_name() -> ::std::borrow::Cow<'static, str> {
+        ::std::borrow::Cow::Borrowed("ExprLitOp")
+    }
+    fn json_schema(_: &mut ::schemars::SchemaGenerator) -> ::schemars::Schema {
+        ::schemars::json_schema!(
+            { "type" : "string", "anyOf" : [{ "enum" : ["lit"] }, { "description" :
+            "A value the spec does not list." }] }
+        )
+    }
+}
+#[derive(
+    Debug,
+    Clone,
+    PartialEq,
+    ::serde::Serialize,
+    ::serde::Deserialize,
+    ::schemars::JsonSchema
+)]
+pub struct ExprNeg {
+    pub op: ExprNegOp,
+    pub arg: ::std::boxed::Box<Expr>,
+}
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum ExprNegOp {
+    /// `neg`
+    Neg,
+    /// A value the spec does not list, kept as received.
+    Unknown(::std::string::String),
+}
+impl ExprNegOp {
+    /// The values the spec lists.
+    pub const KNOWN: &'static [&'static str] = &["neg"];
+    /// The value as it appears on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Neg => "neg",
+            Self::Unknown(value) => value,
+        }
+    }
+}
+impl ::std::convert::From<&str> for ExprNegOp {
+    fn from(value: &str) -> Self {
+        match value {
+            "neg" => Self::Neg,
+            other => Self::Unknown(::std::borrow::ToOwned::to_owned(other)),
+        }
+    }
+}
+impl ::std::convert::From<::std::string::String> for ExprNegOp {
+    fn from(value: ::std::string::String) -> Self {
+        match value.as_str() {
+            "neg" => Self::Neg,
+            _ => Self::Unknown(value),
+        }
+    }
+}
+impl ::std::fmt::Display for ExprNegOp {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+impl ::serde::Serialize for ExprNegOp {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
+impl<'de> ::serde::Deserialize<'de> for ExprNegOp {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        ::hookgen_runtime::decode::deserialize_str_enum(deserializer)
+    }
+}
+impl ::schemars::JsonSchema for ExprNegOp {
+    fn schema_name() -> ::std::borrow::Cow<'static, str> {
+        ::std::borrow::Cow::Borrowed("ExprNegOp")
+    }
+    fn json_schema(_: &mut ::schemars::SchemaGenerator) -> ::schemars::Schema {
+        ::schemars::json_schema!(
+            { "type" : "string", "anyOf" : [{ "enum" : ["neg"] }, { "description" :
+            "A value the spec does not list." }] }
+        )
+    }
+}
+/// Only refers to LoopB, which only refers back.
+/// Not typed: the schema only refers to itself.
+pub type LoopA = ::serde_json::Value;
+/// Not typed: the schema only refers to itself.
+pub type LoopB = ::serde_json::Value;
 #[derive(
     Debug,
     Clone,
