@@ -215,6 +215,10 @@ pub struct Message {
     pub examples: Vec<Example>,
     /// Notes for the docs (such as a payload kept as raw JSON, and why).
     pub notes: Vec<String>,
+    /// `correlationId.location`, or empty.
+    pub correlation_id: String,
+    /// The message's bindings, as JSON text (empty if none).
+    pub bindings: String,
     /// Where the message is (JSON pointer).
     pub origin: String,
 }
@@ -245,6 +249,8 @@ pub struct Channel {
     pub discriminator: Option<String>,
     /// Indices into [`Spec::messages`] of every message on this channel, in order.
     pub messages: Vec<usize>,
+    /// The channel's bindings, as JSON text (empty if none).
+    pub bindings: String,
 }
 
 impl Channel {
@@ -284,6 +290,8 @@ pub struct Operation {
     pub summary: String,
     /// Indices into [`Spec::messages`].
     pub messages: Vec<usize>,
+    /// The operation's bindings, as JSON text (empty if none).
+    pub bindings: String,
 }
 
 /// The AsyncAPI 2.x operation keyword.

@@ -255,6 +255,7 @@ impl<'a> Lowering<'a> {
                 receiver: receiver.to_owned(),
                 summary,
                 messages: op_messages,
+                bindings: self.bindings(op.get("bindings"), &op_at),
             });
         }
         Channel {
@@ -272,7 +273,16 @@ impl<'a> Lowering<'a> {
                 .and_then(Value::as_str)
                 .map(str::to_owned),
             messages,
+            bindings: self.bindings(item.get("bindings"), at),
         }
+    }
+
+    /// Bindings as JSON text, references resolved (empty when there are none).
+    fn bindings(&self, bindings: Option<&Value>, at: &str) -> String {
+        bindings
+            .map(|b| self.resolver.follow(b, at).map_or(b, |(_, v)| v))
+            .map(Value::to_string)
+            .unwrap_or_default()
     }
 
     /// Lowers the message at `at` once (by its resolved pointer) and returns its index.
@@ -393,6 +403,14 @@ impl<'a> Lowering<'a> {
             discriminator_values: values,
             examples,
             notes,
+            correlation_id: map
+                .get("correlationId")
+                .and_then(|c| self.resolver.follow(c, &pointer).ok())
+                .and_then(|(_, c)| c.get("location"))
+                .and_then(Value::as_str)
+                .unwrap_or("")
+                .to_owned(),
+            bindings: self.bindings(map.get("bindings"), &pointer),
             origin: pointer.clone(),
         });
         let index = self.messages.len() - 1;

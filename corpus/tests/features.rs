@@ -241,3 +241,20 @@ fn recursive_unions_and_self_referencing_aliases_compile_and_decode() {
     assert!(matches!(e, recursive::Expr::Neg(_)));
     let _: recursive::LoopA = round_trip(json!({"anything": [1]}));
 }
+
+#[test]
+fn bindings_and_correlation_ids_are_kept_as_metadata() {
+    use hookgen_corpus::corpus_spec_examples_streetlights_kafka as kafka;
+    let channel = kafka::CHANNELS
+        .iter()
+        .find(|c| c.address.contains("lighting.measured"))
+        .unwrap();
+    let bindings: Value = serde_json::from_str(channel.operations[0].bindings).unwrap();
+    assert!(bindings.get("kafka").is_some(), "{bindings}");
+    use hookgen_corpus::corpus_spec_examples_correlation_id as correlation;
+    assert!(
+        correlation::MESSAGES
+            .iter()
+            .any(|m| m.correlation_id.starts_with("$message.header#"))
+    );
+}

@@ -69,9 +69,11 @@ pub static CHANNELS: &[::hookgen_runtime::Channel] = &[
                     "PipelineCompleted",
                     "Test",
                 ],
+                bindings: "",
             },
         ],
         discriminator: ::std::option::Option::Some("type"),
+        bindings: "",
     },
 ];
 /// Matches a concrete address (such as a request path) against the channel templates.
@@ -169,6 +171,8 @@ pub static MESSAGES: &[::hookgen_runtime::MessageInfo] = &[
         examples: &[
             "{\"id\":\"evt_01HXYZ\",\"type\":\"run.completed\",\"created_at\":\"2026-03-22T14:30:00Z\",\"data\":{\"id\":\"run_01HXYZ123\",\"agent_id\":\"ag_01HXYZ\",\"status\":\"completed\",\"output\":{\"result\":\"...\"},\"latency_ms\":48,\"tokens_used\":1247}}",
         ],
+        correlation_id: "",
+        bindings: "",
     },
     ::hookgen_runtime::MessageInfo {
         name: "RunFailed",
@@ -180,6 +184,8 @@ pub static MESSAGES: &[::hookgen_runtime::MessageInfo] = &[
         examples: &[
             "{\"id\":\"evt_01HXZ0\",\"type\":\"run.failed\",\"created_at\":\"2026-03-22T14:31:00Z\",\"data\":{\"id\":\"run_01HXYZ124\",\"agent_id\":\"ag_01HXYZ\",\"status\":\"failed\",\"latency_ms\":10000,\"error\":{\"message\":\"run timed out after 10000 ms\"}}}",
         ],
+        correlation_id: "",
+        bindings: "",
     },
     ::hookgen_runtime::MessageInfo {
         name: "DeploymentCreated",
@@ -191,6 +197,8 @@ pub static MESSAGES: &[::hookgen_runtime::MessageInfo] = &[
         examples: &[
             "{\"id\":\"evt_01HXZ1\",\"type\":\"deployment.created\",\"created_at\":\"2026-03-22T15:00:00Z\",\"data\":{\"id\":\"dep_01HXYZ\",\"agent_id\":\"ag_01HXYZ\"}}",
         ],
+        correlation_id: "",
+        bindings: "",
     },
     ::hookgen_runtime::MessageInfo {
         name: "DeploymentRollback",
@@ -202,6 +210,8 @@ pub static MESSAGES: &[::hookgen_runtime::MessageInfo] = &[
         examples: &[
             "{\"id\":\"evt_01HXZ2\",\"type\":\"deployment.rollback\",\"created_at\":\"2026-03-22T15:05:00Z\",\"data\":{\"id\":\"dep_01HXYZ\",\"agent_id\":\"ag_01HXYZ\",\"reason\":\"error rate above threshold\"}}",
         ],
+        correlation_id: "",
+        bindings: "",
     },
     ::hookgen_runtime::MessageInfo {
         name: "AlertTriggered",
@@ -213,6 +223,8 @@ pub static MESSAGES: &[::hookgen_runtime::MessageInfo] = &[
         examples: &[
             "{\"id\":\"evt_01HXZ3\",\"type\":\"alert.triggered\",\"created_at\":\"2026-03-22T15:10:00Z\",\"data\":{\"id\":\"alr_01HXYZ\",\"name\":\"p95 latency\",\"metric_snapshot\":{\"metric\":\"latency_p95_ms\",\"value\":812}}}",
         ],
+        correlation_id: "",
+        bindings: "",
     },
     ::hookgen_runtime::MessageInfo {
         name: "AgentUpdated",
@@ -224,6 +236,8 @@ pub static MESSAGES: &[::hookgen_runtime::MessageInfo] = &[
         examples: &[
             "{\"id\":\"evt_01HXZ4\",\"type\":\"agent.updated\",\"created_at\":\"2026-03-22T15:20:00Z\",\"data\":{\"old\":{\"id\":\"ag_01HXYZ\",\"model\":\"small\"},\"new\":{\"id\":\"ag_01HXYZ\",\"model\":\"large\"}}}",
         ],
+        correlation_id: "",
+        bindings: "",
     },
     ::hookgen_runtime::MessageInfo {
         name: "PipelineCompleted",
@@ -235,6 +249,8 @@ pub static MESSAGES: &[::hookgen_runtime::MessageInfo] = &[
         examples: &[
             "{\"id\":\"evt_01HXZ5\",\"type\":\"pipeline.completed\",\"created_at\":\"2026-03-22T15:30:00Z\",\"data\":{\"id\":\"pip_run_01HXYZ\",\"status\":\"completed\"}}",
         ],
+        correlation_id: "",
+        bindings: "",
     },
     ::hookgen_runtime::MessageInfo {
         name: "Test",
@@ -246,6 +262,8 @@ pub static MESSAGES: &[::hookgen_runtime::MessageInfo] = &[
         examples: &[
             "{\"id\":\"evt_01HXZ6\",\"type\":\"test\",\"created_at\":\"2026-03-22T15:40:00Z\",\"data\":{}}",
         ],
+        correlation_id: "",
+        bindings: "",
     },
 ];
 /// Decodes a body received at `address` (matched with [`route`]) into its message.

@@ -60,9 +60,11 @@ pub static CHANNELS: &[::hookgen_runtime::Channel] = &[
                 receiver: "webhook receiver",
                 summary: "Receive flag evaluation events for identified users",
                 messages: &["EnvironmentWebhookEvent"],
+                bindings: "",
             },
         ],
         discriminator: ::std::option::Option::Some("event_type"),
+        bindings: "",
     },
     ::hookgen_runtime::Channel {
         address: "/organisation-webhook",
@@ -76,9 +78,11 @@ pub static CHANNELS: &[::hookgen_runtime::Channel] = &[
                 receiver: "webhook receiver",
                 summary: "Receive audit log events for organisation changes",
                 messages: &["OrganisationWebhookEvent"],
+                bindings: "",
             },
         ],
         discriminator: ::std::option::Option::Some("event_type"),
+        bindings: "",
     },
 ];
 /// Matches a concrete address (such as a request path) against the channel templates.
@@ -138,6 +142,8 @@ pub static MESSAGES: &[::hookgen_runtime::MessageInfo] = &[
         examples: &[
             "{\"data\":[{\"id\":42,\"enabled\":true,\"environment\":7,\"feature\":{\"id\":11,\"name\":\"new_checkout\",\"created_date\":\"2026-01-05T09:30:00Z\",\"description\":null,\"initial_value\":null,\"default_enabled\":false,\"type\":\"STANDARD\"},\"feature_segment\":null,\"feature_state_value\":\"blue\",\"identity\":1234},{\"id\":43,\"enabled\":false,\"environment\":7,\"feature\":{\"id\":12,\"name\":\"max_items\",\"created_date\":\"2026-01-06T10:00:00Z\",\"description\":\"Items per page\",\"initial_value\":\"20\",\"default_enabled\":true,\"type\":\"MULTIVARIATE\"},\"feature_segment\":5,\"feature_state_value\":50,\"identity\":null}],\"event_type\":\"FLAG_UPDATED\",\"timestamp\":\"2026-03-22T14:30:00Z\"}",
         ],
+        correlation_id: "",
+        bindings: "",
     },
     ::hookgen_runtime::MessageInfo {
         name: "OrganisationWebhookEvent",
@@ -149,6 +155,8 @@ pub static MESSAGES: &[::hookgen_runtime::MessageInfo] = &[
         examples: &[
             "{\"data\":{\"id\":9001,\"created_date\":\"2026-03-22T14:29:58Z\",\"log\":\"Flag state updated for feature new_checkout\",\"author\":{\"id\":3,\"email\":\"dana@example.com\",\"first_name\":\"Dana\",\"last_name\":\"Lee\"},\"environment\":\"Production\",\"project\":\"Storefront\",\"related_object_id\":42,\"related_object_type\":\"FEATURE_STATE\"},\"event_type\":\"AUDIT_LOG_CREATED\",\"timestamp\":\"2026-03-22T14:30:00Z\"}",
         ],
+        correlation_id: "",
+        bindings: "",
     },
 ];
 /// Decodes a body received at `address` (matched with [`route`]) into its message.

@@ -58,9 +58,11 @@ pub static CHANNELS: &[::hookgen_runtime::Channel] = &[
                 receiver: "Fly.io",
                 summary: "Receive a lifecycle webhook from an extension provider",
                 messages: &["ResourceCreated", "ResourceUpdated", "ResourceDeleted"],
+                bindings: "",
             },
         ],
         discriminator: ::std::option::Option::Some("action"),
+        bindings: "",
     },
     ::hookgen_runtime::Channel {
         address: "/extensions/events",
@@ -79,9 +81,11 @@ pub static CHANNELS: &[::hookgen_runtime::Channel] = &[
                     "MachineDestroyed",
                     "AccountChanged",
                 ],
+                bindings: "",
             },
         ],
         discriminator: ::std::option::Option::Some("type"),
+        bindings: "",
     },
 ];
 /// Matches a concrete address (such as a request path) against the channel templates.
@@ -167,6 +171,8 @@ pub static MESSAGES: &[::hookgen_runtime::MessageInfo] = &[
         examples: &[
             "{\"action\":\"resource.created\",\"resource_id\":\"res_abc123\",\"config\":{\"REDIS_URL\":\"rediss://default:password@host:6379\"}}",
         ],
+        correlation_id: "",
+        bindings: "",
     },
     ::hookgen_runtime::MessageInfo {
         name: "ResourceUpdated",
@@ -178,6 +184,8 @@ pub static MESSAGES: &[::hookgen_runtime::MessageInfo] = &[
         examples: &[
             "{\"action\":\"resource.updated\",\"resource_id\":\"res_abc123\",\"config\":{\"REDIS_URL\":\"rediss://default:newpassword@newhost:6379\"}}",
         ],
+        correlation_id: "",
+        bindings: "",
     },
     ::hookgen_runtime::MessageInfo {
         name: "ResourceDeleted",
@@ -187,6 +195,8 @@ pub static MESSAGES: &[::hookgen_runtime::MessageInfo] = &[
         payload_type: "ResourceDeletedPayload",
         discriminator_values: &["resource.deleted"],
         examples: &["{\"action\":\"resource.deleted\",\"resource_id\":\"res_abc123\"}"],
+        correlation_id: "",
+        bindings: "",
     },
     ::hookgen_runtime::MessageInfo {
         name: "MachineStarted",
@@ -198,6 +208,8 @@ pub static MESSAGES: &[::hookgen_runtime::MessageInfo] = &[
         examples: &[
             "{\"specversion\":\"1.0\",\"type\":\"io.fly.machine.started\",\"source\":\"https://api.fly.io\",\"id\":\"evt_01HXYZ\",\"time\":\"2026-03-21T00:00:00Z\",\"datacontenttype\":\"application/json\",\"data\":{\"machine_id\":\"abc123def456\",\"app_name\":\"my-fly-app\",\"region\":\"iad\"}}",
         ],
+        correlation_id: "",
+        bindings: "",
     },
     ::hookgen_runtime::MessageInfo {
         name: "MachineStopped",
@@ -209,6 +221,8 @@ pub static MESSAGES: &[::hookgen_runtime::MessageInfo] = &[
         examples: &[
             "{\"specversion\":\"1.0\",\"type\":\"io.fly.machine.stopped\",\"source\":\"https://api.fly.io\",\"id\":\"evt_01HABC\",\"time\":\"2026-03-21T01:00:00Z\",\"datacontenttype\":\"application/json\",\"data\":{\"machine_id\":\"abc123def456\",\"app_name\":\"my-fly-app\",\"region\":\"iad\"}}",
         ],
+        correlation_id: "",
+        bindings: "",
     },
     ::hookgen_runtime::MessageInfo {
         name: "MachineDestroyed",
@@ -220,6 +234,8 @@ pub static MESSAGES: &[::hookgen_runtime::MessageInfo] = &[
         examples: &[
             "{\"specversion\":\"1.0\",\"type\":\"io.fly.machine.destroyed\",\"source\":\"https://api.fly.io\",\"id\":\"evt_01HDEF\",\"time\":\"2026-03-21T02:00:00Z\",\"datacontenttype\":\"application/json\",\"data\":{\"machine_id\":\"abc123def456\",\"app_name\":\"my-fly-app\",\"region\":\"iad\"}}",
         ],
+        correlation_id: "",
+        bindings: "",
     },
     ::hookgen_runtime::MessageInfo {
         name: "AccountChanged",
@@ -231,6 +247,8 @@ pub static MESSAGES: &[::hookgen_runtime::MessageInfo] = &[
         examples: &[
             "{\"specversion\":\"1.0\",\"type\":\"io.fly.account.changed\",\"source\":\"https://api.fly.io\",\"id\":\"evt_01HGHI\",\"time\":\"2026-03-21T03:00:00Z\",\"datacontenttype\":\"application/json\",\"data\":{\"organization_slug\":\"my-org\",\"change\":\"member_removed\"}}",
         ],
+        correlation_id: "",
+        bindings: "",
     },
 ];
 /// Decodes a body received at `address` (matched with [`route`]) into its message.

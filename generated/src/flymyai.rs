@@ -54,9 +54,11 @@ pub static CHANNELS: &[::hookgen_runtime::Channel] = &[
                 receiver: "webhook receiver",
                 summary: "FlyMy.AI delivers a run event to your endpoint.",
                 messages: &["RunCompleted", "RunFailed"],
+                bindings: "",
             },
         ],
         discriminator: ::std::option::Option::Some("event"),
+        bindings: "",
     },
 ];
 /// Matches a concrete address (such as a request path) against the channel templates.
@@ -112,6 +114,8 @@ pub static MESSAGES: &[::hookgen_runtime::MessageInfo] = &[
         examples: &[
             "{\"event\":\"run.completed\",\"timestamp\":\"2025-01-15T10:00:15Z\",\"data\":{\"run_id\":\"run_xyz789\",\"agent_id\":\"agent_abc123\",\"agent_name\":\"Sales Lead Profiler\",\"status\":\"done\",\"duration_ms\":14200,\"input\":{\"name\":\"Dana Lee\",\"company\":\"Acme Robotics\"},\"output\":{\"background\":\"VP of Engineering at Acme Robotics...\",\"buying_triggers\":[\"Scaling team\",\"New product launch\"],\"outreach_angle\":\"Focus on engineering productivity tools...\"}}}",
         ],
+        correlation_id: "",
+        bindings: "",
     },
     ::hookgen_runtime::MessageInfo {
         name: "RunFailed",
@@ -123,6 +127,8 @@ pub static MESSAGES: &[::hookgen_runtime::MessageInfo] = &[
         examples: &[
             "{\"event\":\"run.failed\",\"timestamp\":\"2025-01-15T10:00:15Z\",\"data\":{\"run_id\":\"run_xyz790\",\"agent_id\":\"agent_abc123\",\"status\":\"error\",\"error\":{\"type\":\"tool_error\",\"message\":\"web_search returned no results for query\"}}}",
         ],
+        correlation_id: "",
+        bindings: "",
     },
 ];
 /// Decodes a body received at `address` (matched with [`route`]) into its message.

@@ -87,6 +87,10 @@ pub struct MessageInfo {
     pub discriminator_values: &'static [&'static str],
     /// The spec's examples of this message's payload, as JSON text.
     pub examples: &'static [&'static str],
+    /// The runtime expression locating the correlation id (`$message.header#/id`), or empty.
+    pub correlation_id: &'static str,
+    /// The message's protocol bindings as JSON text, or empty.
+    pub bindings: &'static str,
 }
 
 /// Reads the top-level string field `field` of a JSON object body, without building the rest.

@@ -37,6 +37,8 @@ pub struct Operation {
     pub summary: &'static str,
     /// The names of the messages this operation carries.
     pub messages: &'static [&'static str],
+    /// The operation's protocol bindings as JSON text, or empty.
+    pub bindings: &'static str,
 }
 
 /// A channel of a spec: its address template and what travels on it.
@@ -52,6 +54,8 @@ pub struct Channel {
     pub operations: &'static [Operation],
     /// The payload field whose value tells this channel's messages apart, if any.
     pub discriminator: Option<&'static str>,
+    /// The channel's protocol bindings as JSON text, or empty.
+    pub bindings: &'static str,
 }
 
 /// A concrete address matched against a channel template.
@@ -187,6 +191,7 @@ mod tests {
             }],
             operations: &[],
             discriminator: None,
+            bindings: "",
         },
         Channel {
             address: "/hooks/special",
@@ -194,6 +199,7 @@ mod tests {
             parameters: &[],
             operations: &[],
             discriminator: None,
+            bindings: "",
         },
     ];
 

@@ -478,6 +478,8 @@ fn message_table(spec: &ir::Spec) -> TokenStream {
         let payload_type = lit(&type_text(spec, &m.payload));
         let values = m.discriminator_values.iter().map(|v| lit(v));
         let examples = m.examples.iter().map(|e| lit(&e.payload.to_string()));
+        let correlation_id = lit(&m.correlation_id);
+        let bindings = lit(&m.bindings);
         quote! {
             ::hookgen_runtime::MessageInfo {
                 name: #name,
@@ -487,6 +489,8 @@ fn message_table(spec: &ir::Spec) -> TokenStream {
                 payload_type: #payload_type,
                 discriminator_values: &[#(#values),*],
                 examples: &[#(#examples),*],
+                correlation_id: #correlation_id,
+                bindings: #bindings,
             },
         }
     });
@@ -515,6 +519,7 @@ fn routing(spec: &ir::Spec) -> TokenStream {
             let receiver = lit(&o.receiver);
             let summary = lit(&o.summary);
             let messages = o.messages.iter().map(|i| lit(&spec.messages[*i].key));
+            let bindings = lit(&o.bindings);
             quote! {
                 ::hookgen_runtime::Operation {
                     id: #id,
@@ -523,6 +528,7 @@ fn routing(spec: &ir::Spec) -> TokenStream {
                     receiver: #receiver,
                     summary: #summary,
                     messages: &[#(#messages),*],
+                    bindings: #bindings,
                 },
             }
         });
@@ -533,6 +539,7 @@ fn routing(spec: &ir::Spec) -> TokenStream {
             }
             None => quote! { ::std::option::Option::None },
         };
+        let bindings = lit(&c.bindings);
         quote! {
             ::hookgen_runtime::Channel {
                 address: #address,
@@ -540,6 +547,7 @@ fn routing(spec: &ir::Spec) -> TokenStream {
                 parameters: &[#(#params)*],
                 operations: &[#(#ops)*],
                 discriminator: #discriminator,
+                bindings: #bindings,
             },
         }
     });

@@ -30,9 +30,11 @@ pub static CHANNELS: &[::hookgen_runtime::Channel] = &[
                 receiver: "other parties",
                 summary: "",
                 messages: &["events subscribe"],
+                bindings: "",
             },
         ],
         discriminator: ::std::option::Option::None,
+        bindings: "",
     },
 ];
 /// Matches a concrete address (such as a request path) against the channel templates.
@@ -77,6 +79,8 @@ pub static MESSAGES: &[::hookgen_runtime::MessageInfo] = &[
         payload_type: "Order",
         discriminator_values: &[],
         examples: &[],
+        correlation_id: "",
+        bindings: "",
     },
 ];
 /// Decodes a body received at `address` (matched with [`route`]) into its message.

@@ -35,9 +35,11 @@ pub static CHANNELS: &[::hookgen_runtime::Channel] = &[
                 receiver: "the application",
                 summary: "",
                 messages: &["Unknown", "unknown", "Message"],
+                bindings: "",
             },
         ],
         discriminator: ::std::option::Option::Some("kind"),
+        bindings: "",
     },
 ];
 /// Matches a concrete address (such as a request path) against the channel templates.
@@ -88,6 +90,8 @@ pub static MESSAGES: &[::hookgen_runtime::MessageInfo] = &[
         payload_type: "Result",
         discriminator_values: &["result"],
         examples: &[],
+        correlation_id: "",
+        bindings: "",
     },
     ::hookgen_runtime::MessageInfo {
         name: "unknown",
@@ -97,6 +101,8 @@ pub static MESSAGES: &[::hookgen_runtime::MessageInfo] = &[
         payload_type: "Option",
         discriminator_values: &["option"],
         examples: &[],
+        correlation_id: "",
+        bindings: "",
     },
     ::hookgen_runtime::MessageInfo {
         name: "Message",
@@ -106,6 +112,8 @@ pub static MESSAGES: &[::hookgen_runtime::MessageInfo] = &[
         payload_type: "Self_",
         discriminator_values: &["message"],
         examples: &[],
+        correlation_id: "",
+        bindings: "",
     },
 ];
 /// Decodes a body received at `address` (matched with [`route`]) into its message.

@@ -30,9 +30,11 @@ pub static CHANNELS: &[::hookgen_runtime::Channel] = &[
                 receiver: "the application",
                 summary: "",
                 messages: &["enums publish"],
+                bindings: "",
             },
         ],
         discriminator: ::std::option::Option::None,
+        bindings: "",
     },
 ];
 /// Matches a concrete address (such as a request path) against the channel templates.
@@ -77,6 +79,8 @@ pub static MESSAGES: &[::hookgen_runtime::MessageInfo] = &[
         payload_type: "EnumsPublishPayload",
         discriminator_values: &[],
         examples: &[],
+        correlation_id: "",
+        bindings: "",
     },
 ];
 /// Decodes a body received at `address` (matched with [`route`]) into its message.

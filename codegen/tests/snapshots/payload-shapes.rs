@@ -30,9 +30,11 @@ pub static CHANNELS: &[::hookgen_runtime::Channel] = &[
                 receiver: "other parties",
                 summary: "",
                 messages: &["Text", "Count"],
+                bindings: "",
             },
         ],
         discriminator: ::std::option::Option::None,
+        bindings: "",
     },
     ::hookgen_runtime::Channel {
         address: "empty",
@@ -46,9 +48,11 @@ pub static CHANNELS: &[::hookgen_runtime::Channel] = &[
                 receiver: "other parties",
                 summary: "",
                 messages: &["Nothing"],
+                bindings: "",
             },
         ],
         discriminator: ::std::option::Option::None,
+        bindings: "",
     },
     ::hookgen_runtime::Channel {
         address: "avro",
@@ -62,9 +66,11 @@ pub static CHANNELS: &[::hookgen_runtime::Channel] = &[
                 receiver: "other parties",
                 summary: "",
                 messages: &["AvroRecord"],
+                bindings: "",
             },
         ],
         discriminator: ::std::option::Option::None,
+        bindings: "",
     },
 ];
 /// Matches a concrete address (such as a request path) against the channel templates.
@@ -122,6 +128,8 @@ pub static MESSAGES: &[::hookgen_runtime::MessageInfo] = &[
         payload_type: "String",
         discriminator_values: &[],
         examples: &[],
+        correlation_id: "",
+        bindings: "",
     },
     ::hookgen_runtime::MessageInfo {
         name: "Count",
@@ -131,6 +139,8 @@ pub static MESSAGES: &[::hookgen_runtime::MessageInfo] = &[
         payload_type: "i64",
         discriminator_values: &[],
         examples: &[],
+        correlation_id: "",
+        bindings: "",
     },
     ::hookgen_runtime::MessageInfo {
         name: "Nothing",
@@ -140,6 +150,8 @@ pub static MESSAGES: &[::hookgen_runtime::MessageInfo] = &[
         payload_type: "serde_json::Value",
         discriminator_values: &[],
         examples: &[],
+        correlation_id: "",
+        bindings: "",
     },
     ::hookgen_runtime::MessageInfo {
         name: "AvroRecord",
@@ -149,6 +161,8 @@ pub static MESSAGES: &[::hookgen_runtime::MessageInfo] = &[
         payload_type: "serde_json::Value",
         discriminator_values: &[],
         examples: &[],
+        correlation_id: "",
+        bindings: "",
     },
 ];
 /// Decodes a body received at `address` (matched with [`route`]) into its message.

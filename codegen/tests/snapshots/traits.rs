@@ -30,9 +30,11 @@ pub static CHANNELS: &[::hookgen_runtime::Channel] = &[
                 receiver: "the application",
                 summary: "A light reading arrives.",
                 messages: &["receiveLight"],
+                bindings: "",
             },
         ],
         discriminator: ::std::option::Option::None,
+        bindings: "",
     },
 ];
 /// Matches a concrete address (such as a request path) against the channel templates.
@@ -78,6 +80,8 @@ pub static MESSAGES: &[::hookgen_runtime::MessageInfo] = &[
         payload_type: "ReceiveLightPayload",
         discriminator_values: &[],
         examples: &[],
+        correlation_id: "",
+        bindings: "",
     },
 ];
 /// Decodes a body received at `address` (matched with [`route`]) into its message.
