@@ -180,18 +180,39 @@ fn check_signature(value: &Value, at: &str, report: &mut impl FnMut(&str, String
     };
     for (key, v) in map {
         let key_at = child(at, key);
-        match (key.as_str(), v.as_str()) {
-            ("header" | "prefix", Some(_)) => {}
-            ("algorithm", Some("hmac-sha256")) | ("encoding", Some("hex")) => {}
-            ("algorithm", _) => report(&key_at, "supported algorithms: hmac-sha256".into()),
-            ("encoding", _) => report(&key_at, "supported encodings: hex".into()),
-            ("header" | "prefix", None) => report(&key_at, "must be a string".into()),
-            (other, _) => report(
+        let allowed: &[&str] = match key.as_str() {
+            "scheme" => &["standard-webhooks"],
+            "algorithm" => &["hmac-sha256"],
+            "encoding" => &["hex", "base64"],
+            "secret" => &["bytes", "whsec-base64"],
+            "signed" => &["body", "id.timestamp.body"],
+            "header" | "prefix" | "id-header" | "timestamp-header" | "separator" => &[],
+            "tolerance-seconds" => {
+                if !v.is_u64() {
+                    report(&key_at, "must be a whole number of seconds".into());
+                }
+                continue;
+            }
+            other => {
+                report(
+                    &key_at,
+                    format!(
+                        "unknown signature key `{other}`; known: scheme, header, algorithm, encoding, prefix, secret, signed, id-header, timestamp-header, separator, tolerance-seconds"
+                    ),
+                );
+                continue;
+            }
+        };
+        match v.as_str() {
+            None => report(&key_at, "must be a string".into()),
+            Some(s) if !allowed.is_empty() && !allowed.contains(&s) => report(
                 &key_at,
-                format!(
-                    "unknown signature key `{other}`; known: header, algorithm, encoding, prefix"
-                ),
+                format!("`{s}` is not supported; use one of: {}", allowed.join(", ")),
             ),
+            Some(s) if key == "separator" && s.chars().count() > 1 => {
+                report(&key_at, "must be one character".into())
+            }
+            Some(_) => {}
         }
     }
 }

@@ -303,17 +303,29 @@ pub enum Action {
     Subscribe,
 }
 
-/// How deliveries are signed.
+/// How deliveries are signed (see `hookgen_runtime::SignatureScheme`).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Signature {
     /// The header name.
     pub header: String,
     /// The algorithm (only `hmac-sha256` today).
     pub algorithm: SignatureAlgorithm,
-    /// The encoding (only `hex` today).
+    /// How the MAC is written.
     pub encoding: SignatureEncoding,
-    /// A fixed prefix before the encoded MAC.
+    /// A fixed prefix before each encoded MAC.
     pub prefix: String,
+    /// The secret is base64 after `whsec_` (else its bytes are the key).
+    pub whsec_secret: bool,
+    /// `id.timestamp.body` is signed (else the body alone).
+    pub signs_id_and_timestamp: bool,
+    /// The message id header, or empty.
+    pub id_header: String,
+    /// The timestamp header, or empty.
+    pub timestamp_header: String,
+    /// The separator of several signatures in one header.
+    pub separator: Option<char>,
+    /// The timestamp tolerance in seconds.
+    pub tolerance_seconds: Option<u64>,
 }
 
 /// A signature algorithm.
@@ -328,6 +340,8 @@ pub enum SignatureAlgorithm {
 pub enum SignatureEncoding {
     /// Hexadecimal.
     Hex,
+    /// Base64.
+    Base64,
 }
 
 /// Documented delivery rules.

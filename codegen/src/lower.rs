@@ -521,12 +521,15 @@ impl<'a> Lowering<'a> {
             .collect()
     }
 
+    /// The signature scheme from `x-hookgen.signature`: `scheme: standard-webhooks`, or
+    /// the keys one by one (the header defaults to the spec's `httpApiKey` header scheme).
     fn signature(&mut self, doc: &Value) -> Option<Signature> {
         let ext = doc.pointer("/x-hookgen/signature")?;
-        let header = ext
-            .get("header")
-            .and_then(Value::as_str)
+        let text = |key: &str| ext.get(key).and_then(Value::as_str);
+        let standard = text("scheme") == Some("standard-webhooks");
+        let header = text("header")
             .map(str::to_owned)
+            .or_else(|| standard.then(|| "webhook-signature".to_owned()))
             .or_else(|| {
                 doc.pointer("/components/securitySchemes")
                     .and_then(Value::as_object)?
@@ -548,15 +551,30 @@ impl<'a> Lowering<'a> {
             self.error("/x-hookgen/signature", "no signature header: set `header`, or declare an `httpApiKey` security scheme `in: header`");
             return None;
         };
+        let or = |key: &str, standard_value: &str, default: &str| -> String {
+            text(key)
+                .unwrap_or(if standard { standard_value } else { default })
+                .to_owned()
+        };
         Some(Signature {
             header,
             algorithm: SignatureAlgorithm::HmacSha256,
-            encoding: SignatureEncoding::Hex,
-            prefix: ext
-                .get("prefix")
-                .and_then(Value::as_str)
-                .unwrap_or("")
-                .to_owned(),
+            encoding: if or("encoding", "base64", "hex") == "base64" {
+                SignatureEncoding::Base64
+            } else {
+                SignatureEncoding::Hex
+            },
+            prefix: or("prefix", "v1,", ""),
+            whsec_secret: or("secret", "whsec-base64", "bytes") == "whsec-base64",
+            signs_id_and_timestamp: or("signed", "id.timestamp.body", "body")
+                == "id.timestamp.body",
+            id_header: or("id-header", "webhook-id", ""),
+            timestamp_header: or("timestamp-header", "webhook-timestamp", ""),
+            separator: or("separator", " ", "").chars().next(),
+            tolerance_seconds: ext
+                .get("tolerance-seconds")
+                .and_then(Value::as_u64)
+                .or(standard.then_some(300)),
         })
     }
 }

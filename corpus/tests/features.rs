@@ -258,3 +258,37 @@ fn bindings_and_correlation_ids_are_kept_as_metadata() {
             .any(|m| m.correlation_id.starts_with("$message.header#"))
     );
 }
+
+#[test]
+fn a_spec_can_select_the_standard_webhooks_scheme() {
+    use hookgen_corpus::snapshot_standard_webhooks as sw;
+    assert_eq!(sw::SIGNATURE, hookgen_runtime::STANDARD_WEBHOOKS);
+    struct At(i64);
+    impl hookgen_runtime::Clock for At {
+        fn now_unix(&self) -> i64 {
+            self.0
+        }
+    }
+    let request = hookgen_runtime::SignedRequest {
+        signature: Some("v1,g0hM9SsE+OTPJTGt/tmIKtSyZlE3uFJELVlNIOLJ1OE="),
+        id: Some("msg_p5jXN8AQM9LWM0D4loKWxJek"),
+        timestamp: Some("1614265330"),
+        body: br#"{"test": 2432232314}"#,
+    };
+    assert_eq!(
+        sw::verify_request(
+            &[b"whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"],
+            &request,
+            &At(1_614_265_330)
+        ),
+        Ok(())
+    );
+    assert!(
+        sw::verify_request(
+            &[b"whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"],
+            &request,
+            &At(1_614_265_330 + 301)
+        )
+        .is_err()
+    );
+}

@@ -23,6 +23,12 @@ pub const SIGNATURE: ::hookgen_runtime::SignatureScheme = ::hookgen_runtime::Sig
     algorithm: ::hookgen_runtime::Algorithm::HmacSha256,
     encoding: ::hookgen_runtime::Encoding::Hex,
     prefix: "",
+    secret_format: ::hookgen_runtime::SecretFormat::Bytes,
+    signed: ::hookgen_runtime::SignedContent::Body,
+    id_header: "",
+    timestamp_header: "",
+    separator: ::std::option::Option::None,
+    tolerance_seconds: ::std::option::Option::None,
 };
 /// The HTTP header that carries the signature.
 pub const SIGNATURE_HEADER: &str = SIGNATURE.header;
@@ -37,6 +43,15 @@ pub fn verify(
     body: &[u8],
 ) -> ::std::result::Result<(), ::hookgen_runtime::SignatureError> {
     SIGNATURE.verify(secret, header_value, body)
+}
+/// Verifies a request against any of `secrets` (rotation), with the timestamp checked
+/// against `clock` when the scheme has a tolerance.
+pub fn verify_request(
+    secrets: &[&[u8]],
+    request: &::hookgen_runtime::SignedRequest<'_>,
+    clock: &dyn ::hookgen_runtime::Clock,
+) -> ::std::result::Result<(), ::hookgen_runtime::SignatureError> {
+    SIGNATURE.verify_request(secrets, request, clock)
 }
 /// The spec states no delivery rules.
 pub const DELIVERY: ::std::option::Option<::hookgen_runtime::DeliveryPolicy> = ::std::option::Option::None;

@@ -7,8 +7,10 @@
 #![forbid(unsafe_code)]
 #[rustfmt::skip]
 pub use ::hookgen_runtime::{
-    Action, Algorithm, Channel, DecodeError, DeliveryPolicy, Encoding, MessageInfo,
-    Operation, Parameter, Route, SignatureError, SignatureScheme, UnknownMessage,
+    Action, Algorithm, Channel, Clock, DecodeError, DeliveryPolicy, Encoding,
+    MessageInfo, Operation, Parameter, Route, STANDARD_WEBHOOKS, SecretFormat,
+    SignatureError, SignatureScheme, SignedContent, SignedRequest, SystemClock,
+    UnknownMessage,
 };
 /// AIRMY Webhooks (specs/airmy.yaml).
 #[rustfmt::skip]

@@ -18,4 +18,7 @@ pub mod signature;
 pub use decode::{DecodeError, MessageInfo, UnknownMessage};
 pub use delivery::DeliveryPolicy;
 pub use routing::{Action, Channel, Operation, Parameter, Route};
-pub use signature::{Algorithm, Encoding, SignatureError, SignatureScheme};
+pub use signature::{
+    Algorithm, Clock, Encoding, STANDARD_WEBHOOKS, SecretFormat, SignatureError, SignatureScheme,
+    SignedContent, SignedRequest, SystemClock,
+};

@@ -1,92 +1,219 @@
-//! Webhook signatures: a [`SignatureScheme`] is data (header, algorithm, encoding) and
-//! signs or verifies the raw body bytes exactly as received.
+//! Webhook signatures, as data: a [`SignatureScheme`] says which header carries the
+//! signature, the MAC algorithm, how the MAC is written (hex or base64, with a prefix),
+//! how the secret becomes the key (its UTF-8 bytes, or base64 after `whsec_`), what is
+//! signed (the raw body, or `id.timestamp.body` as in Standard Webhooks), whether a
+//! header holds several signatures, and how old a timestamp may be.
 //!
-//! Verification decodes the header value and compares MACs with `hmac`'s
-//! constant-time `verify_slice`, which also rejects a signature of the wrong length.
-//! Nothing is ever re-serialized: the body must be the bytes the sender signed.
+//! Verification always runs over the raw bytes received (nothing is re-serialized),
+//! compares MACs in constant time with `hmac`'s `verify_slice` (which also rejects a
+//! wrong length), accepts any of several secrets (rotation) and reports which check
+//! failed without revealing the secret or the expected signature.
 
+use base64::Engine as _;
+use base64::engine::general_purpose::STANDARD as BASE64;
 use hmac::{Hmac, Mac};
 use sha2::Sha256;
 
 /// The MAC algorithm of a scheme.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Algorithm {
-    /// HMAC with SHA-256 (RFC 2104), keyed with the secret's bytes.
+    /// HMAC with SHA-256 (RFC 2104).
     HmacSha256,
 }
 
 /// How the MAC bytes are written in the header value.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Encoding {
-    /// Hexadecimal; [`SignatureScheme::sign`] writes lowercase, verification accepts either case.
+    /// Hexadecimal; signing writes lowercase, verification accepts either case.
     Hex,
+    /// Standard base64 with padding.
+    Base64,
+}
+
+/// How a secret becomes the MAC key.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum SecretFormat {
+    /// The secret's bytes as given (the UTF-8 of a text secret).
+    Bytes,
+    /// Base64, optionally after a `whsec_` prefix (Standard Webhooks).
+    WhsecBase64,
+}
+
+/// What the MAC is computed over.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum SignedContent {
+    /// The raw body.
+    Body,
+    /// `{id}.{timestamp}.{body}`, with the id and timestamp from their headers.
+    IdTimestampBody,
 }
 
 /// Where and how a provider signs its webhook deliveries.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub struct SignatureScheme {
-    /// The HTTP header that carries the signature.
+    /// The HTTP header that carries the signature(s).
     pub header: &'static str,
     /// The MAC algorithm.
     pub algorithm: Algorithm,
-    /// How the MAC is encoded in the header value.
+    /// How the MAC is encoded.
     pub encoding: Encoding,
-    /// A fixed text before the encoded MAC (such as `sha256=`), or empty.
+    /// Text before each encoded MAC (`sha256=`, `v1,`), or empty.
     pub prefix: &'static str,
+    /// How the secret becomes the key.
+    pub secret_format: SecretFormat,
+    /// What is signed.
+    pub signed: SignedContent,
+    /// The header with the message id (for [`SignedContent::IdTimestampBody`]), or empty.
+    pub id_header: &'static str,
+    /// The header with the Unix timestamp in seconds, or empty.
+    pub timestamp_header: &'static str,
+    /// Separator of several signatures in one header (`Some(' ')`), or `None` for one.
+    pub separator: Option<char>,
+    /// How far the timestamp may be from now, in seconds; `None` checks no timestamp.
+    pub tolerance_seconds: Option<u64>,
+}
+
+/// The Standard Webhooks scheme (<https://www.standardwebhooks.com>): `webhook-signature:
+/// v1,<base64> ...` over `id.timestamp.body`, `whsec_` base64 secrets, 5 minutes tolerance.
+pub const STANDARD_WEBHOOKS: SignatureScheme = SignatureScheme {
+    header: "webhook-signature",
+    algorithm: Algorithm::HmacSha256,
+    encoding: Encoding::Base64,
+    prefix: "v1,",
+    secret_format: SecretFormat::WhsecBase64,
+    signed: SignedContent::IdTimestampBody,
+    id_header: "webhook-id",
+    timestamp_header: "webhook-timestamp",
+    separator: Some(' '),
+    tolerance_seconds: Some(300),
+};
+
+/// A lowercase hex HMAC-SHA256 of the raw body in `header`, keyed with the secret's bytes:
+/// the scheme of all four providers Hookgen ships.
+pub const fn hex_body(header: &'static str) -> SignatureScheme {
+    SignatureScheme {
+        header,
+        algorithm: Algorithm::HmacSha256,
+        encoding: Encoding::Hex,
+        prefix: "",
+        secret_format: SecretFormat::Bytes,
+        signed: SignedContent::Body,
+        id_header: "",
+        timestamp_header: "",
+        separator: None,
+        tolerance_seconds: None,
+    }
 }
 
 /// Why a signature was rejected. Never includes the secret or the expected value.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum SignatureError {
-    /// The header was absent or empty.
+    /// The signature header was absent or empty.
     #[error("signature header is missing or empty")]
     Missing,
+    /// A header the scheme signs (message id, timestamp) was absent or empty.
+    #[error("the `{0}` header is missing or empty")]
+    MissingHeader(&'static str),
     /// The header value is not a well-formed signature for this scheme.
     #[error("signature header is malformed: {0}")]
     Malformed(&'static str),
-    /// The signature is well formed but does not match the body and secret.
+    /// The timestamp header is not a Unix time in seconds.
+    #[error("the timestamp is not a Unix time in seconds")]
+    BadTimestamp,
+    /// The timestamp is further from now than the tolerance allows.
+    #[error("the timestamp is outside the {tolerance_seconds} s tolerance ({} s {})", .distance_seconds, if *.in_future { "ahead" } else { "old" })]
+    OutsideTolerance {
+        /// The tolerance.
+        tolerance_seconds: u64,
+        /// How far the timestamp is from now.
+        distance_seconds: u64,
+        /// Whether the timestamp is in the future.
+        in_future: bool,
+    },
+    /// A secret is not in the scheme's format (for example not base64 after `whsec_`).
+    #[error("a secret is not in the scheme's format: {0}")]
+    InvalidSecret(&'static str),
+    /// No secret was given.
+    #[error("no secret to verify with")]
+    NoSecret,
+    /// The signature is well formed but matches no secret.
     #[error("signature does not match the body")]
     Mismatch,
 }
 
+/// The parts of a request a signature covers.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SignedRequest<'a> {
+    /// The signature header's value.
+    pub signature: Option<&'a str>,
+    /// The message id header's value.
+    pub id: Option<&'a str>,
+    /// The timestamp header's value.
+    pub timestamp: Option<&'a str>,
+    /// The raw body, exactly as received.
+    pub body: &'a [u8],
+}
+
+/// A source of the current Unix time, injectable for tests.
+pub trait Clock {
+    /// Seconds since the Unix epoch.
+    fn now_unix(&self) -> i64;
+}
+
+/// The system clock.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct SystemClock;
+
+impl Clock for SystemClock {
+    fn now_unix(&self) -> i64 {
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX))
+    }
+}
+
 impl SignatureScheme {
-    /// The header value that signs `body` with `secret`.
+    /// The header value that signs `body` with `secret` (for schemes that sign the body
+    /// alone; a scheme that also signs an id and timestamp needs [`Self::sign_message`]).
+    ///
+    /// A secret the scheme cannot use (not base64 for `whsec_` secrets) yields an empty
+    /// value, which every verifier rejects.
     pub fn sign(&self, secret: &[u8], body: &[u8]) -> String {
-        let tag = self.mac(secret, body).finalize().into_bytes();
-        let encoded = match self.encoding {
-            Encoding::Hex => hex::encode(tag),
-        };
-        format!("{}{}", self.prefix, encoded)
+        self.sign_message(secret, "", 0, body).unwrap_or_default()
     }
 
-    /// Checks `header_value` against the MAC of the raw `body` under `secret`, in constant time.
-    ///
-    /// Surrounding whitespace in the header value is ignored (HTTP strips it anyway); anything
-    /// else that is not exactly one full-length signature is an error.
+    /// The header value that signs `body` (with `id` and `timestamp` when the scheme signs them).
+    pub fn sign_message(
+        &self,
+        secret: &[u8],
+        id: &str,
+        timestamp: i64,
+        body: &[u8],
+    ) -> Result<String, SignatureError> {
+        let key = self.key(secret)?;
+        let tag = self.mac(&key, id, timestamp, body).finalize().into_bytes();
+        let encoded = match self.encoding {
+            Encoding::Hex => hex::encode(tag),
+            Encoding::Base64 => BASE64.encode(tag),
+        };
+        Ok(format!("{}{}", self.prefix, encoded))
+    }
+
+    /// Checks `header_value` against the raw `body` under `secret`, in constant time, for a
+    /// scheme that signs the body alone and checks no timestamp.
     pub fn verify(
         &self,
         secret: &[u8],
         header_value: &str,
         body: &[u8],
     ) -> Result<(), SignatureError> {
-        let value = header_value.trim_matches(|c: char| c == ' ' || c == '\t');
-        if value.is_empty() {
-            return Err(SignatureError::Missing);
-        }
-        let encoded = value
-            .strip_prefix(self.prefix)
-            .ok_or(SignatureError::Malformed("missing the scheme's prefix"))?;
-        let signature = match self.encoding {
-            Encoding::Hex => {
-                hex::decode(encoded).map_err(|_| SignatureError::Malformed("not hexadecimal"))?
-            }
+        let request = SignedRequest {
+            signature: Some(header_value),
+            id: None,
+            timestamp: None,
+            body,
         };
-        if signature.len() != self.mac_len() {
-            return Err(SignatureError::Malformed("wrong signature length"));
-        }
-        self.mac(secret, body)
-            .verify_slice(&signature)
-            .map_err(|_| SignatureError::Mismatch)
+        self.verify_request(&[secret], &request, &SystemClock)
     }
 
     /// Like [`verify`](Self::verify), for a header that may be absent.
@@ -99,18 +226,145 @@ impl SignatureScheme {
         self.verify(secret, header_value.ok_or(SignatureError::Missing)?, body)
     }
 
+    /// Verifies a request against any of `secrets` (several during a rotation): the
+    /// timestamp first (when the scheme has a tolerance), then every signature in the
+    /// header against every secret, in constant time per comparison.
+    pub fn verify_request(
+        &self,
+        secrets: &[&[u8]],
+        request: &SignedRequest<'_>,
+        clock: &dyn Clock,
+    ) -> Result<(), SignatureError> {
+        let value = request
+            .signature
+            .map(str::trim)
+            .filter(|v| !v.is_empty())
+            .ok_or(SignatureError::Missing)?;
+        let (id, timestamp) = match self.signed {
+            SignedContent::Body => ("", 0),
+            SignedContent::IdTimestampBody => {
+                let id = request
+                    .id
+                    .filter(|v| !v.is_empty())
+                    .ok_or(SignatureError::MissingHeader(self.id_header))?;
+                let raw = request
+                    .timestamp
+                    .filter(|v| !v.is_empty())
+                    .ok_or(SignatureError::MissingHeader(self.timestamp_header))?;
+                (
+                    id,
+                    raw.trim()
+                        .parse::<i64>()
+                        .map_err(|_| SignatureError::BadTimestamp)?,
+                )
+            }
+        };
+        if let Some(tolerance) = self.tolerance_seconds {
+            let timestamp = match self.signed {
+                SignedContent::Body => {
+                    let raw = request
+                        .timestamp
+                        .filter(|v| !v.is_empty())
+                        .ok_or(SignatureError::MissingHeader(self.timestamp_header))?;
+                    raw.trim()
+                        .parse::<i64>()
+                        .map_err(|_| SignatureError::BadTimestamp)?
+                }
+                SignedContent::IdTimestampBody => timestamp,
+            };
+            let now = clock.now_unix();
+            // `abs_diff` cannot overflow, whatever the two times are.
+            let distance = now.abs_diff(timestamp);
+            if distance > tolerance {
+                return Err(SignatureError::OutsideTolerance {
+                    tolerance_seconds: tolerance,
+                    distance_seconds: distance,
+                    in_future: timestamp > now,
+                });
+            }
+        }
+        let signatures = self.decode_signatures(value)?;
+        if secrets.is_empty() {
+            return Err(SignatureError::NoSecret);
+        }
+        let keys = secrets
+            .iter()
+            .map(|s| self.key(s))
+            .collect::<Result<Vec<_>, _>>()?;
+        let matched = keys.iter().any(|key| {
+            let mac = self.mac(key, id, timestamp, request.body);
+            signatures
+                .iter()
+                .any(|signature| mac.clone().verify_slice(signature).is_ok())
+        });
+        if matched {
+            Ok(())
+        } else {
+            Err(SignatureError::Mismatch)
+        }
+    }
+
+    /// The MACs in a header value; entries with another prefix (another version) are skipped.
+    fn decode_signatures(&self, value: &str) -> Result<Vec<Vec<u8>>, SignatureError> {
+        let entries: Vec<&str> = match self.separator {
+            Some(separator) => value
+                .split(separator)
+                .map(str::trim)
+                .filter(|e| !e.is_empty())
+                .collect(),
+            None => vec![value],
+        };
+        let mut signatures = Vec::new();
+        let mut malformed = "missing the scheme's prefix";
+        for entry in entries {
+            let Some(encoded) = entry.strip_prefix(self.prefix) else {
+                continue;
+            };
+            let decoded = match self.encoding {
+                Encoding::Hex => hex::decode(encoded).map_err(|_| "not hexadecimal"),
+                Encoding::Base64 => BASE64.decode(encoded).map_err(|_| "not base64"),
+            };
+            match decoded {
+                Ok(bytes) if bytes.len() == self.mac_len() => signatures.push(bytes),
+                Ok(_) => malformed = "wrong signature length",
+                Err(reason) => malformed = reason,
+            }
+        }
+        if signatures.is_empty() {
+            return Err(SignatureError::Malformed(malformed));
+        }
+        Ok(signatures)
+    }
+
+    fn key(&self, secret: &[u8]) -> Result<Vec<u8>, SignatureError> {
+        match self.secret_format {
+            SecretFormat::Bytes => Ok(secret.to_vec()),
+            SecretFormat::WhsecBase64 => {
+                let encoded = secret.strip_prefix(b"whsec_").unwrap_or(secret);
+                BASE64
+                    .decode(encoded)
+                    .map_err(|_| SignatureError::InvalidSecret("not base64 after `whsec_`"))
+            }
+        }
+    }
+
     fn mac_len(&self) -> usize {
         match self.algorithm {
             Algorithm::HmacSha256 => 32,
         }
     }
 
-    fn mac(&self, secret: &[u8], body: &[u8]) -> Hmac<Sha256> {
+    fn mac(&self, key: &[u8], id: &str, timestamp: i64, body: &[u8]) -> Hmac<Sha256> {
         match self.algorithm {
             Algorithm::HmacSha256 => {
-                // HMAC accepts keys of every length, so this never fails.
-                let mut mac = <Hmac<Sha256> as Mac>::new_from_slice(secret)
+                let mut mac = <Hmac<Sha256> as Mac>::new_from_slice(key)
                     .unwrap_or_else(|_| unreachable!("HMAC takes keys of any length"));
+                if self.signed == SignedContent::IdTimestampBody {
+                    mac.update(id.as_bytes());
+                    mac.update(b".");
+                    mac.update(timestamp.to_string().as_bytes());
+                    mac.update(b".");
+                }
                 mac.update(body);
                 mac
             }
@@ -122,12 +376,14 @@ impl SignatureScheme {
 mod tests {
     use super::*;
 
-    const HEX: SignatureScheme = SignatureScheme {
-        header: "X-Test-Signature",
-        algorithm: Algorithm::HmacSha256,
-        encoding: Encoding::Hex,
-        prefix: "",
-    };
+    const HEX: SignatureScheme = hex_body("X-Test-Signature");
+
+    struct Fixed(i64);
+    impl Clock for Fixed {
+        fn now_unix(&self) -> i64 {
+            self.0
+        }
+    }
 
     #[test]
     fn rfc4231_test_case_2() {
@@ -183,5 +439,189 @@ mod tests {
             scheme.verify(b"k", &sig["sha256=".len()..], b"b"),
             Err(SignatureError::Malformed("missing the scheme's prefix"))
         );
+    }
+
+    const VECTOR_SECRET: &[u8] = b"whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw";
+    const VECTOR_ID: &str = "msg_p5jXN8AQM9LWM0D4loKWxJek";
+    const VECTOR_TIMESTAMP: i64 = 1_614_265_330;
+    const VECTOR_BODY: &[u8] = br#"{"test": 2432232314}"#;
+    const VECTOR_SIGNATURE: &str = "v1,g0hM9SsE+OTPJTGt/tmIKtSyZlE3uFJELVlNIOLJ1OE=";
+
+    fn vector_request(signature: &str) -> SignedRequest<'_> {
+        SignedRequest {
+            signature: Some(signature),
+            id: Some(VECTOR_ID),
+            timestamp: Some("1614265330"),
+            body: VECTOR_BODY,
+        }
+    }
+
+    #[test]
+    fn standard_webhooks_published_vector() {
+        // The test vector of the Standard Webhooks reference libraries.
+        let signature = STANDARD_WEBHOOKS
+            .sign_message(VECTOR_SECRET, VECTOR_ID, VECTOR_TIMESTAMP, VECTOR_BODY)
+            .unwrap();
+        assert_eq!(signature, VECTOR_SIGNATURE);
+        let at_the_time = Fixed(VECTOR_TIMESTAMP + 10);
+        assert_eq!(
+            STANDARD_WEBHOOKS.verify_request(
+                &[VECTOR_SECRET],
+                &vector_request(VECTOR_SIGNATURE),
+                &at_the_time
+            ),
+            Ok(())
+        );
+        // The secret without its `whsec_` prefix works too.
+        let bare = &VECTOR_SECRET[6..];
+        assert_eq!(
+            STANDARD_WEBHOOKS.verify_request(
+                &[bare],
+                &vector_request(VECTOR_SIGNATURE),
+                &at_the_time
+            ),
+            Ok(())
+        );
+    }
+
+    #[test]
+    fn several_signatures_and_several_secrets() {
+        let clock = Fixed(VECTOR_TIMESTAMP);
+        let header = format!(
+            "v1,bm9wZQ== v2,whatever {VECTOR_SIGNATURE} v1,Mm7xgUVICxZfQ3bgf0h0Dof65L/IFx+PnZvnDWPCX6Q="
+        );
+        assert_eq!(
+            STANDARD_WEBHOOKS.verify_request(&[VECTOR_SECRET], &vector_request(&header), &clock),
+            Ok(())
+        );
+        // Rotation: the old secret first, the new one second.
+        let old: &[u8] = b"whsec_C2FVsBQIhrscChlQIMV+b5sSYspob7oD";
+        assert_eq!(
+            STANDARD_WEBHOOKS.verify_request(
+                &[old, VECTOR_SECRET],
+                &vector_request(VECTOR_SIGNATURE),
+                &clock
+            ),
+            Ok(())
+        );
+        assert_eq!(
+            STANDARD_WEBHOOKS.verify_request(&[old], &vector_request(VECTOR_SIGNATURE), &clock),
+            Err(SignatureError::Mismatch)
+        );
+        assert_eq!(
+            STANDARD_WEBHOOKS.verify_request(&[], &vector_request(VECTOR_SIGNATURE), &clock),
+            Err(SignatureError::NoSecret)
+        );
+        // Only other versions: nothing to check.
+        assert_eq!(
+            STANDARD_WEBHOOKS.verify_request(
+                &[VECTOR_SECRET],
+                &vector_request("v2,abc v3,def"),
+                &clock
+            ),
+            Err(SignatureError::Malformed("missing the scheme's prefix"))
+        );
+    }
+
+    #[test]
+    fn timestamps_are_checked_with_an_injected_clock_without_overflow() {
+        let request = vector_request(VECTOR_SIGNATURE);
+        for (now, ok) in [
+            (VECTOR_TIMESTAMP + 300, true),
+            (VECTOR_TIMESTAMP - 300, true),
+            (VECTOR_TIMESTAMP + 301, false),
+            (VECTOR_TIMESTAMP - 301, false),
+        ] {
+            assert_eq!(
+                STANDARD_WEBHOOKS
+                    .verify_request(&[VECTOR_SECRET], &request, &Fixed(now))
+                    .is_ok(),
+                ok,
+                "now {now}"
+            );
+        }
+        for now in [i64::MIN, i64::MAX] {
+            assert!(matches!(
+                STANDARD_WEBHOOKS.verify_request(&[VECTOR_SECRET], &request, &Fixed(now)),
+                Err(SignatureError::OutsideTolerance { .. })
+            ));
+        }
+        let future = STANDARD_WEBHOOKS.verify_request(
+            &[VECTOR_SECRET],
+            &request,
+            &Fixed(VECTOR_TIMESTAMP - 1000),
+        );
+        assert!(matches!(
+            future,
+            Err(SignatureError::OutsideTolerance {
+                in_future: true,
+                distance_seconds: 1000,
+                ..
+            })
+        ));
+        let bad = SignedRequest {
+            timestamp: Some("yesterday"),
+            ..request
+        };
+        assert_eq!(
+            STANDARD_WEBHOOKS.verify_request(&[VECTOR_SECRET], &bad, &Fixed(0)),
+            Err(SignatureError::BadTimestamp)
+        );
+        let huge = SignedRequest {
+            timestamp: Some("99999999999999999999999"),
+            ..request
+        };
+        assert_eq!(
+            STANDARD_WEBHOOKS.verify_request(&[VECTOR_SECRET], &huge, &Fixed(0)),
+            Err(SignatureError::BadTimestamp)
+        );
+    }
+
+    #[test]
+    fn missing_parts_are_named_and_errors_leak_nothing() {
+        let clock = Fixed(VECTOR_TIMESTAMP);
+        let no_id = SignedRequest {
+            id: None,
+            ..vector_request(VECTOR_SIGNATURE)
+        };
+        assert_eq!(
+            STANDARD_WEBHOOKS.verify_request(&[VECTOR_SECRET], &no_id, &clock),
+            Err(SignatureError::MissingHeader("webhook-id"))
+        );
+        let no_ts = SignedRequest {
+            timestamp: Some(""),
+            ..vector_request(VECTOR_SIGNATURE)
+        };
+        assert_eq!(
+            STANDARD_WEBHOOKS.verify_request(&[VECTOR_SECRET], &no_ts, &clock),
+            Err(SignatureError::MissingHeader("webhook-timestamp"))
+        );
+        let no_sig = SignedRequest {
+            signature: None,
+            ..vector_request(VECTOR_SIGNATURE)
+        };
+        assert_eq!(
+            STANDARD_WEBHOOKS.verify_request(&[VECTOR_SECRET], &no_sig, &clock),
+            Err(SignatureError::Missing)
+        );
+        assert_eq!(
+            STANDARD_WEBHOOKS.verify_request(
+                &[b"whsec_!!!"],
+                &vector_request(VECTOR_SIGNATURE),
+                &clock
+            ),
+            Err(SignatureError::InvalidSecret("not base64 after `whsec_`"))
+        );
+        // Tampered body: a mismatch whose message holds neither secret nor signature.
+        let tampered = SignedRequest {
+            body: br#"{"test": 2432232315}"#,
+            ..vector_request(VECTOR_SIGNATURE)
+        };
+        let error = STANDARD_WEBHOOKS
+            .verify_request(&[VECTOR_SECRET], &tampered, &clock)
+            .unwrap_err();
+        assert_eq!(error, SignatureError::Mismatch);
+        let text = error.to_string();
+        assert!(!text.contains("g0hM9") && !text.contains("MfKQ9"), "{text}");
     }
 }

@@ -29,8 +29,9 @@ pub fn crate_root(title: &str, modules: &[(String, String)]) -> String {
         #![forbid(unsafe_code)]
         #[rustfmt::skip]
         pub use ::hookgen_runtime::{
-            Action, Algorithm, Channel, DecodeError, DeliveryPolicy, Encoding, MessageInfo, Operation,
-            Parameter, Route, SignatureError, SignatureScheme, UnknownMessage,
+            Action, Algorithm, Channel, Clock, DecodeError, DeliveryPolicy, Encoding, MessageInfo, Operation,
+            Parameter, Route, STANDARD_WEBHOOKS, SecretFormat, SignatureError, SignatureScheme, SignedContent,
+            SignedRequest, SystemClock, UnknownMessage,
         };
         #(#mods)*
     })
@@ -715,11 +716,35 @@ fn signature(spec: &ir::Spec) -> TokenStream {
     };
     let header = lit(&s.header);
     let prefix = lit(&s.prefix);
+    let id_header = lit(&s.id_header);
+    let timestamp_header = lit(&s.timestamp_header);
     let algorithm = match s.algorithm {
         ir::SignatureAlgorithm::HmacSha256 => quote! { ::hookgen_runtime::Algorithm::HmacSha256 },
     };
     let encoding = match s.encoding {
         ir::SignatureEncoding::Hex => quote! { ::hookgen_runtime::Encoding::Hex },
+        ir::SignatureEncoding::Base64 => quote! { ::hookgen_runtime::Encoding::Base64 },
+    };
+    let secret_format = if s.whsec_secret {
+        quote! { ::hookgen_runtime::SecretFormat::WhsecBase64 }
+    } else {
+        quote! { ::hookgen_runtime::SecretFormat::Bytes }
+    };
+    let signed = if s.signs_id_and_timestamp {
+        quote! { ::hookgen_runtime::SignedContent::IdTimestampBody }
+    } else {
+        quote! { ::hookgen_runtime::SignedContent::Body }
+    };
+    let separator = match s.separator {
+        Some(c) => quote! { ::std::option::Option::Some(#c) },
+        None => quote! { ::std::option::Option::None },
+    };
+    let tolerance = match s.tolerance_seconds {
+        Some(t) => {
+            let t = Literal::u64_unsuffixed(t);
+            quote! { ::std::option::Option::Some(#t) }
+        }
+        None => quote! { ::std::option::Option::None },
     };
     quote! {
         /// How deliveries of this spec are signed.
@@ -728,6 +753,12 @@ fn signature(spec: &ir::Spec) -> TokenStream {
             algorithm: #algorithm,
             encoding: #encoding,
             prefix: #prefix,
+            secret_format: #secret_format,
+            signed: #signed,
+            id_header: #id_header,
+            timestamp_header: #timestamp_header,
+            separator: #separator,
+            tolerance_seconds: #tolerance,
         };
 
         /// The HTTP header that carries the signature.
@@ -741,6 +772,16 @@ fn signature(spec: &ir::Spec) -> TokenStream {
         /// Verifies `header_value` over the raw `body` bytes, in constant time.
         pub fn verify(secret: &[u8], header_value: &str, body: &[u8]) -> ::std::result::Result<(), ::hookgen_runtime::SignatureError> {
             SIGNATURE.verify(secret, header_value, body)
+        }
+
+        /// Verifies a request against any of `secrets` (rotation), with the timestamp checked
+        /// against `clock` when the scheme has a tolerance.
+        pub fn verify_request(
+            secrets: &[&[u8]],
+            request: &::hookgen_runtime::SignedRequest<'_>,
+            clock: &dyn ::hookgen_runtime::Clock,
+        ) -> ::std::result::Result<(), ::hookgen_runtime::SignatureError> {
+            SIGNATURE.verify_request(secrets, request, clock)
         }
     }
 }
