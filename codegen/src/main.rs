@@ -51,12 +51,94 @@ enum Command {
         #[arg(required = true)]
         specs: Vec<PathBuf>,
     },
+    /// Print the signature header(s) for a body (a file, or standard input).
+    #[command(
+        after_help = "Example:\n  hookgen sign --spec airmy --secret whsec_test event.json\n  echo -n '{}' | HOOKGEN_SECRET=s hookgen sign --spec flyio"
+    )]
+    Sign {
+        #[command(flatten)]
+        key: KeyArgs,
+        /// Message id, for schemes that sign one (default: a fresh `msg_…`).
+        #[arg(long)]
+        id: Option<String>,
+        /// Unix timestamp, for schemes that sign one (default: now).
+        #[arg(long)]
+        timestamp: Option<i64>,
+        /// The body (default: standard input).
+        file: Option<PathBuf>,
+    },
+    /// Exit 0 when SIGNATURE is valid for the body, 1 with the reason otherwise.
+    #[command(
+        after_help = "Example:\n  hookgen verify --spec airmy --secret whsec_test --signature 7ae79d69... event.json"
+    )]
+    Verify {
+        #[command(flatten)]
+        key: KeyArgs,
+        /// The signature header's value.
+        #[arg(long)]
+        signature: String,
+        /// The message id header's value, for schemes that sign one.
+        #[arg(long)]
+        id: Option<String>,
+        /// The timestamp header's value, for schemes that sign one.
+        #[arg(long)]
+        timestamp: Option<String>,
+        /// The body (default: standard input).
+        file: Option<PathBuf>,
+    },
     /// Exit 1 with a unified diff when `generated/` differs from what `specs/` produce.
     Check {
         /// The workspace root (default: the nearest directory upwards with `specs/`).
         #[arg(long)]
         root: Option<PathBuf>,
     },
+}
+
+/// Which spec's scheme, and which secret.
+#[derive(clap::Args)]
+struct KeyArgs {
+    /// A spec name from `specs/` (`flyio`, `airmy`, …) or a path to a spec file.
+    #[arg(long)]
+    spec: String,
+    /// The signing secret (default: the HOOKGEN_SECRET environment variable).
+    #[arg(long, env = "HOOKGEN_SECRET", hide_env_values = true)]
+    secret: String,
+    /// The workspace root (default: the nearest directory upwards with `specs/`).
+    #[arg(long)]
+    root: Option<PathBuf>,
+}
+
+impl KeyArgs {
+    /// The spec's signature scheme, or an error naming what is missing.
+    fn scheme(&self) -> Result<hookgen_runtime::SignatureScheme> {
+        if self.secret.is_empty() {
+            bail!("the secret is empty");
+        }
+        let root = workspace_root(self.root.clone()).ok();
+        let file = hookgen::find_spec(root.as_deref(), &self.spec)?;
+        let spec = hookgen::compile(&file)?;
+        let Some(signature) = &spec.signature else {
+            bail!(
+                "{} declares no signature scheme (`x-hookgen.signature`)",
+                file.display
+            );
+        };
+        Ok(hookgen::runtime_scheme(signature))
+    }
+}
+
+fn read_body(file: Option<&Path>) -> Result<Vec<u8>> {
+    use std::io::Read as _;
+    match file {
+        Some(path) => std::fs::read(path).with_context(|| format!("reading {}", path.display())),
+        None => {
+            let mut body = Vec::new();
+            std::io::stdin()
+                .read_to_end(&mut body)
+                .context("reading standard input")?;
+            Ok(body)
+        }
+    }
 }
 
 fn main() -> ExitCode {
@@ -156,6 +238,57 @@ fn run(command: Command) -> Result<ExitCode> {
             } else {
                 ExitCode::SUCCESS
             })
+        }
+        Command::Sign {
+            key,
+            id,
+            timestamp,
+            file,
+        } => {
+            let scheme = key.scheme()?;
+            let body = read_body(file.as_deref())?;
+            let timestamp = timestamp
+                .unwrap_or_else(|| hookgen_runtime::Clock::now_unix(&hookgen_runtime::SystemClock));
+            let id = id.unwrap_or_else(|| format!("msg_{timestamp:x}"));
+            let signature = scheme
+                .sign_message(key.secret.as_bytes(), &id, timestamp, &body)
+                .map_err(|e| anyhow::anyhow!("cannot sign: {e}"))?;
+            if scheme.signed == hookgen_runtime::SignedContent::IdTimestampBody {
+                println!("{}: {id}", scheme.id_header);
+                println!("{}: {timestamp}", scheme.timestamp_header);
+            }
+            println!("{}: {signature}", scheme.header);
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Verify {
+            key,
+            signature,
+            id,
+            timestamp,
+            file,
+        } => {
+            let scheme = key.scheme()?;
+            let body = read_body(file.as_deref())?;
+            let request = hookgen_runtime::SignedRequest {
+                signature: Some(&signature),
+                id: id.as_deref(),
+                timestamp: timestamp.as_deref(),
+                body: &body,
+            };
+            match scheme.verify_request(
+                &[key.secret.as_bytes()],
+                &request,
+                &hookgen_runtime::SystemClock,
+            ) {
+                Ok(()) => {
+                    eprintln!("valid");
+                    Ok(ExitCode::SUCCESS)
+                }
+                Err(e) => {
+                    eprintln!("invalid: {e}");
+                    Ok(ExitCode::FAILURE)
+                }
+            }
         }
         Command::Check { root } => {
             let root = workspace_root(root)?;

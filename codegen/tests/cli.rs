@@ -313,3 +313,123 @@ fn a_ten_megabyte_document_generates() {
     let module = std::fs::read_to_string(out.join("src/big.rs")).unwrap();
     assert!(module.contains("pub struct S999"));
 }
+
+fn workspace() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("..")
+}
+
+fn hookgen_stdin(args: &[&str], stdin: &[u8]) -> Output {
+    use std::io::Write as _;
+    let mut child = Command::new(env!("CARGO_BIN_EXE_hookgen"))
+        .args(args)
+        .current_dir(workspace())
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    child.stdin.take().unwrap().write_all(stdin).unwrap();
+    child.wait_with_output().unwrap()
+}
+
+#[test]
+fn sign_and_verify_use_the_specs_scheme() {
+    // Python: hmac.new(b"fly-secret", body, hashlib.sha256).hexdigest()
+    let body = br#"{"action":"resource.deleted","resource_id":"res_abc123"}"#;
+    let expected = "2b42ccad5db24839cee969ca813090a7cdfde4634439e88661060bb83a18b0e0";
+    let output = hookgen_stdin(&["sign", "--spec", "flyio", "--secret", "fly-secret"], body);
+    assert!(output.status.success(), "{}", stderr(&output));
+    assert_eq!(
+        String::from_utf8_lossy(&output.stdout),
+        format!("X-Fly-Signature: {expected}\n")
+    );
+
+    let verify = |secret: &str, signature: &str, body: &[u8]| {
+        hookgen_stdin(
+            &[
+                "verify",
+                "--spec",
+                "flyio",
+                "--secret",
+                secret,
+                "--signature",
+                signature,
+            ],
+            body,
+        )
+    };
+    assert!(verify("fly-secret", expected, body).status.success());
+    let wrong = verify("other", expected, body);
+    assert_eq!(wrong.status.code(), Some(1));
+    assert!(
+        stderr(&wrong).contains("does not match"),
+        "{}",
+        stderr(&wrong)
+    );
+    let tampered = verify(
+        "fly-secret",
+        expected,
+        br#"{"action":"resource.deleted","resource_id":"res_abc124"}"#,
+    );
+    assert_eq!(tampered.status.code(), Some(1));
+    let malformed = verify("fly-secret", "zz", body);
+    assert!(
+        stderr(&malformed).contains("malformed"),
+        "{}",
+        stderr(&malformed)
+    );
+}
+
+#[test]
+fn sign_follows_a_standard_webhooks_spec() {
+    let spec = workspace().join("codegen/tests/snapshots/standard-webhooks.yaml");
+    let output = hookgen_stdin(
+        &[
+            "sign",
+            "--spec",
+            spec.to_str().unwrap(),
+            "--secret",
+            "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw",
+            "--id",
+            "msg_p5jXN8AQM9LWM0D4loKWxJek",
+            "--timestamp",
+            "1614265330",
+        ],
+        br#"{"test": 2432232314}"#,
+    );
+    assert!(output.status.success(), "{}", stderr(&output));
+    assert_eq!(
+        String::from_utf8_lossy(&output.stdout),
+        "webhook-id: msg_p5jXN8AQM9LWM0D4loKWxJek\nwebhook-timestamp: 1614265330\nwebhook-signature: v1,g0hM9SsE+OTPJTGt/tmIKtSyZlE3uFJELVlNIOLJ1OE=\n"
+    );
+    let bad_secret = hookgen_stdin(
+        &[
+            "sign",
+            "--spec",
+            spec.to_str().unwrap(),
+            "--secret",
+            "whsec_!!",
+        ],
+        b"{}",
+    );
+    assert_eq!(bad_secret.status.code(), Some(1));
+    assert!(
+        stderr(&bad_secret).contains("not base64"),
+        "{}",
+        stderr(&bad_secret)
+    );
+}
+
+#[test]
+fn sign_names_unknown_specs_and_empty_secrets() {
+    let unknown = hookgen_stdin(&["sign", "--spec", "nope", "--secret", "s"], b"{}");
+    assert_eq!(unknown.status.code(), Some(1));
+    assert!(
+        stderr(&unknown).contains("no spec named `nope`; known: airmy, flagsmith, flyio, flymyai"),
+        "{}",
+        stderr(&unknown)
+    );
+    let empty = hookgen_stdin(&["sign", "--spec", "flyio", "--secret", ""], b"{}");
+    assert_eq!(empty.status.code(), Some(1));
+    assert!(stderr(&empty).contains("the secret is empty"));
+}
