@@ -280,6 +280,86 @@ pub fn decode_channel(
         }
     }
 }
+/// A typed webhook handler: one method per message of the spec, plus unknown events.
+/// Every method accepts its message unless overridden; an `Err` makes the receiver
+/// answer 500 so the sender retries.
+#[cfg(feature = "axum")]
+pub trait Handler: ::std::marker::Send + ::std::marker::Sync + 'static {
+    /// Handles `EnvironmentWebhookEvent`: Flag evaluation data sent when an identity's flags are evaluated. Accepts it unless overridden.
+    fn environment_webhook_event(
+        &self,
+        route: &::hookgen_runtime::Route,
+        payload: EnvironmentWebhookPayload,
+    ) -> impl ::std::future::Future<
+        Output = ::std::result::Result<(), ::hookgen_runtime::receiver::HandlerError>,
+    > + ::std::marker::Send {
+        let _ = (route, payload);
+        async { ::std::result::Result::Ok(()) }
+    }
+    /// Handles `OrganisationWebhookEvent`: Audit log event sent when changes occur within the organisation. Accepts it unless overridden.
+    fn organisation_webhook_event(
+        &self,
+        route: &::hookgen_runtime::Route,
+        payload: OrganisationWebhookPayload,
+    ) -> impl ::std::future::Future<
+        Output = ::std::result::Result<(), ::hookgen_runtime::receiver::HandlerError>,
+    > + ::std::marker::Send {
+        let _ = (route, payload);
+        async { ::std::result::Result::Ok(()) }
+    }
+    /// Handles an event the spec does not list. Accepts it unless overridden.
+    fn unknown(
+        &self,
+        route: &::hookgen_runtime::Route,
+        message: ::hookgen_runtime::UnknownMessage,
+    ) -> impl ::std::future::Future<
+        Output = ::std::result::Result<(), ::hookgen_runtime::receiver::HandlerError>,
+    > + ::std::marker::Send {
+        let _ = (route, message);
+        async { ::std::result::Result::Ok(()) }
+    }
+}
+#[cfg(feature = "axum")]
+struct Dispatcher<H>(H);
+#[cfg(feature = "axum")]
+impl<H: Handler> ::hookgen_runtime::receiver::Dispatch<Message> for Dispatcher<H> {
+    fn dispatch(
+        &self,
+        route: ::hookgen_runtime::Route,
+        message: Message,
+    ) -> ::hookgen_runtime::receiver::HandlerFuture<'_> {
+        ::std::boxed::Box::pin(async move {
+            match message {
+                Message::EnvironmentWebhookEvent(payload) => {
+                    self.0.environment_webhook_event(&route, payload).await
+                }
+                Message::OrganisationWebhookEvent(payload) => {
+                    self.0.organisation_webhook_event(&route, payload).await
+                }
+                Message::Unknown(message) => self.0.unknown(&route, message).await,
+            }
+        })
+    }
+}
+/// An axum router serving every channel of this spec at its address: it verifies each
+/// delivery with [`SIGNATURE`], decodes it and calls `handler` (see
+/// `hookgen_runtime::receiver` for the status codes).
+#[cfg(feature = "axum")]
+pub fn router<H: Handler>(
+    handler: H,
+    config: ::hookgen_runtime::receiver::ReceiverConfig,
+) -> ::hookgen_runtime::receiver::axum::Router {
+    let binding = ::hookgen_runtime::receiver::SpecBinding {
+        scheme: SIGNATURE,
+        route,
+        decode_channel,
+    };
+    ::hookgen_runtime::receiver::router(
+        binding,
+        config,
+        ::std::sync::Arc::new(Dispatcher(handler)),
+    )
+}
 /// Information about the user who made the change recorded in the audit log.
 #[derive(
     Debug,

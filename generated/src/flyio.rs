@@ -374,6 +374,156 @@ pub fn decode_channel(
         }
     }
 }
+/// A typed webhook handler: one method per message of the spec, plus unknown events.
+/// Every method accepts its message unless overridden; an `Err` makes the receiver
+/// answer 500 so the sender retries.
+#[cfg(feature = "axum")]
+pub trait Handler: ::std::marker::Send + ::std::marker::Sync + 'static {
+    /// Handles `ResourceCreated`: Notifies Fly.io that an extension resource has been provisioned. Accepts it unless overridden.
+    fn resource_created(
+        &self,
+        route: &::hookgen_runtime::Route,
+        payload: ProviderWebhookPayload,
+    ) -> impl ::std::future::Future<
+        Output = ::std::result::Result<(), ::hookgen_runtime::receiver::HandlerError>,
+    > + ::std::marker::Send {
+        let _ = (route, payload);
+        async { ::std::result::Result::Ok(()) }
+    }
+    /// Handles `ResourceUpdated`: Notifies Fly.io that an extension resource has been updated. Accepts it unless overridden.
+    fn resource_updated(
+        &self,
+        route: &::hookgen_runtime::Route,
+        payload: ProviderWebhookPayload,
+    ) -> impl ::std::future::Future<
+        Output = ::std::result::Result<(), ::hookgen_runtime::receiver::HandlerError>,
+    > + ::std::marker::Send {
+        let _ = (route, payload);
+        async { ::std::result::Result::Ok(()) }
+    }
+    /// Handles `ResourceDeleted`: Notifies Fly.io that an extension resource has been deleted. Accepts it unless overridden.
+    fn resource_deleted(
+        &self,
+        route: &::hookgen_runtime::Route,
+        payload: ResourceDeletedPayload,
+    ) -> impl ::std::future::Future<
+        Output = ::std::result::Result<(), ::hookgen_runtime::receiver::HandlerError>,
+    > + ::std::marker::Send {
+        let _ = (route, payload);
+        async { ::std::result::Result::Ok(()) }
+    }
+    /// Handles `MachineStarted`: Notifies the provider that a Fly Machine has started. Accepts it unless overridden.
+    fn machine_started(
+        &self,
+        route: &::hookgen_runtime::Route,
+        payload: CloudEventPayload,
+    ) -> impl ::std::future::Future<
+        Output = ::std::result::Result<(), ::hookgen_runtime::receiver::HandlerError>,
+    > + ::std::marker::Send {
+        let _ = (route, payload);
+        async { ::std::result::Result::Ok(()) }
+    }
+    /// Handles `MachineStopped`: Notifies the provider that a Fly Machine has stopped. Accepts it unless overridden.
+    fn machine_stopped(
+        &self,
+        route: &::hookgen_runtime::Route,
+        payload: CloudEventPayload,
+    ) -> impl ::std::future::Future<
+        Output = ::std::result::Result<(), ::hookgen_runtime::receiver::HandlerError>,
+    > + ::std::marker::Send {
+        let _ = (route, payload);
+        async { ::std::result::Result::Ok(()) }
+    }
+    /// Handles `MachineDestroyed`: Notifies the provider that a Fly Machine has been destroyed. Accepts it unless overridden.
+    fn machine_destroyed(
+        &self,
+        route: &::hookgen_runtime::Route,
+        payload: CloudEventPayload,
+    ) -> impl ::std::future::Future<
+        Output = ::std::result::Result<(), ::hookgen_runtime::receiver::HandlerError>,
+    > + ::std::marker::Send {
+        let _ = (route, payload);
+        async { ::std::result::Result::Ok(()) }
+    }
+    /// Handles `AccountChanged`: Notifies the provider that a Fly.io account has changed. Accepts it unless overridden.
+    fn account_changed(
+        &self,
+        route: &::hookgen_runtime::Route,
+        payload: CloudEventPayload,
+    ) -> impl ::std::future::Future<
+        Output = ::std::result::Result<(), ::hookgen_runtime::receiver::HandlerError>,
+    > + ::std::marker::Send {
+        let _ = (route, payload);
+        async { ::std::result::Result::Ok(()) }
+    }
+    /// Handles an event the spec does not list. Accepts it unless overridden.
+    fn unknown(
+        &self,
+        route: &::hookgen_runtime::Route,
+        message: ::hookgen_runtime::UnknownMessage,
+    ) -> impl ::std::future::Future<
+        Output = ::std::result::Result<(), ::hookgen_runtime::receiver::HandlerError>,
+    > + ::std::marker::Send {
+        let _ = (route, message);
+        async { ::std::result::Result::Ok(()) }
+    }
+}
+#[cfg(feature = "axum")]
+struct Dispatcher<H>(H);
+#[cfg(feature = "axum")]
+impl<H: Handler> ::hookgen_runtime::receiver::Dispatch<Message> for Dispatcher<H> {
+    fn dispatch(
+        &self,
+        route: ::hookgen_runtime::Route,
+        message: Message,
+    ) -> ::hookgen_runtime::receiver::HandlerFuture<'_> {
+        ::std::boxed::Box::pin(async move {
+            match message {
+                Message::ResourceCreated(payload) => {
+                    self.0.resource_created(&route, payload).await
+                }
+                Message::ResourceUpdated(payload) => {
+                    self.0.resource_updated(&route, payload).await
+                }
+                Message::ResourceDeleted(payload) => {
+                    self.0.resource_deleted(&route, payload).await
+                }
+                Message::MachineStarted(payload) => {
+                    self.0.machine_started(&route, payload).await
+                }
+                Message::MachineStopped(payload) => {
+                    self.0.machine_stopped(&route, payload).await
+                }
+                Message::MachineDestroyed(payload) => {
+                    self.0.machine_destroyed(&route, payload).await
+                }
+                Message::AccountChanged(payload) => {
+                    self.0.account_changed(&route, payload).await
+                }
+                Message::Unknown(message) => self.0.unknown(&route, message).await,
+            }
+        })
+    }
+}
+/// An axum router serving every channel of this spec at its address: it verifies each
+/// delivery with [`SIGNATURE`], decodes it and calls `handler` (see
+/// `hookgen_runtime::receiver` for the status codes).
+#[cfg(feature = "axum")]
+pub fn router<H: Handler>(
+    handler: H,
+    config: ::hookgen_runtime::receiver::ReceiverConfig,
+) -> ::hookgen_runtime::receiver::axum::Router {
+    let binding = ::hookgen_runtime::receiver::SpecBinding {
+        scheme: SIGNATURE,
+        route,
+        decode_channel,
+    };
+    ::hookgen_runtime::receiver::router(
+        binding,
+        config,
+        ::std::sync::Arc::new(Dispatcher(handler)),
+    )
+}
 #[derive(
     Debug,
     Clone,

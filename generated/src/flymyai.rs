@@ -201,6 +201,84 @@ pub fn decode_channel(
         }
     }
 }
+/// A typed webhook handler: one method per message of the spec, plus unknown events.
+/// Every method accepts its message unless overridden; an `Err` makes the receiver
+/// answer 500 so the sender retries.
+#[cfg(feature = "axum")]
+pub trait Handler: ::std::marker::Send + ::std::marker::Sync + 'static {
+    /// Handles `RunCompleted`: Agent run finished successfully.. Accepts it unless overridden.
+    fn run_completed(
+        &self,
+        route: &::hookgen_runtime::Route,
+        payload: RunCompletedEvent,
+    ) -> impl ::std::future::Future<
+        Output = ::std::result::Result<(), ::hookgen_runtime::receiver::HandlerError>,
+    > + ::std::marker::Send {
+        let _ = (route, payload);
+        async { ::std::result::Result::Ok(()) }
+    }
+    /// Handles `RunFailed`: Agent run failed with an error.. Accepts it unless overridden.
+    fn run_failed(
+        &self,
+        route: &::hookgen_runtime::Route,
+        payload: RunFailedEvent,
+    ) -> impl ::std::future::Future<
+        Output = ::std::result::Result<(), ::hookgen_runtime::receiver::HandlerError>,
+    > + ::std::marker::Send {
+        let _ = (route, payload);
+        async { ::std::result::Result::Ok(()) }
+    }
+    /// Handles an event the spec does not list. Accepts it unless overridden.
+    fn unknown(
+        &self,
+        route: &::hookgen_runtime::Route,
+        message: ::hookgen_runtime::UnknownMessage,
+    ) -> impl ::std::future::Future<
+        Output = ::std::result::Result<(), ::hookgen_runtime::receiver::HandlerError>,
+    > + ::std::marker::Send {
+        let _ = (route, message);
+        async { ::std::result::Result::Ok(()) }
+    }
+}
+#[cfg(feature = "axum")]
+struct Dispatcher<H>(H);
+#[cfg(feature = "axum")]
+impl<H: Handler> ::hookgen_runtime::receiver::Dispatch<Message> for Dispatcher<H> {
+    fn dispatch(
+        &self,
+        route: ::hookgen_runtime::Route,
+        message: Message,
+    ) -> ::hookgen_runtime::receiver::HandlerFuture<'_> {
+        ::std::boxed::Box::pin(async move {
+            match message {
+                Message::RunCompleted(payload) => {
+                    self.0.run_completed(&route, payload).await
+                }
+                Message::RunFailed(payload) => self.0.run_failed(&route, payload).await,
+                Message::Unknown(message) => self.0.unknown(&route, message).await,
+            }
+        })
+    }
+}
+/// An axum router serving every channel of this spec at its address: it verifies each
+/// delivery with [`SIGNATURE`], decodes it and calls `handler` (see
+/// `hookgen_runtime::receiver` for the status codes).
+#[cfg(feature = "axum")]
+pub fn router<H: Handler>(
+    handler: H,
+    config: ::hookgen_runtime::receiver::ReceiverConfig,
+) -> ::hookgen_runtime::receiver::axum::Router {
+    let binding = ::hookgen_runtime::receiver::SpecBinding {
+        scheme: SIGNATURE,
+        route,
+        decode_channel,
+    };
+    ::hookgen_runtime::receiver::router(
+        binding,
+        config,
+        ::std::sync::Arc::new(Dispatcher(handler)),
+    )
+}
 /// A finished run.
 #[derive(
     Debug,

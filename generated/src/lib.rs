@@ -12,6 +12,9 @@ pub use ::hookgen_runtime::{
     SignatureError, SignatureScheme, SignedContent, SignedRequest, SystemClock,
     UnknownMessage,
 };
+/// The axum receiver machinery (`ReceiverConfig`, `HandlerError`, axum itself).
+#[cfg(feature = "axum")]
+pub use ::hookgen_runtime::receiver;
 /// AIRMY Webhooks (specs/airmy.yaml).
 #[rustfmt::skip]
 pub mod airmy;

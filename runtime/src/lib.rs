@@ -6,12 +6,15 @@
 //! - [`signature`]: sign and verify webhook bodies (HMAC-SHA256 over the raw bytes);
 //! - [`routing`]: the channel table types and address-template matching;
 //! - [`decode`]: reading a discriminator, decoding payloads, keeping unknown events;
-//! - [`delivery`]: the delivery rules a provider documents (attempts, backoff, timeout).
+//! - [`delivery`]: the delivery rules a provider documents (attempts, backoff, timeout);
+//! - `receiver` (feature `axum`): an axum router that verifies, decodes and dispatches.
 
 #![forbid(unsafe_code)]
 
 pub mod decode;
 pub mod delivery;
+#[cfg(feature = "axum")]
+pub mod receiver;
 pub mod routing;
 pub mod signature;
 

@@ -33,6 +33,9 @@ pub fn crate_root(title: &str, modules: &[(String, String)]) -> String {
             Parameter, Route, STANDARD_WEBHOOKS, SecretFormat, SignatureError, SignatureScheme, SignedContent,
             SignedRequest, SystemClock, UnknownMessage,
         };
+        /// The axum receiver machinery (`ReceiverConfig`, `HandlerError`, axum itself).
+        #[cfg(feature = "axum")]
+        pub use ::hookgen_runtime::receiver;
         #(#mods)*
     })
 }
@@ -98,6 +101,7 @@ fn module_tokens(spec: &ir::Spec) -> TokenStream {
     let decoding = decoding(spec);
     let signature = signature(spec);
     let delivery = delivery(spec);
+    let receiver = receiver(spec);
     quote! {
         #(#module_doc)*
         #![allow(rustdoc::bare_urls, rustdoc::broken_intra_doc_links, rustdoc::invalid_html_tags)]
@@ -108,7 +112,88 @@ fn module_tokens(spec: &ir::Spec) -> TokenStream {
         #message
         #messages
         #decoding
+        #receiver
         #(#types)*
+    }
+}
+
+/// The typed handler trait and the axum router of a spec (feature `axum`); only for
+/// specs that declare a signature scheme, since the router verifies every delivery.
+fn receiver(spec: &ir::Spec) -> TokenStream {
+    if spec.signature.is_none() {
+        return quote! {};
+    }
+    let mut scope = crate::naming::NameScope::with_reserved(&["unknown", "router"]);
+    let methods: Vec<(Ident, &ir::Message)> = spec
+        .messages
+        .iter()
+        .map(|m| {
+            let name = scope.claim(crate::naming::field_name(&m.variant, "message"));
+            (ident(&name), m)
+        })
+        .collect();
+    let unknown = ident(&spec.unknown_variant);
+    let declarations = methods.iter().map(|(method, m)| {
+        let payload = ty(spec, &m.payload);
+        let doc = lit(&format!(" Handles `{}`{}. Accepts it unless overridden.", m.key, if m.summary.is_empty() { String::new() } else { format!(": {}", m.summary) }));
+        quote! {
+            #[doc = #doc]
+            fn #method(
+                &self,
+                route: &::hookgen_runtime::Route,
+                payload: #payload,
+            ) -> impl ::std::future::Future<Output = ::std::result::Result<(), ::hookgen_runtime::receiver::HandlerError>> + ::std::marker::Send {
+                let _ = (route, payload);
+                async { ::std::result::Result::Ok(()) }
+            }
+        }
+    });
+    let arms = methods.iter().map(|(method, m)| {
+        let variant = ident(&m.variant);
+        quote! { Message::#variant(payload) => self.0.#method(&route, payload).await, }
+    });
+    quote! {
+        /// A typed webhook handler: one method per message of the spec, plus unknown events.
+        /// Every method accepts its message unless overridden; an `Err` makes the receiver
+        /// answer 500 so the sender retries.
+        #[cfg(feature = "axum")]
+        pub trait Handler: ::std::marker::Send + ::std::marker::Sync + 'static {
+            #(#declarations)*
+
+            /// Handles an event the spec does not list. Accepts it unless overridden.
+            fn unknown(
+                &self,
+                route: &::hookgen_runtime::Route,
+                message: ::hookgen_runtime::UnknownMessage,
+            ) -> impl ::std::future::Future<Output = ::std::result::Result<(), ::hookgen_runtime::receiver::HandlerError>> + ::std::marker::Send {
+                let _ = (route, message);
+                async { ::std::result::Result::Ok(()) }
+            }
+        }
+
+        #[cfg(feature = "axum")]
+        struct Dispatcher<H>(H);
+
+        #[cfg(feature = "axum")]
+        impl<H: Handler> ::hookgen_runtime::receiver::Dispatch<Message> for Dispatcher<H> {
+            fn dispatch(&self, route: ::hookgen_runtime::Route, message: Message) -> ::hookgen_runtime::receiver::HandlerFuture<'_> {
+                ::std::boxed::Box::pin(async move {
+                    match message {
+                        #(#arms)*
+                        Message::#unknown(message) => self.0.unknown(&route, message).await,
+                    }
+                })
+            }
+        }
+
+        /// An axum router serving every channel of this spec at its address: it verifies each
+        /// delivery with [`SIGNATURE`], decodes it and calls `handler` (see
+        /// `hookgen_runtime::receiver` for the status codes).
+        #[cfg(feature = "axum")]
+        pub fn router<H: Handler>(handler: H, config: ::hookgen_runtime::receiver::ReceiverConfig) -> ::hookgen_runtime::receiver::axum::Router {
+            let binding = ::hookgen_runtime::receiver::SpecBinding { scheme: SIGNATURE, route, decode_channel };
+            ::hookgen_runtime::receiver::router(binding, config, ::std::sync::Arc::new(Dispatcher(handler)))
+        }
     }
 }
 

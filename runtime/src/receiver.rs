@@ -1,0 +1,173 @@
+//! Receiving webhooks with axum (cargo feature `axum`): one router per spec that takes
+//! the raw body, enforces a size limit, verifies the signature over the exact bytes,
+//! decodes the message for the matched channel and hands it to a typed handler.
+//!
+//! Answers: 413 for a body over the limit, 401 (always the same body) for any signature
+//! failure, 404 for an address no channel matches, 400 for an undecodable body, 405 for
+//! another method than POST, 500 when the handler fails, and 204 only when it succeeds.
+
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::Arc;
+
+use axum::body::{Body, to_bytes};
+use axum::http::{HeaderMap, Method, StatusCode, Uri};
+use axum::response::{IntoResponse, Response};
+
+pub use axum;
+
+use crate::decode::DecodeError;
+use crate::routing::Route;
+use crate::signature::{Clock, SignatureScheme, SignedRequest, SystemClock};
+
+/// The body of every 401: the same whatever check failed, so it tells an attacker nothing.
+pub const UNAUTHORIZED_BODY: &str = "invalid signature";
+
+/// What a handler returns when it could not process a message (the sender should retry).
+pub type HandlerError = Box<dyn std::error::Error + Send + Sync>;
+
+/// A boxed future, as handlers return it.
+pub type HandlerFuture<'a> = Pin<Box<dyn Future<Output = Result<(), HandlerError>> + Send + 'a>>;
+
+/// Hands a decoded message of type `M` to user code.
+pub trait Dispatch<M>: Send + Sync + 'static {
+    /// Processes `message`, which arrived at `route`.
+    fn dispatch(&self, route: Route, message: M) -> HandlerFuture<'_>;
+}
+
+/// How a receiver checks what it gets.
+#[derive(Clone)]
+pub struct ReceiverConfig {
+    /// The secrets any of which may have signed a delivery (several during a rotation).
+    pub secrets: Vec<Vec<u8>>,
+    /// The largest body accepted, in bytes (default 1 MiB).
+    pub max_body_bytes: usize,
+    /// The clock for timestamp tolerances (default: the system clock).
+    pub clock: Arc<dyn Clock + Send + Sync>,
+}
+
+impl ReceiverConfig {
+    /// A receiver for deliveries signed with `secret`.
+    pub fn new(secret: impl Into<Vec<u8>>) -> Self {
+        Self {
+            secrets: vec![secret.into()],
+            max_body_bytes: 1024 * 1024,
+            clock: Arc::new(SystemClock),
+        }
+    }
+
+    /// Also accepts deliveries signed with `secret` (for a rotation).
+    pub fn with_secret(mut self, secret: impl Into<Vec<u8>>) -> Self {
+        self.secrets.push(secret.into());
+        self
+    }
+
+    /// Sets the largest body accepted.
+    pub fn with_max_body_bytes(mut self, bytes: usize) -> Self {
+        self.max_body_bytes = bytes;
+        self
+    }
+
+    /// Sets the clock used for timestamp tolerances.
+    pub fn with_clock(mut self, clock: Arc<dyn Clock + Send + Sync>) -> Self {
+        self.clock = clock;
+        self
+    }
+}
+
+/// What a spec module gives the receiver: its scheme, routing and decoding.
+#[derive(Clone, Copy)]
+pub struct SpecBinding<M> {
+    /// The signature scheme.
+    pub scheme: SignatureScheme,
+    /// The spec's `route`.
+    pub route: fn(&str) -> Option<Route>,
+    /// The spec's `decode_channel`.
+    pub decode_channel: fn(&str, &[u8]) -> Result<M, DecodeError>,
+}
+
+/// An axum router serving every channel of a spec at its address (mount it with
+/// `Router::nest` to add a prefix).
+pub fn router<M: Send + 'static>(
+    binding: SpecBinding<M>,
+    config: ReceiverConfig,
+    handler: Arc<dyn Dispatch<M>>,
+) -> axum::Router {
+    let state = Arc::new((binding, config, handler));
+    axum::Router::new().fallback(
+        move |method: Method, uri: Uri, headers: HeaderMap, body: Body| {
+            let state = Arc::clone(&state);
+            async move {
+                let (binding, config, handler) = &*state;
+                receive(
+                    binding,
+                    config,
+                    handler.as_ref(),
+                    method,
+                    uri,
+                    headers,
+                    body,
+                )
+                .await
+            }
+        },
+    )
+}
+
+async fn receive<M: Send + 'static>(
+    binding: &SpecBinding<M>,
+    config: &ReceiverConfig,
+    handler: &dyn Dispatch<M>,
+    method: Method,
+    uri: Uri,
+    headers: HeaderMap,
+    body: Body,
+) -> Response {
+    if method != Method::POST {
+        return (StatusCode::METHOD_NOT_ALLOWED, "webhooks are POSTed").into_response();
+    }
+    let Some(route) = (binding.route)(uri.path()) else {
+        return (StatusCode::NOT_FOUND, "no channel at this address").into_response();
+    };
+    let declared = headers
+        .get(axum::http::header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<u64>().ok());
+    if declared.is_some_and(|n| n > config.max_body_bytes as u64) {
+        return too_large();
+    }
+    let Ok(body) = to_bytes(body, config.max_body_bytes).await else {
+        return too_large();
+    };
+    let header = |name: &str| {
+        (!name.is_empty())
+            .then(|| headers.get(name).and_then(|v| v.to_str().ok()))
+            .flatten()
+    };
+    let request = SignedRequest {
+        signature: header(binding.scheme.header),
+        id: header(binding.scheme.id_header),
+        timestamp: header(binding.scheme.timestamp_header),
+        body: &body,
+    };
+    let secrets: Vec<&[u8]> = config.secrets.iter().map(Vec::as_slice).collect();
+    if binding
+        .scheme
+        .verify_request(&secrets, &request, config.clock.as_ref())
+        .is_err()
+    {
+        return (StatusCode::UNAUTHORIZED, UNAUTHORIZED_BODY).into_response();
+    }
+    let message = match (binding.decode_channel)(route.channel.address, &body) {
+        Ok(message) => message,
+        Err(e) => return (StatusCode::BAD_REQUEST, e.to_string()).into_response(),
+    };
+    match handler.dispatch(route, message).await {
+        Ok(()) => StatusCode::NO_CONTENT.into_response(),
+        Err(_) => (StatusCode::INTERNAL_SERVER_ERROR, "the handler failed").into_response(),
+    }
+}
+
+fn too_large() -> Response {
+    (StatusCode::PAYLOAD_TOO_LARGE, "body too large").into_response()
+}
