@@ -260,6 +260,20 @@ impl<H: Handler> ::hookgen_runtime::receiver::Dispatch<Message> for Dispatcher<H
         })
     }
 }
+/// A sender that signs with [`SIGNATURE`] and retries on the spec's delivery rules
+/// ([`DELIVERY`]), or on `hookgen_runtime::sender::RetryPolicy::default()` without them.
+#[cfg(feature = "client")]
+pub fn sender(
+    secret: impl ::std::convert::Into<::std::vec::Vec<u8>>,
+) -> ::hookgen_runtime::sender::Sender {
+    let policy = match DELIVERY {
+        ::std::option::Option::Some(delivery) => {
+            ::hookgen_runtime::sender::RetryPolicy::from_delivery(&delivery)
+        }
+        ::std::option::Option::None => ::hookgen_runtime::sender::RetryPolicy::default(),
+    };
+    ::hookgen_runtime::sender::Sender::new(SIGNATURE, secret, policy)
+}
 /// An axum router serving every channel of this spec at its address: it verifies each
 /// delivery with [`SIGNATURE`], decodes it and calls `handler` (see
 /// `hookgen_runtime::receiver` for the status codes).

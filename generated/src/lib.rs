@@ -15,6 +15,9 @@ pub use ::hookgen_runtime::{
 /// The axum receiver machinery (`ReceiverConfig`, `HandlerError`, axum itself).
 #[cfg(feature = "axum")]
 pub use ::hookgen_runtime::receiver;
+/// The sender machinery (`Sender`, `RetryPolicy`, `DeliveryReport`).
+#[cfg(feature = "client")]
+pub use ::hookgen_runtime::sender;
 /// AIRMY Webhooks (specs/airmy.yaml).
 #[rustfmt::skip]
 pub mod airmy;

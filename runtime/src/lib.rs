@@ -7,7 +7,8 @@
 //! - [`routing`]: the channel table types and address-template matching;
 //! - [`decode`]: reading a discriminator, decoding payloads, keeping unknown events;
 //! - [`delivery`]: the delivery rules a provider documents (attempts, backoff, timeout);
-//! - `receiver` (feature `axum`): an axum router that verifies, decodes and dispatches.
+//! - `receiver` (feature `axum`): an axum router that verifies, decodes and dispatches;
+//! - `sender` (feature `client`): signs, posts and retries deliveries.
 
 #![forbid(unsafe_code)]
 
@@ -16,6 +17,8 @@ pub mod delivery;
 #[cfg(feature = "axum")]
 pub mod receiver;
 pub mod routing;
+#[cfg(feature = "client")]
+pub mod sender;
 pub mod signature;
 
 pub use decode::{DecodeError, MessageInfo, UnknownMessage};

@@ -36,6 +36,9 @@ pub fn crate_root(title: &str, modules: &[(String, String)]) -> String {
         /// The axum receiver machinery (`ReceiverConfig`, `HandlerError`, axum itself).
         #[cfg(feature = "axum")]
         pub use ::hookgen_runtime::receiver;
+        /// The sender machinery (`Sender`, `RetryPolicy`, `DeliveryReport`).
+        #[cfg(feature = "client")]
+        pub use ::hookgen_runtime::sender;
         #(#mods)*
     })
 }
@@ -184,6 +187,17 @@ fn receiver(spec: &ir::Spec) -> TokenStream {
                     }
                 })
             }
+        }
+
+        /// A sender that signs with [`SIGNATURE`] and retries on the spec's delivery rules
+        /// ([`DELIVERY`]), or on `hookgen_runtime::sender::RetryPolicy::default()` without them.
+        #[cfg(feature = "client")]
+        pub fn sender(secret: impl ::std::convert::Into<::std::vec::Vec<u8>>) -> ::hookgen_runtime::sender::Sender {
+            let policy = match DELIVERY {
+                ::std::option::Option::Some(delivery) => ::hookgen_runtime::sender::RetryPolicy::from_delivery(&delivery),
+                ::std::option::Option::None => ::hookgen_runtime::sender::RetryPolicy::default(),
+            };
+            ::hookgen_runtime::sender::Sender::new(SIGNATURE, secret, policy)
         }
 
         /// An axum router serving every channel of this spec at its address: it verifies each

@@ -1,0 +1,230 @@
+//! Sending webhooks (cargo feature `client`): serialize once, sign the exact bytes, POST
+//! with reqwest, and retry on the provider's schedule (or one you choose) with jitter
+//! and `Retry-After` honoured, reporting every attempt.
+//!
+//! Retried: connection errors, timeouts, 5xx, 408 and 429 (and every other non-2xx when
+//! [`RetryPolicy::retry_client_errors`] is set, as AIRMY does). For schemes that sign an
+//! id and a timestamp (Standard Webhooks), the id stays the same across attempts and each
+//! attempt is signed afresh with the current time.
+
+use std::time::{Duration, Instant};
+
+use crate::delivery::DeliveryPolicy;
+use crate::signature::{Clock, SignatureScheme, SignedContent, SystemClock};
+
+/// When and how often a delivery is retried.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RetryPolicy {
+    /// Attempts in all, the first included (at least 1).
+    pub attempts: u32,
+    /// The wait before attempt 2, 3, …; the last entry repeats if attempts outnumber it.
+    pub backoff: Vec<Duration>,
+    /// How long one attempt may take.
+    pub timeout: Duration,
+    /// Random spread of each wait, as a fraction (0.1 = ±10 %).
+    pub jitter: f64,
+    /// Wait at least as long as a `Retry-After` (in seconds) asks, up to this cap.
+    pub max_retry_after: Duration,
+    /// Retry 4xx answers too (other than 408 and 429, which are always retried).
+    pub retry_client_errors: bool,
+}
+
+impl RetryPolicy {
+    /// The provider's documented schedule, with 10 % jitter.
+    pub fn from_delivery(policy: &DeliveryPolicy) -> Self {
+        Self {
+            attempts: policy.attempts.max(1),
+            backoff: policy
+                .backoff_ms
+                .iter()
+                .map(|ms| Duration::from_millis(*ms))
+                .collect(),
+            timeout: Duration::from_millis(if policy.timeout_ms == 0 {
+                10_000
+            } else {
+                policy.timeout_ms
+            }),
+            ..Self::default()
+        }
+    }
+}
+
+impl Default for RetryPolicy {
+    /// 3 attempts, waits of 1 s and 5 s, 10 s per attempt, 10 % jitter, `Retry-After` up to 60 s.
+    fn default() -> Self {
+        Self {
+            attempts: 3,
+            backoff: vec![Duration::from_secs(1), Duration::from_secs(5)],
+            timeout: Duration::from_secs(10),
+            jitter: 0.1,
+            max_retry_after: Duration::from_secs(60),
+            retry_client_errors: false,
+        }
+    }
+}
+
+/// One attempt of a delivery.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Attempt {
+    /// 1 for the first attempt.
+    pub number: u32,
+    /// How long the sender waited before this attempt.
+    pub waited: Duration,
+    /// The HTTP status, if a response came.
+    pub status: Option<u16>,
+    /// What went wrong without a response (connection, timeout).
+    pub error: Option<String>,
+    /// How long the attempt took.
+    pub took: Duration,
+}
+
+/// Every attempt of a delivery, and whether one succeeded.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DeliveryReport {
+    /// The attempts, in order.
+    pub attempts: Vec<Attempt>,
+    /// A 2xx came back.
+    pub delivered: bool,
+}
+
+/// Signs and posts webhooks for one spec and one secret.
+#[derive(Debug, Clone)]
+pub struct Sender {
+    client: reqwest::Client,
+    scheme: SignatureScheme,
+    secret: Vec<u8>,
+    policy: RetryPolicy,
+}
+
+impl Sender {
+    /// A sender for `scheme` signing with `secret`, retrying by `policy`.
+    pub fn new(scheme: SignatureScheme, secret: impl Into<Vec<u8>>, policy: RetryPolicy) -> Self {
+        Self {
+            client: reqwest::Client::new(),
+            scheme,
+            secret: secret.into(),
+            policy,
+        }
+    }
+
+    /// Uses `client` (for TLS settings, proxies, …) instead of a default one.
+    pub fn with_client(mut self, client: reqwest::Client) -> Self {
+        self.client = client;
+        self
+    }
+
+    /// Serializes `message` once and delivers those bytes to `url`.
+    pub async fn send<T: serde::Serialize>(
+        &self,
+        url: &str,
+        message: &T,
+    ) -> Result<DeliveryReport, serde_json::Error> {
+        let body = serde_json::to_vec(message)?;
+        Ok(self.send_bytes(url, body).await)
+    }
+
+    /// Delivers `body` to `url`, signing it, retrying by the policy.
+    pub async fn send_bytes(&self, url: &str, body: Vec<u8>) -> DeliveryReport {
+        let id = format!("msg_{:016x}{:016x}", fastrand::u64(..), fastrand::u64(..));
+        let mut attempts = Vec::new();
+        let mut wait = Duration::ZERO;
+        for number in 1..=self.policy.attempts.max(1) {
+            if !wait.is_zero() {
+                tokio::time::sleep(wait).await;
+            }
+            let started = Instant::now();
+            let outcome = self.attempt(url, &id, &body).await;
+            let took = started.elapsed();
+            let (status, error, retry_after) = match &outcome {
+                Ok((status, retry_after)) => (Some(*status), None, *retry_after),
+                Err(e) => (None, Some(e.clone()), None),
+            };
+            attempts.push(Attempt {
+                number,
+                waited: wait,
+                status,
+                error,
+                took,
+            });
+            let retry = match status {
+                Some(s) if (200..300).contains(&s) => {
+                    return DeliveryReport {
+                        attempts,
+                        delivered: true,
+                    };
+                }
+                Some(s) => s >= 500 || s == 408 || s == 429 || self.policy.retry_client_errors,
+                None => true,
+            };
+            if !retry {
+                break;
+            }
+            wait = self.next_wait(number, retry_after);
+        }
+        DeliveryReport {
+            attempts,
+            delivered: false,
+        }
+    }
+
+    /// One POST: the status and any `Retry-After` in seconds, or what failed.
+    async fn attempt(
+        &self,
+        url: &str,
+        id: &str,
+        body: &[u8],
+    ) -> Result<(u16, Option<u64>), String> {
+        let timestamp = SystemClock.now_unix();
+        let signature = self
+            .scheme
+            .sign_message(&self.secret, id, timestamp, body)
+            .map_err(|e| e.to_string())?;
+        let mut request = self
+            .client
+            .post(url)
+            .timeout(self.policy.timeout)
+            .header("content-type", "application/json")
+            .header(self.scheme.header, signature)
+            .body(body.to_vec());
+        if self.scheme.signed == SignedContent::IdTimestampBody {
+            request = request
+                .header(self.scheme.id_header, id)
+                .header(self.scheme.timestamp_header, timestamp.to_string());
+        }
+        let response = request.send().await.map_err(|e| {
+            if e.is_timeout() {
+                format!("timed out after {:?}", self.policy.timeout)
+            } else {
+                format!("request failed: {e}")
+            }
+        })?;
+        let retry_after = response
+            .headers()
+            .get("retry-after")
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.trim().parse::<u64>().ok());
+        Ok((response.status().as_u16(), retry_after))
+    }
+
+    /// The wait after attempt `number`: the schedule's, spread by the jitter, and at least
+    /// what `Retry-After` asked (capped).
+    fn next_wait(&self, number: u32, retry_after: Option<u64>) -> Duration {
+        let index = usize::try_from(number - 1).unwrap_or(usize::MAX);
+        let base = self
+            .policy
+            .backoff
+            .get(index)
+            .or(self.policy.backoff.last())
+            .copied()
+            .unwrap_or_default();
+        let spread = self.policy.jitter.clamp(0.0, 1.0);
+        let factor = 1.0 + spread * (fastrand::f64() * 2.0 - 1.0);
+        let jittered = base.mul_f64(factor.max(0.0));
+        match retry_after {
+            Some(seconds) => {
+                jittered.max(Duration::from_secs(seconds).min(self.policy.max_retry_after))
+            }
+            None => jittered,
+        }
+    }
+}
