@@ -13,6 +13,7 @@ pub mod bundle;
 pub mod check;
 pub mod diagnostics;
 pub mod emit;
+pub mod inspect;
 pub mod ir;
 pub mod json_schema;
 pub mod load;

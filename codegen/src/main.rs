@@ -3,6 +3,8 @@
 //! arguments, prints and sets the exit code: 0 on success, 1 otherwise (bad usage, bad
 //! specs, drift, and even a bug: a panic is reported as an internal error, never 101).
 
+mod dev;
+
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
@@ -86,6 +88,31 @@ enum Command {
         /// The body (default: standard input).
         file: Option<PathBuf>,
     },
+    /// Serve every channel of a spec on 127.0.0.1: verify, decode and print each delivery.
+    #[command(
+        after_help = "Example:\n  hookgen listen --spec airmy --secret whsec_test --port 8080"
+    )]
+    Listen {
+        #[command(flatten)]
+        key: KeyArgs,
+        /// The port (0 picks a free one).
+        #[arg(long, default_value_t = 8080)]
+        port: u16,
+    },
+    /// POST signed example messages of a spec to URL (one of each, or --message M).
+    #[command(
+        after_help = "Without a path in URL, each message goes to its channel's address under it.\nExample:\n  hookgen send-test --spec airmy --secret whsec_test --url http://127.0.0.1:8080"
+    )]
+    SendTest {
+        #[command(flatten)]
+        key: KeyArgs,
+        /// Where to post: a full endpoint URL, or a base URL without path.
+        #[arg(long)]
+        url: String,
+        /// Only this message (its name in the spec).
+        #[arg(long)]
+        message: Option<String>,
+    },
     /// Exit 1 with a unified diff when `generated/` differs from what `specs/` produce.
     Check {
         /// The workspace root (default: the nearest directory upwards with `specs/`).
@@ -109,22 +136,46 @@ struct KeyArgs {
 }
 
 impl KeyArgs {
-    /// The spec's signature scheme, or an error naming what is missing.
-    fn scheme(&self) -> Result<hookgen_runtime::SignatureScheme> {
+    /// The spec's file, or an error naming the specs there are.
+    fn file(&self) -> Result<SpecFile> {
         if self.secret.is_empty() {
             bail!("the secret is empty");
         }
         let root = workspace_root(self.root.clone()).ok();
-        let file = hookgen::find_spec(root.as_deref(), &self.spec)?;
-        let spec = hookgen::compile(&file)?;
-        let Some(signature) = &spec.signature else {
-            bail!(
-                "{} declares no signature scheme (`x-hookgen.signature`)",
-                file.display
-            );
-        };
-        Ok(hookgen::runtime_scheme(signature))
+        Ok(hookgen::find_spec(root.as_deref(), &self.spec)?)
     }
+
+    /// The spec's signature scheme, or an error naming what is missing.
+    fn scheme(&self) -> Result<hookgen_runtime::SignatureScheme> {
+        let file = self.file()?;
+        scheme_of(&hookgen::compile(&file)?, &file)
+    }
+
+    /// The spec, ready for the HTTP commands, and its scheme.
+    fn inspector(
+        &self,
+    ) -> Result<(
+        hookgen::inspect::Inspector,
+        hookgen_runtime::SignatureScheme,
+    )> {
+        let file = self.file()?;
+        let inspector = hookgen::inspect::Inspector::new(&file)?;
+        let scheme = scheme_of(&inspector.spec, &file)?;
+        Ok((inspector, scheme))
+    }
+}
+
+fn scheme_of(
+    spec: &hookgen::ir::Spec,
+    file: &SpecFile,
+) -> Result<hookgen_runtime::SignatureScheme> {
+    let Some(signature) = &spec.signature else {
+        bail!(
+            "{} declares no signature scheme (`x-hookgen.signature`)",
+            file.display
+        );
+    };
+    Ok(hookgen::runtime_scheme(signature))
 }
 
 fn read_body(file: Option<&Path>) -> Result<Vec<u8>> {
@@ -289,6 +340,26 @@ fn run(command: Command) -> Result<ExitCode> {
                     Ok(ExitCode::FAILURE)
                 }
             }
+        }
+        Command::Listen { key, port } => {
+            let (inspector, scheme) = key.inspector()?;
+            dev::listen(inspector, scheme, key.secret.into_bytes(), port)?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::SendTest { key, url, message } => {
+            let (inspector, scheme) = key.inspector()?;
+            let failures = dev::send_test(
+                &inspector,
+                scheme,
+                key.secret.into_bytes(),
+                &url,
+                message.as_deref(),
+            )?;
+            Ok(if failures == 0 {
+                ExitCode::SUCCESS
+            } else {
+                ExitCode::FAILURE
+            })
         }
         Command::Check { root } => {
             let root = workspace_root(root)?;

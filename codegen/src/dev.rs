@@ -1,0 +1,164 @@
+//! The developer commands that talk HTTP: `listen` (a local receiver for a spec) and
+//! `send-test` (posts the spec's signed examples). Binary-only: the library stays pure.
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+use anyhow::{Context, Result};
+use hookgen::inspect::{Identified, Inspector};
+use hookgen_runtime::receiver::axum::{
+    self, Router,
+    body::{Body, to_bytes},
+    http::{HeaderMap, Method, StatusCode, Uri},
+    response::{IntoResponse, Response},
+};
+use hookgen_runtime::{SignatureScheme, SignedRequest, SystemClock};
+
+/// Serves every channel of the spec at its address on `127.0.0.1:port` until killed,
+/// printing each delivery and answering as a real endpoint would.
+pub fn listen(
+    inspector: Inspector,
+    scheme: SignatureScheme,
+    secret: Vec<u8>,
+    port: u16,
+) -> Result<()> {
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .context("starting the runtime")?;
+    runtime.block_on(async move {
+        let listener = tokio::net::TcpListener::bind(SocketAddr::from(([127, 0, 0, 1], port)))
+            .await
+            .with_context(|| format!("listening on 127.0.0.1:{port}"))?;
+        let address = listener.local_addr()?;
+        println!("listening on http://{address} for {} ({} channels):", inspector.spec.title, inspector.spec.channels.len());
+        for channel in &inspector.spec.channels {
+            println!("  POST http://{address}{}", channel.address);
+        }
+        let state = Arc::new((inspector, scheme, secret));
+        let app = Router::new().fallback(move |method: Method, uri: Uri, headers: HeaderMap, body: Body| {
+            let state = Arc::clone(&state);
+            async move { receive(&state.0, state.1, &state.2, method, uri, headers, body).await }
+        });
+        axum::serve(listener, app).await.context("serving")
+    })
+}
+
+async fn receive(
+    inspector: &Inspector,
+    scheme: SignatureScheme,
+    secret: &[u8],
+    method: Method,
+    uri: Uri,
+    headers: HeaderMap,
+    body: Body,
+) -> Response {
+    let path = uri.path().to_owned();
+    let answer = |status: StatusCode, line: String| {
+        println!("{} {path}: {line}", status.as_u16());
+        (status, line).into_response()
+    };
+    if method != Method::POST {
+        return answer(StatusCode::METHOD_NOT_ALLOWED, "webhooks are POSTed".into());
+    }
+    let Some((channel, params)) = inspector.route(&path) else {
+        return answer(StatusCode::NOT_FOUND, "no channel at this address".into());
+    };
+    let Ok(body) = to_bytes(body, 1024 * 1024).await else {
+        return answer(StatusCode::PAYLOAD_TOO_LARGE, "body over 1 MiB".into());
+    };
+    let header = |name: &str| {
+        (!name.is_empty())
+            .then(|| headers.get(name).and_then(|v| v.to_str().ok()))
+            .flatten()
+    };
+    let request = SignedRequest {
+        signature: header(scheme.header),
+        id: header(scheme.id_header),
+        timestamp: header(scheme.timestamp_header),
+        body: &body,
+    };
+    if let Err(e) = scheme.verify_request(&[secret], &request, &SystemClock) {
+        println!("401 {path}: rejected ({e})");
+        return (StatusCode::UNAUTHORIZED, "invalid signature").into_response();
+    }
+    let json: serde_json::Value = match serde_json::from_slice(&body) {
+        Ok(json) => json,
+        Err(e) => return answer(StatusCode::BAD_REQUEST, format!("not JSON: {e}")),
+    };
+    let name = match inspector.identify(channel, &json) {
+        Ok(Identified::Message(name)) => name,
+        Ok(Identified::Unknown(tag)) => format!("unknown event ({})", tag.unwrap_or_default()),
+        Err(e) => return answer(StatusCode::BAD_REQUEST, e),
+    };
+    let params: Vec<String> = params.iter().map(|(k, v)| format!("{k}={v}")).collect();
+    let pretty = serde_json::to_string_pretty(&json).unwrap_or_default();
+    println!("204 {path}: {name} {}\n{pretty}", params.join(" "));
+    StatusCode::NO_CONTENT.into_response()
+}
+
+/// Posts each example (or those of `message`) signed to `url` (plus the channel address
+/// when `url` has no path); returns how many were not accepted.
+pub fn send_test(
+    inspector: &Inspector,
+    scheme: SignatureScheme,
+    secret: Vec<u8>,
+    url: &str,
+    message: Option<&str>,
+) -> Result<usize> {
+    let examples: Vec<_> = inspector
+        .examples()
+        .into_iter()
+        .filter(|(name, _, _)| message.is_none_or(|m| m == name))
+        .collect();
+    if examples.is_empty() {
+        let names: Vec<&str> = inspector
+            .spec
+            .messages
+            .iter()
+            .filter(|m| !m.examples.is_empty())
+            .map(|m| m.key.as_str())
+            .collect();
+        anyhow::bail!(
+            "no example for message `{}`; messages with examples: {}",
+            message.unwrap_or(""),
+            names.join(", ")
+        );
+    }
+    let base = url.trim_end_matches('/');
+    let has_path = url
+        .split_once("://")
+        .map_or(url, |(_, rest)| rest)
+        .contains('/')
+        && !url.ends_with('/');
+    let policy = hookgen_runtime::sender::RetryPolicy {
+        attempts: 1,
+        ..Default::default()
+    };
+    let sender = hookgen_runtime::sender::Sender::new(scheme, secret, policy);
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .context("starting the runtime")?;
+    let mut failures = 0;
+    for (name, address, payload) in examples {
+        let target = if has_path {
+            url.to_owned()
+        } else {
+            format!("{base}{address}")
+        };
+        let report = runtime.block_on(sender.send(&target, &payload))?;
+        let outcome =
+            report
+                .attempts
+                .last()
+                .map_or_else(String::new, |a| match (a.status, &a.error) {
+                    (Some(status), _) => status.to_string(),
+                    (None, Some(error)) => error.clone(),
+                    (None, None) => String::new(),
+                });
+        println!("{name} → {target}: {outcome}");
+        failures += usize::from(!report.delivered);
+    }
+    Ok(failures)
+}

@@ -1,0 +1,188 @@
+//! End to end: `hookgen listen` in the background for each spec, `hookgen send-test` of
+//! every example message to it, and tampered or wrongly signed requests rejected.
+
+use std::io::{BufRead, BufReader, Read, Write};
+use std::path::Path;
+use std::process::{Child, Command, Stdio};
+use std::sync::mpsc;
+use std::time::Duration;
+
+/// A `hookgen listen` process, killed when dropped; its output lines arrive on `lines`.
+struct Listener {
+    child: Child,
+    base: String,
+    lines: mpsc::Receiver<String>,
+}
+
+impl Drop for Listener {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn hookgen() -> Command {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_hookgen"));
+    command.current_dir(Path::new(env!("CARGO_MANIFEST_DIR")).join(".."));
+    command
+}
+
+fn listen(spec: &str, secret: &str) -> Listener {
+    let mut child = hookgen()
+        .args(["listen", "--spec", spec, "--secret", secret, "--port", "0"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let (sender, lines) = mpsc::channel();
+    let stdout = child.stdout.take().unwrap();
+    std::thread::spawn(move || {
+        for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+            if sender.send(line).is_err() {
+                break;
+            }
+        }
+    });
+    let first = lines
+        .recv_timeout(Duration::from_secs(30))
+        .expect("listen starts");
+    let base = first
+        .strip_prefix("listening on ")
+        .and_then(|rest| rest.split_whitespace().next())
+        .unwrap_or_else(|| panic!("unexpected first line: {first}"))
+        .to_owned();
+    Listener { child, base, lines }
+}
+
+/// Collects the listener's output lines for a short while.
+fn drain(listener: &Listener) -> Vec<String> {
+    let mut out = Vec::new();
+    while let Ok(line) = listener.lines.recv_timeout(Duration::from_millis(300)) {
+        out.push(line);
+    }
+    out
+}
+
+/// A raw HTTP/1.1 POST (no client library, so nothing is normalised); returns the status.
+fn raw_post(base: &str, path: &str, headers: &[(&str, &str)], body: &[u8]) -> u16 {
+    let address = base.trim_start_matches("http://");
+    let mut stream = std::net::TcpStream::connect(address).unwrap();
+    let mut request = format!(
+        "POST {path} HTTP/1.1\r\nHost: {address}\r\nContent-Length: {}\r\nConnection: close\r\n",
+        body.len()
+    );
+    for (name, value) in headers {
+        request.push_str(&format!("{name}: {value}\r\n"));
+    }
+    request.push_str("\r\n");
+    stream.write_all(request.as_bytes()).unwrap();
+    stream.write_all(body).unwrap();
+    let mut response = String::new();
+    stream.read_to_string(&mut response).unwrap();
+    response
+        .split_whitespace()
+        .nth(1)
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(0)
+}
+
+#[test]
+fn every_example_of_every_spec_goes_through_listen() {
+    for (spec, messages) in [("flyio", 7), ("flagsmith", 2), ("airmy", 8), ("flymyai", 2)] {
+        let listener = listen(spec, "e2e-secret");
+        let output = hookgen()
+            .args([
+                "send-test",
+                "--spec",
+                spec,
+                "--secret",
+                "e2e-secret",
+                "--url",
+                &listener.base,
+            ])
+            .output()
+            .unwrap();
+        let sent = String::from_utf8_lossy(&output.stdout).into_owned();
+        assert!(
+            output.status.success(),
+            "{spec}: {sent}{}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+        assert_eq!(
+            sent.lines().filter(|l| l.ends_with(": 204")).count(),
+            messages,
+            "{spec}: {sent}"
+        );
+        let received = drain(&listener);
+        let accepted: Vec<&String> = received.iter().filter(|l| l.starts_with("204 ")).collect();
+        assert_eq!(accepted.len(), messages, "{spec}: {received:?}");
+        assert!(
+            accepted.iter().all(|l| !l.contains("unknown event")),
+            "{spec}: {received:?}"
+        );
+    }
+}
+
+#[test]
+fn tampered_and_wrongly_signed_requests_are_rejected() {
+    let listener = listen("airmy", "e2e-secret");
+    let body = br#"{"id":"evt_1","type":"test","created_at":"2026-03-22T15:40:00Z","data":{}}"#;
+    let sign = |secret: &str, body: &[u8]| {
+        let mut child = hookgen()
+            .args(["sign", "--spec", "airmy", "--secret", secret])
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .spawn()
+            .unwrap();
+        child.stdin.take().unwrap().write_all(body).unwrap();
+        let out = child.wait_with_output().unwrap();
+        let line = String::from_utf8(out.stdout).unwrap();
+        line.trim().rsplit(' ').next().unwrap().to_owned()
+    };
+    let good = sign("e2e-secret", body);
+    assert_eq!(
+        raw_post(
+            &listener.base,
+            "/hooks/airmy",
+            &[("X-AIRMY-Signature", &good)],
+            body
+        ),
+        204
+    );
+    let tampered = br#"{"id":"evt_1","type":"test","created_at":"2026-03-22T15:40:01Z","data":{}}"#;
+    assert_eq!(
+        raw_post(
+            &listener.base,
+            "/hooks/airmy",
+            &[("X-AIRMY-Signature", &good)],
+            tampered
+        ),
+        401
+    );
+    let wrong = sign("another-secret", body);
+    assert_eq!(
+        raw_post(
+            &listener.base,
+            "/hooks/airmy",
+            &[("X-AIRMY-Signature", &wrong)],
+            body
+        ),
+        401
+    );
+    assert_eq!(raw_post(&listener.base, "/hooks/airmy", &[], body), 401);
+    assert_eq!(
+        raw_post(
+            &listener.base,
+            "/elsewhere",
+            &[("X-AIRMY-Signature", &good)],
+            body
+        ),
+        404
+    );
+    let received = drain(&listener);
+    assert_eq!(
+        received.iter().filter(|l| l.starts_with("401 ")).count(),
+        3,
+        "{received:?}"
+    );
+}
