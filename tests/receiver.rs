@@ -182,3 +182,38 @@ async fn receiver_answers_every_case_over_http() {
         ]
     );
 }
+
+#[tokio::test]
+async fn repeated_signature_headers_are_refused_for_single_signature_schemes() {
+    let base = serve(flyio::router(
+        Recorder::default(),
+        ReceiverConfig::new(b"s".to_vec()),
+    ))
+    .await;
+    let body =
+        br#"{"specversion":"1.0","type":"io.fly.machine.started","source":"s","id":"evt_1"}"#;
+    let good = flyio::sign(b"s", body);
+    let response = reqwest::Client::new()
+        .post(format!("{base}/extensions/events"))
+        .header(flyio::SIGNATURE_HEADER, "0".repeat(64))
+        .header(flyio::SIGNATURE_HEADER, good.as_str())
+        .body(body.to_vec())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status().as_u16(), 401);
+}
+
+#[test]
+fn repeated_headers_are_joined_where_the_scheme_takes_several_signatures() {
+    use webhooks::receiver::axum::http::HeaderMap;
+    let mut headers = HeaderMap::new();
+    headers.append("webhook-signature", "v1,a".parse().unwrap());
+    headers.append("webhook-signature", "v1,b".parse().unwrap());
+    let joined = webhooks::receiver::signature_header(&webhooks::STANDARD_WEBHOOKS, &headers);
+    assert_eq!(joined, Ok(Some("v1,a v1,b".to_owned())));
+    assert_eq!(
+        webhooks::receiver::signature_header(&flyio::SIGNATURE, &headers),
+        Ok(None)
+    );
+}

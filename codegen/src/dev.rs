@@ -72,8 +72,12 @@ async fn receive(
             .then(|| headers.get(name).and_then(|v| v.to_str().ok()))
             .flatten()
     };
+    let Ok(signature) = hookgen_runtime::receiver::signature_header(&scheme, &headers) else {
+        println!("401 {path}: rejected (repeated signature headers)");
+        return (StatusCode::UNAUTHORIZED, "invalid signature").into_response();
+    };
     let request = SignedRequest {
-        signature: header(scheme.header),
+        signature: signature.as_deref(),
         id: header(scheme.id_header),
         timestamp: header(scheme.timestamp_header),
         body: &body,

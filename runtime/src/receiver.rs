@@ -144,8 +144,11 @@ async fn receive<M: Send + 'static>(
             .then(|| headers.get(name).and_then(|v| v.to_str().ok()))
             .flatten()
     };
+    let Ok(signature) = signature_header(&binding.scheme, &headers) else {
+        return (StatusCode::UNAUTHORIZED, UNAUTHORIZED_BODY).into_response();
+    };
     let request = SignedRequest {
-        signature: header(binding.scheme.header),
+        signature: signature.as_deref(),
         id: header(binding.scheme.id_header),
         timestamp: header(binding.scheme.timestamp_header),
         body: &body,
@@ -165,6 +168,25 @@ async fn receive<M: Send + 'static>(
     match handler.dispatch(route, message).await {
         Ok(()) => StatusCode::NO_CONTENT.into_response(),
         Err(_) => (StatusCode::INTERNAL_SERVER_ERROR, "the handler failed").into_response(),
+    }
+}
+
+/// The signature header's value. Repeated headers are joined with the scheme's separator
+/// when it allows several signatures, and refused otherwise (which one would be meant?).
+pub fn signature_header(
+    scheme: &SignatureScheme,
+    headers: &HeaderMap,
+) -> Result<Option<String>, ()> {
+    let values: Vec<&str> = headers
+        .get_all(scheme.header)
+        .iter()
+        .map(|v| v.to_str().map_err(|_| ()))
+        .collect::<Result<_, _>>()?;
+    match (values.as_slice(), scheme.separator) {
+        ([], _) => Ok(None),
+        ([one], _) => Ok(Some((*one).to_owned())),
+        (several, Some(separator)) => Ok(Some(several.join(&separator.to_string()))),
+        (_, None) => Err(()),
     }
 }
 

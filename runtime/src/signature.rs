@@ -441,6 +441,58 @@ mod tests {
         );
     }
 
+    #[test]
+    fn base64_with_a_prefix_over_the_body() {
+        let scheme = SignatureScheme {
+            encoding: Encoding::Base64,
+            prefix: "sha256=",
+            ..HEX
+        };
+        let sig = scheme.sign(b"Jefe", b"what do ya want for nothing?");
+        // RFC 4231 test case 2, base64 (Python: base64.b64encode(hmac.new(...).digest())).
+        assert_eq!(sig, "sha256=W9zBRr9gdU5qBCQmCJV1x1oAPwidJzmDnexYuWTsOEM=");
+        assert_eq!(
+            scheme.verify(b"Jefe", &sig, b"what do ya want for nothing?"),
+            Ok(())
+        );
+        assert_eq!(
+            scheme.verify(b"Jefe", "sha256=!!!", b"x"),
+            Err(SignatureError::Malformed("not base64"))
+        );
+    }
+
+    #[test]
+    fn a_timestamp_checked_body_scheme_needs_the_timestamp_header() {
+        let scheme = SignatureScheme {
+            timestamp_header: "X-Timestamp",
+            tolerance_seconds: Some(60),
+            ..HEX
+        };
+        let sig = scheme.sign(b"k", b"b");
+        let request = SignedRequest {
+            signature: Some(&sig),
+            id: None,
+            timestamp: Some("1000"),
+            body: b"b",
+        };
+        assert_eq!(
+            scheme.verify_request(&[b"k"], &request, &Fixed(1030)),
+            Ok(())
+        );
+        assert!(matches!(
+            scheme.verify_request(&[b"k"], &request, &Fixed(1100)),
+            Err(SignatureError::OutsideTolerance { .. })
+        ));
+        let missing = SignedRequest {
+            timestamp: None,
+            ..request
+        };
+        assert_eq!(
+            scheme.verify_request(&[b"k"], &missing, &Fixed(1030)),
+            Err(SignatureError::MissingHeader("X-Timestamp"))
+        );
+    }
+
     const VECTOR_SECRET: &[u8] = b"whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw";
     const VECTOR_ID: &str = "msg_p5jXN8AQM9LWM0D4loKWxJek";
     const VECTOR_TIMESTAMP: i64 = 1_614_265_330;
