@@ -176,17 +176,22 @@ async fn receive<M: Send + 'static>(
 pub fn signature_header(
     scheme: &SignatureScheme,
     headers: &HeaderMap,
-) -> Result<Option<String>, ()> {
+) -> Result<Option<String>, crate::SignatureError> {
     let values: Vec<&str> = headers
         .get_all(scheme.header)
         .iter()
-        .map(|v| v.to_str().map_err(|_| ()))
+        .map(|v| {
+            v.to_str()
+                .map_err(|_| crate::SignatureError::Malformed("not text"))
+        })
         .collect::<Result<_, _>>()?;
     match (values.as_slice(), scheme.separator) {
         ([], _) => Ok(None),
         ([one], _) => Ok(Some((*one).to_owned())),
         (several, Some(separator)) => Ok(Some(several.join(&separator.to_string()))),
-        (_, None) => Err(()),
+        (_, None) => Err(crate::SignatureError::Malformed(
+            "repeated signature headers",
+        )),
     }
 }
 
