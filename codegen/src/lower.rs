@@ -21,7 +21,7 @@ use crate::ir::{
 use crate::naming::{NameScope, type_name};
 use crate::resolve::Resolver;
 use crate::schema::{
-    PREFERRED_TAGS, SchemaLowering, enum_values, object_properties, top_level_property,
+    PREFERRED_TAGS, SchemaLowering, object_properties, string_values, top_level_property,
 };
 
 /// Names the generated module itself uses, never given to a type.
@@ -464,16 +464,7 @@ impl<'a> Lowering<'a> {
         let Some(property) = top_level_property(self.resolver, payload, field) else {
             return Vec::new();
         };
-        property
-            .as_object()
-            .and_then(enum_values)
-            .map(|vs| {
-                vs.iter()
-                    .filter_map(Value::as_str)
-                    .map(str::to_owned)
-                    .collect()
-            })
-            .unwrap_or_default()
+        string_values(property)
     }
 
     fn infer_discriminator(&self, messages: &[usize], single: bool) -> Option<String> {

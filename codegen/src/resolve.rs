@@ -109,6 +109,72 @@ pub fn check_refs(resolver: &Resolver<'_>) -> Diagnostics {
     diagnostics
 }
 
+/// Where the messages and operations of a document are, after following `$ref`s.
+#[derive(Debug, Default)]
+pub struct Locations {
+    /// Every message object (components first, then those of operations), once.
+    pub messages: Vec<String>,
+    /// Every operation object.
+    pub operations: Vec<String>,
+}
+
+/// Finds every message and operation of the document `resolver` reads.
+pub fn locations(resolver: &Resolver<'_>) -> Locations {
+    let doc = resolver.root();
+    let mut found = Locations::default();
+    let add_message = |pointer: String, found: &mut Locations| {
+        if !found.messages.contains(&pointer) {
+            found.messages.push(pointer);
+        }
+    };
+    if let Some(messages) = doc
+        .pointer("/components/messages")
+        .and_then(Value::as_object)
+    {
+        for (key, m) in messages {
+            if let Ok((at, _)) = resolver.follow(m, &child("/components/messages", key)) {
+                add_message(at, &mut found);
+            }
+        }
+    }
+    for (address, item) in doc
+        .get("channels")
+        .and_then(Value::as_object)
+        .into_iter()
+        .flatten()
+    {
+        let Ok((item_at, item)) = resolver.follow(item, &child("/channels", address)) else {
+            continue;
+        };
+        for action in ["publish", "subscribe"] {
+            let Some(op) = item.get(action) else { continue };
+            let op_at = child(&item_at, action);
+            found.operations.push(op_at.clone());
+            let Some(message) = op.get("message") else {
+                continue;
+            };
+            let msg_at = child(&op_at, "message");
+            match message.get("oneOf").and_then(Value::as_array) {
+                Some(list) => {
+                    for (i, m) in list.iter().enumerate() {
+                        if let Ok((at, _)) =
+                            resolver.follow(m, &child(&child(&msg_at, "oneOf"), &i.to_string()))
+                        {
+                            add_message(at, &mut found);
+                        }
+                    }
+                }
+                None => {
+                    if let Ok((at, _)) = resolver.follow(message, &msg_at) {
+                        add_message(at, &mut found);
+                    }
+                }
+            }
+        }
+    }
+    found
+}
+
 /// Schema keywords whose value maps names to schemas (a property may be called `$ref`).
 pub const NAME_MAPS: &[&str] = &["properties", "patternProperties", "definitions", "$defs"];
 

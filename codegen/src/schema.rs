@@ -744,7 +744,7 @@ pub fn top_level_property<'v>(
 }
 
 /// The string values a property allows through `const` or `enum`.
-fn string_values(property: &Value) -> Vec<String> {
+pub fn string_values(property: &Value) -> Vec<String> {
     property
         .as_object()
         .and_then(enum_values)

@@ -12,52 +12,8 @@ use crate::resolve::Resolver;
 pub fn apply_traits(document: &mut Value, file: &str) -> Diagnostics {
     let snapshot = document.clone();
     let resolver = Resolver::new(&snapshot, file);
-    let mut targets: Vec<String> = Vec::new();
-    let mut add = |pointer: String| {
-        if !targets.contains(&pointer) {
-            targets.push(pointer);
-        }
-    };
-    if let Some(messages) = snapshot
-        .pointer("/components/messages")
-        .and_then(Value::as_object)
-    {
-        for key in messages.keys() {
-            add(child("/components/messages", key));
-        }
-    }
-    if let Some(channels) = snapshot.get("channels").and_then(Value::as_object) {
-        for (address, item) in channels {
-            let Ok((item_at, item)) = resolver.follow(item, &child("/channels", address)) else {
-                continue;
-            };
-            for action in ["publish", "subscribe"] {
-                let Some(op) = item.get(action) else { continue };
-                let op_at = child(&item_at, action);
-                add(op_at.clone());
-                let Some(message) = op.get("message") else {
-                    continue;
-                };
-                let msg_at = child(&op_at, "message");
-                match message.get("oneOf").and_then(Value::as_array) {
-                    Some(list) => {
-                        for (i, m) in list.iter().enumerate() {
-                            if let Ok((at, _)) =
-                                resolver.follow(m, &child(&child(&msg_at, "oneOf"), &i.to_string()))
-                            {
-                                add(at);
-                            }
-                        }
-                    }
-                    None => {
-                        if let Ok((at, _)) = resolver.follow(message, &msg_at) {
-                            add(at);
-                        }
-                    }
-                }
-            }
-        }
-    }
+    let found = crate::resolve::locations(&resolver);
+    let targets = found.operations.into_iter().chain(found.messages);
     let mut diagnostics = Diagnostics::default();
     for pointer in targets {
         let Some(traits) = snapshot.pointer(&pointer).and_then(|v| v.get("traits")) else {

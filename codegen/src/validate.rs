@@ -34,7 +34,11 @@ pub fn validate(file: &SpecFile) -> Diagnostics {
 fn check_examples(document: &Value, resolver: &Resolver<'_>) -> Diagnostics {
     let mut diagnostics = Diagnostics::default();
     let mut validators = None;
-    for (pointer, message) in messages(document, resolver) {
+    let messages = crate::resolve::locations(resolver).messages;
+    for (pointer, message) in messages
+        .iter()
+        .filter_map(|p| Some((p, document.pointer(p)?.as_object()?)))
+    {
         let Some(examples) = message.get("examples").and_then(Value::as_array) else {
             continue;
         };
@@ -85,62 +89,4 @@ fn check_examples(document: &Value, resolver: &Resolver<'_>) -> Diagnostics {
         }
     }
     diagnostics
-}
-
-/// Every message object of the document (components and inline), once, by pointer.
-fn messages<'d>(
-    document: &'d Value,
-    resolver: &Resolver<'d>,
-) -> Vec<(String, &'d serde_json::Map<String, Value>)> {
-    let mut found: Vec<(String, &serde_json::Map<String, Value>)> = Vec::new();
-    let mut add = |(pointer, value): (String, &'d Value)| {
-        if let Some(map) = value.as_object() {
-            if !found.iter().any(|(p, _)| *p == pointer) {
-                found.push((pointer, map));
-            }
-        }
-    };
-    if let Some(messages) = document
-        .pointer("/components/messages")
-        .and_then(Value::as_object)
-    {
-        for (key, m) in messages {
-            if let Ok(hit) = resolver.follow(m, &child("/components/messages", key)) {
-                add(hit);
-            }
-        }
-    }
-    for (address, item) in document
-        .get("channels")
-        .and_then(Value::as_object)
-        .into_iter()
-        .flatten()
-    {
-        let Ok((item_at, item)) = resolver.follow(item, &child("/channels", address)) else {
-            continue;
-        };
-        for action in ["publish", "subscribe"] {
-            let Some(message) = item.get(action).and_then(|op| op.get("message")) else {
-                continue;
-            };
-            let at = child(&child(&item_at, action), "message");
-            match message.get("oneOf").and_then(Value::as_array) {
-                Some(list) => {
-                    for (i, m) in list.iter().enumerate() {
-                        if let Ok(hit) =
-                            resolver.follow(m, &child(&child(&at, "oneOf"), &i.to_string()))
-                        {
-                            add(hit);
-                        }
-                    }
-                }
-                None => {
-                    if let Ok(hit) = resolver.follow(message, &at) {
-                        add(hit);
-                    }
-                }
-            }
-        }
-    }
-    found
 }
