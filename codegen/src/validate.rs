@@ -45,7 +45,7 @@ fn check_examples(document: &Value, resolver: &Resolver<'_>) -> Diagnostics {
         if message.get("payload").is_none() || !crate::lower::is_json_schema_format(message) {
             continue;
         }
-        let payload_at = child(&pointer, "payload");
+        let payload_at = child(pointer, "payload");
         let validators =
             match validators.get_or_insert_with(|| crate::json_schema::Validators::new(document)) {
                 Ok(v) => v,
@@ -74,7 +74,7 @@ fn check_examples(document: &Value, resolver: &Resolver<'_>) -> Diagnostics {
                 continue;
             };
             let at = child(
-                &child(&child(&pointer, "examples"), &i.to_string()),
+                &child(&child(pointer, "examples"), &i.to_string()),
                 "payload",
             );
             for error in validator.iter_errors(payload) {
