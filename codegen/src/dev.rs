@@ -110,11 +110,13 @@ pub fn send_test(
     url: &str,
     message: Option<&str>,
 ) -> Result<usize> {
-    let examples: Vec<_> = inspector
-        .examples()
-        .into_iter()
-        .filter(|(name, _, _)| message.is_none_or(|m| m == name))
-        .collect();
+    // One example of each message (the first), or of the one asked for.
+    let mut examples: Vec<(String, String, serde_json::Value)> = Vec::new();
+    for example in inspector.examples() {
+        if message.is_none_or(|m| m == example.0) && !examples.iter().any(|e| e.0 == example.0) {
+            examples.push(example);
+        }
+    }
     if examples.is_empty() {
         let names: Vec<&str> = inspector
             .spec

@@ -210,7 +210,12 @@ fn main() -> ExitCode {
     match std::panic::catch_unwind(|| run(cli.command)) {
         Ok(Ok(code)) => code,
         Ok(Err(e)) => {
-            eprintln!("{e:#}");
+            // Diagnostics print their own `error:` lines.
+            if e.downcast_ref::<hookgen::Diagnostics>().is_some() {
+                eprintln!("{e:#}");
+            } else {
+                eprintln!("error: {e:#}");
+            }
             ExitCode::FAILURE
         }
         Err(_) => ExitCode::FAILURE,
