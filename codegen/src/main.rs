@@ -1,7 +1,9 @@
-//! The `hookgen` command: regenerate the workspace crate, check it for drift, or build
-//! a standalone crate from any specs. All logic lives in the library; this file parses
-//! arguments, prints and sets the exit code: 0 on success, 1 otherwise (bad usage, bad
-//! specs, drift, and even a bug: a panic is reported as an internal error, never 101).
+//! The `hookgen` command: regenerate the workspace crate, check it for drift, build a
+//! standalone crate from any specs, validate specs, and the developer commands (`sign`,
+//! `verify`, `listen`, `send-test`). The pipeline lives in the library; this file parses
+//! arguments, prints and sets the exit code, and `dev.rs` holds the HTTP commands. Exit
+//! code: 0 on success, 1 otherwise (bad usage, bad specs, drift, an invalid signature,
+//! and even a bug: a panic is reported as an internal error, never 101).
 
 mod dev;
 
