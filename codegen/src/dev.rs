@@ -8,11 +8,12 @@ use anyhow::{Context, Result};
 use hookgen::inspect::{Identified, Inspector};
 use hookgen_runtime::receiver::axum::{
     self, Router,
-    body::{Body, to_bytes},
+    body::Body,
     http::{HeaderMap, Method, StatusCode, Uri},
     response::{IntoResponse, Response},
 };
-use hookgen_runtime::{SignatureScheme, SignedRequest, SystemClock};
+use hookgen_runtime::receiver::{Refusal, verified_body};
+use hookgen_runtime::{SignatureScheme, SystemClock};
 
 /// Serves every channel of the spec at its address on `127.0.0.1:port` until killed,
 /// printing each delivery and answering as a real endpoint would.
@@ -64,28 +65,18 @@ async fn receive(
     let Some((channel, params)) = inspector.route(&path) else {
         return answer(StatusCode::NOT_FOUND, "no channel at this address".into());
     };
-    let Ok(body) = to_bytes(body, 1024 * 1024).await else {
-        return answer(StatusCode::PAYLOAD_TOO_LARGE, "body over 1 MiB".into());
+    let secrets = [secret];
+    let verified = verified_body(&scheme, &secrets, &SystemClock, 1024 * 1024, &headers, body);
+    let body = match verified.await {
+        Ok(body) => body,
+        Err(Refusal::TooLarge) => {
+            return answer(StatusCode::PAYLOAD_TOO_LARGE, "body over 1 MiB".into());
+        }
+        Err(Refusal::Unauthorized(reason)) => {
+            println!("401 {path}: rejected ({reason})");
+            return Refusal::Unauthorized(reason).into_response();
+        }
     };
-    let header = |name: &str| {
-        (!name.is_empty())
-            .then(|| headers.get(name).and_then(|v| v.to_str().ok()))
-            .flatten()
-    };
-    let Ok(signature) = hookgen_runtime::receiver::signature_header(&scheme, &headers) else {
-        println!("401 {path}: rejected (repeated signature headers)");
-        return (StatusCode::UNAUTHORIZED, "invalid signature").into_response();
-    };
-    let request = SignedRequest {
-        signature: signature.as_deref(),
-        id: header(scheme.id_header),
-        timestamp: header(scheme.timestamp_header),
-        body: &body,
-    };
-    if let Err(e) = scheme.verify_request(&[secret], &request, &SystemClock) {
-        println!("401 {path}: rejected ({e})");
-        return (StatusCode::UNAUTHORIZED, "invalid signature").into_response();
-    }
     let json: serde_json::Value = match serde_json::from_slice(&body) {
         Ok(json) => json,
         Err(e) => return answer(StatusCode::BAD_REQUEST, format!("not JSON: {e}")),

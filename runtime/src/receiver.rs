@@ -129,38 +129,19 @@ async fn receive<M: Send + 'static>(
     let Some(route) = (binding.route)(uri.path()) else {
         return (StatusCode::NOT_FOUND, "no channel at this address").into_response();
     };
-    let declared = headers
-        .get(axum::http::header::CONTENT_LENGTH)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.parse::<u64>().ok());
-    if declared.is_some_and(|n| n > config.max_body_bytes as u64) {
-        return too_large();
-    }
-    let Ok(body) = to_bytes(body, config.max_body_bytes).await else {
-        return too_large();
-    };
-    let header = |name: &str| {
-        (!name.is_empty())
-            .then(|| headers.get(name).and_then(|v| v.to_str().ok()))
-            .flatten()
-    };
-    let Ok(signature) = signature_header(&binding.scheme, &headers) else {
-        return (StatusCode::UNAUTHORIZED, UNAUTHORIZED_BODY).into_response();
-    };
-    let request = SignedRequest {
-        signature: signature.as_deref(),
-        id: header(binding.scheme.id_header),
-        timestamp: header(binding.scheme.timestamp_header),
-        body: &body,
-    };
     let secrets: Vec<&[u8]> = config.secrets.iter().map(Vec::as_slice).collect();
-    if binding
-        .scheme
-        .verify_request(&secrets, &request, config.clock.as_ref())
-        .is_err()
-    {
-        return (StatusCode::UNAUTHORIZED, UNAUTHORIZED_BODY).into_response();
-    }
+    let verified = verified_body(
+        &binding.scheme,
+        &secrets,
+        config.clock.as_ref(),
+        config.max_body_bytes,
+        &headers,
+        body,
+    );
+    let body = match verified.await {
+        Ok(body) => body,
+        Err(refusal) => return refusal.into_response(),
+    };
     let message = match (binding.decode_channel)(route.channel.address, &body) {
         Ok(message) => message,
         Err(e) => return (StatusCode::BAD_REQUEST, e.to_string()).into_response(),
@@ -169,6 +150,63 @@ async fn receive<M: Send + 'static>(
         Ok(()) => StatusCode::NO_CONTENT.into_response(),
         Err(_) => (StatusCode::INTERNAL_SERVER_ERROR, "the handler failed").into_response(),
     }
+}
+
+/// Why a delivery was refused before it was decoded.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Refusal {
+    /// The body is over the size limit (413).
+    TooLarge,
+    /// The signature check failed, for this reason (401, with [`UNAUTHORIZED_BODY`] whatever
+    /// the reason, which is for the receiver's logs only).
+    Unauthorized(crate::SignatureError),
+}
+
+impl IntoResponse for Refusal {
+    fn into_response(self) -> Response {
+        match self {
+            Self::TooLarge => (StatusCode::PAYLOAD_TOO_LARGE, "body too large").into_response(),
+            Self::Unauthorized(_) => (StatusCode::UNAUTHORIZED, UNAUTHORIZED_BODY).into_response(),
+        }
+    }
+}
+
+/// Reads `body` within `max_body_bytes` and verifies its signature over those exact bytes
+/// against any of `secrets`: the checks every receiver makes before decoding anything.
+pub async fn verified_body(
+    scheme: &SignatureScheme,
+    secrets: &[&[u8]],
+    clock: &(dyn Clock + Sync),
+    max_body_bytes: usize,
+    headers: &HeaderMap,
+    body: Body,
+) -> Result<axum::body::Bytes, Refusal> {
+    let declared = headers
+        .get(axum::http::header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<u64>().ok());
+    if declared.is_some_and(|n| n > max_body_bytes as u64) {
+        return Err(Refusal::TooLarge);
+    }
+    let body = to_bytes(body, max_body_bytes)
+        .await
+        .map_err(|_| Refusal::TooLarge)?;
+    let header = |name: &str| {
+        (!name.is_empty())
+            .then(|| headers.get(name).and_then(|v| v.to_str().ok()))
+            .flatten()
+    };
+    let signature = signature_header(scheme, headers).map_err(Refusal::Unauthorized)?;
+    let request = SignedRequest {
+        signature: signature.as_deref(),
+        id: header(scheme.id_header),
+        timestamp: header(scheme.timestamp_header),
+        body: &body,
+    };
+    scheme
+        .verify_request(secrets, &request, clock)
+        .map_err(Refusal::Unauthorized)?;
+    Ok(body)
 }
 
 /// The signature header's value. Repeated headers are joined with the scheme's separator
@@ -193,8 +231,4 @@ pub fn signature_header(
             "repeated signature headers",
         )),
     }
-}
-
-fn too_large() -> Response {
-    (StatusCode::PAYLOAD_TOO_LARGE, "body too large").into_response()
 }
