@@ -49,26 +49,12 @@ impl Inspector {
 
     /// The channel whose template matches `path`, and the parameter values.
     pub fn route(&self, path: &str) -> Option<(usize, Vec<(String, String)>)> {
-        let path = path.split_once('?').map_or(path, |(p, _)| p);
-        let literal = self
-            .spec
-            .channels
-            .iter()
-            .position(|c| !c.address.contains('{') && c.address == path);
-        if let Some(index) = literal {
-            return Some((index, Vec::new()));
-        }
-        self.templates
-            .iter()
-            .enumerate()
-            .find_map(|(index, template)| {
-                hookgen_runtime::routing::match_template(template, path).map(|params| {
-                    (
-                        index,
-                        params.into_iter().map(|(k, v)| (k.to_owned(), v)).collect(),
-                    )
-                })
-            })
+        let (index, params) =
+            hookgen_runtime::routing::find_template(self.templates.iter().copied(), path)?;
+        Some((
+            index,
+            params.into_iter().map(|(k, v)| (k.to_owned(), v)).collect(),
+        ))
     }
 
     /// Which message of channel `channel` the JSON `body` is.

@@ -87,22 +87,30 @@ impl Route {
 /// Templates without parameters win over templates with parameters, so a literal
 /// address is never captured by a parameterised one; otherwise table order decides.
 pub fn route(channels: &'static [Channel], address: &str) -> Option<Route> {
+    let (index, params) = find_template(channels.iter().map(|c| c.address), address)?;
+    Some(Route {
+        channel: channels.get(index)?,
+        params,
+    })
+}
+
+/// The position of the template among `templates` that matches `address` (a literal
+/// template before any with parameters; a query string ignored), with the parameter values.
+pub fn find_template<I>(templates: I, address: &str) -> Option<(usize, Vec<(&'static str, String)>)>
+where
+    I: Iterator<Item = &'static str> + Clone,
+{
     let address = address.split_once('?').map_or(address, |(path, _)| path);
-    let literal = channels
-        .iter()
-        .find(|c| !c.address.contains('{') && c.address == address);
-    if let Some(channel) = literal {
-        return Some(Route {
-            channel,
-            params: Vec::new(),
-        });
+    let mut all = templates.enumerate();
+    if let Some((index, _)) = all.clone().find(|(_, t)| !t.contains('{') && *t == address) {
+        return Some((index, Vec::new()));
     }
-    channels
-        .iter()
-        .filter(|c| c.address.contains('{'))
-        .find_map(|channel| {
-            match_template(channel.address, address).map(|params| Route { channel, params })
-        })
+    all.find_map(|(index, template)| {
+        if !template.contains('{') {
+            return None;
+        }
+        match_template(template, address).map(|params| (index, params))
+    })
 }
 
 /// Matches `address` against `template`, returning the parameter values in order.
