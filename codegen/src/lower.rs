@@ -454,17 +454,22 @@ impl<'a> Lowering<'a> {
 
     /// The `const`/`enum` values of a message payload's top-level field.
     fn payload_values(&self, message: &Message, field: &str) -> Vec<String> {
-        let doc = self.resolver.root();
-        let Some(payload) = doc.pointer(&child(&message.origin, "payload")) else {
-            return Vec::new();
-        };
-        let Ok((_, payload)) = self.resolver.follow(payload, &message.origin) else {
-            return Vec::new();
-        };
-        let Some(property) = top_level_property(self.resolver, payload, field) else {
-            return Vec::new();
-        };
-        string_values(property)
+        self.payload_schema(message)
+            .and_then(|payload| top_level_property(self.resolver, payload, field))
+            .map(string_values)
+            .unwrap_or_default()
+    }
+
+    /// The message's payload schema, references followed.
+    fn payload_schema(&self, message: &Message) -> Option<&'a Value> {
+        let payload = self
+            .resolver
+            .root()
+            .pointer(&child(&message.origin, "payload"))?;
+        self.resolver
+            .follow(payload, &message.origin)
+            .ok()
+            .map(|(_, v)| v)
     }
 
     fn infer_discriminator(&self, messages: &[usize], single: bool) -> Option<String> {
@@ -499,17 +504,14 @@ impl<'a> Lowering<'a> {
     }
 
     fn payload_fields(&self, message: &Message) -> Vec<String> {
-        let doc = self.resolver.root();
-        let Some(payload) = doc.pointer(&child(&message.origin, "payload")) else {
-            return Vec::new();
-        };
-        let Ok((_, payload)) = self.resolver.follow(payload, &message.origin) else {
-            return Vec::new();
-        };
-        object_properties(self.resolver, payload)
-            .into_iter()
-            .map(|(k, _)| k)
-            .collect()
+        self.payload_schema(message)
+            .map(|payload| {
+                object_properties(self.resolver, payload)
+                    .into_iter()
+                    .map(|(k, _)| k)
+                    .collect()
+            })
+            .unwrap_or_default()
     }
 
     /// The signature scheme from `x-hookgen.signature`: `scheme: standard-webhooks`, or
