@@ -59,16 +59,22 @@ fn lit(text: &str) -> Literal {
     Literal::string(text)
 }
 
+/// `///` lines for an item.
 fn docs(lines: &[String]) -> TokenStream {
-    let lines = lines.iter().map(|l| {
-        let l = if l.is_empty() {
-            String::new()
-        } else {
-            format!(" {l}")
-        };
-        quote! { #[doc = #l] }
-    });
+    let lines = lines
+        .iter()
+        .map(|l| doc_text(l))
+        .map(|l| quote! { #[doc = #l] });
     quote! { #(#lines)* }
+}
+
+/// A doc line as rustdoc writes it: a space after `///`, none on a blank line.
+fn doc_text(line: &str) -> String {
+    if line.is_empty() {
+        String::new()
+    } else {
+        format!(" {line}")
+    }
 }
 
 fn module_tokens(spec: &ir::Spec) -> TokenStream {
@@ -83,14 +89,10 @@ fn module_tokens(spec: &ir::Spec) -> TokenStream {
         spec.version,
         spec.sources.join(" with ")
     ));
-    let module_doc = doc.iter().map(|l| {
-        let l = if l.is_empty() {
-            String::new()
-        } else {
-            format!(" {l}")
-        };
-        quote! { #![doc = #l] }
-    });
+    let module_doc = doc
+        .iter()
+        .map(|l| doc_text(l))
+        .map(|l| quote! { #![doc = #l] });
 
     // Sorted by Rust name so output never depends on discovery order.
     let mut items: BTreeMap<&str, TokenStream> = BTreeMap::new();
