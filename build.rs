@@ -23,16 +23,64 @@ fn main() {
     }
     let specs = hookgen::workspace_specs(root).unwrap_or_else(|d| fail(&d));
     let mut tests = Vec::new();
+    let mut properties = Vec::new();
     for file in &specs {
         let document = hookgen::load_checked(file).unwrap_or_else(|d| fail(&d));
         let spec = hookgen::compile(file).unwrap_or_else(|d| fail(&d));
         tests.extend(example_tests(&spec, &document));
         tests.extend(unknown_value_tests(&spec));
+        properties.extend(property_tests(&spec, &document));
     }
-    let out = Path::new(&std::env::var("OUT_DIR").expect("cargo sets OUT_DIR"))
-        .join("conformance_cases.rs");
-    let code = quote! { #(#tests)* }.to_string();
-    std::fs::write(&out, code).unwrap_or_else(|e| panic!("writing {}: {e}", out.display()));
+    let out_dir = std::env::var("OUT_DIR").expect("cargo sets OUT_DIR");
+    for (name, items) in [
+        ("conformance_cases.rs", tests),
+        ("property_cases.rs", properties),
+    ] {
+        let out = Path::new(&out_dir).join(name);
+        let code = quote! { #(#items)* }.to_string();
+        std::fs::write(&out, code).unwrap_or_else(|e| panic!("writing {}: {e}", out.display()));
+    }
+}
+
+/// One property test per message with a channel: values drawn from its payload schema.
+fn property_tests(spec: &Spec, document: &serde_json::Value) -> Vec<TokenStream> {
+    let module = format_ident!("{}", spec.module);
+    let mut tests = Vec::new();
+    for (index, message) in spec.messages.iter().enumerate() {
+        let Some(channel) = spec.channels.iter().find(|c| c.messages.contains(&index)) else {
+            continue;
+        };
+        let address = channel.sample_address();
+        let schema = hookgen::json_schema::validation_schema(
+            document,
+            &format!("{}/payload", message.origin),
+        )
+        .to_string();
+        let discriminator = match &channel.discriminator {
+            Some(field) if !message.discriminator_values.is_empty() => {
+                let values = &message.discriminator_values;
+                quote! { Some((#field, &[#(#values),*])) }
+            }
+            _ => quote! { None },
+        };
+        let test = format_ident!("{}__{}", spec.module, heck_snake(&message.variant));
+        let key = &message.key;
+        tests.push(quote! {
+            #[test]
+            #[allow(non_snake_case)]
+            fn #test() {
+                ::hookgen_conformance::check_properties(&::hookgen_conformance::PropertyCase {
+                    message: #key,
+                    address: #address,
+                    spec_schema: #schema,
+                    discriminator: #discriminator,
+                    decode: ::webhooks::#module::decode,
+                    message_name: ::webhooks::#module::Message::name,
+                });
+            }
+        });
+    }
+    tests
 }
 
 fn fail(diagnostics: &hookgen::Diagnostics) -> ! {

@@ -173,3 +173,17 @@ fn routing_tables_describe_direction() {
     );
     assert!(flyio::DELIVERY.is_none());
 }
+
+proptest::proptest! {
+    /// Regression (found by `tests/properties.rs`): without serde_json's `float_roundtrip`
+    /// a float in a field kept as JSON came back one unit in the last place off.
+    #[test]
+    fn floats_in_open_fields_decode_exactly(x in proptest::num::f64::NORMAL) {
+        let body = format!(
+            r#"{{"id":"e","type":"test","created_at":"2026-01-01T00:00:00Z","data":{{"x":{x:e}}}}}"#
+        );
+        let message = airmy::decode("/hooks/airmy", body.as_bytes()).unwrap();
+        let decoded = serde_json::to_value(&message).unwrap()["data"]["x"].as_f64();
+        proptest::prop_assert_eq!(decoded, Some(x), "{}", body);
+    }
+}

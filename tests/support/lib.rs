@@ -1,7 +1,11 @@
 //! Shared checks of the conformance tests: each takes data about one spec message and
 //! asserts everything the project promises about it, reporting what failed and where.
 
+pub mod draw;
+
 use hookgen_runtime::DecodeError;
+use proptest::prelude::*;
+use proptest::test_runner::{Config, TestCaseError, TestRunner};
 use schemars::JsonSchema;
 use serde::Serialize;
 use serde::de::DeserializeOwned;
@@ -83,6 +87,109 @@ pub fn assert_valid(schema: &Value, instance: &Value, what: &str) {
         "{what} rejects the example:\n{}",
         errors.join("\n")
     );
+}
+
+/// One message of one spec, for the property tests: values drawn from its payload schema.
+pub struct PropertyCase<M: 'static> {
+    /// The message's name in the spec.
+    pub message: &'static str,
+    /// A concrete address of a channel that carries the message.
+    pub address: &'static str,
+    /// The spec's own payload schema, as draft-07 JSON Schema text (the whole document
+    /// with a root `$ref` to the payload).
+    pub spec_schema: &'static str,
+    /// The payload field naming the message on its channel, and the message's values.
+    pub discriminator: Option<(&'static str, &'static [&'static str])>,
+    /// The generated `decode`.
+    pub decode: fn(&str, &[u8]) -> Result<M, DecodeError>,
+    /// The generated `Message::name`.
+    pub message_name: fn(&M) -> Option<&'static str>,
+}
+
+/// How many values each property test draws (`PROPTEST_CASES` overrides).
+pub fn property_cases() -> u32 {
+    std::env::var("PROPTEST_CASES")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(256)
+}
+
+/// Draws values from the message's payload schema and checks that every valid one
+/// decodes as this message and serializes back to what was sent (extra fields the type
+/// does not keep dropped), and that every value missing a `required` field or holding a
+/// field of the wrong `type` is rejected. The spec's schema, through an independent
+/// validator, confirms each drawn value is valid and each broken one is not.
+pub fn check_properties<M: Serialize + std::fmt::Debug>(case: &PropertyCase<M>) {
+    let schema: Value = serde_json::from_str(case.spec_schema).expect("schema is JSON");
+    let validator = jsonschema::options()
+        .should_validate_formats(true)
+        .build(&schema)
+        .unwrap_or_else(|e| panic!("{}: the spec's schema does not compile: {e}", case.message));
+    let mut drawer = draw::Drawer::new(&schema);
+    if let Some((field, values)) = case.discriminator {
+        drawer = drawer.discriminator(field, values.iter().map(|v| (*v).to_owned()).collect());
+    }
+    let strategy = drawer.strategy(&schema);
+    let config = Config {
+        cases: property_cases(),
+        failure_persistence: None,
+        ..Config::default()
+    };
+    let name = case.message;
+    let fail = |what: String| TestCaseError::fail(format!("{name}: {what}"));
+    let mut runner = TestRunner::new(config.clone());
+    let result = runner.run(&strategy, |drawn| {
+        if drawn.strict && !validator.is_valid(&drawn.value) {
+            let errors: Vec<String> = validator
+                .iter_errors(&drawn.value)
+                .map(|e| e.to_string())
+                .collect();
+            return Err(fail(format!(
+                "drew a value its schema rejects ({}): test bug",
+                errors.join("; ")
+            )));
+        }
+        let body = serde_json::to_vec(&drawn.value).expect("serializes");
+        let message = (case.decode)(case.address, &body)
+            .map_err(|e| fail(format!("decode rejected a valid value: {e}")))?;
+        if (case.message_name)(&message) != Some(name) {
+            return Err(fail(format!(
+                "decoded as {:?}",
+                (case.message_name)(&message)
+            )));
+        }
+        let back = serde_json::to_value(&message).expect("serializes");
+        if back != drawn.expected {
+            return Err(fail(format!("round trip changed the value: got {back}")));
+        }
+        Ok(())
+    });
+    if let Err(e) = result {
+        panic!("{e}");
+    }
+
+    let broken = (drawer.strategy(&schema), any::<proptest::sample::Index>())
+        .prop_filter("has a way to break it", |(d, _)| !d.breaks.is_empty());
+    let mut runner = TestRunner::new(config);
+    let result = runner.run(&broken, |(drawn, index)| {
+        let change = index.get(&drawn.breaks);
+        let value = change.apply(&drawn.value);
+        if validator.is_valid(&value) {
+            return Err(fail(format!(
+                "{change}: the spec's schema still accepts it: test bug"
+            )));
+        }
+        let body = serde_json::to_vec(&value).expect("serializes");
+        match (case.decode)(case.address, &body) {
+            Err(_) => Ok(()),
+            Ok(message) => Err(fail(format!(
+                "{change}: decode accepted {value} as {message:?}"
+            ))),
+        }
+    });
+    if let Err(e) = result {
+        panic!("{e}");
+    }
 }
 
 /// The README's Rust examples, compiled and run as doctests.
