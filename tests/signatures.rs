@@ -219,3 +219,121 @@ fn provider_vectors_computed_with_python() {
         Ok(())
     );
 }
+
+/// The schemes the properties run over: the four providers', Standard Webhooks, and a
+/// base64 scheme with a prefix and several signatures per header.
+fn schemes() -> Vec<(&'static str, hookgen_runtime::SignatureScheme)> {
+    use hookgen_runtime::{Encoding, SignatureScheme};
+    vec![
+        ("flyio", webhooks::flyio::SIGNATURE),
+        ("flagsmith", webhooks::flagsmith::SIGNATURE),
+        ("airmy", webhooks::airmy::SIGNATURE),
+        ("flymyai", webhooks::flymyai::SIGNATURE),
+        ("standard-webhooks", hookgen_runtime::STANDARD_WEBHOOKS),
+        (
+            "base64 sha256= prefix, comma separated",
+            SignatureScheme {
+                encoding: Encoding::Base64,
+                prefix: "sha256=",
+                separator: Some(','),
+                ..hookgen_runtime::signature::hex_body("X-Signature")
+            },
+        ),
+    ]
+}
+
+struct FixedClock(i64);
+
+impl hookgen_runtime::Clock for FixedClock {
+    fn now_unix(&self) -> i64 {
+        self.0
+    }
+}
+
+fn flip(bytes: &[u8], at: proptest::sample::Index, bit: u8) -> Vec<u8> {
+    let mut flipped = bytes.to_vec();
+    let i = at.index(flipped.len());
+    flipped[i] ^= 1 << bit;
+    flipped
+}
+
+/// A hex digit that only changed case (`a` ↔ `A`) is the same signature.
+fn is_hex_case_change(before: &[u8], after: &[u8]) -> bool {
+    before
+        .iter()
+        .zip(after)
+        .all(|(a, b)| a == b || (a.is_ascii_hexdigit() && a.eq_ignore_ascii_case(b)))
+}
+
+proptest::proptest! {
+    /// For random secrets, bodies, ids and timestamps: `verify(sign(b))` holds under every
+    /// scheme, and flipping any one bit of the body, the header text, the MAC or the secret fails.
+    #[test]
+    fn sign_verifies_and_every_bit_matters(
+        raw_secret in proptest::collection::vec(proptest::prelude::any::<u8>(), 1..80),
+        body in proptest::collection::vec(proptest::prelude::any::<u8>(), 1..300),
+        id in "[a-zA-Z0-9_]{1,24}",
+        timestamp in 0i64..4_000_000_000,
+        at in proptest::prelude::any::<proptest::sample::Index>(),
+        bit in 0u8..8,
+    ) {
+        use base64::Engine as _;
+        use hookgen_runtime::{Encoding, SecretFormat, SignedRequest};
+        let clock = FixedClock(timestamp);
+        let ts = timestamp.to_string();
+        for (name, scheme) in schemes() {
+            let secret = match scheme.secret_format {
+                SecretFormat::Bytes => raw_secret.clone(),
+                SecretFormat::WhsecBase64 => format!(
+                    "whsec_{}",
+                    base64::engine::general_purpose::STANDARD.encode(&raw_secret)
+                )
+                .into_bytes(),
+            };
+            let header = scheme.sign_message(&secret, &id, timestamp, &body).unwrap();
+            let check = |secret: &[u8], header: &str, body: &[u8]| {
+                let request = SignedRequest {
+                    signature: Some(header),
+                    id: Some(&id),
+                    timestamp: Some(&ts),
+                    body,
+                };
+                scheme.verify_request(&[secret], &request, &clock)
+            };
+            proptest::prop_assert_eq!(check(&secret, &header, &body), Ok(()), "{}", name);
+
+            let body2 = flip(&body, at, bit);
+            proptest::prop_assert!(check(&secret, &header, &body2).is_err(), "{}: flipped body verified", name);
+
+            let secret2 = flip(&secret, at, bit);
+            proptest::prop_assert!(check(&secret2, &header, &body).is_err(), "{}: flipped secret verified", name);
+
+            let header2 = flip(header.as_bytes(), at, bit);
+            if let Ok(header2) = std::str::from_utf8(&header2) {
+                let same_mac = scheme.encoding == Encoding::Hex
+                    && is_hex_case_change(header.as_bytes(), header2.as_bytes());
+                proptest::prop_assert_eq!(
+                    check(&secret, header2, &body).is_ok(),
+                    same_mac,
+                    "{}: header {} → {}", name, header, header2
+                );
+            }
+
+            let encoded = &header[scheme.prefix.len()..];
+            let mac = match scheme.encoding {
+                Encoding::Hex => hex::decode(encoded).unwrap(),
+                Encoding::Base64 => base64::engine::general_purpose::STANDARD.decode(encoded).unwrap(),
+            };
+            let mac2 = flip(&mac, at, bit);
+            let header3 = format!(
+                "{}{}",
+                scheme.prefix,
+                match scheme.encoding {
+                    Encoding::Hex => hex::encode(&mac2),
+                    Encoding::Base64 => base64::engine::general_purpose::STANDARD.encode(&mac2),
+                }
+            );
+            proptest::prop_assert_eq!(check(&secret, &header3, &body), Err(webhooks::SignatureError::Mismatch), "{}", name);
+        }
+    }
+}

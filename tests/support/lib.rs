@@ -106,14 +106,6 @@ pub struct PropertyCase<M: 'static> {
     pub message_name: fn(&M) -> Option<&'static str>,
 }
 
-/// How many values each property test draws (`PROPTEST_CASES` overrides).
-pub fn property_cases() -> u32 {
-    std::env::var("PROPTEST_CASES")
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(256)
-}
-
 /// Draws values from the message's payload schema and checks that every valid one
 /// decodes as this message and serializes back to what was sent (extra fields the type
 /// does not keep dropped), and that every value missing a `required` field or holding a
@@ -130,8 +122,8 @@ pub fn check_properties<M: Serialize + std::fmt::Debug>(case: &PropertyCase<M>) 
         drawer = drawer.discriminator(field, values.iter().map(|v| (*v).to_owned()).collect());
     }
     let strategy = drawer.strategy(&schema);
+    // `PROPTEST_CASES` sets the number of values (default 256).
     let config = Config {
-        cases: property_cases(),
         failure_persistence: None,
         ..Config::default()
     };
