@@ -15,8 +15,8 @@ pub struct Inspector {
     /// The spec.
     pub spec: Spec,
     validators: Validators,
-    /// The channel templates, made `'static` once for the runtime matcher.
-    templates: Vec<&'static str>,
+    /// The channel templates (made `'static` once), indexed by the runtime's matcher.
+    templates: hookgen_runtime::routing::TemplateIndex,
 }
 
 /// What a body received on a channel is.
@@ -35,11 +35,11 @@ impl Inspector {
         let spec = crate::compile(file)?;
         let validators =
             Validators::new(&document).map_err(|e| Diagnostic::at(&file.display, "", e))?;
-        let templates = spec
-            .channels
-            .iter()
-            .map(|c| &*Box::leak(c.address.clone().into_boxed_str()))
-            .collect();
+        let templates = hookgen_runtime::routing::TemplateIndex::new(
+            spec.channels
+                .iter()
+                .map(|c| &*Box::leak(c.address.clone().into_boxed_str())),
+        );
         Ok(Self {
             spec,
             validators,
@@ -49,8 +49,7 @@ impl Inspector {
 
     /// The channel whose template matches `path`, and the parameter values.
     pub fn route(&self, path: &str) -> Option<(usize, Vec<(String, String)>)> {
-        let (index, params) =
-            hookgen_runtime::routing::find_template(self.templates.iter().copied(), path)?;
+        let (index, params) = self.templates.find(path)?;
         Some((
             index,
             params.into_iter().map(|(k, v)| (k.to_owned(), v)).collect(),

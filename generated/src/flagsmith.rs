@@ -100,9 +100,12 @@ pub static CHANNELS: &[::hookgen_runtime::Channel] = &[
         bindings: "",
     },
 ];
+/// `CHANNELS`, indexed once for [`route`].
+static ROUTER: ::std::sync::LazyLock<::hookgen_runtime::routing::Router> = ::std::sync::LazyLock::new(||
+::hookgen_runtime::routing::Router::new(CHANNELS));
 /// Matches a concrete address (such as a request path) against the channel templates.
 pub fn route(address: &str) -> ::std::option::Option<::hookgen_runtime::Route> {
-    ::hookgen_runtime::routing::route(CHANNELS, address)
+    ROUTER.route(address)
 }
 /// Every message of the spec, plus the events it does not list.
 ///
@@ -183,15 +186,27 @@ pub fn decode(
         .ok_or_else(|| ::hookgen_runtime::DecodeError::UnknownChannel(
             ::std::borrow::ToOwned::to_owned(address),
         ))?;
-    decode_channel(route.channel.address, body)
+    decode_at(route.index, body)
 }
 /// Decodes a body received on the channel whose address template is `channel`.
 pub fn decode_channel(
     channel: &str,
     body: &[u8],
 ) -> ::std::result::Result<Message, ::hookgen_runtime::DecodeError> {
-    match channel {
-        "/environment-webhook" => {
+    let index = ROUTER
+        .position(channel)
+        .ok_or_else(|| ::hookgen_runtime::DecodeError::UnknownChannel(
+            ::std::borrow::ToOwned::to_owned(channel),
+        ))?;
+    decode_at(index, body)
+}
+/// Decodes a body of the channel at `index` in [`CHANNELS`].
+fn decode_at(
+    index: usize,
+    body: &[u8],
+) -> ::std::result::Result<Message, ::hookgen_runtime::DecodeError> {
+    match index {
+        0usize => {
             ::std::result::Result::Ok({
                 let tag = ::hookgen_runtime::decode::peek_discriminator(
                     body,
@@ -224,7 +239,7 @@ pub fn decode_channel(
                 }
             })
         }
-        "/organisation-webhook" => {
+        1usize => {
             ::std::result::Result::Ok({
                 let tag = ::hookgen_runtime::decode::peek_discriminator(
                     body,
@@ -271,10 +286,10 @@ pub fn decode_channel(
                 }
             })
         }
-        other => {
+        _ => {
             ::std::result::Result::Err(
                 ::hookgen_runtime::DecodeError::UnknownChannel(
-                    ::std::borrow::ToOwned::to_owned(other),
+                    ::std::format!("#{index}"),
                 ),
             )
         }

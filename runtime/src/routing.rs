@@ -4,6 +4,8 @@
 //! A `{param}` matches a non-empty run of characters without `/`; the literal text
 //! between parameters must match exactly. A query string (`?…`) is ignored.
 
+use std::collections::HashMap;
+
 /// The AsyncAPI 2.x operation keyword, as written in the spec.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Action {
@@ -63,6 +65,8 @@ pub struct Channel {
 pub struct Route {
     /// The matched channel.
     pub channel: &'static Channel,
+    /// The channel's position in its table.
+    pub index: usize,
     /// The value of each template parameter, in template order.
     pub params: Vec<(&'static str, String)>,
 }
@@ -82,35 +86,188 @@ impl Route {
     }
 }
 
-/// Finds the channel of `channels` whose template matches `address`.
-///
-/// Templates without parameters win over templates with parameters, so a literal
-/// address is never captured by a parameterised one; otherwise table order decides.
-pub fn route(channels: &'static [Channel], address: &str) -> Option<Route> {
-    let (index, params) = find_template(channels.iter().map(|c| c.address), address)?;
-    Some(Route {
-        channel: channels.get(index)?,
-        params,
-    })
+/// The routing table of a spec, indexed: [`route`](Self::route) costs the same whatever
+/// the number of channels (built once per spec, in a `static`).
+#[derive(Debug, Clone)]
+pub struct Router {
+    channels: &'static [Channel],
+    templates: TemplateIndex,
 }
 
-/// The position of the template among `templates` that matches `address` (a literal
-/// template before any with parameters; a query string ignored), with the parameter values.
+impl Router {
+    /// Indexes `channels`.
+    pub fn new(channels: &'static [Channel]) -> Self {
+        Self {
+            channels,
+            templates: TemplateIndex::new(channels.iter().map(|c| c.address)),
+        }
+    }
+
+    /// The channel whose template matches `address` (see [`TemplateIndex::find`]).
+    pub fn route(&self, address: &str) -> Option<Route> {
+        let (index, params) = self.templates.find(address)?;
+        Some(Route {
+            channel: self.channels.get(index)?,
+            index,
+            params,
+        })
+    }
+
+    /// The position of the channel whose template is exactly `template`.
+    pub fn position(&self, template: &str) -> Option<usize> {
+        self.templates.position(template)
+    }
+}
+
+/// Finds the channel of `channels` whose template matches `address`, building the index
+/// on every call: for one-off lookups; a spec module keeps a [`Router`] instead.
+pub fn route(channels: &'static [Channel], address: &str) -> Option<Route> {
+    Router::new(channels).route(address)
+}
+
+/// Address templates indexed by `/`-separated segment: a hash lookup per literal segment
+/// and a match per parameterised segment, so the cost of a lookup follows the length of
+/// the address, not the number of templates (however many share a prefix).
+#[derive(Debug, Clone, Default)]
+pub struct TemplateIndex {
+    /// Templates without parameters, by their text (first position wins).
+    literal: HashMap<&'static str, usize>,
+    /// Templates with parameters, by segment.
+    root: Node,
+}
+
+#[derive(Debug, Clone, Default)]
+struct Node {
+    /// Children by literal segment text.
+    literal: HashMap<&'static str, Node>,
+    /// Children by segment with parameters (`{id}`, `v{n}.json`), in first-seen order.
+    patterns: Vec<(&'static str, Node)>,
+    /// The first template that ends here.
+    end: Option<usize>,
+    /// The lowest position of a template ending here or below (to skip what cannot win).
+    first: usize,
+}
+
+impl TemplateIndex {
+    /// Indexes `templates`; positions are their order.
+    pub fn new<I: IntoIterator<Item = &'static str>>(templates: I) -> Self {
+        let mut index = Self::default();
+        index.root.first = usize::MAX;
+        for (position, template) in templates.into_iter().enumerate() {
+            if !template.contains('{') {
+                index.literal.entry(template).or_insert(position);
+                continue;
+            }
+            let mut node = &mut index.root;
+            node.first = node.first.min(position);
+            for segment in template.split('/') {
+                node = if segment.contains('{') {
+                    match node.patterns.iter().position(|(p, _)| *p == segment) {
+                        Some(i) => &mut node.patterns[i].1,
+                        None => {
+                            node.patterns.push((segment, Node::empty()));
+                            &mut node.patterns.last_mut().expect("just pushed").1
+                        }
+                    }
+                } else {
+                    node.literal.entry(segment).or_insert_with(Node::empty)
+                };
+                node.first = node.first.min(position);
+            }
+            node.end.get_or_insert(position);
+        }
+        index
+    }
+
+    /// The position of the template exactly `template`, with or without parameters.
+    pub fn position(&self, template: &str) -> Option<usize> {
+        if let Some(position) = self.literal.get(template) {
+            return Some(*position);
+        }
+        let mut node = &self.root;
+        for segment in template.split('/') {
+            node = match node.literal.get(segment) {
+                Some(child) => child,
+                None => &node.patterns.iter().find(|(p, _)| *p == segment)?.1,
+            };
+        }
+        node.end
+    }
+
+    /// The template matching `address` and its parameter values. A query string (`?…`) is
+    /// ignored; a template without parameters wins over any with; among templates with
+    /// parameters the first in table order wins.
+    pub fn find(&self, address: &str) -> Option<(usize, Vec<(&'static str, String)>)> {
+        let address = address.split_once('?').map_or(address, |(path, _)| path);
+        if let Some(position) = self.literal.get(address) {
+            return Some((*position, Vec::new()));
+        }
+        let segments: Vec<&str> = address.split('/').collect();
+        let mut search = Search {
+            best: None,
+            params: Vec::new(),
+        };
+        search.walk(&self.root, &segments);
+        search.best
+    }
+}
+
+impl Node {
+    fn empty() -> Self {
+        Self {
+            first: usize::MAX,
+            ..Self::default()
+        }
+    }
+}
+
+/// A depth-first search for the lowest-positioned template matching an address.
+struct Search<'a> {
+    best: Option<(usize, Vec<(&'static str, String)>)>,
+    /// The parameter values on the path being tried.
+    params: Vec<(&'static str, &'a str)>,
+}
+
+impl<'a> Search<'a> {
+    fn can_improve(&self, node: &Node) -> bool {
+        self.best
+            .as_ref()
+            .is_none_or(|(best, _)| node.first < *best)
+    }
+
+    fn walk(&mut self, node: &Node, segments: &[&'a str]) {
+        let Some((segment, rest)) = segments.split_first() else {
+            let better = |end: &usize| self.best.as_ref().is_none_or(|(best, _)| end < best);
+            if let Some(end) = node.end.filter(better) {
+                let params = self.params.iter().map(|(n, v)| (*n, (*v).to_owned()));
+                self.best = Some((end, params.collect()));
+            }
+            return;
+        };
+        if let Some(child) = node.literal.get(segment).filter(|c| self.can_improve(c)) {
+            self.walk(child, rest);
+        }
+        for (pattern, child) in &node.patterns {
+            if !self.can_improve(child) {
+                continue;
+            }
+            if let Some(values) = match_segment(pattern, segment) {
+                let depth = self.params.len();
+                self.params.extend(values);
+                self.walk(child, rest);
+                self.params.truncate(depth);
+            }
+        }
+    }
+}
+
+/// The position of the template among `templates` that matches `address` (see
+/// [`TemplateIndex::find`]), building the index on every call.
 pub fn find_template<I>(templates: I, address: &str) -> Option<(usize, Vec<(&'static str, String)>)>
 where
-    I: Iterator<Item = &'static str> + Clone,
+    I: IntoIterator<Item = &'static str>,
 {
-    let address = address.split_once('?').map_or(address, |(path, _)| path);
-    let mut all = templates.enumerate();
-    if let Some((index, _)) = all.clone().find(|(_, t)| !t.contains('{') && *t == address) {
-        return Some((index, Vec::new()));
-    }
-    all.find_map(|(index, template)| {
-        if !template.contains('{') {
-            return None;
-        }
-        match_template(template, address).map(|params| (index, params))
-    })
+    TemplateIndex::new(templates).find(address)
 }
 
 /// Matches `address` against `template`, returning the parameter values in order.
@@ -118,6 +275,17 @@ pub fn match_template(
     template: &'static str,
     address: &str,
 ) -> Option<Vec<(&'static str, String)>> {
+    let values = match_segment(template, address)?;
+    Some(values.into_iter().map(|(n, v)| (n, v.to_owned())).collect())
+}
+
+/// Matches `text` against `template` (one segment, or a whole address: a parameter never
+/// takes a `/`), returning the parameter values in order, borrowed from `text`.
+fn match_segment<'t>(
+    template: &'static str,
+    text: &'t str,
+) -> Option<Vec<(&'static str, &'t str)>> {
+    let address = text;
     let mut params = Vec::new();
     let mut rest_template = template;
     let mut rest = address;
@@ -142,7 +310,7 @@ pub fn match_template(
                 if value_end == 0 {
                     return None;
                 }
-                params.push((name, rest[..value_end].to_owned()));
+                params.push((name, &rest[..value_end]));
                 rest = &rest[value_end..];
             }
         }
@@ -220,5 +388,130 @@ mod tests {
         assert_eq!(r.param("name"), Some("other"));
         assert_eq!(r.param("nope"), None);
         assert!(route(&TABLE, "/elsewhere").is_none());
+    }
+
+    #[test]
+    fn first_template_in_table_order_wins_across_branches() {
+        let index = TemplateIndex::new(["/{a}/b", "/x/{b}", "/x/y", "/x/{c}/z", "/{d}/{e}/z"]);
+        // Both `/{a}/b` (0) and `/x/{b}` (1) match; table order decides, not literalness.
+        assert_eq!(index.find("/x/b"), Some((0, vec![("a", "x".to_owned())])));
+        assert_eq!(index.find("/x/q"), Some((1, vec![("b", "q".to_owned())])));
+        assert_eq!(index.find("/x/y"), Some((2, vec![])));
+        assert_eq!(index.find("/x/y/z"), Some((3, vec![("c", "y".to_owned())])));
+        assert_eq!(
+            index.find("/w/y/z"),
+            Some((4, vec![("d", "w".to_owned()), ("e", "y".to_owned())]))
+        );
+        assert_eq!(index.find("/x"), None);
+        // Regression (found by `index_agrees_with_a_linear_scan`): a later branch whose
+        // subtree starts earlier must not beat an earlier template that already matched.
+        let index = TemplateIndex::new(["/{s}.{t}/a", "/{p}/a", "/{s}.{t}", "/{p}"]);
+        assert_eq!(index.find("/aa.b").map(|(i, _)| i), Some(2));
+        assert_eq!(index.find("/x/y/z/w"), None);
+        assert_eq!(index.find(""), None);
+    }
+
+    #[test]
+    fn literal_segments_and_patterns_in_one_segment() {
+        let index = TemplateIndex::new(["a.{id}.on", "/v{n}.json", "/a//{b}", "{x}"]);
+        assert_eq!(
+            index.find("a.7.on"),
+            Some((0, vec![("id", "7".to_owned())]))
+        );
+        assert_eq!(
+            index.find("/v2.json"),
+            Some((1, vec![("n", "2".to_owned())]))
+        );
+        assert_eq!(index.find("/v.json"), None);
+        assert_eq!(index.find("/a//q"), Some((2, vec![("b", "q".to_owned())])));
+        assert_eq!(index.find("/a/q"), None);
+        assert_eq!(
+            index.find("solo"),
+            Some((3, vec![("x", "solo".to_owned())]))
+        );
+    }
+
+    #[test]
+    fn duplicate_templates_keep_their_first_position() {
+        let index = TemplateIndex::new(["/a", "/a", "/b/{x}", "/b/{x}"]);
+        assert_eq!(index.find("/a"), Some((0, vec![])));
+        assert_eq!(index.find("/b/1").map(|(i, _)| i), Some(2));
+        assert_eq!(index.position("/a"), Some(0));
+        assert_eq!(index.position("/b/{x}"), Some(2));
+        assert_eq!(index.position("/b/{y}"), None);
+        assert_eq!(index.position("/b"), None);
+        assert_eq!(index.position("/c"), None);
+    }
+
+    #[test]
+    fn many_templates_sharing_a_prefix() {
+        let templates: Vec<&'static str> = (0..2000)
+            .map(|i| &*Box::leak(format!("/tenants/{{tenant}}/events/e{i}").into_boxed_str()))
+            .collect();
+        let index = TemplateIndex::new(templates.iter().copied());
+        assert_eq!(
+            index.find("/tenants/t9/events/e1999"),
+            Some((1999, vec![("tenant", "t9".to_owned())]))
+        );
+        assert_eq!(index.find("/tenants/t9/events/e2000"), None);
+        assert_eq!(index.position("/tenants/{tenant}/events/e7"), Some(7));
+    }
+
+    #[test]
+    fn router_reports_channel_and_position() {
+        let router = Router::new(&TABLE);
+        let r = router.route("/hooks/x").unwrap();
+        assert_eq!((r.index, r.template()), (0, "/hooks/{name}"));
+        let r = router.route("/hooks/special").unwrap();
+        assert_eq!((r.index, r.template()), (1, "/hooks/special"));
+        assert_eq!(router.position("/hooks/special"), Some(1));
+        assert_eq!(router.position("/hooks/{name}"), Some(0));
+        assert_eq!(router.position("/nope"), None);
+        assert_eq!(
+            find_template(["/a/{b}"], "/a/c?d=e"),
+            Some((0, vec![("b", "c".to_owned())]))
+        );
+    }
+
+    /// The rule the index implements, as a plain scan: a literal template equal to the
+    /// address first, else the first template with parameters that matches.
+    fn linear(
+        templates: &[&'static str],
+        address: &str,
+    ) -> Option<(usize, Vec<(&'static str, String)>)> {
+        let address = address.split_once('?').map_or(address, |(path, _)| path);
+        if let Some(i) = templates
+            .iter()
+            .position(|t| !t.contains('{') && *t == address)
+        {
+            return Some((i, Vec::new()));
+        }
+        templates.iter().enumerate().find_map(|(i, t)| {
+            if !t.contains('{') {
+                return None;
+            }
+            match_template(t, address).map(|p| (i, p))
+        })
+    }
+
+    proptest::proptest! {
+        /// The index finds what the plain scan finds, for random templates and addresses
+        /// drawn from a small alphabet (so that they often match).
+        #[test]
+        fn index_agrees_with_a_linear_scan(
+            templates in proptest::collection::vec("(/?(a|b|ab|\\{p\\}|\\{q\\}x|x\\{r\\}|\\{s\\}\\.\\{t\\})){1,4}", 1..12),
+            addresses in proptest::collection::vec("(/?(a|b|ab|x|ax|xa|a\\.b|\\.|)){1,4}(\\?q)?", 1..12),
+        ) {
+            let templates: Vec<&'static str> =
+                templates.into_iter().map(|t| &*Box::leak(t.into_boxed_str())).collect();
+            let index = TemplateIndex::new(templates.iter().copied());
+            for address in &addresses {
+                proptest::prop_assert_eq!(index.find(address), linear(&templates, address), "{} in {:?}", address, templates);
+            }
+            for (i, t) in templates.iter().enumerate() {
+                let first = templates.iter().position(|u| u == t);
+                proptest::prop_assert_eq!(index.position(t), first, "{}", i);
+            }
+        }
     }
 }

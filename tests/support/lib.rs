@@ -2,6 +2,7 @@
 //! asserts everything the project promises about it, reporting what failed and where.
 
 pub mod draw;
+pub mod fuzz;
 
 use hookgen_runtime::DecodeError;
 use proptest::prelude::*;

@@ -657,34 +657,35 @@ fn routing(spec: &ir::Spec) -> TokenStream {
         /// The routing table: every channel of the spec.
         pub static CHANNELS: &[::hookgen_runtime::Channel] = &[#(#channels)*];
 
+        /// `CHANNELS`, indexed once for [`route`].
+        static ROUTER: ::std::sync::LazyLock<::hookgen_runtime::routing::Router> =
+            ::std::sync::LazyLock::new(|| ::hookgen_runtime::routing::Router::new(CHANNELS));
+
         /// Matches a concrete address (such as a request path) against the channel templates.
         pub fn route(address: &str) -> ::std::option::Option<::hookgen_runtime::Route> {
-            ::hookgen_runtime::routing::route(CHANNELS, address)
+            ROUTER.route(address)
         }
     }
 }
 
 fn decoding(spec: &ir::Spec) -> TokenStream {
-    let arms = spec.channels.iter().map(|c| {
-        let address = lit(&c.address);
+    let arms = spec.channels.iter().enumerate().map(|(index, c)| {
         let body = channel_decoder(spec, c);
-        quote! { #address => ::std::result::Result::Ok(#body), }
+        quote! { #index => ::std::result::Result::Ok(#body), }
     });
+    let unknown_index = quote! {
+        ::std::result::Result::Err(::hookgen_runtime::DecodeError::UnknownChannel(
+            ::std::format!("#{index}"),
+        ))
+    };
     // Without channels the body is never read and there is nothing to match.
     let (body, dispatch) = if spec.channels.is_empty() {
-        let dispatch = quote! {
-            ::std::result::Result::Err(::hookgen_runtime::DecodeError::UnknownChannel(
-                ::std::borrow::ToOwned::to_owned(channel),
-            ))
-        };
-        (format_ident!("_body"), dispatch)
+        (format_ident!("_body"), unknown_index)
     } else {
         let dispatch = quote! {
-            match channel {
+            match index {
                 #(#arms)*
-                other => ::std::result::Result::Err(::hookgen_runtime::DecodeError::UnknownChannel(
-                    ::std::borrow::ToOwned::to_owned(other),
-                )),
+                _ => #unknown_index,
             }
         };
         (format_ident!("body"), dispatch)
@@ -694,11 +695,18 @@ fn decoding(spec: &ir::Spec) -> TokenStream {
         pub fn decode(address: &str, body: &[u8]) -> ::std::result::Result<Message, ::hookgen_runtime::DecodeError> {
             let route = route(address)
                 .ok_or_else(|| ::hookgen_runtime::DecodeError::UnknownChannel(::std::borrow::ToOwned::to_owned(address)))?;
-            decode_channel(route.channel.address, body)
+            decode_at(route.index, body)
         }
 
         /// Decodes a body received on the channel whose address template is `channel`.
-        pub fn decode_channel(channel: &str, #body: &[u8]) -> ::std::result::Result<Message, ::hookgen_runtime::DecodeError> {
+        pub fn decode_channel(channel: &str, body: &[u8]) -> ::std::result::Result<Message, ::hookgen_runtime::DecodeError> {
+            let index = ROUTER.position(channel)
+                .ok_or_else(|| ::hookgen_runtime::DecodeError::UnknownChannel(::std::borrow::ToOwned::to_owned(channel)))?;
+            decode_at(index, body)
+        }
+
+        /// Decodes a body of the channel at `index` in [`CHANNELS`].
+        fn decode_at(index: usize, #body: &[u8]) -> ::std::result::Result<Message, ::hookgen_runtime::DecodeError> {
             #dispatch
         }
     }

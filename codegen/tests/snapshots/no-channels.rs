@@ -18,9 +18,12 @@
 pub const DELIVERY: ::std::option::Option<::hookgen_runtime::DeliveryPolicy> = ::std::option::Option::None;
 /// The routing table: every channel of the spec.
 pub static CHANNELS: &[::hookgen_runtime::Channel] = &[];
+/// `CHANNELS`, indexed once for [`route`].
+static ROUTER: ::std::sync::LazyLock<::hookgen_runtime::routing::Router> = ::std::sync::LazyLock::new(||
+::hookgen_runtime::routing::Router::new(CHANNELS));
 /// Matches a concrete address (such as a request path) against the channel templates.
 pub fn route(address: &str) -> ::std::option::Option<::hookgen_runtime::Route> {
-    ::hookgen_runtime::routing::route(CHANNELS, address)
+    ROUTER.route(address)
 }
 /// Every message of the spec, plus the events it does not list.
 ///
@@ -58,17 +61,27 @@ pub fn decode(
         .ok_or_else(|| ::hookgen_runtime::DecodeError::UnknownChannel(
             ::std::borrow::ToOwned::to_owned(address),
         ))?;
-    decode_channel(route.channel.address, body)
+    decode_at(route.index, body)
 }
 /// Decodes a body received on the channel whose address template is `channel`.
 pub fn decode_channel(
     channel: &str,
+    body: &[u8],
+) -> ::std::result::Result<Message, ::hookgen_runtime::DecodeError> {
+    let index = ROUTER
+        .position(channel)
+        .ok_or_else(|| ::hookgen_runtime::DecodeError::UnknownChannel(
+            ::std::borrow::ToOwned::to_owned(channel),
+        ))?;
+    decode_at(index, body)
+}
+/// Decodes a body of the channel at `index` in [`CHANNELS`].
+fn decode_at(
+    index: usize,
     _body: &[u8],
 ) -> ::std::result::Result<Message, ::hookgen_runtime::DecodeError> {
     ::std::result::Result::Err(
-        ::hookgen_runtime::DecodeError::UnknownChannel(
-            ::std::borrow::ToOwned::to_owned(channel),
-        ),
+        ::hookgen_runtime::DecodeError::UnknownChannel(::std::format!("#{index}")),
     )
 }
 #[derive(

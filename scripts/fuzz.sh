@@ -1,0 +1,64 @@
+#!/usr/bin/env bash
+# Runs every fuzz target (cargo fuzz, libFuzzer + AddressSanitizer) for SECONDS each
+# (default 60) and prints executions and crashes per target. Crashes land in
+# fuzz/artifacts/<target>/; copy each into fuzz/regressions/<target>/ (replayed by
+# `cargo test --test fuzz_replay`) before fixing it.
+#
+# Needs a nightly toolchain (`rustup toolchain install nightly`) and cargo-fuzz, which this
+# script installs when missing. Seeds: the specs, the snapshot specs, fuzz/seeds, past
+# regressions, the AsyncAPI corpus ($HOOKGEN_CORPUS, default ../shared/corpus) and the
+# spec examples (written by `cargo run --example fuzz_seeds`). The working corpora stay
+# in target/fuzz-corpus, outside version control.
+set -euo pipefail
+
+seconds="${1:-60}"
+root="$(cd "$(dirname "$0")/.." && pwd)"
+cd "$root"
+corpus="${HOOKGEN_CORPUS:-$root/../shared/corpus}"
+work="$root/target/fuzz-corpus"
+
+toolchain=nightly
+if ! rustup run "$toolchain" rustc --version >/dev/null 2>&1; then
+    echo "fuzz.sh: no nightly toolchain; install one with: rustup toolchain install nightly" >&2
+    exit 2
+fi
+if ! cargo fuzz --version >/dev/null 2>&1; then
+    echo "fuzz.sh: installing cargo-fuzz" >&2
+    cargo install cargo-fuzz --locked
+fi
+
+mkdir -p "$work/generate" "$work/receive" "$work/receive-seeds"
+cargo run -q --example fuzz_seeds -- "$work/receive-seeds"
+
+generate_seeds=(specs codegen/tests/snapshots fuzz/seeds/generate fuzz/regressions/generate)
+if [ -d "$corpus/public" ]; then
+    generate_seeds+=("$corpus/public" "$corpus/spec-examples")
+else
+    echo "fuzz.sh: no AsyncAPI corpus at $corpus; seeding without it" >&2
+fi
+receive_seeds=("$work/receive-seeds" fuzz/regressions/receive)
+
+cargo +"$toolchain" fuzz build --release >/dev/null
+
+summary=()
+status=0
+for target in generate receive; do
+    if [ "$target" = generate ]; then seeds=("${generate_seeds[@]}"); max_len=131072; else seeds=("${receive_seeds[@]}"); max_len=65536; fi
+    artifacts="fuzz/artifacts/$target"
+    mkdir -p "$artifacts"
+    log="$work/$target.log"
+    echo "fuzz.sh: $target for ${seconds}s" >&2
+    if ! cargo +"$toolchain" fuzz run --release "$target" "$work/$target" "${seeds[@]}" -- \
+        -max_total_time="$seconds" -timeout=10 -rss_limit_mb=2048 -max_len="$max_len" \
+        -print_final_stats=1 -artifact_prefix="$artifacts/" >"$log" 2>&1; then
+        status=1
+    fi
+    execs="$(grep -o 'stat::number_of_executed_units: *[0-9]*' "$log" | grep -o '[0-9]*$' | tail -1)"
+    cov="$(grep -o 'cov: [0-9]*' "$log" | tail -1 | grep -o '[0-9]*')"
+    crashes="$(find "$artifacts" -type f \( -name 'crash-*' -o -name 'timeout-*' -o -name 'oom-*' -o -name 'leak-*' \) | wc -l)"
+    summary+=("$(printf '%-10s %8ss %12s execs %8s edges %4s crashes' "$target" "$seconds" "${execs:-?}" "${cov:-?}" "$crashes")")
+done
+
+printf '%s\n' "target       time        executions      coverage  crashes/timeouts/ooms (fuzz/artifacts)"
+printf '%s\n' "${summary[@]}"
+exit "$status"
