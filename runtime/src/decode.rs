@@ -95,35 +95,47 @@ pub struct MessageInfo {
 
 /// Reads the top-level string field `field` of a JSON object body, without building the rest.
 ///
-/// `Ok(None)` when the field is absent, null or not a string.
+/// Reading stops at the field's first occurrence: what follows is checked by the decoding
+/// that comes next, so a body is never read twice in full. `Ok(None)` when the field is
+/// absent, null or not a string.
 pub fn peek_discriminator<'a>(
     body: &'a [u8],
     field: &'static str,
 ) -> Result<Option<Cow<'a, str>>, DecodeError> {
-    struct Peek<'f>(&'f str);
-    impl<'de> Visitor<'de> for Peek<'_> {
-        type Value = Option<Cow<'de, str>>;
+    /// Finds the field; on finding it, stores its value and stops the parser with an error.
+    struct Peek<'f, 'o, 'de> {
+        field: &'f str,
+        found: &'o mut Option<Option<Cow<'de, str>>>,
+    }
+    impl<'de> Visitor<'de> for Peek<'_, '_, 'de> {
+        type Value = ();
         fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
             f.write_str("a JSON object")
         }
-        fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
-            let mut found = None;
+        fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
             while let Some(key) = map.next_key::<Cow<'de, str>>()? {
-                if found.is_none() && key == self.0 {
-                    found = map.next_value::<MaybeStr<'de>>()?.0;
-                } else {
-                    map.next_value::<IgnoredAny>()?;
+                if key == self.field {
+                    *self.found = Some(map.next_value::<MaybeStr<'de>>()?.0);
+                    return Err(de::Error::custom("found"));
                 }
+                map.next_value::<IgnoredAny>()?;
             }
-            Ok(found)
+            Ok(())
         }
     }
+    let mut found = None;
     let mut de = serde_json::Deserializer::from_slice(body);
-    let value = de
-        .deserialize_map(Peek(field))
-        .and_then(|v| de.end().map(|()| v))
-        .map_err(DecodeError::NotJson)?;
-    Ok(value)
+    let read = de.deserialize_map(Peek {
+        field,
+        found: &mut found,
+    });
+    match (found, read) {
+        (Some(value), _) => Ok(value),
+        (None, read) => read
+            .and_then(|()| de.end())
+            .map(|()| None)
+            .map_err(DecodeError::NotJson),
+    }
 }
 
 /// A string if the value is one, else nothing (the value is skipped).

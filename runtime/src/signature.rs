@@ -376,6 +376,43 @@ impl SignatureScheme {
 mod tests {
     use super::*;
 
+    #[test]
+    fn system_clock_reads_the_time_of_day() {
+        let expected = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap()
+            .as_secs() as i64;
+        let now = SystemClock.now_unix();
+        assert!(now.abs_diff(expected) <= 2, "{now} vs {expected}");
+        // A real signature a few seconds old passes under the system clock; one from the
+        // epoch does not (which a clock stuck at 0, 1 or -1 would get backwards).
+        let body = b"{}";
+        let fresh = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap()
+            .as_secs() as i64;
+        for (timestamp, ok) in [(fresh - 3, true), (1, false)] {
+            let secret = b"whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw";
+            let header = STANDARD_WEBHOOKS
+                .sign_message(secret, "msg_1", timestamp, body)
+                .unwrap();
+            let ts = timestamp.to_string();
+            let request = SignedRequest {
+                signature: Some(&header),
+                id: Some("msg_1"),
+                timestamp: Some(&ts),
+                body,
+            };
+            assert_eq!(
+                STANDARD_WEBHOOKS
+                    .verify_request(&[secret], &request, &SystemClock)
+                    .is_ok(),
+                ok,
+                "timestamp {timestamp}"
+            );
+        }
+    }
+
     const HEX: SignatureScheme = hex_body("X-Test-Signature");
 
     struct Fixed(i64);
