@@ -187,3 +187,23 @@ proptest::proptest! {
         proptest::prop_assert_eq!(decoded, Some(x), "{}", body);
     }
 }
+
+/// Regression (found by the `receive` fuzz target): a body naming its discriminator twice
+/// was kept as `Unknown` by its first value while the kept JSON held the last, so the
+/// stored event re-decoded as another message. Such a body is now refused.
+#[test]
+fn a_discriminator_given_twice_with_different_values_is_refused() {
+    let body = br#"{"id":"e","type":"run.unlisted","type":"run.failed","created_at":"2026-01-01T00:00:00Z","data":{}}"#;
+    match airmy::decode("/hooks/airmy", body) {
+        Err(DecodeError::DuplicateDiscriminator { field: "type" }) => {}
+        other => panic!("expected DuplicateDiscriminator, got {other:?}"),
+    }
+    // The same value twice is still one value; a known value twice is refused by serde.
+    let same = br#"{"id":"e","type":"run.unlisted","type":"run.unlisted","created_at":"2026-01-01T00:00:00Z","data":{}}"#;
+    assert!(matches!(
+        airmy::decode("/hooks/airmy", same),
+        Ok(airmy::Message::Unknown(_))
+    ));
+    let known = br#"{"id":"e","type":"run.failed","type":"run.unlisted","created_at":"2026-01-01T00:00:00Z","data":{"id":"r","agent_id":"a","status":"failed","error":{}}}"#;
+    assert!(airmy::decode("/hooks/airmy", known).is_err());
+}

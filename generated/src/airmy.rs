@@ -367,7 +367,7 @@ fn decode_at(
                         Message::Unknown(
                             ::hookgen_runtime::decode::unknown_message(
                                 "/hooks/airmy",
-                                tag,
+                                ::std::option::Option::Some(("type", tag)),
                                 body,
                             )?,
                         )

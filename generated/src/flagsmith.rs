@@ -231,7 +231,7 @@ fn decode_at(
                         Message::Unknown(
                             ::hookgen_runtime::decode::unknown_message(
                                 "/environment-webhook",
-                                tag,
+                                ::std::option::Option::Some(("event_type", tag)),
                                 body,
                             )?,
                         )
@@ -278,7 +278,7 @@ fn decode_at(
                         Message::Unknown(
                             ::hookgen_runtime::decode::unknown_message(
                                 "/organisation-webhook",
-                                tag,
+                                ::std::option::Option::Some(("event_type", tag)),
                                 body,
                             )?,
                         )

@@ -332,7 +332,7 @@ fn decode_at(
                         Message::Unknown(
                             ::hookgen_runtime::decode::unknown_message(
                                 "/api/hooks/extensions/{provider_name}",
-                                tag,
+                                ::std::option::Option::Some(("action", tag)),
                                 body,
                             )?,
                         )
@@ -372,7 +372,7 @@ fn decode_at(
                         Message::Unknown(
                             ::hookgen_runtime::decode::unknown_message(
                                 "/extensions/events",
-                                tag,
+                                ::std::option::Option::Some(("type", tag)),
                                 body,
                             )?,
                         )

@@ -199,7 +199,7 @@ fn decode_at(
                         Message::Unknown(
                             ::hookgen_runtime::decode::unknown_message(
                                 "/webhooks/flymy",
-                                tag,
+                                ::std::option::Option::Some(("event", tag)),
                                 body,
                             )?,
                         )

@@ -26,6 +26,13 @@ pub enum DecodeError {
         /// The discriminating field.
         field: &'static str,
     },
+    /// The body has the discriminating field more than once, with different values (JSON
+    /// parsers disagree on which counts, so such a body is refused rather than guessed).
+    #[error("the body has the `{field}` field more than once, with different values")]
+    DuplicateDiscriminator {
+        /// The discriminating field.
+        field: &'static str,
+    },
     /// No message of the channel fits the body (each was tried, in order).
     #[error("the body fits none of the channel's messages ({})", tried.join(", "))]
     NoMatch {
@@ -236,15 +243,28 @@ pub fn decode_by_shape<M>(body: &[u8], candidates: &[Candidate<M>]) -> Result<M,
 }
 
 /// Keeps a well-formed JSON object the spec does not describe.
+///
+/// `discriminator` is the channel's discriminating field and the value
+/// [`peek_discriminator`] read (its first occurrence); a body whose last occurrence,
+/// which the kept JSON holds, says otherwise is refused.
 pub fn unknown_message(
     channel: &'static str,
-    discriminator: Option<Cow<'_, str>>,
+    discriminator: Option<(&'static str, Option<Cow<'_, str>>)>,
     body: &[u8],
 ) -> Result<UnknownMessage, DecodeError> {
     let payload: serde_json::Value = serde_json::from_slice(body).map_err(DecodeError::NotJson)?;
+    let tag = match discriminator {
+        Some((field, tag)) => {
+            if payload.get(field).and_then(serde_json::Value::as_str) != tag.as_deref() {
+                return Err(DecodeError::DuplicateDiscriminator { field });
+            }
+            tag.map(Cow::into_owned)
+        }
+        None => None,
+    };
     Ok(UnknownMessage {
         channel,
-        discriminator: discriminator.map(Cow::into_owned),
+        discriminator: tag,
         payload,
     })
 }

@@ -719,15 +719,11 @@ fn decoding(spec: &ir::Spec) -> TokenStream {
 fn channel_decoder(spec: &ir::Spec, c: &ir::Channel) -> TokenStream {
     let unknown = ident(&spec.unknown_variant);
     let address = lit(&c.address);
-    let keep_unknown = quote! {
-        Message::#unknown(::hookgen_runtime::decode::unknown_message(#address, tag, body)?)
-    };
     let Some(field) = &c.discriminator else {
         return match c.messages.as_slice() {
-            [] => quote! {{
-                let tag = ::std::option::Option::None;
-                #keep_unknown
-            }},
+            [] => quote! {
+                Message::#unknown(::hookgen_runtime::decode::unknown_message(#address, ::std::option::Option::None, body)?)
+            },
             candidates => {
                 let decode = decode_candidates(spec, candidates);
                 quote! { #decode? }
@@ -755,6 +751,13 @@ fn channel_decoder(spec: &ir::Spec, c: &ir::Channel) -> TokenStream {
         return quote! { #decode? };
     }
     let field = lit(field);
+    let keep_unknown = quote! {
+        Message::#unknown(::hookgen_runtime::decode::unknown_message(
+            #address,
+            ::std::option::Option::Some((#field, tag)),
+            body,
+        )?)
+    };
     let known = by_value.iter().map(|(value, claimants)| {
         let value = lit(value);
         let decode = decode_candidates(spec, claimants);

@@ -173,7 +173,7 @@ fn decode_at(
                         Message::Unknown3(
                             ::hookgen_runtime::decode::unknown_message(
                                 "self/{type}",
-                                tag,
+                                ::std::option::Option::Some(("kind", tag)),
                                 body,
                             )?,
                         )
