@@ -123,6 +123,10 @@ struct Case {
     sign: fn(&[u8], &[u8]) -> String,
     hookgen: fn(&str, &[u8], &str) -> bool,
     baseline: fn(&[u8], &str) -> bool,
+    verify: fn(&[u8], &str) -> bool,
+    decode: fn(&str, &[u8]) -> bool,
+    decode_type: fn(&[u8]) -> bool,
+    decode_baseline: fn(&[u8]) -> bool,
 }
 
 macro_rules! hookgen_fn {
@@ -166,6 +170,15 @@ fn cases() -> Vec<Case> {
             address: "/extensions/events",
             body: example(webhooks::flyio::MESSAGES, "MachineStarted"),
             sign: webhooks::flyio::sign,
+            verify: |body, header| webhooks::flyio::verify(SECRET, header, body).is_ok(),
+            decode: |address, body| black_box(webhooks::flyio::decode(address, body)).is_ok(),
+            decode_type: |body| {
+                black_box(serde_json::from_slice::<webhooks::flyio::CloudEventPayload>(body))
+                    .is_ok()
+            },
+            decode_baseline: |body| {
+                black_box(serde_json::from_slice::<baseline::FlyCloudEvent>(body)).is_ok()
+            },
             hookgen: hookgen_fn!(flyio),
             baseline: |body, header| {
                 baseline_verify(SECRET, header, body)
@@ -177,6 +190,18 @@ fn cases() -> Vec<Case> {
             address: "/organisation-webhook",
             body: example(webhooks::flagsmith::MESSAGES, "OrganisationWebhookEvent"),
             sign: webhooks::flagsmith::sign,
+            verify: |body, header| webhooks::flagsmith::verify(SECRET, header, body).is_ok(),
+            decode: |address, body| black_box(webhooks::flagsmith::decode(address, body)).is_ok(),
+            decode_type: |body| {
+                black_box(serde_json::from_slice::<
+                    webhooks::flagsmith::OrganisationWebhookPayload,
+                >(body))
+                .is_ok()
+            },
+            decode_baseline: |body| {
+                black_box(serde_json::from_slice::<baseline::FlagsmithOrganisationEvent>(body))
+                    .is_ok()
+            },
             hookgen: hookgen_fn!(flagsmith),
             baseline: |body, header| {
                 baseline_verify(SECRET, header, body)
@@ -191,6 +216,15 @@ fn cases() -> Vec<Case> {
             address: "/hooks/airmy",
             body: airmy.clone(),
             sign: webhooks::airmy::sign,
+            verify: |body, header| webhooks::airmy::verify(SECRET, header, body).is_ok(),
+            decode: |address, body| black_box(webhooks::airmy::decode(address, body)).is_ok(),
+            decode_type: |body| {
+                black_box(serde_json::from_slice::<webhooks::airmy::RunCompletedEvent>(body))
+                    .is_ok()
+            },
+            decode_baseline: |body| {
+                black_box(serde_json::from_slice::<baseline::AirmyRunCompleted>(body)).is_ok()
+            },
             hookgen: hookgen_fn!(airmy),
             baseline: |body, header| {
                 baseline_verify(SECRET, header, body)
@@ -203,6 +237,15 @@ fn cases() -> Vec<Case> {
             address: "/hooks/airmy",
             body: large(&airmy),
             sign: webhooks::airmy::sign,
+            verify: |body, header| webhooks::airmy::verify(SECRET, header, body).is_ok(),
+            decode: |address, body| black_box(webhooks::airmy::decode(address, body)).is_ok(),
+            decode_type: |body| {
+                black_box(serde_json::from_slice::<webhooks::airmy::RunCompletedEvent>(body))
+                    .is_ok()
+            },
+            decode_baseline: |body| {
+                black_box(serde_json::from_slice::<baseline::AirmyRunCompleted>(body)).is_ok()
+            },
             hookgen: hookgen_fn!(airmy),
             baseline: |body, header| {
                 baseline_verify(SECRET, header, body)
@@ -215,6 +258,18 @@ fn cases() -> Vec<Case> {
             address: "/webhooks/flymy",
             body: flymyai.clone(),
             sign: webhooks::flymyai::sign,
+            verify: |body, header| webhooks::flymyai::verify(SECRET, header, body).is_ok(),
+            decode: |address, body| black_box(webhooks::flymyai::decode(address, body)).is_ok(),
+            decode_type: |body| {
+                black_box(serde_json::from_slice::<webhooks::flymyai::RunCompletedEvent>(body))
+                    .is_ok()
+            },
+            decode_baseline: |body| {
+                black_box(serde_json::from_slice::<baseline::FlymyaiRunCompleted>(
+                    body,
+                ))
+                .is_ok()
+            },
             hookgen: hookgen_fn!(flymyai),
             baseline: |body, header| {
                 baseline_verify(SECRET, header, body)
@@ -229,6 +284,18 @@ fn cases() -> Vec<Case> {
             address: "/webhooks/flymy",
             body: large(&flymyai),
             sign: webhooks::flymyai::sign,
+            verify: |body, header| webhooks::flymyai::verify(SECRET, header, body).is_ok(),
+            decode: |address, body| black_box(webhooks::flymyai::decode(address, body)).is_ok(),
+            decode_type: |body| {
+                black_box(serde_json::from_slice::<webhooks::flymyai::RunCompletedEvent>(body))
+                    .is_ok()
+            },
+            decode_baseline: |body| {
+                black_box(serde_json::from_slice::<baseline::FlymyaiRunCompleted>(
+                    body,
+                ))
+                .is_ok()
+            },
             hookgen: hookgen_fn!(flymyai),
             baseline: |body, header| {
                 baseline_verify(SECRET, header, body)
@@ -255,6 +322,11 @@ fn verify_and_decode(c: &mut Criterion) {
             "{}: baseline rejects",
             case.name
         );
+        assert!(
+            (case.decode_type)(&case.body),
+            "{}: the payload type rejects",
+            case.name
+        );
         let mut group = c.benchmark_group(format!("verify+decode/{}", case.name));
         group.throughput(Throughput::Bytes(case.body.len() as u64));
         if case.body.len() > 100_000 {
@@ -271,6 +343,30 @@ fn verify_and_decode(c: &mut Criterion) {
                     black_box(&header),
                 )
             })
+        });
+        group.finish();
+
+        // Where the time goes: each half alone, and the generated payload type decoded
+        // directly (no routing, no discriminator), each against its hand-written half.
+        let mut group = c.benchmark_group(format!("parts/{}", case.name));
+        group.throughput(Throughput::Bytes(case.body.len() as u64));
+        if case.body.len() > 100_000 {
+            group.sample_size(30);
+        }
+        group.bench_function("verify-baseline", |b| {
+            b.iter(|| baseline_verify(SECRET, black_box(&header), black_box(&case.body)))
+        });
+        group.bench_function("verify-hookgen", |b| {
+            b.iter(|| (case.verify)(black_box(&case.body), black_box(&header)))
+        });
+        group.bench_function("decode-baseline", |b| {
+            b.iter(|| (case.decode_baseline)(black_box(&case.body)))
+        });
+        group.bench_function("decode-hookgen-type", |b| {
+            b.iter(|| (case.decode_type)(black_box(&case.body)))
+        });
+        group.bench_function("decode-hookgen", |b| {
+            b.iter(|| (case.decode)(black_box(case.address), black_box(&case.body)))
         });
         group.finish();
     }

@@ -102,10 +102,27 @@ pub struct MessageInfo {
 
 /// Reads the top-level string field `field` of a JSON object body, without building the rest.
 ///
-/// Reading stops at the field's first occurrence: what follows is checked by the decoding
-/// that comes next, so a body is never read twice in full. `Ok(None)` when the field is
-/// absent, null or not a string.
+/// Reading stops at the field's first occurrence. A quick structural scan finds it (the
+/// members before it are skipped by their brackets and quotes, not parsed); a body the scan
+/// cannot settle (no such field, a key with escapes, not an object) is read by serde. The
+/// rest of the body, and the skipped members, are checked by the decoding that comes next,
+/// so a body is never read twice in full: a body that is not JSON may yield a value here
+/// and is refused there. `Ok(None)` when the field is absent, null or not a string.
 pub fn peek_discriminator<'a>(
+    body: &'a [u8],
+    field: &'static str,
+) -> Result<Option<Cow<'a, str>>, DecodeError> {
+    if let Some(start) = scan::top_level_value(body, field.as_bytes()) {
+        let mut de = serde_json::Deserializer::from_slice(&body[start..]);
+        if let Ok(MaybeStr(value)) = MaybeStr::deserialize(&mut de) {
+            return Ok(value);
+        }
+    }
+    peek_by_parsing(body, field)
+}
+
+/// [`peek_discriminator`] by serde alone: exact about what is not JSON.
+fn peek_by_parsing<'a>(
     body: &'a [u8],
     field: &'static str,
 ) -> Result<Option<Cow<'a, str>>, DecodeError> {
@@ -142,6 +159,102 @@ pub fn peek_discriminator<'a>(
             .and_then(|()| de.end())
             .map(|()| None)
             .map_err(DecodeError::NotJson),
+    }
+}
+
+/// A structural scan of JSON text: quotes, escapes and brackets, nothing else.
+///
+/// On valid JSON it finds what a parser finds; it does not validate (the decoding that
+/// follows does), and gives up (`None`) rather than guess.
+mod scan {
+    /// Where the value of the first top-level member named `field` starts, if the members
+    /// before it are plain (no escaped keys) and the body is an object.
+    pub(super) fn top_level_value(body: &[u8], field: &[u8]) -> Option<usize> {
+        let mut at = whitespace(body, 0);
+        if body.get(at) != Some(&b'{') {
+            return None;
+        }
+        at += 1;
+        loop {
+            at = whitespace(body, at);
+            // An escaped key would need unescaping to compare; serde does that.
+            let (key, after) = plain_string(body, at)?;
+            at = whitespace(body, after);
+            if body.get(at) != Some(&b':') {
+                return None;
+            }
+            at = whitespace(body, at + 1);
+            if key == field {
+                return Some(at);
+            }
+            at = whitespace(body, value_end(body, at)?);
+            if body.get(at) != Some(&b',') {
+                return None;
+            }
+            at += 1;
+        }
+    }
+
+    fn whitespace(body: &[u8], mut at: usize) -> usize {
+        while matches!(body.get(at), Some(b' ' | b'\t' | b'\n' | b'\r')) {
+            at += 1;
+        }
+        at
+    }
+
+    /// A string starting at `at` without escapes: its contents and where it ends.
+    fn plain_string(body: &[u8], at: usize) -> Option<(&[u8], usize)> {
+        if body.get(at) != Some(&b'"') {
+            return None;
+        }
+        let rest = body.get(at + 1..)?;
+        let len = rest.iter().position(|&b| b == b'"' || b == b'\\')?;
+        (rest[len] == b'"').then(|| (&rest[..len], at + 1 + len + 1))
+    }
+
+    /// Where a string starting at `at` ends (after its closing quote).
+    fn string_end(body: &[u8], mut at: usize) -> Option<usize> {
+        at += 1;
+        loop {
+            match body.get(at)? {
+                b'"' => return Some(at + 1),
+                b'\\' => at += 2,
+                _ => at += 1,
+            }
+        }
+    }
+
+    /// Where the value starting at `at` ends.
+    fn value_end(body: &[u8], at: usize) -> Option<usize> {
+        match body.get(at)? {
+            b'"' => string_end(body, at),
+            b'{' | b'[' => {
+                let mut depth = 0usize;
+                let mut at = at;
+                loop {
+                    match body.get(at)? {
+                        b'"' => {
+                            at = string_end(body, at)?;
+                            continue;
+                        }
+                        b'{' | b'[' => depth += 1,
+                        b'}' | b']' => {
+                            depth -= 1;
+                            if depth == 0 {
+                                return Some(at + 1);
+                            }
+                        }
+                        _ => {}
+                    }
+                    at += 1;
+                }
+            }
+            // A number, `true`, `false` or `null`: up to the next delimiter.
+            _ => body[at..]
+                .iter()
+                .position(|b| matches!(b, b',' | b'}' | b']' | b' ' | b'\t' | b'\n' | b'\r'))
+                .map(|len| at + len),
+        }
     }
 }
 
@@ -200,6 +313,9 @@ pub fn decode_payload<T: DeserializeOwned>(
 ) -> Result<T, DecodeError> {
     // The fast path is plain serde_json; only a failure pays for tracking the path.
     serde_json::from_slice(body).map_err(|source| {
+        if source.is_syntax() || source.is_eof() {
+            return DecodeError::NotJson(source);
+        }
         let mut de = serde_json::Deserializer::from_slice(body);
         let path = match serde_path_to_error::deserialize::<_, T>(&mut de) {
             Err(e) => e.path().to_string(),
@@ -316,6 +432,101 @@ mod tests {
         assert_eq!(peek_discriminator(br#"{}"#, "type").unwrap(), None);
         let escaped = peek_discriminator(br#"{"type":"a\u002eb"}"#, "type").unwrap();
         assert_eq!(escaped.as_deref(), Some("a.b"));
+    }
+
+    /// JSON objects with the field at any place, in any key order and spacing, with
+    /// escapes in keys and strings, and nested lookalikes.
+    fn object_bodies() -> impl proptest::strategy::Strategy<Value = Vec<u8>> {
+        use proptest::prelude::*;
+        let leaf = prop_oneof![
+            Just(serde_json::Value::Null),
+            any::<bool>().prop_map(serde_json::Value::from),
+            any::<i64>().prop_map(serde_json::Value::from),
+            any::<f64>()
+                .prop_filter("finite", |f| f.is_finite())
+                .prop_map(serde_json::Value::from),
+            "[a-z\"\\\\\n\u{e9}]{0,6}".prop_map(serde_json::Value::from),
+        ];
+        let key = prop_oneof![Just("type".to_owned()), "[a-z\"\\\\ ]{0,5}"];
+        let value = leaf.prop_recursive(3, 24, 4, move |inner| {
+            prop_oneof![
+                proptest::collection::vec(inner.clone(), 0..4).prop_map(serde_json::Value::from),
+                proptest::collection::vec(("type|[a-z]{1,3}", inner), 0..4)
+                    .prop_map(|m| serde_json::Value::Object(m.into_iter().collect())),
+            ]
+        });
+        (proptest::collection::vec((key, value), 0..6), any::<bool>()).prop_map(
+            |(members, pretty)| {
+                // Written by hand to keep duplicate keys and their order.
+                let mut text = String::from("{");
+                for (i, (k, v)) in members.iter().enumerate() {
+                    if i > 0 {
+                        text.push_str(if pretty { " ,\n " } else { "," });
+                    }
+                    text.push_str(&serde_json::to_string(k).unwrap());
+                    text.push_str(if pretty { " : " } else { ":" });
+                    text.push_str(&if pretty {
+                        serde_json::to_string_pretty(v).unwrap()
+                    } else {
+                        serde_json::to_string(v).unwrap()
+                    });
+                }
+                text.push('}');
+                text.into_bytes()
+            },
+        )
+    }
+
+    proptest::proptest! {
+        /// The quick scan reads what serde reads, on every well-formed object.
+        #[test]
+        fn peek_scan_agrees_with_the_parser(body in object_bodies()) {
+            let parsed = peek_by_parsing(&body, "type").unwrap();
+            proptest::prop_assert_eq!(peek_discriminator(&body, "type").unwrap(), parsed);
+        }
+
+        /// On any bytes at all the scan ends, without panicking.
+        #[test]
+        fn peek_scan_survives_any_bytes(body in proptest::collection::vec(
+            proptest::sample::select(b"{}[]\":,\\ tyep1a".to_vec()), 0..64)
+        ) {
+            let _ = peek_discriminator(&body, "type");
+        }
+    }
+
+    #[test]
+    fn peek_scan_leaves_escaped_keys_and_bad_values_to_the_parser() {
+        let escaped_key = br#"{"t\u0079pe":"a","type":"b"}"#;
+        assert_eq!(
+            peek_discriminator(escaped_key, "type").unwrap().as_deref(),
+            Some("a")
+        );
+        // Found by the scan but not a JSON value: the parser says why.
+        assert!(matches!(
+            peek_discriminator(br#"{"type":tru}"#, "type"),
+            Err(DecodeError::NotJson(_))
+        ));
+        // Deep nesting before the field is skipped by counting, not by recursion.
+        let mut deep = b"{\"a\":".to_vec();
+        deep.extend(std::iter::repeat_n(b'[', 100_000));
+        deep.extend(std::iter::repeat_n(b']', 100_000));
+        deep.extend(br#","type":"x"}"#);
+        assert_eq!(
+            peek_discriminator(&deep, "type").unwrap().as_deref(),
+            Some("x")
+        );
+    }
+
+    #[test]
+    fn syntax_errors_in_a_payload_are_not_json() {
+        assert!(matches!(
+            decode_payload::<serde_json::Value>("M", br#"{"a":1"#),
+            Err(DecodeError::NotJson(_))
+        ));
+        assert!(matches!(
+            decode_payload::<Vec<u8>>("M", b"[1,]"),
+            Err(DecodeError::NotJson(_))
+        ));
     }
 
     #[test]

@@ -9,10 +9,15 @@
 //! wrong length), accepts any of several secrets (rotation) and reports which check
 //! failed without revealing the secret or the expected signature.
 
+use std::borrow::Cow;
+
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD as BASE64;
 use hmac::{Hmac, Mac};
 use sha2::Sha256;
+
+/// The length of an HMAC-SHA256 tag, the one algorithm there is.
+const MAC_LEN: usize = 32;
 
 /// The MAC algorithm of a scheme.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -192,11 +197,19 @@ impl SignatureScheme {
     ) -> Result<String, SignatureError> {
         let key = self.key(secret)?;
         let tag = self.mac(&key, id, timestamp, body).finalize().into_bytes();
-        let encoded = match self.encoding {
-            Encoding::Hex => hex::encode(tag),
-            Encoding::Base64 => BASE64.encode(tag),
-        };
-        Ok(format!("{}{}", self.prefix, encoded))
+        let mut value = String::with_capacity(self.prefix.len() + 2 * MAC_LEN);
+        value.push_str(self.prefix);
+        match self.encoding {
+            Encoding::Hex => {
+                let mut hex = [0u8; 2 * MAC_LEN];
+                // The buffer is exactly twice the tag, and hex digits are ASCII.
+                if hex::encode_to_slice(tag, &mut hex).is_ok() {
+                    value.extend(hex.iter().map(|&b| char::from(b)));
+                }
+            }
+            Encoding::Base64 => BASE64.encode_string(tag, &mut value),
+        }
+        Ok(value)
     }
 
     /// Checks `header_value` against the raw `body` under `secret`, in constant time, for a
@@ -283,74 +296,93 @@ impl SignatureScheme {
                 });
             }
         }
-        let signatures = self.decode_signatures(value)?;
-        if secrets.is_empty() {
-            return Err(SignatureError::NoSecret);
-        }
-        let keys = secrets
-            .iter()
-            .map(|s| self.key(s))
-            .collect::<Result<Vec<_>, _>>()?;
-        let matched = keys.iter().any(|key| {
-            let mac = self.mac(key, id, timestamp, request.body);
-            signatures
-                .iter()
-                .any(|signature| mac.clone().verify_slice(signature).is_ok())
-        });
-        if matched {
-            Ok(())
-        } else {
-            Err(SignatureError::Mismatch)
-        }
-    }
-
-    /// The MACs in a header value; entries with another prefix (another version) are skipped.
-    fn decode_signatures(&self, value: &str) -> Result<Vec<Vec<u8>>, SignatureError> {
-        let entries: Vec<&str> = match self.separator {
-            Some(separator) => value
-                .split(separator)
-                .map(str::trim)
-                .filter(|e| !e.is_empty())
-                .collect(),
-            None => vec![value],
-        };
-        let mut signatures = Vec::new();
+        // The header is checked before any MAC is computed.
+        let mut first_valid = None;
         let mut malformed = "missing the scheme's prefix";
-        for entry in entries {
-            let Some(encoded) = entry.strip_prefix(self.prefix) else {
-                continue;
-            };
-            let decoded = match self.encoding {
-                Encoding::Hex => hex::decode(encoded).map_err(|_| "not hexadecimal"),
-                Encoding::Base64 => BASE64.decode(encoded).map_err(|_| "not base64"),
-            };
-            match decoded {
-                Ok(bytes) if bytes.len() == self.mac_len() => signatures.push(bytes),
-                Ok(_) => malformed = "wrong signature length",
+        for entry in self.entries(value) {
+            match self.decode_mac(entry) {
+                Ok(mac) => {
+                    first_valid = Some(mac);
+                    break;
+                }
                 Err(reason) => malformed = reason,
             }
         }
-        if signatures.is_empty() {
+        if first_valid.is_none() {
             return Err(SignatureError::Malformed(malformed));
         }
-        Ok(signatures)
+        if secrets.is_empty() {
+            return Err(SignatureError::NoSecret);
+        }
+        if self.secret_format != SecretFormat::Bytes {
+            // Every secret must be usable, whichever matches.
+            for secret in secrets {
+                self.key(secret)?;
+            }
+        }
+        for secret in secrets {
+            let key = self.key(secret)?;
+            let mac = self.mac(&key, id, timestamp, request.body);
+            let mut signatures = self.entries(value).filter_map(|e| self.decode_mac(e).ok());
+            // `verify_slice` compares in constant time; a signature of another length fails.
+            if signatures.any(|signature| mac.clone().verify_slice(&signature).is_ok()) {
+                return Ok(());
+            }
+        }
+        Err(SignatureError::Mismatch)
     }
 
-    fn key(&self, secret: &[u8]) -> Result<Vec<u8>, SignatureError> {
+    /// The entries of a header value that carry this scheme's prefix, without it (entries
+    /// of another prefix belong to another version and are skipped).
+    fn entries<'v>(&self, value: &'v str) -> impl Iterator<Item = &'v str> + use<'v> {
+        let separator = self.separator;
+        let prefix = self.prefix;
+        value
+            .split(move |c| Some(c) == separator)
+            .map(str::trim)
+            .filter(|e| !e.is_empty())
+            .filter_map(move |e| e.strip_prefix(prefix))
+    }
+
+    /// One encoded MAC, decoded on the stack; the reason when it is not one.
+    fn decode_mac(&self, encoded: &str) -> Result<[u8; MAC_LEN], &'static str> {
+        let mut mac = [0u8; MAC_LEN];
+        match self.encoding {
+            Encoding::Hex => match hex::decode_to_slice(encoded, &mut mac) {
+                Ok(()) => Ok(mac),
+                Err(hex::FromHexError::InvalidStringLength)
+                    if encoded.len() % 2 == 0 && encoded.bytes().all(|b| b.is_ascii_hexdigit()) =>
+                {
+                    Err("wrong signature length")
+                }
+                Err(_) => Err("not hexadecimal"),
+            },
+            Encoding::Base64 => match BASE64.decode_slice(encoded, &mut mac) {
+                Ok(len) if len == MAC_LEN => Ok(mac),
+                Ok(_) => Err("wrong signature length"),
+                // Too long for a MAC: is it base64 at all? (Rare; may allocate.)
+                Err(base64::DecodeSliceError::OutputSliceTooSmall) => {
+                    match BASE64.decode(encoded) {
+                        Ok(_) => Err("wrong signature length"),
+                        Err(_) => Err("not base64"),
+                    }
+                }
+                Err(base64::DecodeSliceError::DecodeError(_)) => Err("not base64"),
+            },
+        }
+    }
+
+    /// The MAC key of a secret: its bytes, or decoded from base64 for `whsec_` secrets.
+    fn key<'s>(&self, secret: &'s [u8]) -> Result<Cow<'s, [u8]>, SignatureError> {
         match self.secret_format {
-            SecretFormat::Bytes => Ok(secret.to_vec()),
+            SecretFormat::Bytes => Ok(Cow::Borrowed(secret)),
             SecretFormat::WhsecBase64 => {
                 let encoded = secret.strip_prefix(b"whsec_").unwrap_or(secret);
                 BASE64
                     .decode(encoded)
+                    .map(Cow::Owned)
                     .map_err(|_| SignatureError::InvalidSecret("not base64 after `whsec_`"))
             }
-        }
-    }
-
-    fn mac_len(&self) -> usize {
-        match self.algorithm {
-            Algorithm::HmacSha256 => 32,
         }
     }
 
