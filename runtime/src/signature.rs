@@ -110,6 +110,32 @@ pub const fn hex_body(header: &'static str) -> SignatureScheme {
     }
 }
 
+/// The entries of a header value: split at the scheme's separator (if any), trimmed, the
+/// empty ones skipped.
+struct Entries<'v> {
+    rest: Option<&'v str>,
+    separator: Option<char>,
+}
+
+impl<'v> Iterator for Entries<'v> {
+    type Item = &'v str;
+
+    fn next(&mut self) -> Option<&'v str> {
+        loop {
+            let rest = self.rest?;
+            let (entry, after) = match self.separator.and_then(|c| rest.split_once(c)) {
+                Some((entry, after)) => (entry, Some(after)),
+                None => (rest, None),
+            };
+            self.rest = after;
+            let entry = entry.trim();
+            if !entry.is_empty() {
+                return Some(entry);
+            }
+        }
+    }
+}
+
 /// Why a signature was rejected. Never includes the secret or the expected value.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum SignatureError {
@@ -296,21 +322,22 @@ impl SignatureScheme {
                 });
             }
         }
-        // The header is checked before any MAC is computed.
-        let mut first_valid = None;
+        // The header is checked before any MAC is computed: its first well-formed MAC,
+        // after `skipped` entries that are not one.
         let mut malformed = "missing the scheme's prefix";
-        for entry in self.entries(value) {
-            match self.decode_mac(entry) {
-                Ok(mac) => {
-                    first_valid = Some(mac);
-                    break;
-                }
-                Err(reason) => malformed = reason,
+        let mut skipped = 0;
+        let mut entries = self.entries(value);
+        let first = loop {
+            let Some(entry) = entries.next() else {
+                return Err(SignatureError::Malformed(malformed));
+            };
+            match self.strip_prefix(entry).map(|e| self.decode_mac(e)) {
+                Some(Ok(mac)) => break mac,
+                Some(Err(reason)) => malformed = reason,
+                None => {}
             }
-        }
-        if first_valid.is_none() {
-            return Err(SignatureError::Malformed(malformed));
-        }
+            skipped += 1;
+        };
         if secrets.is_empty() {
             return Err(SignatureError::NoSecret);
         }
@@ -323,25 +350,35 @@ impl SignatureScheme {
         for secret in secrets {
             let key = self.key(secret)?;
             let mac = self.mac(&key, id, timestamp, request.body);
-            let mut signatures = self.entries(value).filter_map(|e| self.decode_mac(e).ok());
             // `verify_slice` compares in constant time; a signature of another length fails.
-            if signatures.any(|signature| mac.clone().verify_slice(&signature).is_ok()) {
+            let matches = |signature: &[u8]| mac.clone().verify_slice(signature).is_ok();
+            let mut others = self
+                .entries(value)
+                .skip(skipped + 1)
+                .filter_map(|e| self.strip_prefix(e))
+                .filter_map(|e| self.decode_mac(e).ok());
+            if matches(&first) || others.any(|signature| matches(&signature)) {
                 return Ok(());
             }
         }
         Err(SignatureError::Mismatch)
     }
 
-    /// The entries of a header value that carry this scheme's prefix, without it (entries
-    /// of another prefix belong to another version and are skipped).
-    fn entries<'v>(&self, value: &'v str) -> impl Iterator<Item = &'v str> + use<'v> {
-        let separator = self.separator;
-        let prefix = self.prefix;
-        value
-            .split(move |c| Some(c) == separator)
-            .map(str::trim)
-            .filter(|e| !e.is_empty())
-            .filter_map(move |e| e.strip_prefix(prefix))
+    /// The non-empty entries of a header value, trimmed.
+    fn entries<'v>(&self, value: &'v str) -> Entries<'v> {
+        Entries {
+            rest: Some(value),
+            separator: self.separator,
+        }
+    }
+
+    /// An entry without the scheme's prefix; `None` when it has another (another version).
+    fn strip_prefix<'v>(&self, entry: &'v str) -> Option<&'v str> {
+        if self.prefix.is_empty() {
+            Some(entry)
+        } else {
+            entry.strip_prefix(self.prefix)
+        }
     }
 
     /// One encoded MAC, decoded on the stack; the reason when it is not one.
@@ -446,6 +483,37 @@ mod tests {
     }
 
     const HEX: SignatureScheme = hex_body("X-Test-Signature");
+
+    #[test]
+    fn a_header_of_many_entries_is_read_once() {
+        let secret = b"whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw";
+        let body = b"{}";
+        let good = STANDARD_WEBHOOKS
+            .sign_message(secret, "m", 10, body)
+            .unwrap();
+        // 200 000 malformed or foreign entries before the good one: a quadratic reading
+        // would take minutes.
+        let junk = "v1,??? v2,abc ".repeat(100_000);
+        let request = |signature| SignedRequest {
+            signature: Some(signature),
+            id: Some("m"),
+            timestamp: Some("10"),
+            body,
+        };
+        let scheme = SignatureScheme {
+            tolerance_seconds: None,
+            ..STANDARD_WEBHOOKS
+        };
+        assert_eq!(
+            scheme.verify_request(&[secret], &request(&junk), &Fixed(10)),
+            Err(SignatureError::Malformed("not base64"))
+        );
+        let with_good = format!("{junk}{good}");
+        assert_eq!(
+            scheme.verify_request(&[secret], &request(&with_good), &Fixed(10)),
+            Ok(())
+        );
+    }
 
     struct Fixed(i64);
     impl Clock for Fixed {
