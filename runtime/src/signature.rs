@@ -112,6 +112,7 @@ pub const fn hex_body(header: &'static str) -> SignatureScheme {
 
 /// The entries of a header value: split at the scheme's separator (if any), trimmed, the
 /// empty ones skipped.
+#[derive(Clone)]
 struct Entries<'v> {
     rest: Option<&'v str>,
     separator: Option<char>,
@@ -323,9 +324,8 @@ impl SignatureScheme {
             }
         }
         // The header is checked before any MAC is computed: its first well-formed MAC,
-        // after `skipped` entries that are not one.
+        // and the entries after it.
         let mut malformed = "missing the scheme's prefix";
-        let mut skipped = 0;
         let mut entries = self.entries(value);
         let first = loop {
             let Some(entry) = entries.next() else {
@@ -336,7 +336,6 @@ impl SignatureScheme {
                 Some(Err(reason)) => malformed = reason,
                 None => {}
             }
-            skipped += 1;
         };
         if secrets.is_empty() {
             return Err(SignatureError::NoSecret);
@@ -352,9 +351,8 @@ impl SignatureScheme {
             let mac = self.mac(&key, id, timestamp, request.body);
             // `verify_slice` compares in constant time; a signature of another length fails.
             let matches = |signature: &[u8]| mac.clone().verify_slice(signature).is_ok();
-            let mut others = self
-                .entries(value)
-                .skip(skipped + 1)
+            let mut others = entries
+                .clone()
                 .filter_map(|e| self.strip_prefix(e))
                 .filter_map(|e| self.decode_mac(e).ok());
             if matches(&first) || others.any(|signature| matches(&signature)) {
@@ -485,6 +483,61 @@ mod tests {
     const HEX: SignatureScheme = hex_body("X-Test-Signature");
 
     #[test]
+    fn malformed_signatures_say_how() {
+        let malformed = |scheme: &SignatureScheme, header: &str| {
+            scheme.verify_request(
+                &[b"k"],
+                &request(Some(header), None, None, b"{}"),
+                &Fixed(0),
+            )
+        };
+        for (header, reason) in [
+            ("zz", "not hexadecimal"),
+            ("abc", "not hexadecimal"),
+            ("abcd", "wrong signature length"),
+            (&"ab".repeat(33), "wrong signature length"),
+        ] {
+            assert_eq!(
+                malformed(&HEX, header),
+                Err(SignatureError::Malformed(reason)),
+                "{header}"
+            );
+        }
+        let base64 = SignatureScheme {
+            encoding: Encoding::Base64,
+            ..HEX
+        };
+        for (header, reason) in [
+            ("AAAA", "wrong signature length"),
+            (&"A".repeat(64), "wrong signature length"),
+            ("!!!!", "not base64"),
+            (&"!".repeat(64), "not base64"),
+        ] {
+            assert_eq!(
+                malformed(&base64, header),
+                Err(SignatureError::Malformed(reason)),
+                "{header}"
+            );
+        }
+    }
+
+    #[test]
+    fn every_secret_must_be_usable_even_after_a_match() {
+        let good = b"whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw";
+        let scheme = SignatureScheme {
+            tolerance_seconds: None,
+            ..STANDARD_WEBHOOKS
+        };
+        let header = scheme.sign_message(good, "m", 10, b"{}").unwrap();
+        let signed = request(Some(&header), Some("m"), Some("10"), b"{}");
+        assert_eq!(scheme.verify_request(&[good], &signed, &Fixed(10)), Ok(()));
+        assert_eq!(
+            scheme.verify_request(&[good, b"whsec_not base64!"], &signed, &Fixed(10)),
+            Err(SignatureError::InvalidSecret("not base64 after `whsec_`"))
+        );
+    }
+
+    #[test]
     fn a_header_of_many_entries_is_read_once() {
         let secret = b"whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw";
         let body = b"{}";
@@ -519,6 +572,20 @@ mod tests {
     impl Clock for Fixed {
         fn now_unix(&self) -> i64 {
             self.0
+        }
+    }
+
+    fn request<'a>(
+        signature: Option<&'a str>,
+        id: Option<&'a str>,
+        timestamp: Option<&'a str>,
+        body: &'a [u8],
+    ) -> SignedRequest<'a> {
+        SignedRequest {
+            signature,
+            id,
+            timestamp,
+            body,
         }
     }
 
