@@ -47,6 +47,9 @@ for target in generate receive; do
     artifacts="fuzz/artifacts/$target"
     mkdir -p "$artifacts"
     log="$work/$target.log"
+    # Crashes of this run only: earlier ones may still sit in the artifacts directory.
+    started="$work/$target.started"
+    touch "$started"
     echo "fuzz.sh: $target for ${seconds}s" >&2
     if ! cargo +"$toolchain" fuzz run --release "$target" "$work/$target" "${seeds[@]}" -- \
         -max_total_time="$seconds" -timeout=10 -rss_limit_mb=2048 -max_len="$max_len" \
@@ -55,10 +58,10 @@ for target in generate receive; do
     fi
     execs="$(grep -o 'stat::number_of_executed_units: *[0-9]*' "$log" | grep -o '[0-9]*$' | tail -1)"
     cov="$(grep -o 'cov: [0-9]*' "$log" | tail -1 | grep -o '[0-9]*')"
-    crashes="$(find "$artifacts" -type f \( -name 'crash-*' -o -name 'timeout-*' -o -name 'oom-*' -o -name 'leak-*' \) | wc -l)"
+    crashes="$(find "$artifacts" -type f -newer "$started" \( -name 'crash-*' -o -name 'timeout-*' -o -name 'oom-*' -o -name 'leak-*' \) | wc -l)"
     summary+=("$(printf '%-10s %8ss %12s execs %8s edges %4s crashes' "$target" "$seconds" "${execs:-?}" "${cov:-?}" "$crashes")")
 done
 
-printf '%s\n' "target       time        executions      coverage  crashes/timeouts/ooms (fuzz/artifacts)"
+printf '%s\n' "target       time        executions      coverage  new crashes/timeouts/ooms (fuzz/artifacts)"
 printf '%s\n' "${summary[@]}"
 exit "$status"
