@@ -129,11 +129,31 @@ struct Case {
     decode_baseline: fn(&[u8]) -> bool,
 }
 
-macro_rules! hookgen_fn {
-    ($module:ident) => {
-        |address, body, header| {
-            webhooks::$module::verify(SECRET, header, body).is_ok()
-                && black_box(webhooks::$module::decode(address, body)).is_ok()
+/// A provider's case from its generated module, the generated payload type of the body,
+/// and the hand-written type that stands for it.
+macro_rules! case {
+    ($name:expr, $address:expr, $body:expr, $module:ident, $payload:ident, $baseline:ident) => {
+        Case {
+            name: $name,
+            address: $address,
+            body: $body,
+            sign: webhooks::$module::sign,
+            hookgen: |address, body, header| {
+                webhooks::$module::verify(SECRET, header, body).is_ok()
+                    && black_box(webhooks::$module::decode(address, body)).is_ok()
+            },
+            baseline: |body, header| {
+                baseline_verify(SECRET, header, body)
+                    && black_box(serde_json::from_slice::<baseline::$baseline>(body)).is_ok()
+            },
+            verify: |body, header| webhooks::$module::verify(SECRET, header, body).is_ok(),
+            decode: |address, body| black_box(webhooks::$module::decode(address, body)).is_ok(),
+            decode_type: |body| {
+                black_box(serde_json::from_slice::<webhooks::$module::$payload>(body)).is_ok()
+            },
+            decode_baseline: |body| {
+                black_box(serde_json::from_slice::<baseline::$baseline>(body)).is_ok()
+            },
         }
     };
 }
@@ -162,149 +182,60 @@ fn large(example: &[u8]) -> Vec<u8> {
 }
 
 fn cases() -> Vec<Case> {
+    let flyio = example(webhooks::flyio::MESSAGES, "MachineStarted");
+    let flagsmith = example(webhooks::flagsmith::MESSAGES, "OrganisationWebhookEvent");
     let airmy = example(webhooks::airmy::MESSAGES, "RunCompleted");
     let flymyai = example(webhooks::flymyai::MESSAGES, "RunCompleted");
+    let (airmy_large, flymyai_large) = (large(&airmy), large(&flymyai));
     vec![
-        Case {
-            name: "flyio",
-            address: "/extensions/events",
-            body: example(webhooks::flyio::MESSAGES, "MachineStarted"),
-            sign: webhooks::flyio::sign,
-            verify: |body, header| webhooks::flyio::verify(SECRET, header, body).is_ok(),
-            decode: |address, body| black_box(webhooks::flyio::decode(address, body)).is_ok(),
-            decode_type: |body| {
-                black_box(serde_json::from_slice::<webhooks::flyio::CloudEventPayload>(body))
-                    .is_ok()
-            },
-            decode_baseline: |body| {
-                black_box(serde_json::from_slice::<baseline::FlyCloudEvent>(body)).is_ok()
-            },
-            hookgen: hookgen_fn!(flyio),
-            baseline: |body, header| {
-                baseline_verify(SECRET, header, body)
-                    && black_box(serde_json::from_slice::<baseline::FlyCloudEvent>(body)).is_ok()
-            },
-        },
-        Case {
-            name: "flagsmith",
-            address: "/organisation-webhook",
-            body: example(webhooks::flagsmith::MESSAGES, "OrganisationWebhookEvent"),
-            sign: webhooks::flagsmith::sign,
-            verify: |body, header| webhooks::flagsmith::verify(SECRET, header, body).is_ok(),
-            decode: |address, body| black_box(webhooks::flagsmith::decode(address, body)).is_ok(),
-            decode_type: |body| {
-                black_box(serde_json::from_slice::<
-                    webhooks::flagsmith::OrganisationWebhookPayload,
-                >(body))
-                .is_ok()
-            },
-            decode_baseline: |body| {
-                black_box(serde_json::from_slice::<baseline::FlagsmithOrganisationEvent>(body))
-                    .is_ok()
-            },
-            hookgen: hookgen_fn!(flagsmith),
-            baseline: |body, header| {
-                baseline_verify(SECRET, header, body)
-                    && black_box(
-                        serde_json::from_slice::<baseline::FlagsmithOrganisationEvent>(body),
-                    )
-                    .is_ok()
-            },
-        },
-        Case {
-            name: "airmy",
-            address: "/hooks/airmy",
-            body: airmy.clone(),
-            sign: webhooks::airmy::sign,
-            verify: |body, header| webhooks::airmy::verify(SECRET, header, body).is_ok(),
-            decode: |address, body| black_box(webhooks::airmy::decode(address, body)).is_ok(),
-            decode_type: |body| {
-                black_box(serde_json::from_slice::<webhooks::airmy::RunCompletedEvent>(body))
-                    .is_ok()
-            },
-            decode_baseline: |body| {
-                black_box(serde_json::from_slice::<baseline::AirmyRunCompleted>(body)).is_ok()
-            },
-            hookgen: hookgen_fn!(airmy),
-            baseline: |body, header| {
-                baseline_verify(SECRET, header, body)
-                    && black_box(serde_json::from_slice::<baseline::AirmyRunCompleted>(body))
-                        .is_ok()
-            },
-        },
-        Case {
-            name: "airmy-1MB",
-            address: "/hooks/airmy",
-            body: large(&airmy),
-            sign: webhooks::airmy::sign,
-            verify: |body, header| webhooks::airmy::verify(SECRET, header, body).is_ok(),
-            decode: |address, body| black_box(webhooks::airmy::decode(address, body)).is_ok(),
-            decode_type: |body| {
-                black_box(serde_json::from_slice::<webhooks::airmy::RunCompletedEvent>(body))
-                    .is_ok()
-            },
-            decode_baseline: |body| {
-                black_box(serde_json::from_slice::<baseline::AirmyRunCompleted>(body)).is_ok()
-            },
-            hookgen: hookgen_fn!(airmy),
-            baseline: |body, header| {
-                baseline_verify(SECRET, header, body)
-                    && black_box(serde_json::from_slice::<baseline::AirmyRunCompleted>(body))
-                        .is_ok()
-            },
-        },
-        Case {
-            name: "flymyai",
-            address: "/webhooks/flymy",
-            body: flymyai.clone(),
-            sign: webhooks::flymyai::sign,
-            verify: |body, header| webhooks::flymyai::verify(SECRET, header, body).is_ok(),
-            decode: |address, body| black_box(webhooks::flymyai::decode(address, body)).is_ok(),
-            decode_type: |body| {
-                black_box(serde_json::from_slice::<webhooks::flymyai::RunCompletedEvent>(body))
-                    .is_ok()
-            },
-            decode_baseline: |body| {
-                black_box(serde_json::from_slice::<baseline::FlymyaiRunCompleted>(
-                    body,
-                ))
-                .is_ok()
-            },
-            hookgen: hookgen_fn!(flymyai),
-            baseline: |body, header| {
-                baseline_verify(SECRET, header, body)
-                    && black_box(serde_json::from_slice::<baseline::FlymyaiRunCompleted>(
-                        body,
-                    ))
-                    .is_ok()
-            },
-        },
-        Case {
-            name: "flymyai-1MB",
-            address: "/webhooks/flymy",
-            body: large(&flymyai),
-            sign: webhooks::flymyai::sign,
-            verify: |body, header| webhooks::flymyai::verify(SECRET, header, body).is_ok(),
-            decode: |address, body| black_box(webhooks::flymyai::decode(address, body)).is_ok(),
-            decode_type: |body| {
-                black_box(serde_json::from_slice::<webhooks::flymyai::RunCompletedEvent>(body))
-                    .is_ok()
-            },
-            decode_baseline: |body| {
-                black_box(serde_json::from_slice::<baseline::FlymyaiRunCompleted>(
-                    body,
-                ))
-                .is_ok()
-            },
-            hookgen: hookgen_fn!(flymyai),
-            baseline: |body, header| {
-                baseline_verify(SECRET, header, body)
-                    && black_box(serde_json::from_slice::<baseline::FlymyaiRunCompleted>(
-                        body,
-                    ))
-                    .is_ok()
-            },
-        },
+        case!(
+            "flyio",
+            "/extensions/events",
+            flyio,
+            flyio,
+            CloudEventPayload,
+            FlyCloudEvent
+        ),
+        case!(
+            "flagsmith",
+            "/organisation-webhook",
+            flagsmith,
+            flagsmith,
+            OrganisationWebhookPayload,
+            FlagsmithOrganisationEvent
+        ),
+        case!(
+            "airmy",
+            "/hooks/airmy",
+            airmy,
+            airmy,
+            RunCompletedEvent,
+            AirmyRunCompleted
+        ),
+        case!(
+            "airmy-1MB",
+            "/hooks/airmy",
+            airmy_large,
+            airmy,
+            RunCompletedEvent,
+            AirmyRunCompleted
+        ),
+        case!(
+            "flymyai",
+            "/webhooks/flymy",
+            flymyai,
+            flymyai,
+            RunCompletedEvent,
+            FlymyaiRunCompleted
+        ),
+        case!(
+            "flymyai-1MB",
+            "/webhooks/flymy",
+            flymyai_large,
+            flymyai,
+            RunCompletedEvent,
+            FlymyaiRunCompleted
+        ),
     ]
 }
 

@@ -491,30 +491,23 @@ mod tests {
                 &Fixed(0),
             )
         };
-        for (header, reason) in [
-            ("zz", "not hexadecimal"),
-            ("abc", "not hexadecimal"),
-            ("abcd", "wrong signature length"),
-            (&"ab".repeat(33), "wrong signature length"),
-        ] {
-            assert_eq!(
-                malformed(&HEX, header),
-                Err(SignatureError::Malformed(reason)),
-                "{header}"
-            );
-        }
         let base64 = SignatureScheme {
             encoding: Encoding::Base64,
             ..HEX
         };
-        for (header, reason) in [
-            ("AAAA", "wrong signature length"),
-            (&"A".repeat(64), "wrong signature length"),
-            ("!!!!", "not base64"),
-            (&"!".repeat(64), "not base64"),
+        let (long_hex, long_base64, long_junk) = ("ab".repeat(33), "A".repeat(64), "!".repeat(64));
+        for (scheme, header, reason) in [
+            (&HEX, "zz", "not hexadecimal"),
+            (&HEX, "abc", "not hexadecimal"),
+            (&HEX, "abcd", "wrong signature length"),
+            (&HEX, &long_hex, "wrong signature length"),
+            (&base64, "AAAA", "wrong signature length"),
+            (&base64, &long_base64, "wrong signature length"),
+            (&base64, "!!!!", "not base64"),
+            (&base64, &long_junk, "not base64"),
         ] {
             assert_eq!(
-                malformed(&base64, header),
+                malformed(scheme, header),
                 Err(SignatureError::Malformed(reason)),
                 "{header}"
             );
