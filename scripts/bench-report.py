@@ -47,11 +47,11 @@ for (group, value), members in sorted(groups.items(), key=lambda kv: (kv[0][0], 
             line += f"   {human(median / throughput['Elements']):>10} per element"
         if throughput and "Bytes" in throughput:
             line += f"   {throughput['Bytes'] / median * 1e9 / 2**20:8.1f} MiB/s"
-        own = members.get(name.split("-hookgen")[0] + "-baseline") if "-hookgen" in name else None
+        label = name.split("-hookgen")[0] + "-baseline" if "-hookgen" in name else "baseline"
+        own = members.get(label) if "-hookgen" in name else None
         if not own and not name.startswith("baseline"):
-            own = baseline
+            own, label = baseline, "baseline"
         if own:
-            label = name.split("-hookgen")[0] + "-baseline" if "-hookgen" in name else "baseline"
             line += f"   ratio vs {label} {own[0] / median:.3f}"
             if fastest:
                 line += f" (fastest samples {own[2] / low:.3f})"

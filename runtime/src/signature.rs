@@ -340,14 +340,14 @@ impl SignatureScheme {
         if secrets.is_empty() {
             return Err(SignatureError::NoSecret);
         }
-        if self.secret_format != SecretFormat::Bytes {
-            // Every secret must be usable, whichever matches.
-            for secret in secrets {
-                self.key(secret)?;
-            }
-        }
+        // Every secret must be usable, whichever matches: each key is made (and checked)
+        // once, and MACs are computed until one matches.
+        let mut matched = false;
         for secret in secrets {
             let key = self.key(secret)?;
+            if matched {
+                continue;
+            }
             let mac = self.mac(&key, id, timestamp, request.body);
             // `verify_slice` compares in constant time; a signature of another length fails.
             let matches = |signature: &[u8]| mac.clone().verify_slice(signature).is_ok();
@@ -355,11 +355,13 @@ impl SignatureScheme {
                 .clone()
                 .filter_map(|e| self.strip_prefix(e))
                 .filter_map(|e| self.decode_mac(e).ok());
-            if matches(&first) || others.any(|signature| matches(&signature)) {
-                return Ok(());
-            }
+            matched = matches(&first) || others.any(|signature| matches(&signature));
         }
-        Err(SignatureError::Mismatch)
+        if matched {
+            Ok(())
+        } else {
+            Err(SignatureError::Mismatch)
+        }
     }
 
     /// The non-empty entries of a header value, trimmed.
