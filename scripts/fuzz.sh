@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Runs every fuzz target (cargo fuzz, libFuzzer + AddressSanitizer) for SECONDS each
-# (default 60) and prints executions and crashes per target. Crashes land in
+# Runs the fuzz targets (cargo fuzz, libFuzzer + AddressSanitizer) for SECONDS each
+# (default 60): all of them (generate, receive, doc_text), or the TARGETs named after
+# SECONDS. Prints executions, coverage and new crashes per target. Crashes land in
 # fuzz/artifacts/<target>/; copy each into fuzz/regressions/<target>/ (replayed by
 # `cargo test --test fuzz_replay`) before fixing it.
 #
@@ -12,6 +13,9 @@
 set -euo pipefail
 
 seconds="${1:-60}"
+shift || true
+targets=("$@")
+if [ "${#targets[@]}" -eq 0 ]; then targets=(generate receive doc_text); fi
 root="$(cd "$(dirname "$0")/.." && pwd)"
 cd "$root"
 corpus="${HOOKGEN_CORPUS:-$root/../shared/corpus}"
@@ -27,7 +31,7 @@ if ! cargo fuzz --version >/dev/null 2>&1; then
     cargo install cargo-fuzz --locked
 fi
 
-mkdir -p "$work/generate" "$work/receive" "$work/receive-seeds"
+mkdir -p "$work/generate" "$work/receive" "$work/doc_text" "$work/receive-seeds"
 cargo run -q --example fuzz_seeds -- "$work/receive-seeds"
 
 generate_seeds=(specs codegen/tests/snapshots fuzz/seeds/generate fuzz/regressions/generate)
@@ -37,13 +41,19 @@ else
     echo "fuzz.sh: no AsyncAPI corpus at $corpus; seeding without it" >&2
 fi
 receive_seeds=("$work/receive-seeds" fuzz/regressions/receive)
+doc_text_seeds=(fuzz/seeds/doc_text fuzz/regressions/doc_text specs)
 
 cargo +"$toolchain" fuzz build --release >/dev/null
 
 summary=()
 status=0
-for target in generate receive; do
-    if [ "$target" = generate ]; then seeds=("${generate_seeds[@]}"); max_len=131072; else seeds=("${receive_seeds[@]}"); max_len=65536; fi
+for target in "${targets[@]}"; do
+    case "$target" in
+        generate) seeds=("${generate_seeds[@]}"); max_len=131072 ;;
+        receive) seeds=("${receive_seeds[@]}"); max_len=65536 ;;
+        doc_text) seeds=("${doc_text_seeds[@]}"); max_len=16384 ;;
+        *) echo "fuzz.sh: unknown target $target" >&2; exit 2 ;;
+    esac
     artifacts="fuzz/artifacts/$target"
     mkdir -p "$artifacts"
     log="$work/$target.log"

@@ -78,6 +78,15 @@ fn generate_target_passes_the_corpus() {
 }
 
 #[test]
+fn doc_text_target_passes_every_seed_and_regression() {
+    let mut inputs = files(&root().join("fuzz/seeds/doc_text"));
+    inputs.extend(files(&root().join("fuzz/regressions/doc_text")));
+    inputs.extend(files(&root().join("specs")));
+    let n = replay("doc_text", &inputs, fuzz::doc_text);
+    assert!(n > 6, "only {n} inputs");
+}
+
+#[test]
 fn receive_target_passes_every_seed_and_regression() {
     for (name, seed) in fuzz::receive_seeds() {
         let result = std::panic::catch_unwind(|| fuzz::receive(&seed));

@@ -337,7 +337,10 @@ impl<'a> Lowering<'a> {
                     .get("schemaFormat")
                     .and_then(Value::as_str)
                     .unwrap_or("");
-                notes.push(format!("The payload schema is `{format}`, not JSON Schema: the payload is kept as raw JSON."));
+                notes.push(format!(
+                    "The payload schema is {}, not JSON Schema: the payload is kept as raw JSON.",
+                    crate::escape::code(format)
+                ));
                 Ty::Json
             }
             None => {

@@ -16,6 +16,7 @@ use std::collections::BTreeMap;
 use serde_json::{Map, Value};
 
 use crate::diagnostics::{Diagnostic, Diagnostics, child};
+use crate::escape;
 use crate::ir::{
     EnumVariant, Field, IntWidth, Ty, TypeDef, TypeId, TypeKind, TypeSpace, UnionVariant,
 };
@@ -558,7 +559,10 @@ impl<'a> SchemaLowering<'a> {
         merged.add(self.resolver, outer, pointer, 0);
         if let Some(at) = merged.unmergeable {
             let mut doc = schema_doc_map(outer);
-            doc.push(format!("Not typed: the `allOf` part at `{at}` is not an object schema, so the parts are not merged."));
+            doc.push(format!(
+                "Not typed: the `allOf` part at {} is not an object schema, so the parts are not merged.",
+                escape::code(&at)
+            ));
             let ty = match reserved {
                 Some(_) => self.define(reserved, hint, pointer, doc, TypeKind::Alias(Ty::Json)),
                 None => Ty::Json,
@@ -903,17 +907,22 @@ fn schema_doc_map(map: &Map<String, Value>) -> Vec<String> {
     let mut notes = Vec::new();
     if let Some(format) = text("format") {
         notes.push(format!(
-            "Format: `{format}` (kept as written, not checked)."
+            "Format: {} (kept as written, not checked).",
+            escape::code(format)
         ));
     }
     if let Some(default) = map.get("default") {
         notes.push(format!(
-            "Default: `{default}` (not filled in: an absent value stays absent)."
+            "Default: {} (not filled in: an absent value stays absent).",
+            escape::code(&default.to_string())
         ));
     }
     if let Some(values) = map.get("enum").and_then(Value::as_array) {
         if values.iter().any(|v| !v.is_string() && !v.is_null()) {
-            let values: Vec<String> = values.iter().map(|v| format!("`{v}`")).collect();
+            let values: Vec<String> = values
+                .iter()
+                .map(|v| escape::code(&v.to_string()))
+                .collect();
             notes.push(format!(
                 "Allowed values: {} (not enforced).",
                 values.join(", ")
@@ -921,13 +930,19 @@ fn schema_doc_map(map: &Map<String, Value>) -> Vec<String> {
         }
     }
     if let Some(c) = map.get("const").filter(|c| !c.is_string()) {
-        notes.push(format!("Always `{c}` (not enforced)."));
+        notes.push(format!(
+            "Always {} (not enforced).",
+            escape::code(&c.to_string())
+        ));
     }
     if let Some(not) = map.get("not") {
-        notes.push(format!("Must not match `{not}` (not enforced)."));
+        notes.push(format!(
+            "Must not match {} (not enforced).",
+            escape::code(&not.to_string())
+        ));
     }
     if let Some(patterns) = map.get("patternProperties").and_then(Value::as_object) {
-        let patterns: Vec<String> = patterns.keys().map(|p| format!("`{p}`")).collect();
+        let patterns: Vec<String> = patterns.keys().map(|p| escape::code(p)).collect();
         notes.push(format!(
             "Further properties named like {} are kept as JSON.",
             patterns.join(", ")
@@ -937,7 +952,7 @@ fn schema_doc_map(map: &Map<String, Value>) -> Vec<String> {
         notes.push("A tuple (`items` is a list): typed as a list of JSON values.".to_owned());
     }
     if let Some(example) = map.get("example") {
-        notes.push(format!("Example: `{example}`."));
+        notes.push(format!("Example: {}.", escape::code(&example.to_string())));
     }
     if !notes.is_empty() {
         if !doc.is_empty() {

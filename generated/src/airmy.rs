@@ -5,7 +5,7 @@
 //!
 //! AIRMY notifies your system when important events happen: agent runs complete, deployments succeed or roll back, alerts fire. Every delivery is an HTTP POST of a JSON envelope (`id`, `type`, `created_at`, `data`) to the endpoint URL you register, signed with HMAC-SHA256 over the raw body in the `X-AIRMY-Signature` header.
 //!
-//! Spec version 1.0. Generated from specs/airmy.yaml.
+//! Spec version `1.0`. Generated from `specs/airmy.yaml`.
 #![allow(
     rustdoc::bare_urls,
     rustdoc::broken_intra_doc_links,

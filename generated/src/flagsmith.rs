@@ -5,7 +5,7 @@
 //!
 //! Flagsmith provides two types of webhooks for receiving event notifications. Environment webhooks automatically send flag evaluations for identified users whenever an identity's flags are evaluated via the Get Identity Flags endpoint. Organisation webhooks send audit log events whenever changes are made to feature flags, environments, or other resources across the organisation. Both webhook types support HMAC-SHA256 signature verification using a configurable secret.
 //!
-//! Spec version 1.0. Generated from specs/flagsmith.yaml with specs/flagsmith.overlay.yaml.
+//! Spec version `1.0`. Generated from `specs/flagsmith.yaml` with `specs/flagsmith.overlay.yaml`.
 #![allow(
     rustdoc::bare_urls,
     rustdoc::broken_intra_doc_links,

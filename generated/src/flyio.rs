@@ -5,7 +5,7 @@
 //!
 //! The Fly.io Extensions webhook system delivers real-time event notifications in both directions between Fly.io and extension providers. Fly.io sends CloudEvents-format payloads to the provider's registered endpoint URL when machine lifecycle events occur that are relevant to an extension resource. Extension providers send lifecycle status updates back to Fly.io at the platform webhook endpoint when asynchronously provisioned resources become ready, are updated, or are deleted. All webhook payloads in both directions are signed using HMAC-SHA256 with separate shared secrets, allowing each party to verify authenticity before processing events.
 //!
-//! Spec version 1.0. Generated from specs/flyio.yaml with specs/flyio.overlay.yaml.
+//! Spec version `1.0`. Generated from `specs/flyio.yaml` with `specs/flyio.overlay.yaml`.
 #![allow(
     rustdoc::bare_urls,
     rustdoc::broken_intra_doc_links,

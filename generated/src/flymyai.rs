@@ -6,7 +6,7 @@
 //! FlyMy.AI sends a POST request to your registered URL the moment an agent run finishes, instead of you polling for it. The payload is a JSON envelope (`event`, `timestamp`, `data`), signed with HMAC-SHA256 over the raw body in the `X-FlyMyAI-Signature` header. Planned feature: the docs say the behaviour may change before launch.
 //! Note: the docs' Express example verifies `JSON.stringify(req.body)`, a re-serialized body, which need not match the bytes FlyMy.AI signed; verify the raw body instead.
 //!
-//! Spec version 0.1. Generated from specs/flymyai.yaml.
+//! Spec version `0.1`. Generated from `specs/flymyai.yaml`.
 #![allow(
     rustdoc::bare_urls,
     rustdoc::broken_intra_doc_links,

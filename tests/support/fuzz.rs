@@ -28,6 +28,12 @@ pub fn generate(data: &[u8]) {
                 files.iter().any(|f| f.path.ends_with("src/lib.rs")),
                 "generated a crate without src/lib.rs"
             );
+            let problems = crate::docs::problems(&files);
+            assert!(
+                problems.is_empty(),
+                "spec text escaped: {}",
+                problems.join("\n")
+            );
         }
         Err(diagnostics) => {
             assert!(!diagnostics.0.is_empty(), "failed without a diagnostic");
@@ -36,6 +42,32 @@ pub fn generate(data: &[u8]) {
                 text.contains(name),
                 "a diagnostic does not name the file: {text}"
             );
+        }
+    }
+}
+
+/// Any text through the doc renderer (`hookgen::escape::rustdoc`): the result holds no
+/// runnable code block, raw HTML, script link or hidden character, as rustdoc's parser
+/// (and plain CommonMark) read it, and is already unindented as rustdoc unindents.
+pub fn doc_text(data: &[u8]) {
+    let text = String::from_utf8_lossy(data);
+    let out = hookgen::escape::rustdoc(&text);
+    assert!(
+        !out.chars().any(crate::docs::hidden),
+        "hidden character in {out:?}"
+    );
+    let lines: Vec<&str> = out.lines().collect();
+    assert_eq!(
+        crate::docs::unindent(&lines),
+        out,
+        "not unindented: {out:?}"
+    );
+    for options in [
+        crate::docs::rustdoc_options(),
+        pulldown_cmark::Options::empty(),
+    ] {
+        if let Some(problem) = crate::docs::runnable_or_raw(&out, options) {
+            panic!("{problem} in {out:?}");
         }
     }
 }

@@ -1,6 +1,7 @@
 //! Shared checks of the conformance tests: each takes data about one spec message and
 //! asserts everything the project promises about it, reporting what failed and where.
 
+pub mod docs;
 pub mod draw;
 pub mod fuzz;
 

@@ -7,6 +7,7 @@ use std::collections::BTreeMap;
 use proc_macro2::{Ident, Literal, TokenStream};
 use quote::{format_ident, quote};
 
+use crate::escape;
 use crate::ir::{self, Action, Field, IntWidth, Ty, TypeDef, TypeKind};
 use crate::naming::unraw;
 
@@ -19,13 +20,14 @@ pub fn spec_module(spec: &ir::Spec) -> String {
 pub fn crate_root(title: &str, modules: &[(String, String)]) -> String {
     let mods = modules.iter().map(|(module, doc)| {
         let ident = ident(module);
-        quote! { #[doc = #doc] #[rustfmt::skip] pub mod #ident; }
+        let doc = docs(doc);
+        quote! { #doc #[rustfmt::skip] pub mod #ident; }
     });
-    let doc = format!(" {title}");
+    let doc = inner_docs(&format!(
+        "{title}\n\nOne module per spec; the shared runtime is re-exported at the root."
+    ));
     format(quote! {
-        #![doc = #doc]
-        #![doc = ""]
-        #![doc = " One module per spec; the shared runtime is re-exported at the root."]
+        #doc
         #![forbid(unsafe_code)]
         #[rustfmt::skip]
         pub use ::hookgen_runtime::{
@@ -59,40 +61,53 @@ fn lit(text: &str) -> Literal {
     Literal::string(text)
 }
 
-/// `///` lines for an item.
-fn docs(lines: &[String]) -> TokenStream {
-    let lines = lines
-        .iter()
-        .map(|l| doc_text(l))
+/// `///` lines for an item: `markdown` made inert by [`escape::rustdoc`], the only way
+/// text reaches a doc comment.
+fn docs(markdown: &str) -> TokenStream {
+    let lines = doc_lines(markdown)
+        .into_iter()
         .map(|l| quote! { #[doc = #l] });
     quote! { #(#lines)* }
 }
 
-/// A doc line as rustdoc writes it: a space after `///`, none on a blank line.
-fn doc_text(line: &str) -> String {
-    if line.is_empty() {
-        String::new()
-    } else {
-        format!(" {line}")
+/// `//!` lines for a module, made inert like [`docs`].
+fn inner_docs(markdown: &str) -> TokenStream {
+    let lines = doc_lines(markdown)
+        .into_iter()
+        .map(|l| quote! { #![doc = #l] });
+    quote! { #(#lines)* }
+}
+
+/// Doc lines as rustdoc writes them: a space after `///`, none on a blank line.
+fn doc_lines(markdown: &str) -> Vec<String> {
+    let text = escape::rustdoc(markdown);
+    if text.is_empty() {
+        return Vec::new();
     }
+    text.split('\n')
+        .map(|line| {
+            if line.is_empty() {
+                String::new()
+            } else {
+                format!(" {line}")
+            }
+        })
+        .collect()
 }
 
 fn module_tokens(spec: &ir::Spec) -> TokenStream {
-    let mut doc = vec![spec.title.clone()];
+    let mut doc = spec.title.clone();
     if !spec.description.is_empty() {
-        doc.push(String::new());
-        doc.extend(spec.description.lines().map(str::to_owned));
+        doc.push_str("\n\n");
+        doc.push_str(&spec.description);
     }
-    doc.push(String::new());
-    doc.push(format!(
-        "Spec version {}. Generated from {}.",
-        spec.version,
-        spec.sources.join(" with ")
+    let sources: Vec<String> = spec.sources.iter().map(|s| escape::code(s)).collect();
+    doc.push_str(&format!(
+        "\n\nSpec version {}. Generated from {}.",
+        escape::code(&spec.version),
+        sources.join(" with ")
     ));
-    let module_doc = doc
-        .iter()
-        .map(|l| doc_text(l))
-        .map(|l| quote! { #![doc = #l] });
+    let module_doc = inner_docs(&doc);
 
     // Sorted by Rust name so output never depends on discovery order.
     let mut items: BTreeMap<&str, TokenStream> = BTreeMap::new();
@@ -108,7 +123,7 @@ fn module_tokens(spec: &ir::Spec) -> TokenStream {
     let delivery = delivery(spec);
     let receiver = receiver(spec);
     quote! {
-        #(#module_doc)*
+        #module_doc
         #![allow(rustdoc::bare_urls, rustdoc::broken_intra_doc_links, rustdoc::invalid_html_tags)]
         #![allow(clippy::doc_lazy_continuation, clippy::doc_overindented_list_items, clippy::large_enum_variant)]
         #signature
@@ -140,9 +155,13 @@ fn receiver(spec: &ir::Spec) -> TokenStream {
     let unknown = ident(&spec.unknown_variant);
     let declarations = methods.iter().map(|(method, m)| {
         let payload = ty(spec, &m.payload);
-        let doc = lit(&format!(" Handles `{}`{}. Accepts it unless overridden.", m.key, if m.summary.is_empty() { String::new() } else { format!(": {}", m.summary) }));
+        let doc = docs(&format!(
+            "Handles {}{}. Accepts it unless overridden.",
+            escape::code(&m.key),
+            if m.summary.is_empty() { String::new() } else { format!(": {}", m.summary) }
+        ));
         quote! {
-            #[doc = #doc]
+            #doc
             fn #method(
                 &self,
                 route: &::hookgen_runtime::Route,
@@ -257,7 +276,7 @@ fn ty(spec: &ir::Spec, t: &Ty) -> TokenStream {
 
 fn type_def(spec: &ir::Spec, def: &TypeDef) -> TokenStream {
     let name = ident(&def.name);
-    let doc = docs(&def.doc);
+    let doc = docs(&def.doc.join("\n"));
     match &def.kind {
         TypeKind::Struct {
             fields,
@@ -322,20 +341,21 @@ fn tagged_union(
     field: &str,
     variants: &[ir::UnionVariant],
 ) -> TokenStream {
-    let doc = docs(&def.doc);
+    let doc = docs(&def.doc.join("\n"));
     let field_lit = lit(field);
     let decls = variants.iter().map(|v| {
         let v_name = ident(&v.ident);
         let v_ty = ty(spec, &v.ty);
-        let tags = lit(&format!(
-            " `{field}`: {}",
+        let tags = docs(&format!(
+            "{}: {}",
+            escape::code(field),
             v.tags
                 .iter()
-                .map(|t| format!("`{t}`"))
+                .map(|t| escape::code(t))
                 .collect::<Vec<_>>()
                 .join(", ")
         ));
-        quote! { #[doc = #tags] #v_name(#v_ty), }
+        quote! { #tags #v_name(#v_ty), }
     });
     let arms = variants.iter().map(|v| {
         let v_name = ident(&v.ident);
@@ -379,7 +399,7 @@ fn tagged_union(
 }
 
 fn field(spec: &ir::Spec, f: &Field) -> TokenStream {
-    let doc = docs(&f.doc);
+    let doc = docs(&f.doc.join("\n"));
     let name = ident(&f.ident);
     let inner = ty(spec, &f.ty);
     let rename = (unraw(&f.ident) != f.wire).then(|| {
@@ -424,17 +444,17 @@ fn string_enum(
     variants: &[ir::EnumVariant],
     fallback: &str,
 ) -> TokenStream {
-    let doc = docs(&def.doc);
+    let doc = docs(&def.doc.join("\n"));
     let fallback = ident(fallback);
     let schema_name = lit(&def.name);
     let wires: Vec<Literal> = variants.iter().map(|v| lit(&v.wire)).collect();
     let idents: Vec<Ident> = variants.iter().map(|v| ident(&v.ident)).collect();
-    let variant_docs = variants.iter().map(|v| lit(&format!(" `{}`", v.wire)));
+    let variant_docs = variants.iter().map(|v| docs(&escape::code(&v.wire)));
     quote! {
         #doc
         #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
         pub enum #name {
-            #( #[doc = #variant_docs] #idents, )*
+            #( #variant_docs #idents, )*
             /// A value the spec does not list, kept as received.
             #fallback(::std::string::String),
         }
@@ -509,16 +529,13 @@ fn string_enum(
 fn message_enum(spec: &ir::Spec) -> TokenStream {
     let unknown = ident(&spec.unknown_variant);
     let variants = spec.messages.iter().map(|m| {
-        let mut lines = Vec::new();
-        for text in [&m.title, &m.summary].into_iter().chain(&m.notes) {
-            if !text.is_empty() {
-                if !lines.is_empty() {
-                    lines.push(String::new());
-                }
-                lines.push(text.clone());
-            }
-        }
-        let doc = docs(&lines);
+        let paragraphs: Vec<&str> = [&m.title, &m.summary]
+            .into_iter()
+            .chain(&m.notes)
+            .map(String::as_str)
+            .filter(|text| !text.is_empty())
+            .collect();
+        let doc = docs(&paragraphs.join("\n\n"));
         let name = ident(&m.variant);
         let payload = ty(spec, &m.payload);
         quote! { #doc #name(#payload), }

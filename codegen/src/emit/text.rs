@@ -5,6 +5,7 @@
 use minijinja::{Environment, UndefinedBehavior, context};
 use serde::Serialize;
 
+use crate::escape;
 use crate::ir;
 
 const CARGO_TOML: &str = include_str!("../../templates/Cargo.toml.j2");
@@ -19,7 +20,8 @@ pub enum RuntimeDependency {
     Version(String),
 }
 
-/// What the text templates need to know about the crate.
+/// What the text templates need to know about the crate. Strings are as given: the
+/// templates escape them for where they go.
 #[derive(Debug, Clone, Serialize)]
 pub struct CrateInfo<'a> {
     /// The package name.
@@ -36,8 +38,11 @@ impl RuntimeDependency {
     /// The TOML value of the dependency.
     pub fn toml(&self) -> String {
         match self {
-            Self::Path(path) => format!("{{ path = {:?}, version = \"0.1\" }}", path),
-            Self::Version(version) => format!("{version:?}"),
+            Self::Path(path) => format!(
+                "{{ path = {}, version = \"0.1\" }}",
+                escape::toml_string(path)
+            ),
+            Self::Version(version) => escape::toml_string(version),
         }
     }
 }
@@ -66,6 +71,12 @@ fn environment() -> Environment<'static> {
     let mut env = Environment::new();
     env.set_undefined_behavior(UndefinedBehavior::Strict);
     env.set_keep_trailing_newline(true);
+    // Outside text reaches a template only through these filters (see `escape`).
+    env.add_filter("comment", |text: &str| escape::line(text));
+    env.add_filter("html_comment", |text: &str| escape::html_comment(text));
+    env.add_filter("md_line", |text: &str| escape::markdown_line(text));
+    env.add_filter("md_code", |text: &str| escape::markdown_code(text));
+    env.add_filter("toml_string", |text: &str| escape::toml_string(text));
     env
 }
 
@@ -99,18 +110,27 @@ fn spec_row(spec: &ir::Spec) -> SpecRow {
                     let values: Vec<String> = m
                         .discriminator_values
                         .iter()
-                        .map(|v| format!("`{v}`"))
+                        .map(|v| escape::markdown_code(v))
                         .collect();
-                    format!("`{field}` = {}", values.join(", "))
+                    format!("{} = {}", escape::markdown_code(field), values.join(", "))
                 })
                 .unwrap_or_else(|| "(the channel)".to_owned());
             let direction: Vec<String> = on
                 .iter()
                 .flat_map(|c| c.operations.iter())
                 .filter(|o| o.messages.contains(&index))
-                .map(|o| format!("{} → {}", o.sender, o.receiver))
+                .map(|o| {
+                    format!(
+                        "{} → {}",
+                        escape::markdown_line(&o.sender),
+                        escape::markdown_line(&o.receiver)
+                    )
+                })
                 .collect();
-            let channels: Vec<String> = on.iter().map(|c| format!("`{}`", c.address)).collect();
+            let channels: Vec<String> = on
+                .iter()
+                .map(|c| escape::markdown_code(&c.address))
+                .collect();
             EventRow {
                 variant: m.variant.clone(),
                 key: m.key.clone(),
@@ -118,7 +138,7 @@ fn spec_row(spec: &ir::Spec) -> SpecRow {
                 channels: channels.join(", "),
                 direction: direction.join("; "),
                 payload: super::rust::type_text(spec, &m.payload),
-                summary: m.summary.replace('|', "\\|"),
+                summary: m.summary.clone(),
             }
         })
         .collect();

@@ -3,7 +3,7 @@
 
 //! Additional
 //!
-//! Spec version 1. Generated from codegen/tests/snapshots/additional-properties.yaml.
+//! Spec version `1`. Generated from `codegen/tests/snapshots/additional-properties.yaml`.
 #![allow(
     rustdoc::bare_urls,
     rustdoc::broken_intra_doc_links,

@@ -3,7 +3,7 @@
 
 //! AllOf
 //!
-//! Spec version 1. Generated from codegen/tests/snapshots/all-of.yaml.
+//! Spec version `1`. Generated from `codegen/tests/snapshots/all-of.yaml`.
 #![allow(
     rustdoc::bare_urls,
     rustdoc::broken_intra_doc_links,

@@ -3,7 +3,7 @@
 
 //! Collisions
 //!
-//! Spec version 1. Generated from codegen/tests/snapshots/collisions.yaml.
+//! Spec version `1`. Generated from `codegen/tests/snapshots/collisions.yaml`.
 #![allow(
     rustdoc::bare_urls,
     rustdoc::broken_intra_doc_links,
@@ -502,7 +502,7 @@ pub enum String {
     V1,
     /// `self`
     Self_,
-    /// ``
+    /// `  `
     Empty,
     /// A value the spec does not list, kept as received.
     Unknown3(::std::string::String),

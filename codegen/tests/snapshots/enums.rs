@@ -3,7 +3,7 @@
 
 //! Enums
 //!
-//! Spec version 1. Generated from codegen/tests/snapshots/enums.yaml.
+//! Spec version `1`. Generated from `codegen/tests/snapshots/enums.yaml`.
 #![allow(
     rustdoc::bare_urls,
     rustdoc::broken_intra_doc_links,

@@ -3,7 +3,7 @@
 
 //! ExternalRefs
 //!
-//! Spec version 1. Generated from codegen/tests/snapshots/external-refs.yaml.
+//! Spec version `1`. Generated from `codegen/tests/snapshots/external-refs.yaml`.
 #![allow(
     rustdoc::bare_urls,
     rustdoc::broken_intra_doc_links,

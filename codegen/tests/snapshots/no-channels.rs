@@ -3,7 +3,7 @@
 
 //! NoChannels
 //!
-//! Spec version 1. Generated from codegen/tests/snapshots/no-channels.yaml.
+//! Spec version `1`. Generated from `codegen/tests/snapshots/no-channels.yaml`.
 #![allow(
     rustdoc::bare_urls,
     rustdoc::broken_intra_doc_links,

@@ -3,7 +3,7 @@
 
 //! Nullable
 //!
-//! Spec version 1. Generated from codegen/tests/snapshots/nullable.yaml.
+//! Spec version `1`. Generated from `codegen/tests/snapshots/nullable.yaml`.
 #![allow(
     rustdoc::bare_urls,
     rustdoc::broken_intra_doc_links,

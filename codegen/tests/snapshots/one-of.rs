@@ -3,7 +3,7 @@
 
 //! OneOf
 //!
-//! Spec version 1. Generated from codegen/tests/snapshots/one-of.yaml.
+//! Spec version `1`. Generated from `codegen/tests/snapshots/one-of.yaml`.
 #![allow(
     rustdoc::bare_urls,
     rustdoc::broken_intra_doc_links,

@@ -3,7 +3,7 @@
 
 //! PayloadShapes
 //!
-//! Spec version 1. Generated from codegen/tests/snapshots/payload-shapes.yaml.
+//! Spec version `1`. Generated from `codegen/tests/snapshots/payload-shapes.yaml`.
 #![allow(
     rustdoc::bare_urls,
     rustdoc::broken_intra_doc_links,

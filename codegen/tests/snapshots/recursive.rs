@@ -3,7 +3,7 @@
 
 //! Recursive
 //!
-//! Spec version 1. Generated from codegen/tests/snapshots/recursive.yaml.
+//! Spec version `1`. Generated from `codegen/tests/snapshots/recursive.yaml`.
 #![allow(
     rustdoc::bare_urls,
     rustdoc::broken_intra_doc_links,

@@ -3,7 +3,7 @@
 
 //! Scalars
 //!
-//! Spec version 1. Generated from codegen/tests/snapshots/scalars.yaml.
+//! Spec version `1`. Generated from `codegen/tests/snapshots/scalars.yaml`.
 #![allow(
     rustdoc::bare_urls,
     rustdoc::broken_intra_doc_links,

@@ -3,7 +3,7 @@
 
 //! StandardWebhooks
 //!
-//! Spec version 1. Generated from codegen/tests/snapshots/standard-webhooks.yaml.
+//! Spec version `1`. Generated from `codegen/tests/snapshots/standard-webhooks.yaml`.
 #![allow(
     rustdoc::bare_urls,
     rustdoc::broken_intra_doc_links,

@@ -3,7 +3,7 @@
 
 //! Traits
 //!
-//! Spec version 1. Generated from codegen/tests/snapshots/traits.yaml.
+//! Spec version `1`. Generated from `codegen/tests/snapshots/traits.yaml`.
 #![allow(
     rustdoc::bare_urls,
     rustdoc::broken_intra_doc_links,
