@@ -24,8 +24,11 @@ use crate::schema::{
     PREFERRED_TAGS, SchemaLowering, object_properties, string_values, top_level_property,
 };
 
-/// Names the generated module itself uses, never given to a type.
-const RESERVED_TYPE_NAMES: &[&str] = &["Message"];
+/// Every type-namespace item `emit::rust` adds to a spec module (with every feature
+/// on), never given to a spec's type. Its other items (`sign`, `verify`, `route`,
+/// `decode`, `router`, `sender`, `SIGNATURE`, `CHANNELS`, …) are snake or screaming
+/// case, which a type name never is.
+const RESERVED_TYPE_NAMES: &[&str] = &["Message", "Handler", "Dispatcher"];
 
 /// Lowers a checked document into the module `module`; `sources` name the files.
 pub fn lower(

@@ -406,7 +406,8 @@ impl<'a> SchemaLowering<'a> {
             .map(|r| r.iter().filter_map(Value::as_str).collect())
             .unwrap_or_default();
         let mut fields = Vec::new();
-        let mut scope = NameScope::default();
+        // The field that keeps extra properties is emitted beside the schema's own.
+        let mut scope = NameScope::with_reserved(&["additional_properties"]);
         let properties_pointer = child(pointer, "properties");
         for (wire, schema) in properties {
             let at = child(&properties_pointer, wire);
