@@ -79,7 +79,7 @@ async fn receiver_answers_every_case_over_http() {
     let config = ReceiverConfig::new(b"new-secret".to_vec())
         .with_secret(b"old-secret".to_vec())
         .with_max_body_bytes(1024);
-    let base = serve(flyio::router(recorder.clone(), config)).await;
+    let base = serve(flyio::router(recorder.clone(), config).unwrap()).await;
     let created = br#"{"action":"resource.created","resource_id":"res_1","config":{"URL":"x"}}"#;
 
     let url = format!("{base}/api/hooks/extensions/acme");
@@ -184,12 +184,34 @@ async fn receiver_answers_every_case_over_http() {
 }
 
 #[tokio::test]
+async fn a_receiver_with_an_empty_secret_is_refused_before_it_serves() {
+    // A secret read from an environment variable that is set but empty.
+    let empty = std::env::var("HOOKGEN_TEST_SURELY_UNSET").unwrap_or_default();
+    let refused = |config: ReceiverConfig| flyio::router(Recorder::default(), config).err();
+    assert_eq!(
+        refused(ReceiverConfig::new(empty.clone())),
+        Some(webhooks::SignatureError::EmptySecret)
+    );
+    // An empty entry anywhere in a rotation list.
+    assert_eq!(
+        refused(ReceiverConfig::new(b"s".to_vec()).with_secret(empty.clone())),
+        Some(webhooks::SignatureError::EmptySecret)
+    );
+    let mut none = ReceiverConfig::new(b"s".to_vec());
+    none.secrets.clear();
+    assert_eq!(refused(none), Some(webhooks::SignatureError::NoSecret));
+    // And the sender.
+    assert_eq!(
+        webhooks::airmy::sender(empty).err(),
+        Some(webhooks::SignatureError::EmptySecret)
+    );
+}
+
+#[tokio::test]
 async fn repeated_signature_headers_are_refused_for_single_signature_schemes() {
-    let base = serve(flyio::router(
-        Recorder::default(),
-        ReceiverConfig::new(b"s".to_vec()),
-    ))
-    .await;
+    let base =
+        serve(flyio::router(Recorder::default(), ReceiverConfig::new(b"s".to_vec())).unwrap())
+            .await;
     let body =
         br#"{"specversion":"1.0","type":"io.fly.machine.started","source":"s","id":"evt_1"}"#;
     let good = flyio::sign(b"s", body);

@@ -88,7 +88,8 @@ fn the_generated_sender_follows_the_documented_airmy_schedule() {
 async fn retries_until_delivered_and_reports_every_attempt() {
     let (url, hits) = flaky(2, StatusCode::SERVICE_UNAVAILABLE, None).await;
     let sender =
-        webhooks::sender::Sender::new(airmy::SIGNATURE, b"whsec_test".to_vec(), fast_policy());
+        webhooks::sender::Sender::new(airmy::SIGNATURE, b"whsec_test".to_vec(), fast_policy())
+            .unwrap();
     let report = sender.send(&url, &example()).await.unwrap();
     assert!(report.delivered, "{report:?}");
     let statuses: Vec<Option<u16>> = report.attempts.iter().map(|a| a.status).collect();
@@ -102,7 +103,8 @@ async fn retries_until_delivered_and_reports_every_attempt() {
 async fn gives_up_after_the_last_attempt() {
     let (url, hits) = flaky(10, StatusCode::BAD_GATEWAY, None).await;
     let sender =
-        webhooks::sender::Sender::new(airmy::SIGNATURE, b"whsec_test".to_vec(), fast_policy());
+        webhooks::sender::Sender::new(airmy::SIGNATURE, b"whsec_test".to_vec(), fast_policy())
+            .unwrap();
     let report = sender.send(&url, &example()).await.unwrap();
     assert!(!report.delivered);
     assert_eq!(report.attempts.len(), 3);
@@ -113,7 +115,8 @@ async fn gives_up_after_the_last_attempt() {
 async fn client_errors_are_final_unless_asked() {
     let (url, hits) = flaky(1, StatusCode::BAD_REQUEST, None).await;
     let sender =
-        webhooks::sender::Sender::new(airmy::SIGNATURE, b"whsec_test".to_vec(), fast_policy());
+        webhooks::sender::Sender::new(airmy::SIGNATURE, b"whsec_test".to_vec(), fast_policy())
+            .unwrap();
     let report = sender.send(&url, &example()).await.unwrap();
     assert_eq!((report.delivered, report.attempts.len()), (false, 1));
     assert_eq!(hits.load(Ordering::SeqCst), 1);
@@ -124,6 +127,7 @@ async fn client_errors_are_final_unless_asked() {
         ..fast_policy()
     };
     let report = webhooks::sender::Sender::new(airmy::SIGNATURE, b"whsec_test".to_vec(), policy)
+        .unwrap()
         .send(&url, &example())
         .await
         .unwrap();
@@ -134,7 +138,8 @@ async fn client_errors_are_final_unless_asked() {
 async fn retry_after_is_honoured() {
     let (url, _) = flaky(1, StatusCode::TOO_MANY_REQUESTS, Some("1")).await;
     let sender =
-        webhooks::sender::Sender::new(airmy::SIGNATURE, b"whsec_test".to_vec(), fast_policy());
+        webhooks::sender::Sender::new(airmy::SIGNATURE, b"whsec_test".to_vec(), fast_policy())
+            .unwrap();
     let report = sender.send(&url, &example()).await.unwrap();
     assert!(report.delivered);
     assert_eq!(report.attempts[1].waited, Duration::from_secs(1));
@@ -147,7 +152,8 @@ async fn connection_failures_are_retried_and_reported() {
     let url = format!("http://{}/hooks/airmy", listener.local_addr().unwrap());
     drop(listener);
     let sender =
-        webhooks::sender::Sender::new(airmy::SIGNATURE, b"whsec_test".to_vec(), fast_policy());
+        webhooks::sender::Sender::new(airmy::SIGNATURE, b"whsec_test".to_vec(), fast_policy())
+            .unwrap();
     let report = sender.send(&url, &example()).await.unwrap();
     assert!(!report.delivered);
     assert_eq!(report.attempts.len(), 3);

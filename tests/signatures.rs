@@ -39,6 +39,31 @@ const SECRET: &[u8] = b"whsec_s3cr3t";
 const BODY: &[u8] = br#"{"type":"run.completed","data":{"id":"run_1"}}"#;
 
 #[test]
+fn an_empty_key_verifies_nothing_in_any_module() {
+    for (name, _, sign, verify) in MODULES {
+        // What an attacker computes with an empty key.
+        use hmac::Mac as _;
+        let mut mac = hmac::Hmac::<sha2::Sha256>::new_from_slice(b"").unwrap();
+        mac.update(BODY);
+        let forged = hex::encode(mac.finalize().into_bytes());
+        assert_eq!(
+            verify(b"", &forged, BODY),
+            Err(SignatureError::EmptySecret),
+            "{name}"
+        );
+        assert_eq!(
+            verify(b"", &sign(b"", BODY), BODY),
+            Err(SignatureError::EmptySecret),
+            "{name}"
+        );
+        assert!(
+            sign(b"", BODY).is_empty(),
+            "{name}: signed with an empty key"
+        );
+    }
+}
+
+#[test]
 fn headers_are_the_specs_headers() {
     let headers: Vec<&str> = MODULES.iter().map(|m| m.1).collect();
     assert_eq!(
@@ -119,7 +144,7 @@ fn wrong_secret_empty_and_truncated_headers_fail() {
         );
         assert_eq!(
             verify(b"", &sig, BODY),
-            Err(SignatureError::Mismatch),
+            Err(SignatureError::EmptySecret),
             "{name}"
         );
         assert_eq!(

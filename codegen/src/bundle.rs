@@ -5,6 +5,11 @@
 //! to point there, and so are the references inside the bundled file. After bundling,
 //! every `$ref` is local, so the rest of the pipeline sees one document. A reference to a
 //! URL is an error naming it: Hookgen never fetches anything at build time.
+//!
+//! A referenced file must lie under the reference root (the spec's own directory unless
+//! [`SpecFile::with_ref_root`](crate::SpecFile::with_ref_root) widens it), checked after
+//! symlinks are resolved, so a spec cannot copy `/etc/passwd` or `../../secrets.yaml`
+//! into generated code.
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -21,13 +26,34 @@ pub const BUNDLE_KEY: &str = "x-hookgen-bundled";
 const MAX_FILES: usize = 256;
 
 /// Rewrites every reference to another file in `document` (loaded from `path`).
-pub fn bundle(document: &mut Value, path: &Path, display: &str) -> Result<(), Diagnostics> {
+/// References may reach only files under `ref_root` (default: the spec's directory).
+pub fn bundle(
+    document: &mut Value,
+    path: &Path,
+    display: &str,
+    ref_root: Option<&Path>,
+) -> Result<(), Diagnostics> {
+    let base = match path.parent() {
+        Some(parent) if !parent.as_os_str().is_empty() => parent,
+        _ => Path::new("."),
+    };
+    let root = ref_root.unwrap_or(base);
+    let root = root.canonicalize().map_err(|e| {
+        Diagnostic::at(
+            display,
+            "",
+            format!(
+                "the reference root `{}` cannot be used: {e}",
+                root.display()
+            ),
+        )
+    })?;
     let mut bundler = Bundler {
+        root,
         files: BTreeMap::new(),
         bundled: Vec::new(),
         diagnostics: Diagnostics::default(),
     };
-    let base = path.parent().unwrap_or(Path::new("."));
     bundler.rewrite(document, "", base, display, "");
     let bundled = std::mem::take(&mut bundler.bundled);
     if !bundled.is_empty() {
@@ -39,6 +65,8 @@ pub fn bundle(document: &mut Value, path: &Path, display: &str) -> Result<(), Di
 }
 
 struct Bundler {
+    /// Canonical directory every referenced file must be under.
+    root: PathBuf,
     /// Canonical path of each bundled file → its index.
     files: BTreeMap<PathBuf, usize>,
     bundled: Vec<Value>,
@@ -110,6 +138,18 @@ impl Bundler {
             ));
             return None;
         };
+        if !canonical.starts_with(&self.root) {
+            self.diagnostics.push(Diagnostic::at(
+                display,
+                at,
+                format!(
+                    "`$ref: {reference}` reaches `{}`, outside the reference root `{}`; refer only to files under it, or widen it (`--ref-root DIR`)",
+                    canonical.display(),
+                    self.root.display()
+                ),
+            ));
+            return None;
+        }
         let index = match self.files.get(&canonical) {
             Some(index) => *index,
             None => {

@@ -215,6 +215,82 @@ fn check_signature(value: &Value, at: &str, report: &mut impl FnMut(&str, String
             Some(_) => {}
         }
     }
+    check_signature_consistency(value, at, report);
+}
+
+/// Refuses `x-hookgen.signature` combinations that verify less than they appear to
+/// (presets and defaults applied, as generation applies them).
+fn check_signature_consistency(value: &Value, at: &str, report: &mut impl FnMut(&str, String)) {
+    let setting = |key: &str| crate::lower::signature_setting(value, key).unwrap_or_default();
+    let signs_id_and_timestamp = setting("signed") == "id.timestamp.body";
+    let tolerance = setting("tolerance-seconds");
+    if !tolerance.is_empty() && !signs_id_and_timestamp {
+        report(
+            &child(at, "tolerance-seconds"),
+            "a timestamp tolerance needs `signed: id.timestamp.body`: the MAC does not cover the timestamp, so an old delivery would replay with a fresh one".into(),
+        );
+    }
+    if tolerance == "0" {
+        report(
+            &child(at, "tolerance-seconds"),
+            "a tolerance of 0 s refuses every delivery; give the clock skew allowed".into(),
+        );
+    }
+    if signs_id_and_timestamp {
+        for key in ["id-header", "timestamp-header"] {
+            if setting(key).is_empty() {
+                report(
+                    &child(at, "signed"),
+                    format!(
+                        "`signed: id.timestamp.body` needs `{key}`: without it every delivery is refused"
+                    ),
+                );
+            }
+        }
+        if tolerance.is_empty() {
+            report(
+                &child(at, "signed"),
+                "a signed timestamp needs `tolerance-seconds`: unchecked, it does not stop replays"
+                    .into(),
+            );
+        }
+    }
+    let mut headers: Vec<(&str, String)> = Vec::new();
+    for key in ["header", "id-header", "timestamp-header"] {
+        let name = setting(key);
+        if name.is_empty() {
+            continue;
+        }
+        if !name.bytes().all(is_header_name_byte) {
+            report(
+                &child(at, key),
+                format!(
+                    "`{}` is not an HTTP header name",
+                    crate::escape::line(&name)
+                ),
+            );
+        }
+        if let Some((other, _)) = headers.iter().find(|(_, n)| n.eq_ignore_ascii_case(&name)) {
+            report(
+                &child(at, key),
+                format!("the same header as `{other}`: one header cannot carry both"),
+            );
+        }
+        headers.push((key, name));
+    }
+    let separator = setting("separator");
+    let prefix = setting("prefix");
+    if let Some(c) = separator.chars().next().filter(|c| prefix.contains(*c)) {
+        report(
+            &child(at, "prefix"),
+            format!("the prefix holds the separator {c:?}, so no signature would ever match"),
+        );
+    }
+}
+
+/// A byte of an HTTP header name (an RFC 9110 token).
+fn is_header_name_byte(b: u8) -> bool {
+    b.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&b)
 }
 
 fn check_delivery(value: &Value, at: &str, report: &mut impl FnMut(&str, String)) {

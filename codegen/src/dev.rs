@@ -32,9 +32,9 @@ pub fn listen(
             .await
             .with_context(|| format!("listening on 127.0.0.1:{port}"))?;
         let address = listener.local_addr()?;
-        println!("listening on http://{address} for {} ({} channels):", inspector.spec.title, inspector.spec.channels.len());
+        println!("listening on http://{address} for {} ({} channels):", shown(&inspector.spec.title), inspector.spec.channels.len());
         for channel in &inspector.spec.channels {
-            println!("  POST http://{address}{}", channel.address);
+            println!("  POST http://{address}{}", shown(&channel.address));
         }
         let state = Arc::new((inspector, scheme, secret));
         let app = Router::new().fallback(move |method: Method, uri: Uri, headers: HeaderMap, body: Body| {
@@ -54,15 +54,15 @@ async fn receive(
     headers: HeaderMap,
     body: Body,
 ) -> Response {
-    let path = uri.path().to_owned();
+    let path = shown(uri.path());
     let answer = |status: StatusCode, line: String| {
-        println!("{} {path}: {line}", status.as_u16());
+        println!("{} {path}: {}", status.as_u16(), shown(&line));
         (status, line).into_response()
     };
     if method != Method::POST {
         return answer(StatusCode::METHOD_NOT_ALLOWED, "webhooks are POSTed".into());
     }
-    let Some((channel, params)) = inspector.route(&path) else {
+    let Some((channel, params)) = inspector.route(uri.path()) else {
         return answer(StatusCode::NOT_FOUND, "no channel at this address".into());
     };
     let secrets = [secret];
@@ -73,7 +73,7 @@ async fn receive(
             return answer(StatusCode::PAYLOAD_TOO_LARGE, "body over 1 MiB".into());
         }
         Err(Refusal::Unauthorized(reason)) => {
-            println!("401 {path}: rejected ({reason})");
+            println!("401 {path}: rejected ({})", shown(&reason.to_string()));
             return Refusal::Unauthorized(reason).into_response();
         }
     };
@@ -86,10 +86,25 @@ async fn receive(
         Ok(Identified::Unknown(tag)) => format!("unknown event ({})", tag.unwrap_or_default()),
         Err(e) => return answer(StatusCode::BAD_REQUEST, e),
     };
-    let params: Vec<String> = params.iter().map(|(k, v)| format!("{k}={v}")).collect();
+    let params: Vec<String> = params
+        .iter()
+        .map(|(k, v)| format!("{}={}", shown(k), shown(v)))
+        .collect();
+    // JSON escapes C0 controls but not DEL, C1 controls or direction overrides.
     let pretty = serde_json::to_string_pretty(&json).unwrap_or_default();
-    println!("204 {path}: {name} {}\n{pretty}", params.join(" "));
+    let pretty: Vec<String> = pretty.lines().map(shown).collect();
+    println!(
+        "204 {path}: {} {}\n{}",
+        shown(&name),
+        params.join(" "),
+        pretty.join("\n")
+    );
     StatusCode::NO_CONTENT.into_response()
+}
+
+/// Untrusted text (from a request or a spec) as printed: no escape sequences, one line.
+fn shown(text: &str) -> String {
+    hookgen::escape::terminal(text)
 }
 
 /// Posts each example (or those of `message`) signed to `url` (plus the channel address
@@ -132,7 +147,7 @@ pub fn send_test(
         attempts: 1,
         ..Default::default()
     };
-    let sender = hookgen_runtime::sender::Sender::new(scheme, secret, policy);
+    let sender = hookgen_runtime::sender::Sender::new(scheme, secret, policy)?;
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
@@ -154,7 +169,7 @@ pub fn send_test(
                     (None, Some(error)) => error.clone(),
                     (None, None) => String::new(),
                 });
-        println!("{name} → {target}: {outcome}");
+        println!("{} → {}: {}", shown(&name), shown(&target), shown(&outcome));
         failures += usize::from(!report.delivered);
     }
     Ok(failures)

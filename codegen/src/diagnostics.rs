@@ -3,6 +3,8 @@
 
 use std::fmt;
 
+use crate::escape;
+
 /// How bad a problem is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum Severity {
@@ -65,13 +67,15 @@ impl fmt::Display for Diagnostic {
             Severity::Error => "error",
             Severity::Warning => "warning",
         };
-        writeln!(f, "{label}: {}", self.message)?;
-        write!(f, "  --> {}", self.file)?;
+        // Messages quote spec text and file names: shown, never sent to the terminal raw.
+        let message: Vec<String> = self.message.lines().map(escape::terminal).collect();
+        writeln!(f, "{label}: {}", message.join("\n"))?;
+        write!(f, "  --> {}", escape::terminal(&self.file))?;
         if let Some((line, column)) = self.position {
             write!(f, ":{line}:{column}")?;
         }
         if !self.pointer.is_empty() {
-            write!(f, " (at {})", self.pointer)?;
+            write!(f, " (at {})", escape::terminal(&self.pointer))?;
         }
         Ok(())
     }

@@ -107,7 +107,7 @@ pub fn load_with_warnings(
 /// Loads, checks and lowers one spec; diagnostics carry line and column where known.
 pub fn compile(file: &SpecFile) -> Result<ir::Spec, Diagnostics> {
     compile_unlocated(file).map_err(|mut diagnostics| {
-        if let Ok(text) = std::fs::read_to_string(&file.path) {
+        if let Ok(text) = crate::load::read_text(&file.path) {
             position::locate(&mut diagnostics, &file.display, &text);
         }
         diagnostics
@@ -135,6 +135,9 @@ pub fn generate_with_warnings(
     specs: &[SpecFile],
 ) -> Result<(Vec<OutputFile>, Vec<Diagnostic>), Diagnostics> {
     let mut diagnostics = Diagnostics::default();
+    if let Err(problem) = naming::check_package_name(&settings.crate_name) {
+        diagnostics.push(Diagnostic::at("--name", "", problem));
+    }
     let mut compiled: BTreeMap<String, ir::Spec> = BTreeMap::new();
     for file in specs {
         match compile(file) {

@@ -4,13 +4,15 @@
 //! edit (`flyio.yaml` + `flyio.overlay.yaml`); it adds what the generator needs, such
 //! as discriminators, signature encoding, delivery rules or missing examples.
 
+use std::io::Read as _;
 use std::path::{Path, PathBuf};
 
 use serde_json::Value;
 
 use crate::diagnostics::{Diagnostic, Diagnostics};
 
-/// Files larger than this are refused before parsing.
+/// Files larger than this are refused: no more than this many bytes (plus one) are ever
+/// read from a spec, an overlay or a referenced file, whatever its metadata says.
 pub const MAX_SPEC_BYTES: u64 = 32 * 1024 * 1024;
 
 /// A spec file as given by the user, with its optional overlay.
@@ -24,6 +26,9 @@ pub struct SpecFile {
     pub display: String,
     /// The module name, when not derived from the file stem.
     pub module: Option<String>,
+    /// The directory `$ref`s to other files must stay inside (after symlinks are
+    /// resolved); `None` means the directory of the spec itself.
+    pub ref_root: Option<PathBuf>,
 }
 
 impl SpecFile {
@@ -35,7 +40,15 @@ impl SpecFile {
             overlay,
             display,
             module: None,
+            ref_root: None,
         }
+    }
+
+    /// The same spec, its `$ref`s allowed to reach files anywhere under `dir` (for
+    /// documents that share a `../common` folder) instead of only under its own directory.
+    pub fn with_ref_root(mut self, dir: impl Into<PathBuf>) -> Self {
+        self.ref_root = Some(dir.into());
+        self
     }
 
     /// The same spec, generated into the module `module` (a Rust identifier).
@@ -106,7 +119,12 @@ pub fn load(file: &SpecFile) -> Result<LoadedSpec, Diagnostics> {
         }
         json_patch::merge(&mut document, &patch);
     }
-    crate::bundle::bundle(&mut document, &file.path, &file.display)?;
+    crate::bundle::bundle(
+        &mut document,
+        &file.path,
+        &file.display,
+        file.ref_root.as_deref(),
+    )?;
     Ok(LoadedSpec {
         file: file.clone(),
         document,
@@ -116,15 +134,7 @@ pub fn load(file: &SpecFile) -> Result<LoadedSpec, Diagnostics> {
 /// Parses one YAML or JSON file into a JSON value (JSON by extension, YAML otherwise).
 pub fn parse_file(path: &Path, display: &str) -> Result<Value, Diagnostics> {
     let fail = |message: String| Diagnostics::from(Diagnostic::at(display, "", message));
-    let size = std::fs::metadata(path)
-        .map_err(|e| fail(format!("cannot read the file: {e}")))?
-        .len();
-    if size > MAX_SPEC_BYTES {
-        return Err(fail(format!(
-            "the file is {size} bytes; specs larger than {MAX_SPEC_BYTES} bytes are refused"
-        )));
-    }
-    let bytes = std::fs::read(path).map_err(|e| fail(format!("cannot read the file: {e}")))?;
+    let bytes = read_regular_file(path).map_err(fail)?;
     let text = String::from_utf8(bytes).map_err(|e| {
         fail(format!(
             "the file is not UTF-8 (invalid byte at offset {})",
@@ -135,6 +145,61 @@ pub fn parse_file(path: &Path, display: &str) -> Result<Value, Diagnostics> {
         .extension()
         .is_some_and(|e| e.eq_ignore_ascii_case("json"));
     parse_text(&text, is_json, display)
+}
+
+/// The text of a spec file, read as [`parse_file`] reads it (for locating diagnostics).
+pub fn read_text(path: &Path) -> Result<String, String> {
+    String::from_utf8(read_regular_file(path)?).map_err(|e| e.to_string())
+}
+
+/// The bytes of `path` if it is a regular file (after symlinks) of at most
+/// [`MAX_SPEC_BYTES`]: a FIFO, a device such as `/dev/zero` or a directory is refused
+/// before it is opened, and the size cap holds on the bytes read, not on metadata.
+fn read_regular_file(path: &Path) -> Result<Vec<u8>, String> {
+    let cannot = |e: std::io::Error| format!("cannot read the file: {e}");
+    let metadata = std::fs::metadata(path).map_err(cannot)?;
+    if !metadata.is_file() {
+        return Err(format!(
+            "not a regular file ({}); specs and the files they refer to must be regular files",
+            file_kind(&metadata.file_type())
+        ));
+    }
+    let file = std::fs::File::open(path).map_err(cannot)?;
+    // Checked again on the handle: the path may have changed in between.
+    if !file.metadata().map_err(cannot)?.is_file() {
+        return Err("not a regular file".to_owned());
+    }
+    let mut bytes = Vec::new();
+    file.take(MAX_SPEC_BYTES + 1)
+        .read_to_end(&mut bytes)
+        .map_err(cannot)?;
+    if bytes.len() as u64 > MAX_SPEC_BYTES {
+        return Err(format!(
+            "the file is larger than {MAX_SPEC_BYTES} bytes; larger specs are refused"
+        ));
+    }
+    Ok(bytes)
+}
+
+fn file_kind(kind: &std::fs::FileType) -> &'static str {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::FileTypeExt as _;
+        if kind.is_fifo() {
+            return "a FIFO";
+        }
+        if kind.is_char_device() || kind.is_block_device() {
+            return "a device";
+        }
+        if kind.is_socket() {
+            return "a socket";
+        }
+    }
+    if kind.is_dir() {
+        "a directory"
+    } else {
+        "not a file"
+    }
 }
 
 /// Parses document text (JSON when `is_json`, YAML otherwise) into a JSON value.

@@ -524,58 +524,87 @@ impl<'a> Lowering<'a> {
     /// the keys one by one (the header defaults to the spec's `httpApiKey` header scheme).
     fn signature(&mut self, doc: &Value) -> Option<Signature> {
         let ext = doc.pointer("/x-hookgen/signature")?;
-        let text = |key: &str| ext.get(key).and_then(Value::as_str);
-        let standard = text("scheme") == Some("standard-webhooks");
-        let header = text("header")
-            .map(str::to_owned)
-            .or_else(|| standard.then(|| "webhook-signature".to_owned()))
-            .or_else(|| {
-                doc.pointer("/components/securitySchemes")
-                    .and_then(Value::as_object)?
-                    .values()
-                    .filter_map(|s| {
-                        self.resolver
-                            .follow(s, "/components/securitySchemes")
-                            .ok()
-                            .map(|(_, v)| v)
-                    })
-                    .find(|s| {
-                        s.get("type").and_then(Value::as_str) == Some("httpApiKey")
-                            && s.get("in").and_then(Value::as_str) == Some("header")
-                    })
-                    .and_then(|s| s.get("name").and_then(Value::as_str))
-                    .map(str::to_owned)
-            });
+        let header = signature_setting(ext, "header").or_else(|| {
+            doc.pointer("/components/securitySchemes")
+                .and_then(Value::as_object)?
+                .values()
+                .filter_map(|s| {
+                    self.resolver
+                        .follow(s, "/components/securitySchemes")
+                        .ok()
+                        .map(|(_, v)| v)
+                })
+                .find(|s| {
+                    s.get("type").and_then(Value::as_str) == Some("httpApiKey")
+                        && s.get("in").and_then(Value::as_str) == Some("header")
+                })
+                .and_then(|s| s.get("name").and_then(Value::as_str))
+                .map(str::to_owned)
+        });
         let Some(header) = header else {
             self.error("/x-hookgen/signature", "no signature header: set `header`, or declare an `httpApiKey` security scheme `in: header`");
             return None;
         };
-        let or = |key: &str, standard_value: &str, default: &str| -> String {
-            text(key)
-                .unwrap_or(if standard { standard_value } else { default })
-                .to_owned()
-        };
+        let or = |key: &str| signature_setting(ext, key).unwrap_or_default();
         Some(Signature {
             header,
             algorithm: SignatureAlgorithm::HmacSha256,
-            encoding: if or("encoding", "base64", "hex") == "base64" {
+            encoding: if or("encoding") == "base64" {
                 SignatureEncoding::Base64
             } else {
                 SignatureEncoding::Hex
             },
-            prefix: or("prefix", "v1,", ""),
-            whsec_secret: or("secret", "whsec-base64", "bytes") == "whsec-base64",
-            signs_id_and_timestamp: or("signed", "id.timestamp.body", "body")
-                == "id.timestamp.body",
-            id_header: or("id-header", "webhook-id", ""),
-            timestamp_header: or("timestamp-header", "webhook-timestamp", ""),
-            separator: or("separator", " ", "").chars().next(),
-            tolerance_seconds: ext
-                .get("tolerance-seconds")
-                .and_then(Value::as_u64)
-                .or(standard.then_some(300)),
+            prefix: or("prefix"),
+            whsec_secret: or("secret") == "whsec-base64",
+            signs_id_and_timestamp: or("signed") == "id.timestamp.body",
+            id_header: or("id-header"),
+            timestamp_header: or("timestamp-header"),
+            separator: or("separator").chars().next(),
+            tolerance_seconds: signature_setting(ext, "tolerance-seconds")
+                .and_then(|t| t.parse().ok()),
         })
     }
+}
+
+/// What `scheme: standard-webhooks` sets, unless the spec sets a key itself.
+const STANDARD_WEBHOOKS_PRESET: &[(&str, &str)] = &[
+    ("header", "webhook-signature"),
+    ("encoding", "base64"),
+    ("prefix", "v1,"),
+    ("secret", "whsec-base64"),
+    ("signed", "id.timestamp.body"),
+    ("id-header", "webhook-id"),
+    ("timestamp-header", "webhook-timestamp"),
+    ("separator", " "),
+    ("tolerance-seconds", "300"),
+];
+
+/// What a key of `x-hookgen.signature` is without a preset or a value in the spec.
+const SIGNATURE_DEFAULTS: &[(&str, &str)] =
+    &[("encoding", "hex"), ("secret", "bytes"), ("signed", "body")];
+
+/// The value of `key` in an `x-hookgen.signature` mapping: as the spec writes it, else
+/// from its preset, else the default; `None` when none applies (numbers as text). The
+/// one place presets and defaults are applied, for lowering and for checking.
+pub(crate) fn signature_setting(ext: &Value, key: &str) -> Option<String> {
+    if let Some(value) = ext.get(key) {
+        return match value {
+            Value::String(s) => Some(s.clone()),
+            Value::Number(n) => Some(n.to_string()),
+            _ => None,
+        };
+    }
+    let standard = ext.get("scheme").and_then(Value::as_str) == Some("standard-webhooks");
+    let preset = if standard {
+        STANDARD_WEBHOOKS_PRESET
+    } else {
+        &[]
+    };
+    preset
+        .iter()
+        .chain(SIGNATURE_DEFAULTS)
+        .find(|(k, _)| *k == key)
+        .map(|(_, v)| (*v).to_owned())
 }
 
 /// True unless the message declares a non-JSON-Schema `schemaFormat` (Avro, RAML, …).

@@ -44,6 +44,9 @@ enum Command {
         /// Path (as written into Cargo.toml) of `hookgen-runtime` for a standalone crate.
         #[arg(long, requires = "out")]
         runtime_path: Option<String>,
+        /// The directory `$ref`s to other files may reach (default: each spec's own directory).
+        #[arg(long, requires = "out")]
+        ref_root: Option<PathBuf>,
         /// Spec files (YAML or JSON); `<stem>.overlay.yaml` beside each is applied.
         #[arg(requires = "out")]
         specs: Vec<PathBuf>,
@@ -54,6 +57,9 @@ enum Command {
         /// Spec files (YAML or JSON); `<stem>.overlay.yaml` beside each is applied.
         #[arg(required = true)]
         specs: Vec<PathBuf>,
+        /// The directory `$ref`s to other files may reach (default: each spec's own directory).
+        #[arg(long)]
+        ref_root: Option<PathBuf>,
     },
     /// Print the signature header(s) for a body (a file, or standard input).
     #[command(
@@ -150,7 +156,19 @@ impl KeyArgs {
     /// The spec's signature scheme, or an error naming what is missing.
     fn scheme(&self) -> Result<hookgen_runtime::SignatureScheme> {
         let file = self.file()?;
-        scheme_of(&hookgen::compile(&file)?, &file)
+        self.usable(scheme_of(&hookgen::compile(&file)?, &file)?)
+    }
+
+    /// `scheme`, when it and the secret can verify something (no empty key).
+    fn usable(
+        &self,
+        scheme: hookgen_runtime::SignatureScheme,
+    ) -> Result<hookgen_runtime::SignatureScheme> {
+        scheme
+            .check()
+            .and_then(|()| scheme.check_secret(self.secret.as_bytes()))
+            .map_err(|e| anyhow::anyhow!("the secret cannot be used: {e}"))?;
+        Ok(scheme)
     }
 
     /// The spec, ready for the HTTP commands, and its scheme.
@@ -162,7 +180,7 @@ impl KeyArgs {
     )> {
         let file = self.file()?;
         let inspector = hookgen::inspect::Inspector::new(&file)?;
-        let scheme = scheme_of(&inspector.spec, &file)?;
+        let scheme = self.usable(scheme_of(&inspector.spec, &file)?)?;
         Ok((inspector, scheme))
     }
 }
@@ -230,12 +248,13 @@ fn run(command: Command) -> Result<ExitCode> {
             out: Some(out),
             name,
             runtime_path,
+            ref_root,
             specs,
             ..
         } => {
             let files: Vec<SpecFile> = specs
                 .iter()
-                .map(|p| SpecFile::discover(p, display_name(p)))
+                .map(|p| spec_file(p, ref_root.as_deref()))
                 .collect();
             let runtime = runtime_path
                 .map(RuntimeDependency::Path)
@@ -275,18 +294,18 @@ fn run(command: Command) -> Result<ExitCode> {
             );
             Ok(ExitCode::SUCCESS)
         }
-        Command::Validate { specs } => {
+        Command::Validate { specs, ref_root } => {
             let mut failed = false;
             for path in &specs {
                 if hookgen::load::is_overlay(path) {
                     eprintln!("{}: an overlay, validated with its spec", path.display());
                     continue;
                 }
-                let file = SpecFile::discover(path, display_name(path));
+                let file = spec_file(path, ref_root.as_deref());
                 let diagnostics = hookgen::validate::validate(&file);
                 failed |= diagnostics.has_errors();
                 if diagnostics.is_empty() {
-                    eprintln!("{}: valid", file.display);
+                    eprintln!("{}: valid", hookgen::escape::terminal(&file.display));
                 } else {
                     eprintln!("{diagnostics}");
                 }
@@ -424,6 +443,15 @@ fn local_runtime() -> Option<RuntimeDependency> {
     Some(RuntimeDependency::Path(
         runtime.to_string_lossy().into_owned(),
     ))
+}
+
+/// The spec at `path`, its `$ref`s limited to `ref_root` when given.
+fn spec_file(path: &Path, ref_root: Option<&Path>) -> SpecFile {
+    let file = SpecFile::discover(path, display_name(path));
+    match ref_root {
+        Some(root) => file.with_ref_root(root),
+        None => file,
+    }
 }
 
 fn display_name(path: &Path) -> String {

@@ -35,6 +35,41 @@ pub fn type_name(raw: &str, fallback: &str) -> String {
     escape(prefix_digit(name, "V"))
 }
 
+/// Checks a package name of a generated crate by cargo's rules, so the name written
+/// into its `Cargo.toml` is one cargo accepts and can never carry TOML of its own:
+/// 1 to 64 ASCII letters, digits, `-` or `_`, starting with a letter, and neither a
+/// Rust keyword nor the name of a built-in crate.
+pub fn check_package_name(name: &str) -> Result<(), String> {
+    const BUILT_IN: &[&str] = &["alloc", "core", "proc_macro", "proc-macro", "std", "test"];
+    if name.is_empty() || name.len() > 64 {
+        return Err(format!(
+            "the package name `{}` must be 1 to 64 characters long",
+            crate::escape::line(name)
+        ));
+    }
+    if let Some(c) = name
+        .chars()
+        .find(|c| !(c.is_ascii_alphanumeric() || *c == '-' || *c == '_'))
+    {
+        return Err(format!(
+            "the package name `{}` holds {:?}; use ASCII letters, digits, `-` and `_`",
+            crate::escape::line(name),
+            c
+        ));
+    }
+    if !name.starts_with(|c: char| c.is_ascii_alphabetic()) {
+        return Err(format!(
+            "the package name `{name}` must start with a letter"
+        ));
+    }
+    if KEYWORDS.contains(&name) || BUILT_IN.contains(&name) {
+        return Err(format!(
+            "the package name `{name}` is a Rust keyword or a built-in crate"
+        ));
+    }
+    Ok(())
+}
+
 /// A field or function name (`snake_case`) for the wire name `raw`.
 pub fn field_name(raw: &str, fallback: &str) -> String {
     let snake = ascii_words(raw).to_snake_case();

@@ -22,7 +22,7 @@ pub fn validate(file: &SpecFile) -> Diagnostics {
     let resolver = Resolver::new(document, &file.display);
     diagnostics.0.extend(crate::check::check(&resolver).0);
     diagnostics.0.extend(check_examples(document, &resolver).0);
-    if let Ok(text) = std::fs::read_to_string(&file.path) {
+    if let Ok(text) = crate::load::read_text(&file.path) {
         crate::position::locate(&mut diagnostics, &file.display, &text);
     }
     diagnostics.0.sort();

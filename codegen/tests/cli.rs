@@ -433,4 +433,47 @@ fn sign_names_unknown_specs_and_empty_secrets() {
     let empty = hookgen_stdin(&["sign", "--spec", "flyio", "--secret", ""], b"{}");
     assert_eq!(empty.status.code(), Some(1));
     assert!(stderr(&empty).contains("the secret is empty"));
+    // `whsec_` with nothing after it is an empty key too, for every command.
+    let spec = "codegen/tests/snapshots/standard-webhooks.yaml";
+    for args in [
+        &["sign", "--spec", spec, "--secret", "whsec_"][..],
+        &[
+            "verify",
+            "--spec",
+            spec,
+            "--secret",
+            "whsec_",
+            "--signature",
+            "v1,AAAA",
+            "--id",
+            "m",
+            "--timestamp",
+            "1",
+        ][..],
+        &[
+            "listen", "--spec", spec, "--secret", "whsec_", "--port", "0",
+        ][..],
+        &[
+            "send-test",
+            "--spec",
+            spec,
+            "--secret",
+            "whsec_",
+            "--url",
+            "http://127.0.0.1:9",
+        ][..],
+    ] {
+        let output = hookgen_stdin(args, b"{}");
+        assert_eq!(
+            output.status.code(),
+            Some(1),
+            "{args:?}: {}",
+            stderr(&output)
+        );
+        assert!(
+            stderr(&output).contains("a secret is empty"),
+            "{args:?}: {}",
+            stderr(&output)
+        );
+    }
 }

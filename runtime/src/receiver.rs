@@ -68,6 +68,19 @@ impl ReceiverConfig {
         self
     }
 
+    /// Refuses a configuration that cannot verify anything under `scheme`: no secret,
+    /// an empty secret (anywhere in a rotation list), one not in the scheme's format,
+    /// or a scheme that is not secure.
+    pub fn check(&self, scheme: &SignatureScheme) -> Result<(), crate::SignatureError> {
+        scheme.check()?;
+        if self.secrets.is_empty() {
+            return Err(crate::SignatureError::NoSecret);
+        }
+        self.secrets
+            .iter()
+            .try_for_each(|secret| scheme.check_secret(secret))
+    }
+
     /// Sets the clock used for timestamp tolerances.
     pub fn with_clock(mut self, clock: Arc<dyn Clock + Send + Sync>) -> Self {
         self.clock = clock;
@@ -87,14 +100,16 @@ pub struct SpecBinding<M> {
 }
 
 /// An axum router serving every channel of a spec at its address (mount it with
-/// `Router::nest` to add a prefix).
+/// `Router::nest` to add a prefix). Refused when the configuration cannot verify
+/// anything: no secret, an empty or malformed one, or an insecure scheme.
 pub fn router<M: Send + 'static>(
     binding: SpecBinding<M>,
     config: ReceiverConfig,
     handler: Arc<dyn Dispatch<M>>,
-) -> axum::Router {
+) -> Result<axum::Router, crate::SignatureError> {
+    config.check(&binding.scheme)?;
     let state = Arc::new((binding, config, handler));
-    axum::Router::new().fallback(
+    Ok(axum::Router::new().fallback(
         move |method: Method, uri: Uri, headers: HeaderMap, body: Body| {
             let state = Arc::clone(&state);
             async move {
@@ -111,7 +126,7 @@ pub fn router<M: Send + 'static>(
                 .await
             }
         },
-    )
+    ))
 }
 
 async fn receive<M: Send + 'static>(

@@ -97,14 +97,22 @@ pub struct Sender {
 }
 
 impl Sender {
-    /// A sender for `scheme` signing with `secret`, retrying by `policy`.
-    pub fn new(scheme: SignatureScheme, secret: impl Into<Vec<u8>>, policy: RetryPolicy) -> Self {
-        Self {
+    /// A sender for `scheme` signing with `secret`, retrying by `policy`; refused when
+    /// the secret is empty or not in the scheme's format, or the scheme is not secure.
+    pub fn new(
+        scheme: SignatureScheme,
+        secret: impl Into<Vec<u8>>,
+        policy: RetryPolicy,
+    ) -> Result<Self, crate::SignatureError> {
+        let secret = secret.into();
+        scheme.check()?;
+        scheme.check_secret(&secret)?;
+        Ok(Self {
             client: reqwest::Client::new(),
             scheme,
-            secret: secret.into(),
+            secret,
             policy,
-        }
+        })
     }
 
     /// Uses `client` (for TLS settings, proxies, …) instead of a default one.

@@ -168,6 +168,13 @@ pub enum SignatureError {
     /// No secret was given.
     #[error("no secret to verify with")]
     NoSecret,
+    /// A secret is empty (empty bytes, `whsec_` with nothing after it, an empty entry in
+    /// a rotation list): anyone can compute a MAC under an empty key, so it verifies nothing.
+    #[error("a secret is empty; an empty key would accept forged signatures")]
+    EmptySecret,
+    /// The scheme itself cannot be secure (see [`SignatureScheme::check`]).
+    #[error("the signature scheme is not secure: {0}")]
+    InsecureScheme(&'static str),
     /// The signature is well formed but matches no secret.
     #[error("signature does not match the body")]
     Mismatch,
@@ -205,11 +212,38 @@ impl Clock for SystemClock {
 }
 
 impl SignatureScheme {
+    /// Refuses a scheme that verifies less than it appears to: a timestamp tolerance
+    /// when the MAC does not cover the timestamp (an old delivery would replay with a
+    /// fresh timestamp), or a signed id and timestamp without the headers that carry
+    /// them (every delivery would be refused).
+    pub fn check(&self) -> Result<(), SignatureError> {
+        match self.signed {
+            SignedContent::Body if self.tolerance_seconds.is_some() => {
+                Err(SignatureError::InsecureScheme(
+                    "a timestamp tolerance, but the MAC does not cover the timestamp",
+                ))
+            }
+            SignedContent::IdTimestampBody
+                if self.id_header.is_empty() || self.timestamp_header.is_empty() =>
+            {
+                Err(SignatureError::InsecureScheme(
+                    "the id and timestamp are signed, but no headers carry them",
+                ))
+            }
+            _ => Ok(()),
+        }
+    }
+
+    /// Refuses a secret this scheme cannot use: empty, or not in the scheme's format.
+    pub fn check_secret(&self, secret: &[u8]) -> Result<(), SignatureError> {
+        self.key(secret).map(drop)
+    }
+
     /// The header value that signs `body` with `secret` (for schemes that sign the body
     /// alone; a scheme that also signs an id and timestamp needs [`Self::sign_message`]).
     ///
-    /// A secret the scheme cannot use (not base64 for `whsec_` secrets) yields an empty
-    /// value, which every verifier rejects.
+    /// A secret the scheme cannot use (empty, or not base64 for `whsec_` secrets) yields
+    /// an empty value, which every verifier rejects.
     pub fn sign(&self, secret: &[u8], body: &[u8]) -> String {
         self.sign_message(secret, "", 0, body).unwrap_or_default()
     }
@@ -222,6 +256,7 @@ impl SignatureScheme {
         timestamp: i64,
         body: &[u8],
     ) -> Result<String, SignatureError> {
+        self.check()?;
         let key = self.key(secret)?;
         let tag = self.mac(&key, id, timestamp, body).finalize().into_bytes();
         let mut value = String::with_capacity(self.prefix.len() + 2 * MAC_LEN);
@@ -275,6 +310,14 @@ impl SignatureScheme {
         request: &SignedRequest<'_>,
         clock: &dyn Clock,
     ) -> Result<(), SignatureError> {
+        // Configuration first: an unusable scheme or secret is refused whatever arrives.
+        self.check()?;
+        if secrets.is_empty() {
+            return Err(SignatureError::NoSecret);
+        }
+        for secret in secrets {
+            self.check_secret(secret)?;
+        }
         let value = request
             .signature
             .map(str::trim)
@@ -337,11 +380,7 @@ impl SignatureScheme {
                 None => {}
             }
         };
-        if secrets.is_empty() {
-            return Err(SignatureError::NoSecret);
-        }
-        // Every secret must be usable, whichever matches: each key is made (and checked)
-        // once, and MACs are computed until one matches.
+        // Each key is made once, and MACs are computed until one matches.
         let mut matched = false;
         for secret in secrets {
             let key = self.key(secret)?;
@@ -410,17 +449,22 @@ impl SignatureScheme {
     }
 
     /// The MAC key of a secret: its bytes, or decoded from base64 for `whsec_` secrets.
+    /// An empty key is refused, however the secret was written.
     fn key<'s>(&self, secret: &'s [u8]) -> Result<Cow<'s, [u8]>, SignatureError> {
-        match self.secret_format {
-            SecretFormat::Bytes => Ok(Cow::Borrowed(secret)),
+        let key = match self.secret_format {
+            SecretFormat::Bytes => Cow::Borrowed(secret),
             SecretFormat::WhsecBase64 => {
                 let encoded = secret.strip_prefix(b"whsec_").unwrap_or(secret);
                 BASE64
                     .decode(encoded)
                     .map(Cow::Owned)
-                    .map_err(|_| SignatureError::InvalidSecret("not base64 after `whsec_`"))
+                    .map_err(|_| SignatureError::InvalidSecret("not base64 after `whsec_`"))?
             }
+        };
+        if key.is_empty() {
+            return Err(SignatureError::EmptySecret);
         }
+        Ok(key)
     }
 
     fn mac(&self, key: &[u8], id: &str, timestamp: i64, body: &[u8]) -> Hmac<Sha256> {
@@ -661,35 +705,86 @@ mod tests {
     }
 
     #[test]
-    fn a_timestamp_checked_body_scheme_needs_the_timestamp_header() {
-        let scheme = SignatureScheme {
+    fn schemes_that_verify_less_than_they_appear_to_are_refused() {
+        // A tolerance over a timestamp the MAC does not cover: an old delivery would
+        // replay with a fresh timestamp header.
+        let unsigned_timestamp = SignatureScheme {
             timestamp_header: "X-Timestamp",
             tolerance_seconds: Some(60),
             ..HEX
         };
-        let sig = scheme.sign(b"k", b"b");
         let request = SignedRequest {
-            signature: Some(&sig),
+            signature: Some("00"),
             id: None,
             timestamp: Some("1000"),
             body: b"b",
         };
-        assert_eq!(
-            scheme.verify_request(&[b"k"], &request, &Fixed(1030)),
-            Ok(())
-        );
-        assert!(matches!(
-            scheme.verify_request(&[b"k"], &request, &Fixed(1100)),
-            Err(SignatureError::OutsideTolerance { .. })
+        let insecure = Err(SignatureError::InsecureScheme(
+            "a timestamp tolerance, but the MAC does not cover the timestamp",
         ));
-        let missing = SignedRequest {
+        assert_eq!(unsigned_timestamp.check(), insecure);
+        assert_eq!(
+            unsigned_timestamp.verify_request(&[b"k"], &request, &Fixed(1000)),
+            insecure
+        );
+        assert_eq!(
+            unsigned_timestamp.sign_message(b"k", "", 0, b"b"),
+            insecure.map(|()| String::new())
+        );
+        // A signed id and timestamp with no headers to carry them.
+        let headless = SignatureScheme {
+            id_header: "",
+            ..STANDARD_WEBHOOKS
+        };
+        assert!(matches!(
+            headless.check(),
+            Err(SignatureError::InsecureScheme(_))
+        ));
+        assert_eq!(STANDARD_WEBHOOKS.check(), Ok(()));
+        assert_eq!(HEX.check(), Ok(()));
+    }
+
+    #[test]
+    fn an_empty_key_verifies_nothing() {
+        let forged = HEX.sign(b"", b"body");
+        assert!(forged.is_empty(), "nothing is signed with an empty key");
+        // A MAC computed under an empty key by an attacker:
+        let mut mac = <Hmac<Sha256> as Mac>::new_from_slice(b"").unwrap();
+        mac.update(b"body");
+        let forged = hex::encode(mac.finalize().into_bytes());
+        assert_eq!(
+            HEX.verify(b"", &forged, b"body"),
+            Err(SignatureError::EmptySecret)
+        );
+        let request = SignedRequest {
+            signature: Some(&forged),
+            id: None,
             timestamp: None,
-            ..request
+            body: b"body",
+        };
+        // Any empty entry in a rotation list, wherever it is.
+        let real: &[u8] = b"real";
+        let empty: &[u8] = b"";
+        for secrets in [[real, empty], [empty, real]] {
+            assert_eq!(
+                HEX.verify_request(&secrets, &request, &SystemClock),
+                Err(SignatureError::EmptySecret)
+            );
+        }
+        let whsec = SignatureScheme {
+            secret_format: SecretFormat::WhsecBase64,
+            ..HEX
         };
         assert_eq!(
-            scheme.verify_request(&[b"k"], &missing, &Fixed(1030)),
-            Err(SignatureError::MissingHeader("X-Timestamp"))
+            whsec.verify(b"whsec_", &forged, b"body"),
+            Err(SignatureError::EmptySecret)
         );
+        assert_eq!(
+            whsec.check_secret(b"whsec_"),
+            Err(SignatureError::EmptySecret)
+        );
+        assert_eq!(HEX.check_secret(b""), Err(SignatureError::EmptySecret));
+        assert_eq!(HEX.check_secret(b"k"), Ok(()));
     }
 
     const VECTOR_SECRET: &[u8] = b"whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw";

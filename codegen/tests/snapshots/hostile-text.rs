@@ -293,10 +293,14 @@ impl<H: Handler> ::hookgen_runtime::receiver::Dispatch<Message> for Dispatcher<H
 }
 /// A sender that signs with [`SIGNATURE`] and retries on the spec's delivery rules
 /// ([`DELIVERY`]), or on `hookgen_runtime::sender::RetryPolicy::default()` without them.
+/// Refused for an empty secret, or one not in the scheme's format.
 #[cfg(feature = "client")]
 pub fn sender(
     secret: impl ::std::convert::Into<::std::vec::Vec<u8>>,
-) -> ::hookgen_runtime::sender::Sender {
+) -> ::std::result::Result<
+    ::hookgen_runtime::sender::Sender,
+    ::hookgen_runtime::SignatureError,
+> {
     let policy = match DELIVERY {
         ::std::option::Option::Some(delivery) => {
             ::hookgen_runtime::sender::RetryPolicy::from_delivery(&delivery)
@@ -307,12 +311,16 @@ pub fn sender(
 }
 /// An axum router serving every channel of this spec at its address: it verifies each
 /// delivery with [`SIGNATURE`], decodes it and calls `handler` (see
-/// `hookgen_runtime::receiver` for the status codes).
+/// `hookgen_runtime::receiver` for the status codes). Refused for a configuration
+/// that cannot verify anything (no secret, an empty one, one not in the scheme's format).
 #[cfg(feature = "axum")]
 pub fn router<H: Handler>(
     handler: H,
     config: ::hookgen_runtime::receiver::ReceiverConfig,
-) -> ::hookgen_runtime::receiver::axum::Router {
+) -> ::std::result::Result<
+    ::hookgen_runtime::receiver::axum::Router,
+    ::hookgen_runtime::SignatureError,
+> {
     let binding = ::hookgen_runtime::receiver::SpecBinding {
         scheme: SIGNATURE,
         route,

@@ -1,0 +1,358 @@
+//! Hostile specs through the `hookgen` binary. Specs and the files they name stay inside
+//! their root: a `$ref` cannot read a file outside the reference root (absolute paths,
+//! `..`, symlinks), only regular files are read (a FIFO or `/dev/zero` is refused at
+//! once, never waited on or read forever), file names and `--name` cannot inject lines
+//! into `Cargo.toml` or headers. Signature settings that cannot be secure are refused.
+//! `validate` and `generate` give the same verdict on every such document.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output, Stdio};
+use std::time::{Duration, Instant};
+
+/// Runs `hookgen args` in `cwd`, killed (and the test failed) after 60 s.
+fn hookgen(args: &[&str], cwd: &Path) -> Output {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_hookgen"))
+        .args(args)
+        .current_dir(cwd)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("hookgen runs");
+    let started = Instant::now();
+    while child.try_wait().expect("waiting").is_none() {
+        if started.elapsed() > Duration::from_secs(60) {
+            let _ = child.kill();
+            panic!("hookgen {args:?} hung for 60 s");
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    child.wait_with_output().expect("output")
+}
+
+fn stderr(output: &Output) -> String {
+    String::from_utf8_lossy(&output.stderr).into_owned()
+}
+
+/// A spec whose one payload is `$ref: reference`.
+fn spec_referring_to(reference: &str) -> String {
+    format!(
+        r#"asyncapi: 2.6.0
+info: {{title: Refs, version: '1'}}
+channels:
+  /hooks:
+    publish:
+      message:
+        payload:
+          $ref: '{reference}'
+"#
+    )
+}
+
+/// A spec without references to other files.
+fn local_spec() -> String {
+    spec_referring_to("#/components/schemas/A") + "components:\n  schemas:\n    A: {type: object}\n"
+}
+
+/// `dir/specs/spec.yaml` holding `text`; returns its directory.
+fn write_spec(dir: &Path, text: &str) -> PathBuf {
+    let specs = dir.join("specs");
+    std::fs::create_dir_all(&specs).unwrap();
+    std::fs::write(specs.join("spec.yaml"), text).unwrap();
+    specs
+}
+
+/// `generate --out` and `validate` on `specs/spec.yaml` (with `extra` arguments): both
+/// must refuse it with `expect` in their messages and write nothing.
+fn assert_both_refuse(dir: &Path, extra: &[&str], expect: &str) {
+    let mut generate = vec!["generate", "--out", "out"];
+    generate.extend(extra);
+    generate.push("specs/spec.yaml");
+    let generated = hookgen(&generate, dir);
+    let mut validate = vec!["validate"];
+    validate.extend(extra);
+    validate.push("specs/spec.yaml");
+    let validated = hookgen(&validate, dir);
+    for (what, output) in [("generate", &generated), ("validate", &validated)] {
+        assert_eq!(output.status.code(), Some(1), "{what}: {}", stderr(output));
+        assert!(
+            stderr(output).contains(expect),
+            "{what}: expected `{expect}` in:\n{}",
+            stderr(output)
+        );
+    }
+    assert!(!dir.join("out").exists(), "output written despite errors");
+}
+
+fn assert_both_accept(dir: &Path, extra: &[&str]) {
+    let mut generate = vec!["generate", "--out", "out"];
+    generate.extend(extra);
+    generate.push("specs/spec.yaml");
+    let generated = hookgen(&generate, dir);
+    assert!(
+        generated.status.success(),
+        "generate: {}",
+        stderr(&generated)
+    );
+    let mut validate = vec!["validate"];
+    validate.extend(extra);
+    validate.push("specs/spec.yaml");
+    let validated = hookgen(&validate, dir);
+    assert!(
+        validated.status.success(),
+        "validate: {}",
+        stderr(&validated)
+    );
+}
+
+const SECRET_SCHEMA: &str = "type: object\nproperties:\n  stolen_secret_field: {type: string}\n";
+
+#[test]
+fn an_absolute_ref_outside_the_root_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let outside = tempfile::tempdir().unwrap();
+    let secret = outside.path().join("secret.yaml");
+    std::fs::write(&secret, SECRET_SCHEMA).unwrap();
+    write_spec(
+        dir.path(),
+        &spec_referring_to(&secret.display().to_string()),
+    );
+    assert_both_refuse(dir.path(), &[], "outside the reference root");
+    write_spec(dir.path(), &spec_referring_to("/etc/passwd"));
+    assert_both_refuse(dir.path(), &[], "outside the reference root");
+}
+
+#[test]
+fn a_relative_ref_climbing_out_is_refused_unless_the_root_is_widened() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::create_dir_all(dir.path().join("common")).unwrap();
+    std::fs::write(dir.path().join("common/shared.yaml"), SECRET_SCHEMA).unwrap();
+    write_spec(dir.path(), &spec_referring_to("../common/shared.yaml"));
+    assert_both_refuse(dir.path(), &[], "outside the reference root");
+    assert_both_accept(dir.path(), &["--ref-root", "."]);
+    let module = std::fs::read_to_string(dir.path().join("out/src/spec.rs")).unwrap();
+    assert!(
+        module.contains("stolen_secret_field"),
+        "the shared schema was used"
+    );
+    // Deep climbs stay refused even with a widened root.
+    write_spec(
+        dir.path(),
+        &spec_referring_to("../../../../../../etc/passwd"),
+    );
+    std::fs::remove_dir_all(dir.path().join("out")).unwrap();
+    assert_both_refuse(
+        dir.path(),
+        &["--ref-root", "."],
+        "outside the reference root",
+    );
+}
+
+#[cfg(unix)]
+#[test]
+fn a_symlink_inside_the_root_pointing_out_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let outside = tempfile::tempdir().unwrap();
+    std::fs::write(outside.path().join("secret.yaml"), SECRET_SCHEMA).unwrap();
+    let specs = write_spec(dir.path(), &spec_referring_to("link.yaml"));
+    std::os::unix::fs::symlink(outside.path().join("secret.yaml"), specs.join("link.yaml"))
+        .unwrap();
+    assert_both_refuse(dir.path(), &[], "outside the reference root");
+}
+
+#[cfg(unix)]
+#[test]
+fn a_fifo_or_a_device_is_refused_without_waiting_or_reading_forever() {
+    let dir = tempfile::tempdir().unwrap();
+    let specs = write_spec(dir.path(), &spec_referring_to("pipe.yaml"));
+    let made = Command::new("mkfifo").arg(specs.join("pipe.yaml")).status();
+    if made.is_ok_and(|s| s.success()) {
+        assert_both_refuse(dir.path(), &[], "not a regular file (a FIFO)");
+    } else {
+        eprintln!("SKIPPED the FIFO case: mkfifo is not available");
+    }
+    write_spec(dir.path(), &spec_referring_to("/dev/zero"));
+    assert_both_refuse(
+        dir.path(),
+        &["--ref-root", "/"],
+        "not a regular file (a device)",
+    );
+    // The spec itself, too.
+    let outcome = hookgen(&["validate", "/dev/zero"], dir.path());
+    assert_eq!(outcome.status.code(), Some(1), "{}", stderr(&outcome));
+    assert!(
+        stderr(&outcome).contains("not a regular file"),
+        "{}",
+        stderr(&outcome)
+    );
+}
+
+#[cfg(unix)]
+#[test]
+fn a_file_name_with_a_new_line_cannot_inject_toml_or_code() {
+    let dir = tempfile::tempdir().unwrap();
+    let name = "x\n[target.'cfg(all())'.dependencies]\nevil = \"1\"\n.yaml";
+    std::fs::write(dir.path().join(name), local_spec()).unwrap();
+    let output = hookgen(&["generate", "--out", "out", name], dir.path());
+    assert!(output.status.success(), "{}", stderr(&output));
+    let cargo = std::fs::read_to_string(dir.path().join("out/Cargo.toml")).unwrap();
+    assert!(!cargo.contains("\n[target"), "{cargo}");
+    assert!(!cargo.lines().any(|l| l.starts_with("evil")), "{cargo}");
+    assert_eq!(
+        cargo.lines().take_while(|l| l.starts_with('#')).count(),
+        2,
+        "{cargo}"
+    );
+    for file in ["src/lib.rs", "README.md"] {
+        let text = std::fs::read_to_string(dir.path().join("out").join(file)).unwrap();
+        assert!(
+            !text
+                .lines()
+                .any(|l| l.starts_with("[target") || l.starts_with("evil")),
+            "{file}:\n{text}"
+        );
+    }
+}
+
+#[test]
+fn package_names_follow_cargo_rules() {
+    let dir = tempfile::tempdir().unwrap();
+    write_spec(dir.path(), &local_spec());
+    for bad in [
+        "",
+        "evil\"\n[dependencies]\nx = \"1",
+        "1abc",
+        "a b",
+        "fn",
+        "std",
+        &"a".repeat(65),
+        "ünï",
+    ] {
+        let output = hookgen(
+            &["generate", "--out", "out", "--name", bad, "specs/spec.yaml"],
+            dir.path(),
+        );
+        assert_eq!(
+            output.status.code(),
+            Some(1),
+            "--name {bad:?}: {}",
+            stderr(&output)
+        );
+        assert!(
+            stderr(&output).contains("package name"),
+            "{}",
+            stderr(&output)
+        );
+        assert!(
+            !dir.path().join("out").exists(),
+            "--name {bad:?} wrote output"
+        );
+    }
+    let output = hookgen(
+        &[
+            "generate",
+            "--out",
+            "out",
+            "--name",
+            "my-hooks_2",
+            "specs/spec.yaml",
+        ],
+        dir.path(),
+    );
+    assert!(output.status.success(), "{}", stderr(&output));
+}
+
+#[test]
+fn validate_and_generate_agree_on_every_hostile_document() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+    let mut inputs: Vec<PathBuf> = std::fs::read_dir(root.join("fuzz/seeds/generate"))
+        .unwrap()
+        .filter_map(Result::ok)
+        .map(|e| e.path())
+        .collect();
+    inputs.push(root.join("codegen/tests/snapshots/hostile-text.yaml"));
+    inputs.push(root.join("codegen/tests/snapshots/generated-names.yaml"));
+    inputs.sort();
+    assert!(inputs.len() > 10, "hostile seeds missing");
+    let mut disagreements = Vec::new();
+    for input in &inputs {
+        let dir = tempfile::tempdir().unwrap();
+        let path = input.display().to_string();
+        let generated = hookgen(&["generate", "--out", "out", &path], dir.path());
+        let validated = hookgen(&["validate", &path], dir.path());
+        let (g, v) = (generated.status.code(), validated.status.code());
+        assert!(
+            g == Some(0) || g == Some(1),
+            "{path}: generate exited {g:?}"
+        );
+        if g != v {
+            disagreements.push(format!(
+                "{path}: generate {g:?}, validate {v:?}\n{}\n{}",
+                stderr(&generated),
+                stderr(&validated)
+            ));
+        }
+    }
+    assert!(disagreements.is_empty(), "{}", disagreements.join("\n\n"));
+}
+
+/// A spec with `signature` as its `x-hookgen.signature` mapping (YAML flow style).
+fn spec_signed(signature: &str) -> String {
+    format!("{}x-hookgen:\n  signature: {signature}\n", local_spec())
+}
+
+#[test]
+fn signature_settings_that_cannot_be_secure_are_refused() {
+    let cases = [
+        // The MAC does not cover the timestamp: an old delivery replays with a fresh one.
+        (
+            "{header: X-Sig, timestamp-header: X-Ts, tolerance-seconds: 300}",
+            "needs `signed: id.timestamp.body`",
+        ),
+        (
+            "{scheme: standard-webhooks, signed: body}",
+            "needs `signed: id.timestamp.body`",
+        ),
+        // Signed id and timestamp with no headers: every delivery refused.
+        (
+            "{header: X-Sig, signed: id.timestamp.body, tolerance-seconds: 60}",
+            "needs `id-header`",
+        ),
+        (
+            "{scheme: standard-webhooks, timestamp-header: ''}",
+            "needs `timestamp-header`",
+        ),
+        // A signed timestamp nobody checks does not stop replays.
+        (
+            "{header: X-Sig, signed: id.timestamp.body, id-header: X-Id, timestamp-header: X-Ts}",
+            "needs `tolerance-seconds`",
+        ),
+        (
+            "{scheme: standard-webhooks, tolerance-seconds: 0}",
+            "tolerance of 0 s",
+        ),
+        ("{header: 'X-Sig: injected'}", "not an HTTP header name"),
+        (
+            "{scheme: standard-webhooks, id-header: webhook-signature}",
+            "the same header as `header`",
+        ),
+        (
+            "{header: X-Sig, prefix: 'v1,', separator: ','}",
+            "the prefix holds the separator",
+        ),
+    ];
+    for (signature, expect) in cases {
+        let dir = tempfile::tempdir().unwrap();
+        write_spec(dir.path(), &spec_signed(signature));
+        assert_both_refuse(dir.path(), &[], expect);
+    }
+    // The presets and plain schemes stay accepted.
+    for signature in [
+        "{scheme: standard-webhooks}",
+        "{header: X-Sig}",
+        "{header: X-Sig, signed: id.timestamp.body, id-header: X-Id, timestamp-header: X-Ts, tolerance-seconds: 60}",
+    ] {
+        let dir = tempfile::tempdir().unwrap();
+        write_spec(dir.path(), &spec_signed(signature));
+        assert_both_accept(dir.path(), &[]);
+    }
+}
