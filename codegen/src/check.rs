@@ -73,7 +73,10 @@ pub fn check(resolver: &Resolver<'_>) -> Diagnostics {
             let Ok((_, item)) = resolver.follow(item, &at) else {
                 continue;
             };
-            check_parameters(address, item, &at, &mut report, &mut warn);
+            match template_syntax(address) {
+                Ok(()) => check_parameters(address, item, &at, &mut report, &mut warn),
+                Err(problem) => report(&at, problem),
+            }
             for action in ["publish", "subscribe"] {
                 let Some(op) = item.get(action) else { continue };
                 let op_at = child(&at, action);
@@ -97,6 +100,17 @@ pub fn check(resolver: &Resolver<'_>) -> Diagnostics {
                     );
                 }
             }
+        }
+    }
+    if let Some(channels) = doc.get("channels").and_then(Value::as_object) {
+        let addresses: Vec<&str> = channels.keys().map(String::as_str).collect();
+        for (later, earlier) in shadowed_templates(&addresses) {
+            warn(
+                &child("/channels", later),
+                format!(
+                    "no address can reach this channel: `{earlier}`, listed earlier, matches every address it matches"
+                ),
+            );
         }
     }
     check_extension(doc.get("x-hookgen"), &mut report);
@@ -139,6 +153,83 @@ fn check_parameters(
             );
         }
     }
+}
+
+/// An address template the router can match: braces balanced and not nested, every
+/// parameter named, no two parameters side by side (`{a}{b}`: where would one end?),
+/// no name used twice.
+fn template_syntax(address: &str) -> Result<(), String> {
+    let mut names: Vec<&str> = Vec::new();
+    let mut rest = address;
+    let mut after_parameter = false;
+    while let Some(at) = rest.find(['{', '}']) {
+        if rest[at..].starts_with('}') {
+            return Err("the address has a `}` without its `{`".into());
+        }
+        if at == 0 && after_parameter {
+            return Err(
+                "two parameters side by side (`{a}{b}`): put literal text between them".into(),
+            );
+        }
+        let inside = &rest[at + 1..];
+        let close = inside
+            .find(['{', '}'])
+            .filter(|c| inside[*c..].starts_with('}'))
+            .ok_or("the address has a `{` without its `}`")?;
+        let name = &inside[..close];
+        if name.is_empty() {
+            return Err("the address has a parameter without a name (`{}`)".into());
+        }
+        if names.contains(&name) {
+            return Err(format!("the address uses `{{{name}}}` twice"));
+        }
+        names.push(name);
+        rest = &inside[close + 1..];
+        after_parameter = true;
+    }
+    Ok(())
+}
+
+/// Templates no address can reach, each with the earlier template that takes all its
+/// addresses: both have parameters (a template without any wins over them), the same
+/// number of segments, and each segment of the earlier one is the same pattern or a
+/// lone parameter (which takes any non-empty segment). Sound, not complete: what it
+/// reports is truly unreachable.
+fn shadowed_templates<'a>(addresses: &[&'a str]) -> Vec<(&'a str, &'a str)> {
+    // `{name}` → `{}`: names do not change what a segment matches.
+    fn pattern(segment: &str) -> String {
+        let mut out = String::new();
+        let mut rest = segment;
+        while let Some(open) = rest.find('{') {
+            out.push_str(&rest[..open]);
+            out.push_str("{}");
+            rest = rest[open..].split_once('}').map_or("", |(_, after)| after);
+        }
+        out.push_str(rest);
+        out
+    }
+    let templated: Vec<(&str, Vec<String>)> = addresses
+        .iter()
+        .filter(|a| a.contains('{') && template_syntax(a).is_ok())
+        .map(|a| (*a, a.split('/').map(pattern).collect()))
+        .collect();
+    let covers = |earlier: &[String], later: &[String]| {
+        earlier.len() == later.len()
+            && earlier
+                .iter()
+                .zip(later)
+                .all(|(e, l)| e == l || (e == "{}" && !l.is_empty()))
+    };
+    let mut shadowed = Vec::new();
+    for (i, (later, later_segments)) in templated.iter().enumerate() {
+        if let Some((earlier, _)) = templated[..i]
+            .iter()
+            .find(|(_, earlier_segments)| covers(earlier_segments, later_segments))
+        {
+            shadowed.push((*later, *earlier));
+        }
+    }
+    shadowed
 }
 
 /// The `{name}`s of an address template, in order.
@@ -320,5 +411,48 @@ fn check_delivery(value: &Value, at: &str, report: &mut impl FnMut(&str, String)
         if !ok {
             report(&key_at, format!("invalid value for `{key}`"));
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn template_syntax_refuses_what_a_router_cannot_match() {
+        for good in ["/hooks", "/a/{id}", "/a/{id}/b/{name}.json", "v{n}-{m}", ""] {
+            assert_eq!(template_syntax(good), Ok(()), "{good}");
+        }
+        for (bad, why) in [
+            ("/a/{id", "without its `}`"),
+            ("/a/id}", "without its `{`"),
+            ("/a/{i{d}}", "without its `}`"),
+            ("/a/{}", "without a name"),
+            ("/a/{x}{y}", "side by side"),
+            ("/a/{x}/b/{x}", "twice"),
+        ] {
+            let problem = template_syntax(bad).expect_err(bad);
+            assert!(problem.contains(why), "{bad}: {problem}");
+        }
+    }
+
+    #[test]
+    fn shadowed_templates_are_found_and_only_those() {
+        let addresses = [
+            "/hooks/{provider}",
+            "/hooks/{name}",     // same pattern, other name: shadowed
+            "/hooks/fly",        // no parameters: wins over any template
+            "/hooks/{p}.json",   // shadowed by the lone parameter
+            "/hooks/{a}/events", // one more segment: reachable
+            "/{x}/{y}/events",   // covers the one before but comes later: reachable
+            "/{x}/{y}/{z}",      // shadowed by `/{x}/{y}/events`? no: `events` is narrower
+        ];
+        assert_eq!(
+            shadowed_templates(&addresses),
+            vec![
+                ("/hooks/{name}", "/hooks/{provider}"),
+                ("/hooks/{p}.json", "/hooks/{provider}"),
+            ]
+        );
     }
 }

@@ -2,8 +2,12 @@
 //! address templates (`/api/hooks/extensions/{provider_name}`).
 //!
 //! A `{param}` matches a non-empty run of characters without `/`; the literal text
-//! between parameters must match exactly. A query string (`?…`) is ignored.
+//! between parameters must match exactly. A query string (`?…`) is ignored. Parameter
+//! values are percent-decoded, as HTTP routers do; a value that is not valid
+//! percent-encoded UTF-8, or that decodes to one containing `/` or to `.` or `..`, does
+//! not match (it would name another path to whoever uses it as one).
 
+use std::borrow::Cow;
 use std::collections::HashMap;
 
 /// The AsyncAPI 2.x operation keyword, as written in the spec.
@@ -224,8 +228,8 @@ impl Node {
 /// A depth-first search for the lowest-positioned template matching an address.
 struct Search<'a> {
     best: Option<(usize, Vec<(&'static str, String)>)>,
-    /// The parameter values on the path being tried.
-    params: Vec<(&'static str, &'a str)>,
+    /// The parameter values on the path being tried, decoded.
+    params: Vec<(&'static str, Cow<'a, str>)>,
 }
 
 impl<'a> Search<'a> {
@@ -239,7 +243,10 @@ impl<'a> Search<'a> {
         let Some((segment, rest)) = segments.split_first() else {
             let better = |end: &usize| self.best.as_ref().is_none_or(|(best, _)| end < best);
             if let Some(end) = node.end.filter(better) {
-                let params = self.params.iter().map(|(n, v)| (*n, (*v).to_owned()));
+                let params = self
+                    .params
+                    .iter()
+                    .map(|(n, v)| (*n, v.clone().into_owned()));
                 self.best = Some((end, params.collect()));
             }
             return;
@@ -251,14 +258,50 @@ impl<'a> Search<'a> {
             if !self.can_improve(child) {
                 continue;
             }
-            if let Some(values) = match_segment(pattern, segment) {
-                let depth = self.params.len();
-                self.params.extend(values);
+            let Some(values) = match_segment(pattern, segment) else {
+                continue;
+            };
+            let depth = self.params.len();
+            let decoded = values
+                .into_iter()
+                .map(|(name, raw)| Some((name, parameter_value(raw)?)))
+                .collect::<Option<Vec<_>>>();
+            if let Some(decoded) = decoded {
+                self.params.extend(decoded);
                 self.walk(child, rest);
-                self.params.truncate(depth);
             }
+            self.params.truncate(depth);
         }
     }
+}
+
+/// A parameter value as received, percent-decoded; `None` when it is not valid
+/// percent-encoded UTF-8, or names another path (`/` inside, `.`, `..`).
+fn parameter_value(raw: &str) -> Option<Cow<'_, str>> {
+    let value = if raw.contains('%') {
+        let bytes = raw.as_bytes();
+        let mut decoded = Vec::with_capacity(bytes.len());
+        let mut i = 0;
+        while i < bytes.len() {
+            if bytes[i] == b'%' {
+                let hex = bytes.get(i + 1..i + 3)?;
+                // Two hex digits exactly (`from_str_radix` alone would take `%+f`).
+                if !hex.iter().all(u8::is_ascii_hexdigit) {
+                    return None;
+                }
+                let hex = std::str::from_utf8(hex).ok()?;
+                decoded.push(u8::from_str_radix(hex, 16).ok()?);
+                i += 3;
+            } else {
+                decoded.push(bytes[i]);
+                i += 1;
+            }
+        }
+        Cow::Owned(String::from_utf8(decoded).ok()?)
+    } else {
+        Cow::Borrowed(raw)
+    };
+    (!value.contains('/') && value != "." && value != "..").then_some(value)
 }
 
 /// The position of the template among `templates` that matches `address` (see
@@ -276,7 +319,10 @@ pub fn match_template(
     address: &str,
 ) -> Option<Vec<(&'static str, String)>> {
     let values = match_segment(template, address)?;
-    Some(values.into_iter().map(|(n, v)| (n, v.to_owned())).collect())
+    values
+        .into_iter()
+        .map(|(n, v)| Some((n, parameter_value(v)?.into_owned())))
+        .collect()
 }
 
 /// Matches `text` against `template` (one segment, or a whole address: a parameter never
@@ -320,6 +366,43 @@ fn match_segment<'t>(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn parameter_values_are_percent_decoded_and_never_name_another_path() {
+        let index = TemplateIndex::new(["/hooks/{provider}/events", "/files/{name}.json"]);
+        let found = |address: &str| index.find(address).map(|(_, params)| params);
+        assert_eq!(
+            found("/hooks/my%20app/events"),
+            Some(vec![("provider", "my app".to_owned())])
+        );
+        assert_eq!(
+            found("/hooks/caf%C3%A9/events"),
+            Some(vec![("provider", "café".to_owned())])
+        );
+        assert_eq!(
+            found("/files/a%2Eb.json"),
+            Some(vec![("name", "a.b".to_owned())])
+        );
+        for refused in [
+            "/hooks/a%2Fb/events", // decodes to a `/`
+            "/hooks/a%2fb/events",
+            "/hooks/%2E%2E/events", // `..`
+            "/hooks/../events",
+            "/hooks/./events",
+            "/hooks/%2e/events",
+            "/hooks/%zz/events", // not percent-encoding
+            "/hooks/%+f/events",
+            "/hooks/%4/events",
+            "/hooks/%FF/events", // not UTF-8
+        ] {
+            assert_eq!(found(refused), None, "{refused}");
+        }
+        assert_eq!(match_template("/x/{id}", "/x/a%2Fb"), None);
+        assert_eq!(
+            match_template("/x/{id}", "/x/a%21"),
+            Some(vec![("id", "a!".to_owned())])
+        );
+    }
 
     fn pairs(v: Option<Vec<(&'static str, String)>>) -> Option<Vec<(String, String)>> {
         v.map(|v| v.into_iter().map(|(k, v)| (k.to_owned(), v)).collect())
