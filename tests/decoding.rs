@@ -207,3 +207,52 @@ fn a_discriminator_given_twice_with_different_values_is_refused() {
     let known = br#"{"id":"e","type":"run.failed","type":"run.unlisted","created_at":"2026-01-01T00:00:00Z","data":{"id":"r","agent_id":"a","status":"failed","error":{}}}"#;
     assert!(airmy::decode("/hooks/airmy", known).is_err());
 }
+
+/// Numbers Rust cannot keep exactly are refused with the byte where they start, not
+/// silently rounded: the promise is that a decoded payload serializes back to what was
+/// sent. Both the typed path (a known event) and the unknown-event path are covered.
+#[test]
+fn numbers_beyond_64_bits_or_f64_are_refused_not_rounded() {
+    let body = |x: &str, kind: &str| {
+        format!(
+            r#"{{"id":"e","type":"{kind}","created_at":"2026-01-01T00:00:00Z","data":{{"x":{x},"s":"12345678901234567890123"}}}}"#
+        )
+    };
+    for kind in ["test", "run.unlisted"] {
+        for inexact in [
+            "12345678901234567890123",
+            "18446744073709551616",
+            "-9223372036854775809",
+            "0.1000000000000000000001",
+            "1e400",
+            "123456789012345678.5",
+        ] {
+            let sent = body(inexact, kind);
+            match airmy::decode("/hooks/airmy", sent.as_bytes()) {
+                Err(DecodeError::InexactNumber { offset, number }) => {
+                    assert_eq!(number, inexact);
+                    assert_eq!(&sent[offset..offset + inexact.len()], inexact);
+                }
+                other => panic!("{kind} {inexact}: expected InexactNumber, got {other:?}"),
+            }
+        }
+        for exact in [
+            "18446744073709551615",
+            "-9223372036854775808",
+            "1.50",
+            "1e2",
+            "-0.0",
+            "0.1",
+            "5e-324",
+            "1.7976931348623157e308",
+            "0.30000000000000004",
+        ] {
+            let sent = body(exact, kind);
+            let message = airmy::decode("/hooks/airmy", sent.as_bytes())
+                .unwrap_or_else(|e| panic!("{kind} {exact}: {e}"));
+            let kept = &serde_json::to_value(&message).unwrap()["data"]["x"];
+            let original: serde_json::Value = serde_json::from_str(exact).unwrap();
+            assert_eq!(kept, &original, "{kind} {exact}");
+        }
+    }
+}

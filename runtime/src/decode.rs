@@ -45,6 +45,18 @@ pub enum DecodeError {
         /// The messages that fit.
         matches: Vec<&'static str>,
     },
+    /// The body holds a number Rust cannot keep exactly (an integer beyond 64 bits, a
+    /// decimal with more precision than `f64`, beyond its range): decoding would round
+    /// it, and the payload would no longer serialize back to what was sent.
+    #[error(
+        "the number `{number}` at byte {offset} cannot be kept exactly (beyond 64-bit integers or `f64` precision)"
+    )]
+    InexactNumber {
+        /// Where it starts in the body.
+        offset: usize,
+        /// The number as written (at most 40 characters of it).
+        number: String,
+    },
     /// The body names a known message but does not fit its payload schema.
     #[error("invalid `{message}` payload at `{path}`: {source}")]
     InvalidPayload {
@@ -311,6 +323,7 @@ pub fn decode_payload<T: DeserializeOwned>(
     message: &'static str,
     body: &[u8],
 ) -> Result<T, DecodeError> {
+    exact_numbers(body)?;
     // The fast path is plain serde_json; only a failure pays for tracking the path.
     serde_json::from_slice(body).map_err(|source| {
         if source.is_syntax() || source.is_eof() {
@@ -327,6 +340,107 @@ pub fn decode_payload<T: DeserializeOwned>(
             source,
         }
     })
+}
+
+/// Refuses a body holding a number that would not survive decoding unchanged: every
+/// integer must fit `i64` or `u64`, every other number must be the value of the `f64`
+/// it parses to (compared as decimals: `1.50` is `1.5`, `0.1000000000000000001` is not
+/// `0.1`). One pass over the bytes, outside strings; malformed numbers are left to serde.
+pub fn exact_numbers(body: &[u8]) -> Result<(), DecodeError> {
+    let mut i = 0;
+    while i < body.len() {
+        match body[i] {
+            b'"' => {
+                i += 1;
+                while i < body.len() && body[i] != b'"' {
+                    i += if body[i] == b'\\' { 2 } else { 1 };
+                }
+                i += 1;
+            }
+            b'-' | b'0'..=b'9' => {
+                let start = i;
+                while i < body.len()
+                    && matches!(body[i], b'0'..=b'9' | b'-' | b'+' | b'.' | b'e' | b'E')
+                {
+                    i += 1;
+                }
+                let token = std::str::from_utf8(&body[start..i]).unwrap_or("");
+                if !is_exact(token) {
+                    return Err(DecodeError::InexactNumber {
+                        offset: start,
+                        number: token.chars().take(40).collect(),
+                    });
+                }
+            }
+            _ => i += 1,
+        }
+    }
+    Ok(())
+}
+
+/// Whether the JSON number `token` keeps its value through serde_json (without
+/// `arbitrary_precision`); `true` for a token that is not a JSON number (serde reports it).
+fn is_exact(token: &str) -> bool {
+    let Some(written) = Decimal::parse(token) else {
+        return true;
+    };
+    if !token.contains(['.', 'e', 'E']) {
+        return token.parse::<i64>().is_ok() || token.parse::<u64>().is_ok();
+    }
+    match token.parse::<f64>() {
+        Ok(value) if value.is_finite() => {
+            Decimal::parse(&format!("{value:e}")).is_some_and(|kept| kept == written)
+        }
+        _ => false,
+    }
+}
+
+/// A decimal number as sign, significant digits and exponent, so that equal values are
+/// equal whatever their notation (zero has no digits and no sign).
+#[derive(Debug, PartialEq, Eq)]
+struct Decimal {
+    negative: bool,
+    digits: Vec<u8>,
+    exponent: i64,
+}
+
+impl Decimal {
+    /// Parses JSON number syntax (`-?int(.frac)?([eE][+-]?exp)?`); `None` otherwise.
+    fn parse(text: &str) -> Option<Self> {
+        let (negative, rest) = match text.strip_prefix('-') {
+            Some(rest) => (true, rest),
+            None => (false, text),
+        };
+        let (mantissa, exponent) = match rest.find(['e', 'E']) {
+            Some(at) => (&rest[..at], rest[at + 1..].parse::<i64>().ok()?),
+            None => (rest, 0),
+        };
+        let (int, frac) = mantissa.split_once('.').unwrap_or((mantissa, ""));
+        let digits_only = |s: &str| s.bytes().all(|b| b.is_ascii_digit());
+        if int.is_empty() || !digits_only(int) || !digits_only(frac) || mantissa.ends_with('.') {
+            return None;
+        }
+        let mut digits: Vec<u8> = int.bytes().chain(frac.bytes()).map(|b| b - b'0').collect();
+        let mut exponent = exponent.checked_sub(i64::try_from(frac.len()).ok()?)?;
+        while digits.last() == Some(&0) {
+            digits.pop();
+            exponent = exponent.checked_add(1)?;
+        }
+        let leading = digits.iter().take_while(|d| **d == 0).count();
+        digits.drain(..leading);
+        if digits.is_empty() {
+            return Some(Self {
+                negative: false,
+                digits,
+                exponent: 0,
+            });
+        }
+        Some(Self {
+            negative,
+            digits,
+            exponent,
+        })
+    }
 }
 
 /// A message a body may be: its name and how to decode it.
@@ -368,6 +482,7 @@ pub fn unknown_message(
     discriminator: Option<(&'static str, Option<Cow<'_, str>>)>,
     body: &[u8],
 ) -> Result<UnknownMessage, DecodeError> {
+    exact_numbers(body)?;
     let payload: serde_json::Value = serde_json::from_slice(body).map_err(DecodeError::NotJson)?;
     let tag = match discriminator {
         Some((field, tag)) => {
