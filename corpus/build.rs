@@ -46,7 +46,9 @@ fn main() {
                 .trim_end_matches(".yml")
                 .trim_end_matches(".json")
         ));
+        // Corpus examples share folders (`social-media/common`): the corpus is their root.
         let file = SpecFile::discover(&corpus.join(relative), relative.clone())
+            .with_ref_root(&corpus)
             .with_module(module.clone());
         match hookgen::compile(&file) {
             Ok(spec) => {

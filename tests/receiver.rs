@@ -239,3 +239,108 @@ fn repeated_headers_are_joined_where_the_scheme_takes_several_signatures() {
         Ok(None)
     );
 }
+
+/// Serves `router` with `receiver::serve` and `limits` on a free loopback port.
+async fn serve_limited(
+    router: axum_router::Router,
+    limits: webhooks::receiver::ServerLimits,
+) -> std::net::SocketAddr {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let address = listener.local_addr().unwrap();
+    tokio::spawn(webhooks::receiver::serve(listener, router, limits));
+    address
+}
+
+/// Reads what the server sends until it closes the connection or `within` passes;
+/// `None` on the deadline.
+async fn read_until_closed(
+    stream: &mut tokio::net::TcpStream,
+    within: std::time::Duration,
+) -> Option<String> {
+    use tokio::io::AsyncReadExt as _;
+    let mut received = Vec::new();
+    let read = tokio::time::timeout(within, stream.read_to_end(&mut received)).await;
+    read.ok()
+        .map(|_| String::from_utf8_lossy(&received).into_owned())
+}
+
+fn short_limits() -> webhooks::receiver::ServerLimits {
+    webhooks::receiver::ServerLimits {
+        header_read_timeout: std::time::Duration::from_millis(300),
+        max_connections: 2,
+    }
+}
+
+fn slow_config() -> ReceiverConfig {
+    ReceiverConfig::new(b"s".to_vec()).with_read_timeout(std::time::Duration::from_millis(300))
+}
+
+#[tokio::test]
+async fn a_client_stalling_mid_body_gets_408() {
+    use tokio::io::AsyncWriteExt as _;
+    let router = flyio::router(Recorder::default(), slow_config()).unwrap();
+    let address = serve_limited(router, short_limits()).await;
+    let mut stream = tokio::net::TcpStream::connect(address).await.unwrap();
+    stream
+        .write_all(b"POST /extensions/events HTTP/1.1\r\nHost: a\r\nContent-Length: 100\r\n\r\n{\"partial\":")
+        .await
+        .unwrap();
+    let started = std::time::Instant::now();
+    let answer = read_until_closed(&mut stream, std::time::Duration::from_secs(5)).await;
+    let answer = answer.expect("the receiver answers within its deadline");
+    assert!(answer.starts_with("HTTP/1.1 408"), "{answer}");
+    assert!(
+        started.elapsed() >= std::time::Duration::from_millis(250),
+        "answered before the deadline"
+    );
+}
+
+#[tokio::test]
+async fn a_client_stalling_mid_headers_is_disconnected() {
+    use tokio::io::AsyncWriteExt as _;
+    let router = flyio::router(Recorder::default(), slow_config()).unwrap();
+    let address = serve_limited(router, short_limits()).await;
+    let mut stream = tokio::net::TcpStream::connect(address).await.unwrap();
+    stream
+        .write_all(b"POST /extensions/events HTTP/1.1\r\nHost: a\r\n")
+        .await
+        .unwrap();
+    let answer = read_until_closed(&mut stream, std::time::Duration::from_secs(5)).await;
+    assert!(
+        answer.is_some(),
+        "a stalled client held the connection open past the header deadline"
+    );
+}
+
+#[tokio::test]
+async fn connections_over_the_limit_wait_for_a_free_slot() {
+    use tokio::io::AsyncWriteExt as _;
+    let router = flyio::router(Recorder::default(), slow_config()).unwrap();
+    let address = serve_limited(router, short_limits()).await;
+    // Two stalled clients take both slots until the header deadline frees them.
+    let mut stalled = Vec::new();
+    for _ in 0..2 {
+        let mut stream = tokio::net::TcpStream::connect(address).await.unwrap();
+        stream
+            .write_all(b"POST /extensions/events HTTP/1.1\r\n")
+            .await
+            .unwrap();
+        stalled.push(stream);
+    }
+    tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    let started = std::time::Instant::now();
+    let body =
+        br#"{"specversion":"1.0","type":"io.fly.machine.started","source":"s","id":"evt_1"}"#;
+    let (status, _) = post(
+        &format!("http://{address}/extensions/events"),
+        Some(&flyio::sign(b"s", body)),
+        body,
+    )
+    .await;
+    assert_eq!(status, 204);
+    let waited = started.elapsed();
+    assert!(
+        waited >= std::time::Duration::from_millis(150),
+        "served at once ({waited:?}): the connection limit did not hold"
+    );
+}

@@ -7,12 +7,14 @@ use std::sync::Arc;
 use anyhow::{Context, Result};
 use hookgen::inspect::{Identified, Inspector};
 use hookgen_runtime::receiver::axum::{
-    self, Router,
+    Router,
     body::Body,
     http::{HeaderMap, Method, StatusCode, Uri},
     response::{IntoResponse, Response},
 };
-use hookgen_runtime::receiver::{Refusal, verified_body};
+use hookgen_runtime::receiver::{
+    BodyLimits, DEFAULT_READ_TIMEOUT, Refusal, ServerLimits, serve, verified_body,
+};
 use hookgen_runtime::{SignatureScheme, SystemClock};
 
 /// Serves every channel of the spec at its address on `127.0.0.1:port` until killed,
@@ -41,7 +43,8 @@ pub fn listen(
             let state = Arc::clone(&state);
             async move { receive(&state.0, state.1, &state.2, method, uri, headers, body).await }
         });
-        axum::serve(listener, app).await.context("serving")
+        // Slow or stalled clients are cut off like in a generated receiver.
+        serve(listener, app, ServerLimits::default()).await.context("serving")
     })
 }
 
@@ -66,11 +69,21 @@ async fn receive(
         return answer(StatusCode::NOT_FOUND, "no channel at this address".into());
     };
     let secrets = [secret];
-    let verified = verified_body(&scheme, &secrets, &SystemClock, 1024 * 1024, &headers, body);
+    let limits = BodyLimits {
+        max_bytes: 1024 * 1024,
+        read_timeout: DEFAULT_READ_TIMEOUT,
+    };
+    let verified = verified_body(&scheme, &secrets, &SystemClock, limits, &headers, body);
     let body = match verified.await {
         Ok(body) => body,
         Err(Refusal::TooLarge) => {
             return answer(StatusCode::PAYLOAD_TOO_LARGE, "body over 1 MiB".into());
+        }
+        Err(Refusal::TimedOut) => {
+            return answer(
+                StatusCode::REQUEST_TIMEOUT,
+                "body not received in time".into(),
+            );
         }
         Err(Refusal::Unauthorized(reason)) => {
             println!("401 {path}: rejected ({})", shown(&reason.to_string()));

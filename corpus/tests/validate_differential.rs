@@ -61,7 +61,7 @@ fn validate_agrees_with_the_meta_schemas_or_says_why_not() {
                 .build(&meta)
                 .unwrap()
         });
-        let file = SpecFile::discover(&corpus.join(path), path.to_string());
+        let file = SpecFile::discover(&corpus.join(path), path.to_string()).with_ref_root(&corpus);
         let document = hookgen::load::parse_file(&file.path, &file.display).unwrap();
         let meta_valid = validator.is_valid(&document);
         let diagnostics = hookgen::validate::validate(&file);

@@ -2,13 +2,19 @@
 //! the raw body, enforces a size limit, verifies the signature over the exact bytes,
 //! decodes the message for the matched channel and hands it to a typed handler.
 //!
-//! Answers: 413 for a body over the limit, 401 (always the same body) for any signature
-//! failure, 404 for an address no channel matches, 400 for an undecodable body, 405 for
-//! another method than POST, 500 when the handler fails, and 204 only when it succeeds.
+//! Answers: 413 for a body over the limit, 408 for a body not received within the read
+//! deadline, 401 (always the same body) for any signature failure, 404 for an address no
+//! channel matches, 400 for an undecodable body, 405 for another method than POST, 500
+//! when the handler fails, and 204 only when it succeeds.
+//!
+//! Slow clients: the router bounds the time a body may take ([`ReceiverConfig::read_timeout`]);
+//! [`serve`] also bounds the time request headers may take and the number of connections
+//! served at once ([`ServerLimits`]), which `axum::serve` does not.
 
 use std::future::Future;
 use std::pin::Pin;
 use std::sync::Arc;
+use std::time::Duration;
 
 use axum::body::{Body, to_bytes};
 use axum::http::{HeaderMap, Method, StatusCode, Uri};
@@ -19,6 +25,9 @@ pub use axum;
 use crate::decode::DecodeError;
 use crate::routing::Route;
 use crate::signature::{Clock, SignatureScheme, SignedRequest, SystemClock};
+
+/// How long a body (and, under [`serve`], request headers) may take by default.
+pub const DEFAULT_READ_TIMEOUT: Duration = Duration::from_secs(10);
 
 /// The body of every 401: the same whatever check failed, so it tells an attacker nothing.
 pub const UNAUTHORIZED_BODY: &str = "invalid signature";
@@ -44,6 +53,9 @@ pub struct ReceiverConfig {
     pub max_body_bytes: usize,
     /// The clock for timestamp tolerances (default: the system clock).
     pub clock: Arc<dyn Clock + Send + Sync>,
+    /// How long the whole body may take to arrive once the router has the request
+    /// (default 10 s); a client slower than that is answered 408.
+    pub read_timeout: Duration,
 }
 
 impl ReceiverConfig {
@@ -53,7 +65,14 @@ impl ReceiverConfig {
             secrets: vec![secret.into()],
             max_body_bytes: 1024 * 1024,
             clock: Arc::new(SystemClock),
+            read_timeout: DEFAULT_READ_TIMEOUT,
         }
+    }
+
+    /// Sets how long a body may take to arrive (answered 408 after that).
+    pub fn with_read_timeout(mut self, timeout: Duration) -> Self {
+        self.read_timeout = timeout;
+        self
     }
 
     /// Also accepts deliveries signed with `secret` (for a rotation).
@@ -145,11 +164,15 @@ async fn receive<M: Send + 'static>(
         return (StatusCode::NOT_FOUND, "no channel at this address").into_response();
     };
     let secrets: Vec<&[u8]> = config.secrets.iter().map(Vec::as_slice).collect();
+    let limits = BodyLimits {
+        max_bytes: config.max_body_bytes,
+        read_timeout: config.read_timeout,
+    };
     let verified = verified_body(
         &binding.scheme,
         &secrets,
         config.clock.as_ref(),
-        config.max_body_bytes,
+        limits,
         &headers,
         body,
     );
@@ -172,6 +195,8 @@ async fn receive<M: Send + 'static>(
 pub enum Refusal {
     /// The body is over the size limit (413).
     TooLarge,
+    /// The body did not arrive within the read deadline (408).
+    TimedOut,
     /// The signature check failed, for this reason (401, with [`UNAUTHORIZED_BODY`] whatever
     /// the reason, which is for the receiver's logs only).
     Unauthorized(crate::SignatureError),
@@ -181,21 +206,34 @@ impl IntoResponse for Refusal {
     fn into_response(self) -> Response {
         match self {
             Self::TooLarge => (StatusCode::PAYLOAD_TOO_LARGE, "body too large").into_response(),
+            Self::TimedOut => {
+                (StatusCode::REQUEST_TIMEOUT, "body not received in time").into_response()
+            }
             Self::Unauthorized(_) => (StatusCode::UNAUTHORIZED, UNAUTHORIZED_BODY).into_response(),
         }
     }
 }
 
-/// Reads `body` within `max_body_bytes` and verifies its signature over those exact bytes
+/// How much of a body a receiver reads, and for how long.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct BodyLimits {
+    /// The largest body accepted, in bytes.
+    pub max_bytes: usize,
+    /// How long the whole body may take to arrive.
+    pub read_timeout: Duration,
+}
+
+/// Reads `body` within `limits` and verifies its signature over those exact bytes
 /// against any of `secrets`: the checks every receiver makes before decoding anything.
 pub async fn verified_body(
     scheme: &SignatureScheme,
     secrets: &[&[u8]],
     clock: &(dyn Clock + Sync),
-    max_body_bytes: usize,
+    limits: BodyLimits,
     headers: &HeaderMap,
     body: Body,
 ) -> Result<axum::body::Bytes, Refusal> {
+    let max_body_bytes = limits.max_bytes;
     let declared = headers
         .get(axum::http::header::CONTENT_LENGTH)
         .and_then(|v| v.to_str().ok())
@@ -203,8 +241,9 @@ pub async fn verified_body(
     if declared.is_some_and(|n| n > max_body_bytes as u64) {
         return Err(Refusal::TooLarge);
     }
-    let body = to_bytes(body, max_body_bytes)
+    let body = tokio::time::timeout(limits.read_timeout, to_bytes(body, max_body_bytes))
         .await
+        .map_err(|_| Refusal::TimedOut)?
         .map_err(|_| Refusal::TooLarge)?;
     let header = |name: &str| {
         (!name.is_empty())
@@ -245,5 +284,64 @@ pub fn signature_header(
         (_, None) => Err(crate::SignatureError::Malformed(
             "repeated signature headers",
         )),
+    }
+}
+
+/// Limits of a receiving server: how long a client may take to send its request headers,
+/// and how many connections are served at once (further clients wait in the listen
+/// backlog until one ends).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ServerLimits {
+    /// How long a client may take to send a request's headers before the connection is
+    /// closed (default [`DEFAULT_READ_TIMEOUT`]).
+    pub header_read_timeout: Duration,
+    /// How many connections are served at once (default 1024).
+    pub max_connections: usize,
+}
+
+impl Default for ServerLimits {
+    fn default() -> Self {
+        Self {
+            header_read_timeout: DEFAULT_READ_TIMEOUT,
+            max_connections: 1024,
+        }
+    }
+}
+
+/// Serves `app` (a spec module's `router()`, or any axum router) on `listener` over
+/// HTTP/1.1, like `axum::serve` but with `limits`: a client that stalls in its headers
+/// is disconnected after [`ServerLimits::header_read_timeout`], and no more than
+/// [`ServerLimits::max_connections`] connections are open at once, so slow clients
+/// cannot hold a receiver forever or exhaust its memory. Runs until the listener fails.
+pub async fn serve(
+    listener: tokio::net::TcpListener,
+    app: axum::Router,
+    limits: ServerLimits,
+) -> std::io::Result<()> {
+    let slots = Arc::new(tokio::sync::Semaphore::new(limits.max_connections.max(1)));
+    loop {
+        // A free slot first: over the limit, new connections wait in the backlog.
+        let Ok(slot) = Arc::clone(&slots).acquire_owned().await else {
+            return Ok(());
+        };
+        let stream = match listener.accept().await {
+            Ok((stream, _)) => stream,
+            // Per-connection failures (reset before accept, out of descriptors) must not
+            // stop the server; back off briefly and go on.
+            Err(_) => {
+                tokio::time::sleep(Duration::from_millis(10)).await;
+                continue;
+            }
+        };
+        let service = hyper_util::service::TowerToHyperService::new(app.clone());
+        tokio::spawn(async move {
+            let mut http = hyper::server::conn::http1::Builder::new();
+            http.timer(hyper_util::rt::TokioTimer::new())
+                .header_read_timeout(limits.header_read_timeout);
+            let io = hyper_util::rt::TokioIo::new(stream);
+            // A client's errors (timeouts, resets, bad requests) end its connection only.
+            let _ = http.serve_connection(io, service).await;
+            drop(slot);
+        });
     }
 }
