@@ -578,6 +578,18 @@ mod tests {
     }
 
     proptest::proptest! {
+        /// Any value, percent-encoded byte by byte (as a client may), routes back to
+        /// itself, unless it would name another path (or is empty, which no segment is).
+        #[test]
+        fn percent_encoded_values_decode_to_what_was_sent(value in "\\PC{0,12}|\\.{1,2}|[a/%.]{0,6}") {
+            let encoded: String = value.bytes().map(|b| format!("%{b:02X}")).collect();
+            let index = TemplateIndex::new(["/hooks/{provider}/events"]);
+            let found = index.find(&format!("/hooks/{encoded}/events")).map(|(_, p)| p);
+            let refused = value.is_empty() || value.contains('/') || value == "." || value == "..";
+            let expected = (!refused).then(|| vec![("provider", value.clone())]);
+            proptest::prop_assert_eq!(found, expected);
+        }
+
         /// The index finds what the plain scan finds, for random templates and addresses
         /// drawn from a small alphabet (so that they often match).
         #[test]
