@@ -16,7 +16,7 @@
 //! - [`code`]: an inline code span of any text.
 //! - [`markdown_line`], [`markdown_code`]: plain text and code on one Markdown line
 //!   (README headings and table cells: no line breaks, `|` escaped).
-//! - [`line`]: one line for a `//` or `#` comment. [`html_comment`]: inside `<!-- -->`.
+//! - [`line()`]: one line for a `//` or `#` comment. [`html_comment`]: inside `<!-- -->`.
 //! - [`toml_string`]: a TOML basic string.
 //! - [`terminal`]: untrusted text printed to a terminal (no escape sequences).
 
