@@ -127,18 +127,7 @@ fn every_example_of_every_spec_goes_through_listen() {
 fn tampered_and_wrongly_signed_requests_are_rejected() {
     let listener = listen("airmy", "e2e-secret");
     let body = br#"{"id":"evt_1","type":"test","created_at":"2026-03-22T15:40:00Z","data":{}}"#;
-    let sign = |secret: &str, body: &[u8]| {
-        let mut child = hookgen()
-            .args(["sign", "--spec", "airmy", "--secret", secret])
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .spawn()
-            .unwrap();
-        child.stdin.take().unwrap().write_all(body).unwrap();
-        let out = child.wait_with_output().unwrap();
-        let line = String::from_utf8(out.stdout).unwrap();
-        line.trim().rsplit(' ').next().unwrap().to_owned()
-    };
+    let sign = airmy_signature;
     let good = sign("e2e-secret", body);
     assert_eq!(
         raw_post(
@@ -185,4 +174,46 @@ fn tampered_and_wrongly_signed_requests_are_rejected() {
         3,
         "{received:?}"
     );
+}
+
+/// The AIRMY signature of `body` under `secret`, from `hookgen sign`.
+fn airmy_signature(secret: &str, body: &[u8]) -> String {
+    let mut child = hookgen()
+        .args(["sign", "--spec", "airmy", "--secret", secret])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    child.stdin.take().unwrap().write_all(body).unwrap();
+    let out = child.wait_with_output().unwrap();
+    let line = String::from_utf8(out.stdout).unwrap();
+    line.trim().rsplit(' ').next().unwrap().to_owned()
+}
+
+#[test]
+fn listen_shows_untrusted_strings_escaped() {
+    let listener = listen("airmy", "e2e-secret");
+    // An unlisted event whose type and fields hold terminal escape sequences (CSI, OSC,
+    // the C1 CSI, BEL), a carriage return and a direction override.
+    let body = br#"{"id":"evt_1","type":"run.\u001b[2J\u009b31m\u202eevil","created_at":"2026-03-22T15:40:00Z","data":{"note":"\u001b]0;pwned\u0007\rfake 204 line"}}"#;
+    let signature = airmy_signature("e2e-secret", body);
+    assert_eq!(
+        raw_post(
+            &listener.base,
+            "/hooks/airmy",
+            &[("X-AIRMY-Signature", &signature)],
+            body
+        ),
+        204
+    );
+    let received = drain(&listener);
+    let printed = received.join("\n");
+    assert!(printed.contains("unknown event"), "{printed}");
+    for c in ['\u{1b}', '\u{9b}', '\u{7}', '\r', '\u{202e}'] {
+        assert!(
+            !printed.contains(c),
+            "{c:?} reached the terminal: {printed:?}"
+        );
+    }
+    assert!(printed.contains("\\u{1b}[2J"), "{printed}");
 }
