@@ -344,3 +344,24 @@ async fn connections_over_the_limit_wait_for_a_free_slot() {
         "served at once ({waited:?}): the connection limit did not hold"
     );
 }
+
+#[tokio::test]
+async fn an_idle_keep_alive_connection_is_closed() {
+    use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
+    let router = flyio::router(Recorder::default(), slow_config()).unwrap();
+    let address = serve_limited(router, short_limits()).await;
+    let mut stream = tokio::net::TcpStream::connect(address).await.unwrap();
+    // A complete request (the answer does not matter), then silence.
+    stream
+        .write_all(b"POST /nowhere HTTP/1.1\r\nHost: a\r\nContent-Length: 0\r\n\r\n")
+        .await
+        .unwrap();
+    let mut first = [0u8; 12];
+    stream.read_exact(&mut first).await.unwrap();
+    assert_eq!(&first, b"HTTP/1.1 404");
+    let closed = read_until_closed(&mut stream, std::time::Duration::from_secs(5)).await;
+    assert!(
+        closed.is_some(),
+        "an idle keep-alive connection held its slot"
+    );
+}
