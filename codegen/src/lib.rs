@@ -205,15 +205,7 @@ fn emit_crate(settings: &Settings, specs: &[ir::Spec]) -> Result<Vec<OutputFile>
             contents: emit::text::readme(&info, specs).map_err(template_error)?,
         },
     ];
-    let modules: Vec<(String, String)> = specs
-        .iter()
-        .map(|s| {
-            (
-                s.module.clone(),
-                format!("{} ({}).", s.title, code_list(&s.sources)),
-            )
-        })
-        .collect();
+    let modules: Vec<String> = specs.iter().map(|s| s.module.clone()).collect();
     files.push(OutputFile {
         path: "src/lib.rs".into(),
         contents: format!(
@@ -239,12 +231,6 @@ fn emit_crate(settings: &Settings, specs: &[ir::Spec]) -> Result<Vec<OutputFile>
         });
     }
     Ok(files)
-}
-
-/// Inline code spans of `items`, joined by `with`.
-fn code_list(items: &[String]) -> String {
-    let codes: Vec<String> = items.iter().map(|s| escape::code(s)).collect();
-    codes.join(" with ")
 }
 
 /// The runtime signature scheme a spec declares (its strings leaked: for tools that

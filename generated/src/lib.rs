@@ -18,15 +18,11 @@ pub use ::hookgen_runtime::receiver;
 /// The sender machinery (`Sender`, `RetryPolicy`, `DeliveryReport`).
 #[cfg(feature = "client")]
 pub use ::hookgen_runtime::sender;
-/// AIRMY Webhooks (`specs/airmy.yaml`).
 #[rustfmt::skip]
 pub mod airmy;
-/// Flagsmith Webhook Events (`specs/flagsmith.yaml` with `specs/flagsmith.overlay.yaml`).
 #[rustfmt::skip]
 pub mod flagsmith;
-/// Fly.io Extensions Webhook Events (`specs/flyio.yaml` with `specs/flyio.overlay.yaml`).
 #[rustfmt::skip]
 pub mod flyio;
-/// FlyMy.AI Agent Webhooks (`specs/flymyai.yaml`).
 #[rustfmt::skip]
 pub mod flymyai;

@@ -92,9 +92,60 @@ pub fn hidden(c: char) -> bool {
         || matches!(c, '\u{061C}' | '\u{200E}' | '\u{200F}' | '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}' | '\u{2028}' | '\u{2029}')
 }
 
+/// The doc of each module declared in `src/lib.rs` as rustdoc sees it: the outer `///`
+/// lines on its `mod` item followed by the inner `//!` lines of its file, one text.
+fn module_docs(files: &[hookgen::OutputFile]) -> Vec<(String, String)> {
+    let file = |path: &str| files.iter().find(|f| f.path.to_string_lossy() == path);
+    let Some(root) = file("src/lib.rs") else {
+        return Vec::new();
+    };
+    let lines: Vec<&str> = root.contents.lines().collect();
+    let mut docs = Vec::new();
+    for (i, line) in lines.iter().enumerate() {
+        let Some(name) = line
+            .trim()
+            .strip_prefix("pub mod ")
+            .and_then(|rest| rest.strip_suffix(';'))
+        else {
+            continue;
+        };
+        let mut outer: Vec<&str> = lines[..i]
+            .iter()
+            .rev()
+            .map(|l| l.trim_start())
+            .skip_while(|l| l.starts_with("#["))
+            .take_while(|l| l.starts_with("///"))
+            .map(|l| &l[3..])
+            .collect();
+        outer.reverse();
+        let inner: Vec<&str> = file(&format!("src/{}.rs", name.trim_start_matches("r#")))
+            .map(|f| {
+                f.contents
+                    .lines()
+                    .skip_while(|l| !l.starts_with("//!"))
+                    .take_while(|l| l.starts_with("//!"))
+                    .map(|l| &l[3..])
+                    .collect()
+            })
+            .unwrap_or_default();
+        let joined: Vec<&str> = outer.into_iter().chain(inner).collect();
+        docs.push((name.to_owned(), unindent(&joined)));
+    }
+    docs
+}
+
 /// Every problem of a generated crate's files.
 pub fn problems(files: &[hookgen::OutputFile]) -> Vec<String> {
     let mut problems = Vec::new();
+    for (module, doc) in module_docs(files) {
+        for options in [rustdoc_options(), Options::empty()] {
+            if let Some(problem) = runnable_or_raw(&doc, options) {
+                problems.push(format!(
+                    "module {module} (outer and inner docs joined): {problem} in:\n{doc}"
+                ));
+            }
+        }
+    }
     for file in files {
         let name = file.path.display().to_string();
         if let Some(c) = file.contents.chars().find(|c| hidden(*c)) {

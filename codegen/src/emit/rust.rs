@@ -17,11 +17,14 @@ pub fn spec_module(spec: &ir::Spec) -> String {
 }
 
 /// The formatted source of the crate root declaring `modules`.
-pub fn crate_root(title: &str, modules: &[(String, String)]) -> String {
-    let mods = modules.iter().map(|(module, doc)| {
+///
+/// The `mod` items carry no doc comment: rustdoc joins an item's outer docs with the
+/// module file's inner docs into one Markdown text, in which a fence left open by one
+/// could close in the other. Each module documents itself, in one piece.
+pub fn crate_root(title: &str, modules: &[String]) -> String {
+    let mods = modules.iter().map(|module| {
         let ident = ident(module);
-        let doc = docs(doc);
-        quote! { #doc #[rustfmt::skip] pub mod #ident; }
+        quote! { #[rustfmt::skip] pub mod #ident; }
     });
     let doc = inner_docs(&format!(
         "{title}\n\nOne module per spec; the shared runtime is re-exported at the root."
