@@ -10,9 +10,8 @@
 use std::path::Path;
 
 use hookgen::{Settings, SpecFile, generate};
-use hookgen_conformance::docs::{self, hidden, problems, runnable_or_raw};
+use hookgen_conformance::docs::problems;
 use proptest::prelude::*;
-use pulldown_cmark::Options;
 use serde_json::{Value, json};
 
 /// Pieces attackers and careless authors put in spec text.
@@ -149,19 +148,11 @@ proptest! {
         prop_assert!(problems.is_empty(), "{}", problems.join("\n"));
     }
 
-    /// The renderer alone, on longer texts than a spec field usually holds.
+    /// The renderer alone, on longer texts than a spec field usually holds, through the
+    /// `doc_text` fuzz target's own check (it panics on a problem).
     #[test]
     fn rendered_docs_hold_nothing_runnable(text in prop::collection::vec(fragment(), 0..48).prop_map(|p| p.concat())) {
-        let out = hookgen::escape::rustdoc(&text);
-        prop_assert!(!out.chars().any(hidden), "{out:?}");
-        for options in [docs::rustdoc_options(), Options::empty()] {
-            // As emitted: every line after a space, which rustdoc removes again.
-            let as_rustdoc = docs::unindent(&out.lines().map(|l| if l.is_empty() { "" } else { l }).collect::<Vec<_>>());
-            prop_assert_eq!(&as_rustdoc, &out, "the renderer's lines are not already unindented");
-            if let Some(problem) = runnable_or_raw(&out, options) {
-                return Err(TestCaseError::fail(format!("{problem} in {out:?} from {text:?}")));
-            }
-        }
+        hookgen_conformance::fuzz::doc_text(text.as_bytes());
     }
 }
 

@@ -355,10 +355,7 @@ fn check_signature_consistency(value: &Value, at: &str, report: &mut impl FnMut(
         if !name.bytes().all(is_header_name_byte) {
             report(
                 &child(at, key),
-                format!(
-                    "`{}` is not an HTTP header name",
-                    crate::escape::line(&name)
-                ),
+                format!("`{name}` is not an HTTP header name"),
             );
         }
         if let Some((other, _)) = headers.iter().find(|(_, n)| n.eq_ignore_ascii_case(&name)) {

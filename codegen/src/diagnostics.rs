@@ -67,9 +67,9 @@ impl fmt::Display for Diagnostic {
             Severity::Error => "error",
             Severity::Warning => "warning",
         };
-        // Messages quote spec text and file names: shown, never sent to the terminal raw.
-        let message: Vec<String> = self.message.lines().map(escape::terminal).collect();
-        writeln!(f, "{label}: {}", message.join("\n"))?;
+        // Messages quote spec text and file names: shown on one line, never sent to the
+        // terminal raw (a quoted line break could fake another diagnostic).
+        writeln!(f, "{label}: {}", escape::terminal(&self.message))?;
         write!(f, "  --> {}", escape::terminal(&self.file))?;
         if let Some((line, column)) = self.position {
             write!(f, ":{line}:{column}")?;

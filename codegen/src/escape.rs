@@ -29,7 +29,7 @@ use pulldown_cmark::{CodeBlockKind, Event, LinkType, Options, Parser, Tag, TagEn
 const MAX_PASSES: usize = 8;
 
 /// The Markdown options rustdoc renders and extracts doctests with.
-pub fn rustdoc_options() -> Options {
+fn rustdoc_options() -> Options {
     Options::ENABLE_TABLES
         | Options::ENABLE_FOOTNOTES
         | Options::ENABLE_STRIKETHROUGH

@@ -43,8 +43,7 @@ pub fn check_package_name(name: &str) -> Result<(), String> {
     const BUILT_IN: &[&str] = &["alloc", "core", "proc_macro", "proc-macro", "std", "test"];
     if name.is_empty() || name.len() > 64 {
         return Err(format!(
-            "the package name `{}` must be 1 to 64 characters long",
-            crate::escape::line(name)
+            "the package name `{name}` must be 1 to 64 characters long"
         ));
     }
     if let Some(c) = name
@@ -52,9 +51,7 @@ pub fn check_package_name(name: &str) -> Result<(), String> {
         .find(|c| !(c.is_ascii_alphanumeric() || *c == '-' || *c == '_'))
     {
         return Err(format!(
-            "the package name `{}` holds {:?}; use ASCII letters, digits, `-` and `_`",
-            crate::escape::line(name),
-            c
+            "the package name `{name}` holds {c:?}; use ASCII letters, digits, `-` and `_`"
         ));
     }
     if !name.starts_with(|c: char| c.is_ascii_alphabetic()) {

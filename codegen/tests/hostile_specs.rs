@@ -356,3 +356,25 @@ fn signature_settings_that_cannot_be_secure_are_refused() {
         assert_both_accept(dir.path(), &[]);
     }
 }
+
+#[test]
+fn a_quoted_line_break_cannot_fake_a_diagnostic() {
+    let dir = tempfile::tempdir().unwrap();
+    write_spec(
+        dir.path(),
+        &spec_signed("{header: \"X-Sig\\nerror: all is well\\n  --> elsewhere.yaml\\u001b[2J\"}"),
+    );
+    let output = hookgen(&["validate", "specs/spec.yaml"], dir.path());
+    let err = stderr(&output);
+    assert_eq!(output.status.code(), Some(1), "{err}");
+    assert!(err.contains("not an HTTP header name"), "{err}");
+    assert!(
+        !err.lines().any(|l| l.starts_with("error: all is well")),
+        "{err}"
+    );
+    assert!(
+        !err.lines().any(|l| l.starts_with("  --> elsewhere")),
+        "{err}"
+    );
+    assert!(!err.contains('\u{1b}'), "{err}");
+}
