@@ -25,7 +25,9 @@ fn main() {
     let mut tests = Vec::new();
     let mut properties = Vec::new();
     for file in &specs {
-        let document = hookgen::load_checked(file).unwrap_or_else(|d| fail(&d));
+        let document = hookgen::read_checked(file)
+            .map(|d| d.root)
+            .unwrap_or_else(|d| fail(&d));
         let spec = hookgen::compile(file).unwrap_or_else(|d| fail(&d));
         tests.extend(example_tests(&spec, &document));
         tests.extend(unknown_value_tests(&spec));

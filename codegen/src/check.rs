@@ -1,25 +1,18 @@
-//! Check: document-level rules, all collected before lowering starts.
+//! Check: document rules the structure alone cannot state, on the typed model, all
+//! collected before lowering starts.
 //!
-//! Covers what the generator relies on: a supported `asyncapi` version, `info`, every
-//! `$ref` resolvable, unique `operationId`s, channel parameters that match their
-//! address template, and well-formed `x-hookgen` extensions.
+//! Covers what the generator relies on: `info`, unique operation ids, channel
+//! addresses a router can match, parameters that match their address template, and
+//! signature settings that can be secure.
 
 use std::collections::BTreeMap;
 
-use serde_json::Value;
-
 use crate::diagnostics::{Diagnostic, Diagnostics, child};
-use crate::resolve::{Resolver, check_refs};
+use crate::document::{Document, Encoding, SignatureSettings, Signed};
 
-/// The AsyncAPI versions the generator reads.
-pub const SUPPORTED_VERSIONS: &[&str] = &[
-    "2.0.0", "2.1.0", "2.2.0", "2.3.0", "2.4.0", "2.5.0", "2.6.0",
-];
-
-/// Runs every document-level check.
-pub fn check(resolver: &Resolver<'_>) -> Diagnostics {
-    let doc = resolver.root();
-    let file = resolver.file();
+/// Runs every document rule; returns errors and warnings.
+pub fn check(document: &Document) -> Diagnostics {
+    let file = document.file.as_str();
     let mut diagnostics = Diagnostics::default();
     let mut warnings = Vec::new();
     let mut warn =
@@ -27,28 +20,10 @@ pub fn check(resolver: &Resolver<'_>) -> Diagnostics {
     let mut report =
         |pointer: &str, message: String| diagnostics.push(Diagnostic::at(file, pointer, message));
 
-    match doc.get("asyncapi") {
-        Some(Value::String(v)) if SUPPORTED_VERSIONS.contains(&v.as_str()) => {}
-        Some(Value::String(v)) => report(
-            "/asyncapi",
-            format!(
-                "unsupported AsyncAPI version `{v}`; supported: {}",
-                SUPPORTED_VERSIONS.join(", ")
-            ),
-        ),
-        Some(_) => report(
-            "/asyncapi",
-            "`asyncapi` must be a version string such as \"2.6.0\"".into(),
-        ),
-        None => report(
-            "",
-            "missing `asyncapi` version field; is this an AsyncAPI document?".into(),
-        ),
-    }
-    match doc.get("info") {
+    match document.root.get("info") {
         Some(info) if info.is_object() => {
             for key in ["title", "version"] {
-                if !info.get(key).is_some_and(Value::is_string) {
+                if !info.get(key).is_some_and(serde_json::Value::is_string) {
                     report(
                         &child("/info", key),
                         format!("`info.{key}` must be a string"),
@@ -59,97 +34,71 @@ pub fn check(resolver: &Resolver<'_>) -> Diagnostics {
         _ => report("/info", "missing `info` object".into()),
     }
 
-    let mut operation_ids: BTreeMap<&str, String> = BTreeMap::new();
-    if let Some(channels) = doc.get("channels") {
-        let Some(channels) = channels.as_object() else {
+    let mut operation_ids: BTreeMap<&str, &str> = BTreeMap::new();
+    for operation in &document.operations {
+        if let Some(first) = operation_ids.insert(&operation.id, &operation.at) {
             report(
-                "/channels",
-                "`channels` must be a mapping of addresses".into(),
+                &operation.at,
+                format!("operation id `{}` is also used at {first}", operation.id),
             );
-            return finish(diagnostics, resolver);
-        };
-        for (address, item) in channels {
-            let at = child("/channels", address);
-            let Ok((_, item)) = resolver.follow(item, &at) else {
-                continue;
-            };
-            match template_syntax(address) {
-                Ok(()) => check_parameters(address, item, &at, &mut report, &mut warn),
-                Err(problem) => report(&at, problem),
-            }
-            for action in ["publish", "subscribe"] {
-                let Some(op) = item.get(action) else { continue };
-                let op_at = child(&at, action);
-                if let Some(id) = op.get("operationId").and_then(Value::as_str) {
-                    if let Some(first) = operation_ids.insert(id, op_at.clone()) {
-                        report(
-                            &child(&op_at, "operationId"),
-                            format!("operationId `{id}` is also used at {first}"),
-                        );
-                    }
-                }
-                if op.get("message").is_none() {
-                    report(&op_at, "the operation has no `message`".into());
-                }
-            }
-            if let Some(d) = item.get("x-hookgen-discriminator") {
-                if !d.is_string() {
-                    report(
-                        &child(&at, "x-hookgen-discriminator"),
-                        "must be the name of a payload field".into(),
-                    );
-                }
-            }
         }
     }
-    if let Some(channels) = doc.get("channels").and_then(Value::as_object) {
-        let addresses: Vec<&str> = channels.keys().map(String::as_str).collect();
-        for (later, earlier) in shadowed_templates(&addresses) {
+    for channel in &document.channels {
+        let Some(address) = &channel.address else {
+            continue;
+        };
+        match template_syntax(address) {
+            Ok(()) => check_parameters(address, channel, &mut report, &mut warn),
+            Err(problem) => report(&channel.at, problem),
+        }
+    }
+    let addresses: Vec<(&str, &str)> = document
+        .channels
+        .iter()
+        .filter_map(|c| Some((c.address.as_deref()?, c.at.as_str())))
+        .collect();
+    let templates: Vec<&str> = addresses.iter().map(|(a, _)| *a).collect();
+    for (later, earlier) in shadowed_templates(&templates) {
+        if let Some((_, at)) = addresses.iter().find(|(a, _)| *a == later) {
             warn(
-                &child("/channels", later),
+                at,
                 format!(
                     "no address can reach this channel: `{earlier}`, listed earlier, matches every address it matches"
                 ),
             );
         }
     }
-    check_extension(doc.get("x-hookgen"), &mut report);
+    if let Some(signature) = &document.config.signature {
+        check_signature(&signature.settings(), "/x-hookgen/signature", &mut report);
+    }
     diagnostics.0.extend(warnings);
-    finish(diagnostics, resolver)
-}
-
-fn finish(mut diagnostics: Diagnostics, resolver: &Resolver<'_>) -> Diagnostics {
-    diagnostics.0.extend(check_refs(resolver).0);
     diagnostics
 }
 
 /// Parameters named in the address must be declared, and declared ones must be used.
 fn check_parameters(
     address: &str,
-    item: &Value,
-    at: &str,
+    channel: &crate::document::Channel,
     report: &mut impl FnMut(&str, String),
     warn: &mut impl FnMut(&str, String),
 ) {
     let used = template_parameters(address);
-    let declared: Vec<&str> = item
-        .get("parameters")
-        .and_then(Value::as_object)
-        .map(|p| p.keys().map(String::as_str).collect())
-        .unwrap_or_default();
     for name in &used {
-        if !declared.contains(name) {
+        if !channel.parameters.iter().any(|p| p.name == *name) {
             report(
-                at,
+                &channel.at,
                 format!("the address uses `{{{name}}}` but `parameters` does not declare `{name}`"),
             );
         }
     }
-    for name in &declared {
-        if !used.contains(name) {
+    for parameter in &channel.parameters {
+        if !used.contains(&parameter.name.as_str()) {
             warn(
-                &child(&child(at, "parameters"), name),
-                format!("parameter `{name}` does not appear in the address; it is ignored"),
+                &parameter.at,
+                format!(
+                    "parameter `{}` does not appear in the address; it is ignored",
+                    parameter.name
+                ),
             );
         }
     }
@@ -241,95 +190,29 @@ pub fn template_parameters(address: &str) -> Vec<&str> {
         .collect()
 }
 
-fn check_extension(ext: Option<&Value>, report: &mut impl FnMut(&str, String)) {
-    let Some(ext) = ext else { return };
-    let Some(ext) = ext.as_object() else {
-        report("/x-hookgen", "`x-hookgen` must be a mapping".into());
-        return;
-    };
-    for (key, value) in ext {
-        let at = child("/x-hookgen", key);
-        match key.as_str() {
-            "application" | "peer" if value.is_string() => {}
-            "signature" => check_signature(value, &at, report),
-            "delivery" => check_delivery(value, &at, report),
-            "application" | "peer" => report(&at, "must be a string".into()),
-            other => report(
-                &at,
-                format!(
-                    "unknown `x-hookgen` key `{other}`; known: application, peer, signature, delivery"
-                ),
-            ),
-        }
-    }
-}
-
-fn check_signature(value: &Value, at: &str, report: &mut impl FnMut(&str, String)) {
-    let Some(map) = value.as_object() else {
-        report(at, "must be a mapping".into());
-        return;
-    };
-    for (key, v) in map {
-        let key_at = child(at, key);
-        let allowed: &[&str] = match key.as_str() {
-            "scheme" => &["standard-webhooks"],
-            "algorithm" => &["hmac-sha256"],
-            "encoding" => &["hex", "base64"],
-            "secret" => &["bytes", "whsec-base64"],
-            "signed" => &["body", "id.timestamp.body"],
-            "header" | "prefix" | "id-header" | "timestamp-header" | "separator" => &[],
-            "tolerance-seconds" => {
-                if !v.is_u64() {
-                    report(&key_at, "must be a whole number of seconds".into());
-                }
-                continue;
-            }
-            other => {
-                report(
-                    &key_at,
-                    format!(
-                        "unknown signature key `{other}`; known: scheme, header, algorithm, encoding, prefix, secret, signed, id-header, timestamp-header, separator, tolerance-seconds"
-                    ),
-                );
-                continue;
-            }
-        };
-        match v.as_str() {
-            None => report(&key_at, "must be a string".into()),
-            Some(s) if !allowed.is_empty() && !allowed.contains(&s) => report(
-                &key_at,
-                format!("`{s}` is not supported; use one of: {}", allowed.join(", ")),
-            ),
-            Some(s) if key == "separator" && s.chars().count() > 1 => {
-                report(&key_at, "must be one character".into())
-            }
-            Some(_) => {}
-        }
-    }
-    check_signature_consistency(value, at, report);
-}
-
-/// Refuses `x-hookgen.signature` combinations that verify less than they appear to
-/// (presets and defaults applied, as generation applies them).
-fn check_signature_consistency(value: &Value, at: &str, report: &mut impl FnMut(&str, String)) {
-    let setting = |key: &str| crate::lower::signature_setting(value, key).unwrap_or_default();
-    let signs_id_and_timestamp = setting("signed") == "id.timestamp.body";
-    let tolerance = setting("tolerance-seconds");
-    if !tolerance.is_empty() && !signs_id_and_timestamp {
+/// Refuses signature settings that verify less than they appear to (presets and
+/// defaults applied, as generation applies them).
+fn check_signature(settings: &SignatureSettings, at: &str, report: &mut impl FnMut(&str, String)) {
+    let signs_id_and_timestamp = settings.signed == Signed::IdTimestampBody;
+    let tolerance = settings.tolerance_seconds;
+    if tolerance.is_some() && !signs_id_and_timestamp {
         report(
             &child(at, "tolerance-seconds"),
             "a timestamp tolerance needs `signed: id.timestamp.body`: the MAC does not cover the timestamp, so an old delivery would replay with a fresh one".into(),
         );
     }
-    if tolerance == "0" {
+    if tolerance == Some(0) {
         report(
             &child(at, "tolerance-seconds"),
             "a tolerance of 0 s refuses every delivery; give the clock skew allowed".into(),
         );
     }
     if signs_id_and_timestamp {
-        for key in ["id-header", "timestamp-header"] {
-            if setting(key).is_empty() {
+        for (key, name) in [
+            ("id-header", &settings.id_header),
+            ("timestamp-header", &settings.timestamp_header),
+        ] {
+            if name.is_empty() {
                 report(
                     &child(at, "signed"),
                     format!(
@@ -338,7 +221,7 @@ fn check_signature_consistency(value: &Value, at: &str, report: &mut impl FnMut(
                 );
             }
         }
-        if tolerance.is_empty() {
+        if tolerance.is_none() {
             report(
                 &child(at, "signed"),
                 "a signed timestamp needs `tolerance-seconds`: unchecked, it does not stop replays"
@@ -346,9 +229,12 @@ fn check_signature_consistency(value: &Value, at: &str, report: &mut impl FnMut(
             );
         }
     }
-    let mut headers: Vec<(&str, String)> = Vec::new();
-    for key in ["header", "id-header", "timestamp-header"] {
-        let name = setting(key);
+    let mut headers: Vec<(&str, &str)> = Vec::new();
+    for (key, name) in [
+        ("header", settings.header.as_deref().unwrap_or("")),
+        ("id-header", settings.id_header.as_str()),
+        ("timestamp-header", settings.timestamp_header.as_str()),
+    ] {
         if name.is_empty() {
             continue;
         }
@@ -358,7 +244,7 @@ fn check_signature_consistency(value: &Value, at: &str, report: &mut impl FnMut(
                 format!("`{name}` is not an HTTP header name"),
             );
         }
-        if let Some((other, _)) = headers.iter().find(|(_, n)| n.eq_ignore_ascii_case(&name)) {
+        if let Some((other, _)) = headers.iter().find(|(_, n)| n.eq_ignore_ascii_case(name)) {
             report(
                 &child(at, key),
                 format!("the same header as `{other}`: one header cannot carry both"),
@@ -366,12 +252,18 @@ fn check_signature_consistency(value: &Value, at: &str, report: &mut impl FnMut(
         }
         headers.push((key, name));
     }
-    let separator = setting("separator");
-    let prefix = setting("prefix");
-    if let Some(c) = separator.chars().next().filter(|c| prefix.contains(*c)) {
+    if let Some(c) = settings.separator.filter(|c| settings.prefix.contains(*c)) {
         report(
             &child(at, "prefix"),
             format!("the prefix holds the separator {c:?}, so no signature would ever match"),
+        );
+    }
+    if settings.encoding == Encoding::Hex
+        && settings.separator.is_some_and(|c| c.is_ascii_hexdigit())
+    {
+        report(
+            &child(at, "separator"),
+            "a hex digit cannot separate hex signatures".into(),
         );
     }
 }
@@ -379,36 +271,6 @@ fn check_signature_consistency(value: &Value, at: &str, report: &mut impl FnMut(
 /// A byte of an HTTP header name (an RFC 9110 token).
 fn is_header_name_byte(b: u8) -> bool {
     b.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&b)
-}
-
-fn check_delivery(value: &Value, at: &str, report: &mut impl FnMut(&str, String)) {
-    let Some(map) = value.as_object() else {
-        report(at, "must be a mapping".into());
-        return;
-    };
-    for (key, v) in map {
-        let key_at = child(at, key);
-        let ok = match key.as_str() {
-            "attempts" => v.as_u64().is_some_and(|n| n <= u64::from(u32::MAX)),
-            "timeout-seconds" => v.as_f64().is_some_and(|n| n >= 0.0),
-            "backoff-seconds" => v
-                .as_array()
-                .is_some_and(|a| a.iter().all(|n| n.as_f64().is_some_and(|n| n >= 0.0))),
-            "success" | "retry-on" | "notes" => v.is_string(),
-            other => {
-                report(
-                    &key_at,
-                    format!(
-                        "unknown delivery key `{other}`; known: attempts, backoff-seconds, timeout-seconds, success, retry-on, notes"
-                    ),
-                );
-                continue;
-            }
-        };
-        if !ok {
-            report(&key_at, format!("invalid value for `{key}`"));
-        }
-    }
 }
 
 #[cfg(test)]

@@ -35,8 +35,8 @@ pub fn listen(
             .with_context(|| format!("listening on 127.0.0.1:{port}"))?;
         let address = listener.local_addr()?;
         println!("listening on http://{address} for {} ({} channels):", shown(&inspector.spec.title), inspector.spec.channels.len());
-        for channel in &inspector.spec.channels {
-            println!("  POST http://{address}{}", shown(&channel.address));
+        for channel in inspector.spec.channels.iter().filter_map(|c| c.address.as_deref()) {
+            println!("  POST http://{address}{}", shown(channel));
         }
         let state = Arc::new((inspector, scheme, secret));
         let app = Router::new().fallback(move |method: Method, uri: Uri, headers: HeaderMap, body: Body| {

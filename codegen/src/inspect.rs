@@ -5,8 +5,8 @@
 
 use serde_json::Value;
 
-use crate::diagnostics::{Diagnostic, Diagnostics, child};
-use crate::ir::Spec;
+use crate::diagnostics::{Diagnostic, Diagnostics};
+use crate::ir::{self, Spec};
 use crate::json_schema::Validators;
 use crate::load::SpecFile;
 
@@ -31,15 +31,16 @@ pub enum Identified {
 impl Inspector {
     /// Compiles `file` and prepares its payload validators.
     pub fn new(file: &SpecFile) -> Result<Self, Diagnostics> {
-        let document = crate::load_checked(file)?;
+        let document = crate::read_checked(file)?;
         let spec = crate::compile(file)?;
         let validators =
-            Validators::new(&document).map_err(|e| Diagnostic::at(&file.display, "", e))?;
-        let templates = hookgen_runtime::routing::TemplateIndex::new(
-            spec.channels
-                .iter()
-                .map(|c| &*Box::leak(c.address.clone().into_boxed_str())),
-        );
+            Validators::new(&document.root).map_err(|e| Diagnostic::at(&file.display, "", e))?;
+        let templates =
+            hookgen_runtime::routing::TemplateIndex::sparse(spec.channels.iter().map(|c| {
+                c.address
+                    .as_deref()
+                    .map(|a| &*Box::leak(a.to_owned().into_boxed_str()))
+            }));
         Ok(Self {
             spec,
             validators,
@@ -101,9 +102,9 @@ impl Inspector {
             .iter()
             .map(|i| &self.spec.messages[*i])
             .filter(|m| {
-                self.validators
-                    .at(&child(&m.origin, "payload"))
-                    .is_ok_and(|v| v.is_valid(body))
+                m.payload_schema
+                    .as_deref()
+                    .is_some_and(|at| self.validators.at(at).is_ok_and(|v| v.is_valid(body)))
             })
             .map(|m| m.key.as_str())
             .collect();
@@ -130,18 +131,19 @@ impl Inspector {
     pub fn examples(&self) -> Vec<(String, String, Value)> {
         let mut out = Vec::new();
         for (index, message) in self.spec.messages.iter().enumerate() {
-            let Some(channel) = self
+            let Some(address) = self
                 .spec
                 .channels
                 .iter()
-                .find(|c| c.messages.contains(&index))
+                .filter(|c| c.messages.contains(&index))
+                .find_map(ir::Channel::sample_address)
             else {
                 continue;
             };
             for example in &message.examples {
                 out.push((
                     message.key.clone(),
-                    channel.sample_address(),
+                    address.clone(),
                     example.payload.clone(),
                 ));
             }

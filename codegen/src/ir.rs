@@ -21,7 +21,7 @@ pub struct Spec {
     pub version: String,
     /// `info.description`, or empty.
     pub description: String,
-    /// The party the spec describes (receives `publish`, sends `subscribe`).
+    /// The party the spec describes (receives what it `receive`s, sends what it `send`s).
     pub application: String,
     /// The party on the other side.
     pub peer: String,
@@ -31,6 +31,8 @@ pub struct Spec {
     pub messages: Vec<Message>,
     /// Every channel, in document order.
     pub channels: Vec<Channel>,
+    /// The servers, in document order.
+    pub servers: Vec<Server>,
     /// How deliveries are signed, when the spec says.
     pub signature: Option<Signature>,
     /// The provider's delivery rules, when the spec states them.
@@ -221,6 +223,8 @@ pub struct Message {
     pub bindings: String,
     /// Where the message is (JSON pointer).
     pub origin: String,
+    /// Where its payload schema is, when the payload is JSON Schema.
+    pub payload_schema: Option<String>,
 }
 
 /// A message example.
@@ -234,11 +238,27 @@ pub struct Example {
     pub headers: Option<Value>,
 }
 
+/// A server.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Server {
+    /// Its key.
+    pub name: String,
+    /// Host (and port).
+    pub host: String,
+    /// Path on the host, or empty.
+    pub pathname: String,
+    /// Protocol.
+    pub protocol: String,
+    /// Description, or empty.
+    pub description: String,
+}
+
 /// A channel.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Channel {
-    /// The address template.
-    pub address: String,
+    /// The address template; `None` for a dynamic channel (such as a reply address
+    /// known only at run time), which no address routes to.
+    pub address: Option<String>,
     /// The description, or empty.
     pub description: String,
     /// Parameters in template order: name, description, an example value.
@@ -254,13 +274,13 @@ pub struct Channel {
 }
 
 impl Channel {
-    /// A concrete address for this channel, each parameter filled with its example value.
-    pub fn sample_address(&self) -> String {
-        self.parameters
-            .iter()
-            .fold(self.address.clone(), |address, p| {
-                address.replace(&format!("{{{}}}", p.name), &p.example)
-            })
+    /// A concrete address for this channel, each parameter filled with its example
+    /// value (`None` for a dynamic channel).
+    pub fn sample_address(&self) -> Option<String> {
+        let address = self.address.clone()?;
+        Some(self.parameters.iter().fold(address, |address, p| {
+            address.replace(&format!("{{{}}}", p.name), &p.example)
+        }))
     }
 }
 
@@ -273,14 +293,20 @@ pub struct Parameter {
     pub description: String,
     /// A value to use in examples and tests.
     pub example: String,
+    /// The values allowed (empty: any).
+    pub allowed: Vec<String>,
+    /// The default value.
+    pub default: Option<String>,
+    /// Where the value comes from (a runtime expression), when the spec says.
+    pub location: Option<String>,
 }
 
 /// An operation.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Operation {
-    /// `operationId`, or empty.
+    /// The operation's id (see `document::Operation::id`).
     pub id: String,
-    /// `publish` or `subscribe`.
+    /// Whether the application sends or receives.
     pub action: Action,
     /// Who sends.
     pub sender: String,
@@ -292,16 +318,22 @@ pub struct Operation {
     pub messages: Vec<usize>,
     /// The operation's bindings, as JSON text (empty if none).
     pub bindings: String,
+    /// What answers it.
+    pub reply: Option<Reply>,
 }
 
-/// The AsyncAPI 2.x operation keyword.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Action {
-    /// `publish`.
-    Publish,
-    /// `subscribe`.
-    Subscribe,
+/// The reply to an operation.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Reply {
+    /// Index into [`Spec::channels`] of the reply channel.
+    pub channel: Option<usize>,
+    /// Where the reply address is found at run time (a runtime expression).
+    pub location: Option<String>,
+    /// Indices into [`Spec::messages`].
+    pub messages: Vec<usize>,
 }
+
+pub use crate::document::Action;
 
 /// How deliveries are signed (see `hookgen_runtime::SignatureScheme`).
 #[derive(Debug, Clone, PartialEq, Eq)]

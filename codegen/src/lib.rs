@@ -1,9 +1,9 @@
-//! Hookgen: AsyncAPI 2.x documents in, a Rust webhooks crate out.
+//! Hookgen: AsyncAPI 2.x and 3.x documents in, a Rust webhooks crate out.
 //!
 //! The pipeline is pure and runs in named phases, each in its own module:
-//! [`load`] (file + overlay → JSON) → [`check`] (document rules and `$ref`s, see
-//! [`resolve`]) → [`lower`] (document → [`ir`], schemas through [`schema`], names
-//! through [`naming`]) → [`emit`] (IR → Rust and text). [`validate`] reports every
+//! [`load`] (file + overlay → JSON) → [`document`] (JSON → the typed document model,
+//! 2.x and 3.x alike) → [`check`] (document rules) → [`lower`] (model → [`ir`], schemas
+//! through [`schema`], names through [`naming`]) → [`emit`] (IR → Rust and text). [`validate`] reports every
 //! problem of a document without generating. [`generate`] runs it for a set
 //! of specs and returns the files; [`write`](mod@write) is the only module that touches the disk.
 
@@ -12,6 +12,7 @@
 pub mod bundle;
 pub mod check;
 pub mod diagnostics;
+pub mod document;
 pub mod emit;
 pub mod escape;
 pub mod inspect;
@@ -19,7 +20,6 @@ pub mod ir;
 pub mod json_schema;
 pub mod load;
 pub mod lower;
-pub mod model;
 pub mod naming;
 pub mod position;
 pub mod resolve;
@@ -86,42 +86,66 @@ pub struct OutputFile {
     pub contents: String,
 }
 
-/// Loads and checks one spec, returning its document (overlay applied).
-pub fn load_checked(file: &SpecFile) -> Result<serde_json::Value, Diagnostics> {
-    load_with_warnings(file).map(|(document, _)| document)
+/// Loads, reads and checks one spec: its typed document, or every problem (located).
+pub fn read_checked(file: &SpecFile) -> Result<document::Document, Diagnostics> {
+    let (document, diagnostics) = analyze(file, false);
+    match document {
+        Some(document) if !diagnostics.has_errors() => Ok(document),
+        _ => Err(diagnostics),
+    }
 }
 
-/// Like [`load_checked`], also returning the warnings the checks found.
-pub fn load_with_warnings(
-    file: &SpecFile,
-) -> Result<(serde_json::Value, Vec<Diagnostic>), Diagnostics> {
-    let mut document = load::load(file)?.document;
-    let resolver = resolve::Resolver::new(&document, &file.display);
-    let checked = check::check(&resolver);
-    let warnings = checked.warnings();
-    checked.into_result(())?;
-    traits::apply_traits(&mut document, &file.display).into_result(())?;
-    Ok((document, warnings))
+/// Every phase after load that decides whether a document is usable, in the order the
+/// pipeline runs them: read (version, structure, `$ref`s, traits, `x-hookgen`), check
+/// (document rules), and lower (schemas and messages) when nothing before failed. The
+/// one verdict `validate` and `generate` share. Returns the document (when readable) and
+/// every problem, errors and warnings, with line and column where known.
+fn analyze(file: &SpecFile, lower_too: bool) -> (Option<document::Document>, Diagnostics) {
+    let (document, mut diagnostics) = match load::load(file) {
+        Ok(loaded) => document::read(loaded.document, &file.display),
+        Err(diagnostics) => (None, diagnostics),
+    };
+    if let Some(document) = &document {
+        diagnostics.0.extend(check::check(document).0);
+        if lower_too && !diagnostics.has_errors() {
+            if let Err(lowering) = lower::lower(document, &file.module_name(), Vec::new()) {
+                diagnostics.0.extend(lowering.0);
+            }
+        }
+    }
+    locate(file, &mut diagnostics);
+    (document, diagnostics)
+}
+
+fn locate(file: &SpecFile, diagnostics: &mut Diagnostics) {
+    if diagnostics.is_empty() {
+        return;
+    }
+    if let Ok(text) = crate::load::read_text(&file.path) {
+        position::locate(diagnostics, &file.display, &text);
+    }
 }
 
 /// Loads, checks and lowers one spec; diagnostics carry line and column where known.
 pub fn compile(file: &SpecFile) -> Result<ir::Spec, Diagnostics> {
-    compile_unlocated(file).map_err(|mut diagnostics| {
-        if let Ok(text) = crate::load::read_text(&file.path) {
-            position::locate(&mut diagnostics, &file.display, &text);
-        }
-        diagnostics
-    })
-}
-
-fn compile_unlocated(file: &SpecFile) -> Result<ir::Spec, Diagnostics> {
-    let (document, warnings) = load_with_warnings(file)?;
-    let resolver = resolve::Resolver::new(&document, &file.display);
+    let (document, diagnostics) = analyze(file, false);
+    let document = match document {
+        Some(document) if !diagnostics.has_errors() => document,
+        _ => return Err(diagnostics),
+    };
     let mut sources = vec![file.display.clone()];
     sources.extend(file.overlay_display());
-    let mut spec = lower::lower(resolver, &file.module_name(), sources)?;
-    spec.warnings = warnings;
-    Ok(spec)
+    match lower::lower(&document, &file.module_name(), sources) {
+        Ok(mut spec) => {
+            spec.warnings = diagnostics.warnings();
+            Ok(spec)
+        }
+        Err(mut lowering) => {
+            locate(file, &mut lowering);
+            lowering.0.extend(diagnostics.warnings());
+            Err(lowering)
+        }
+    }
 }
 
 /// Generates the whole crate for `specs`, or reports every problem of every spec.

@@ -92,14 +92,15 @@ fn missing_ref_target_names_the_pointer() {
 
 #[test]
 fn unsupported_version_is_named() {
-    let text = GOOD.replace("asyncapi: 2.6.0", "asyncapi: 3.0.0");
+    let text = GOOD.replace("asyncapi: 2.6.0", "asyncapi: 4.0.0");
     assert_rejected(
-        "v3.yaml",
+        "v4.yaml",
         text.as_bytes(),
         &[
-            "v3.yaml",
+            "v4.yaml",
             "(at /asyncapi)",
-            "unsupported AsyncAPI version `3.0.0`",
+            "unsupported AsyncAPI version `4.0.0`",
+            "1 error",
         ],
     );
 }
@@ -125,12 +126,15 @@ fn contradictory_discriminator_values_are_reported() {
 #[test]
 fn every_problem_is_reported_at_once() {
     let text = GOOD
-        .replace("asyncapi: 2.6.0", "asyncapi: 9.9.9")
+        .replace(
+            "info: {title: Good, version: '1'}",
+            "info: {title: Good, version: 1}",
+        )
         .replace("#/components/messages/B", "#/nope");
     let (output, _, _dir) = generate_one("many.yaml", text.as_bytes());
     let err = stderr(&output);
     assert!(
-        err.contains("unsupported AsyncAPI version") && err.contains("names nothing"),
+        err.contains("`info.version` must be a string") && err.contains("names nothing"),
         "{err}"
     );
     assert!(err.contains("2 errors"), "{err}");
@@ -264,12 +268,12 @@ fn files_that_refer_to_each_other_in_circles_generate() {
     let dir = tempfile::tempdir().unwrap();
     std::fs::write(
         dir.path().join("a.yaml"),
-        "asyncapi: 2.6.0\ninfo: {title: A, version: '1'}\nchannels:\n  a:\n    publish:\n      message:\n        payload: {$ref: 'b.yaml#/Node'}\nLeaf: {type: string}\n",
+        "asyncapi: 2.6.0\ninfo: {title: A, version: '1'}\nchannels:\n  a:\n    publish:\n      message:\n        payload: {$ref: 'b.yaml#/Node'}\ncomponents:\n  schemas:\n    Leaf: {type: string}\n",
     )
     .unwrap();
     std::fs::write(
         dir.path().join("b.yaml"),
-        "Node:\n  type: object\n  properties:\n    leaf: {$ref: 'a.yaml#/Leaf'}\n    next: {$ref: '#/Node'}\n",
+        "Node:\n  type: object\n  properties:\n    leaf: {$ref: 'a.yaml#/components/schemas/Leaf'}\n    next: {$ref: '#/Node'}\n",
     )
     .unwrap();
     let output = hookgen(&["generate", "--out", "out", "a.yaml"], dir.path());

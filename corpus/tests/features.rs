@@ -247,7 +247,7 @@ fn bindings_and_correlation_ids_are_kept_as_metadata() {
     use hookgen_corpus::corpus_spec_examples_streetlights_kafka as kafka;
     let channel = kafka::CHANNELS
         .iter()
-        .find(|c| c.address.contains("lighting.measured"))
+        .find(|c| c.address.is_some_and(|a| a.contains("lighting.measured")))
         .unwrap();
     let bindings: Value = serde_json::from_str(channel.operations[0].bindings).unwrap();
     assert!(bindings.get("kafka").is_some(), "{bindings}");

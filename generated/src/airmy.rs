@@ -61,16 +61,28 @@ pub const DELIVERY: ::std::option::Option<::hookgen_runtime::DeliveryPolicy> = :
     retry_on: "any other outcome (non-2xx status, no response within 10 seconds)",
     notes: "The docs say \"3 delivery attempts with exponential backoff: 1s, 5s, 30s\" and give three waits for three attempts; the waits are recorded as written. Delivery history (request body, response, status) is in the dashboard under Settings → Webhooks → [webhook] → Deliveries.",
 });
+/// The servers the spec names.
+pub static SERVERS: &[::hookgen_runtime::Server] = &[
+    ::hookgen_runtime::Server {
+        name: "receiver",
+        host: "{webhookUrl}",
+        pathname: ::std::option::Option::None,
+        protocol: "https",
+        description: ::std::option::Option::Some(
+            "Your endpoint, registered in the dashboard (Settings → Webhooks → Create Webhook) or with `POST /webhooks` (see WebhookRegistration). AIRMY POSTs every event to it.",
+        ),
+    },
+];
 /// The routing table: every channel of the spec.
 pub static CHANNELS: &[::hookgen_runtime::Channel] = &[
     ::hookgen_runtime::Channel {
-        address: "/hooks/airmy",
+        address: ::std::option::Option::Some("/hooks/airmy"),
         description: "The registered endpoint (the docs' example path). Every event type arrives here; the envelope's `type` tells them apart. A delivery counts as acknowledged when the endpoint answers 2xx within 10 seconds.",
         parameters: &[],
         operations: &[
             ::hookgen_runtime::Operation {
                 id: "receiveAirmyEvent",
-                action: ::hookgen_runtime::Action::Publish,
+                action: ::hookgen_runtime::Action::Receive,
                 sender: "AIRMY",
                 receiver: "webhook receiver",
                 summary: "AIRMY delivers an event to your endpoint.",
@@ -85,6 +97,7 @@ pub static CHANNELS: &[::hookgen_runtime::Channel] = &[
                     "Test",
                 ],
                 bindings: "",
+                reply: ::std::option::Option::None,
             },
         ],
         discriminator: ::std::option::Option::Some("type"),

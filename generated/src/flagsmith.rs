@@ -61,39 +61,53 @@ pub const DELIVERY: ::std::option::Option<::hookgen_runtime::DeliveryPolicy> = :
     retry_on: "connection errors and timeouts only",
     notes: "No signature header is sent when no webhook secret is configured; receivers that configured a secret must reject such deliveries.",
 });
+/// The servers the spec names.
+pub static SERVERS: &[::hookgen_runtime::Server] = &[
+    ::hookgen_runtime::Server {
+        name: "webhookReceiver",
+        host: "{webhookUrl}",
+        pathname: ::std::option::Option::None,
+        protocol: "https",
+        description: ::std::option::Option::Some(
+            "Your webhook receiver endpoint. Flagsmith sends POST requests to this URL when events occur. The URL is configured per environment or per organisation in the Flagsmith dashboard or via the Admin API.",
+        ),
+    },
+];
 /// The routing table: every channel of the spec.
 pub static CHANNELS: &[::hookgen_runtime::Channel] = &[
     ::hookgen_runtime::Channel {
-        address: "/environment-webhook",
+        address: ::std::option::Option::Some("/environment-webhook"),
         description: "Environment webhooks receive flag evaluation data for identified users. Every time an identity's flags are evaluated via the Get Identity Flags endpoint, Flagsmith sends the full set of flag evaluations, traits, and segments for that user to the configured webhook URL.",
         parameters: &[],
         operations: &[
             ::hookgen_runtime::Operation {
                 id: "receiveEnvironmentWebhook",
-                action: ::hookgen_runtime::Action::Publish,
+                action: ::hookgen_runtime::Action::Receive,
                 sender: "Flagsmith",
                 receiver: "webhook receiver",
                 summary: "Receive flag evaluation events for identified users",
                 messages: &["EnvironmentWebhookEvent"],
                 bindings: "",
+                reply: ::std::option::Option::None,
             },
         ],
         discriminator: ::std::option::Option::Some("event_type"),
         bindings: "",
     },
     ::hookgen_runtime::Channel {
-        address: "/organisation-webhook",
+        address: ::std::option::Option::Some("/organisation-webhook"),
         description: "Organisation webhooks receive audit log events when changes are made to resources across the organisation. This includes feature flag changes, environment updates, segment modifications, and other administrative actions performed via the dashboard or Admin API.",
         parameters: &[],
         operations: &[
             ::hookgen_runtime::Operation {
                 id: "receiveOrganisationWebhook",
-                action: ::hookgen_runtime::Action::Publish,
+                action: ::hookgen_runtime::Action::Receive,
                 sender: "Flagsmith",
                 receiver: "webhook receiver",
                 summary: "Receive audit log events for organisation changes",
                 messages: &["OrganisationWebhookEvent"],
                 bindings: "",
+                reply: ::std::option::Option::None,
             },
         ],
         discriminator: ::std::option::Option::Some("event_type"),

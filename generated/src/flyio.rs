@@ -54,39 +54,64 @@ pub fn verify_request(
 }
 /// The spec states no delivery rules.
 pub const DELIVERY: ::std::option::Option<::hookgen_runtime::DeliveryPolicy> = ::std::option::Option::None;
+/// The servers the spec names.
+pub static SERVERS: &[::hookgen_runtime::Server] = &[
+    ::hookgen_runtime::Server {
+        name: "flyio",
+        host: "api.fly.io",
+        pathname: ::std::option::Option::None,
+        protocol: "https",
+        description: ::std::option::Option::Some(
+            "Fly.io platform server that receives webhook notifications from extension providers and sends CloudEvents to provider webhook endpoints.",
+        ),
+    },
+    ::hookgen_runtime::Server {
+        name: "provider",
+        host: "{provider_base_url}",
+        pathname: ::std::option::Option::None,
+        protocol: "https",
+        description: ::std::option::Option::Some(
+            "Provider-hosted server that receives CloudEvent webhook notifications from Fly.io about machine and account lifecycle events relevant to their extension resources.",
+        ),
+    },
+];
 /// The routing table: every channel of the spec.
 pub static CHANNELS: &[::hookgen_runtime::Channel] = &[
     ::hookgen_runtime::Channel {
-        address: "/api/hooks/extensions/{provider_name}",
+        address: ::std::option::Option::Some("/api/hooks/extensions/{provider_name}"),
         description: "Fly.io platform endpoint that receives webhook notifications from extension providers about resource lifecycle changes. Providers post to this channel to notify Fly.io when asynchronously provisioned resources become ready, when resource configuration changes, or when resources are removed.",
         parameters: &[
             ::hookgen_runtime::Parameter {
                 name: "provider_name",
                 description: "The registered slug identifier for the extension provider.",
+                allowed: &[],
+                default: ::std::option::Option::None,
+                location: ::std::option::Option::None,
             },
         ],
         operations: &[
             ::hookgen_runtime::Operation {
                 id: "receiveProviderWebhook",
-                action: ::hookgen_runtime::Action::Publish,
+                action: ::hookgen_runtime::Action::Receive,
                 sender: "extension provider",
                 receiver: "Fly.io",
                 summary: "Receive a lifecycle webhook from an extension provider",
                 messages: &["ResourceCreated", "ResourceUpdated", "ResourceDeleted"],
                 bindings: "",
+                reply: ::std::option::Option::None,
             },
         ],
         discriminator: ::std::option::Option::Some("action"),
         bindings: "",
     },
     ::hookgen_runtime::Channel {
-        address: "/extensions/events",
+        address: ::std::option::Option::Some("/extensions/events"),
         description: "Provider-hosted endpoint that receives CloudEvents-format webhook notifications from Fly.io about machine and account lifecycle events. Providers register this endpoint with Fly.io and must verify the HMAC-SHA256 signature on all incoming payloads.",
         parameters: &[],
         operations: &[
             ::hookgen_runtime::Operation {
                 id: "receiveFlyioMachineEvent",
-                action: ::hookgen_runtime::Action::Subscribe,
+                action: ::hookgen_runtime::Action::Send,
                 sender: "Fly.io",
                 receiver: "extension provider",
                 summary: "Receive a machine or account event from Fly.io",
@@ -97,6 +122,7 @@ pub static CHANNELS: &[::hookgen_runtime::Channel] = &[
                     "AccountChanged",
                 ],
                 bindings: "",
+                reply: ::std::option::Option::None,
             },
         ],
         discriminator: ::std::option::Option::Some("type"),

@@ -55,21 +55,34 @@ pub fn verify_request(
 }
 /// The spec states no delivery rules.
 pub const DELIVERY: ::std::option::Option<::hookgen_runtime::DeliveryPolicy> = ::std::option::Option::None;
+/// The servers the spec names.
+pub static SERVERS: &[::hookgen_runtime::Server] = &[
+    ::hookgen_runtime::Server {
+        name: "receiver",
+        host: "{webhookUrl}",
+        pathname: ::std::option::Option::None,
+        protocol: "https",
+        description: ::std::option::Option::Some(
+            "Your endpoint, registered with `client.webhooks.create(url=..., events=[...], secret=...)` (see WebhookCreate). Answer 200 to acknowledge; the docs' handlers answer 401 to a bad signature.",
+        ),
+    },
+];
 /// The routing table: every channel of the spec.
 pub static CHANNELS: &[::hookgen_runtime::Channel] = &[
     ::hookgen_runtime::Channel {
-        address: "/webhooks/flymy",
+        address: ::std::option::Option::Some("/webhooks/flymy"),
         description: "The registered endpoint (the docs' example path). Both events arrive here; the envelope's `event` tells them apart.",
         parameters: &[],
         operations: &[
             ::hookgen_runtime::Operation {
                 id: "receiveFlyMyAiRunEvent",
-                action: ::hookgen_runtime::Action::Publish,
+                action: ::hookgen_runtime::Action::Receive,
                 sender: "FlyMy.AI",
                 receiver: "webhook receiver",
                 summary: "FlyMy.AI delivers a run event to your endpoint.",
                 messages: &["RunCompleted", "RunFailed"],
                 bindings: "",
+                reply: ::std::option::Option::None,
             },
         ],
         discriminator: ::std::option::Option::Some("event"),

@@ -8,8 +8,8 @@
 #[rustfmt::skip]
 pub use ::hookgen_runtime::{
     Action, Algorithm, Channel, Clock, DecodeError, DeliveryPolicy, Encoding,
-    MessageInfo, Operation, Parameter, Route, STANDARD_WEBHOOKS, SecretFormat,
-    SignatureError, SignatureScheme, SignedContent, SignedRequest, SystemClock,
+    MessageInfo, Operation, Parameter, Reply, Route, STANDARD_WEBHOOKS, SecretFormat,
+    Server, SignatureError, SignatureScheme, SignedContent, SignedRequest, SystemClock,
     UnknownMessage,
 };
 /// The axum receiver machinery (`ReceiverConfig`, `HandlerError`, axum itself).

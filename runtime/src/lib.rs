@@ -23,7 +23,7 @@ pub mod signature;
 
 pub use decode::{DecodeError, MessageInfo, UnknownMessage};
 pub use delivery::DeliveryPolicy;
-pub use routing::{Action, Channel, Operation, Parameter, Route};
+pub use routing::{Action, Channel, Operation, Parameter, Reply, Route, Server};
 pub use signature::{
     Algorithm, Clock, Encoding, STANDARD_WEBHOOKS, SecretFormat, SignatureError, SignatureScheme,
     SignedContent, SignedRequest, SystemClock,

@@ -180,7 +180,7 @@ async fn receive<M: Send + 'static>(
         Ok(body) => body,
         Err(refusal) => return refusal.into_response(),
     };
-    let message = match (binding.decode_channel)(route.channel.address, &body) {
+    let message = match (binding.decode_channel)(route.template(), &body) {
         Ok(message) => message,
         Err(e) => return (StatusCode::BAD_REQUEST, e.to_string()).into_response(),
     };

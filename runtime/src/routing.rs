@@ -10,13 +10,14 @@
 use std::borrow::Cow;
 use std::collections::HashMap;
 
-/// The AsyncAPI 2.x operation keyword, as written in the spec.
+/// What the application the spec describes does with an operation's messages (AsyncAPI
+/// 3's `action`; a 2.x `publish` is `Receive`, a 2.x `subscribe` is `Send`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Action {
-    /// `publish`: other parties send to the application the spec describes.
-    Publish,
-    /// `subscribe`: the application the spec describes sends to other parties.
-    Subscribe,
+    /// The application sends them to other parties.
+    Send,
+    /// Other parties send them to the application.
+    Receive,
 }
 
 /// A channel parameter declared by the spec.
@@ -26,14 +27,49 @@ pub struct Parameter {
     pub name: &'static str,
     /// The spec's description, or empty.
     pub description: &'static str,
+    /// The values the spec allows; empty: any. An address with another value matches
+    /// no channel.
+    pub allowed: &'static [&'static str],
+    /// The spec's default value.
+    pub default: Option<&'static str>,
+    /// Where the value comes from (an AsyncAPI runtime expression), when the spec says.
+    pub location: Option<&'static str>,
+}
+
+/// What answers an operation (AsyncAPI 3 `reply`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct Reply {
+    /// The reply channel's address template; `None` when it is dynamic or not given.
+    pub address: Option<&'static str>,
+    /// Where the reply address is found at run time (such as `$message.header#/replyTo`).
+    pub location: Option<&'static str>,
+    /// The names of the messages the reply may carry.
+    pub messages: &'static [&'static str],
+}
+
+/// A server of the spec.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct Server {
+    /// Its name in the spec.
+    pub name: &'static str,
+    /// Host (and port).
+    pub host: &'static str,
+    /// Path on the host, or `None`.
+    pub pathname: Option<&'static str>,
+    /// Protocol (`https`, `kafka`, …).
+    pub protocol: &'static str,
+    /// The spec's description, or `None`.
+    pub description: Option<&'static str>,
 }
 
 /// An operation on a channel: who sends, who receives, which messages.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub struct Operation {
-    /// The spec's `operationId`, or empty.
+    /// The operation's id: the 3.x key or the 2.x `operationId` (for a 2.x operation
+    /// without one, `<channel>.publish` or `<channel>.subscribe`, as the 3.0 conversion
+    /// names it).
     pub id: &'static str,
-    /// The spec's keyword for this operation.
+    /// Whether the application sends or receives.
     pub action: Action,
     /// The party that sends the messages.
     pub sender: &'static str,
@@ -45,13 +81,16 @@ pub struct Operation {
     pub messages: &'static [&'static str],
     /// The operation's protocol bindings as JSON text, or empty.
     pub bindings: &'static str,
+    /// What answers it, when the spec says.
+    pub reply: Option<Reply>,
 }
 
 /// A channel of a spec: its address template and what travels on it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub struct Channel {
-    /// The address template, as written in the spec.
-    pub address: &'static str,
+    /// The address template, as written in the spec; `None` for a dynamic channel (a
+    /// reply address known only at run time), which no address routes to.
+    pub address: Option<&'static str>,
     /// The spec's description, or empty.
     pub description: &'static str,
     /// The parameters of the address template, in template order.
@@ -62,6 +101,18 @@ pub struct Channel {
     pub discriminator: Option<&'static str>,
     /// The channel's protocol bindings as JSON text, or empty.
     pub bindings: &'static str,
+}
+
+impl Channel {
+    /// True when every parameter value is one the spec allows.
+    fn allows(&self, params: &[(&'static str, String)]) -> bool {
+        params.iter().all(|(name, value)| {
+            self.parameters
+                .iter()
+                .find(|p| p.name == *name)
+                .is_none_or(|p| p.allowed.is_empty() || p.allowed.contains(&value.as_str()))
+        })
+    }
 }
 
 /// A concrete address matched against a channel template.
@@ -78,7 +129,7 @@ pub struct Route {
 impl Route {
     /// The matched address template.
     pub fn template(&self) -> &'static str {
-        self.channel.address
+        self.channel.address.unwrap_or_default()
     }
 
     /// The value of the parameter `name`, if the template has it.
@@ -103,15 +154,16 @@ impl Router {
     pub fn new(channels: &'static [Channel]) -> Self {
         Self {
             channels,
-            templates: TemplateIndex::new(channels.iter().map(|c| c.address)),
+            templates: TemplateIndex::sparse(channels.iter().map(|c| c.address)),
         }
     }
 
     /// The channel whose template matches `address` (see [`TemplateIndex::find`]).
     pub fn route(&self, address: &str) -> Option<Route> {
         let (index, params) = self.templates.find(address)?;
-        Some(Route {
-            channel: self.channels.get(index)?,
+        let channel = self.channels.get(index)?;
+        channel.allows(&params).then_some(Route {
+            channel,
             index,
             params,
         })
@@ -155,9 +207,18 @@ struct Node {
 impl TemplateIndex {
     /// Indexes `templates`; positions are their order.
     pub fn new<I: IntoIterator<Item = &'static str>>(templates: I) -> Self {
+        Self::sparse(templates.into_iter().map(Some))
+    }
+
+    /// Indexes `templates`; positions are their order, and a `None` takes a position
+    /// but matches nothing.
+    pub fn sparse<I: IntoIterator<Item = Option<&'static str>>>(templates: I) -> Self {
         let mut index = Self::default();
         index.root.first = usize::MAX;
         for (position, template) in templates.into_iter().enumerate() {
+            let Some(template) = template else {
+                continue;
+            };
             if !template.contains('{') {
                 index.literal.entry(template).or_insert(position);
                 continue;
@@ -440,27 +501,62 @@ mod tests {
         );
     }
 
-    static TABLE: [Channel; 2] = [
+    static TABLE: [Channel; 4] = [
         Channel {
-            address: "/hooks/{name}",
+            address: Some("/hooks/{name}"),
             description: "",
             parameters: &[Parameter {
                 name: "name",
                 description: "",
+                allowed: &[],
+                default: None,
+                location: None,
             }],
             operations: &[],
             discriminator: None,
             bindings: "",
         },
         Channel {
-            address: "/hooks/special",
+            address: Some("/hooks/special"),
             description: "",
             parameters: &[],
             operations: &[],
             discriminator: None,
             bindings: "",
         },
+        Channel {
+            address: None,
+            description: "a dynamic reply channel",
+            parameters: &[],
+            operations: &[],
+            discriminator: None,
+            bindings: "",
+        },
+        Channel {
+            address: Some("/lights/{colour}"),
+            description: "",
+            parameters: &[Parameter {
+                name: "colour",
+                description: "",
+                allowed: &["red", "green"],
+                default: Some("red"),
+                location: None,
+            }],
+            operations: &[],
+            discriminator: None,
+            bindings: "",
+        },
     ];
+
+    #[test]
+    fn parameters_with_allowed_values_match_only_those() {
+        let r = route(&TABLE, "/lights/green").unwrap();
+        assert_eq!((r.index, r.param("colour")), (3, Some("green")));
+        assert!(route(&TABLE, "/lights/blue").is_none());
+        // A dynamic channel keeps its place in the table and matches no address.
+        assert!(route(&TABLE, "").is_none());
+        assert_eq!(Router::new(&TABLE).position("/lights/{colour}"), Some(3));
+    }
 
     #[test]
     fn literal_template_wins_and_query_is_ignored() {

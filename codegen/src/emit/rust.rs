@@ -35,7 +35,7 @@ pub fn crate_root(title: &str, modules: &[String]) -> String {
         #[rustfmt::skip]
         pub use ::hookgen_runtime::{
             Action, Algorithm, Channel, Clock, DecodeError, DeliveryPolicy, Encoding, MessageInfo, Operation,
-            Parameter, Route, STANDARD_WEBHOOKS, SecretFormat, SignatureError, SignatureScheme, SignedContent,
+            Parameter, Reply, Route, STANDARD_WEBHOOKS, SecretFormat, Server, SignatureError, SignatureScheme, SignedContent,
             SignedRequest, SystemClock, UnknownMessage,
         };
         /// The axum receiver machinery (`ReceiverConfig`, `HandlerError`, axum itself).
@@ -624,26 +624,73 @@ fn message_table(spec: &ir::Spec) -> TokenStream {
     }
 }
 
+/// `Some(text)` or `None`, as tokens.
+fn option_lit(text: Option<&str>) -> TokenStream {
+    match text {
+        Some(text) => {
+            let text = lit(text);
+            quote! { ::std::option::Option::Some(#text) }
+        }
+        None => quote! { ::std::option::Option::None },
+    }
+}
+
 fn routing(spec: &ir::Spec) -> TokenStream {
+    let message_names = |indices: &[usize]| -> Vec<Literal> {
+        indices
+            .iter()
+            .map(|i| lit(&spec.messages[*i].key))
+            .collect()
+    };
     let channels = spec.channels.iter().map(|c| {
-        let address = lit(&c.address);
+        let address = option_lit(c.address.as_deref());
         let description = lit(&c.description);
         let params = c.parameters.iter().map(|p| {
             let name = lit(&p.name);
             let description = lit(&p.description);
-            quote! { ::hookgen_runtime::Parameter { name: #name, description: #description }, }
+            let allowed = p.allowed.iter().map(|v| lit(v));
+            let default = option_lit(p.default.as_deref());
+            let location = option_lit(p.location.as_deref());
+            quote! {
+                ::hookgen_runtime::Parameter {
+                    name: #name,
+                    description: #description,
+                    allowed: &[#(#allowed),*],
+                    default: #default,
+                    location: #location,
+                },
+            }
         });
         let ops = c.operations.iter().map(|o| {
             let id = lit(&o.id);
             let action = match o.action {
-                Action::Publish => quote! { ::hookgen_runtime::Action::Publish },
-                Action::Subscribe => quote! { ::hookgen_runtime::Action::Subscribe },
+                Action::Send => quote! { ::hookgen_runtime::Action::Send },
+                Action::Receive => quote! { ::hookgen_runtime::Action::Receive },
             };
             let sender = lit(&o.sender);
             let receiver = lit(&o.receiver);
             let summary = lit(&o.summary);
-            let messages = o.messages.iter().map(|i| lit(&spec.messages[*i].key));
+            let messages = message_names(&o.messages);
             let bindings = lit(&o.bindings);
+            let reply = match &o.reply {
+                Some(r) => {
+                    let address = option_lit(
+                        r.channel
+                            .and_then(|i| spec.channels.get(i))
+                            .and_then(|c| c.address.as_deref()),
+                    );
+                    let location = option_lit(r.location.as_deref());
+                    let messages = message_names(&r.messages);
+                    quote! {
+                        ::std::option::Option::Some(::hookgen_runtime::Reply {
+                            address: #address,
+                            location: #location,
+                            messages: &[#(#messages),*],
+                        })
+                    }
+                }
+                None => quote! { ::std::option::Option::None },
+            };
             quote! {
                 ::hookgen_runtime::Operation {
                     id: #id,
@@ -653,16 +700,11 @@ fn routing(spec: &ir::Spec) -> TokenStream {
                     summary: #summary,
                     messages: &[#(#messages),*],
                     bindings: #bindings,
+                    reply: #reply,
                 },
             }
         });
-        let discriminator = match &c.discriminator {
-            Some(d) => {
-                let d = lit(d);
-                quote! { ::std::option::Option::Some(#d) }
-            }
-            None => quote! { ::std::option::Option::None },
-        };
+        let discriminator = option_lit(c.discriminator.as_deref());
         let bindings = lit(&c.bindings);
         quote! {
             ::hookgen_runtime::Channel {
@@ -675,7 +717,26 @@ fn routing(spec: &ir::Spec) -> TokenStream {
             },
         }
     });
+    let servers = spec.servers.iter().map(|s| {
+        let name = lit(&s.name);
+        let host = lit(&s.host);
+        let pathname = option_lit(Some(s.pathname.as_str()).filter(|p| !p.is_empty()));
+        let protocol = lit(&s.protocol);
+        let description = option_lit(Some(s.description.as_str()).filter(|d| !d.is_empty()));
+        quote! {
+            ::hookgen_runtime::Server {
+                name: #name,
+                host: #host,
+                pathname: #pathname,
+                protocol: #protocol,
+                description: #description,
+            },
+        }
+    });
     quote! {
+        /// The servers the spec names.
+        pub static SERVERS: &[::hookgen_runtime::Server] = &[#(#servers)*];
+
         /// The routing table: every channel of the spec.
         pub static CHANNELS: &[::hookgen_runtime::Channel] = &[#(#channels)*];
 
@@ -740,7 +801,7 @@ fn decoding(spec: &ir::Spec) -> TokenStream {
 /// is decoded directly, several are told apart by shape; an unlisted value is `Unknown`.
 fn channel_decoder(spec: &ir::Spec, c: &ir::Channel) -> TokenStream {
     let unknown = ident(&spec.unknown_variant);
-    let address = lit(&c.address);
+    let address = lit(c.address.as_deref().unwrap_or_default());
     let Some(field) = &c.discriminator else {
         return match c.messages.as_slice() {
             [] => quote! {

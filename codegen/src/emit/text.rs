@@ -129,7 +129,11 @@ fn spec_row(spec: &ir::Spec) -> SpecRow {
                 .collect();
             let channels: Vec<String> = on
                 .iter()
-                .map(|c| escape::markdown_code(&c.address))
+                .map(|c| {
+                    c.address
+                        .as_deref()
+                        .map_or_else(|| "(dynamic)".to_owned(), escape::markdown_code)
+                })
                 .collect();
             EventRow {
                 variant: m.variant.clone(),

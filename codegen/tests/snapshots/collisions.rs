@@ -16,26 +16,32 @@
 )]
 /// The spec states no delivery rules.
 pub const DELIVERY: ::std::option::Option<::hookgen_runtime::DeliveryPolicy> = ::std::option::Option::None;
+/// The servers the spec names.
+pub static SERVERS: &[::hookgen_runtime::Server] = &[];
 /// The routing table: every channel of the spec.
 pub static CHANNELS: &[::hookgen_runtime::Channel] = &[
     ::hookgen_runtime::Channel {
-        address: "self/{type}",
+        address: ::std::option::Option::Some("self/{type}"),
         description: "",
         parameters: &[
             ::hookgen_runtime::Parameter {
                 name: "type",
                 description: "",
+                allowed: &[],
+                default: ::std::option::Option::None,
+                location: ::std::option::Option::None,
             },
         ],
         operations: &[
             ::hookgen_runtime::Operation {
-                id: "",
-                action: ::hookgen_runtime::Action::Publish,
+                id: "self_type.publish",
+                action: ::hookgen_runtime::Action::Receive,
                 sender: "other parties",
                 receiver: "the application",
                 summary: "",
                 messages: &["Unknown", "unknown", "Message"],
                 bindings: "",
+                reply: ::std::option::Option::None,
             },
         ],
         discriminator: ::std::option::Option::Some("kind"),

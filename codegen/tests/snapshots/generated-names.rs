@@ -52,16 +52,18 @@ pub fn verify_request(
 }
 /// The spec states no delivery rules.
 pub const DELIVERY: ::std::option::Option<::hookgen_runtime::DeliveryPolicy> = ::std::option::Option::None;
+/// The servers the spec names.
+pub static SERVERS: &[::hookgen_runtime::Server] = &[];
 /// The routing table: every channel of the spec.
 pub static CHANNELS: &[::hookgen_runtime::Channel] = &[
     ::hookgen_runtime::Channel {
-        address: "/hooks",
+        address: ::std::option::Option::Some("/hooks"),
         description: "",
         parameters: &[],
         operations: &[
             ::hookgen_runtime::Operation {
-                id: "",
-                action: ::hookgen_runtime::Action::Publish,
+                id: "hooks.publish",
+                action: ::hookgen_runtime::Action::Receive,
                 sender: "other parties",
                 receiver: "the application",
                 summary: "",
@@ -74,6 +76,7 @@ pub static CHANNELS: &[::hookgen_runtime::Channel] = &[
                     "Message",
                 ],
                 bindings: "",
+                reply: ::std::option::Option::None,
             },
         ],
         discriminator: ::std::option::Option::Some("kind"),

@@ -93,21 +93,24 @@ pub fn verify_request(
 }
 /// The spec states no delivery rules.
 pub const DELIVERY: ::std::option::Option<::hookgen_runtime::DeliveryPolicy> = ::std::option::Option::None;
+/// The servers the spec names.
+pub static SERVERS: &[::hookgen_runtime::Server] = &[];
 /// The routing table: every channel of the spec.
 pub static CHANNELS: &[::hookgen_runtime::Channel] = &[
     ::hookgen_runtime::Channel {
-        address: "/hooks/hostile",
+        address: ::std::option::Option::Some("/hooks/hostile"),
         description: "Carriage\rreturn and \u{202e}override\u{2066} isolate \u{1b}[31m escape",
         parameters: &[],
         operations: &[
             ::hookgen_runtime::Operation {
-                id: "",
-                action: ::hookgen_runtime::Action::Publish,
+                id: "hooks_hostile.publish",
+                action: ::hookgen_runtime::Action::Receive,
                 sender: "other parties",
                 receiver: "the application",
                 summary: "Summary with | pipe\nand a new line",
                 messages: &["Hostile"],
                 bindings: "",
+                reply: ::std::option::Option::None,
             },
         ],
         discriminator: ::std::option::Option::Some("kind"),

@@ -16,6 +16,8 @@
 )]
 /// The spec states no delivery rules.
 pub const DELIVERY: ::std::option::Option<::hookgen_runtime::DeliveryPolicy> = ::std::option::Option::None;
+/// The servers the spec names.
+pub static SERVERS: &[::hookgen_runtime::Server] = &[];
 /// The routing table: every channel of the spec.
 pub static CHANNELS: &[::hookgen_runtime::Channel] = &[];
 /// `CHANNELS`, indexed once for [`route`].

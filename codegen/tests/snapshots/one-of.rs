@@ -16,21 +16,24 @@
 )]
 /// The spec states no delivery rules.
 pub const DELIVERY: ::std::option::Option<::hookgen_runtime::DeliveryPolicy> = ::std::option::Option::None;
+/// The servers the spec names.
+pub static SERVERS: &[::hookgen_runtime::Server] = &[];
 /// The routing table: every channel of the spec.
 pub static CHANNELS: &[::hookgen_runtime::Channel] = &[
     ::hookgen_runtime::Channel {
-        address: "shapes",
+        address: ::std::option::Option::Some("shapes"),
         description: "",
         parameters: &[],
         operations: &[
             ::hookgen_runtime::Operation {
-                id: "",
-                action: ::hookgen_runtime::Action::Publish,
+                id: "shapes.publish",
+                action: ::hookgen_runtime::Action::Receive,
                 sender: "other parties",
                 receiver: "the application",
                 summary: "",
-                messages: &["shapes publish"],
+                messages: &["shapes.publish"],
                 bindings: "",
+                reply: ::std::option::Option::None,
             },
         ],
         discriminator: ::std::option::Option::None,
@@ -58,7 +61,7 @@ impl Message {
     /// The message's name in the spec (`None` for an unknown event).
     pub fn name(&self) -> ::std::option::Option<&'static str> {
         match self {
-            Self::ShapesPublish(_) => ::std::option::Option::Some("shapes publish"),
+            Self::ShapesPublish(_) => ::std::option::Option::Some("shapes.publish"),
             Self::Unknown(_) => ::std::option::Option::None,
         }
     }
@@ -75,7 +78,7 @@ impl Message {
 /// Every message of the spec, in `Message` variant order.
 pub static MESSAGES: &[::hookgen_runtime::MessageInfo] = &[
     ::hookgen_runtime::MessageInfo {
-        name: "shapes publish",
+        name: "shapes.publish",
         title: "",
         summary: "",
         content_type: "",
@@ -117,7 +120,7 @@ fn decode_at(
     match index {
         0usize => {
             ::std::result::Result::Ok(
-                ::hookgen_runtime::decode::decode_payload("shapes publish", body)
+                ::hookgen_runtime::decode::decode_payload("shapes.publish", body)
                     .map(Message::ShapesPublish)?,
             )
         }

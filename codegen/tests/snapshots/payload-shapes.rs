@@ -16,57 +16,62 @@
 )]
 /// The spec states no delivery rules.
 pub const DELIVERY: ::std::option::Option<::hookgen_runtime::DeliveryPolicy> = ::std::option::Option::None;
+/// The servers the spec names.
+pub static SERVERS: &[::hookgen_runtime::Server] = &[];
 /// The routing table: every channel of the spec.
 pub static CHANNELS: &[::hookgen_runtime::Channel] = &[
     ::hookgen_runtime::Channel {
-        address: "mixed",
+        address: ::std::option::Option::Some("mixed"),
         description: "",
         parameters: &[],
         operations: &[
             ::hookgen_runtime::Operation {
-                id: "",
-                action: ::hookgen_runtime::Action::Subscribe,
+                id: "mixed.subscribe",
+                action: ::hookgen_runtime::Action::Send,
                 sender: "the application",
                 receiver: "other parties",
                 summary: "",
                 messages: &["Text", "Count"],
                 bindings: "",
+                reply: ::std::option::Option::None,
             },
         ],
         discriminator: ::std::option::Option::None,
         bindings: "",
     },
     ::hookgen_runtime::Channel {
-        address: "empty",
+        address: ::std::option::Option::Some("empty"),
         description: "",
         parameters: &[],
         operations: &[
             ::hookgen_runtime::Operation {
-                id: "",
-                action: ::hookgen_runtime::Action::Subscribe,
+                id: "empty.subscribe",
+                action: ::hookgen_runtime::Action::Send,
                 sender: "the application",
                 receiver: "other parties",
                 summary: "",
                 messages: &["Nothing"],
                 bindings: "",
+                reply: ::std::option::Option::None,
             },
         ],
         discriminator: ::std::option::Option::None,
         bindings: "",
     },
     ::hookgen_runtime::Channel {
-        address: "avro",
+        address: ::std::option::Option::Some("avro"),
         description: "",
         parameters: &[],
         operations: &[
             ::hookgen_runtime::Operation {
-                id: "",
-                action: ::hookgen_runtime::Action::Subscribe,
+                id: "avro.subscribe",
+                action: ::hookgen_runtime::Action::Send,
                 sender: "the application",
                 receiver: "other parties",
                 summary: "",
                 messages: &["AvroRecord"],
                 bindings: "",
+                reply: ::std::option::Option::None,
             },
         ],
         discriminator: ::std::option::Option::None,

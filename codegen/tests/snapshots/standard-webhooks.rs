@@ -52,21 +52,24 @@ pub fn verify_request(
 }
 /// The spec states no delivery rules.
 pub const DELIVERY: ::std::option::Option<::hookgen_runtime::DeliveryPolicy> = ::std::option::Option::None;
+/// The servers the spec names.
+pub static SERVERS: &[::hookgen_runtime::Server] = &[];
 /// The routing table: every channel of the spec.
 pub static CHANNELS: &[::hookgen_runtime::Channel] = &[
     ::hookgen_runtime::Channel {
-        address: "/webhooks",
+        address: ::std::option::Option::Some("/webhooks"),
         description: "",
         parameters: &[],
         operations: &[
             ::hookgen_runtime::Operation {
-                id: "",
-                action: ::hookgen_runtime::Action::Publish,
+                id: "webhooks.publish",
+                action: ::hookgen_runtime::Action::Receive,
                 sender: "other parties",
                 receiver: "the application",
                 summary: "",
-                messages: &["/webhooks publish"],
+                messages: &["webhooks.publish"],
                 bindings: "",
+                reply: ::std::option::Option::None,
             },
         ],
         discriminator: ::std::option::Option::None,
@@ -94,7 +97,7 @@ impl Message {
     /// The message's name in the spec (`None` for an unknown event).
     pub fn name(&self) -> ::std::option::Option<&'static str> {
         match self {
-            Self::WebhooksPublish(_) => ::std::option::Option::Some("/webhooks publish"),
+            Self::WebhooksPublish(_) => ::std::option::Option::Some("webhooks.publish"),
             Self::Unknown(_) => ::std::option::Option::None,
         }
     }
@@ -111,7 +114,7 @@ impl Message {
 /// Every message of the spec, in `Message` variant order.
 pub static MESSAGES: &[::hookgen_runtime::MessageInfo] = &[
     ::hookgen_runtime::MessageInfo {
-        name: "/webhooks publish",
+        name: "webhooks.publish",
         title: "",
         summary: "",
         content_type: "",
@@ -153,7 +156,7 @@ fn decode_at(
     match index {
         0usize => {
             ::std::result::Result::Ok(
-                ::hookgen_runtime::decode::decode_payload("/webhooks publish", body)
+                ::hookgen_runtime::decode::decode_payload("webhooks.publish", body)
                     .map(Message::WebhooksPublish)?,
             )
         }
@@ -171,7 +174,7 @@ fn decode_at(
 /// answer 500 so the sender retries.
 #[cfg(feature = "axum")]
 pub trait Handler: ::std::marker::Send + ::std::marker::Sync + 'static {
-    /// Handles `/webhooks publish`. Accepts it unless overridden.
+    /// Handles `webhooks.publish`. Accepts it unless overridden.
     fn webhooks_publish(
         &self,
         route: &::hookgen_runtime::Route,

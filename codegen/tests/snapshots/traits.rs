@@ -16,21 +16,24 @@
 )]
 /// The spec states no delivery rules.
 pub const DELIVERY: ::std::option::Option<::hookgen_runtime::DeliveryPolicy> = ::std::option::Option::None;
+/// The servers the spec names.
+pub static SERVERS: &[::hookgen_runtime::Server] = &[];
 /// The routing table: every channel of the spec.
 pub static CHANNELS: &[::hookgen_runtime::Channel] = &[
     ::hookgen_runtime::Channel {
-        address: "lights",
+        address: ::std::option::Option::Some("lights"),
         description: "",
         parameters: &[],
         operations: &[
             ::hookgen_runtime::Operation {
                 id: "receiveLight",
-                action: ::hookgen_runtime::Action::Publish,
+                action: ::hookgen_runtime::Action::Receive,
                 sender: "other parties",
                 receiver: "the application",
                 summary: "A light reading arrives.",
                 messages: &["receiveLight"],
                 bindings: "",
+                reply: ::std::option::Option::None,
             },
         ],
         discriminator: ::std::option::Option::None,

@@ -1,8 +1,9 @@
-//! The typed document model of AsyncAPI 2.0–2.6: every object kind with its fields, the
-//! kind of each field and what is required, as data. [`check_structure`] walks a document
-//! against it and reports every unknown field, wrong type and missing field at once.
+//! The structure of AsyncAPI 2.0–2.6 and 3.0–3.1 documents: every object kind with its
+//! fields, the kind of each field and what is required, as data. [`check`] walks a
+//! document against the structure of its major version and reports every unknown field,
+//! wrong type and missing field at once.
 //!
-//! Fields of every 2.x version are accepted (a 2.0 document using a 2.4 field passes);
+//! Fields of every minor version are accepted (a 2.0 document using a 2.4 field passes);
 //! `x-` extensions are allowed everywhere; schemas are checked only for being schemas
 //! (objects or booleans), their vocabulary is the generator's business.
 
@@ -49,6 +50,10 @@ pub enum Kind {
     Tag,
     /// External documentation.
     ExternalDocs,
+    /// A 3.x operation reply.
+    Reply,
+    /// A 3.x reply address.
+    ReplyAddress,
 }
 
 /// What a field holds.
@@ -56,14 +61,10 @@ pub enum Kind {
 pub enum Field {
     /// A string.
     Str,
-    /// A boolean.
-    Bool,
     /// Any JSON value.
     Any,
     /// Any JSON object (bindings, example headers).
     AnyObject,
-    /// A JSON Schema: an object or a boolean.
-    Schema,
     /// An object of a kind.
     Obj(Kind),
     /// An object of a kind, or a Reference Object.
@@ -84,12 +85,25 @@ pub enum Field {
     Security,
     /// An operation's `message`: a message, a reference, or `{oneOf: [...]}`.
     OperationMessage,
+    /// A Reference Object.
+    Reference,
+    /// A list of Reference Objects.
+    References,
+    /// A string or `null`.
+    NullableStr,
+    /// A list of security schemes or references (3.x).
+    SecuritySchemes,
 }
 
 impl Kind {
-    /// The fixed fields of this kind.
-    pub fn fields(self) -> &'static [(&'static str, Field)] {
+    /// The fixed fields of this kind in AsyncAPI `major` (2 or 3).
+    pub fn fields(self, major: u8) -> &'static [(&'static str, Field)] {
         use Field::*;
+        if major >= 3 {
+            if let Some(fields) = self.fields_v3() {
+                return fields;
+            }
+        }
         match self {
             Kind::Document => &[
                 ("asyncapi", Str),
@@ -235,12 +249,167 @@ impl Kind {
                 ("externalDocs", Obj(Kind::ExternalDocs)),
             ],
             Kind::ExternalDocs => &[("description", Str), ("url", Str)],
+            Kind::Reply | Kind::ReplyAddress => &[],
         }
     }
 
-    /// The fields this kind requires.
-    pub fn required(self) -> &'static [&'static str] {
+    /// The fields of the kinds 3.x changed; `None` for those it kept.
+    fn fields_v3(self) -> Option<&'static [(&'static str, Field)]> {
+        use Field::*;
+        Some(match self {
+            Kind::Document => &[
+                ("asyncapi", Str),
+                ("id", Str),
+                ("info", Obj(Kind::Info)),
+                ("servers", Map(Kind::Server, true)),
+                ("defaultContentType", Str),
+                ("channels", Map(Kind::ChannelItem, true)),
+                ("operations", Map(Kind::Operation, true)),
+                ("components", Obj(Kind::Components)),
+            ],
+            Kind::Info => &[
+                ("title", Any),
+                ("version", Any),
+                ("description", Str),
+                ("termsOfService", Str),
+                ("contact", Obj(Kind::Contact)),
+                ("license", Obj(Kind::License)),
+                ("tags", List(Kind::Tag, true)),
+                ("externalDocs", RefOr(Kind::ExternalDocs)),
+            ],
+            Kind::Server => &[
+                ("host", Str),
+                ("protocol", Str),
+                ("protocolVersion", Str),
+                ("pathname", Str),
+                ("description", Str),
+                ("title", Str),
+                ("summary", Str),
+                ("variables", Map(Kind::ServerVariable, true)),
+                ("security", SecuritySchemes),
+                ("tags", List(Kind::Tag, true)),
+                ("externalDocs", RefOr(Kind::ExternalDocs)),
+                ("bindings", AnyMap),
+            ],
+            Kind::ChannelItem => &[
+                ("address", NullableStr),
+                ("messages", Map(Kind::Message, true)),
+                ("title", Str),
+                ("summary", Str),
+                ("description", Str),
+                ("servers", References),
+                ("parameters", Map(Kind::Parameter, true)),
+                ("tags", List(Kind::Tag, true)),
+                ("externalDocs", RefOr(Kind::ExternalDocs)),
+                ("bindings", AnyMap),
+            ],
+            Kind::Operation => &[
+                ("action", Str),
+                ("channel", Reference),
+                ("title", Str),
+                ("summary", Str),
+                ("description", Str),
+                ("security", SecuritySchemes),
+                ("tags", List(Kind::Tag, true)),
+                ("externalDocs", RefOr(Kind::ExternalDocs)),
+                ("bindings", AnyMap),
+                ("traits", List(Kind::OperationTrait, true)),
+                ("messages", References),
+                ("reply", RefOr(Kind::Reply)),
+            ],
+            Kind::OperationTrait => &[
+                ("title", Str),
+                ("summary", Str),
+                ("description", Str),
+                ("security", SecuritySchemes),
+                ("tags", List(Kind::Tag, true)),
+                ("externalDocs", RefOr(Kind::ExternalDocs)),
+                ("bindings", AnyMap),
+            ],
+            Kind::Reply => &[
+                ("address", RefOr(Kind::ReplyAddress)),
+                ("channel", Reference),
+                ("messages", References),
+            ],
+            Kind::ReplyAddress => &[("description", Str), ("location", Str)],
+            Kind::Message => &[
+                ("headers", Any),
+                ("payload", Any),
+                ("correlationId", RefOr(Kind::CorrelationId)),
+                ("contentType", Str),
+                ("name", Str),
+                ("title", Str),
+                ("summary", Str),
+                ("description", Str),
+                ("tags", List(Kind::Tag, true)),
+                ("externalDocs", RefOr(Kind::ExternalDocs)),
+                ("bindings", AnyMap),
+                ("examples", List(Kind::MessageExample, false)),
+                ("traits", List(Kind::MessageTrait, true)),
+            ],
+            Kind::MessageTrait => &[
+                ("headers", Any),
+                ("correlationId", RefOr(Kind::CorrelationId)),
+                ("contentType", Str),
+                ("name", Str),
+                ("title", Str),
+                ("summary", Str),
+                ("description", Str),
+                ("tags", List(Kind::Tag, true)),
+                ("externalDocs", RefOr(Kind::ExternalDocs)),
+                ("bindings", AnyMap),
+                ("examples", List(Kind::MessageExample, false)),
+            ],
+            Kind::Parameter => &[
+                ("enum", Strings),
+                ("default", Str),
+                ("description", Str),
+                ("examples", Strings),
+                ("location", Str),
+            ],
+            Kind::Components => &[
+                ("schemas", SchemaMap),
+                ("servers", Map(Kind::Server, true)),
+                ("channels", Map(Kind::ChannelItem, true)),
+                ("operations", Map(Kind::Operation, true)),
+                ("messages", Map(Kind::Message, true)),
+                ("securitySchemes", Map(Kind::SecurityScheme, true)),
+                ("serverVariables", Map(Kind::ServerVariable, true)),
+                ("parameters", Map(Kind::Parameter, true)),
+                ("correlationIds", Map(Kind::CorrelationId, true)),
+                ("replies", Map(Kind::Reply, true)),
+                ("replyAddresses", Map(Kind::ReplyAddress, true)),
+                ("externalDocs", Map(Kind::ExternalDocs, true)),
+                ("tags", Map(Kind::Tag, true)),
+                ("operationTraits", Map(Kind::OperationTrait, true)),
+                ("messageTraits", Map(Kind::MessageTrait, true)),
+                ("serverBindings", AnyMap),
+                ("channelBindings", AnyMap),
+                ("operationBindings", AnyMap),
+                ("messageBindings", AnyMap),
+            ],
+            Kind::SecurityScheme => &[
+                ("type", Str),
+                ("description", Str),
+                ("name", Str),
+                ("in", Str),
+                ("scheme", Str),
+                ("bearerFormat", Str),
+                ("flows", AnyObject),
+                ("openIdConnectUrl", Str),
+                ("scopes", Strings),
+            ],
+            _ => return None,
+        })
+    }
+
+    /// The fields this kind requires in AsyncAPI `major`.
+    pub fn required(self, major: u8) -> &'static [&'static str] {
         match self {
+            Kind::Document if major >= 3 => &[],
+            Kind::Server if major >= 3 => &["host", "protocol"],
+            Kind::Operation if major >= 3 => &["action", "channel"],
+            Kind::ReplyAddress => &["location"],
             // `asyncapi`, `info`, `info.title` and `info.version` are required too; the
             // document rules of `check` report them, for generation as well.
             Kind::Document => &["channels"],
@@ -251,6 +420,14 @@ impl Kind {
             Kind::Tag => &["name"],
             Kind::ExternalDocs => &["url"],
             _ => &[],
+        }
+    }
+
+    /// The name used in messages ("a Server Object"), as AsyncAPI `major` calls it.
+    pub fn name_in(self, major: u8) -> &'static str {
+        match self {
+            Kind::ChannelItem if major >= 3 => "Channel Object",
+            _ => self.name(),
         }
     }
 
@@ -275,14 +452,17 @@ impl Kind {
             Kind::SecurityScheme => "Security Scheme Object",
             Kind::Tag => "Tag Object",
             Kind::ExternalDocs => "External Documentation Object",
+            Kind::Reply => "Operation Reply Object",
+            Kind::ReplyAddress => "Operation Reply Address Object",
         }
     }
 }
 
-/// Checks `document` against the typed model, reporting every problem.
-pub fn check_structure(document: &Value, file: &str) -> Diagnostics {
+/// Checks `document` against the structure of AsyncAPI `major`, reporting every problem.
+pub fn check(document: &Value, major: u8, file: &str) -> Diagnostics {
     let mut walker = Walker {
         file,
+        major,
         diagnostics: Diagnostics::default(),
     };
     walker.object(document, Kind::Document, "");
@@ -291,6 +471,7 @@ pub fn check_structure(document: &Value, file: &str) -> Diagnostics {
 
 struct Walker<'f> {
     file: &'f str,
+    major: u8,
     diagnostics: Diagnostics,
 }
 
@@ -304,24 +485,34 @@ impl Walker<'_> {
         let Some(map) = value.as_object() else {
             self.error(
                 pointer,
-                format!("expected a {}, found {}", kind.name(), describe(value)),
+                format!(
+                    "expected a {}, found {}",
+                    kind.name_in(self.major),
+                    describe(value)
+                ),
             );
             return;
         };
-        for required in kind.required() {
+        for required in kind.required(self.major) {
             if !map.contains_key(*required) {
                 self.error(
                     pointer,
-                    format!("the {} is missing its required `{required}`", kind.name()),
+                    format!(
+                        "the {} is missing its required `{required}`",
+                        kind.name_in(self.major)
+                    ),
                 );
             }
         }
         for (key, v) in map {
             let at = child(pointer, key);
-            match kind.fields().iter().find(|(name, _)| name == key) {
+            match kind.fields(self.major).iter().find(|(name, _)| name == key) {
                 Some((_, field)) => self.field(v, *field, &at),
                 None if key.starts_with("x-") => {}
-                None => self.error(&at, format!("unknown field `{key}` in a {}", kind.name())),
+                None => self.error(
+                    &at,
+                    format!("unknown field `{key}` in a {}", kind.name_in(self.major)),
+                ),
             }
         }
     }
@@ -341,9 +532,8 @@ impl Walker<'_> {
         match field {
             Field::Any => {}
             Field::Str if value.is_string() => {}
-            Field::Bool if value.is_boolean() => {}
             Field::AnyObject if value.is_object() => {}
-            Field::Schema | Field::RefOrSchema if value.is_object() || value.is_boolean() => {
+            Field::RefOrSchema if value.is_object() || value.is_boolean() => {
                 if let Some(Value::Object(map)) = Some(value) {
                     if let Some(r) = map.get("$ref").filter(|r| !r.is_string()) {
                         self.error(
@@ -354,6 +544,46 @@ impl Walker<'_> {
                 }
             }
             Field::Obj(kind) => self.object(value, kind, pointer),
+            Field::NullableStr if value.is_string() || value.is_null() => {}
+            Field::Reference => match value.get("$ref") {
+                Some(Value::String(_)) => {}
+                _ => self.error(
+                    pointer,
+                    format!(
+                        "expected a Reference Object (`$ref`), found {}",
+                        describe(value)
+                    ),
+                ),
+            },
+            Field::References => match value.as_array() {
+                Some(items) => {
+                    for (i, item) in items.iter().enumerate() {
+                        self.field(item, Field::Reference, &child(pointer, &i.to_string()));
+                    }
+                }
+                None => self.error(
+                    pointer,
+                    format!(
+                        "expected a list of Reference Objects, found {}",
+                        describe(value)
+                    ),
+                ),
+            },
+            Field::SecuritySchemes => match value.as_array() {
+                Some(items) => {
+                    for (i, item) in items.iter().enumerate() {
+                        let at = child(pointer, &i.to_string());
+                        self.reference_or(item, &at, |w| w.object(item, Kind::SecurityScheme, &at));
+                    }
+                }
+                None => self.error(
+                    pointer,
+                    format!(
+                        "expected a list of security schemes, found {}",
+                        describe(value)
+                    ),
+                ),
+            },
             Field::RefOr(kind) => {
                 self.reference_or(value, pointer, |w| w.object(value, kind, pointer))
             }
@@ -386,7 +616,7 @@ impl Walker<'_> {
                     pointer,
                     format!(
                         "expected a list of {}s, found {}",
-                        kind.name(),
+                        kind.name_in(self.major),
                         describe(value)
                     ),
                 ),
@@ -395,13 +625,11 @@ impl Walker<'_> {
                 Some(map) => {
                     for (name, item) in map {
                         let at = child(pointer, name);
-                        if refs || kind == Kind::ChannelItem {
-                            // A channel item's own `$ref` field is checked as a field.
-                            if kind == Kind::ChannelItem {
-                                self.object(item, kind, &at);
-                            } else {
-                                self.reference_or(item, &at, |w| w.object(item, kind, &at));
-                            }
+                        if kind == Kind::ChannelItem && self.major < 3 {
+                            // A 2.x channel item's own `$ref` field is checked as a field.
+                            self.object(item, kind, &at);
+                        } else if refs {
+                            self.reference_or(item, &at, |w| w.object(item, kind, &at));
                         } else {
                             self.object(item, kind, &at);
                         }
@@ -411,7 +639,7 @@ impl Walker<'_> {
                     pointer,
                     format!(
                         "expected a map of {}s, found {}",
-                        kind.name(),
+                        kind.name_in(self.major),
                         describe(value)
                     ),
                 ),
@@ -484,10 +712,10 @@ impl Walker<'_> {
                     self.reference_or(value, pointer, |w| w.object(value, Kind::Message, pointer))
                 }
             },
-            Field::Str | Field::Bool | Field::AnyObject | Field::Schema | Field::RefOrSchema => {
+            Field::Str | Field::NullableStr | Field::AnyObject | Field::RefOrSchema => {
                 let wanted = match field {
                     Field::Str => "a string",
-                    Field::Bool => "a boolean",
+                    Field::NullableStr => "a string or null",
                     Field::AnyObject => "an object",
                     _ => "a schema (an object or a boolean)",
                 };
@@ -517,7 +745,7 @@ mod tests {
     use serde_json::json;
 
     fn problems(doc: Value) -> Vec<(String, String)> {
-        check_structure(&doc, "t.yaml")
+        check(&doc, 2, "t.yaml")
             .0
             .into_iter()
             .map(|d| (d.pointer, d.message))
