@@ -4,7 +4,10 @@
 //! stored under `/x-hookgen-bundled/<n>` of the root document; the reference is rewritten
 //! to point there, and so are the references inside the bundled file. After bundling,
 //! every `$ref` is local, so the rest of the pipeline sees one document. A reference to a
-//! URL is an error naming it: Hookgen never fetches anything at build time.
+//! URL is an error naming it: Hookgen never fetches anything at build time. A URL under
+//! a prefix of the reference map (`--ref-map URL_PREFIX=DIR`) reads the local copy in
+//! `DIR` instead; a URL where Hookgen never reads (protocol bindings, a schema in a
+//! language other than JSON Schema) is kept as written.
 //!
 //! A referenced file must lie under the reference root (the spec's own directory unless
 //! [`SpecFile::with_ref_root`](crate::SpecFile::with_ref_root) widens it), checked after
@@ -17,7 +20,8 @@ use std::path::{Path, PathBuf};
 use serde_json::Value;
 
 use crate::diagnostics::{Diagnostic, Diagnostics, child};
-use crate::load::parse_file;
+use crate::load::{SpecFile, parse_file};
+use crate::resolve::{NAME_MAPS, never_read};
 
 /// Where bundled documents live in the root document.
 pub const BUNDLE_KEY: &str = "x-hookgen-bundled";
@@ -25,36 +29,38 @@ pub const BUNDLE_KEY: &str = "x-hookgen-bundled";
 /// Most files one spec may pull in.
 const MAX_FILES: usize = 256;
 
-/// Rewrites every reference to another file in `document` (loaded from `path`).
-/// References may reach only files under `ref_root` (default: the spec's directory).
-pub fn bundle(
-    document: &mut Value,
-    path: &Path,
-    display: &str,
-    ref_root: Option<&Path>,
-) -> Result<(), Diagnostics> {
-    let base = match path.parent() {
+/// Rewrites every reference to another file in `document` (loaded from `file`).
+/// References may reach only files under the reference root (default: the spec's
+/// directory) or under a directory of the reference map.
+pub fn bundle(document: &mut Value, file: &SpecFile) -> Result<(), Diagnostics> {
+    let display = file.display.as_str();
+    let base = match file.path.parent() {
         Some(parent) if !parent.as_os_str().is_empty() => parent,
         _ => Path::new("."),
     };
-    let root = ref_root.unwrap_or(base);
-    let root = root.canonicalize().map_err(|e| {
-        Diagnostic::at(
-            display,
-            "",
-            format!(
-                "the reference root `{}` cannot be used: {e}",
-                root.display()
-            ),
-        )
-    })?;
+    let canonical = |dir: &Path| {
+        dir.canonicalize().map_err(|e| {
+            Diagnostics::from(Diagnostic::at(
+                display,
+                "",
+                format!("the reference root `{}` cannot be used: {e}", dir.display()),
+            ))
+        })
+    };
+    let root = canonical(file.ref_root.as_deref().unwrap_or(base))?;
+    let map = file
+        .ref_map
+        .iter()
+        .map(|(prefix, dir)| Ok((prefix.clone(), canonical(dir)?)))
+        .collect::<Result<Vec<_>, Diagnostics>>()?;
     let mut bundler = Bundler {
         root,
+        map,
         files: BTreeMap::new(),
         bundled: Vec::new(),
         diagnostics: Diagnostics::default(),
     };
-    bundler.rewrite(document, "", base, display, "");
+    bundler.rewrite(document, "", base, display, "", Context::default());
     let bundled = std::mem::take(&mut bundler.bundled);
     if !bundled.is_empty() {
         if let Value::Object(map) = document {
@@ -67,6 +73,8 @@ pub fn bundle(
 struct Bundler {
     /// Canonical directory every referenced file must be under.
     root: PathBuf,
+    /// URL prefixes and the canonical directories that hold their local copies.
+    map: Vec<(String, PathBuf)>,
     /// Canonical path of each bundled file → its index.
     files: BTreeMap<PathBuf, usize>,
     bundled: Vec<Value>,
@@ -83,24 +91,42 @@ impl Bundler {
         base: &Path,
         display: &str,
         prefix: &str,
+        context: Context,
     ) {
         match value {
             Value::Object(map) => {
-                if let Some(Value::String(reference)) = map.get_mut("$ref") {
-                    let at = child(pointer, "$ref");
-                    if let Some(new) = self.target(reference, &at, base, display, prefix) {
-                        *reference = new;
+                if let (false, Some(Value::String(reference))) =
+                    (context.names, map.get_mut("$ref"))
+                {
+                    let remote = reference.contains("://");
+                    if !(remote && context.unread) {
+                        let at = child(pointer, "$ref");
+                        if let Some(new) = self.target(reference, &at, base, display, prefix) {
+                            *reference = new;
+                        }
                     }
                 }
-                for (key, v) in map.iter_mut().filter(|(k, _)| k.as_str() != "$ref") {
+                let unread: Vec<bool> = map
+                    .keys()
+                    .map(|key| context.unread || (!context.names && never_read(map, key)))
+                    .collect();
+                for ((key, v), unread) in map.iter_mut().zip(unread) {
+                    if key == "$ref" && !context.names {
+                        continue;
+                    }
                     let at = child(pointer, key);
-                    self.rewrite(v, &at, base, display, prefix);
+                    let names = !context.names && NAME_MAPS.contains(&key.as_str());
+                    self.rewrite(v, &at, base, display, prefix, Context { names, unread });
                 }
             }
             Value::Array(items) => {
                 for (i, v) in items.iter_mut().enumerate() {
                     let at = child(pointer, &i.to_string());
-                    self.rewrite(v, &at, base, display, prefix);
+                    let context = Context {
+                        names: false,
+                        ..context
+                    };
+                    self.rewrite(v, &at, base, display, prefix, context);
                 }
             }
             _ => {}
@@ -121,15 +147,20 @@ impl Bundler {
             // Local to its own file: relocate under the file's place in the bundle.
             return (!prefix.is_empty()).then(|| format!("#{prefix}{fragment}"));
         }
-        if file.contains("://") {
-            self.diagnostics.push(Diagnostic::at(
-                display,
-                at,
-                format!("`$ref: {reference}` is a remote reference; Hookgen never fetches at build time: download the file and refer to it by relative path"),
-            ));
-            return None;
-        }
-        let path = base.join(file);
+        let path = if file.contains("://") {
+            let Some((prefix, dir)) = self.map.iter().find(|(p, _)| file.starts_with(p.as_str()))
+            else {
+                self.diagnostics.push(Diagnostic::at(
+                    display,
+                    at,
+                    format!("`$ref: {reference}` is a remote reference; Hookgen never fetches at build time: download the file and refer to it by relative path, or map the URL to a local copy (`--ref-map URL_PREFIX=DIR`)"),
+                ));
+                return None;
+            };
+            dir.join(file[prefix.len()..].trim_start_matches('/'))
+        } else {
+            base.join(file)
+        };
         let Ok(canonical) = path.canonicalize() else {
             self.diagnostics.push(Diagnostic::at(
                 display,
@@ -138,7 +169,9 @@ impl Bundler {
             ));
             return None;
         };
-        if !canonical.starts_with(&self.root) {
+        if !canonical.starts_with(&self.root)
+            && !self.map.iter().any(|(_, dir)| canonical.starts_with(dir))
+        {
             self.diagnostics.push(Diagnostic::at(
                 display,
                 at,
@@ -174,13 +207,29 @@ impl Bundler {
                 self.bundled.push(Value::Null);
                 let file_prefix = format!("/{BUNDLE_KEY}/{index}");
                 let file_base = canonical.parent().unwrap_or(Path::new(".")).to_owned();
-                self.rewrite(&mut loaded, "", &file_base, &file_display, &file_prefix);
+                self.rewrite(
+                    &mut loaded,
+                    "",
+                    &file_base,
+                    &file_display,
+                    &file_prefix,
+                    Context::default(),
+                );
                 self.bundled[index] = loaded;
                 index
             }
         };
         Some(format!("#/{BUNDLE_KEY}/{index}{fragment}"))
     }
+}
+
+/// Where a value sits, as far as references are concerned.
+#[derive(Debug, Clone, Copy, Default)]
+struct Context {
+    /// The value maps names to schemas (`properties`), where `$ref` is a name.
+    names: bool,
+    /// Hookgen never reads the value (see [`never_read`]): a URL there is kept as written.
+    unread: bool,
 }
 
 /// `specs/a/asyncapi.yaml` + `../common/x.yaml` → `specs/a/../common/x.yaml`.

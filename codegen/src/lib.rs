@@ -11,6 +11,7 @@
 
 pub mod bundle;
 pub mod check;
+pub mod convert;
 pub mod diagnostics;
 pub mod document;
 pub mod emit;

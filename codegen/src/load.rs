@@ -29,6 +29,9 @@ pub struct SpecFile {
     /// The directory `$ref`s to other files must stay inside (after symlinks are
     /// resolved); `None` means the directory of the spec itself.
     pub ref_root: Option<PathBuf>,
+    /// Local copies of published files: a `$ref` to a URL starting with a prefix reads
+    /// the rest of the URL under the directory instead (never fetched).
+    pub ref_map: Vec<(String, PathBuf)>,
 }
 
 impl SpecFile {
@@ -41,7 +44,16 @@ impl SpecFile {
             display,
             module: None,
             ref_root: None,
+            ref_map: Vec::new(),
         }
+    }
+
+    /// The same spec, its `$ref`s to URLs under `url_prefix` read from `dir` instead
+    /// (`https://example.com/schemas/` + `a.json` → `dir/a.json`). Files there must stay
+    /// under `dir`; Hookgen still fetches nothing.
+    pub fn with_ref_map(mut self, url_prefix: impl Into<String>, dir: impl Into<PathBuf>) -> Self {
+        self.ref_map.push((url_prefix.into(), dir.into()));
+        self
     }
 
     /// The same spec, its `$ref`s allowed to reach files anywhere under `dir` (for
@@ -119,12 +131,7 @@ pub fn load(file: &SpecFile) -> Result<LoadedSpec, Diagnostics> {
         }
         json_patch::merge(&mut document, &patch);
     }
-    crate::bundle::bundle(
-        &mut document,
-        &file.path,
-        &file.display,
-        file.ref_root.as_deref(),
-    )?;
+    crate::bundle::bundle(&mut document, file)?;
     Ok(LoadedSpec {
         file: file.clone(),
         document,

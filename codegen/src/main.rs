@@ -44,9 +44,8 @@ enum Command {
         /// Path (as written into Cargo.toml) of `hookgen-runtime` for a standalone crate.
         #[arg(long, requires = "out")]
         runtime_path: Option<String>,
-        /// The directory `$ref`s to other files may reach (default: each spec's own directory).
-        #[arg(long, requires = "out")]
-        ref_root: Option<PathBuf>,
+        #[command(flatten)]
+        refs: RefArgs,
         /// Spec files (YAML or JSON); `<stem>.overlay.yaml` beside each is applied.
         #[arg(requires = "out")]
         specs: Vec<PathBuf>,
@@ -57,9 +56,22 @@ enum Command {
         /// Spec files (YAML or JSON); `<stem>.overlay.yaml` beside each is applied.
         #[arg(required = true)]
         specs: Vec<PathBuf>,
-        /// The directory `$ref`s to other files may reach (default: each spec's own directory).
+        #[command(flatten)]
+        refs: RefArgs,
+    },
+    /// Print the AsyncAPI 3.0 form of a 2.x SPEC (its overlay applied) on standard output.
+    #[command(after_help = "Example:\n  hookgen convert --to 3.0 specs/flyio.yaml > flyio.v3.yaml")]
+    Convert {
+        /// The version to convert to (only `3.0`).
+        #[arg(long, value_parser = ["3.0"])]
+        to: String,
+        /// Write JSON instead of YAML.
         #[arg(long)]
-        ref_root: Option<PathBuf>,
+        json: bool,
+        /// The spec file (YAML or JSON); `<stem>.overlay.yaml` beside it is applied.
+        spec: PathBuf,
+        #[command(flatten)]
+        refs: RefArgs,
     },
     /// Print the signature header(s) for a body (a file, or standard input).
     #[command(
@@ -127,6 +139,27 @@ enum Command {
         #[arg(long)]
         root: Option<PathBuf>,
     },
+}
+
+/// Where `$ref`s may reach.
+#[derive(clap::Args)]
+struct RefArgs {
+    /// The directory `$ref`s to other files may reach (default: each spec's own directory).
+    #[arg(long)]
+    ref_root: Option<PathBuf>,
+    /// Read `$ref`s to URLs starting with URL_PREFIX from the local copies in DIR (Hookgen
+    /// never fetches); repeatable.
+    #[arg(long, value_name = "URL_PREFIX=DIR", value_parser = parse_ref_map)]
+    ref_map: Vec<(String, PathBuf)>,
+}
+
+fn parse_ref_map(text: &str) -> Result<(String, PathBuf), String> {
+    match text.split_once('=') {
+        Some((prefix, dir)) if prefix.contains("://") && !dir.is_empty() => {
+            Ok((prefix.to_owned(), PathBuf::from(dir)))
+        }
+        _ => Err("expected URL_PREFIX=DIR, such as https://example.com/schemas/=./schemas".into()),
+    }
 }
 
 /// Which spec's scheme, and which secret.
@@ -248,14 +281,11 @@ fn run(command: Command) -> Result<ExitCode> {
             out: Some(out),
             name,
             runtime_path,
-            ref_root,
+            refs,
             specs,
             ..
         } => {
-            let files: Vec<SpecFile> = specs
-                .iter()
-                .map(|p| spec_file(p, ref_root.as_deref()))
-                .collect();
+            let files: Vec<SpecFile> = specs.iter().map(|p| spec_file(p, &refs)).collect();
             let runtime = runtime_path
                 .map(RuntimeDependency::Path)
                 .or_else(local_runtime)
@@ -294,14 +324,27 @@ fn run(command: Command) -> Result<ExitCode> {
             );
             Ok(ExitCode::SUCCESS)
         }
-        Command::Validate { specs, ref_root } => {
+        Command::Convert {
+            spec, json, refs, ..
+        } => {
+            let file = spec_file(&spec, &refs);
+            let converted = hookgen::convert::to_v3(&file)?;
+            let text = if json {
+                serde_json::to_string_pretty(&converted)? + "\n"
+            } else {
+                serde_yaml::to_string(&converted)?
+            };
+            print!("{text}");
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Validate { specs, refs } => {
             let mut failed = false;
             for path in &specs {
                 if hookgen::load::is_overlay(path) {
                     eprintln!("{}: an overlay, validated with its spec", path.display());
                     continue;
                 }
-                let file = spec_file(path, ref_root.as_deref());
+                let file = spec_file(path, &refs);
                 let diagnostics = hookgen::validate::validate(&file);
                 failed |= diagnostics.has_errors();
                 if diagnostics.is_empty() {
@@ -445,13 +488,16 @@ fn local_runtime() -> Option<RuntimeDependency> {
     ))
 }
 
-/// The spec at `path`, its `$ref`s limited to `ref_root` when given.
-fn spec_file(path: &Path, ref_root: Option<&Path>) -> SpecFile {
-    let file = SpecFile::discover(path, display_name(path));
-    match ref_root {
-        Some(root) => file.with_ref_root(root),
-        None => file,
+/// The spec at `path`, its `$ref`s limited as `refs` says.
+fn spec_file(path: &Path, refs: &RefArgs) -> SpecFile {
+    let mut file = SpecFile::discover(path, display_name(path));
+    if let Some(root) = &refs.ref_root {
+        file = file.with_ref_root(root);
     }
+    for (prefix, dir) in &refs.ref_map {
+        file = file.with_ref_map(prefix.clone(), dir.clone());
+    }
+    file
 }
 
 fn display_name(path: &Path) -> String {

@@ -83,30 +83,51 @@ impl<'a> Resolver<'a> {
 /// Reports every `$ref` of the document that cannot be followed.
 pub fn check_refs(resolver: &Resolver<'_>) -> Diagnostics {
     let mut diagnostics = Diagnostics::default();
-    // (pointer, value, whether the value is a map of names, where `$ref` is a name).
-    let mut stack = vec![(String::new(), resolver.root(), false)];
-    while let Some((pointer, value, names)) = stack.pop() {
+    // (pointer, value, whether the value is a map of names, where `$ref` is a name,
+    // whether Hookgen never reads the value).
+    let mut stack = vec![(String::new(), resolver.root(), false, false)];
+    while let Some((pointer, value, names, unread)) = stack.pop() {
         match value {
             Value::Object(map) => {
-                if !names && map.contains_key("$ref") {
+                let remote = map
+                    .get("$ref")
+                    .and_then(Value::as_str)
+                    .is_some_and(|r| r.contains("://"));
+                if !names && map.contains_key("$ref") && !(unread && remote) {
                     if let Err(d) = resolver.follow(value, &pointer) {
                         diagnostics.push(d);
                     }
                 }
                 for (key, v) in map {
                     let holds_names = !names && NAME_MAPS.contains(&key.as_str());
-                    stack.push((child(&pointer, key), v, holds_names));
+                    let unread = unread || (!names && never_read(map, key));
+                    stack.push((child(&pointer, key), v, holds_names, unread));
                 }
             }
             Value::Array(items) => {
                 for (i, v) in items.iter().enumerate() {
-                    stack.push((child(&pointer, &i.to_string()), v, false));
+                    stack.push((child(&pointer, &i.to_string()), v, false, unread));
                 }
             }
             _ => {}
         }
     }
     diagnostics
+}
+
+/// True when Hookgen never reads the value at `key` of `object` (an object of the
+/// document, not a map of names): protocol bindings, which are kept as text, and a
+/// schema in a language other than JSON Schema (`schemaFormat` beside `schema` or a 2.x
+/// `payload`), kept as raw JSON. References to URLs there need no local copy.
+pub fn never_read(object: &serde_json::Map<String, Value>, key: &str) -> bool {
+    match key {
+        "bindings" => true,
+        "schema" | "payload" => object
+            .get("schemaFormat")
+            .and_then(Value::as_str)
+            .is_some_and(|format| !crate::document::is_json_schema_format(Some(format))),
+        _ => false,
+    }
 }
 
 /// Schema keywords whose value maps names to schemas (a property may be called `$ref`).

@@ -220,14 +220,19 @@ impl Schema {
     /// JSON Schema (or an AsyncAPI or OpenAPI schema, which are JSON Schema with extras
     /// Hookgen reads), not Avro, RAML or Protobuf.
     pub fn is_json_schema(&self) -> bool {
-        self.format.as_deref().is_none_or(|format| {
-            format.starts_with("application/vnd.aai.asyncapi")
-                || format.starts_with("application/schema+json")
-                || format.starts_with("application/schema+yaml")
-                // OpenAPI 3.0 schemas are JSON Schema plus `nullable`, which we honour.
-                || format.starts_with("application/vnd.oai.openapi")
-        })
+        is_json_schema_format(self.format.as_deref())
     }
+}
+
+/// True for no `schemaFormat`, and for the formats that are JSON Schema as Hookgen reads
+/// it: AsyncAPI schemas, JSON Schema, OpenAPI schemas (JSON Schema plus `nullable`).
+pub fn is_json_schema_format(format: Option<&str>) -> bool {
+    format.is_none_or(|format| {
+        format.starts_with("application/vnd.aai.asyncapi")
+            || format.starts_with("application/schema+json")
+            || format.starts_with("application/schema+yaml")
+            || format.starts_with("application/vnd.oai.openapi")
+    })
 }
 
 /// A message example.
