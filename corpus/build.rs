@@ -1,4 +1,4 @@
-//! Generates a module for every AsyncAPI 2.x document of `../shared/corpus` (or
+//! Generates a module for every AsyncAPI 2.x and 3.x document of `../shared/corpus` (or
 //! `$HOOKGEN_CORPUS`) into `OUT_DIR`, records which documents were rejected and why, and
 //! writes a round-trip test per message example. Also compiles the checked-in snapshots
 //! of `codegen/tests/snapshots`. Every module is compiled under `#[deny(warnings)]`.
@@ -117,7 +117,8 @@ fn write(path: &Path, text: &str) {
     }
 }
 
-/// The AsyncAPI 2.x documents of the corpus (per its MANIFEST), relative paths, sorted.
+/// The AsyncAPI 2.x and 3.x documents of the corpus (per its MANIFEST), relative paths,
+/// sorted.
 fn corpus_documents(corpus: &Path) -> Vec<String> {
     let Ok(manifest) = std::fs::read_to_string(corpus.join("MANIFEST.tsv")) else {
         return Vec::new();
@@ -128,8 +129,9 @@ fn corpus_documents(corpus: &Path) -> Vec<String> {
         .filter_map(|line| {
             let columns: Vec<&str> = line.split('\t').collect();
             let (path, version) = (*columns.first()?, *columns.get(4)?);
-            let wanted = (path.starts_with("spec-examples/") || path.starts_with("public/"))
-                && version.starts_with("2.");
+            let wanted = ((path.starts_with("spec-examples/") || path.starts_with("public/"))
+                && version.starts_with("2."))
+                || (path.starts_with("v3-examples/") && version.starts_with("3."));
             wanted.then(|| path.to_owned())
         })
         .collect();
