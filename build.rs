@@ -31,7 +31,7 @@ fn main() {
         let spec = hookgen::compile(file).unwrap_or_else(|d| fail(&d));
         tests.extend(example_tests(&spec, &document));
         tests.extend(unknown_value_tests(&spec));
-        properties.extend(property_tests(&spec, &document));
+        properties.extend(property_tests(&spec, file, &document));
     }
     let out_dir = std::env::var("OUT_DIR").expect("cargo sets OUT_DIR");
     for (name, items) in [
@@ -45,19 +45,30 @@ fn main() {
 }
 
 /// One property test per message with a channel: values drawn from its payload schema.
-fn property_tests(spec: &Spec, document: &serde_json::Value) -> Vec<TokenStream> {
+fn property_tests(
+    spec: &Spec,
+    spec_file: &hookgen::SpecFile,
+    document: &serde_json::Value,
+) -> Vec<TokenStream> {
     let module = format_ident!("{}", spec.module);
     let mut tests = Vec::new();
     for (index, message) in spec.messages.iter().enumerate() {
-        let Some(channel) = spec.channels.iter().find(|c| c.messages.contains(&index)) else {
+        let Some((channel_index, channel, address)) =
+            spec.channels.iter().enumerate().find_map(|(i, c)| {
+                Some((
+                    i,
+                    c,
+                    c.sample_address().filter(|_| c.messages.contains(&index))?,
+                ))
+            })
+        else {
             continue;
         };
-        let address = channel.sample_address();
-        let schema = hookgen::json_schema::validation_schema(
-            document,
-            &format!("{}/payload", message.origin),
-        )
-        .to_string();
+        let Some(payload) = &message.payload_schema else {
+            continue;
+        };
+        let schema = hookgen::json_schema::validation_schema(document, payload).to_string();
+        let spec_path = spec_file.path.display().to_string();
         let discriminator = match &channel.discriminator {
             Some(field) if !message.discriminator_values.is_empty() => {
                 let values = &message.discriminator_values;
@@ -78,6 +89,8 @@ fn property_tests(spec: &Spec, document: &serde_json::Value) -> Vec<TokenStream>
                     discriminator: #discriminator,
                     decode: ::webhooks::#module::decode,
                     message_name: ::webhooks::#module::Message::name,
+                    spec: #spec_path,
+                    channel: #channel_index,
                 });
             }
         });
@@ -104,14 +117,12 @@ fn example_tests(spec: &Spec, document: &serde_json::Value) -> Vec<TokenStream> 
         let address = spec
             .channels
             .iter()
-            .find(|c| c.messages.contains(&index))
-            .map(|c| c.sample_address());
-        let Some(address) = address else { continue };
-        let schema = hookgen::json_schema::validation_schema(
-            document,
-            &format!("{}/payload", message.origin),
-        )
-        .to_string();
+            .filter(|c| c.messages.contains(&index))
+            .find_map(hookgen::ir::Channel::sample_address);
+        let (Some(address), Some(payload)) = (address, &message.payload_schema) else {
+            continue;
+        };
+        let schema = hookgen::json_schema::validation_schema(document, payload).to_string();
         for (n, example) in message.examples.iter().enumerate() {
             let test = format_ident!(
                 "{}__{}__example_{}",
@@ -158,7 +169,9 @@ fn unknown_value_tests(spec: &Spec) -> Vec<TokenStream> {
         let mut payload = example.payload.clone();
         payload[field.as_str()] = serde_json::Value::from("hookgen.unlisted-value");
         let payload = payload.to_string();
-        let address = channel.sample_address();
+        let Some(address) = channel.sample_address() else {
+            continue;
+        };
         let test = format_ident!(
             "{}__channel_{}__unlisted_{}_is_unknown",
             spec.module,

@@ -1,12 +1,12 @@
 //! Inspect: a spec's channels, messages and examples at run time, without generated
 //! code, for the developer commands (`listen` tells which message a body is; `send-test`
-//! takes the examples). Messages are identified by the same rules the generated `decode`
-//! uses: the channel, the discriminator value, then the payload schemas.
+//! takes the examples). Messages are identified by the decode plan the generated
+//! `decode` follows ([`ir::DecodePlan`]), payloads fitted by their JSON Schema.
 
 use serde_json::Value;
 
 use crate::diagnostics::{Diagnostic, Diagnostics};
-use crate::ir::{self, Spec};
+use crate::ir::{self, DecodePlan, Spec};
 use crate::json_schema::Validators;
 use crate::load::SpecFile;
 
@@ -18,6 +18,9 @@ pub struct Inspector {
     /// The channel templates (made `'static` once), indexed by the runtime's matcher.
     templates: hookgen_runtime::routing::TemplateIndex,
 }
+
+/// Why a body is none of some messages, and whether because it fits none.
+struct Unfit(String, bool);
 
 /// What a body received on a channel is.
 #[derive(Debug, Clone, PartialEq)]
@@ -33,8 +36,8 @@ impl Inspector {
     pub fn new(file: &SpecFile) -> Result<Self, Diagnostics> {
         let document = crate::read_checked(file)?;
         let spec = crate::compile(file)?;
-        let validators =
-            Validators::new(&document.root).map_err(|e| Diagnostic::at(&file.display, "", e))?;
+        let validators = Validators::decoding(&document.root)
+            .map_err(|e| Diagnostic::at(&file.display, "", e))?;
         let templates =
             hookgen_runtime::routing::TemplateIndex::sparse(spec.channels.iter().map(|c| {
                 c.address
@@ -57,54 +60,45 @@ impl Inspector {
         ))
     }
 
-    /// Which message of channel `channel` the JSON `body` is.
+    /// Which message of channel `channel` the JSON `body` is, by the channel's decode
+    /// plan (the one the generated `decode` follows), payloads fitted by their JSON Schema
+    /// as the generated types read it ([`Validators::decoding`]).
     pub fn identify(&self, channel: usize, body: &Value) -> Result<Identified, String> {
         let channel = self.spec.channels.get(channel).ok_or("no such channel")?;
-        let tag = channel
-            .discriminator
-            .as_ref()
-            .and_then(|field| body.get(field))
-            .and_then(Value::as_str)
-            .map(str::to_owned);
-        let listed: Vec<usize> = match &tag {
-            Some(value) => channel
-                .messages
-                .iter()
-                .copied()
-                .filter(|i| self.spec.messages[*i].discriminator_values.contains(value))
-                .collect(),
-            None => Vec::new(),
-        };
-        let candidates: Vec<usize> = if listed.is_empty() {
-            let untagged: Vec<usize> = channel
-                .messages
-                .iter()
-                .copied()
-                .filter(|i| self.spec.messages[*i].discriminator_values.is_empty())
-                .collect();
-            if tag.is_some() && untagged.is_empty() {
-                return Ok(Identified::Unknown(tag));
-            }
-            if tag.is_none() && untagged.is_empty() && channel.messages.len() == 1 {
-                channel.messages.clone()
-            } else if untagged.is_empty() {
-                return Err(format!(
-                    "no `{}` field to tell the messages apart",
-                    channel.discriminator.as_deref().unwrap_or("")
-                ));
-            } else {
-                untagged
-            }
-        } else {
-            listed
-        };
+        match &channel.decode {
+            DecodePlan::KeepUnknown => Ok(Identified::Unknown(None)),
+            DecodePlan::Fit(candidates) => self.fit(candidates, body).map_err(|e| e.0),
+            DecodePlan::ByField {
+                field,
+                values,
+                absent,
+                unlisted,
+            } => match body.get(field).and_then(Value::as_str) {
+                Some(tag) => match values.iter().find(|(v, _)| v == tag) {
+                    Some((_, claimants)) => self.fit(claimants, body).map_err(|e| e.0),
+                    None if unlisted.is_empty() => Ok(Identified::Unknown(Some(tag.to_owned()))),
+                    None => match self.fit(unlisted, body) {
+                        Err(Unfit(_, true)) => Ok(Identified::Unknown(Some(tag.to_owned()))),
+                        other => other.map_err(|e| e.0),
+                    },
+                },
+                None if absent.is_empty() => {
+                    Err(format!("no `{field}` field to tell the messages apart"))
+                }
+                None => self.fit(absent, body).map_err(|e| e.0),
+            },
+        }
+    }
+
+    /// The one message of `candidates` whose payload schema `body` fits.
+    fn fit(&self, candidates: &[usize], body: &Value) -> Result<Identified, Unfit> {
         let fitting: Vec<&str> = candidates
             .iter()
             .map(|i| &self.spec.messages[*i])
-            .filter(|m| {
-                m.payload_schema
-                    .as_deref()
-                    .is_some_and(|at| self.validators.at(at).is_ok_and(|v| v.is_valid(body)))
+            .filter(|m| match &m.payload_schema {
+                Some(at) => self.validators.at(at).is_ok_and(|v| v.is_valid(body)),
+                // No JSON Schema: any JSON fits, as the generated type is raw JSON.
+                None => true,
             })
             .map(|m| m.key.as_str())
             .collect();
@@ -115,14 +109,17 @@ impl Inspector {
                     .iter()
                     .map(|i| self.spec.messages[*i].key.as_str())
                     .collect();
-                Err(format!(
-                    "the body fits none of {} (payload schema)",
-                    names.join(", ")
+                Err(Unfit(
+                    format!(
+                        "the body fits none of {} (payload schema)",
+                        names.join(", ")
+                    ),
+                    true,
                 ))
             }
-            several => Err(format!(
-                "the body fits several messages: {}",
-                several.join(", ")
+            several => Err(Unfit(
+                format!("the body fits several messages: {}", several.join(", ")),
+                false,
             )),
         }
     }

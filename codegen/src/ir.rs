@@ -271,6 +271,35 @@ pub struct Channel {
     pub messages: Vec<usize>,
     /// The channel's bindings, as JSON text (empty if none).
     pub bindings: String,
+    /// How a body received on it becomes one of its messages.
+    pub decode: DecodePlan,
+}
+
+/// How a body received on a channel becomes one of its messages. Lowering decides it
+/// once; the emitter renders it as the generated `decode`, and `hookgen listen` follows
+/// it (`inspect`), so the two identify a body alike.
+///
+/// "Fit" means: one candidate is decoded as that message; among several, the body must
+/// fit exactly one payload (none or several is an error, never a guess).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum DecodePlan {
+    /// The channel describes no message: a JSON body is kept as unknown.
+    KeepUnknown,
+    /// The body is the message it fits among these (indices into [`Spec::messages`]).
+    Fit(Vec<usize>),
+    /// The value of a top-level string field chooses.
+    ByField {
+        /// The field.
+        field: String,
+        /// Each listed value, in order of first appearance, with the messages to fit.
+        values: Vec<(String, Vec<usize>)>,
+        /// Without the field (or with a value that is not a string): the messages to
+        /// fit; empty: the body is refused (`MissingDiscriminator`).
+        absent: Vec<usize>,
+        /// A value no message lists: the messages to fit, the body kept as unknown when
+        /// it fits none; empty: kept as unknown.
+        unlisted: Vec<usize>,
+    },
 }
 
 impl Channel {

@@ -32,7 +32,20 @@ pub struct Validators {
 impl Validators {
     /// Prepares validators for schemas of `document`.
     pub fn new(document: &Value) -> Result<Self, String> {
+        Self::registry(to_draft7(document))
+    }
+
+    /// Prepares validators that accept what the generated types decode: the schemas
+    /// without the assertions the types do not enforce (string enums and consts are
+    /// open, formats, patterns, lengths, bounds and `not` are documented, not checked).
+    /// `hookgen listen` fits bodies with these, so it names the message `decode` names.
+    pub fn decoding(document: &Value) -> Result<Self, String> {
         let mut converted = to_draft7(document);
+        open_up(&mut converted, false);
+        Self::registry(converted)
+    }
+
+    fn registry(mut converted: Value) -> Result<Self, String> {
         if let Value::Object(map) = &mut converted {
             map.insert(
                 "$schema".into(),
@@ -69,6 +82,51 @@ fn fragment(pointer: &str) -> String {
         }
     }
     out
+}
+
+/// Keywords the generated types document but do not enforce.
+const UNENFORCED: &[&str] = &[
+    "enum",
+    "const",
+    "format",
+    "pattern",
+    "minLength",
+    "maxLength",
+    "minimum",
+    "maximum",
+    "exclusiveMinimum",
+    "exclusiveMaximum",
+    "multipleOf",
+    "minItems",
+    "maxItems",
+    "uniqueItems",
+    "contains",
+    "minProperties",
+    "maxProperties",
+    "propertyNames",
+    "dependencies",
+    "not",
+    "if",
+    "then",
+    "else",
+];
+
+/// Removes [`UNENFORCED`] keywords from every schema object of `value`; `names` when
+/// `value` maps names to schemas (`properties`), whose keys are not keywords.
+fn open_up(value: &mut Value, names: bool) {
+    match value {
+        Value::Object(map) => {
+            if !names {
+                map.retain(|key, _| !UNENFORCED.contains(&key.as_str()));
+            }
+            for (key, v) in map.iter_mut() {
+                let holds_names = !names && crate::resolve::NAME_MAPS.contains(&key.as_str());
+                open_up(v, holds_names);
+            }
+        }
+        Value::Array(items) => items.iter_mut().for_each(|v| open_up(v, false)),
+        _ => {}
+    }
 }
 
 /// `value` with every `nullable: true` rewritten into plain JSON Schema.

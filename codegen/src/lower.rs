@@ -88,6 +88,7 @@ impl<'a> Lowering<'a> {
             .collect();
         for channel in &mut channels {
             self.discriminate(channel);
+            channel.decode = decode_plan(channel, &self.messages);
         }
         let signature = self.signature();
         let delivery = document.config.delivery.as_ref().map(delivery);
@@ -189,6 +190,7 @@ impl<'a> Lowering<'a> {
             discriminator: channel.discriminator.clone(),
             messages: channel.messages.clone(),
             bindings: json_text(channel.bindings.as_ref()),
+            decode: ir::DecodePlan::KeepUnknown,
         }
     }
 
@@ -393,6 +395,44 @@ impl<'a> Lowering<'a> {
             separator: settings.separator,
             tolerance_seconds: settings.tolerance_seconds,
         })
+    }
+}
+
+/// How bodies of `channel` (its discriminator and values chosen) become messages.
+fn decode_plan(channel: &Channel, messages: &[Message]) -> ir::DecodePlan {
+    let Some(field) = &channel.discriminator else {
+        return match channel.messages.as_slice() {
+            [] => ir::DecodePlan::KeepUnknown,
+            all => ir::DecodePlan::Fit(all.to_vec()),
+        };
+    };
+    let single = channel.messages.len() == 1;
+    let mut values: Vec<(String, Vec<usize>)> = Vec::new();
+    let mut untagged = Vec::new();
+    for &index in &channel.messages {
+        let claimed = &messages[index].discriminator_values;
+        if claimed.is_empty() {
+            untagged.push(index);
+        }
+        for value in claimed {
+            match values.iter_mut().find(|(v, _)| v == value) {
+                Some((_, claimants)) => claimants.push(index),
+                None => values.push((value.clone(), vec![index])),
+            }
+        }
+    }
+    if single && values.is_empty() {
+        return ir::DecodePlan::Fit(channel.messages.clone());
+    }
+    ir::DecodePlan::ByField {
+        field: field.clone(),
+        values,
+        absent: if single {
+            channel.messages.clone()
+        } else {
+            untagged.clone()
+        },
+        unlisted: untagged,
     }
 }
 

@@ -106,6 +106,10 @@ pub struct PropertyCase<M: 'static> {
     pub decode: fn(&str, &[u8]) -> Result<M, DecodeError>,
     /// The generated `Message::name`.
     pub message_name: fn(&M) -> Option<&'static str>,
+    /// The spec file, for `hookgen listen`'s identification (`inspect`).
+    pub spec: &'static str,
+    /// The channel's position in the spec's `CHANNELS`.
+    pub channel: usize,
 }
 
 /// Draws values from the message's payload schema and checks that every valid one
@@ -124,6 +128,9 @@ pub fn check_properties<M: Serialize + std::fmt::Debug>(case: &PropertyCase<M>) 
         drawer = drawer.discriminator(field, values.iter().map(|v| (*v).to_owned()).collect());
     }
     let strategy = drawer.strategy(&schema);
+    let spec = hookgen::SpecFile::discover(std::path::Path::new(case.spec), case.spec.to_owned());
+    let listen = hookgen::inspect::Inspector::new(&spec)
+        .unwrap_or_else(|d| panic!("{}: the spec does not compile: {d}", case.message));
     // `PROPTEST_CASES` sets the number of values (default 256).
     let config = Config {
         failure_persistence: None,
@@ -152,6 +159,14 @@ pub fn check_properties<M: Serialize + std::fmt::Debug>(case: &PropertyCase<M>) 
                 (case.message_name)(&message)
             )));
         }
+        // `hookgen listen` follows the same decode plan: it must name the same message.
+        let identified = listen.identify(case.channel, &drawn.value);
+        if identified != Ok(hookgen::inspect::Identified::Message(name.to_owned())) {
+            return Err(fail(format!(
+                "decode says {name}, listen says {identified:?} for {}",
+                drawn.value
+            )));
+        }
         let back = serde_json::to_value(&message).expect("serializes");
         if back != drawn.expected {
             return Err(fail(format!("round trip changed the value: got {back}")));
@@ -174,6 +189,13 @@ pub fn check_properties<M: Serialize + std::fmt::Debug>(case: &PropertyCase<M>) 
             )));
         }
         let body = serde_json::to_vec(&value).expect("serializes");
+        if let Ok(hookgen::inspect::Identified::Message(other)) =
+            listen.identify(case.channel, &value)
+        {
+            return Err(fail(format!(
+                "{change}: decode refuses {value}, listen names it {other}"
+            )));
+        }
         match (case.decode)(case.address, &body) {
             Err(_) => Ok(()),
             Ok(message) => Err(fail(format!(

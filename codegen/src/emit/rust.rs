@@ -795,45 +795,28 @@ fn decoding(spec: &ir::Spec) -> TokenStream {
     }
 }
 
-/// The expression that decodes a body of channel `c` into a `Message`.
-///
-/// A discriminator value (or its absence) selects the candidate messages; one candidate
-/// is decoded directly, several are told apart by shape; an unlisted value is `Unknown`.
+/// The expression that decodes a body of channel `c` into a `Message`, as its
+/// [`ir::DecodePlan`] says.
 fn channel_decoder(spec: &ir::Spec, c: &ir::Channel) -> TokenStream {
     let unknown = ident(&spec.unknown_variant);
     let address = lit(c.address.as_deref().unwrap_or_default());
-    let Some(field) = &c.discriminator else {
-        return match c.messages.as_slice() {
-            [] => quote! {
+    let (field, values, absent, unlisted) = match &c.decode {
+        ir::DecodePlan::KeepUnknown => {
+            return quote! {
                 Message::#unknown(::hookgen_runtime::decode::unknown_message(#address, ::std::option::Option::None, body)?)
-            },
-            candidates => {
-                let decode = decode_candidates(spec, candidates);
-                quote! { #decode? }
-            }
-        };
+            };
+        }
+        ir::DecodePlan::Fit(candidates) => {
+            let decode = decode_candidates(spec, candidates);
+            return quote! { #decode? };
+        }
+        ir::DecodePlan::ByField {
+            field,
+            values,
+            absent,
+            unlisted,
+        } => (lit(field), values, absent, unlisted),
     };
-    let single = c.messages.len() == 1;
-    // Values in order of first appearance, each with the messages that claim it.
-    let mut by_value: Vec<(&str, Vec<usize>)> = Vec::new();
-    let mut untagged = Vec::new();
-    for &index in &c.messages {
-        let values = &spec.messages[index].discriminator_values;
-        if values.is_empty() {
-            untagged.push(index);
-        }
-        for value in values {
-            match by_value.iter_mut().find(|(v, _)| v == value) {
-                Some((_, claimants)) => claimants.push(index),
-                None => by_value.push((value, vec![index])),
-            }
-        }
-    }
-    if single && by_value.is_empty() {
-        let decode = decode_candidates(spec, &c.messages);
-        return quote! { #decode? };
-    }
-    let field = lit(field);
     let keep_unknown = quote! {
         Message::#unknown(::hookgen_runtime::decode::unknown_message(
             #address,
@@ -841,28 +824,25 @@ fn channel_decoder(spec: &ir::Spec, c: &ir::Channel) -> TokenStream {
             body,
         )?)
     };
-    let known = by_value.iter().map(|(value, claimants)| {
+    let known = values.iter().map(|(value, claimants)| {
         let value = lit(value);
         let decode = decode_candidates(spec, claimants);
         quote! { ::std::option::Option::Some(#value) => #decode?, }
     });
-    let absent = if single {
-        let decode = decode_candidates(spec, &c.messages);
-        quote! { #decode? }
-    } else if untagged.is_empty() {
+    let absent = if absent.is_empty() {
         quote! {
             return ::std::result::Result::Err(::hookgen_runtime::DecodeError::MissingDiscriminator { field: #field })
         }
     } else {
-        let decode = decode_candidates(spec, &untagged);
+        let decode = decode_candidates(spec, absent);
         quote! { #decode? }
     };
-    let unlisted = if untagged.is_empty() {
+    let unlisted = if unlisted.is_empty() {
         keep_unknown
     } else {
-        let untagged_decode = decode_candidates(spec, &untagged);
+        let decode = decode_candidates(spec, unlisted);
         quote! {
-            match #untagged_decode {
+            match #decode {
                 ::std::result::Result::Err(
                     ::hookgen_runtime::DecodeError::NoMatch { .. } | ::hookgen_runtime::DecodeError::InvalidPayload { .. },
                 ) => #keep_unknown,
