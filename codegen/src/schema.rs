@@ -45,6 +45,9 @@ pub struct SchemaLowering<'a> {
     depth: usize,
     /// Named types whose definitions are still to be lowered.
     pending: std::collections::VecDeque<TypeId>,
+    /// Where the properties of an `allOf` merge being lowered were written, so each is
+    /// lowered at its own pointer (and a merge that reaches itself meets its own type).
+    merged_origins: BTreeMap<String, String>,
 }
 
 impl<'a> SchemaLowering<'a> {
@@ -58,6 +61,7 @@ impl<'a> SchemaLowering<'a> {
             diagnostics: Diagnostics::default(),
             depth: 0,
             pending: std::collections::VecDeque::new(),
+            merged_origins: BTreeMap::new(),
         }
     }
 
@@ -397,6 +401,7 @@ impl<'a> SchemaLowering<'a> {
                 }
             };
         };
+        let origins = std::mem::take(&mut self.merged_origins);
         // Reserve the struct's id before its fields, so self-references find it.
         let id = self.reserve(reserved, hint, pointer);
         let struct_name = self.types.name(id).to_owned();
@@ -410,7 +415,10 @@ impl<'a> SchemaLowering<'a> {
         let mut scope = NameScope::with_reserved(&["additional_properties"]);
         let properties_pointer = child(pointer, "properties");
         for (wire, schema) in properties {
-            let at = child(&properties_pointer, wire);
+            let at = origins
+                .get(wire)
+                .cloned()
+                .unwrap_or_else(|| child(&properties_pointer, wire));
             let field_hint = format!("{struct_name}_{wire}");
             let shape = self.lower(schema, &at, &field_hint);
             fields.push(Field {
@@ -558,6 +566,24 @@ impl<'a> SchemaLowering<'a> {
         let mut merged = AllOfMerge::default();
         merged.add_parts(self.resolver, parts, &child(pointer, "allOf"), 0);
         merged.add(self.resolver, outer, pointer, 0);
+        // A merge that pulls in a `$ref` may reach itself (`parent: {allOf: [$ref: Node]}`
+        // inside `Node`): it is a named type, one per place, so the second time the same
+        // place is lowered it is that type, which `box_cycles` boxes.
+        let reserved = match reserved {
+            Some(id) => Some(id),
+            None if merged.references => {
+                if let Some(id) = self.by_pointer.get(pointer) {
+                    return Shape {
+                        ty: Ty::Named(*id),
+                        nullable: false,
+                    };
+                }
+                let id = self.reserve(None, hint, pointer);
+                self.by_pointer.insert(pointer.to_owned(), id);
+                Some(id)
+            }
+            None => None,
+        };
         if let Some(at) = merged.unmergeable {
             let mut doc = schema_doc_map(outer);
             doc.push(format!(
@@ -573,7 +599,12 @@ impl<'a> SchemaLowering<'a> {
                 nullable: false,
             };
         }
-        self.lower_structure_as(&merged.into_schema(), pointer, hint, reserved)
+        let origins = std::mem::take(&mut merged.origins);
+        let schema = merged.into_schema();
+        self.merged_origins = origins;
+        let shape = self.lower_structure_as(&schema, pointer, hint, reserved);
+        self.merged_origins.clear();
+        shape
     }
 }
 
@@ -584,17 +615,26 @@ impl<'a> SchemaLowering<'a> {
 struct AllOfMerge {
     merged: Map<String, Value>,
     properties: Map<String, Value>,
+    /// Where each property's schema is written.
+    origins: BTreeMap<String, String>,
     required: Vec<Value>,
     /// Where a part that cannot be merged (`oneOf`, a non-object) sits.
     unmergeable: Option<String>,
+    /// A part came through a `$ref`.
+    references: bool,
+    /// The parts already merged (a part that includes itself adds nothing twice).
+    seen: std::collections::BTreeSet<String>,
 }
 
 impl AllOfMerge {
     fn add_parts(&mut self, resolver: Resolver<'_>, parts: &[Value], pointer: &str, depth: usize) {
         for (i, part) in parts.iter().enumerate() {
             let at = child(pointer, &i.to_string());
+            self.references |= part.get("$ref").is_some();
             match resolver.follow(part, &at) {
+                Ok((at, _)) if self.seen.contains(&at) => {}
                 Ok((at, Value::Object(part))) if depth < MAX_DEPTH => {
+                    self.seen.insert(at.clone());
                     self.add(resolver, part, &at, depth + 1)
                 }
                 Ok((_, Value::Bool(true))) => {}
@@ -628,8 +668,11 @@ impl AllOfMerge {
                 }
                 "properties" => {
                     if let Some(p) = v.as_object() {
-                        self.properties
-                            .extend(p.iter().map(|(k, v)| (k.clone(), v.clone())));
+                        let at = child(pointer, "properties");
+                        for (name, schema) in p {
+                            self.properties.insert(name.clone(), schema.clone());
+                            self.origins.insert(name.clone(), child(&at, name));
+                        }
                     }
                 }
                 "required" => self

@@ -7,7 +7,8 @@ use hookgen_corpus::{
     snapshot_collisions as collisions, snapshot_enums as enums, snapshot_external_refs as external,
     snapshot_no_channels as no_channels, snapshot_nullable as nullable, snapshot_one_of as one_of,
     snapshot_payload_shapes as shapes, snapshot_recursive as recursive,
-    snapshot_scalars as scalars, snapshot_traits as traits,
+    snapshot_recursive_composition as composition, snapshot_scalars as scalars,
+    snapshot_traits as traits, snapshot_v3_operations as v3,
 };
 use serde_json::{Value, json};
 
@@ -291,4 +292,79 @@ fn a_spec_can_select_the_standard_webhooks_scheme() {
         )
         .is_err()
     );
+}
+
+#[test]
+fn schemas_that_reach_themselves_through_composition_are_boxed_types() {
+    let node: composition::Node = round_trip(json!({
+        "name": "leaf",
+        "parent": {"name": "middle", "parent": {"name": "root"}},
+        "sibling": {"name": "s", "sibling": "by name"},
+        "alias": 7,
+        "children": [{"name": "c", "children": []}],
+        "pair": [{"name": "a"}, {"name": "b"}],
+        "byName": {"n1": {"name": "n"}},
+        "conditional": {"name": "x"},
+        "some": [{"name": "y"}, 1]
+    }));
+    let parent = node.parent.expect("parent");
+    assert_eq!(parent.parent.expect("grandparent").name, "root");
+    assert!(matches!(
+        node.sibling.as_deref(),
+        Some(composition::NodeSibling::Node(_))
+    ));
+    let left: composition::Left = round_trip(json!({"right": {"left": {"right": {}}}}));
+    assert!(left.right.is_some());
+}
+
+#[test]
+fn v3_channels_operations_replies_and_servers_are_in_the_routing_table() {
+    assert_eq!(v3::SERVERS[0].host, "hooks.example.com");
+    assert_eq!(v3::SERVERS[0].pathname, Some("/v1"));
+    // A parameter's allowed values are enforced by routing; its default is kept.
+    let route = v3::route("/orders/eu").expect("eu is allowed");
+    assert_eq!(route.param("region"), Some("eu"));
+    assert!(v3::route("/orders/mars").is_none());
+    let region = &v3::CHANNELS[0].parameters[0];
+    assert_eq!(
+        (region.allowed, region.default, region.location),
+        (
+            &["eu", "us"][..],
+            Some("eu"),
+            Some("$message.payload#/region")
+        )
+    );
+    // The dynamic reply channel has no address and routes nothing.
+    let replies = v3::CHANNELS
+        .iter()
+        .find(|c| c.address.is_none())
+        .expect("dynamic channel");
+    assert_eq!(
+        replies.description,
+        "Where the sender asked for acknowledgements."
+    );
+    // Operations carry a subset of their channel's messages, and the reply.
+    let [receive, send] = v3::CHANNELS[0].operations else {
+        panic!("two operations on orders");
+    };
+    assert_eq!(receive.action, hookgen_runtime::Action::Receive);
+    assert_eq!(receive.messages, ["OrderCreated", "OrderCancelled"]);
+    let reply = receive.reply.expect("a reply");
+    assert_eq!(
+        (reply.address, reply.location, reply.messages),
+        (None, Some("$message.header#/replyTo"), &["Ack"][..])
+    );
+    assert_eq!(send.action, hookgen_runtime::Action::Send);
+    assert_eq!(send.messages, ["OrderCorrected"]);
+    // A Multi Format Schema Object: AsyncAPI schemas are typed, Avro is kept as JSON.
+    let cancelled = v3::decode(
+        "/orders/us",
+        br#"{"type":"order.cancelled","id":"o1","reason":"r"}"#,
+    )
+    .expect("decodes");
+    assert!(
+        matches!(cancelled, v3::Message::OrderCancelled(ref p) if p.reason.as_deref() == Some("r"))
+    );
+    let audit = v3::decode("/audit", br#"{"id":"a1"}"#).expect("decodes");
+    assert!(matches!(audit, v3::Message::AuditRecord(ref v) if v["id"] == "a1"));
 }
