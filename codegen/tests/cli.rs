@@ -481,3 +481,98 @@ fn sign_names_unknown_specs_and_empty_secrets() {
         );
     }
 }
+
+const GOOD_V3: &str = r#"asyncapi: 3.0.0
+info: {title: Good, version: '1'}
+channels:
+  events:
+    address: /hooks/{kind}
+    parameters:
+      kind: {enum: [a, b]}
+    messages:
+      a: {$ref: '#/components/messages/A'}
+      b: {$ref: '#/components/messages/B'}
+operations:
+  receiveEvents:
+    action: receive
+    channel: {$ref: '#/channels/events'}
+    messages:
+      - $ref: '#/channels/events/messages/a'
+components:
+  channels:
+    spare: {address: /spare}
+  messages:
+    A:
+      payload: {type: object, properties: {kind: {type: string, const: a}}}
+    B:
+      payload: {type: object, properties: {kind: {type: string, const: b}}}
+"#;
+
+#[test]
+fn v3_documents_generate_and_their_mistakes_are_reported_where_they_are() {
+    let (output, out, _dir) = generate_one("good3.yaml", GOOD_V3.as_bytes());
+    assert!(output.status.success(), "{}", stderr(&output));
+    assert!(out.join("src/good3.rs").is_file());
+    for (name, from, to, expect) in [
+        (
+            "action.yaml",
+            "action: receive",
+            "action: listen",
+            "action.yaml:13:5 (at /operations/receiveEvents/action)",
+        ),
+        (
+            "missing.yaml",
+            "    action: receive\n",
+            "",
+            "the Operation Object is missing its required `action`",
+        ),
+        (
+            "subset.yaml",
+            "#/channels/events/messages/a'",
+            "#/components/messages/C'",
+            "names nothing in this document",
+        ),
+        (
+            "foreign.yaml",
+            "channel: {$ref: '#/channels/events'}",
+            "channel: {$ref: '#/components/channels/spare'}",
+            "`channel` must name a channel of the root `channels`",
+        ),
+        (
+            "v2field.yaml",
+            "    address: /hooks/{kind}\n",
+            "    address: /hooks/{kind}\n    publish: {}\n",
+            "unknown field `publish` in a Channel Object",
+        ),
+        (
+            "template.yaml",
+            "address: /hooks/{kind}",
+            "address: /hooks/{kind",
+            "without its `}`",
+        ),
+        (
+            "version.yaml",
+            "asyncapi: 3.0.0",
+            "asyncapi: 3.9.0",
+            "unsupported AsyncAPI version `3.9.0`",
+        ),
+    ] {
+        let text = GOOD_V3.replace(from, to);
+        assert_rejected(name, text.as_bytes(), &[expect]);
+    }
+    // A message of another channel is not a subset of the operation's channel.
+    let text = GOOD_V3
+        .replace(
+            "channels:\n  events:",
+            "channels:\n  other:\n    address: /other\n    messages:\n      c: {payload: {type: string}}\n  events:",
+        )
+        .replace(
+            "#/channels/events/messages/a'",
+            "#/channels/other/messages/c'",
+        );
+    assert_rejected(
+        "foreign-message.yaml",
+        text.as_bytes(),
+        &["message `c` is not one of the messages of channel `events`"],
+    );
+}

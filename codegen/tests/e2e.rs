@@ -89,6 +89,33 @@ fn raw_post(base: &str, path: &str, headers: &[(&str, &str)], body: &[u8]) -> u1
 #[test]
 fn every_example_of_every_spec_goes_through_listen() {
     for (spec, messages) in [("flyio", 7), ("flagsmith", 2), ("airmy", 8), ("flymyai", 2)] {
+        send_every_example(spec, messages);
+    }
+}
+
+/// The same with the specs converted to AsyncAPI 3.0 (`hookgen convert --to 3.0`).
+#[test]
+fn every_example_of_every_spec_in_3_0_form_goes_through_listen() {
+    let dir = tempfile::tempdir().unwrap();
+    for (spec, messages) in [("flyio", 7), ("flagsmith", 2), ("airmy", 8), ("flymyai", 2)] {
+        let output = hookgen()
+            .args(["convert", "--to", "3.0", &format!("specs/{spec}.yaml")])
+            .output()
+            .unwrap();
+        assert!(
+            output.status.success(),
+            "{}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+        let path = dir.path().join(format!("{spec}.yaml"));
+        std::fs::write(&path, &output.stdout).unwrap();
+        assert!(String::from_utf8_lossy(&output.stdout).starts_with("asyncapi: 3.0.0"));
+        send_every_example(path.to_str().unwrap(), messages);
+    }
+}
+
+fn send_every_example(spec: &str, messages: usize) {
+    {
         let listener = listen(spec, "e2e-secret");
         let output = hookgen()
             .args([
