@@ -36,7 +36,7 @@ cargo run -q --example fuzz_seeds -- "$work/receive-seeds"
 
 generate_seeds=(specs codegen/tests/snapshots fuzz/seeds/generate fuzz/regressions/generate)
 if [ -d "$corpus/public" ]; then
-    generate_seeds+=("$corpus/public" "$corpus/spec-examples")
+    generate_seeds+=("$corpus/public" "$corpus/spec-examples" "$corpus/v3-examples")
 else
     echo "fuzz.sh: no AsyncAPI corpus at $corpus; seeding without it" >&2
 fi

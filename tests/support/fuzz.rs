@@ -22,7 +22,17 @@ pub fn generate(data: &[u8]) {
     let path: PathBuf = DIR.with(|d| d.path().join(name));
     std::fs::write(&path, data).expect("writing the input");
     let spec = hookgen::SpecFile::discover(&path, name.to_owned());
-    match hookgen::generate(&hookgen::Settings::default(), &[spec]) {
+    let generated = hookgen::generate(&hookgen::Settings::default(), std::slice::from_ref(&spec));
+    let validated = hookgen::validate::validate(&spec);
+    assert_eq!(
+        generated.is_err(),
+        validated.has_errors(),
+        "generate and validate disagree:\n{validated}"
+    );
+    if generated.is_ok() {
+        same_module_from_the_3_0_form(&spec, DIR.with(|d| d.path().join("converted.json")));
+    }
+    match generated {
         Ok(files) => {
             assert!(
                 files.iter().any(|f| f.path.ends_with("src/lib.rs")),
@@ -44,6 +54,31 @@ pub fn generate(data: &[u8]) {
             );
         }
     }
+}
+
+/// A 2.x document that generates converts to 3.0, and the conversion generates the
+/// same module: the two front ends agree.
+fn same_module_from_the_3_0_form(spec: &hookgen::SpecFile, converted_path: PathBuf) {
+    let Ok(original) = hookgen::compile(spec) else {
+        panic!("generate succeeded but compile failed");
+    };
+    let converted = match hookgen::convert::to_v3(spec) {
+        Ok(converted) => converted,
+        // Already 3.x.
+        Err(d) if d.to_string().contains("already AsyncAPI 3") => return,
+        Err(d) => panic!("a document that generates does not convert:\n{d}"),
+    };
+    std::fs::write(&converted_path, serde_json::to_vec(&converted).expect("serializes"))
+        .expect("writing the conversion");
+    let file = hookgen::SpecFile::discover(&converted_path, spec.display.clone())
+        .with_module(spec.module_name());
+    let mut v3 = hookgen::compile(&file)
+        .unwrap_or_else(|d| panic!("the 3.0 conversion does not generate:\n{d}\n{converted}"));
+    v3.sources = original.sources.clone();
+    assert!(
+        hookgen::emit::rust::spec_module(&original) == hookgen::emit::rust::spec_module(&v3),
+        "the 3.0 conversion generates another module:\n{converted}"
+    );
 }
 
 /// Any text through the doc renderer (`hookgen::escape::rustdoc`): the result holds no
