@@ -1,4 +1,4 @@
-//! The AsyncAPI 2.x Schema Object as plain JSON Schema (draft-07), for validators.
+//! The AsyncAPI Schema Object (2.x and 3.x) as plain JSON Schema (draft-07), for validators.
 //!
 //! AsyncAPI schemas are a JSON Schema superset; the one keyword real documents borrow
 //! that changes validation is OpenAPI's `nullable: true`, which becomes a `null` in

@@ -1,4 +1,4 @@
-//! Lowering of JSON Schema (the AsyncAPI 2.x Schema Object) into IR types.
+//! Lowering of JSON Schema (the AsyncAPI 2.x and 3.x Schema Object) into IR types.
 //!
 //! Policies, in one place:
 //! - every `$ref` target becomes one named type (an alias for primitives), so shared
@@ -9,7 +9,9 @@
 //!   `null` enum value all make the value nullable;
 //! - string `enum`s and string `const`s become enums that keep unknown values;
 //! - `format`s (`date-time`, `email`, `uuid`, …) stay `String` (lossless), noted in docs;
-//! - `allOf` of objects is merged into one struct.
+//! - `allOf` of objects is merged into one struct; each merged property is lowered where
+//!   it is written, and a merge that pulls in a `$ref` is a named type per place, so a
+//!   schema that reaches itself through `allOf` is a boxed type, not an endless expansion.
 
 use std::collections::BTreeMap;
 

@@ -68,8 +68,11 @@ fn same_module_from_the_3_0_form(spec: &hookgen::SpecFile, converted_path: PathB
         Err(d) if d.to_string().contains("already AsyncAPI 3") => return,
         Err(d) => panic!("a document that generates does not convert:\n{d}"),
     };
-    std::fs::write(&converted_path, serde_json::to_vec(&converted).expect("serializes"))
-        .expect("writing the conversion");
+    std::fs::write(
+        &converted_path,
+        serde_json::to_vec(&converted).expect("serializes"),
+    )
+    .expect("writing the conversion");
     let file = hookgen::SpecFile::discover(&converted_path, spec.display.clone())
         .with_module(spec.module_name());
     let mut v3 = hookgen::compile(&file)

@@ -11,7 +11,7 @@ use serde_json::Value;
 
 use crate::diagnostics::{Diagnostic, Diagnostics, child};
 
-/// An object kind of the AsyncAPI 2.x document model.
+/// An object kind of the AsyncAPI 2.x and 3.x documents.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Kind {
     /// The root document.
