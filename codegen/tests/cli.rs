@@ -513,6 +513,10 @@ fn v3_documents_generate_and_their_mistakes_are_reported_where_they_are() {
     let (output, out, _dir) = generate_one("good3.yaml", GOOD_V3.as_bytes());
     assert!(output.status.success(), "{}", stderr(&output));
     assert!(out.join("src/good3.rs").is_file());
+    let v31 = GOOD_V3.replace("asyncapi: 3.0.0", "asyncapi: 3.1.0");
+    let (output, out, _dir) = generate_one("good31.yaml", v31.as_bytes());
+    assert!(output.status.success(), "{}", stderr(&output));
+    assert!(out.join("src/good31.rs").is_file());
     for (name, from, to, expect) in [
         (
             "action.yaml",

@@ -1,6 +1,7 @@
 //! Hostile specs through the `hookgen` binary. Specs and the files they name stay inside
 //! their root: a `$ref` cannot read a file outside the reference root (absolute paths,
-//! `..`, symlinks), only regular files are read (a FIFO or `/dev/zero` is refused at
+//! `..`, symlinks; a URL only from the local copy `--ref-map` names, held to its
+//! directory), only regular files are read (a FIFO or `/dev/zero` is refused at
 //! once, never waited on or read forever), file names and `--name` cannot inject lines
 //! into `Cargo.toml` or headers. Signature settings that cannot be secure are refused.
 //! `validate` and `generate` give the same verdict on every such document.
@@ -377,4 +378,72 @@ fn a_quoted_line_break_cannot_fake_a_diagnostic() {
         "{err}"
     );
     assert!(!err.contains('\u{1b}'), "{err}");
+}
+
+#[test]
+fn a_url_is_read_only_from_the_local_copy_a_ref_map_names_and_never_escapes_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let copies = dir.path().join("copies");
+    std::fs::create_dir_all(copies.join("v1")).unwrap();
+    std::fs::write(copies.join("v1/event.yaml"), SECRET_SCHEMA).unwrap();
+    std::fs::write(dir.path().join("outside.yaml"), SECRET_SCHEMA).unwrap();
+    let url = "https://schemas.example.com/v1/event.yaml";
+    write_spec(dir.path(), &spec_referring_to(url));
+    assert_both_refuse(dir.path(), &[], "--ref-map URL_PREFIX=DIR");
+    let map = format!("https://schemas.example.com/={}", copies.display());
+    assert_both_accept(dir.path(), &["--ref-map", &map]);
+    let module = std::fs::read_to_string(dir.path().join("out/src/spec.rs")).unwrap();
+    assert!(
+        module.contains("stolen_secret_field"),
+        "the local copy was used"
+    );
+    std::fs::remove_dir_all(dir.path().join("out")).unwrap();
+    // `..` in the rest of the URL cannot leave the mapped directory.
+    write_spec(
+        dir.path(),
+        &spec_referring_to("https://schemas.example.com/../outside.yaml"),
+    );
+    assert_both_refuse(
+        dir.path(),
+        &["--ref-map", &map],
+        "outside the reference root",
+    );
+    // A prefix that does not match is still a remote reference.
+    write_spec(
+        dir.path(),
+        &spec_referring_to("https://other.example.com/v1/event.yaml"),
+    );
+    assert_both_refuse(dir.path(), &["--ref-map", &map], "is a remote reference");
+}
+
+#[test]
+fn a_url_where_hookgen_never_reads_is_kept_as_written() {
+    let dir = tempfile::tempdir().unwrap();
+    write_spec(
+        dir.path(),
+        r#"asyncapi: 3.0.0
+info: {title: Avro, version: '1'}
+channels:
+  events:
+    address: /events
+    messages:
+      event:
+        bindings:
+          kafka:
+            key: {$ref: 'https://schemas.example.com/key.avsc'}
+        payload:
+          schemaFormat: application/vnd.apache.avro;version=1.9.0
+          schema: {$ref: 'https://schemas.example.com/event.avsc'}
+"#,
+    );
+    assert_both_accept(dir.path(), &[]);
+    let module = std::fs::read_to_string(dir.path().join("out/src/spec.rs")).unwrap();
+    assert!(module.contains("application/vnd.apache.avro"), "{module}");
+    // The same URL as a JSON Schema payload is read, so it is refused.
+    std::fs::remove_dir_all(dir.path().join("out")).unwrap();
+    write_spec(
+        dir.path(),
+        "asyncapi: 3.0.0\ninfo: {title: J, version: '1'}\nchannels:\n  events:\n    address: /events\n    messages:\n      event:\n        payload: {$ref: 'https://schemas.example.com/event.json'}\n",
+    );
+    assert_both_refuse(dir.path(), &[], "is a remote reference");
 }
