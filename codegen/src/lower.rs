@@ -444,7 +444,7 @@ fn json_text(value: Option<&Value>) -> String {
 fn delivery(config: &document::DeliveryConfig) -> Delivery {
     let millis = |s: f64| (s * 1000.0).round() as u64;
     Delivery {
-        attempts: config.attempts.unwrap_or(1),
+        attempts: config.attempts(),
         backoff_ms: config.backoff_seconds.iter().copied().map(millis).collect(),
         timeout_ms: config.timeout_seconds.map_or(0, millis),
         success: config.success.clone().unwrap_or_default(),

@@ -210,6 +210,11 @@ pub struct DeliveryConfig {
 }
 
 impl DeliveryConfig {
+    /// Attempts in all: one unless the spec says more.
+    pub fn attempts(&self) -> u32 {
+        self.attempts.unwrap_or(1)
+    }
+
     fn check(&self, file: &str) -> Result<(), Diagnostic> {
         let at = "/x-hookgen/delivery";
         let usable = |s: f64| s.is_finite() && (0.0..=86_400.0 * 365.0).contains(&s);
