@@ -881,7 +881,7 @@ impl ::schemars::JsonSchema for DeploymentCreatedEventType {
         )
     }
 }
-/// A deployment object (fields not documented).
+/// The deployment object plus the rollback reason.
 #[derive(
     Debug,
     Clone,
@@ -1111,7 +1111,7 @@ impl ::schemars::JsonSchema for EventType {
         )
     }
 }
-/// An agent run (the "full run object"). Only the fields of the docs' example are typed; AIRMY may send more, which are kept.
+/// The run object plus error details.
 #[derive(
     Debug,
     Clone,
