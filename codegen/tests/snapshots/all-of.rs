@@ -133,6 +133,7 @@ fn decode_at(
         }
     }
 }
+/// A base part (the holder's own description wins over it).
 #[derive(
     Debug,
     Clone,
@@ -164,6 +165,7 @@ pub struct Order {
     pub created_at: ::std::option::Option<::std::string::String>,
     pub total: f64,
 }
+/// A base part (the holder's own description wins over it).
 #[derive(
     Debug,
     Clone,
