@@ -4,7 +4,7 @@
 
 use std::path::Path;
 
-use hookgen::ir::{Spec, Ty};
+use hookgen::__private::ir::{Spec, Ty};
 use proc_macro2::TokenStream;
 use quote::{format_ident, quote};
 
@@ -25,10 +25,10 @@ fn main() {
     let mut tests = Vec::new();
     let mut properties = Vec::new();
     for file in &specs {
-        let document = hookgen::read_checked(file)
+        let document = hookgen::__private::read_checked(file)
             .map(|d| d.root)
             .unwrap_or_else(|d| fail(&d));
-        let spec = hookgen::compile(file).unwrap_or_else(|d| fail(&d));
+        let spec = hookgen::__private::compile(file).unwrap_or_else(|d| fail(&d));
         tests.extend(example_tests(&spec, &document));
         tests.extend(unknown_value_tests(&spec));
         properties.extend(property_tests(&spec, file, &document));
@@ -67,7 +67,8 @@ fn property_tests(
         let Some(payload) = &message.payload_schema else {
             continue;
         };
-        let schema = hookgen::json_schema::validation_schema(document, payload).to_string();
+        let schema =
+            hookgen::__private::json_schema::validation_schema(document, payload).to_string();
         let spec_path = spec_file.path.display().to_string();
         let discriminator = match &channel.discriminator {
             Some(field) if !message.discriminator_values.is_empty() => {
@@ -118,11 +119,12 @@ fn example_tests(spec: &Spec, document: &serde_json::Value) -> Vec<TokenStream> 
             .channels
             .iter()
             .filter(|c| c.messages.contains(&index))
-            .find_map(hookgen::ir::Channel::sample_address);
+            .find_map(hookgen::__private::ir::Channel::sample_address);
         let (Some(address), Some(payload)) = (address, &message.payload_schema) else {
             continue;
         };
-        let schema = hookgen::json_schema::validation_schema(document, payload).to_string();
+        let schema =
+            hookgen::__private::json_schema::validation_schema(document, payload).to_string();
         for (n, example) in message.examples.iter().enumerate() {
             let test = format_ident!(
                 "{}__{}__example_{}",
@@ -198,7 +200,7 @@ fn unknown_value_tests(spec: &Spec) -> Vec<TokenStream> {
 }
 
 fn heck_snake(name: &str) -> String {
-    hookgen::naming::field_name(name, "message")
+    hookgen::__private::naming::field_name(name, "message")
         .trim_start_matches("r#")
         .to_owned()
 }

@@ -5,8 +5,9 @@
 
 use std::path::{Path, PathBuf};
 
-use hookgen::ir::{Spec, Ty};
-use hookgen::{SpecFile, naming};
+use hookgen::__private::ir::{Spec, Ty};
+use hookgen::__private::naming;
+use hookgen::SpecFile;
 use proc_macro2::TokenStream;
 use quote::{format_ident, quote};
 
@@ -50,10 +51,10 @@ fn main() {
         let file = SpecFile::discover(&corpus.join(relative), relative.clone())
             .with_ref_root(&corpus)
             .with_module(module.clone());
-        match hookgen::compile(&file) {
+        match hookgen::__private::compile(&file) {
             Ok(spec) => {
                 let path = out.join(format!("{module}.rs"));
-                write(&path, &hookgen::emit::rust::spec_module(&spec));
+                write(&path, &hookgen::__private::emit::rust::spec_module(&spec));
                 modules.push((module.clone(), path));
                 tests.extend(round_trip_tests(&spec, &expected_to_fail));
                 outcomes.push(quote! { (#relative, ::std::option::Option::None), });

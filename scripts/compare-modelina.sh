@@ -48,7 +48,7 @@ async function main() {
 main().catch((e) => { console.error(e); process.exit(1); });
 JS
 
-cargo build -q --release -p hookgen
+cargo build -q --release -p hookgen-cli
 hookgen="$root/target/release/hookgen"
 modelina_version="$(node -p "require('$work/node_modules/@asyncapi/modelina/package.json').version")"
 

@@ -1,5 +1,5 @@
 //! The checked-in `generated/` crate is exactly what `specs/` produce, and producing it
-//! is deterministic. Fix a failure with `cargo run -p hookgen -- generate`.
+//! is deterministic. Fix a failure with `cargo run -p hookgen-cli -- generate`.
 
 use std::path::Path;
 
@@ -13,7 +13,7 @@ fn root() -> &'static Path {
 fn generated_crate_matches_specs() {
     let outputs = generate(&Settings::default(), &workspace_specs(root()).unwrap())
         .unwrap_or_else(|d| panic!("{d}"));
-    let drift = hookgen::write::check(&root().join("generated"), &outputs).unwrap();
+    let drift = hookgen::check_files(&root().join("generated"), &outputs).unwrap();
     let diffs: String = drift.iter().map(|d| d.diff.as_str()).collect();
     assert!(
         drift.is_empty(),

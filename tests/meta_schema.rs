@@ -4,7 +4,7 @@
 
 use std::path::{Path, PathBuf};
 
-use hookgen::load::parse_file;
+use hookgen::__private::load::parse_file;
 
 fn corpus() -> Option<PathBuf> {
     let dir = std::env::var_os("HOOKGEN_CORPUS")
@@ -40,7 +40,9 @@ fn specs_pass_the_asyncapi_2_6_0_meta_schema() {
     let mut failures = Vec::new();
     for spec in &specs {
         let raw = parse_file(&spec.path, &spec.display).unwrap();
-        let patched = hookgen::read_checked(spec).map(|d| d.root).unwrap();
+        let patched = hookgen::__private::read_checked(spec)
+            .map(|d| d.root)
+            .unwrap();
         let with_overlay = format!("{} with its overlay", spec.display);
         for (what, document) in [(spec.display.clone(), raw), (with_overlay, patched)] {
             for error in validator.iter_errors(&document) {

@@ -29,10 +29,10 @@ pub const BUNDLE_KEY: &str = "x-hookgen-bundled";
 /// Most files one spec may pull in.
 const MAX_FILES: usize = 256;
 
-/// Rewrites every reference to another file in `document` (loaded from `file`).
-/// References may reach only files under the reference root (default: the spec's
-/// directory) or under a directory of the reference map.
-pub fn bundle(document: &mut Value, file: &SpecFile) -> Result<(), Diagnostics> {
+/// Rewrites every reference to another file in `document` (loaded from `file`) and
+/// returns the files it read. References may reach only files under the reference root
+/// (default: the spec's directory) or under a directory of the reference map.
+pub fn bundle(document: &mut Value, file: &SpecFile) -> Result<Vec<PathBuf>, Diagnostics> {
     let display = file.display.as_str();
     let base = match file.path.parent() {
         Some(parent) if !parent.as_os_str().is_empty() => parent,
@@ -67,7 +67,8 @@ pub fn bundle(document: &mut Value, file: &SpecFile) -> Result<(), Diagnostics> 
             map.insert(BUNDLE_KEY.to_owned(), Value::Array(bundled));
         }
     }
-    bundler.diagnostics.into_result(())
+    let read = bundler.files.into_keys().collect();
+    bundler.diagnostics.into_result(read)
 }
 
 struct Bundler {

@@ -1,43 +1,69 @@
 //! Hookgen: AsyncAPI 2.x and 3.x documents in, a Rust webhooks crate out.
 //!
-//! The pipeline is pure and runs in named phases, each in its own module:
-//! [`load`] (file + overlay → JSON) → [`document`] (JSON → the typed document model,
-//! 2.x and 3.x alike) → [`check`] (document rules) → [`lower`] (model → [`ir`], schemas
-//! through [`schema`], names through [`naming`]) → [`emit`] (IR → Rust and text). [`validate`] reports every
-//! problem of a document without generating. [`generate`] runs it for a set
-//! of specs and returns the files; [`write`](mod@write) is the only module that touches the disk.
+//! Two ways in:
+//! - a build script: [`Builder`] generates a module per spec into `OUT_DIR`, as
+//!   `prost-build` does for protobuf;
+//! - a crate on disk: [`generate`] returns the files of a whole crate for a set of specs
+//!   ([`Settings`] names it), and [`write_files`] writes them (the `hookgen` command of
+//!   the `hookgen-cli` package does both).
+//!
+//! [`validate`] reports every problem of a document without generating; its verdict is
+//! generation's. [`convert_to_v3`] gives the AsyncAPI 3.0 form of a 2.x document. Every
+//! problem is a [`Diagnostic`] with its file, line and column, and JSON pointer.
+//!
+//! The pipeline behind them is pure and runs in phases, each in its own private module:
+//! load (file + overlay → JSON) → document (JSON → the typed document model, 2.x and 3.x
+//! alike) → check (document rules) → lower (model → IR) → emit (IR → Rust and text); see
+//! `ARCHITECTURE.md`. Only writing touches the disk.
 
 #![forbid(unsafe_code)]
 
-pub mod bundle;
-pub mod check;
-pub mod convert;
-pub mod diagnostics;
+mod builder;
+mod bundle;
+mod check;
+mod convert;
+mod diagnostics;
+#[doc(hidden)]
 pub mod document;
+#[doc(hidden)]
 pub mod emit;
+#[doc(hidden)]
 pub mod escape;
-pub mod inspect;
+#[doc(hidden)]
 pub mod ir;
+#[doc(hidden)]
 pub mod json_schema;
+#[doc(hidden)]
 pub mod load;
-pub mod lower;
+mod lower;
+#[doc(hidden)]
 pub mod naming;
-pub mod position;
-pub mod resolve;
-pub mod schema;
-pub mod traits;
-pub mod validate;
-pub mod write;
+mod position;
+mod resolve;
+mod schema;
+mod traits;
+mod validate;
+mod write;
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
-pub use diagnostics::{Diagnostic, Diagnostics};
+pub use builder::Builder;
+pub use diagnostics::{Diagnostic, Diagnostics, Severity};
 pub use emit::text::RuntimeDependency;
 pub use load::SpecFile;
+pub use write::Drift;
+
+/// Internals for this workspace's own command line, tests and build scripts: no API,
+/// no stability, may change in any release (serde's `__private` convention).
+#[doc(hidden)]
+pub mod __private {
+    pub use crate::document::{self, Document};
+    pub use crate::{compile, emit, escape, ir, json_schema, load, naming, read_checked};
+}
 
 /// The command that regenerates the checked-in crate of this workspace.
-pub const WORKSPACE_COMMAND: &str = "cargo run -p hookgen -- generate";
+pub const WORKSPACE_COMMAND: &str = "cargo run -p hookgen-cli -- generate";
 
 /// How the generated crate is named and wired.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -88,6 +114,7 @@ pub struct OutputFile {
 }
 
 /// Loads, reads and checks one spec: its typed document, or every problem (located).
+#[doc(hidden)]
 pub fn read_checked(file: &SpecFile) -> Result<document::Document, Diagnostics> {
     let (document, diagnostics) = analyze(file, false);
     match document {
@@ -103,7 +130,16 @@ pub fn read_checked(file: &SpecFile) -> Result<document::Document, Diagnostics> 
 /// every problem, errors and warnings, with line and column where known.
 fn analyze(file: &SpecFile, lower_too: bool) -> (Option<document::Document>, Diagnostics) {
     let (document, mut diagnostics) = match load::load(file) {
-        Ok(loaded) => document::read(loaded.document, &file.display),
+        Ok(loaded) => {
+            let (document, diagnostics) = document::read(loaded.document, &file.display);
+            (
+                document.map(|d| document::Document {
+                    inputs: loaded.inputs,
+                    ..d
+                }),
+                diagnostics,
+            )
+        }
         Err(diagnostics) => (None, diagnostics),
     };
     if let Some(document) = &document {
@@ -128,15 +164,39 @@ fn locate(file: &SpecFile, diagnostics: &mut Diagnostics) {
 }
 
 /// Loads, checks and lowers one spec; diagnostics carry line and column where known.
+#[doc(hidden)]
 pub fn compile(file: &SpecFile) -> Result<ir::Spec, Diagnostics> {
+    compile_with_inputs(file).0
+}
+
+/// [`compile`], with the files read (the spec and its overlay when nothing more is known).
+fn compile_with_inputs(file: &SpecFile) -> (Result<ir::Spec, Diagnostics>, Vec<PathBuf>) {
     let (document, diagnostics) = analyze(file, false);
     let document = match document {
         Some(document) if !diagnostics.has_errors() => document,
-        _ => return Err(diagnostics),
+        other => {
+            let inputs = other.map(|d| d.inputs).unwrap_or_else(|| {
+                std::iter::once(file.path.clone())
+                    .chain(file.overlay.clone())
+                    .collect()
+            });
+            return (Err(diagnostics), inputs);
+        }
     };
+    (
+        lower_document(file, &document, &diagnostics),
+        document.inputs.clone(),
+    )
+}
+
+fn lower_document(
+    file: &SpecFile,
+    document: &document::Document,
+    diagnostics: &Diagnostics,
+) -> Result<ir::Spec, Diagnostics> {
     let mut sources = vec![file.display.clone()];
     sources.extend(file.overlay_display());
-    match lower::lower(&document, &file.module_name(), sources) {
+    match lower::lower(document, &file.module_name(), sources) {
         Ok(mut spec) => {
             spec.warnings = diagnostics.warnings();
             Ok(spec)
@@ -258,58 +318,6 @@ fn emit_crate(settings: &Settings, specs: &[ir::Spec]) -> Result<Vec<OutputFile>
     Ok(files)
 }
 
-/// The runtime signature scheme a spec declares (its strings leaked: for tools that
-/// build a scheme once per process, such as the `sign` and `verify` commands).
-pub fn runtime_scheme(signature: &ir::Signature) -> hookgen_runtime::SignatureScheme {
-    let leak = |s: &str| -> &'static str { Box::leak(s.to_owned().into_boxed_str()) };
-    hookgen_runtime::SignatureScheme {
-        header: leak(&signature.header),
-        algorithm: hookgen_runtime::Algorithm::HmacSha256,
-        encoding: match signature.encoding {
-            ir::SignatureEncoding::Hex => hookgen_runtime::Encoding::Hex,
-            ir::SignatureEncoding::Base64 => hookgen_runtime::Encoding::Base64,
-        },
-        prefix: leak(&signature.prefix),
-        secret_format: if signature.whsec_secret {
-            hookgen_runtime::SecretFormat::WhsecBase64
-        } else {
-            hookgen_runtime::SecretFormat::Bytes
-        },
-        signed: if signature.signs_id_and_timestamp {
-            hookgen_runtime::SignedContent::IdTimestampBody
-        } else {
-            hookgen_runtime::SignedContent::Body
-        },
-        id_header: leak(&signature.id_header),
-        timestamp_header: leak(&signature.timestamp_header),
-        separator: signature.separator,
-        tolerance_seconds: signature.tolerance_seconds,
-    }
-}
-
-/// The spec a command names: a path to a file, or the name of a spec in `root/specs`
-/// (`flyio` → `specs/flyio.yaml`).
-pub fn find_spec(root: Option<&Path>, name: &str) -> Result<SpecFile, Diagnostics> {
-    let path = Path::new(name);
-    if path.is_file() {
-        return Ok(SpecFile::discover(path, name.replace('\\', "/")));
-    }
-    let known = root.map(workspace_specs).transpose()?.unwrap_or_default();
-    known
-        .iter()
-        .find(|s| s.stem() == name || s.module_name() == name)
-        .cloned()
-        .ok_or_else(|| {
-            let names: Vec<String> = known.iter().map(SpecFile::stem).collect();
-            Diagnostic::at(
-                name,
-                "",
-                format!("no spec named `{name}`; known: {}", names.join(", ")),
-            )
-            .into()
-        })
-}
-
 /// The specs of a workspace: every `*.yaml`, `*.yml` and `*.json` in `root/specs`
 /// except overlays, sorted by name.
 pub fn workspace_specs(root: &Path) -> Result<Vec<SpecFile>, Diagnostics> {
@@ -340,4 +348,28 @@ pub fn workspace_specs(root: &Path) -> Result<Vec<SpecFile>, Diagnostics> {
             SpecFile::discover(p, format!("specs/{name}"))
         })
         .collect())
+}
+
+/// Every problem of `file` (errors and warnings), sorted: generation's verdict on it,
+/// with its message examples checked against their payload schemas as warnings.
+pub fn validate(file: &SpecFile) -> Diagnostics {
+    validate::validate(file)
+}
+
+/// The AsyncAPI 3.0 form of the 2.x document `file` (its overlay applied, referenced
+/// files bundled in, traits merged), or why it cannot be converted. The crate generated
+/// from it is the crate generated from `file`.
+pub fn convert_to_v3(file: &SpecFile) -> Result<serde_json::Value, Diagnostics> {
+    convert::to_v3(file)
+}
+
+/// Writes `files` into the crate directory `dir`, atomically file by file, and deletes
+/// stale generated sources; returns the files that changed.
+pub fn write_files(dir: &Path, files: &[OutputFile]) -> std::io::Result<Vec<PathBuf>> {
+    write::write(dir, files)
+}
+
+/// How the crate in `dir` differs from `files` (empty: up to date).
+pub fn check_files(dir: &Path, files: &[OutputFile]) -> std::io::Result<Vec<Drift>> {
+    write::check(dir, files)
 }

@@ -114,6 +114,8 @@ pub struct LoadedSpec {
     pub file: SpecFile,
     /// The document, overlay applied.
     pub document: Value,
+    /// Every file read: the spec, its overlay, the files its `$ref`s name.
+    pub inputs: Vec<PathBuf>,
 }
 
 /// Reads and parses `file` and applies its overlay.
@@ -131,10 +133,13 @@ pub fn load(file: &SpecFile) -> Result<LoadedSpec, Diagnostics> {
         }
         json_patch::merge(&mut document, &patch);
     }
-    crate::bundle::bundle(&mut document, file)?;
+    let mut inputs = vec![file.path.clone()];
+    inputs.extend(file.overlay.clone());
+    inputs.extend(crate::bundle::bundle(&mut document, file)?);
     Ok(LoadedSpec {
         file: file.clone(),
         document,
+        inputs,
     })
 }
 

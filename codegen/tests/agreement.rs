@@ -31,8 +31,8 @@ fn errors(diagnostics: &[Diagnostic]) -> Vec<String> {
 
 /// The errors `validate` and `compile` report for `file`, or a description of how they differ.
 fn agree(file: &SpecFile) -> Result<usize, String> {
-    let validated = errors(&hookgen::validate::validate(file).0);
-    let compiled = match hookgen::compile(file) {
+    let validated = errors(&hookgen::validate(file).0);
+    let compiled = match hookgen::__private::compile(file) {
         Ok(_) => Vec::new(),
         Err(diagnostics) => errors(&diagnostics.0),
     };
@@ -57,7 +57,7 @@ fn documents_in(dir: &Path) -> Vec<PathBuf> {
             } else if path
                 .extension()
                 .is_some_and(|e| e == "yaml" || e == "yml" || e == "json")
-                && !hookgen::load::is_overlay(&path)
+                && !hookgen::__private::load::is_overlay(&path)
             {
                 found.push(path);
             }
@@ -134,7 +134,7 @@ fn a_document_broken_on_purpose_gets_the_same_errors_from_both() {
         let file = SpecFile::discover(&path, format!("case{i}.yaml"));
         let count = agree(&file).unwrap_or_else(|e| panic!("{e}"));
         assert!(count > 0, "case {i} was accepted");
-        let validated = hookgen::validate::validate(&file).to_string();
+        let validated = hookgen::validate(&file).to_string();
         assert!(validated.contains(expect), "case {i}: {validated}");
     }
 }

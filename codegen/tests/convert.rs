@@ -26,10 +26,10 @@ fn same_module(
     dir: &Path,
     meta: Option<&jsonschema::Validator>,
 ) -> Result<bool, String> {
-    let Ok(original) = hookgen::compile(file) else {
+    let Ok(original) = hookgen::__private::compile(file) else {
         return Ok(false);
     };
-    let converted = hookgen::convert::to_v3(file).map_err(|d| format!("{}: {d}", file.display))?;
+    let converted = hookgen::convert_to_v3(file).map_err(|d| format!("{}: {d}", file.display))?;
     if let Some(meta) = meta {
         // Protocol bindings are carried as written (their schemas are versioned apart
         // from AsyncAPI's, and the generated crate keeps them as text).
@@ -51,12 +51,12 @@ fn same_module(
     let path = dir.join(format!("{}.json", file.module_name()));
     std::fs::write(&path, serde_json::to_string_pretty(&converted).unwrap()).unwrap();
     let v3 = SpecFile::discover(&path, file.display.clone()).with_module(file.module_name());
-    let mut v3 = hookgen::compile(&v3)
+    let mut v3 = hookgen::__private::compile(&v3)
         .map_err(|d| format!("{}: the conversion does not generate:\n{d}", file.display))?;
     v3.sources = original.sources.clone();
     let (a, b) = (
-        hookgen::emit::rust::spec_module(&original),
-        hookgen::emit::rust::spec_module(&v3),
+        hookgen::__private::emit::rust::spec_module(&original),
+        hookgen::__private::emit::rust::spec_module(&v3),
     );
     if a == b {
         return Ok(true);
@@ -132,7 +132,7 @@ fn the_3_0_conversion_of_every_2x_corpus_document_generates_the_same_module() {
         }
         let file = SpecFile::discover(&corpus.join(path), path.to_string())
             .with_ref_root(&corpus)
-            .with_module(hookgen::naming::module_name(path));
+            .with_module(hookgen::__private::naming::module_name(path));
         match same_module(&file, dir.path(), meta.as_ref()) {
             Ok(true) => compared += 1,
             Ok(false) => {}

@@ -63,9 +63,9 @@ fn validate_agrees_with_the_meta_schemas_or_says_why_not() {
                 .unwrap()
         });
         let file = SpecFile::discover(&corpus.join(path), path.to_string()).with_ref_root(&corpus);
-        let document = hookgen::load::parse_file(&file.path, &file.display).unwrap();
+        let document = hookgen::__private::load::parse_file(&file.path, &file.display).unwrap();
         let meta_valid = validator.is_valid(&document);
-        let diagnostics = hookgen::validate::validate(&file);
+        let diagnostics = hookgen::validate(&file);
         let ours_valid = !diagnostics.has_errors();
         compared += 1;
         match (meta_valid == ours_valid, listed.get(*path)) {

@@ -23,7 +23,7 @@ pub fn generate(data: &[u8]) {
     std::fs::write(&path, data).expect("writing the input");
     let spec = hookgen::SpecFile::discover(&path, name.to_owned());
     let generated = hookgen::generate(&hookgen::Settings::default(), std::slice::from_ref(&spec));
-    let validated = hookgen::validate::validate(&spec);
+    let validated = hookgen::validate(&spec);
     assert_eq!(
         generated.is_err(),
         validated.has_errors(),
@@ -59,10 +59,10 @@ pub fn generate(data: &[u8]) {
 /// A 2.x document that generates converts to 3.0, and the conversion generates the
 /// same module: the two front ends agree.
 fn same_module_from_the_3_0_form(spec: &hookgen::SpecFile, converted_path: PathBuf) {
-    let Ok(original) = hookgen::compile(spec) else {
+    let Ok(original) = hookgen::__private::compile(spec) else {
         panic!("generate succeeded but compile failed");
     };
-    let converted = match hookgen::convert::to_v3(spec) {
+    let converted = match hookgen::convert_to_v3(spec) {
         Ok(converted) => converted,
         // Already 3.x.
         Err(d) if d.to_string().contains("already AsyncAPI 3") => return,
@@ -75,21 +75,22 @@ fn same_module_from_the_3_0_form(spec: &hookgen::SpecFile, converted_path: PathB
     .expect("writing the conversion");
     let file = hookgen::SpecFile::discover(&converted_path, spec.display.clone())
         .with_module(spec.module_name());
-    let mut v3 = hookgen::compile(&file)
+    let mut v3 = hookgen::__private::compile(&file)
         .unwrap_or_else(|d| panic!("the 3.0 conversion does not generate:\n{d}\n{converted}"));
     v3.sources = original.sources.clone();
     assert!(
-        hookgen::emit::rust::spec_module(&original) == hookgen::emit::rust::spec_module(&v3),
+        hookgen::__private::emit::rust::spec_module(&original)
+            == hookgen::__private::emit::rust::spec_module(&v3),
         "the 3.0 conversion generates another module:\n{converted}"
     );
 }
 
-/// Any text through the doc renderer (`hookgen::escape::rustdoc`): the result holds no
+/// Any text through the doc renderer (`hookgen::__private::escape::rustdoc`): the result holds no
 /// runnable code block, raw HTML, script link or hidden character, as rustdoc's parser
 /// (and plain CommonMark) read it, and is already unindented as rustdoc unindents.
 pub fn doc_text(data: &[u8]) {
     let text = String::from_utf8_lossy(data);
-    let out = hookgen::escape::rustdoc(&text);
+    let out = hookgen::__private::escape::rustdoc(&text);
     assert!(
         !out.chars().any(crate::docs::hidden),
         "hidden character in {out:?}"

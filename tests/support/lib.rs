@@ -129,7 +129,7 @@ pub fn check_properties<M: Serialize + std::fmt::Debug>(case: &PropertyCase<M>) 
     }
     let strategy = drawer.strategy(&schema);
     let spec = hookgen::SpecFile::discover(std::path::Path::new(case.spec), case.spec.to_owned());
-    let listen = hookgen::inspect::Inspector::new(&spec)
+    let listen = hookgen_cli::inspect::Inspector::new(&spec)
         .unwrap_or_else(|d| panic!("{}: the spec does not compile: {d}", case.message));
     // `PROPTEST_CASES` sets the number of values (default 256).
     let config = Config {
@@ -161,7 +161,7 @@ pub fn check_properties<M: Serialize + std::fmt::Debug>(case: &PropertyCase<M>) 
         }
         // `hookgen listen` follows the same decode plan: it must name the same message.
         let identified = listen.identify(case.channel, &drawn.value);
-        if identified != Ok(hookgen::inspect::Identified::Message(name.to_owned())) {
+        if identified != Ok(hookgen_cli::inspect::Identified::Message(name.to_owned())) {
             return Err(fail(format!(
                 "decode says {name}, listen says {identified:?} for {}",
                 drawn.value
@@ -189,7 +189,7 @@ pub fn check_properties<M: Serialize + std::fmt::Debug>(case: &PropertyCase<M>) 
             )));
         }
         let body = serde_json::to_vec(&value).expect("serializes");
-        if let Ok(hookgen::inspect::Identified::Message(other)) =
+        if let Ok(hookgen_cli::inspect::Identified::Message(other)) =
             listen.identify(case.channel, &value)
         {
             return Err(fail(format!(

@@ -58,6 +58,8 @@ pub struct Document {
     pub security_schemes: Vec<SecurityScheme>,
     /// `x-hookgen`.
     pub config: Config,
+    /// The files it was read from: the spec, its overlay, the files its `$ref`s name.
+    pub inputs: Vec<std::path::PathBuf>,
 }
 
 impl Document {
@@ -296,6 +298,7 @@ pub fn read(mut root: Value, file: &str) -> (Option<Document>, Diagnostics) {
         security_schemes: Vec::new(),
         config,
         root: Value::Null,
+        inputs: Vec::new(),
     };
     {
         let mut reader = Reader::new(Resolver::new(&root, file));

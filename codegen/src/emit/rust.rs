@@ -11,9 +11,55 @@ use crate::escape;
 use crate::ir::{self, Action, Field, IntWidth, Ty, TypeDef, TypeKind};
 use crate::naming::unraw;
 
+/// How the items that need a runtime feature are emitted.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Gate {
+    /// Behind the generated crate's cargo feature (`axum`, `client`).
+    Feature,
+    /// Always: the crate that includes the module enables the runtime feature itself.
+    Always,
+    /// Not at all.
+    Never,
+}
+
+impl Gate {
+    /// The attribute that puts an item behind `feature`, as this gate says.
+    fn attribute(self, feature: &str) -> TokenStream {
+        match self {
+            Gate::Feature => quote! { #[cfg(feature = #feature)] },
+            Gate::Always => quote! {},
+            Gate::Never => quote! { #[cfg(any())] },
+        }
+    }
+}
+
+/// What a spec module holds beyond its types, messages, routing and signature.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Options {
+    /// The `Handler` trait and `router()` (runtime feature `axum`).
+    pub receiver: Gate,
+    /// `sender()` (runtime feature `client`).
+    pub sender: Gate,
+}
+
+impl Default for Options {
+    /// Both behind the generated crate's features, as in a crate from `hookgen generate`.
+    fn default() -> Self {
+        Self {
+            receiver: Gate::Feature,
+            sender: Gate::Feature,
+        }
+    }
+}
+
 /// The formatted source of one spec module (without its `@generated` header).
 pub fn spec_module(spec: &ir::Spec) -> String {
-    format(module_tokens(spec))
+    spec_module_with(spec, Options::default())
+}
+
+/// [`spec_module`] with the receiver and sender emitted as `options` say.
+pub fn spec_module_with(spec: &ir::Spec, options: Options) -> String {
+    format(module_tokens(spec, options))
 }
 
 /// The formatted source of the crate root declaring `modules`.
@@ -98,7 +144,7 @@ fn doc_lines(markdown: &str) -> Vec<String> {
         .collect()
 }
 
-fn module_tokens(spec: &ir::Spec) -> TokenStream {
+fn module_tokens(spec: &ir::Spec, options: Options) -> TokenStream {
     let mut doc = spec.title.clone();
     if !spec.description.is_empty() {
         doc.push_str("\n\n");
@@ -124,7 +170,7 @@ fn module_tokens(spec: &ir::Spec) -> TokenStream {
     let decoding = decoding(spec);
     let signature = signature(spec);
     let delivery = delivery(spec);
-    let receiver = receiver(spec);
+    let receiver = receiver(spec, options);
     quote! {
         #module_doc
         #![allow(rustdoc::bare_urls, rustdoc::broken_intra_doc_links, rustdoc::invalid_html_tags)]
@@ -142,10 +188,12 @@ fn module_tokens(spec: &ir::Spec) -> TokenStream {
 
 /// The typed handler trait and the axum router of a spec (feature `axum`); only for
 /// specs that declare a signature scheme, since the router verifies every delivery.
-fn receiver(spec: &ir::Spec) -> TokenStream {
+fn receiver(spec: &ir::Spec, options: Options) -> TokenStream {
     if spec.signature.is_none() {
         return quote! {};
     }
+    let axum = options.receiver.attribute("axum");
+    let client = options.sender.attribute("client");
     let mut scope = crate::naming::NameScope::with_reserved(&["unknown", "router"]);
     let methods: Vec<(Ident, &ir::Message)> = spec
         .messages
@@ -183,7 +231,7 @@ fn receiver(spec: &ir::Spec) -> TokenStream {
         /// A typed webhook handler: one method per message of the spec, plus unknown events.
         /// Every method accepts its message unless overridden; an `Err` makes the receiver
         /// answer 500 so the sender retries.
-        #[cfg(feature = "axum")]
+        #axum
         pub trait Handler: ::std::marker::Send + ::std::marker::Sync + 'static {
             #(#declarations)*
 
@@ -198,10 +246,10 @@ fn receiver(spec: &ir::Spec) -> TokenStream {
             }
         }
 
-        #[cfg(feature = "axum")]
+        #axum
         struct Dispatcher<H>(H);
 
-        #[cfg(feature = "axum")]
+        #axum
         impl<H: Handler> ::hookgen_runtime::receiver::Dispatch<Message> for Dispatcher<H> {
             fn dispatch(&self, route: ::hookgen_runtime::Route, message: Message) -> ::hookgen_runtime::receiver::HandlerFuture<'_> {
                 ::std::boxed::Box::pin(async move {
@@ -216,7 +264,7 @@ fn receiver(spec: &ir::Spec) -> TokenStream {
         /// A sender that signs with [`SIGNATURE`] and retries on the spec's delivery rules
         /// ([`DELIVERY`]), or on `hookgen_runtime::sender::RetryPolicy::default()` without them.
         /// Refused for an empty secret, or one not in the scheme's format.
-        #[cfg(feature = "client")]
+        #client
         pub fn sender(secret: impl ::std::convert::Into<::std::vec::Vec<u8>>) -> ::std::result::Result<::hookgen_runtime::sender::Sender, ::hookgen_runtime::SignatureError> {
             let policy = match DELIVERY {
                 ::std::option::Option::Some(delivery) => ::hookgen_runtime::sender::RetryPolicy::from_delivery(&delivery),
@@ -229,7 +277,7 @@ fn receiver(spec: &ir::Spec) -> TokenStream {
         /// delivery with [`SIGNATURE`], decodes it and calls `handler` (see
         /// `hookgen_runtime::receiver` for the status codes). Refused for a configuration
         /// that cannot verify anything (no secret, an empty one, one not in the scheme's format).
-        #[cfg(feature = "axum")]
+        #axum
         pub fn router<H: Handler>(handler: H, config: ::hookgen_runtime::receiver::ReceiverConfig) -> ::std::result::Result<::hookgen_runtime::receiver::axum::Router, ::hookgen_runtime::SignatureError> {
             let binding = ::hookgen_runtime::receiver::SpecBinding { scheme: SIGNATURE, route, decode_channel };
             ::hookgen_runtime::receiver::router(binding, config, ::std::sync::Arc::new(Dispatcher(handler)))

@@ -213,7 +213,7 @@ fn check_reports_drift_as_a_diff_and_generate_fixes_it() {
         diff.contains("--- a/src/old.rs"),
         "stale file not reported:\n{diff}"
     );
-    assert!(stderr(&output).contains("cargo run -p hookgen -- generate"));
+    assert!(stderr(&output).contains("cargo run -p hookgen-cli -- generate"));
 
     assert!(
         hookgen(&["generate", "--root", root], dir.path())
@@ -578,5 +578,32 @@ fn v3_documents_generate_and_their_mistakes_are_reported_where_they_are() {
         "foreign-message.yaml",
         text.as_bytes(),
         &["message `c` is not one of the messages of channel `events`"],
+    );
+}
+
+#[test]
+fn a_standalone_crate_names_the_runtime_by_a_relative_path() {
+    let (output, out, dir) = generate_one("good.yaml", GOOD.as_bytes());
+    assert!(output.status.success(), "{}", stderr(&output));
+    let manifest = std::fs::read_to_string(out.join("Cargo.toml")).unwrap();
+    let line = manifest
+        .lines()
+        .find(|l| l.starts_with("hookgen-runtime"))
+        .expect("a runtime dependency");
+    let path = line
+        .split("path = \"")
+        .nth(1)
+        .and_then(|rest| rest.split('"').next())
+        .expect("a path dependency");
+    assert!(!Path::new(path).is_absolute(), "{line}");
+    assert!(
+        !manifest.contains(&dir.path().display().to_string()),
+        "{manifest}"
+    );
+    let runtime = Path::new(env!("CARGO_MANIFEST_DIR")).join("../runtime");
+    assert_eq!(
+        out.join(path).canonicalize().unwrap(),
+        runtime.canonicalize().unwrap(),
+        "{line}"
     );
 }

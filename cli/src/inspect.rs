@@ -5,10 +5,9 @@
 
 use serde_json::Value;
 
-use crate::diagnostics::{Diagnostic, Diagnostics};
-use crate::ir::{self, DecodePlan, Spec};
-use crate::json_schema::Validators;
-use crate::load::SpecFile;
+use hookgen::__private::ir::{self, DecodePlan, Spec};
+use hookgen::__private::json_schema::Validators;
+use hookgen::{Diagnostic, Diagnostics, SpecFile};
 
 /// A compiled spec with validators for its payload schemas.
 pub struct Inspector {
@@ -34,8 +33,8 @@ pub enum Identified {
 impl Inspector {
     /// Compiles `file` and prepares its payload validators.
     pub fn new(file: &SpecFile) -> Result<Self, Diagnostics> {
-        let document = crate::read_checked(file)?;
-        let spec = crate::compile(file)?;
+        let document = hookgen::__private::read_checked(file)?;
+        let spec = hookgen::__private::compile(file)?;
         let validators = Validators::decoding(&document.root)
             .map_err(|e| Diagnostic::at(&file.display, "", e))?;
         let templates =

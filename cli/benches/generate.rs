@@ -3,7 +3,7 @@
 //! report gives the time per schema at each size). Parsing alone is the baseline each
 //! in-process group is measured against.
 //!
-//! `cargo bench -p hookgen --bench generate`; `scripts/bench-report.py` prints the figures.
+//! `cargo bench -p hookgen-cli --bench generate`; `scripts/bench-report.py` prints the figures.
 
 use std::hint::black_box;
 use std::path::{Path, PathBuf};
@@ -68,7 +68,7 @@ fn parse_all(specs: &[SpecFile]) -> usize {
     specs
         .iter()
         .map(|s| {
-            hookgen::load::load(s)
+            hookgen::__private::load::load(s)
                 .map(|l| l.document.as_object().map_or(0, Map::len))
                 .unwrap_or(0)
         })

@@ -41,7 +41,8 @@ enum Command {
         /// Package name of a standalone crate.
         #[arg(long, default_value = "webhooks", requires = "out")]
         name: String,
-        /// Path (as written into Cargo.toml) of `hookgen-runtime` for a standalone crate.
+        /// Path (as written into Cargo.toml) of `hookgen-runtime` for a standalone crate (default:
+        /// this checkout's runtime, relative to --out; else the registry version 0.1).
         #[arg(long, requires = "out")]
         runtime_path: Option<String>,
         #[command(flatten)]
@@ -183,13 +184,13 @@ impl KeyArgs {
             bail!("the secret is empty");
         }
         let root = workspace_root(self.root.clone()).ok();
-        Ok(hookgen::find_spec(root.as_deref(), &self.spec)?)
+        Ok(hookgen_cli::find_spec(root.as_deref(), &self.spec)?)
     }
 
     /// The spec's signature scheme, or an error naming what is missing.
     fn scheme(&self) -> Result<hookgen_runtime::SignatureScheme> {
         let file = self.file()?;
-        self.usable(scheme_of(&hookgen::compile(&file)?, &file)?)
+        self.usable(scheme_of(&hookgen::__private::compile(&file)?, &file)?)
     }
 
     /// `scheme`, when it and the secret can verify something (no empty key).
@@ -208,18 +209,18 @@ impl KeyArgs {
     fn inspector(
         &self,
     ) -> Result<(
-        hookgen::inspect::Inspector,
+        hookgen_cli::inspect::Inspector,
         hookgen_runtime::SignatureScheme,
     )> {
         let file = self.file()?;
-        let inspector = hookgen::inspect::Inspector::new(&file)?;
+        let inspector = hookgen_cli::inspect::Inspector::new(&file)?;
         let scheme = self.usable(scheme_of(&inspector.spec, &file)?)?;
         Ok((inspector, scheme))
     }
 }
 
 fn scheme_of(
-    spec: &hookgen::ir::Spec,
+    spec: &hookgen::__private::ir::Spec,
     file: &SpecFile,
 ) -> Result<hookgen_runtime::SignatureScheme> {
     let Some(signature) = &spec.signature else {
@@ -228,7 +229,7 @@ fn scheme_of(
             file.display
         );
     };
-    Ok(hookgen::runtime_scheme(signature))
+    Ok(hookgen_cli::runtime_scheme(signature))
 }
 
 fn read_body(file: Option<&Path>) -> Result<Vec<u8>> {
@@ -288,7 +289,7 @@ fn run(command: Command) -> Result<ExitCode> {
             let files: Vec<SpecFile> = specs.iter().map(|p| spec_file(p, &refs)).collect();
             let runtime = runtime_path
                 .map(RuntimeDependency::Path)
-                .or_else(local_runtime)
+                .or_else(|| local_runtime(&out))
                 .unwrap_or_else(|| RuntimeDependency::Version("0.1".to_owned()));
             let settings = Settings::default()
                 .crate_name(name)
@@ -303,7 +304,7 @@ fn run(command: Command) -> Result<ExitCode> {
                         .join(" ")
                 ));
             let outputs = generate(&settings, &files)?;
-            let changed = hookgen::write::write(&out, &outputs)
+            let changed = hookgen::write_files(&out, &outputs)
                 .with_context(|| format!("writing {}", out.display()))?;
             eprintln!("{}: {} file(s) written", out.display(), changed.len());
             Ok(ExitCode::SUCCESS)
@@ -313,7 +314,7 @@ fn run(command: Command) -> Result<ExitCode> {
             let outputs =
                 hookgen::generate(&Settings::default(), &hookgen::workspace_specs(&root)?)?;
             let dir = root.join("generated");
-            let changed = hookgen::write::write(&dir, &outputs)
+            let changed = hookgen::write_files(&dir, &outputs)
                 .with_context(|| format!("writing {}", dir.display()))?;
             for path in &changed {
                 eprintln!("updated generated/{}", path.display());
@@ -328,7 +329,7 @@ fn run(command: Command) -> Result<ExitCode> {
             spec, json, refs, ..
         } => {
             let file = spec_file(&spec, &refs);
-            let converted = hookgen::convert::to_v3(&file)?;
+            let converted = hookgen::convert_to_v3(&file)?;
             let text = if json {
                 serde_json::to_string_pretty(&converted)? + "\n"
             } else {
@@ -340,15 +341,18 @@ fn run(command: Command) -> Result<ExitCode> {
         Command::Validate { specs, refs } => {
             let mut failed = false;
             for path in &specs {
-                if hookgen::load::is_overlay(path) {
+                if hookgen::__private::load::is_overlay(path) {
                     eprintln!("{}: an overlay, validated with its spec", path.display());
                     continue;
                 }
                 let file = spec_file(path, &refs);
-                let diagnostics = hookgen::validate::validate(&file);
+                let diagnostics = hookgen::validate(&file);
                 failed |= diagnostics.has_errors();
                 if diagnostics.is_empty() {
-                    eprintln!("{}: valid", hookgen::escape::terminal(&file.display));
+                    eprintln!(
+                        "{}: valid",
+                        hookgen::__private::escape::terminal(&file.display)
+                    );
                 } else {
                     eprintln!("{diagnostics}");
                 }
@@ -434,7 +438,7 @@ fn run(command: Command) -> Result<ExitCode> {
             let root = workspace_root(root)?;
             let outputs =
                 hookgen::generate(&Settings::default(), &hookgen::workspace_specs(&root)?)?;
-            let drift = hookgen::write::check(&root.join("generated"), &outputs)?;
+            let drift = hookgen::check_files(&root.join("generated"), &outputs)?;
             if drift.is_empty() {
                 eprintln!("generated/ matches specs/");
                 return Ok(ExitCode::SUCCESS);
@@ -479,13 +483,55 @@ fn workspace_root(root: Option<PathBuf>) -> Result<PathBuf> {
     }
 }
 
-/// The runtime crate of the checkout this binary was built from, if it is still there.
-fn local_runtime() -> Option<RuntimeDependency> {
-    let runtime = Path::new(env!("CARGO_MANIFEST_DIR")).join("../runtime");
-    let runtime = runtime.canonicalize().ok()?;
+/// The runtime crate of the checkout this binary was built from, if it is still there,
+/// as a path relative to the crate written into `out` (never an absolute path, which
+/// would tie the crate to this machine).
+fn local_runtime(out: &Path) -> Option<RuntimeDependency> {
+    let runtime = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../runtime")
+        .canonicalize()
+        .ok()?;
+    let relative = relative_path(&absolute(out)?, &runtime)?;
     Some(RuntimeDependency::Path(
-        runtime.to_string_lossy().into_owned(),
+        relative.to_string_lossy().replace('\\', "/"),
     ))
+}
+
+/// `path` made absolute with symlinks resolved, for the part of it that exists (the
+/// output directory may not exist yet).
+fn absolute(path: &Path) -> Option<PathBuf> {
+    let path = std::path::absolute(path).ok()?;
+    let mut existing = path.as_path();
+    let mut rest = Vec::new();
+    while !existing.exists() {
+        rest.push(existing.file_name()?.to_owned());
+        existing = existing.parent()?;
+    }
+    let mut resolved = existing.canonicalize().ok()?;
+    for part in rest.iter().rev() {
+        resolved.push(part);
+    }
+    Some(resolved)
+}
+
+/// The path from the directory `from` to `to`, both absolute (`/a/b/out`, `/a/runtime`
+/// → `../../runtime`); `None` across drives.
+fn relative_path(from: &Path, to: &Path) -> Option<PathBuf> {
+    use std::path::Component;
+    let from: Vec<Component> = from.components().collect();
+    let to: Vec<Component> = to.components().collect();
+    if from.first() != to.first() {
+        return None;
+    }
+    let common = from.iter().zip(&to).take_while(|(a, b)| a == b).count();
+    let mut relative = PathBuf::new();
+    for _ in common..from.len() {
+        relative.push("..");
+    }
+    for part in &to[common..] {
+        relative.push(part);
+    }
+    Some(relative)
 }
 
 /// The spec at `path`, its `$ref`s limited as `refs` says.

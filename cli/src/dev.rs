@@ -5,7 +5,7 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 
 use anyhow::{Context, Result};
-use hookgen::inspect::{Identified, Inspector};
+use hookgen_cli::inspect::{Identified, Inspector};
 use hookgen_runtime::receiver::axum::{
     Router,
     body::Body,
@@ -117,7 +117,7 @@ async fn receive(
 
 /// Untrusted text (from a request or a spec) as printed: no escape sequences, one line.
 fn shown(text: &str) -> String {
-    hookgen::escape::terminal(text)
+    hookgen::__private::escape::terminal(text)
 }
 
 /// Posts each example (or those of `message`) signed to `url` (plus the channel address
