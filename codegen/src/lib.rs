@@ -62,7 +62,8 @@ pub mod __private {
     pub use crate::{compile, emit, escape, ir, json_schema, load, naming, read_checked};
 }
 
-/// The command that regenerates the checked-in crate of this workspace.
+/// The command that regenerates the checked-in crate of this workspace (the default of
+/// [`Settings::command`]).
 pub const WORKSPACE_COMMAND: &str = "cargo run -p hookgen-cli -- generate";
 
 /// How the generated crate is named and wired.
