@@ -61,6 +61,99 @@ pub fn rustdoc(text: &str) -> String {
     text_block(&text)
 }
 
+/// Width of a wrapped doc paragraph line, after `/// `.
+pub const DOC_WIDTH: usize = 88;
+
+/// Markdown as [`rustdoc`] returns it, paragraph lines wrapped at `width` for people
+/// reading the source: only plain paragraph and list-item lines outside code blocks,
+/// and only before a word that starts with a letter or a digit (and is no `1.`), so a
+/// new line can never start a heading, list, quote, fence, table, HTML block or setext
+/// underline, and never after a `\` (a hard break) or a `:` (a link definition may
+/// continue on the next line). Lines with table cells, links or definitions, HTML,
+/// escapes or multi-backtick spans stay whole. Rendered, the text is the same.
+pub fn wrap_markdown(text: &str, width: usize) -> String {
+    let mut out = Vec::new();
+    let mut fence: Option<&str> = None;
+    for line in text.split('\n') {
+        let trimmed = line.trim_start();
+        if let Some(marker) = fence {
+            if trimmed.starts_with(marker) {
+                fence = None;
+            }
+            out.push(line.to_owned());
+            continue;
+        }
+        if trimmed.starts_with("```") || trimmed.starts_with("~~~") {
+            fence = Some(if trimmed.starts_with("```") {
+                "```"
+            } else {
+                "~~~"
+            });
+            out.push(line.to_owned());
+            continue;
+        }
+        let indent = list_marker_width(line);
+        // Only prose is wrapped: no table cells, links, HTML, escapes or long code fences.
+        let plain = !line.contains(['|', '[', ']', '<', '>', '\\'])
+            && !line.contains("``")
+            && !line.contains("~~")
+            && (indent.is_some()
+                || line
+                    .chars()
+                    .next()
+                    .is_some_and(|c| !c.is_whitespace() && !"#>[".contains(c)));
+        // A list item's text must itself start as prose (`- - x` is a nested list).
+        let content = &line[indent.unwrap_or(0)..];
+        let plain = plain && starts_safely(content.split(' ').next().unwrap_or(""));
+        if !plain || line.chars().count() <= width {
+            out.push(line.to_owned());
+            continue;
+        }
+        let continuation = " ".repeat(indent.unwrap_or(0));
+        let mut current = String::new();
+        for (n, word) in line.split(' ').enumerate() {
+            let can_break = n > 0
+                && !current.ends_with('\\')
+                && !current.ends_with(':')
+                && current.chars().count() > continuation.len()
+                && starts_safely(word);
+            if can_break && current.chars().count() + 1 + word.chars().count() > width {
+                out.push(current.trim_end().to_owned());
+                current = format!("{continuation}{word}");
+            } else {
+                if n > 0 {
+                    current.push(' ');
+                }
+                current.push_str(word);
+            }
+        }
+        out.push(current);
+    }
+    out.join("\n")
+}
+
+/// The width of a list item's marker and its space (`- `, `12. `), for continuation lines.
+fn list_marker_width(line: &str) -> Option<usize> {
+    if ["- ", "* ", "+ "].iter().any(|m| line.starts_with(m)) {
+        return Some(2);
+    }
+    let digits = line.chars().take_while(char::is_ascii_digit).count();
+    (digits > 0 && (line[digits..].starts_with(". ") || line[digits..].starts_with(") ")))
+        .then_some(digits + 2)
+}
+
+/// A word a wrapped line may start with: a letter, or a digit not followed by `.`/`)`.
+fn starts_safely(word: &str) -> bool {
+    match word.chars().next() {
+        Some(c) if c.is_alphabetic() => true,
+        Some(c) if c.is_ascii_digit() => {
+            let rest = word.trim_start_matches(|c: char| c.is_ascii_digit());
+            !(rest.starts_with('.') || rest.starts_with(')'))
+        }
+        _ => false,
+    }
+}
+
 /// An inline code span showing `text` exactly (line breaks and control characters
 /// escaped), fenced by more backticks than any run inside it.
 pub fn code(text: &str) -> String {

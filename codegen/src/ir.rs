@@ -207,8 +207,6 @@ pub struct Message {
     pub content_type: String,
     /// The payload type.
     pub payload: Ty,
-    /// The headers type, if the message declares headers.
-    pub headers: Option<Ty>,
     /// The discriminator values that select this message (empty: none needed).
     pub discriminator_values: Vec<String>,
     /// The values were stated by `x-hookgen-discriminator-value`, not read from the schema.

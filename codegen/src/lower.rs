@@ -224,17 +224,6 @@ impl<'a> Lowering<'a> {
                 Ty::Json
             }
         };
-        let headers = message.headers.as_ref().and_then(|schema| {
-            let value = root.pointer(&schema.at)?;
-            if !schema.is_json_schema() {
-                return Some(Ty::Json);
-            }
-            Some(
-                self.schemas
-                    .lower(value, &schema.at, &format!("{variant}Headers"))
-                    .ty,
-            )
-        });
         let examples = message
             .examples
             .iter()
@@ -262,7 +251,6 @@ impl<'a> Lowering<'a> {
                 .clone()
                 .unwrap_or_else(|| self.document.default_content_type.clone()),
             payload,
-            headers,
             explicit_values: !values.is_empty(),
             discriminator_values: values,
             examples,

@@ -123,41 +123,45 @@ fn enum_variants(file: &syn::File, name: &str) -> Vec<String> {
         .collect()
 }
 
-/// The `Self::Variant => "wire"` arms of `Kind::as_str`.
+/// The `Variant = "wire"` pairs of the `open_enum!` invocation for `name` (which
+/// implements `as_str`, `From` and serde by them).
 fn enum_arms(file: &syn::File, name: &str) -> Vec<(String, String)> {
-    let mut arms = Vec::new();
+    use syn::parse::Parser;
+    let parse = |input: syn::parse::ParseStream| -> syn::Result<(String, Vec<(String, String)>)> {
+        let ty: syn::Ident = input.parse()?;
+        let content;
+        syn::braced!(content in input);
+        let pairs = content.parse_terminated(
+            |p: syn::parse::ParseStream| {
+                let variant: syn::Ident = p.parse()?;
+                p.parse::<syn::Token![=]>()?;
+                let wire: syn::LitStr = p.parse()?;
+                Ok((variant.to_string(), wire.value()))
+            },
+            syn::Token![,],
+        )?;
+        input.parse::<syn::Token![else]>()?;
+        input.parse::<syn::Ident>()?;
+        Ok((ty.to_string(), pairs.into_iter().collect()))
+    };
     for item in &file.items {
-        let syn::Item::Impl(imp) = item else { continue };
-        let syn::Type::Path(ty) = &*imp.self_ty else {
-            continue;
-        };
-        if imp.trait_.is_some() || !ty.path.is_ident(name) {
+        let syn::Item::Macro(m) = item else { continue };
+        if m.mac
+            .path
+            .segments
+            .last()
+            .is_none_or(|s| s.ident != "open_enum")
+        {
             continue;
         }
-        for item in &imp.items {
-            let syn::ImplItem::Fn(f) = item else { continue };
-            if f.sig.ident != "as_str" {
-                continue;
-            }
-            let Some(syn::Stmt::Expr(syn::Expr::Match(m), _)) = f.block.stmts.first() else {
-                panic!("as_str is not a match");
-            };
-            for arm in &m.arms {
-                if let (
-                    syn::Pat::Path(p),
-                    syn::Expr::Lit(syn::ExprLit {
-                        lit: syn::Lit::Str(s),
-                        ..
-                    }),
-                ) = (&arm.pat, &*arm.body)
-                {
-                    let variant = p.path.segments.last().unwrap().ident.to_string();
-                    arms.push((variant, s.value()));
-                }
-            }
+        let (ty, pairs) = parse
+            .parse2(m.mac.tokens.clone())
+            .expect("open_enum! parses");
+        if ty == name {
+            return pairs;
         }
     }
-    arms
+    Vec::new()
 }
 
 proptest! {

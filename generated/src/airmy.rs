@@ -3,7 +3,10 @@
 
 //! AIRMY Webhooks
 //!
-//! AIRMY notifies your system when important events happen: agent runs complete, deployments succeed or roll back, alerts fire. Every delivery is an HTTP POST of a JSON envelope (`id`, `type`, `created_at`, `data`) to the endpoint URL you register, signed with HMAC-SHA256 over the raw body in the `X-AIRMY-Signature` header.
+//! AIRMY notifies your system when important events happen: agent runs complete,
+//! deployments succeed or roll back, alerts fire. Every delivery is an HTTP POST of a JSON
+//! envelope (`id`, `type`, `created_at`, `data`) to the endpoint URL you register, signed
+//! with HMAC-SHA256 over the raw body in the `X-AIRMY-Signature` header.
 //!
 //! Spec version `1.0`. Generated from `specs/airmy.yaml`.
 #![allow(
@@ -16,101 +19,493 @@
     clippy::doc_overindented_list_items,
     clippy::large_enum_variant
 )]
-/// How deliveries of this spec are signed.
-pub const SIGNATURE: ::hookgen_runtime::SignatureScheme = ::hookgen_runtime::SignatureScheme {
-    header: "X-AIRMY-Signature",
-    algorithm: ::hookgen_runtime::Algorithm::HmacSha256,
-    encoding: ::hookgen_runtime::Encoding::Hex,
-    prefix: "",
-    secret_format: ::hookgen_runtime::SecretFormat::Bytes,
-    signed: ::hookgen_runtime::SignedContent::Body,
-    id_header: "",
-    timestamp_header: "",
-    separator: ::std::option::Option::None,
-    tolerance_seconds: ::std::option::Option::None,
-};
-/// The HTTP header that carries the signature.
-pub const SIGNATURE_HEADER: &str = SIGNATURE.header;
-/// The signature header value for `body` signed with `secret`.
-pub fn sign(secret: &[u8], body: &[u8]) -> ::std::string::String {
-    SIGNATURE.sign(secret, body)
+
+/// An agent configuration (fields not documented).
+pub type Agent = ::serde_json::Map<::std::string::String, ::serde_json::Value>;
+
+/// An agent configuration change.
+#[derive(
+    Debug,
+    Clone,
+    PartialEq,
+    ::serde::Serialize,
+    ::serde::Deserialize,
+    ::schemars::JsonSchema
+)]
+pub struct AgentDiff {
+    pub old: Agent,
+    pub new: Agent,
 }
-/// Verifies `header_value` over the raw `body` bytes, in constant time.
-pub fn verify(
-    secret: &[u8],
-    header_value: &str,
-    body: &[u8],
-) -> ::std::result::Result<(), ::hookgen_runtime::SignatureError> {
-    SIGNATURE.verify(secret, header_value, body)
+
+/// The envelope all webhook payloads share.
+#[derive(
+    Debug,
+    Clone,
+    PartialEq,
+    ::serde::Serialize,
+    ::serde::Deserialize,
+    ::schemars::JsonSchema
+)]
+pub struct AgentUpdatedEvent {
+    /// Unique event id (`evt_…`).
+    pub id: ::std::string::String,
+    pub r#type: AgentUpdatedEventType,
+    /// When the event happened.
+    ///
+    /// Format: `date-time` (kept as written, not checked).
+    pub created_at: ::std::string::String,
+    pub data: AgentDiff,
 }
-/// Verifies a request against any of `secrets` (rotation), with the timestamp checked
-/// against `clock` when the scheme has a tolerance.
-pub fn verify_request(
-    secrets: &[&[u8]],
-    request: &::hookgen_runtime::SignedRequest<'_>,
-    clock: &dyn ::hookgen_runtime::Clock,
-) -> ::std::result::Result<(), ::hookgen_runtime::SignatureError> {
-    SIGNATURE.verify_request(secrets, request, clock)
+
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum AgentUpdatedEventType {
+    /// `agent.updated`
+    AgentUpdated,
+    /// A value the spec does not list, kept as received.
+    Unknown(::std::string::String),
 }
-/// The provider's documented delivery rules.
-pub const DELIVERY: ::std::option::Option<::hookgen_runtime::DeliveryPolicy> = ::std::option::Option::Some(::hookgen_runtime::DeliveryPolicy {
-    attempts: 3,
-    backoff_ms: &[1000, 5000, 30000],
-    timeout_ms: 10000,
-    success: "a 2xx status within 10 seconds",
-    retry_on: "any other outcome (non-2xx status, no response within 10 seconds)",
-    notes: "The docs say \"3 delivery attempts with exponential backoff: 1s, 5s, 30s\" and give three waits for three attempts; the waits are recorded as written. Delivery history (request body, response, status) is in the dashboard under Settings → Webhooks → [webhook] → Deliveries.",
-});
-/// The servers the spec names.
-pub static SERVERS: &[::hookgen_runtime::Server] = &[
-    ::hookgen_runtime::Server {
-        name: "receiver",
-        host: "{webhookUrl}",
-        pathname: ::std::option::Option::None,
-        protocol: "https",
-        description: ::std::option::Option::Some(
-            "Your endpoint, registered in the dashboard (Settings → Webhooks → Create Webhook) or with `POST /webhooks` (see WebhookRegistration). AIRMY POSTs every event to it.",
-        ),
-    },
-];
-/// The routing table: every channel of the spec.
-pub static CHANNELS: &[::hookgen_runtime::Channel] = &[
-    ::hookgen_runtime::Channel {
-        address: ::std::option::Option::Some("/hooks/airmy"),
-        description: "The registered endpoint (the docs' example path). Every event type arrives here; the envelope's `type` tells them apart. A delivery counts as acknowledged when the endpoint answers 2xx within 10 seconds.",
-        parameters: &[],
-        operations: &[
-            ::hookgen_runtime::Operation {
-                id: "receiveAirmyEvent",
-                action: ::hookgen_runtime::Action::Receive,
-                sender: "AIRMY",
-                receiver: "webhook receiver",
-                summary: "AIRMY delivers an event to your endpoint.",
-                messages: &[
-                    "RunCompleted",
-                    "RunFailed",
-                    "DeploymentCreated",
-                    "DeploymentRollback",
-                    "AlertTriggered",
-                    "AgentUpdated",
-                    "PipelineCompleted",
-                    "Test",
-                ],
-                bindings: "",
-                reply: ::std::option::Option::None,
-            },
-        ],
-        discriminator: ::std::option::Option::Some("type"),
-        bindings: "",
-    },
-];
-/// `CHANNELS`, indexed once for [`route`].
-static ROUTER: ::std::sync::LazyLock<::hookgen_runtime::routing::Router> = ::std::sync::LazyLock::new(||
-::hookgen_runtime::routing::Router::new(CHANNELS));
-/// Matches a concrete address (such as a request path) against the channel templates.
-pub fn route(address: &str) -> ::std::option::Option<::hookgen_runtime::Route> {
-    ROUTER.route(address)
+
+::hookgen_runtime::open_enum!(
+    AgentUpdatedEventType { AgentUpdated = "agent.updated" } else Unknown
+);
+
+/// The alert (fields not documented) plus a metric snapshot.
+#[derive(
+    Debug,
+    Clone,
+    PartialEq,
+    ::serde::Serialize,
+    ::serde::Deserialize,
+    ::schemars::JsonSchema
+)]
+pub struct AlertTriggeredData {
+    /// The metric values when the alert fired (fields not documented).
+    pub metric_snapshot: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+    /// Properties the schema does not name, kept as received.
+    #[serde(flatten)]
+    pub additional_properties: ::std::collections::BTreeMap<
+        ::std::string::String,
+        ::serde_json::Value,
+    >,
 }
+
+/// The envelope all webhook payloads share.
+#[derive(
+    Debug,
+    Clone,
+    PartialEq,
+    ::serde::Serialize,
+    ::serde::Deserialize,
+    ::schemars::JsonSchema
+)]
+pub struct AlertTriggeredEvent {
+    /// Unique event id (`evt_…`).
+    pub id: ::std::string::String,
+    pub r#type: AlertTriggeredEventType,
+    /// When the event happened.
+    ///
+    /// Format: `date-time` (kept as written, not checked).
+    pub created_at: ::std::string::String,
+    pub data: AlertTriggeredData,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum AlertTriggeredEventType {
+    /// `alert.triggered`
+    AlertTriggered,
+    /// A value the spec does not list, kept as received.
+    Unknown(::std::string::String),
+}
+
+::hookgen_runtime::open_enum!(
+    AlertTriggeredEventType { AlertTriggered = "alert.triggered" } else Unknown
+);
+
+/// HTTP headers of every delivery.
+#[derive(
+    Debug,
+    Clone,
+    PartialEq,
+    ::serde::Serialize,
+    ::serde::Deserialize,
+    ::schemars::JsonSchema
+)]
+pub struct DeliveryHeaders {
+    /// Lowercase hex HMAC-SHA256 of the raw body, keyed with the signing secret.
+    #[serde(rename = "X-AIRMY-Signature")]
+    pub x_airmy_signature: ::std::string::String,
+}
+
+/// A deployment object (fields not documented).
+pub type Deployment = ::serde_json::Map<::std::string::String, ::serde_json::Value>;
+
+/// The envelope all webhook payloads share.
+#[derive(
+    Debug,
+    Clone,
+    PartialEq,
+    ::serde::Serialize,
+    ::serde::Deserialize,
+    ::schemars::JsonSchema
+)]
+pub struct DeploymentCreatedEvent {
+    /// Unique event id (`evt_…`).
+    pub id: ::std::string::String,
+    pub r#type: DeploymentCreatedEventType,
+    /// When the event happened.
+    ///
+    /// Format: `date-time` (kept as written, not checked).
+    pub created_at: ::std::string::String,
+    pub data: Deployment,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum DeploymentCreatedEventType {
+    /// `deployment.created`
+    DeploymentCreated,
+    /// A value the spec does not list, kept as received.
+    Unknown(::std::string::String),
+}
+
+::hookgen_runtime::open_enum!(
+    DeploymentCreatedEventType { DeploymentCreated = "deployment.created" } else Unknown
+);
+
+/// The deployment object plus the rollback reason.
+#[derive(
+    Debug,
+    Clone,
+    PartialEq,
+    ::serde::Serialize,
+    ::serde::Deserialize,
+    ::schemars::JsonSchema
+)]
+pub struct DeploymentRollbackData {
+    /// Why the rollback was triggered.
+    pub reason: ::std::string::String,
+    /// Properties the schema does not name, kept as received.
+    #[serde(flatten)]
+    pub additional_properties: ::std::collections::BTreeMap<
+        ::std::string::String,
+        ::serde_json::Value,
+    >,
+}
+
+/// The envelope all webhook payloads share.
+#[derive(
+    Debug,
+    Clone,
+    PartialEq,
+    ::serde::Serialize,
+    ::serde::Deserialize,
+    ::schemars::JsonSchema
+)]
+pub struct DeploymentRollbackEvent {
+    /// Unique event id (`evt_…`).
+    pub id: ::std::string::String,
+    pub r#type: DeploymentRollbackEventType,
+    /// When the event happened.
+    ///
+    /// Format: `date-time` (kept as written, not checked).
+    pub created_at: ::std::string::String,
+    pub data: DeploymentRollbackData,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum DeploymentRollbackEventType {
+    /// `deployment.rollback`
+    DeploymentRollback,
+    /// A value the spec does not list, kept as received.
+    Unknown(::std::string::String),
+}
+
+::hookgen_runtime::open_enum!(
+    DeploymentRollbackEventType { DeploymentRollback = "deployment.rollback" } else
+    Unknown
+);
+
+/// The envelope all webhook payloads share.
+#[derive(
+    Debug,
+    Clone,
+    PartialEq,
+    ::serde::Serialize,
+    ::serde::Deserialize,
+    ::schemars::JsonSchema
+)]
+pub struct Envelope {
+    /// Unique event id (`evt_…`).
+    pub id: ::std::string::String,
+    /// The event type.
+    pub r#type: ::std::string::String,
+    /// When the event happened.
+    ///
+    /// Format: `date-time` (kept as written, not checked).
+    pub created_at: ::std::string::String,
+    /// The event's object.
+    pub data: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+}
+
+/// The event types a webhook can subscribe to.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum EventType {
+    /// `run.completed`
+    RunCompleted,
+    /// `run.failed`
+    RunFailed,
+    /// `deployment.created`
+    DeploymentCreated,
+    /// `deployment.rollback`
+    DeploymentRollback,
+    /// `alert.triggered`
+    AlertTriggered,
+    /// `agent.updated`
+    AgentUpdated,
+    /// `pipeline.completed`
+    PipelineCompleted,
+    /// A value the spec does not list, kept as received.
+    Unknown(::std::string::String),
+}
+
+::hookgen_runtime::open_enum!(
+    EventType { RunCompleted = "run.completed", RunFailed = "run.failed",
+    DeploymentCreated = "deployment.created", DeploymentRollback = "deployment.rollback",
+    AlertTriggered = "alert.triggered", AgentUpdated = "agent.updated", PipelineCompleted
+    = "pipeline.completed" } else Unknown
+);
+
+/// The run object plus error details.
+#[derive(
+    Debug,
+    Clone,
+    PartialEq,
+    ::serde::Serialize,
+    ::serde::Deserialize,
+    ::schemars::JsonSchema
+)]
+pub struct FailedRun {
+    /// Run id (`run_…`).
+    pub id: ::std::string::String,
+    /// The agent that ran (`ag_…`).
+    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
+    pub agent_id: ::std::option::Option<::std::string::String>,
+    /// Run status, such as `completed`.
+    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
+    pub status: ::std::option::Option<::std::string::String>,
+    /// The run's output; its shape depends on the agent.
+    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
+    pub output: ::std::option::Option<
+        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+    >,
+    /// Run latency in milliseconds.
+    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
+    pub latency_ms: ::std::option::Option<u64>,
+    /// Tokens the run consumed.
+    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
+    pub tokens_used: ::std::option::Option<u64>,
+    /// Error details (fields not documented).
+    pub error: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+    /// Properties the schema does not name, kept as received.
+    #[serde(flatten)]
+    pub additional_properties: ::std::collections::BTreeMap<
+        ::std::string::String,
+        ::serde_json::Value,
+    >,
+}
+
+/// The envelope all webhook payloads share.
+#[derive(
+    Debug,
+    Clone,
+    PartialEq,
+    ::serde::Serialize,
+    ::serde::Deserialize,
+    ::schemars::JsonSchema
+)]
+pub struct PipelineCompletedEvent {
+    /// Unique event id (`evt_…`).
+    pub id: ::std::string::String,
+    pub r#type: PipelineCompletedEventType,
+    /// When the event happened.
+    ///
+    /// Format: `date-time` (kept as written, not checked).
+    pub created_at: ::std::string::String,
+    pub data: PipelineRun,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum PipelineCompletedEventType {
+    /// `pipeline.completed`
+    PipelineCompleted,
+    /// A value the spec does not list, kept as received.
+    Unknown(::std::string::String),
+}
+
+::hookgen_runtime::open_enum!(
+    PipelineCompletedEventType { PipelineCompleted = "pipeline.completed" } else Unknown
+);
+
+/// A pipeline run object (fields not documented).
+pub type PipelineRun = ::serde_json::Map<::std::string::String, ::serde_json::Value>;
+
+/// An agent run (the "full run object"). Only the fields of the docs' example are typed;
+/// AIRMY may send more, which are kept.
+#[derive(
+    Debug,
+    Clone,
+    PartialEq,
+    ::serde::Serialize,
+    ::serde::Deserialize,
+    ::schemars::JsonSchema
+)]
+pub struct Run {
+    /// Run id (`run_…`).
+    pub id: ::std::string::String,
+    /// The agent that ran (`ag_…`).
+    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
+    pub agent_id: ::std::option::Option<::std::string::String>,
+    /// Run status, such as `completed`.
+    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
+    pub status: ::std::option::Option<::std::string::String>,
+    /// The run's output; its shape depends on the agent.
+    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
+    pub output: ::std::option::Option<
+        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+    >,
+    /// Run latency in milliseconds.
+    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
+    pub latency_ms: ::std::option::Option<u64>,
+    /// Tokens the run consumed.
+    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
+    pub tokens_used: ::std::option::Option<u64>,
+    /// Properties the schema does not name, kept as received.
+    #[serde(flatten)]
+    pub additional_properties: ::std::collections::BTreeMap<
+        ::std::string::String,
+        ::serde_json::Value,
+    >,
+}
+
+/// The envelope all webhook payloads share.
+#[derive(
+    Debug,
+    Clone,
+    PartialEq,
+    ::serde::Serialize,
+    ::serde::Deserialize,
+    ::schemars::JsonSchema
+)]
+pub struct RunCompletedEvent {
+    /// Unique event id (`evt_…`).
+    pub id: ::std::string::String,
+    pub r#type: RunCompletedEventType,
+    /// When the event happened.
+    ///
+    /// Format: `date-time` (kept as written, not checked).
+    pub created_at: ::std::string::String,
+    pub data: Run,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum RunCompletedEventType {
+    /// `run.completed`
+    RunCompleted,
+    /// A value the spec does not list, kept as received.
+    Unknown(::std::string::String),
+}
+
+::hookgen_runtime::open_enum!(
+    RunCompletedEventType { RunCompleted = "run.completed" } else Unknown
+);
+
+/// The envelope all webhook payloads share.
+#[derive(
+    Debug,
+    Clone,
+    PartialEq,
+    ::serde::Serialize,
+    ::serde::Deserialize,
+    ::schemars::JsonSchema
+)]
+pub struct RunFailedEvent {
+    /// Unique event id (`evt_…`).
+    pub id: ::std::string::String,
+    pub r#type: RunFailedEventType,
+    /// When the event happened.
+    ///
+    /// Format: `date-time` (kept as written, not checked).
+    pub created_at: ::std::string::String,
+    pub data: FailedRun,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum RunFailedEventType {
+    /// `run.failed`
+    RunFailed,
+    /// A value the spec does not list, kept as received.
+    Unknown(::std::string::String),
+}
+
+::hookgen_runtime::open_enum!(
+    RunFailedEventType { RunFailed = "run.failed" } else Unknown
+);
+
+/// The envelope all webhook payloads share.
+#[derive(
+    Debug,
+    Clone,
+    PartialEq,
+    ::serde::Serialize,
+    ::serde::Deserialize,
+    ::schemars::JsonSchema
+)]
+pub struct TestEvent {
+    /// Unique event id (`evt_…`).
+    pub id: ::std::string::String,
+    pub r#type: TestEventType,
+    /// When the event happened.
+    ///
+    /// Format: `date-time` (kept as written, not checked).
+    pub created_at: ::std::string::String,
+    /// Same shape as the subscribed events' data; not documented further.
+    pub data: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum TestEventType {
+    /// `test`
+    Test,
+    /// A value the spec does not list, kept as received.
+    Unknown(::std::string::String),
+}
+
+::hookgen_runtime::open_enum!(TestEventType { Test = "test" } else Unknown);
+
+/// The body of `POST /webhooks` (also what the dashboard's Create Webhook form sets).
+#[derive(
+    Debug,
+    Clone,
+    PartialEq,
+    ::serde::Serialize,
+    ::serde::Deserialize,
+    ::schemars::JsonSchema
+)]
+pub struct WebhookRegistration {
+    /// The endpoint AIRMY will POST events to.
+    ///
+    /// Format: `uri` (kept as written, not checked).
+    /// Example: `"https://your-app.example.com/hooks/airmy"`.
+    pub url: ::std::string::String,
+    /// The event types to deliver.
+    pub events: ::std::vec::Vec<EventType>,
+    /// Optional signing secret (`whsec_…`); its UTF-8 bytes key the signature.
+    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
+    pub secret: ::std::option::Option<::std::string::String>,
+    /// Whether deliveries are enabled.
+    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
+    pub active: ::std::option::Option<bool>,
+}
+
 /// Every message of the spec, plus the events it does not list.
 ///
 /// Serializes as the bare payload, as it travels on the wire.
@@ -152,6 +547,7 @@ pub enum Message {
     /// A well-formed payload whose discriminator value the spec does not list.
     Unknown(::hookgen_runtime::UnknownMessage),
 }
+
 impl Message {
     /// The message's name in the spec (`None` for an unknown event).
     pub fn name(&self) -> ::std::option::Option<&'static str> {
@@ -190,6 +586,7 @@ impl Message {
         }
     }
 }
+
 /// Every message of the spec, in `Message` variant order.
 pub static MESSAGES: &[::hookgen_runtime::MessageInfo] = &[
     ::hookgen_runtime::MessageInfo {
@@ -297,6 +694,7 @@ pub static MESSAGES: &[::hookgen_runtime::MessageInfo] = &[
         bindings: "",
     },
 ];
+
 /// Decodes a body received at `address` (matched with [`route`]) into its message.
 pub fn decode(
     address: &str,
@@ -308,6 +706,7 @@ pub fn decode(
         ))?;
     decode_at(route.index, body)
 }
+
 /// Decodes a body received on the channel whose address template is `channel`.
 pub fn decode_channel(
     channel: &str,
@@ -320,6 +719,7 @@ pub fn decode_channel(
         ))?;
     decode_at(index, body)
 }
+
 /// Decodes a body of the channel at `index` in [`CHANNELS`].
 fn decode_at(
     index: usize,
@@ -328,47 +728,59 @@ fn decode_at(
     match index {
         0usize => {
             ::std::result::Result::Ok({
-                let tag = ::hookgen_runtime::decode::peek_discriminator(body, "type")?;
+                let tag = ::hookgen_runtime::__private::peek_discriminator(
+                    body,
+                    "type",
+                )?;
                 match tag.as_deref() {
                     ::std::option::Option::Some("run.completed") => {
-                        ::hookgen_runtime::decode::decode_payload("RunCompleted", body)
+                        ::hookgen_runtime::__private::decode_payload(
+                                "RunCompleted",
+                                body,
+                            )
                             .map(Message::RunCompleted)?
                     }
                     ::std::option::Option::Some("run.failed") => {
-                        ::hookgen_runtime::decode::decode_payload("RunFailed", body)
+                        ::hookgen_runtime::__private::decode_payload("RunFailed", body)
                             .map(Message::RunFailed)?
                     }
                     ::std::option::Option::Some("deployment.created") => {
-                        ::hookgen_runtime::decode::decode_payload(
+                        ::hookgen_runtime::__private::decode_payload(
                                 "DeploymentCreated",
                                 body,
                             )
                             .map(Message::DeploymentCreated)?
                     }
                     ::std::option::Option::Some("deployment.rollback") => {
-                        ::hookgen_runtime::decode::decode_payload(
+                        ::hookgen_runtime::__private::decode_payload(
                                 "DeploymentRollback",
                                 body,
                             )
                             .map(Message::DeploymentRollback)?
                     }
                     ::std::option::Option::Some("alert.triggered") => {
-                        ::hookgen_runtime::decode::decode_payload("AlertTriggered", body)
+                        ::hookgen_runtime::__private::decode_payload(
+                                "AlertTriggered",
+                                body,
+                            )
                             .map(Message::AlertTriggered)?
                     }
                     ::std::option::Option::Some("agent.updated") => {
-                        ::hookgen_runtime::decode::decode_payload("AgentUpdated", body)
+                        ::hookgen_runtime::__private::decode_payload(
+                                "AgentUpdated",
+                                body,
+                            )
                             .map(Message::AgentUpdated)?
                     }
                     ::std::option::Option::Some("pipeline.completed") => {
-                        ::hookgen_runtime::decode::decode_payload(
+                        ::hookgen_runtime::__private::decode_payload(
                                 "PipelineCompleted",
                                 body,
                             )
                             .map(Message::PipelineCompleted)?
                     }
                     ::std::option::Option::Some("test") => {
-                        ::hookgen_runtime::decode::decode_payload("Test", body)
+                        ::hookgen_runtime::__private::decode_payload("Test", body)
                             .map(Message::Test)?
                     }
                     ::std::option::Option::None => {
@@ -378,7 +790,7 @@ fn decode_at(
                     }
                     ::std::option::Option::Some(_) => {
                         Message::Unknown(
-                            ::hookgen_runtime::decode::unknown_message(
+                            ::hookgen_runtime::__private::unknown_message(
                                 "/hooks/airmy",
                                 ::std::option::Option::Some(("type", tag)),
                                 body,
@@ -397,6 +809,112 @@ fn decode_at(
         }
     }
 }
+
+/// The servers the spec names.
+pub static SERVERS: &[::hookgen_runtime::Server] = &[
+    ::hookgen_runtime::Server {
+        name: "receiver",
+        host: "{webhookUrl}",
+        pathname: ::std::option::Option::None,
+        protocol: "https",
+        description: ::std::option::Option::Some(
+            "Your endpoint, registered in the dashboard (Settings → Webhooks → Create Webhook) or with `POST /webhooks` (see WebhookRegistration). AIRMY POSTs every event to it.",
+        ),
+    },
+];
+
+/// The routing table: every channel of the spec.
+pub static CHANNELS: &[::hookgen_runtime::Channel] = &[
+    ::hookgen_runtime::Channel {
+        address: ::std::option::Option::Some("/hooks/airmy"),
+        description: "The registered endpoint (the docs' example path). Every event type arrives here; the envelope's `type` tells them apart. A delivery counts as acknowledged when the endpoint answers 2xx within 10 seconds.",
+        parameters: &[],
+        operations: &[
+            ::hookgen_runtime::Operation {
+                id: "receiveAirmyEvent",
+                action: ::hookgen_runtime::Action::Receive,
+                sender: "AIRMY",
+                receiver: "webhook receiver",
+                summary: "AIRMY delivers an event to your endpoint.",
+                messages: &[
+                    "RunCompleted",
+                    "RunFailed",
+                    "DeploymentCreated",
+                    "DeploymentRollback",
+                    "AlertTriggered",
+                    "AgentUpdated",
+                    "PipelineCompleted",
+                    "Test",
+                ],
+                bindings: "",
+                reply: ::std::option::Option::None,
+            },
+        ],
+        discriminator: ::std::option::Option::Some("type"),
+        bindings: "",
+    },
+];
+
+/// `CHANNELS`, indexed once for [`route`].
+static ROUTER: ::std::sync::LazyLock<::hookgen_runtime::routing::Router> = ::std::sync::LazyLock::new(||
+::hookgen_runtime::routing::Router::new(CHANNELS));
+
+/// Matches a concrete address (such as a request path) against the channel templates.
+pub fn route(address: &str) -> ::std::option::Option<::hookgen_runtime::Route> {
+    ROUTER.route(address)
+}
+
+/// How deliveries of this spec are signed.
+pub const SIGNATURE: ::hookgen_runtime::SignatureScheme = ::hookgen_runtime::SignatureScheme {
+    header: "X-AIRMY-Signature",
+    algorithm: ::hookgen_runtime::Algorithm::HmacSha256,
+    encoding: ::hookgen_runtime::Encoding::Hex,
+    prefix: "",
+    secret_format: ::hookgen_runtime::SecretFormat::Bytes,
+    signed: ::hookgen_runtime::SignedContent::Body,
+    id_header: "",
+    timestamp_header: "",
+    separator: ::std::option::Option::None,
+    tolerance_seconds: ::std::option::Option::None,
+};
+
+/// The HTTP header that carries the signature.
+pub const SIGNATURE_HEADER: &str = SIGNATURE.header;
+
+/// The signature header value for `body` signed with `secret`.
+pub fn sign(secret: &[u8], body: &[u8]) -> ::std::string::String {
+    SIGNATURE.sign(secret, body)
+}
+
+/// Verifies `header_value` over the raw `body` bytes, in constant time.
+pub fn verify(
+    secret: &[u8],
+    header_value: &str,
+    body: &[u8],
+) -> ::std::result::Result<(), ::hookgen_runtime::SignatureError> {
+    SIGNATURE.verify(secret, header_value, body)
+}
+
+/// Verifies a request against any of `secrets` (rotation), with the timestamp checked
+/// against `clock` when the scheme has a tolerance.
+pub fn verify_request(
+    secrets: &[&[u8]],
+    request: &::hookgen_runtime::SignedRequest<'_>,
+    clock: &dyn ::hookgen_runtime::Clock,
+) -> ::std::result::Result<(), ::hookgen_runtime::SignatureError> {
+    SIGNATURE.verify_request(secrets, request, clock)
+}
+
+/// The provider's documented delivery rules.
+pub const DELIVERY: ::std::option::Option<::hookgen_runtime::DeliveryPolicy> = ::std::option::Option::Some(::hookgen_runtime::DeliveryPolicy {
+    attempts: 3,
+    backoff_ms: &[1000, 5000, 30000],
+    timeout_ms: 10000,
+    success: "a 2xx status within 10 seconds",
+    retry_on: "any other outcome (non-2xx status, no response within 10 seconds)",
+    notes: "The docs say \"3 delivery attempts with exponential backoff: 1s, 5s, 30s\" and give three waits for three attempts; the waits are recorded as written. Delivery history (request body, response, status) is in the dashboard under Settings → Webhooks → [webhook] → Deliveries.",
+});
+
 /// A typed webhook handler: one method per message of the spec, plus unknown events.
 /// Every method accepts its message unless overridden; an `Err` makes the receiver
 /// answer 500 so the sender retries.
@@ -502,15 +1020,17 @@ pub trait Handler: ::std::marker::Send + ::std::marker::Sync + 'static {
         async { ::std::result::Result::Ok(()) }
     }
 }
+
 #[cfg(feature = "axum")]
 struct Dispatcher<H>(H);
+
 #[cfg(feature = "axum")]
-impl<H: Handler> ::hookgen_runtime::receiver::Dispatch<Message> for Dispatcher<H> {
+impl<H: Handler> ::hookgen_runtime::__private::Dispatch<Message> for Dispatcher<H> {
     fn dispatch(
         &self,
         route: ::hookgen_runtime::Route,
         message: Message,
-    ) -> ::hookgen_runtime::receiver::HandlerFuture<'_> {
+    ) -> ::hookgen_runtime::__private::HandlerFuture<'_> {
         ::std::boxed::Box::pin(async move {
             match message {
                 Message::RunCompleted(payload) => {
@@ -538,6 +1058,7 @@ impl<H: Handler> ::hookgen_runtime::receiver::Dispatch<Message> for Dispatcher<H
         })
     }
 }
+
 /// A sender that signs with [`SIGNATURE`] and retries on the spec's delivery rules
 /// ([`DELIVERY`]), or on `hookgen_runtime::sender::RetryPolicy::default()` without them.
 /// Refused for an empty secret, or one not in the scheme's format.
@@ -556,6 +1077,7 @@ pub fn sender(
     };
     ::hookgen_runtime::sender::Sender::new(SIGNATURE, secret, policy)
 }
+
 /// An axum router serving every channel of this spec at its address: it verifies each
 /// delivery with [`SIGNATURE`], decodes it and calls `handler` (see
 /// `hookgen_runtime::receiver` for the status codes). Refused for a configuration
@@ -568,7 +1090,7 @@ pub fn router<H: Handler>(
     ::hookgen_runtime::receiver::axum::Router,
     ::hookgen_runtime::SignatureError,
 > {
-    let binding = ::hookgen_runtime::receiver::SpecBinding {
+    let binding = ::hookgen_runtime::__private::SpecBinding {
         scheme: SIGNATURE,
         route,
         decode_channel,
@@ -578,973 +1100,4 @@ pub fn router<H: Handler>(
         config,
         ::std::sync::Arc::new(Dispatcher(handler)),
     )
-}
-/// An agent configuration (fields not documented).
-pub type Agent = ::serde_json::Map<::std::string::String, ::serde_json::Value>;
-/// An agent configuration change.
-#[derive(
-    Debug,
-    Clone,
-    PartialEq,
-    ::serde::Serialize,
-    ::serde::Deserialize,
-    ::schemars::JsonSchema
-)]
-pub struct AgentDiff {
-    pub old: Agent,
-    pub new: Agent,
-}
-/// The envelope all webhook payloads share.
-#[derive(
-    Debug,
-    Clone,
-    PartialEq,
-    ::serde::Serialize,
-    ::serde::Deserialize,
-    ::schemars::JsonSchema
-)]
-pub struct AgentUpdatedEvent {
-    /// Unique event id (`evt_…`).
-    pub id: ::std::string::String,
-    pub r#type: AgentUpdatedEventType,
-    /// When the event happened.
-    ///
-    /// Format: `date-time` (kept as written, not checked).
-    pub created_at: ::std::string::String,
-    pub data: AgentDiff,
-}
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum AgentUpdatedEventType {
-    /// `agent.updated`
-    AgentUpdated,
-    /// A value the spec does not list, kept as received.
-    Unknown(::std::string::String),
-}
-impl AgentUpdatedEventType {
-    /// The values the spec lists.
-    pub const KNOWN: &'static [&'static str] = &["agent.updated"];
-    /// The value as it appears on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::AgentUpdated => "agent.updated",
-            Self::Unknown(value) => value,
-        }
-    }
-}
-impl ::std::convert::From<&str> for AgentUpdatedEventType {
-    fn from(value: &str) -> Self {
-        match value {
-            "agent.updated" => Self::AgentUpdated,
-            other => Self::Unknown(::std::borrow::ToOwned::to_owned(other)),
-        }
-    }
-}
-impl ::std::convert::From<::std::string::String> for AgentUpdatedEventType {
-    fn from(value: ::std::string::String) -> Self {
-        match value.as_str() {
-            "agent.updated" => Self::AgentUpdated,
-            _ => Self::Unknown(value),
-        }
-    }
-}
-impl ::std::fmt::Display for AgentUpdatedEventType {
-    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-impl ::serde::Serialize for AgentUpdatedEventType {
-    fn serialize<S: ::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> ::std::result::Result<S::Ok, S::Error> {
-        serializer.serialize_str(self.as_str())
-    }
-}
-impl<'de> ::serde::Deserialize<'de> for AgentUpdatedEventType {
-    fn deserialize<D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        ::hookgen_runtime::decode::deserialize_str_enum(deserializer)
-    }
-}
-impl ::schemars::JsonSchema for AgentUpdatedEventType {
-    fn schema_name() -> ::std::borrow::Cow<'static, str> {
-        ::std::borrow::Cow::Borrowed("AgentUpdatedEventType")
-    }
-    fn json_schema(_: &mut ::schemars::SchemaGenerator) -> ::schemars::Schema {
-        ::schemars::json_schema!(
-            { "type" : "string", "anyOf" : [{ "enum" : ["agent.updated"] }, {
-            "description" : "A value the spec does not list." }] }
-        )
-    }
-}
-/// The alert (fields not documented) plus a metric snapshot.
-#[derive(
-    Debug,
-    Clone,
-    PartialEq,
-    ::serde::Serialize,
-    ::serde::Deserialize,
-    ::schemars::JsonSchema
-)]
-pub struct AlertTriggeredData {
-    /// The metric values when the alert fired (fields not documented).
-    pub metric_snapshot: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-    /// Properties the schema does not name, kept as received.
-    #[serde(flatten)]
-    pub additional_properties: ::std::collections::BTreeMap<
-        ::std::string::String,
-        ::serde_json::Value,
-    >,
-}
-/// The envelope all webhook payloads share.
-#[derive(
-    Debug,
-    Clone,
-    PartialEq,
-    ::serde::Serialize,
-    ::serde::Deserialize,
-    ::schemars::JsonSchema
-)]
-pub struct AlertTriggeredEvent {
-    /// Unique event id (`evt_…`).
-    pub id: ::std::string::String,
-    pub r#type: AlertTriggeredEventType,
-    /// When the event happened.
-    ///
-    /// Format: `date-time` (kept as written, not checked).
-    pub created_at: ::std::string::String,
-    pub data: AlertTriggeredData,
-}
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum AlertTriggeredEventType {
-    /// `alert.triggered`
-    AlertTriggered,
-    /// A value the spec does not list, kept as received.
-    Unknown(::std::string::String),
-}
-impl AlertTriggeredEventType {
-    /// The values the spec lists.
-    pub const KNOWN: &'static [&'static str] = &["alert.triggered"];
-    /// The value as it appears on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::AlertTriggered => "alert.triggered",
-            Self::Unknown(value) => value,
-        }
-    }
-}
-impl ::std::convert::From<&str> for AlertTriggeredEventType {
-    fn from(value: &str) -> Self {
-        match value {
-            "alert.triggered" => Self::AlertTriggered,
-            other => Self::Unknown(::std::borrow::ToOwned::to_owned(other)),
-        }
-    }
-}
-impl ::std::convert::From<::std::string::String> for AlertTriggeredEventType {
-    fn from(value: ::std::string::String) -> Self {
-        match value.as_str() {
-            "alert.triggered" => Self::AlertTriggered,
-            _ => Self::Unknown(value),
-        }
-    }
-}
-impl ::std::fmt::Display for AlertTriggeredEventType {
-    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-impl ::serde::Serialize for AlertTriggeredEventType {
-    fn serialize<S: ::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> ::std::result::Result<S::Ok, S::Error> {
-        serializer.serialize_str(self.as_str())
-    }
-}
-impl<'de> ::serde::Deserialize<'de> for AlertTriggeredEventType {
-    fn deserialize<D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        ::hookgen_runtime::decode::deserialize_str_enum(deserializer)
-    }
-}
-impl ::schemars::JsonSchema for AlertTriggeredEventType {
-    fn schema_name() -> ::std::borrow::Cow<'static, str> {
-        ::std::borrow::Cow::Borrowed("AlertTriggeredEventType")
-    }
-    fn json_schema(_: &mut ::schemars::SchemaGenerator) -> ::schemars::Schema {
-        ::schemars::json_schema!(
-            { "type" : "string", "anyOf" : [{ "enum" : ["alert.triggered"] }, {
-            "description" : "A value the spec does not list." }] }
-        )
-    }
-}
-/// HTTP headers of every delivery.
-#[derive(
-    Debug,
-    Clone,
-    PartialEq,
-    ::serde::Serialize,
-    ::serde::Deserialize,
-    ::schemars::JsonSchema
-)]
-pub struct DeliveryHeaders {
-    /// Lowercase hex HMAC-SHA256 of the raw body, keyed with the signing secret.
-    #[serde(rename = "X-AIRMY-Signature")]
-    pub x_airmy_signature: ::std::string::String,
-}
-/// A deployment object (fields not documented).
-pub type Deployment = ::serde_json::Map<::std::string::String, ::serde_json::Value>;
-/// The envelope all webhook payloads share.
-#[derive(
-    Debug,
-    Clone,
-    PartialEq,
-    ::serde::Serialize,
-    ::serde::Deserialize,
-    ::schemars::JsonSchema
-)]
-pub struct DeploymentCreatedEvent {
-    /// Unique event id (`evt_…`).
-    pub id: ::std::string::String,
-    pub r#type: DeploymentCreatedEventType,
-    /// When the event happened.
-    ///
-    /// Format: `date-time` (kept as written, not checked).
-    pub created_at: ::std::string::String,
-    pub data: Deployment,
-}
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum DeploymentCreatedEventType {
-    /// `deployment.created`
-    DeploymentCreated,
-    /// A value the spec does not list, kept as received.
-    Unknown(::std::string::String),
-}
-impl DeploymentCreatedEventType {
-    /// The values the spec lists.
-    pub const KNOWN: &'static [&'static str] = &["deployment.created"];
-    /// The value as it appears on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::DeploymentCreated => "deployment.created",
-            Self::Unknown(value) => value,
-        }
-    }
-}
-impl ::std::convert::From<&str> for DeploymentCreatedEventType {
-    fn from(value: &str) -> Self {
-        match value {
-            "deployment.created" => Self::DeploymentCreated,
-            other => Self::Unknown(::std::borrow::ToOwned::to_owned(other)),
-        }
-    }
-}
-impl ::std::convert::From<::std::string::String> for DeploymentCreatedEventType {
-    fn from(value: ::std::string::String) -> Self {
-        match value.as_str() {
-            "deployment.created" => Self::DeploymentCreated,
-            _ => Self::Unknown(value),
-        }
-    }
-}
-impl ::std::fmt::Display for DeploymentCreatedEventType {
-    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-impl ::serde::Serialize for DeploymentCreatedEventType {
-    fn serialize<S: ::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> ::std::result::Result<S::Ok, S::Error> {
-        serializer.serialize_str(self.as_str())
-    }
-}
-impl<'de> ::serde::Deserialize<'de> for DeploymentCreatedEventType {
-    fn deserialize<D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        ::hookgen_runtime::decode::deserialize_str_enum(deserializer)
-    }
-}
-impl ::schemars::JsonSchema for DeploymentCreatedEventType {
-    fn schema_name() -> ::std::borrow::Cow<'static, str> {
-        ::std::borrow::Cow::Borrowed("DeploymentCreatedEventType")
-    }
-    fn json_schema(_: &mut ::schemars::SchemaGenerator) -> ::schemars::Schema {
-        ::schemars::json_schema!(
-            { "type" : "string", "anyOf" : [{ "enum" : ["deployment.created"] }, {
-            "description" : "A value the spec does not list." }] }
-        )
-    }
-}
-/// The deployment object plus the rollback reason.
-#[derive(
-    Debug,
-    Clone,
-    PartialEq,
-    ::serde::Serialize,
-    ::serde::Deserialize,
-    ::schemars::JsonSchema
-)]
-pub struct DeploymentRollbackData {
-    /// Why the rollback was triggered.
-    pub reason: ::std::string::String,
-    /// Properties the schema does not name, kept as received.
-    #[serde(flatten)]
-    pub additional_properties: ::std::collections::BTreeMap<
-        ::std::string::String,
-        ::serde_json::Value,
-    >,
-}
-/// The envelope all webhook payloads share.
-#[derive(
-    Debug,
-    Clone,
-    PartialEq,
-    ::serde::Serialize,
-    ::serde::Deserialize,
-    ::schemars::JsonSchema
-)]
-pub struct DeploymentRollbackEvent {
-    /// Unique event id (`evt_…`).
-    pub id: ::std::string::String,
-    pub r#type: DeploymentRollbackEventType,
-    /// When the event happened.
-    ///
-    /// Format: `date-time` (kept as written, not checked).
-    pub created_at: ::std::string::String,
-    pub data: DeploymentRollbackData,
-}
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum DeploymentRollbackEventType {
-    /// `deployment.rollback`
-    DeploymentRollback,
-    /// A value the spec does not list, kept as received.
-    Unknown(::std::string::String),
-}
-impl DeploymentRollbackEventType {
-    /// The values the spec lists.
-    pub const KNOWN: &'static [&'static str] = &["deployment.rollback"];
-    /// The value as it appears on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::DeploymentRollback => "deployment.rollback",
-            Self::Unknown(value) => value,
-        }
-    }
-}
-impl ::std::convert::From<&str> for DeploymentRollbackEventType {
-    fn from(value: &str) -> Self {
-        match value {
-            "deployment.rollback" => Self::DeploymentRollback,
-            other => Self::Unknown(::std::borrow::ToOwned::to_owned(other)),
-        }
-    }
-}
-impl ::std::convert::From<::std::string::String> for DeploymentRollbackEventType {
-    fn from(value: ::std::string::String) -> Self {
-        match value.as_str() {
-            "deployment.rollback" => Self::DeploymentRollback,
-            _ => Self::Unknown(value),
-        }
-    }
-}
-impl ::std::fmt::Display for DeploymentRollbackEventType {
-    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-impl ::serde::Serialize for DeploymentRollbackEventType {
-    fn serialize<S: ::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> ::std::result::Result<S::Ok, S::Error> {
-        serializer.serialize_str(self.as_str())
-    }
-}
-impl<'de> ::serde::Deserialize<'de> for DeploymentRollbackEventType {
-    fn deserialize<D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        ::hookgen_runtime::decode::deserialize_str_enum(deserializer)
-    }
-}
-impl ::schemars::JsonSchema for DeploymentRollbackEventType {
-    fn schema_name() -> ::std::borrow::Cow<'static, str> {
-        ::std::borrow::Cow::Borrowed("DeploymentRollbackEventType")
-    }
-    fn json_schema(_: &mut ::schemars::SchemaGenerator) -> ::schemars::Schema {
-        ::schemars::json_schema!(
-            { "type" : "string", "anyOf" : [{ "enum" : ["deployment.rollback"] }, {
-            "description" : "A value the spec does not list." }] }
-        )
-    }
-}
-/// The envelope all webhook payloads share.
-#[derive(
-    Debug,
-    Clone,
-    PartialEq,
-    ::serde::Serialize,
-    ::serde::Deserialize,
-    ::schemars::JsonSchema
-)]
-pub struct Envelope {
-    /// Unique event id (`evt_…`).
-    pub id: ::std::string::String,
-    /// The event type.
-    pub r#type: ::std::string::String,
-    /// When the event happened.
-    ///
-    /// Format: `date-time` (kept as written, not checked).
-    pub created_at: ::std::string::String,
-    /// The event's object.
-    pub data: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-}
-/// The event types a webhook can subscribe to.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum EventType {
-    /// `run.completed`
-    RunCompleted,
-    /// `run.failed`
-    RunFailed,
-    /// `deployment.created`
-    DeploymentCreated,
-    /// `deployment.rollback`
-    DeploymentRollback,
-    /// `alert.triggered`
-    AlertTriggered,
-    /// `agent.updated`
-    AgentUpdated,
-    /// `pipeline.completed`
-    PipelineCompleted,
-    /// A value the spec does not list, kept as received.
-    Unknown(::std::string::String),
-}
-impl EventType {
-    /// The values the spec lists.
-    pub const KNOWN: &'static [&'static str] = &[
-        "run.completed",
-        "run.failed",
-        "deployment.created",
-        "deployment.rollback",
-        "alert.triggered",
-        "agent.updated",
-        "pipeline.completed",
-    ];
-    /// The value as it appears on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::RunCompleted => "run.completed",
-            Self::RunFailed => "run.failed",
-            Self::DeploymentCreated => "deployment.created",
-            Self::DeploymentRollback => "deployment.rollback",
-            Self::AlertTriggered => "alert.triggered",
-            Self::AgentUpdated => "agent.updated",
-            Self::PipelineCompleted => "pipeline.completed",
-            Self::Unknown(value) => value,
-        }
-    }
-}
-impl ::std::convert::From<&str> for EventType {
-    fn from(value: &str) -> Self {
-        match value {
-            "run.completed" => Self::RunCompleted,
-            "run.failed" => Self::RunFailed,
-            "deployment.created" => Self::DeploymentCreated,
-            "deployment.rollback" => Self::DeploymentRollback,
-            "alert.triggered" => Self::AlertTriggered,
-            "agent.updated" => Self::AgentUpdated,
-            "pipeline.completed" => Self::PipelineCompleted,
-            other => Self::Unknown(::std::borrow::ToOwned::to_owned(other)),
-        }
-    }
-}
-impl ::std::convert::From<::std::string::String> for EventType {
-    fn from(value: ::std::string::String) -> Self {
-        match value.as_str() {
-            "run.completed" => Self::RunCompleted,
-            "run.failed" => Self::RunFailed,
-            "deployment.created" => Self::DeploymentCreated,
-            "deployment.rollback" => Self::DeploymentRollback,
-            "alert.triggered" => Self::AlertTriggered,
-            "agent.updated" => Self::AgentUpdated,
-            "pipeline.completed" => Self::PipelineCompleted,
-            _ => Self::Unknown(value),
-        }
-    }
-}
-impl ::std::fmt::Display for EventType {
-    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-impl ::serde::Serialize for EventType {
-    fn serialize<S: ::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> ::std::result::Result<S::Ok, S::Error> {
-        serializer.serialize_str(self.as_str())
-    }
-}
-impl<'de> ::serde::Deserialize<'de> for EventType {
-    fn deserialize<D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        ::hookgen_runtime::decode::deserialize_str_enum(deserializer)
-    }
-}
-impl ::schemars::JsonSchema for EventType {
-    fn schema_name() -> ::std::borrow::Cow<'static, str> {
-        ::std::borrow::Cow::Borrowed("EventType")
-    }
-    fn json_schema(_: &mut ::schemars::SchemaGenerator) -> ::schemars::Schema {
-        ::schemars::json_schema!(
-            { "type" : "string", "anyOf" : [{ "enum" : ["run.completed", "run.failed",
-            "deployment.created", "deployment.rollback", "alert.triggered",
-            "agent.updated", "pipeline.completed"] }, { "description" :
-            "A value the spec does not list." }] }
-        )
-    }
-}
-/// The run object plus error details.
-#[derive(
-    Debug,
-    Clone,
-    PartialEq,
-    ::serde::Serialize,
-    ::serde::Deserialize,
-    ::schemars::JsonSchema
-)]
-pub struct FailedRun {
-    /// Run id (`run_…`).
-    pub id: ::std::string::String,
-    /// The agent that ran (`ag_…`).
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
-    pub agent_id: ::std::option::Option<::std::string::String>,
-    /// Run status, such as `completed`.
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
-    pub status: ::std::option::Option<::std::string::String>,
-    /// The run's output; its shape depends on the agent.
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
-    pub output: ::std::option::Option<
-        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-    >,
-    /// Run latency in milliseconds.
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
-    pub latency_ms: ::std::option::Option<u64>,
-    /// Tokens the run consumed.
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
-    pub tokens_used: ::std::option::Option<u64>,
-    /// Error details (fields not documented).
-    pub error: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-    /// Properties the schema does not name, kept as received.
-    #[serde(flatten)]
-    pub additional_properties: ::std::collections::BTreeMap<
-        ::std::string::String,
-        ::serde_json::Value,
-    >,
-}
-/// The envelope all webhook payloads share.
-#[derive(
-    Debug,
-    Clone,
-    PartialEq,
-    ::serde::Serialize,
-    ::serde::Deserialize,
-    ::schemars::JsonSchema
-)]
-pub struct PipelineCompletedEvent {
-    /// Unique event id (`evt_…`).
-    pub id: ::std::string::String,
-    pub r#type: PipelineCompletedEventType,
-    /// When the event happened.
-    ///
-    /// Format: `date-time` (kept as written, not checked).
-    pub created_at: ::std::string::String,
-    pub data: PipelineRun,
-}
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum PipelineCompletedEventType {
-    /// `pipeline.completed`
-    PipelineCompleted,
-    /// A value the spec does not list, kept as received.
-    Unknown(::std::string::String),
-}
-impl PipelineCompletedEventType {
-    /// The values the spec lists.
-    pub const KNOWN: &'static [&'static str] = &["pipeline.completed"];
-    /// The value as it appears on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::PipelineCompleted => "pipeline.completed",
-            Self::Unknown(value) => value,
-        }
-    }
-}
-impl ::std::convert::From<&str> for PipelineCompletedEventType {
-    fn from(value: &str) -> Self {
-        match value {
-            "pipeline.completed" => Self::PipelineCompleted,
-            other => Self::Unknown(::std::borrow::ToOwned::to_owned(other)),
-        }
-    }
-}
-impl ::std::convert::From<::std::string::String> for PipelineCompletedEventType {
-    fn from(value: ::std::string::String) -> Self {
-        match value.as_str() {
-            "pipeline.completed" => Self::PipelineCompleted,
-            _ => Self::Unknown(value),
-        }
-    }
-}
-impl ::std::fmt::Display for PipelineCompletedEventType {
-    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-impl ::serde::Serialize for PipelineCompletedEventType {
-    fn serialize<S: ::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> ::std::result::Result<S::Ok, S::Error> {
-        serializer.serialize_str(self.as_str())
-    }
-}
-impl<'de> ::serde::Deserialize<'de> for PipelineCompletedEventType {
-    fn deserialize<D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        ::hookgen_runtime::decode::deserialize_str_enum(deserializer)
-    }
-}
-impl ::schemars::JsonSchema for PipelineCompletedEventType {
-    fn schema_name() -> ::std::borrow::Cow<'static, str> {
-        ::std::borrow::Cow::Borrowed("PipelineCompletedEventType")
-    }
-    fn json_schema(_: &mut ::schemars::SchemaGenerator) -> ::schemars::Schema {
-        ::schemars::json_schema!(
-            { "type" : "string", "anyOf" : [{ "enum" : ["pipeline.completed"] }, {
-            "description" : "A value the spec does not list." }] }
-        )
-    }
-}
-/// A pipeline run object (fields not documented).
-pub type PipelineRun = ::serde_json::Map<::std::string::String, ::serde_json::Value>;
-/// An agent run (the "full run object"). Only the fields of the docs' example are typed; AIRMY may send more, which are kept.
-#[derive(
-    Debug,
-    Clone,
-    PartialEq,
-    ::serde::Serialize,
-    ::serde::Deserialize,
-    ::schemars::JsonSchema
-)]
-pub struct Run {
-    /// Run id (`run_…`).
-    pub id: ::std::string::String,
-    /// The agent that ran (`ag_…`).
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
-    pub agent_id: ::std::option::Option<::std::string::String>,
-    /// Run status, such as `completed`.
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
-    pub status: ::std::option::Option<::std::string::String>,
-    /// The run's output; its shape depends on the agent.
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
-    pub output: ::std::option::Option<
-        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-    >,
-    /// Run latency in milliseconds.
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
-    pub latency_ms: ::std::option::Option<u64>,
-    /// Tokens the run consumed.
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
-    pub tokens_used: ::std::option::Option<u64>,
-    /// Properties the schema does not name, kept as received.
-    #[serde(flatten)]
-    pub additional_properties: ::std::collections::BTreeMap<
-        ::std::string::String,
-        ::serde_json::Value,
-    >,
-}
-/// The envelope all webhook payloads share.
-#[derive(
-    Debug,
-    Clone,
-    PartialEq,
-    ::serde::Serialize,
-    ::serde::Deserialize,
-    ::schemars::JsonSchema
-)]
-pub struct RunCompletedEvent {
-    /// Unique event id (`evt_…`).
-    pub id: ::std::string::String,
-    pub r#type: RunCompletedEventType,
-    /// When the event happened.
-    ///
-    /// Format: `date-time` (kept as written, not checked).
-    pub created_at: ::std::string::String,
-    pub data: Run,
-}
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum RunCompletedEventType {
-    /// `run.completed`
-    RunCompleted,
-    /// A value the spec does not list, kept as received.
-    Unknown(::std::string::String),
-}
-impl RunCompletedEventType {
-    /// The values the spec lists.
-    pub const KNOWN: &'static [&'static str] = &["run.completed"];
-    /// The value as it appears on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::RunCompleted => "run.completed",
-            Self::Unknown(value) => value,
-        }
-    }
-}
-impl ::std::convert::From<&str> for RunCompletedEventType {
-    fn from(value: &str) -> Self {
-        match value {
-            "run.completed" => Self::RunCompleted,
-            other => Self::Unknown(::std::borrow::ToOwned::to_owned(other)),
-        }
-    }
-}
-impl ::std::convert::From<::std::string::String> for RunCompletedEventType {
-    fn from(value: ::std::string::String) -> Self {
-        match value.as_str() {
-            "run.completed" => Self::RunCompleted,
-            _ => Self::Unknown(value),
-        }
-    }
-}
-impl ::std::fmt::Display for RunCompletedEventType {
-    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-impl ::serde::Serialize for RunCompletedEventType {
-    fn serialize<S: ::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> ::std::result::Result<S::Ok, S::Error> {
-        serializer.serialize_str(self.as_str())
-    }
-}
-impl<'de> ::serde::Deserialize<'de> for RunCompletedEventType {
-    fn deserialize<D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        ::hookgen_runtime::decode::deserialize_str_enum(deserializer)
-    }
-}
-impl ::schemars::JsonSchema for RunCompletedEventType {
-    fn schema_name() -> ::std::borrow::Cow<'static, str> {
-        ::std::borrow::Cow::Borrowed("RunCompletedEventType")
-    }
-    fn json_schema(_: &mut ::schemars::SchemaGenerator) -> ::schemars::Schema {
-        ::schemars::json_schema!(
-            { "type" : "string", "anyOf" : [{ "enum" : ["run.completed"] }, {
-            "description" : "A value the spec does not list." }] }
-        )
-    }
-}
-/// The envelope all webhook payloads share.
-#[derive(
-    Debug,
-    Clone,
-    PartialEq,
-    ::serde::Serialize,
-    ::serde::Deserialize,
-    ::schemars::JsonSchema
-)]
-pub struct RunFailedEvent {
-    /// Unique event id (`evt_…`).
-    pub id: ::std::string::String,
-    pub r#type: RunFailedEventType,
-    /// When the event happened.
-    ///
-    /// Format: `date-time` (kept as written, not checked).
-    pub created_at: ::std::string::String,
-    pub data: FailedRun,
-}
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum RunFailedEventType {
-    /// `run.failed`
-    RunFailed,
-    /// A value the spec does not list, kept as received.
-    Unknown(::std::string::String),
-}
-impl RunFailedEventType {
-    /// The values the spec lists.
-    pub const KNOWN: &'static [&'static str] = &["run.failed"];
-    /// The value as it appears on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::RunFailed => "run.failed",
-            Self::Unknown(value) => value,
-        }
-    }
-}
-impl ::std::convert::From<&str> for RunFailedEventType {
-    fn from(value: &str) -> Self {
-        match value {
-            "run.failed" => Self::RunFailed,
-            other => Self::Unknown(::std::borrow::ToOwned::to_owned(other)),
-        }
-    }
-}
-impl ::std::convert::From<::std::string::String> for RunFailedEventType {
-    fn from(value: ::std::string::String) -> Self {
-        match value.as_str() {
-            "run.failed" => Self::RunFailed,
-            _ => Self::Unknown(value),
-        }
-    }
-}
-impl ::std::fmt::Display for RunFailedEventType {
-    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-impl ::serde::Serialize for RunFailedEventType {
-    fn serialize<S: ::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> ::std::result::Result<S::Ok, S::Error> {
-        serializer.serialize_str(self.as_str())
-    }
-}
-impl<'de> ::serde::Deserialize<'de> for RunFailedEventType {
-    fn deserialize<D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        ::hookgen_runtime::decode::deserialize_str_enum(deserializer)
-    }
-}
-impl ::schemars::JsonSchema for RunFailedEventType {
-    fn schema_name() -> ::std::borrow::Cow<'static, str> {
-        ::std::borrow::Cow::Borrowed("RunFailedEventType")
-    }
-    fn json_schema(_: &mut ::schemars::SchemaGenerator) -> ::schemars::Schema {
-        ::schemars::json_schema!(
-            { "type" : "string", "anyOf" : [{ "enum" : ["run.failed"] }, { "description"
-            : "A value the spec does not list." }] }
-        )
-    }
-}
-/// The envelope all webhook payloads share.
-#[derive(
-    Debug,
-    Clone,
-    PartialEq,
-    ::serde::Serialize,
-    ::serde::Deserialize,
-    ::schemars::JsonSchema
-)]
-pub struct TestEvent {
-    /// Unique event id (`evt_…`).
-    pub id: ::std::string::String,
-    pub r#type: TestEventType,
-    /// When the event happened.
-    ///
-    /// Format: `date-time` (kept as written, not checked).
-    pub created_at: ::std::string::String,
-    /// Same shape as the subscribed events' data; not documented further.
-    pub data: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-}
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum TestEventType {
-    /// `test`
-    Test,
-    /// A value the spec does not list, kept as received.
-    Unknown(::std::string::String),
-}
-impl TestEventType {
-    /// The values the spec lists.
-    pub const KNOWN: &'static [&'static str] = &["test"];
-    /// The value as it appears on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Test => "test",
-            Self::Unknown(value) => value,
-        }
-    }
-}
-impl ::std::convert::From<&str> for TestEventType {
-    fn from(value: &str) -> Self {
-        match value {
-            "test" => Self::Test,
-            other => Self::Unknown(::std::borrow::ToOwned::to_owned(other)),
-        }
-    }
-}
-impl ::std::convert::From<::std::string::String> for TestEventType {
-    fn from(value: ::std::string::String) -> Self {
-        match value.as_str() {
-            "test" => Self::Test,
-            _ => Self::Unknown(value),
-        }
-    }
-}
-impl ::std::fmt::Display for TestEventType {
-    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-impl ::serde::Serialize for TestEventType {
-    fn serialize<S: ::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> ::std::result::Result<S::Ok, S::Error> {
-        serializer.serialize_str(self.as_str())
-    }
-}
-impl<'de> ::serde::Deserialize<'de> for TestEventType {
-    fn deserialize<D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        ::hookgen_runtime::decode::deserialize_str_enum(deserializer)
-    }
-}
-impl ::schemars::JsonSchema for TestEventType {
-    fn schema_name() -> ::std::borrow::Cow<'static, str> {
-        ::std::borrow::Cow::Borrowed("TestEventType")
-    }
-    fn json_schema(_: &mut ::schemars::SchemaGenerator) -> ::schemars::Schema {
-        ::schemars::json_schema!(
-            { "type" : "string", "anyOf" : [{ "enum" : ["test"] }, { "description" :
-            "A value the spec does not list." }] }
-        )
-    }
-}
-/// The body of `POST /webhooks` (also what the dashboard's Create Webhook form sets).
-#[derive(
-    Debug,
-    Clone,
-    PartialEq,
-    ::serde::Serialize,
-    ::serde::Deserialize,
-    ::schemars::JsonSchema
-)]
-pub struct WebhookRegistration {
-    /// The endpoint AIRMY will POST events to.
-    ///
-    /// Format: `uri` (kept as written, not checked).
-    /// Example: `"https://your-app.example.com/hooks/airmy"`.
-    pub url: ::std::string::String,
-    /// The event types to deliver.
-    pub events: ::std::vec::Vec<EventType>,
-    /// Optional signing secret (`whsec_…`); its UTF-8 bytes key the signature.
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
-    pub secret: ::std::option::Option<::std::string::String>,
-    /// Whether deliveries are enabled.
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
-    pub active: ::std::option::Option<bool>,
 }

@@ -3,7 +3,12 @@
 
 //! Flagsmith Webhook Events
 //!
-//! Flagsmith provides two types of webhooks for receiving event notifications. Environment webhooks automatically send flag evaluations for identified users whenever an identity's flags are evaluated via the Get Identity Flags endpoint. Organisation webhooks send audit log events whenever changes are made to feature flags, environments, or other resources across the organisation. Both webhook types support HMAC-SHA256 signature verification using a configurable secret.
+//! Flagsmith provides two types of webhooks for receiving event notifications. Environment
+//! webhooks automatically send flag evaluations for identified users whenever an identity's
+//! flags are evaluated via the Get Identity Flags endpoint. Organisation webhooks send
+//! audit log events whenever changes are made to feature flags, environments, or other
+//! resources across the organisation. Both webhook types support HMAC-SHA256 signature
+//! verification using a configurable secret.
 //!
 //! Spec version `1.0`. Generated from `specs/flagsmith.yaml` with `specs/flagsmith.overlay.yaml`.
 #![allow(
@@ -16,51 +21,517 @@
     clippy::doc_overindented_list_items,
     clippy::large_enum_variant
 )]
-/// How deliveries of this spec are signed.
-pub const SIGNATURE: ::hookgen_runtime::SignatureScheme = ::hookgen_runtime::SignatureScheme {
-    header: "X-Flagsmith-Signature",
-    algorithm: ::hookgen_runtime::Algorithm::HmacSha256,
-    encoding: ::hookgen_runtime::Encoding::Hex,
-    prefix: "",
-    secret_format: ::hookgen_runtime::SecretFormat::Bytes,
-    signed: ::hookgen_runtime::SignedContent::Body,
-    id_header: "",
-    timestamp_header: "",
-    separator: ::std::option::Option::None,
-    tolerance_seconds: ::std::option::Option::None,
-};
-/// The HTTP header that carries the signature.
-pub const SIGNATURE_HEADER: &str = SIGNATURE.header;
-/// The signature header value for `body` signed with `secret`.
-pub fn sign(secret: &[u8], body: &[u8]) -> ::std::string::String {
-    SIGNATURE.sign(secret, body)
+
+/// Information about the user who made the change recorded in the audit log.
+#[derive(
+    Debug,
+    Clone,
+    PartialEq,
+    ::serde::Serialize,
+    ::serde::Deserialize,
+    ::schemars::JsonSchema
+)]
+pub struct AuditLogAuthor {
+    /// The unique identifier for the user
+    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
+    pub id: ::std::option::Option<i64>,
+    /// The email address of the user
+    ///
+    /// Format: `email` (kept as written, not checked).
+    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
+    pub email: ::std::option::Option<::std::string::String>,
+    /// The first name of the user
+    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
+    pub first_name: ::std::option::Option<::std::string::String>,
+    /// The last name of the user
+    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
+    pub last_name: ::std::option::Option<::std::string::String>,
 }
-/// Verifies `header_value` over the raw `body` bytes, in constant time.
-pub fn verify(
-    secret: &[u8],
-    header_value: &str,
+
+/// An audit log entry recording a change made within the organisation, including what was
+/// changed, who made the change, and the resulting state.
+#[derive(
+    Debug,
+    Clone,
+    PartialEq,
+    ::serde::Serialize,
+    ::serde::Deserialize,
+    ::schemars::JsonSchema
+)]
+pub struct AuditLogEntry {
+    /// The unique identifier for this audit log entry
+    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
+    pub id: ::std::option::Option<i64>,
+    /// When the change was recorded
+    ///
+    /// Format: `date-time` (kept as written, not checked).
+    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
+    pub created_date: ::std::option::Option<::std::string::String>,
+    /// A human-readable description of the change that was made
+    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
+    pub log: ::std::option::Option<::std::string::String>,
+    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
+    pub author: ::std::option::Option<AuditLogAuthor>,
+    /// The name of the environment affected by the change
+    #[serde(
+        default,
+        skip_serializing_if = "::std::option::Option::is_none",
+        deserialize_with = "::hookgen_runtime::__private::double_option"
+    )]
+    #[schemars(with = "::std::option::Option<::std::string::String>")]
+    pub environment: ::std::option::Option<::std::option::Option<::std::string::String>>,
+    /// The name of the project affected by the change
+    #[serde(
+        default,
+        skip_serializing_if = "::std::option::Option::is_none",
+        deserialize_with = "::hookgen_runtime::__private::double_option"
+    )]
+    #[schemars(with = "::std::option::Option<::std::string::String>")]
+    pub project: ::std::option::Option<::std::option::Option<::std::string::String>>,
+    /// The ID of the object that was changed
+    #[serde(
+        default,
+        skip_serializing_if = "::std::option::Option::is_none",
+        deserialize_with = "::hookgen_runtime::__private::double_option"
+    )]
+    #[schemars(with = "::std::option::Option<i64>")]
+    pub related_object_id: ::std::option::Option<::std::option::Option<i64>>,
+    /// The type of object that was changed
+    #[serde(
+        default,
+        skip_serializing_if = "::std::option::Option::is_none",
+        deserialize_with = "::hookgen_runtime::__private::double_option"
+    )]
+    #[schemars(with = "::std::option::Option<AuditLogEntryRelatedObjectType>")]
+    pub related_object_type: ::std::option::Option<
+        ::std::option::Option<AuditLogEntryRelatedObjectType>,
+    >,
+}
+
+/// The type of object that was changed
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum AuditLogEntryRelatedObjectType {
+    /// `FEATURE`
+    Feature,
+    /// `FEATURE_STATE`
+    FeatureState,
+    /// `SEGMENT`
+    Segment,
+    /// `ENVIRONMENT`
+    Environment,
+    /// `CHANGE_REQUEST`
+    ChangeRequest,
+    /// A value the spec does not list, kept as received.
+    Unknown(::std::string::String),
+}
+
+::hookgen_runtime::open_enum!(
+    AuditLogEntryRelatedObjectType { Feature = "FEATURE", FeatureState = "FEATURE_STATE",
+    Segment = "SEGMENT", Environment = "ENVIRONMENT", ChangeRequest = "CHANGE_REQUEST" }
+    else Unknown
+);
+
+/// The payload sent to environment webhooks containing flag evaluation data for an
+/// identified user.
+#[derive(
+    Debug,
+    Clone,
+    PartialEq,
+    ::serde::Serialize,
+    ::serde::Deserialize,
+    ::schemars::JsonSchema
+)]
+pub struct EnvironmentWebhookPayload {
+    /// Array of flag evaluation results for the identified user
+    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
+    pub data: ::std::option::Option<::std::vec::Vec<FlagEvaluation>>,
+    /// The type of event that triggered the webhook
+    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
+    pub event_type: ::std::option::Option<EnvironmentWebhookPayloadEventType>,
+    /// When the event occurred
+    ///
+    /// Format: `date-time` (kept as written, not checked).
+    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
+    pub timestamp: ::std::option::Option<::std::string::String>,
+}
+
+/// The type of event that triggered the webhook
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum EnvironmentWebhookPayloadEventType {
+    /// `FLAG_UPDATED`
+    FlagUpdated,
+    /// A value the spec does not list, kept as received.
+    Unknown(::std::string::String),
+}
+
+::hookgen_runtime::open_enum!(
+    EnvironmentWebhookPayloadEventType { FlagUpdated = "FLAG_UPDATED" } else Unknown
+);
+
+/// A single flag evaluation result containing the feature definition, its state, and the
+/// associated value for the identity.
+#[derive(
+    Debug,
+    Clone,
+    PartialEq,
+    ::serde::Serialize,
+    ::serde::Deserialize,
+    ::schemars::JsonSchema
+)]
+pub struct FlagEvaluation {
+    /// The unique identifier for this feature state
+    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
+    pub id: ::std::option::Option<i64>,
+    /// Whether the flag is enabled for this identity
+    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
+    pub enabled: ::std::option::Option<bool>,
+    /// The ID of the environment
+    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
+    pub environment: ::std::option::Option<i64>,
+    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
+    pub feature: ::std::option::Option<WebhookFeature>,
+    /// The feature segment ID if this evaluation is a segment override
+    #[serde(
+        default,
+        skip_serializing_if = "::std::option::Option::is_none",
+        deserialize_with = "::hookgen_runtime::__private::double_option"
+    )]
+    #[schemars(with = "::std::option::Option<i64>")]
+    pub feature_segment: ::std::option::Option<::std::option::Option<i64>>,
+    /// The evaluated value of the flag for this identity
+    #[serde(
+        default,
+        skip_serializing_if = "::std::option::Option::is_none",
+        deserialize_with = "::hookgen_runtime::__private::double_option"
+    )]
+    #[schemars(with = "::std::option::Option<FlagEvaluationFeatureStateValue>")]
+    pub feature_state_value: ::std::option::Option<
+        ::std::option::Option<FlagEvaluationFeatureStateValue>,
+    >,
+    /// The identity ID this evaluation applies to
+    #[serde(
+        default,
+        skip_serializing_if = "::std::option::Option::is_none",
+        deserialize_with = "::hookgen_runtime::__private::double_option"
+    )]
+    #[schemars(with = "::std::option::Option<i64>")]
+    pub identity: ::std::option::Option<::std::option::Option<i64>>,
+}
+
+/// The evaluated value of the flag for this identity
+#[derive(
+    Debug,
+    Clone,
+    PartialEq,
+    ::serde::Serialize,
+    ::serde::Deserialize,
+    ::schemars::JsonSchema
+)]
+#[serde(untagged)]
+pub enum FlagEvaluationFeatureStateValue {
+    String(::std::string::String),
+    Integer(i64),
+    Boolean(bool),
+}
+
+/// The payload sent to organisation webhooks containing audit log event data about changes
+/// made within the organisation.
+#[derive(
+    Debug,
+    Clone,
+    PartialEq,
+    ::serde::Serialize,
+    ::serde::Deserialize,
+    ::schemars::JsonSchema
+)]
+pub struct OrganisationWebhookPayload {
+    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
+    pub data: ::std::option::Option<AuditLogEntry>,
+    /// The type of event that triggered the webhook
+    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
+    pub event_type: ::std::option::Option<OrganisationWebhookPayloadEventType>,
+    /// When the event occurred
+    ///
+    /// Format: `date-time` (kept as written, not checked).
+    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
+    pub timestamp: ::std::option::Option<::std::string::String>,
+}
+
+/// The type of event that triggered the webhook
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum OrganisationWebhookPayloadEventType {
+    /// `FLAG_UPDATED`
+    FlagUpdated,
+    /// `FLAG_DELETED`
+    FlagDeleted,
+    /// `AUDIT_LOG_CREATED`
+    AuditLogCreated,
+    /// A value the spec does not list, kept as received.
+    Unknown(::std::string::String),
+}
+
+::hookgen_runtime::open_enum!(
+    OrganisationWebhookPayloadEventType { FlagUpdated = "FLAG_UPDATED", FlagDeleted =
+    "FLAG_DELETED", AuditLogCreated = "AUDIT_LOG_CREATED" } else Unknown
+);
+
+/// Feature metadata included in webhook payloads describing the feature flag definition.
+#[derive(
+    Debug,
+    Clone,
+    PartialEq,
+    ::serde::Serialize,
+    ::serde::Deserialize,
+    ::schemars::JsonSchema
+)]
+pub struct WebhookFeature {
+    /// The unique identifier for the feature
+    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
+    pub id: ::std::option::Option<i64>,
+    /// The name of the feature flag
+    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
+    pub name: ::std::option::Option<::std::string::String>,
+    /// When the feature was created
+    ///
+    /// Format: `date-time` (kept as written, not checked).
+    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
+    pub created_date: ::std::option::Option<::std::string::String>,
+    /// A description of the feature
+    #[serde(
+        default,
+        skip_serializing_if = "::std::option::Option::is_none",
+        deserialize_with = "::hookgen_runtime::__private::double_option"
+    )]
+    #[schemars(with = "::std::option::Option<::std::string::String>")]
+    pub description: ::std::option::Option<::std::option::Option<::std::string::String>>,
+    /// The initial value of the feature
+    #[serde(
+        default,
+        skip_serializing_if = "::std::option::Option::is_none",
+        deserialize_with = "::hookgen_runtime::__private::double_option"
+    )]
+    #[schemars(with = "::std::option::Option<::std::string::String>")]
+    pub initial_value: ::std::option::Option<
+        ::std::option::Option<::std::string::String>,
+    >,
+    /// Whether the feature is enabled by default
+    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
+    pub default_enabled: ::std::option::Option<bool>,
+    /// The type of feature flag
+    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
+    pub r#type: ::std::option::Option<WebhookFeatureType>,
+}
+
+/// The type of feature flag
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum WebhookFeatureType {
+    /// `STANDARD`
+    Standard,
+    /// `MULTIVARIATE`
+    Multivariate,
+    /// A value the spec does not list, kept as received.
+    Unknown(::std::string::String),
+}
+
+::hookgen_runtime::open_enum!(
+    WebhookFeatureType { Standard = "STANDARD", Multivariate = "MULTIVARIATE" } else
+    Unknown
+);
+
+/// Every message of the spec, plus the events it does not list.
+///
+/// Serializes as the bare payload, as it travels on the wire.
+#[derive(Debug, Clone, PartialEq, ::serde::Serialize)]
+#[serde(untagged)]
+pub enum Message {
+    /// Environment Webhook Event
+    ///
+    /// Flag evaluation data sent when an identity's flags are evaluated
+    EnvironmentWebhookEvent(EnvironmentWebhookPayload),
+    /// Organisation Webhook Event
+    ///
+    /// Audit log event sent when changes occur within the organisation
+    OrganisationWebhookEvent(OrganisationWebhookPayload),
+    /// A well-formed payload whose discriminator value the spec does not list.
+    Unknown(::hookgen_runtime::UnknownMessage),
+}
+
+impl Message {
+    /// The message's name in the spec (`None` for an unknown event).
+    pub fn name(&self) -> ::std::option::Option<&'static str> {
+        match self {
+            Self::EnvironmentWebhookEvent(_) => {
+                ::std::option::Option::Some("EnvironmentWebhookEvent")
+            }
+            Self::OrganisationWebhookEvent(_) => {
+                ::std::option::Option::Some("OrganisationWebhookEvent")
+            }
+            Self::Unknown(_) => ::std::option::Option::None,
+        }
+    }
+    /// What the spec says about this message (`None` for an unknown event).
+    pub fn info(
+        &self,
+    ) -> ::std::option::Option<&'static ::hookgen_runtime::MessageInfo> {
+        match self {
+            Self::EnvironmentWebhookEvent(_) => MESSAGES.first(),
+            Self::OrganisationWebhookEvent(_) => MESSAGES.get(1),
+            Self::Unknown(_) => ::std::option::Option::None,
+        }
+    }
+}
+
+/// Every message of the spec, in `Message` variant order.
+pub static MESSAGES: &[::hookgen_runtime::MessageInfo] = &[
+    ::hookgen_runtime::MessageInfo {
+        name: "EnvironmentWebhookEvent",
+        title: "Environment Webhook Event",
+        summary: "Flag evaluation data sent when an identity's flags are evaluated",
+        content_type: "application/json",
+        payload_type: "EnvironmentWebhookPayload",
+        discriminator_values: &["FLAG_UPDATED"],
+        examples: &[
+            "{\"data\":[{\"id\":42,\"enabled\":true,\"environment\":7,\"feature\":{\"id\":11,\"name\":\"new_checkout\",\"created_date\":\"2026-01-05T09:30:00Z\",\"description\":null,\"initial_value\":null,\"default_enabled\":false,\"type\":\"STANDARD\"},\"feature_segment\":null,\"feature_state_value\":\"blue\",\"identity\":1234},{\"id\":43,\"enabled\":false,\"environment\":7,\"feature\":{\"id\":12,\"name\":\"max_items\",\"created_date\":\"2026-01-06T10:00:00Z\",\"description\":\"Items per page\",\"initial_value\":\"20\",\"default_enabled\":true,\"type\":\"MULTIVARIATE\"},\"feature_segment\":5,\"feature_state_value\":50,\"identity\":null}],\"event_type\":\"FLAG_UPDATED\",\"timestamp\":\"2026-03-22T14:30:00Z\"}",
+        ],
+        correlation_id: "",
+        bindings: "",
+    },
+    ::hookgen_runtime::MessageInfo {
+        name: "OrganisationWebhookEvent",
+        title: "Organisation Webhook Event",
+        summary: "Audit log event sent when changes occur within the organisation",
+        content_type: "application/json",
+        payload_type: "OrganisationWebhookPayload",
+        discriminator_values: &["FLAG_UPDATED", "FLAG_DELETED", "AUDIT_LOG_CREATED"],
+        examples: &[
+            "{\"data\":{\"id\":9001,\"created_date\":\"2026-03-22T14:29:58Z\",\"log\":\"Flag state updated for feature new_checkout\",\"author\":{\"id\":3,\"email\":\"dana@example.com\",\"first_name\":\"Dana\",\"last_name\":\"Lee\"},\"environment\":\"Production\",\"project\":\"Storefront\",\"related_object_id\":42,\"related_object_type\":\"FEATURE_STATE\"},\"event_type\":\"AUDIT_LOG_CREATED\",\"timestamp\":\"2026-03-22T14:30:00Z\"}",
+        ],
+        correlation_id: "",
+        bindings: "",
+    },
+];
+
+/// Decodes a body received at `address` (matched with [`route`]) into its message.
+pub fn decode(
+    address: &str,
     body: &[u8],
-) -> ::std::result::Result<(), ::hookgen_runtime::SignatureError> {
-    SIGNATURE.verify(secret, header_value, body)
+) -> ::std::result::Result<Message, ::hookgen_runtime::DecodeError> {
+    let route = route(address)
+        .ok_or_else(|| ::hookgen_runtime::DecodeError::UnknownChannel(
+            ::std::borrow::ToOwned::to_owned(address),
+        ))?;
+    decode_at(route.index, body)
 }
-/// Verifies a request against any of `secrets` (rotation), with the timestamp checked
-/// against `clock` when the scheme has a tolerance.
-pub fn verify_request(
-    secrets: &[&[u8]],
-    request: &::hookgen_runtime::SignedRequest<'_>,
-    clock: &dyn ::hookgen_runtime::Clock,
-) -> ::std::result::Result<(), ::hookgen_runtime::SignatureError> {
-    SIGNATURE.verify_request(secrets, request, clock)
+
+/// Decodes a body received on the channel whose address template is `channel`.
+pub fn decode_channel(
+    channel: &str,
+    body: &[u8],
+) -> ::std::result::Result<Message, ::hookgen_runtime::DecodeError> {
+    let index = ROUTER
+        .position(channel)
+        .ok_or_else(|| ::hookgen_runtime::DecodeError::UnknownChannel(
+            ::std::borrow::ToOwned::to_owned(channel),
+        ))?;
+    decode_at(index, body)
 }
-/// The provider's documented delivery rules.
-pub const DELIVERY: ::std::option::Option<::hookgen_runtime::DeliveryPolicy> = ::std::option::Option::Some(::hookgen_runtime::DeliveryPolicy {
-    attempts: 3,
-    backoff_ms: &[2000, 4000],
-    timeout_ms: 10000,
-    success: "any HTTP response (the status code is not checked)",
-    retry_on: "connection errors and timeouts only",
-    notes: "No signature header is sent when no webhook secret is configured; receivers that configured a secret must reject such deliveries.",
-});
+
+/// Decodes a body of the channel at `index` in [`CHANNELS`].
+fn decode_at(
+    index: usize,
+    body: &[u8],
+) -> ::std::result::Result<Message, ::hookgen_runtime::DecodeError> {
+    match index {
+        0usize => {
+            ::std::result::Result::Ok({
+                let tag = ::hookgen_runtime::__private::peek_discriminator(
+                    body,
+                    "event_type",
+                )?;
+                match tag.as_deref() {
+                    ::std::option::Option::Some("FLAG_UPDATED") => {
+                        ::hookgen_runtime::__private::decode_payload(
+                                "EnvironmentWebhookEvent",
+                                body,
+                            )
+                            .map(Message::EnvironmentWebhookEvent)?
+                    }
+                    ::std::option::Option::None => {
+                        ::hookgen_runtime::__private::decode_payload(
+                                "EnvironmentWebhookEvent",
+                                body,
+                            )
+                            .map(Message::EnvironmentWebhookEvent)?
+                    }
+                    ::std::option::Option::Some(_) => {
+                        Message::Unknown(
+                            ::hookgen_runtime::__private::unknown_message(
+                                "/environment-webhook",
+                                ::std::option::Option::Some(("event_type", tag)),
+                                body,
+                            )?,
+                        )
+                    }
+                }
+            })
+        }
+        1usize => {
+            ::std::result::Result::Ok({
+                let tag = ::hookgen_runtime::__private::peek_discriminator(
+                    body,
+                    "event_type",
+                )?;
+                match tag.as_deref() {
+                    ::std::option::Option::Some("FLAG_UPDATED") => {
+                        ::hookgen_runtime::__private::decode_payload(
+                                "OrganisationWebhookEvent",
+                                body,
+                            )
+                            .map(Message::OrganisationWebhookEvent)?
+                    }
+                    ::std::option::Option::Some("FLAG_DELETED") => {
+                        ::hookgen_runtime::__private::decode_payload(
+                                "OrganisationWebhookEvent",
+                                body,
+                            )
+                            .map(Message::OrganisationWebhookEvent)?
+                    }
+                    ::std::option::Option::Some("AUDIT_LOG_CREATED") => {
+                        ::hookgen_runtime::__private::decode_payload(
+                                "OrganisationWebhookEvent",
+                                body,
+                            )
+                            .map(Message::OrganisationWebhookEvent)?
+                    }
+                    ::std::option::Option::None => {
+                        ::hookgen_runtime::__private::decode_payload(
+                                "OrganisationWebhookEvent",
+                                body,
+                            )
+                            .map(Message::OrganisationWebhookEvent)?
+                    }
+                    ::std::option::Option::Some(_) => {
+                        Message::Unknown(
+                            ::hookgen_runtime::__private::unknown_message(
+                                "/organisation-webhook",
+                                ::std::option::Option::Some(("event_type", tag)),
+                                body,
+                            )?,
+                        )
+                    }
+                }
+            })
+        }
+        _ => {
+            ::std::result::Result::Err(
+                ::hookgen_runtime::DecodeError::UnknownChannel(
+                    ::std::format!("#{index}"),
+                ),
+            )
+        }
+    }
+}
+
 /// The servers the spec names.
 pub static SERVERS: &[::hookgen_runtime::Server] = &[
     ::hookgen_runtime::Server {
@@ -73,6 +544,7 @@ pub static SERVERS: &[::hookgen_runtime::Server] = &[
         ),
     },
 ];
+
 /// The routing table: every channel of the spec.
 pub static CHANNELS: &[::hookgen_runtime::Channel] = &[
     ::hookgen_runtime::Channel {
@@ -114,207 +586,74 @@ pub static CHANNELS: &[::hookgen_runtime::Channel] = &[
         bindings: "",
     },
 ];
+
 /// `CHANNELS`, indexed once for [`route`].
 static ROUTER: ::std::sync::LazyLock<::hookgen_runtime::routing::Router> = ::std::sync::LazyLock::new(||
 ::hookgen_runtime::routing::Router::new(CHANNELS));
+
 /// Matches a concrete address (such as a request path) against the channel templates.
 pub fn route(address: &str) -> ::std::option::Option<::hookgen_runtime::Route> {
     ROUTER.route(address)
 }
-/// Every message of the spec, plus the events it does not list.
-///
-/// Serializes as the bare payload, as it travels on the wire.
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize)]
-#[serde(untagged)]
-pub enum Message {
-    /// Environment Webhook Event
-    ///
-    /// Flag evaluation data sent when an identity's flags are evaluated
-    EnvironmentWebhookEvent(EnvironmentWebhookPayload),
-    /// Organisation Webhook Event
-    ///
-    /// Audit log event sent when changes occur within the organisation
-    OrganisationWebhookEvent(OrganisationWebhookPayload),
-    /// A well-formed payload whose discriminator value the spec does not list.
-    Unknown(::hookgen_runtime::UnknownMessage),
+
+/// How deliveries of this spec are signed.
+pub const SIGNATURE: ::hookgen_runtime::SignatureScheme = ::hookgen_runtime::SignatureScheme {
+    header: "X-Flagsmith-Signature",
+    algorithm: ::hookgen_runtime::Algorithm::HmacSha256,
+    encoding: ::hookgen_runtime::Encoding::Hex,
+    prefix: "",
+    secret_format: ::hookgen_runtime::SecretFormat::Bytes,
+    signed: ::hookgen_runtime::SignedContent::Body,
+    id_header: "",
+    timestamp_header: "",
+    separator: ::std::option::Option::None,
+    tolerance_seconds: ::std::option::Option::None,
+};
+
+/// The HTTP header that carries the signature.
+pub const SIGNATURE_HEADER: &str = SIGNATURE.header;
+
+/// The signature header value for `body` signed with `secret`.
+pub fn sign(secret: &[u8], body: &[u8]) -> ::std::string::String {
+    SIGNATURE.sign(secret, body)
 }
-impl Message {
-    /// The message's name in the spec (`None` for an unknown event).
-    pub fn name(&self) -> ::std::option::Option<&'static str> {
-        match self {
-            Self::EnvironmentWebhookEvent(_) => {
-                ::std::option::Option::Some("EnvironmentWebhookEvent")
-            }
-            Self::OrganisationWebhookEvent(_) => {
-                ::std::option::Option::Some("OrganisationWebhookEvent")
-            }
-            Self::Unknown(_) => ::std::option::Option::None,
-        }
-    }
-    /// What the spec says about this message (`None` for an unknown event).
-    pub fn info(
-        &self,
-    ) -> ::std::option::Option<&'static ::hookgen_runtime::MessageInfo> {
-        match self {
-            Self::EnvironmentWebhookEvent(_) => MESSAGES.first(),
-            Self::OrganisationWebhookEvent(_) => MESSAGES.get(1),
-            Self::Unknown(_) => ::std::option::Option::None,
-        }
-    }
-}
-/// Every message of the spec, in `Message` variant order.
-pub static MESSAGES: &[::hookgen_runtime::MessageInfo] = &[
-    ::hookgen_runtime::MessageInfo {
-        name: "EnvironmentWebhookEvent",
-        title: "Environment Webhook Event",
-        summary: "Flag evaluation data sent when an identity's flags are evaluated",
-        content_type: "application/json",
-        payload_type: "EnvironmentWebhookPayload",
-        discriminator_values: &["FLAG_UPDATED"],
-        examples: &[
-            "{\"data\":[{\"id\":42,\"enabled\":true,\"environment\":7,\"feature\":{\"id\":11,\"name\":\"new_checkout\",\"created_date\":\"2026-01-05T09:30:00Z\",\"description\":null,\"initial_value\":null,\"default_enabled\":false,\"type\":\"STANDARD\"},\"feature_segment\":null,\"feature_state_value\":\"blue\",\"identity\":1234},{\"id\":43,\"enabled\":false,\"environment\":7,\"feature\":{\"id\":12,\"name\":\"max_items\",\"created_date\":\"2026-01-06T10:00:00Z\",\"description\":\"Items per page\",\"initial_value\":\"20\",\"default_enabled\":true,\"type\":\"MULTIVARIATE\"},\"feature_segment\":5,\"feature_state_value\":50,\"identity\":null}],\"event_type\":\"FLAG_UPDATED\",\"timestamp\":\"2026-03-22T14:30:00Z\"}",
-        ],
-        correlation_id: "",
-        bindings: "",
-    },
-    ::hookgen_runtime::MessageInfo {
-        name: "OrganisationWebhookEvent",
-        title: "Organisation Webhook Event",
-        summary: "Audit log event sent when changes occur within the organisation",
-        content_type: "application/json",
-        payload_type: "OrganisationWebhookPayload",
-        discriminator_values: &["FLAG_UPDATED", "FLAG_DELETED", "AUDIT_LOG_CREATED"],
-        examples: &[
-            "{\"data\":{\"id\":9001,\"created_date\":\"2026-03-22T14:29:58Z\",\"log\":\"Flag state updated for feature new_checkout\",\"author\":{\"id\":3,\"email\":\"dana@example.com\",\"first_name\":\"Dana\",\"last_name\":\"Lee\"},\"environment\":\"Production\",\"project\":\"Storefront\",\"related_object_id\":42,\"related_object_type\":\"FEATURE_STATE\"},\"event_type\":\"AUDIT_LOG_CREATED\",\"timestamp\":\"2026-03-22T14:30:00Z\"}",
-        ],
-        correlation_id: "",
-        bindings: "",
-    },
-];
-/// Decodes a body received at `address` (matched with [`route`]) into its message.
-pub fn decode(
-    address: &str,
+
+/// Verifies `header_value` over the raw `body` bytes, in constant time.
+pub fn verify(
+    secret: &[u8],
+    header_value: &str,
     body: &[u8],
-) -> ::std::result::Result<Message, ::hookgen_runtime::DecodeError> {
-    let route = route(address)
-        .ok_or_else(|| ::hookgen_runtime::DecodeError::UnknownChannel(
-            ::std::borrow::ToOwned::to_owned(address),
-        ))?;
-    decode_at(route.index, body)
+) -> ::std::result::Result<(), ::hookgen_runtime::SignatureError> {
+    SIGNATURE.verify(secret, header_value, body)
 }
-/// Decodes a body received on the channel whose address template is `channel`.
-pub fn decode_channel(
-    channel: &str,
-    body: &[u8],
-) -> ::std::result::Result<Message, ::hookgen_runtime::DecodeError> {
-    let index = ROUTER
-        .position(channel)
-        .ok_or_else(|| ::hookgen_runtime::DecodeError::UnknownChannel(
-            ::std::borrow::ToOwned::to_owned(channel),
-        ))?;
-    decode_at(index, body)
+
+/// Verifies a request against any of `secrets` (rotation), with the timestamp checked
+/// against `clock` when the scheme has a tolerance.
+pub fn verify_request(
+    secrets: &[&[u8]],
+    request: &::hookgen_runtime::SignedRequest<'_>,
+    clock: &dyn ::hookgen_runtime::Clock,
+) -> ::std::result::Result<(), ::hookgen_runtime::SignatureError> {
+    SIGNATURE.verify_request(secrets, request, clock)
 }
-/// Decodes a body of the channel at `index` in [`CHANNELS`].
-fn decode_at(
-    index: usize,
-    body: &[u8],
-) -> ::std::result::Result<Message, ::hookgen_runtime::DecodeError> {
-    match index {
-        0usize => {
-            ::std::result::Result::Ok({
-                let tag = ::hookgen_runtime::decode::peek_discriminator(
-                    body,
-                    "event_type",
-                )?;
-                match tag.as_deref() {
-                    ::std::option::Option::Some("FLAG_UPDATED") => {
-                        ::hookgen_runtime::decode::decode_payload(
-                                "EnvironmentWebhookEvent",
-                                body,
-                            )
-                            .map(Message::EnvironmentWebhookEvent)?
-                    }
-                    ::std::option::Option::None => {
-                        ::hookgen_runtime::decode::decode_payload(
-                                "EnvironmentWebhookEvent",
-                                body,
-                            )
-                            .map(Message::EnvironmentWebhookEvent)?
-                    }
-                    ::std::option::Option::Some(_) => {
-                        Message::Unknown(
-                            ::hookgen_runtime::decode::unknown_message(
-                                "/environment-webhook",
-                                ::std::option::Option::Some(("event_type", tag)),
-                                body,
-                            )?,
-                        )
-                    }
-                }
-            })
-        }
-        1usize => {
-            ::std::result::Result::Ok({
-                let tag = ::hookgen_runtime::decode::peek_discriminator(
-                    body,
-                    "event_type",
-                )?;
-                match tag.as_deref() {
-                    ::std::option::Option::Some("FLAG_UPDATED") => {
-                        ::hookgen_runtime::decode::decode_payload(
-                                "OrganisationWebhookEvent",
-                                body,
-                            )
-                            .map(Message::OrganisationWebhookEvent)?
-                    }
-                    ::std::option::Option::Some("FLAG_DELETED") => {
-                        ::hookgen_runtime::decode::decode_payload(
-                                "OrganisationWebhookEvent",
-                                body,
-                            )
-                            .map(Message::OrganisationWebhookEvent)?
-                    }
-                    ::std::option::Option::Some("AUDIT_LOG_CREATED") => {
-                        ::hookgen_runtime::decode::decode_payload(
-                                "OrganisationWebhookEvent",
-                                body,
-                            )
-                            .map(Message::OrganisationWebhookEvent)?
-                    }
-                    ::std::option::Option::None => {
-                        ::hookgen_runtime::decode::decode_payload(
-                                "OrganisationWebhookEvent",
-                                body,
-                            )
-                            .map(Message::OrganisationWebhookEvent)?
-                    }
-                    ::std::option::Option::Some(_) => {
-                        Message::Unknown(
-                            ::hookgen_runtime::decode::unknown_message(
-                                "/organisation-webhook",
-                                ::std::option::Option::Some(("event_type", tag)),
-                                body,
-                            )?,
-                        )
-                    }
-                }
-            })
-        }
-        _ => {
-            ::std::result::Result::Err(
-                ::hookgen_runtime::DecodeError::UnknownChannel(
-                    ::std::format!("#{index}"),
-                ),
-            )
-        }
-    }
-}
+
+/// The provider's documented delivery rules.
+pub const DELIVERY: ::std::option::Option<::hookgen_runtime::DeliveryPolicy> = ::std::option::Option::Some(::hookgen_runtime::DeliveryPolicy {
+    attempts: 3,
+    backoff_ms: &[2000, 4000],
+    timeout_ms: 10000,
+    success: "any HTTP response (the status code is not checked)",
+    retry_on: "connection errors and timeouts only",
+    notes: "No signature header is sent when no webhook secret is configured; receivers that configured a secret must reject such deliveries.",
+});
+
 /// A typed webhook handler: one method per message of the spec, plus unknown events.
 /// Every method accepts its message unless overridden; an `Err` makes the receiver
 /// answer 500 so the sender retries.
 #[cfg(feature = "axum")]
 pub trait Handler: ::std::marker::Send + ::std::marker::Sync + 'static {
-    /// Handles `EnvironmentWebhookEvent`: Flag evaluation data sent when an identity's flags are evaluated. Accepts it unless overridden.
+    /// Handles `EnvironmentWebhookEvent`: Flag evaluation data sent when an identity's flags
+    /// are evaluated. Accepts it unless overridden.
     fn environment_webhook_event(
         &self,
         route: &::hookgen_runtime::Route,
@@ -325,7 +664,8 @@ pub trait Handler: ::std::marker::Send + ::std::marker::Sync + 'static {
         let _ = (route, payload);
         async { ::std::result::Result::Ok(()) }
     }
-    /// Handles `OrganisationWebhookEvent`: Audit log event sent when changes occur within the organisation. Accepts it unless overridden.
+    /// Handles `OrganisationWebhookEvent`: Audit log event sent when changes occur within the
+    /// organisation. Accepts it unless overridden.
     fn organisation_webhook_event(
         &self,
         route: &::hookgen_runtime::Route,
@@ -348,15 +688,17 @@ pub trait Handler: ::std::marker::Send + ::std::marker::Sync + 'static {
         async { ::std::result::Result::Ok(()) }
     }
 }
+
 #[cfg(feature = "axum")]
 struct Dispatcher<H>(H);
+
 #[cfg(feature = "axum")]
-impl<H: Handler> ::hookgen_runtime::receiver::Dispatch<Message> for Dispatcher<H> {
+impl<H: Handler> ::hookgen_runtime::__private::Dispatch<Message> for Dispatcher<H> {
     fn dispatch(
         &self,
         route: ::hookgen_runtime::Route,
         message: Message,
-    ) -> ::hookgen_runtime::receiver::HandlerFuture<'_> {
+    ) -> ::hookgen_runtime::__private::HandlerFuture<'_> {
         ::std::boxed::Box::pin(async move {
             match message {
                 Message::EnvironmentWebhookEvent(payload) => {
@@ -370,6 +712,7 @@ impl<H: Handler> ::hookgen_runtime::receiver::Dispatch<Message> for Dispatcher<H
         })
     }
 }
+
 /// A sender that signs with [`SIGNATURE`] and retries on the spec's delivery rules
 /// ([`DELIVERY`]), or on `hookgen_runtime::sender::RetryPolicy::default()` without them.
 /// Refused for an empty secret, or one not in the scheme's format.
@@ -388,6 +731,7 @@ pub fn sender(
     };
     ::hookgen_runtime::sender::Sender::new(SIGNATURE, secret, policy)
 }
+
 /// An axum router serving every channel of this spec at its address: it verifies each
 /// delivery with [`SIGNATURE`], decodes it and calls `handler` (see
 /// `hookgen_runtime::receiver` for the status codes). Refused for a configuration
@@ -400,7 +744,7 @@ pub fn router<H: Handler>(
     ::hookgen_runtime::receiver::axum::Router,
     ::hookgen_runtime::SignatureError,
 > {
-    let binding = ::hookgen_runtime::receiver::SpecBinding {
+    let binding = ::hookgen_runtime::__private::SpecBinding {
         scheme: SIGNATURE,
         route,
         decode_channel,
@@ -410,551 +754,4 @@ pub fn router<H: Handler>(
         config,
         ::std::sync::Arc::new(Dispatcher(handler)),
     )
-}
-/// Information about the user who made the change recorded in the audit log.
-#[derive(
-    Debug,
-    Clone,
-    PartialEq,
-    ::serde::Serialize,
-    ::serde::Deserialize,
-    ::schemars::JsonSchema
-)]
-pub struct AuditLogAuthor {
-    /// The unique identifier for the user
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
-    pub id: ::std::option::Option<i64>,
-    /// The email address of the user
-    ///
-    /// Format: `email` (kept as written, not checked).
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
-    pub email: ::std::option::Option<::std::string::String>,
-    /// The first name of the user
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
-    pub first_name: ::std::option::Option<::std::string::String>,
-    /// The last name of the user
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
-    pub last_name: ::std::option::Option<::std::string::String>,
-}
-/// An audit log entry recording a change made within the organisation, including what was changed, who made the change, and the resulting state.
-#[derive(
-    Debug,
-    Clone,
-    PartialEq,
-    ::serde::Serialize,
-    ::serde::Deserialize,
-    ::schemars::JsonSchema
-)]
-pub struct AuditLogEntry {
-    /// The unique identifier for this audit log entry
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
-    pub id: ::std::option::Option<i64>,
-    /// When the change was recorded
-    ///
-    /// Format: `date-time` (kept as written, not checked).
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
-    pub created_date: ::std::option::Option<::std::string::String>,
-    /// A human-readable description of the change that was made
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
-    pub log: ::std::option::Option<::std::string::String>,
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
-    pub author: ::std::option::Option<AuditLogAuthor>,
-    /// The name of the environment affected by the change
-    #[serde(
-        default,
-        skip_serializing_if = "::std::option::Option::is_none",
-        deserialize_with = "::hookgen_runtime::decode::double_option"
-    )]
-    #[schemars(with = "::std::option::Option<::std::string::String>")]
-    pub environment: ::std::option::Option<::std::option::Option<::std::string::String>>,
-    /// The name of the project affected by the change
-    #[serde(
-        default,
-        skip_serializing_if = "::std::option::Option::is_none",
-        deserialize_with = "::hookgen_runtime::decode::double_option"
-    )]
-    #[schemars(with = "::std::option::Option<::std::string::String>")]
-    pub project: ::std::option::Option<::std::option::Option<::std::string::String>>,
-    /// The ID of the object that was changed
-    #[serde(
-        default,
-        skip_serializing_if = "::std::option::Option::is_none",
-        deserialize_with = "::hookgen_runtime::decode::double_option"
-    )]
-    #[schemars(with = "::std::option::Option<i64>")]
-    pub related_object_id: ::std::option::Option<::std::option::Option<i64>>,
-    /// The type of object that was changed
-    #[serde(
-        default,
-        skip_serializing_if = "::std::option::Option::is_none",
-        deserialize_with = "::hookgen_runtime::decode::double_option"
-    )]
-    #[schemars(with = "::std::option::Option<AuditLogEntryRelatedObjectType>")]
-    pub related_object_type: ::std::option::Option<
-        ::std::option::Option<AuditLogEntryRelatedObjectType>,
-    >,
-}
-/// The type of object that was changed
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum AuditLogEntryRelatedObjectType {
-    /// `FEATURE`
-    Feature,
-    /// `FEATURE_STATE`
-    FeatureState,
-    /// `SEGMENT`
-    Segment,
-    /// `ENVIRONMENT`
-    Environment,
-    /// `CHANGE_REQUEST`
-    ChangeRequest,
-    /// A value the spec does not list, kept as received.
-    Unknown(::std::string::String),
-}
-impl AuditLogEntryRelatedObjectType {
-    /// The values the spec lists.
-    pub const KNOWN: &'static [&'static str] = &[
-        "FEATURE",
-        "FEATURE_STATE",
-        "SEGMENT",
-        "ENVIRONMENT",
-        "CHANGE_REQUEST",
-    ];
-    /// The value as it appears on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Feature => "FEATURE",
-            Self::FeatureState => "FEATURE_STATE",
-            Self::Segment => "SEGMENT",
-            Self::Environment => "ENVIRONMENT",
-            Self::ChangeRequest => "CHANGE_REQUEST",
-            Self::Unknown(value) => value,
-        }
-    }
-}
-impl ::std::convert::From<&str> for AuditLogEntryRelatedObjectType {
-    fn from(value: &str) -> Self {
-        match value {
-            "FEATURE" => Self::Feature,
-            "FEATURE_STATE" => Self::FeatureState,
-            "SEGMENT" => Self::Segment,
-            "ENVIRONMENT" => Self::Environment,
-            "CHANGE_REQUEST" => Self::ChangeRequest,
-            other => Self::Unknown(::std::borrow::ToOwned::to_owned(other)),
-        }
-    }
-}
-impl ::std::convert::From<::std::string::String> for AuditLogEntryRelatedObjectType {
-    fn from(value: ::std::string::String) -> Self {
-        match value.as_str() {
-            "FEATURE" => Self::Feature,
-            "FEATURE_STATE" => Self::FeatureState,
-            "SEGMENT" => Self::Segment,
-            "ENVIRONMENT" => Self::Environment,
-            "CHANGE_REQUEST" => Self::ChangeRequest,
-            _ => Self::Unknown(value),
-        }
-    }
-}
-impl ::std::fmt::Display for AuditLogEntryRelatedObjectType {
-    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-impl ::serde::Serialize for AuditLogEntryRelatedObjectType {
-    fn serialize<S: ::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> ::std::result::Result<S::Ok, S::Error> {
-        serializer.serialize_str(self.as_str())
-    }
-}
-impl<'de> ::serde::Deserialize<'de> for AuditLogEntryRelatedObjectType {
-    fn deserialize<D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        ::hookgen_runtime::decode::deserialize_str_enum(deserializer)
-    }
-}
-impl ::schemars::JsonSchema for AuditLogEntryRelatedObjectType {
-    fn schema_name() -> ::std::borrow::Cow<'static, str> {
-        ::std::borrow::Cow::Borrowed("AuditLogEntryRelatedObjectType")
-    }
-    fn json_schema(_: &mut ::schemars::SchemaGenerator) -> ::schemars::Schema {
-        ::schemars::json_schema!(
-            { "type" : "string", "anyOf" : [{ "enum" : ["FEATURE", "FEATURE_STATE",
-            "SEGMENT", "ENVIRONMENT", "CHANGE_REQUEST"] }, { "description" :
-            "A value the spec does not list." }] }
-        )
-    }
-}
-/// The payload sent to environment webhooks containing flag evaluation data for an identified user.
-#[derive(
-    Debug,
-    Clone,
-    PartialEq,
-    ::serde::Serialize,
-    ::serde::Deserialize,
-    ::schemars::JsonSchema
-)]
-pub struct EnvironmentWebhookPayload {
-    /// Array of flag evaluation results for the identified user
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
-    pub data: ::std::option::Option<::std::vec::Vec<FlagEvaluation>>,
-    /// The type of event that triggered the webhook
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
-    pub event_type: ::std::option::Option<EnvironmentWebhookPayloadEventType>,
-    /// When the event occurred
-    ///
-    /// Format: `date-time` (kept as written, not checked).
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
-    pub timestamp: ::std::option::Option<::std::string::String>,
-}
-/// The type of event that triggered the webhook
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum EnvironmentWebhookPayloadEventType {
-    /// `FLAG_UPDATED`
-    FlagUpdated,
-    /// A value the spec does not list, kept as received.
-    Unknown(::std::string::String),
-}
-impl EnvironmentWebhookPayloadEventType {
-    /// The values the spec lists.
-    pub const KNOWN: &'static [&'static str] = &["FLAG_UPDATED"];
-    /// The value as it appears on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::FlagUpdated => "FLAG_UPDATED",
-            Self::Unknown(value) => value,
-        }
-    }
-}
-impl ::std::convert::From<&str> for EnvironmentWebhookPayloadEventType {
-    fn from(value: &str) -> Self {
-        match value {
-            "FLAG_UPDATED" => Self::FlagUpdated,
-            other => Self::Unknown(::std::borrow::ToOwned::to_owned(other)),
-        }
-    }
-}
-impl ::std::convert::From<::std::string::String> for EnvironmentWebhookPayloadEventType {
-    fn from(value: ::std::string::String) -> Self {
-        match value.as_str() {
-            "FLAG_UPDATED" => Self::FlagUpdated,
-            _ => Self::Unknown(value),
-        }
-    }
-}
-impl ::std::fmt::Display for EnvironmentWebhookPayloadEventType {
-    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-impl ::serde::Serialize for EnvironmentWebhookPayloadEventType {
-    fn serialize<S: ::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> ::std::result::Result<S::Ok, S::Error> {
-        serializer.serialize_str(self.as_str())
-    }
-}
-impl<'de> ::serde::Deserialize<'de> for EnvironmentWebhookPayloadEventType {
-    fn deserialize<D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        ::hookgen_runtime::decode::deserialize_str_enum(deserializer)
-    }
-}
-impl ::schemars::JsonSchema for EnvironmentWebhookPayloadEventType {
-    fn schema_name() -> ::std::borrow::Cow<'static, str> {
-        ::std::borrow::Cow::Borrowed("EnvironmentWebhookPayloadEventType")
-    }
-    fn json_schema(_: &mut ::schemars::SchemaGenerator) -> ::schemars::Schema {
-        ::schemars::json_schema!(
-            { "type" : "string", "anyOf" : [{ "enum" : ["FLAG_UPDATED"] }, {
-            "description" : "A value the spec does not list." }] }
-        )
-    }
-}
-/// A single flag evaluation result containing the feature definition, its state, and the associated value for the identity.
-#[derive(
-    Debug,
-    Clone,
-    PartialEq,
-    ::serde::Serialize,
-    ::serde::Deserialize,
-    ::schemars::JsonSchema
-)]
-pub struct FlagEvaluation {
-    /// The unique identifier for this feature state
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
-    pub id: ::std::option::Option<i64>,
-    /// Whether the flag is enabled for this identity
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
-    pub enabled: ::std::option::Option<bool>,
-    /// The ID of the environment
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
-    pub environment: ::std::option::Option<i64>,
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
-    pub feature: ::std::option::Option<WebhookFeature>,
-    /// The feature segment ID if this evaluation is a segment override
-    #[serde(
-        default,
-        skip_serializing_if = "::std::option::Option::is_none",
-        deserialize_with = "::hookgen_runtime::decode::double_option"
-    )]
-    #[schemars(with = "::std::option::Option<i64>")]
-    pub feature_segment: ::std::option::Option<::std::option::Option<i64>>,
-    /// The evaluated value of the flag for this identity
-    #[serde(
-        default,
-        skip_serializing_if = "::std::option::Option::is_none",
-        deserialize_with = "::hookgen_runtime::decode::double_option"
-    )]
-    #[schemars(with = "::std::option::Option<FlagEvaluationFeatureStateValue>")]
-    pub feature_state_value: ::std::option::Option<
-        ::std::option::Option<FlagEvaluationFeatureStateValue>,
-    >,
-    /// The identity ID this evaluation applies to
-    #[serde(
-        default,
-        skip_serializing_if = "::std::option::Option::is_none",
-        deserialize_with = "::hookgen_runtime::decode::double_option"
-    )]
-    #[schemars(with = "::std::option::Option<i64>")]
-    pub identity: ::std::option::Option<::std::option::Option<i64>>,
-}
-/// The evaluated value of the flag for this identity
-#[derive(
-    Debug,
-    Clone,
-    PartialEq,
-    ::serde::Serialize,
-    ::serde::Deserialize,
-    ::schemars::JsonSchema
-)]
-#[serde(untagged)]
-pub enum FlagEvaluationFeatureStateValue {
-    String(::std::string::String),
-    Integer(i64),
-    Boolean(bool),
-}
-/// The payload sent to organisation webhooks containing audit log event data about changes made within the organisation.
-#[derive(
-    Debug,
-    Clone,
-    PartialEq,
-    ::serde::Serialize,
-    ::serde::Deserialize,
-    ::schemars::JsonSchema
-)]
-pub struct OrganisationWebhookPayload {
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
-    pub data: ::std::option::Option<AuditLogEntry>,
-    /// The type of event that triggered the webhook
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
-    pub event_type: ::std::option::Option<OrganisationWebhookPayloadEventType>,
-    /// When the event occurred
-    ///
-    /// Format: `date-time` (kept as written, not checked).
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
-    pub timestamp: ::std::option::Option<::std::string::String>,
-}
-/// The type of event that triggered the webhook
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum OrganisationWebhookPayloadEventType {
-    /// `FLAG_UPDATED`
-    FlagUpdated,
-    /// `FLAG_DELETED`
-    FlagDeleted,
-    /// `AUDIT_LOG_CREATED`
-    AuditLogCreated,
-    /// A value the spec does not list, kept as received.
-    Unknown(::std::string::String),
-}
-impl OrganisationWebhookPayloadEventType {
-    /// The values the spec lists.
-    pub const KNOWN: &'static [&'static str] = &[
-        "FLAG_UPDATED",
-        "FLAG_DELETED",
-        "AUDIT_LOG_CREATED",
-    ];
-    /// The value as it appears on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::FlagUpdated => "FLAG_UPDATED",
-            Self::FlagDeleted => "FLAG_DELETED",
-            Self::AuditLogCreated => "AUDIT_LOG_CREATED",
-            Self::Unknown(value) => value,
-        }
-    }
-}
-impl ::std::convert::From<&str> for OrganisationWebhookPayloadEventType {
-    fn from(value: &str) -> Self {
-        match value {
-            "FLAG_UPDATED" => Self::FlagUpdated,
-            "FLAG_DELETED" => Self::FlagDeleted,
-            "AUDIT_LOG_CREATED" => Self::AuditLogCreated,
-            other => Self::Unknown(::std::borrow::ToOwned::to_owned(other)),
-        }
-    }
-}
-impl ::std::convert::From<::std::string::String>
-for OrganisationWebhookPayloadEventType {
-    fn from(value: ::std::string::String) -> Self {
-        match value.as_str() {
-            "FLAG_UPDATED" => Self::FlagUpdated,
-            "FLAG_DELETED" => Self::FlagDeleted,
-            "AUDIT_LOG_CREATED" => Self::AuditLogCreated,
-            _ => Self::Unknown(value),
-        }
-    }
-}
-impl ::std::fmt::Display for OrganisationWebhookPayloadEventType {
-    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-impl ::serde::Serialize for OrganisationWebhookPayloadEventType {
-    fn serialize<S: ::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> ::std::result::Result<S::Ok, S::Error> {
-        serializer.serialize_str(self.as_str())
-    }
-}
-impl<'de> ::serde::Deserialize<'de> for OrganisationWebhookPayloadEventType {
-    fn deserialize<D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        ::hookgen_runtime::decode::deserialize_str_enum(deserializer)
-    }
-}
-impl ::schemars::JsonSchema for OrganisationWebhookPayloadEventType {
-    fn schema_name() -> ::std::borrow::Cow<'static, str> {
-        ::std::borrow::Cow::Borrowed("OrganisationWebhookPayloadEventType")
-    }
-    fn json_schema(_: &mut ::schemars::SchemaGenerator) -> ::schemars::Schema {
-        ::schemars::json_schema!(
-            { "type" : "string", "anyOf" : [{ "enum" : ["FLAG_UPDATED", "FLAG_DELETED",
-            "AUDIT_LOG_CREATED"] }, { "description" : "A value the spec does not list."
-            }] }
-        )
-    }
-}
-/// Feature metadata included in webhook payloads describing the feature flag definition.
-#[derive(
-    Debug,
-    Clone,
-    PartialEq,
-    ::serde::Serialize,
-    ::serde::Deserialize,
-    ::schemars::JsonSchema
-)]
-pub struct WebhookFeature {
-    /// The unique identifier for the feature
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
-    pub id: ::std::option::Option<i64>,
-    /// The name of the feature flag
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
-    pub name: ::std::option::Option<::std::string::String>,
-    /// When the feature was created
-    ///
-    /// Format: `date-time` (kept as written, not checked).
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
-    pub created_date: ::std::option::Option<::std::string::String>,
-    /// A description of the feature
-    #[serde(
-        default,
-        skip_serializing_if = "::std::option::Option::is_none",
-        deserialize_with = "::hookgen_runtime::decode::double_option"
-    )]
-    #[schemars(with = "::std::option::Option<::std::string::String>")]
-    pub description: ::std::option::Option<::std::option::Option<::std::string::String>>,
-    /// The initial value of the feature
-    #[serde(
-        default,
-        skip_serializing_if = "::std::option::Option::is_none",
-        deserialize_with = "::hookgen_runtime::decode::double_option"
-    )]
-    #[schemars(with = "::std::option::Option<::std::string::String>")]
-    pub initial_value: ::std::option::Option<
-        ::std::option::Option<::std::string::String>,
-    >,
-    /// Whether the feature is enabled by default
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
-    pub default_enabled: ::std::option::Option<bool>,
-    /// The type of feature flag
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
-    pub r#type: ::std::option::Option<WebhookFeatureType>,
-}
-/// The type of feature flag
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum WebhookFeatureType {
-    /// `STANDARD`
-    Standard,
-    /// `MULTIVARIATE`
-    Multivariate,
-    /// A value the spec does not list, kept as received.
-    Unknown(::std::string::String),
-}
-impl WebhookFeatureType {
-    /// The values the spec lists.
-    pub const KNOWN: &'static [&'static str] = &["STANDARD", "MULTIVARIATE"];
-    /// The value as it appears on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Standard => "STANDARD",
-            Self::Multivariate => "MULTIVARIATE",
-            Self::Unknown(value) => value,
-        }
-    }
-}
-impl ::std::convert::From<&str> for WebhookFeatureType {
-    fn from(value: &str) -> Self {
-        match value {
-            "STANDARD" => Self::Standard,
-            "MULTIVARIATE" => Self::Multivariate,
-            other => Self::Unknown(::std::borrow::ToOwned::to_owned(other)),
-        }
-    }
-}
-impl ::std::convert::From<::std::string::String> for WebhookFeatureType {
-    fn from(value: ::std::string::String) -> Self {
-        match value.as_str() {
-            "STANDARD" => Self::Standard,
-            "MULTIVARIATE" => Self::Multivariate,
-            _ => Self::Unknown(value),
-        }
-    }
-}
-impl ::std::fmt::Display for WebhookFeatureType {
-    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-impl ::serde::Serialize for WebhookFeatureType {
-    fn serialize<S: ::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> ::std::result::Result<S::Ok, S::Error> {
-        serializer.serialize_str(self.as_str())
-    }
-}
-impl<'de> ::serde::Deserialize<'de> for WebhookFeatureType {
-    fn deserialize<D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        ::hookgen_runtime::decode::deserialize_str_enum(deserializer)
-    }
-}
-impl ::schemars::JsonSchema for WebhookFeatureType {
-    fn schema_name() -> ::std::borrow::Cow<'static, str> {
-        ::std::borrow::Cow::Borrowed("WebhookFeatureType")
-    }
-    fn json_schema(_: &mut ::schemars::SchemaGenerator) -> ::schemars::Schema {
-        ::schemars::json_schema!(
-            { "type" : "string", "anyOf" : [{ "enum" : ["STANDARD", "MULTIVARIATE"] }, {
-            "description" : "A value the spec does not list." }] }
-        )
-    }
 }

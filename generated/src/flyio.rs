@@ -3,7 +3,14 @@
 
 //! Fly.io Extensions Webhook Events
 //!
-//! The Fly.io Extensions webhook system delivers real-time event notifications in both directions between Fly.io and extension providers. Fly.io sends CloudEvents-format payloads to the provider's registered endpoint URL when machine lifecycle events occur that are relevant to an extension resource. Extension providers send lifecycle status updates back to Fly.io at the platform webhook endpoint when asynchronously provisioned resources become ready, are updated, or are deleted. All webhook payloads in both directions are signed using HMAC-SHA256 with separate shared secrets, allowing each party to verify authenticity before processing events.
+//! The Fly.io Extensions webhook system delivers real-time event notifications in both
+//! directions between Fly.io and extension providers. Fly.io sends CloudEvents-format
+//! payloads to the provider's registered endpoint URL when machine lifecycle events occur
+//! that are relevant to an extension resource. Extension providers send lifecycle status
+//! updates back to Fly.io at the platform webhook endpoint when asynchronously provisioned
+//! resources become ready, are updated, or are deleted. All webhook payloads in both
+//! directions are signed using HMAC-SHA256 with separate shared secrets, allowing each
+//! party to verify authenticity before processing events.
 //!
 //! Spec version `1.0`. Generated from `specs/flyio.yaml` with `specs/flyio.overlay.yaml`.
 #![allow(
@@ -16,126 +23,127 @@
     clippy::doc_overindented_list_items,
     clippy::large_enum_variant
 )]
-/// How deliveries of this spec are signed.
-pub const SIGNATURE: ::hookgen_runtime::SignatureScheme = ::hookgen_runtime::SignatureScheme {
-    header: "X-Fly-Signature",
-    algorithm: ::hookgen_runtime::Algorithm::HmacSha256,
-    encoding: ::hookgen_runtime::Encoding::Hex,
-    prefix: "",
-    secret_format: ::hookgen_runtime::SecretFormat::Bytes,
-    signed: ::hookgen_runtime::SignedContent::Body,
-    id_header: "",
-    timestamp_header: "",
-    separator: ::std::option::Option::None,
-    tolerance_seconds: ::std::option::Option::None,
-};
-/// The HTTP header that carries the signature.
-pub const SIGNATURE_HEADER: &str = SIGNATURE.header;
-/// The signature header value for `body` signed with `secret`.
-pub fn sign(secret: &[u8], body: &[u8]) -> ::std::string::String {
-    SIGNATURE.sign(secret, body)
+
+/// A CloudEvents 1.0 compliant payload sent by Fly.io to extension provider webhook
+/// endpoints for machine and account events.
+#[derive(
+    Debug,
+    Clone,
+    PartialEq,
+    ::serde::Serialize,
+    ::serde::Deserialize,
+    ::schemars::JsonSchema
+)]
+pub struct CloudEventPayload {
+    /// CloudEvents specification version. Always 1.0.
+    pub specversion: CloudEventPayloadSpecversion,
+    /// Event type identifier in reverse-DNS notation, such as io.fly.machine.started,
+    /// io.fly.machine.stopped, or io.fly.account.changed.
+    pub r#type: ::std::string::String,
+    /// URI of the Fly.io system that originated this event.
+    ///
+    /// Example: `"https://api.fly.io"`.
+    pub source: ::std::string::String,
+    /// Unique identifier for this specific event instance.
+    pub id: ::std::string::String,
+    /// ISO 8601 timestamp of when the event occurred.
+    ///
+    /// Format: `date-time` (kept as written, not checked).
+    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
+    pub time: ::std::option::Option<::std::string::String>,
+    /// MIME type of the event data payload.
+    ///
+    /// Example: `"application/json"`.
+    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
+    pub datacontenttype: ::std::option::Option<::std::string::String>,
+    /// Event-specific data payload.
+    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
+    pub data: ::std::option::Option<
+        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+    >,
 }
-/// Verifies `header_value` over the raw `body` bytes, in constant time.
-pub fn verify(
-    secret: &[u8],
-    header_value: &str,
-    body: &[u8],
-) -> ::std::result::Result<(), ::hookgen_runtime::SignatureError> {
-    SIGNATURE.verify(secret, header_value, body)
+
+/// CloudEvents specification version. Always 1.0.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum CloudEventPayloadSpecversion {
+    /// `1.0`
+    V10,
+    /// A value the spec does not list, kept as received.
+    Unknown(::std::string::String),
 }
-/// Verifies a request against any of `secrets` (rotation), with the timestamp checked
-/// against `clock` when the scheme has a tolerance.
-pub fn verify_request(
-    secrets: &[&[u8]],
-    request: &::hookgen_runtime::SignedRequest<'_>,
-    clock: &dyn ::hookgen_runtime::Clock,
-) -> ::std::result::Result<(), ::hookgen_runtime::SignatureError> {
-    SIGNATURE.verify_request(secrets, request, clock)
+
+::hookgen_runtime::open_enum!(CloudEventPayloadSpecversion { V10 = "1.0" } else Unknown);
+
+/// Payload sent by an extension provider to Fly.io for resource lifecycle events.
+#[derive(
+    Debug,
+    Clone,
+    PartialEq,
+    ::serde::Serialize,
+    ::serde::Deserialize,
+    ::schemars::JsonSchema
+)]
+pub struct ProviderWebhookPayload {
+    /// The lifecycle action that occurred on the provider's resource.
+    pub action: ProviderWebhookPayloadAction,
+    /// The provider's unique identifier for the affected resource.
+    pub resource_id: ::std::string::String,
+    /// Updated environment variable configuration for the resource. Required when action is
+    /// resource.created or resource.updated.
+    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
+    pub config: ::std::option::Option<
+        ::std::collections::BTreeMap<::std::string::String, ::std::string::String>,
+    >,
 }
-/// The spec states no delivery rules.
-pub const DELIVERY: ::std::option::Option<::hookgen_runtime::DeliveryPolicy> = ::std::option::Option::None;
-/// The servers the spec names.
-pub static SERVERS: &[::hookgen_runtime::Server] = &[
-    ::hookgen_runtime::Server {
-        name: "flyio",
-        host: "api.fly.io",
-        pathname: ::std::option::Option::None,
-        protocol: "https",
-        description: ::std::option::Option::Some(
-            "Fly.io platform server that receives webhook notifications from extension providers and sends CloudEvents to provider webhook endpoints.",
-        ),
-    },
-    ::hookgen_runtime::Server {
-        name: "provider",
-        host: "{provider_base_url}",
-        pathname: ::std::option::Option::None,
-        protocol: "https",
-        description: ::std::option::Option::Some(
-            "Provider-hosted server that receives CloudEvent webhook notifications from Fly.io about machine and account lifecycle events relevant to their extension resources.",
-        ),
-    },
-];
-/// The routing table: every channel of the spec.
-pub static CHANNELS: &[::hookgen_runtime::Channel] = &[
-    ::hookgen_runtime::Channel {
-        address: ::std::option::Option::Some("/api/hooks/extensions/{provider_name}"),
-        description: "Fly.io platform endpoint that receives webhook notifications from extension providers about resource lifecycle changes. Providers post to this channel to notify Fly.io when asynchronously provisioned resources become ready, when resource configuration changes, or when resources are removed.",
-        parameters: &[
-            ::hookgen_runtime::Parameter {
-                name: "provider_name",
-                description: "The registered slug identifier for the extension provider.",
-                allowed: &[],
-                default: ::std::option::Option::None,
-                location: ::std::option::Option::None,
-            },
-        ],
-        operations: &[
-            ::hookgen_runtime::Operation {
-                id: "receiveProviderWebhook",
-                action: ::hookgen_runtime::Action::Receive,
-                sender: "extension provider",
-                receiver: "Fly.io",
-                summary: "Receive a lifecycle webhook from an extension provider",
-                messages: &["ResourceCreated", "ResourceUpdated", "ResourceDeleted"],
-                bindings: "",
-                reply: ::std::option::Option::None,
-            },
-        ],
-        discriminator: ::std::option::Option::Some("action"),
-        bindings: "",
-    },
-    ::hookgen_runtime::Channel {
-        address: ::std::option::Option::Some("/extensions/events"),
-        description: "Provider-hosted endpoint that receives CloudEvents-format webhook notifications from Fly.io about machine and account lifecycle events. Providers register this endpoint with Fly.io and must verify the HMAC-SHA256 signature on all incoming payloads.",
-        parameters: &[],
-        operations: &[
-            ::hookgen_runtime::Operation {
-                id: "receiveFlyioMachineEvent",
-                action: ::hookgen_runtime::Action::Send,
-                sender: "Fly.io",
-                receiver: "extension provider",
-                summary: "Receive a machine or account event from Fly.io",
-                messages: &[
-                    "MachineStarted",
-                    "MachineStopped",
-                    "MachineDestroyed",
-                    "AccountChanged",
-                ],
-                bindings: "",
-                reply: ::std::option::Option::None,
-            },
-        ],
-        discriminator: ::std::option::Option::Some("type"),
-        bindings: "",
-    },
-];
-/// `CHANNELS`, indexed once for [`route`].
-static ROUTER: ::std::sync::LazyLock<::hookgen_runtime::routing::Router> = ::std::sync::LazyLock::new(||
-::hookgen_runtime::routing::Router::new(CHANNELS));
-/// Matches a concrete address (such as a request path) against the channel templates.
-pub fn route(address: &str) -> ::std::option::Option<::hookgen_runtime::Route> {
-    ROUTER.route(address)
+
+/// The lifecycle action that occurred on the provider's resource.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum ProviderWebhookPayloadAction {
+    /// `resource.created`
+    ResourceCreated,
+    /// `resource.updated`
+    ResourceUpdated,
+    /// `resource.deleted`
+    ResourceDeleted,
+    /// A value the spec does not list, kept as received.
+    Unknown(::std::string::String),
 }
+
+::hookgen_runtime::open_enum!(
+    ProviderWebhookPayloadAction { ResourceCreated = "resource.created", ResourceUpdated
+    = "resource.updated", ResourceDeleted = "resource.deleted" } else Unknown
+);
+
+#[derive(
+    Debug,
+    Clone,
+    PartialEq,
+    ::serde::Serialize,
+    ::serde::Deserialize,
+    ::schemars::JsonSchema
+)]
+pub struct ResourceDeletedPayload {
+    /// The lifecycle action.
+    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
+    pub action: ::std::option::Option<ResourceDeletedPayloadAction>,
+    /// The provider's ID of the deleted resource.
+    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
+    pub resource_id: ::std::option::Option<::std::string::String>,
+}
+
+/// The lifecycle action.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum ResourceDeletedPayloadAction {
+    /// `resource.deleted`
+    ResourceDeleted,
+    /// A value the spec does not list, kept as received.
+    Unknown(::std::string::String),
+}
+
+::hookgen_runtime::open_enum!(
+    ResourceDeletedPayloadAction { ResourceDeleted = "resource.deleted" } else Unknown
+);
+
 /// Every message of the spec, plus the events it does not list.
 ///
 /// Serializes as the bare payload, as it travels on the wire.
@@ -173,6 +181,7 @@ pub enum Message {
     /// A well-formed payload whose discriminator value the spec does not list.
     Unknown(::hookgen_runtime::UnknownMessage),
 }
+
 impl Message {
     /// The message's name in the spec (`None` for an unknown event).
     pub fn name(&self) -> ::std::option::Option<&'static str> {
@@ -203,6 +212,7 @@ impl Message {
         }
     }
 }
+
 /// Every message of the spec, in `Message` variant order.
 pub static MESSAGES: &[::hookgen_runtime::MessageInfo] = &[
     ::hookgen_runtime::MessageInfo {
@@ -295,6 +305,7 @@ pub static MESSAGES: &[::hookgen_runtime::MessageInfo] = &[
         bindings: "",
     },
 ];
+
 /// Decodes a body received at `address` (matched with [`route`]) into its message.
 pub fn decode(
     address: &str,
@@ -306,6 +317,7 @@ pub fn decode(
         ))?;
     decode_at(route.index, body)
 }
+
 /// Decodes a body received on the channel whose address template is `channel`.
 pub fn decode_channel(
     channel: &str,
@@ -318,6 +330,7 @@ pub fn decode_channel(
         ))?;
     decode_at(index, body)
 }
+
 /// Decodes a body of the channel at `index` in [`CHANNELS`].
 fn decode_at(
     index: usize,
@@ -326,24 +339,27 @@ fn decode_at(
     match index {
         0usize => {
             ::std::result::Result::Ok({
-                let tag = ::hookgen_runtime::decode::peek_discriminator(body, "action")?;
+                let tag = ::hookgen_runtime::__private::peek_discriminator(
+                    body,
+                    "action",
+                )?;
                 match tag.as_deref() {
                     ::std::option::Option::Some("resource.created") => {
-                        ::hookgen_runtime::decode::decode_payload(
+                        ::hookgen_runtime::__private::decode_payload(
                                 "ResourceCreated",
                                 body,
                             )
                             .map(Message::ResourceCreated)?
                     }
                     ::std::option::Option::Some("resource.updated") => {
-                        ::hookgen_runtime::decode::decode_payload(
+                        ::hookgen_runtime::__private::decode_payload(
                                 "ResourceUpdated",
                                 body,
                             )
                             .map(Message::ResourceUpdated)?
                     }
                     ::std::option::Option::Some("resource.deleted") => {
-                        ::hookgen_runtime::decode::decode_payload(
+                        ::hookgen_runtime::__private::decode_payload(
                                 "ResourceDeleted",
                                 body,
                             )
@@ -356,7 +372,7 @@ fn decode_at(
                     }
                     ::std::option::Option::Some(_) => {
                         Message::Unknown(
-                            ::hookgen_runtime::decode::unknown_message(
+                            ::hookgen_runtime::__private::unknown_message(
                                 "/api/hooks/extensions/{provider_name}",
                                 ::std::option::Option::Some(("action", tag)),
                                 body,
@@ -368,25 +384,37 @@ fn decode_at(
         }
         1usize => {
             ::std::result::Result::Ok({
-                let tag = ::hookgen_runtime::decode::peek_discriminator(body, "type")?;
+                let tag = ::hookgen_runtime::__private::peek_discriminator(
+                    body,
+                    "type",
+                )?;
                 match tag.as_deref() {
                     ::std::option::Option::Some("io.fly.machine.started") => {
-                        ::hookgen_runtime::decode::decode_payload("MachineStarted", body)
+                        ::hookgen_runtime::__private::decode_payload(
+                                "MachineStarted",
+                                body,
+                            )
                             .map(Message::MachineStarted)?
                     }
                     ::std::option::Option::Some("io.fly.machine.stopped") => {
-                        ::hookgen_runtime::decode::decode_payload("MachineStopped", body)
+                        ::hookgen_runtime::__private::decode_payload(
+                                "MachineStopped",
+                                body,
+                            )
                             .map(Message::MachineStopped)?
                     }
                     ::std::option::Option::Some("io.fly.machine.destroyed") => {
-                        ::hookgen_runtime::decode::decode_payload(
+                        ::hookgen_runtime::__private::decode_payload(
                                 "MachineDestroyed",
                                 body,
                             )
                             .map(Message::MachineDestroyed)?
                     }
                     ::std::option::Option::Some("io.fly.account.changed") => {
-                        ::hookgen_runtime::decode::decode_payload("AccountChanged", body)
+                        ::hookgen_runtime::__private::decode_payload(
+                                "AccountChanged",
+                                body,
+                            )
                             .map(Message::AccountChanged)?
                     }
                     ::std::option::Option::None => {
@@ -396,7 +424,7 @@ fn decode_at(
                     }
                     ::std::option::Option::Some(_) => {
                         Message::Unknown(
-                            ::hookgen_runtime::decode::unknown_message(
+                            ::hookgen_runtime::__private::unknown_message(
                                 "/extensions/events",
                                 ::std::option::Option::Some(("type", tag)),
                                 body,
@@ -415,12 +443,144 @@ fn decode_at(
         }
     }
 }
+
+/// The servers the spec names.
+pub static SERVERS: &[::hookgen_runtime::Server] = &[
+    ::hookgen_runtime::Server {
+        name: "flyio",
+        host: "api.fly.io",
+        pathname: ::std::option::Option::None,
+        protocol: "https",
+        description: ::std::option::Option::Some(
+            "Fly.io platform server that receives webhook notifications from extension providers and sends CloudEvents to provider webhook endpoints.",
+        ),
+    },
+    ::hookgen_runtime::Server {
+        name: "provider",
+        host: "{provider_base_url}",
+        pathname: ::std::option::Option::None,
+        protocol: "https",
+        description: ::std::option::Option::Some(
+            "Provider-hosted server that receives CloudEvent webhook notifications from Fly.io about machine and account lifecycle events relevant to their extension resources.",
+        ),
+    },
+];
+
+/// The routing table: every channel of the spec.
+pub static CHANNELS: &[::hookgen_runtime::Channel] = &[
+    ::hookgen_runtime::Channel {
+        address: ::std::option::Option::Some("/api/hooks/extensions/{provider_name}"),
+        description: "Fly.io platform endpoint that receives webhook notifications from extension providers about resource lifecycle changes. Providers post to this channel to notify Fly.io when asynchronously provisioned resources become ready, when resource configuration changes, or when resources are removed.",
+        parameters: &[
+            ::hookgen_runtime::Parameter {
+                name: "provider_name",
+                description: "The registered slug identifier for the extension provider.",
+                allowed: &[],
+                default: ::std::option::Option::None,
+                location: ::std::option::Option::None,
+            },
+        ],
+        operations: &[
+            ::hookgen_runtime::Operation {
+                id: "receiveProviderWebhook",
+                action: ::hookgen_runtime::Action::Receive,
+                sender: "extension provider",
+                receiver: "Fly.io",
+                summary: "Receive a lifecycle webhook from an extension provider",
+                messages: &["ResourceCreated", "ResourceUpdated", "ResourceDeleted"],
+                bindings: "",
+                reply: ::std::option::Option::None,
+            },
+        ],
+        discriminator: ::std::option::Option::Some("action"),
+        bindings: "",
+    },
+    ::hookgen_runtime::Channel {
+        address: ::std::option::Option::Some("/extensions/events"),
+        description: "Provider-hosted endpoint that receives CloudEvents-format webhook notifications from Fly.io about machine and account lifecycle events. Providers register this endpoint with Fly.io and must verify the HMAC-SHA256 signature on all incoming payloads.",
+        parameters: &[],
+        operations: &[
+            ::hookgen_runtime::Operation {
+                id: "receiveFlyioMachineEvent",
+                action: ::hookgen_runtime::Action::Send,
+                sender: "Fly.io",
+                receiver: "extension provider",
+                summary: "Receive a machine or account event from Fly.io",
+                messages: &[
+                    "MachineStarted",
+                    "MachineStopped",
+                    "MachineDestroyed",
+                    "AccountChanged",
+                ],
+                bindings: "",
+                reply: ::std::option::Option::None,
+            },
+        ],
+        discriminator: ::std::option::Option::Some("type"),
+        bindings: "",
+    },
+];
+
+/// `CHANNELS`, indexed once for [`route`].
+static ROUTER: ::std::sync::LazyLock<::hookgen_runtime::routing::Router> = ::std::sync::LazyLock::new(||
+::hookgen_runtime::routing::Router::new(CHANNELS));
+
+/// Matches a concrete address (such as a request path) against the channel templates.
+pub fn route(address: &str) -> ::std::option::Option<::hookgen_runtime::Route> {
+    ROUTER.route(address)
+}
+
+/// How deliveries of this spec are signed.
+pub const SIGNATURE: ::hookgen_runtime::SignatureScheme = ::hookgen_runtime::SignatureScheme {
+    header: "X-Fly-Signature",
+    algorithm: ::hookgen_runtime::Algorithm::HmacSha256,
+    encoding: ::hookgen_runtime::Encoding::Hex,
+    prefix: "",
+    secret_format: ::hookgen_runtime::SecretFormat::Bytes,
+    signed: ::hookgen_runtime::SignedContent::Body,
+    id_header: "",
+    timestamp_header: "",
+    separator: ::std::option::Option::None,
+    tolerance_seconds: ::std::option::Option::None,
+};
+
+/// The HTTP header that carries the signature.
+pub const SIGNATURE_HEADER: &str = SIGNATURE.header;
+
+/// The signature header value for `body` signed with `secret`.
+pub fn sign(secret: &[u8], body: &[u8]) -> ::std::string::String {
+    SIGNATURE.sign(secret, body)
+}
+
+/// Verifies `header_value` over the raw `body` bytes, in constant time.
+pub fn verify(
+    secret: &[u8],
+    header_value: &str,
+    body: &[u8],
+) -> ::std::result::Result<(), ::hookgen_runtime::SignatureError> {
+    SIGNATURE.verify(secret, header_value, body)
+}
+
+/// Verifies a request against any of `secrets` (rotation), with the timestamp checked
+/// against `clock` when the scheme has a tolerance.
+pub fn verify_request(
+    secrets: &[&[u8]],
+    request: &::hookgen_runtime::SignedRequest<'_>,
+    clock: &dyn ::hookgen_runtime::Clock,
+) -> ::std::result::Result<(), ::hookgen_runtime::SignatureError> {
+    SIGNATURE.verify_request(secrets, request, clock)
+}
+
+/// The spec states no delivery rules.
+pub const DELIVERY: ::std::option::Option<::hookgen_runtime::DeliveryPolicy> = ::std::option::Option::None;
+
 /// A typed webhook handler: one method per message of the spec, plus unknown events.
 /// Every method accepts its message unless overridden; an `Err` makes the receiver
 /// answer 500 so the sender retries.
 #[cfg(feature = "axum")]
 pub trait Handler: ::std::marker::Send + ::std::marker::Sync + 'static {
-    /// Handles `ResourceCreated`: Notifies Fly.io that an extension resource has been provisioned. Accepts it unless overridden.
+    /// Handles `ResourceCreated`: Notifies Fly.io that an extension resource has been
+    /// provisioned. Accepts it unless overridden.
     fn resource_created(
         &self,
         route: &::hookgen_runtime::Route,
@@ -431,7 +591,8 @@ pub trait Handler: ::std::marker::Send + ::std::marker::Sync + 'static {
         let _ = (route, payload);
         async { ::std::result::Result::Ok(()) }
     }
-    /// Handles `ResourceUpdated`: Notifies Fly.io that an extension resource has been updated. Accepts it unless overridden.
+    /// Handles `ResourceUpdated`: Notifies Fly.io that an extension resource has been updated.
+    /// Accepts it unless overridden.
     fn resource_updated(
         &self,
         route: &::hookgen_runtime::Route,
@@ -442,7 +603,8 @@ pub trait Handler: ::std::marker::Send + ::std::marker::Sync + 'static {
         let _ = (route, payload);
         async { ::std::result::Result::Ok(()) }
     }
-    /// Handles `ResourceDeleted`: Notifies Fly.io that an extension resource has been deleted. Accepts it unless overridden.
+    /// Handles `ResourceDeleted`: Notifies Fly.io that an extension resource has been deleted.
+    /// Accepts it unless overridden.
     fn resource_deleted(
         &self,
         route: &::hookgen_runtime::Route,
@@ -453,7 +615,8 @@ pub trait Handler: ::std::marker::Send + ::std::marker::Sync + 'static {
         let _ = (route, payload);
         async { ::std::result::Result::Ok(()) }
     }
-    /// Handles `MachineStarted`: Notifies the provider that a Fly Machine has started. Accepts it unless overridden.
+    /// Handles `MachineStarted`: Notifies the provider that a Fly Machine has started. Accepts
+    /// it unless overridden.
     fn machine_started(
         &self,
         route: &::hookgen_runtime::Route,
@@ -464,7 +627,8 @@ pub trait Handler: ::std::marker::Send + ::std::marker::Sync + 'static {
         let _ = (route, payload);
         async { ::std::result::Result::Ok(()) }
     }
-    /// Handles `MachineStopped`: Notifies the provider that a Fly Machine has stopped. Accepts it unless overridden.
+    /// Handles `MachineStopped`: Notifies the provider that a Fly Machine has stopped. Accepts
+    /// it unless overridden.
     fn machine_stopped(
         &self,
         route: &::hookgen_runtime::Route,
@@ -475,7 +639,8 @@ pub trait Handler: ::std::marker::Send + ::std::marker::Sync + 'static {
         let _ = (route, payload);
         async { ::std::result::Result::Ok(()) }
     }
-    /// Handles `MachineDestroyed`: Notifies the provider that a Fly Machine has been destroyed. Accepts it unless overridden.
+    /// Handles `MachineDestroyed`: Notifies the provider that a Fly Machine has been destroyed.
+    /// Accepts it unless overridden.
     fn machine_destroyed(
         &self,
         route: &::hookgen_runtime::Route,
@@ -486,7 +651,8 @@ pub trait Handler: ::std::marker::Send + ::std::marker::Sync + 'static {
         let _ = (route, payload);
         async { ::std::result::Result::Ok(()) }
     }
-    /// Handles `AccountChanged`: Notifies the provider that a Fly.io account has changed. Accepts it unless overridden.
+    /// Handles `AccountChanged`: Notifies the provider that a Fly.io account has changed.
+    /// Accepts it unless overridden.
     fn account_changed(
         &self,
         route: &::hookgen_runtime::Route,
@@ -509,15 +675,17 @@ pub trait Handler: ::std::marker::Send + ::std::marker::Sync + 'static {
         async { ::std::result::Result::Ok(()) }
     }
 }
+
 #[cfg(feature = "axum")]
 struct Dispatcher<H>(H);
+
 #[cfg(feature = "axum")]
-impl<H: Handler> ::hookgen_runtime::receiver::Dispatch<Message> for Dispatcher<H> {
+impl<H: Handler> ::hookgen_runtime::__private::Dispatch<Message> for Dispatcher<H> {
     fn dispatch(
         &self,
         route: ::hookgen_runtime::Route,
         message: Message,
-    ) -> ::hookgen_runtime::receiver::HandlerFuture<'_> {
+    ) -> ::hookgen_runtime::__private::HandlerFuture<'_> {
         ::std::boxed::Box::pin(async move {
             match message {
                 Message::ResourceCreated(payload) => {
@@ -546,6 +714,7 @@ impl<H: Handler> ::hookgen_runtime::receiver::Dispatch<Message> for Dispatcher<H
         })
     }
 }
+
 /// A sender that signs with [`SIGNATURE`] and retries on the spec's delivery rules
 /// ([`DELIVERY`]), or on `hookgen_runtime::sender::RetryPolicy::default()` without them.
 /// Refused for an empty secret, or one not in the scheme's format.
@@ -564,6 +733,7 @@ pub fn sender(
     };
     ::hookgen_runtime::sender::Sender::new(SIGNATURE, secret, policy)
 }
+
 /// An axum router serving every channel of this spec at its address: it verifies each
 /// delivery with [`SIGNATURE`], decodes it and calls `handler` (see
 /// `hookgen_runtime::receiver` for the status codes). Refused for a configuration
@@ -576,7 +746,7 @@ pub fn router<H: Handler>(
     ::hookgen_runtime::receiver::axum::Router,
     ::hookgen_runtime::SignatureError,
 > {
-    let binding = ::hookgen_runtime::receiver::SpecBinding {
+    let binding = ::hookgen_runtime::__private::SpecBinding {
         scheme: SIGNATURE,
         route,
         decode_channel,
@@ -586,387 +756,4 @@ pub fn router<H: Handler>(
         config,
         ::std::sync::Arc::new(Dispatcher(handler)),
     )
-}
-#[derive(
-    Debug,
-    Clone,
-    PartialEq,
-    ::serde::Serialize,
-    ::serde::Deserialize,
-    ::schemars::JsonSchema
-)]
-pub struct AccountChangedHeaders {
-    /// HMAC-SHA256 signature of the request body.
-    #[serde(rename = "X-Fly-Signature")]
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
-    pub x_fly_signature: ::std::option::Option<::std::string::String>,
-}
-/// A CloudEvents 1.0 compliant payload sent by Fly.io to extension provider webhook endpoints for machine and account events.
-#[derive(
-    Debug,
-    Clone,
-    PartialEq,
-    ::serde::Serialize,
-    ::serde::Deserialize,
-    ::schemars::JsonSchema
-)]
-pub struct CloudEventPayload {
-    /// CloudEvents specification version. Always 1.0.
-    pub specversion: CloudEventPayloadSpecversion,
-    /// Event type identifier in reverse-DNS notation, such as io.fly.machine.started, io.fly.machine.stopped, or io.fly.account.changed.
-    pub r#type: ::std::string::String,
-    /// URI of the Fly.io system that originated this event.
-    ///
-    /// Example: `"https://api.fly.io"`.
-    pub source: ::std::string::String,
-    /// Unique identifier for this specific event instance.
-    pub id: ::std::string::String,
-    /// ISO 8601 timestamp of when the event occurred.
-    ///
-    /// Format: `date-time` (kept as written, not checked).
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
-    pub time: ::std::option::Option<::std::string::String>,
-    /// MIME type of the event data payload.
-    ///
-    /// Example: `"application/json"`.
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
-    pub datacontenttype: ::std::option::Option<::std::string::String>,
-    /// Event-specific data payload.
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
-    pub data: ::std::option::Option<
-        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-    >,
-}
-/// CloudEvents specification version. Always 1.0.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum CloudEventPayloadSpecversion {
-    /// `1.0`
-    V10,
-    /// A value the spec does not list, kept as received.
-    Unknown(::std::string::String),
-}
-impl CloudEventPayloadSpecversion {
-    /// The values the spec lists.
-    pub const KNOWN: &'static [&'static str] = &["1.0"];
-    /// The value as it appears on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::V10 => "1.0",
-            Self::Unknown(value) => value,
-        }
-    }
-}
-impl ::std::convert::From<&str> for CloudEventPayloadSpecversion {
-    fn from(value: &str) -> Self {
-        match value {
-            "1.0" => Self::V10,
-            other => Self::Unknown(::std::borrow::ToOwned::to_owned(other)),
-        }
-    }
-}
-impl ::std::convert::From<::std::string::String> for CloudEventPayloadSpecversion {
-    fn from(value: ::std::string::String) -> Self {
-        match value.as_str() {
-            "1.0" => Self::V10,
-            _ => Self::Unknown(value),
-        }
-    }
-}
-impl ::std::fmt::Display for CloudEventPayloadSpecversion {
-    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-impl ::serde::Serialize for CloudEventPayloadSpecversion {
-    fn serialize<S: ::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> ::std::result::Result<S::Ok, S::Error> {
-        serializer.serialize_str(self.as_str())
-    }
-}
-impl<'de> ::serde::Deserialize<'de> for CloudEventPayloadSpecversion {
-    fn deserialize<D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        ::hookgen_runtime::decode::deserialize_str_enum(deserializer)
-    }
-}
-impl ::schemars::JsonSchema for CloudEventPayloadSpecversion {
-    fn schema_name() -> ::std::borrow::Cow<'static, str> {
-        ::std::borrow::Cow::Borrowed("CloudEventPayloadSpecversion")
-    }
-    fn json_schema(_: &mut ::schemars::SchemaGenerator) -> ::schemars::Schema {
-        ::schemars::json_schema!(
-            { "type" : "string", "anyOf" : [{ "enum" : ["1.0"] }, { "description" :
-            "A value the spec does not list." }] }
-        )
-    }
-}
-#[derive(
-    Debug,
-    Clone,
-    PartialEq,
-    ::serde::Serialize,
-    ::serde::Deserialize,
-    ::schemars::JsonSchema
-)]
-pub struct MachineDestroyedHeaders {
-    /// HMAC-SHA256 signature of the request body.
-    #[serde(rename = "X-Fly-Signature")]
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
-    pub x_fly_signature: ::std::option::Option<::std::string::String>,
-}
-#[derive(
-    Debug,
-    Clone,
-    PartialEq,
-    ::serde::Serialize,
-    ::serde::Deserialize,
-    ::schemars::JsonSchema
-)]
-pub struct MachineStartedHeaders {
-    /// HMAC-SHA256 signature of the request body.
-    #[serde(rename = "X-Fly-Signature")]
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
-    pub x_fly_signature: ::std::option::Option<::std::string::String>,
-}
-#[derive(
-    Debug,
-    Clone,
-    PartialEq,
-    ::serde::Serialize,
-    ::serde::Deserialize,
-    ::schemars::JsonSchema
-)]
-pub struct MachineStoppedHeaders {
-    /// HMAC-SHA256 signature of the request body.
-    #[serde(rename = "X-Fly-Signature")]
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
-    pub x_fly_signature: ::std::option::Option<::std::string::String>,
-}
-/// Payload sent by an extension provider to Fly.io for resource lifecycle events.
-#[derive(
-    Debug,
-    Clone,
-    PartialEq,
-    ::serde::Serialize,
-    ::serde::Deserialize,
-    ::schemars::JsonSchema
-)]
-pub struct ProviderWebhookPayload {
-    /// The lifecycle action that occurred on the provider's resource.
-    pub action: ProviderWebhookPayloadAction,
-    /// The provider's unique identifier for the affected resource.
-    pub resource_id: ::std::string::String,
-    /// Updated environment variable configuration for the resource. Required when action is resource.created or resource.updated.
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
-    pub config: ::std::option::Option<
-        ::std::collections::BTreeMap<::std::string::String, ::std::string::String>,
-    >,
-}
-/// The lifecycle action that occurred on the provider's resource.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum ProviderWebhookPayloadAction {
-    /// `resource.created`
-    ResourceCreated,
-    /// `resource.updated`
-    ResourceUpdated,
-    /// `resource.deleted`
-    ResourceDeleted,
-    /// A value the spec does not list, kept as received.
-    Unknown(::std::string::String),
-}
-impl ProviderWebhookPayloadAction {
-    /// The values the spec lists.
-    pub const KNOWN: &'static [&'static str] = &[
-        "resource.created",
-        "resource.updated",
-        "resource.deleted",
-    ];
-    /// The value as it appears on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::ResourceCreated => "resource.created",
-            Self::ResourceUpdated => "resource.updated",
-            Self::ResourceDeleted => "resource.deleted",
-            Self::Unknown(value) => value,
-        }
-    }
-}
-impl ::std::convert::From<&str> for ProviderWebhookPayloadAction {
-    fn from(value: &str) -> Self {
-        match value {
-            "resource.created" => Self::ResourceCreated,
-            "resource.updated" => Self::ResourceUpdated,
-            "resource.deleted" => Self::ResourceDeleted,
-            other => Self::Unknown(::std::borrow::ToOwned::to_owned(other)),
-        }
-    }
-}
-impl ::std::convert::From<::std::string::String> for ProviderWebhookPayloadAction {
-    fn from(value: ::std::string::String) -> Self {
-        match value.as_str() {
-            "resource.created" => Self::ResourceCreated,
-            "resource.updated" => Self::ResourceUpdated,
-            "resource.deleted" => Self::ResourceDeleted,
-            _ => Self::Unknown(value),
-        }
-    }
-}
-impl ::std::fmt::Display for ProviderWebhookPayloadAction {
-    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-impl ::serde::Serialize for ProviderWebhookPayloadAction {
-    fn serialize<S: ::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> ::std::result::Result<S::Ok, S::Error> {
-        serializer.serialize_str(self.as_str())
-    }
-}
-impl<'de> ::serde::Deserialize<'de> for ProviderWebhookPayloadAction {
-    fn deserialize<D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        ::hookgen_runtime::decode::deserialize_str_enum(deserializer)
-    }
-}
-impl ::schemars::JsonSchema for ProviderWebhookPayloadAction {
-    fn schema_name() -> ::std::borrow::Cow<'static, str> {
-        ::std::borrow::Cow::Borrowed("ProviderWebhookPayloadAction")
-    }
-    fn json_schema(_: &mut ::schemars::SchemaGenerator) -> ::schemars::Schema {
-        ::schemars::json_schema!(
-            { "type" : "string", "anyOf" : [{ "enum" : ["resource.created",
-            "resource.updated", "resource.deleted"] }, { "description" :
-            "A value the spec does not list." }] }
-        )
-    }
-}
-#[derive(
-    Debug,
-    Clone,
-    PartialEq,
-    ::serde::Serialize,
-    ::serde::Deserialize,
-    ::schemars::JsonSchema
-)]
-pub struct ResourceCreatedHeaders {
-    /// HMAC-SHA256 signature of the request body.
-    #[serde(rename = "X-Fly-Signature")]
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
-    pub x_fly_signature: ::std::option::Option<::std::string::String>,
-}
-#[derive(
-    Debug,
-    Clone,
-    PartialEq,
-    ::serde::Serialize,
-    ::serde::Deserialize,
-    ::schemars::JsonSchema
-)]
-pub struct ResourceDeletedHeaders {
-    /// HMAC-SHA256 signature of the request body.
-    #[serde(rename = "X-Fly-Signature")]
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
-    pub x_fly_signature: ::std::option::Option<::std::string::String>,
-}
-#[derive(
-    Debug,
-    Clone,
-    PartialEq,
-    ::serde::Serialize,
-    ::serde::Deserialize,
-    ::schemars::JsonSchema
-)]
-pub struct ResourceDeletedPayload {
-    /// The lifecycle action.
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
-    pub action: ::std::option::Option<ResourceDeletedPayloadAction>,
-    /// The provider's ID of the deleted resource.
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
-    pub resource_id: ::std::option::Option<::std::string::String>,
-}
-/// The lifecycle action.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum ResourceDeletedPayloadAction {
-    /// `resource.deleted`
-    ResourceDeleted,
-    /// A value the spec does not list, kept as received.
-    Unknown(::std::string::String),
-}
-impl ResourceDeletedPayloadAction {
-    /// The values the spec lists.
-    pub const KNOWN: &'static [&'static str] = &["resource.deleted"];
-    /// The value as it appears on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::ResourceDeleted => "resource.deleted",
-            Self::Unknown(value) => value,
-        }
-    }
-}
-impl ::std::convert::From<&str> for ResourceDeletedPayloadAction {
-    fn from(value: &str) -> Self {
-        match value {
-            "resource.deleted" => Self::ResourceDeleted,
-            other => Self::Unknown(::std::borrow::ToOwned::to_owned(other)),
-        }
-    }
-}
-impl ::std::convert::From<::std::string::String> for ResourceDeletedPayloadAction {
-    fn from(value: ::std::string::String) -> Self {
-        match value.as_str() {
-            "resource.deleted" => Self::ResourceDeleted,
-            _ => Self::Unknown(value),
-        }
-    }
-}
-impl ::std::fmt::Display for ResourceDeletedPayloadAction {
-    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-impl ::serde::Serialize for ResourceDeletedPayloadAction {
-    fn serialize<S: ::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> ::std::result::Result<S::Ok, S::Error> {
-        serializer.serialize_str(self.as_str())
-    }
-}
-impl<'de> ::serde::Deserialize<'de> for ResourceDeletedPayloadAction {
-    fn deserialize<D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        ::hookgen_runtime::decode::deserialize_str_enum(deserializer)
-    }
-}
-impl ::schemars::JsonSchema for ResourceDeletedPayloadAction {
-    fn schema_name() -> ::std::borrow::Cow<'static, str> {
-        ::std::borrow::Cow::Borrowed("ResourceDeletedPayloadAction")
-    }
-    fn json_schema(_: &mut ::schemars::SchemaGenerator) -> ::schemars::Schema {
-        ::schemars::json_schema!(
-            { "type" : "string", "anyOf" : [{ "enum" : ["resource.deleted"] }, {
-            "description" : "A value the spec does not list." }] }
-        )
-    }
-}
-#[derive(
-    Debug,
-    Clone,
-    PartialEq,
-    ::serde::Serialize,
-    ::serde::Deserialize,
-    ::schemars::JsonSchema
-)]
-pub struct ResourceUpdatedHeaders {
-    /// HMAC-SHA256 signature of the request body.
-    #[serde(rename = "X-Fly-Signature")]
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
-    pub x_fly_signature: ::std::option::Option<::std::string::String>,
 }

@@ -3,8 +3,12 @@
 
 //! FlyMy.AI Agent Webhooks
 //!
-//! FlyMy.AI sends a POST request to your registered URL the moment an agent run finishes, instead of you polling for it. The payload is a JSON envelope (`event`, `timestamp`, `data`), signed with HMAC-SHA256 over the raw body in the `X-FlyMyAI-Signature` header. Planned feature: the docs say the behaviour may change before launch.
-//! Note: the docs' Express example verifies `JSON.stringify(req.body)`, a re-serialized body, which need not match the bytes FlyMy.AI signed; verify the raw body instead.
+//! FlyMy.AI sends a POST request to your registered URL the moment an agent run finishes,
+//! instead of you polling for it. The payload is a JSON envelope (`event`, `timestamp`, `data`),
+//! signed with HMAC-SHA256 over the raw body in the `X-FlyMyAI-Signature` header. Planned
+//! feature: the docs say the behaviour may change before launch.
+//! Note: the docs' Express example verifies `JSON.stringify(req.body)`, a re-serialized
+//! body, which need not match the bytes FlyMy.AI signed; verify the raw body instead.
 //!
 //! Spec version `0.1`. Generated from `specs/flymyai.yaml`.
 #![allow(
@@ -17,85 +21,240 @@
     clippy::doc_overindented_list_items,
     clippy::large_enum_variant
 )]
-/// How deliveries of this spec are signed.
-pub const SIGNATURE: ::hookgen_runtime::SignatureScheme = ::hookgen_runtime::SignatureScheme {
-    header: "X-FlyMyAI-Signature",
-    algorithm: ::hookgen_runtime::Algorithm::HmacSha256,
-    encoding: ::hookgen_runtime::Encoding::Hex,
-    prefix: "",
-    secret_format: ::hookgen_runtime::SecretFormat::Bytes,
-    signed: ::hookgen_runtime::SignedContent::Body,
-    id_header: "",
-    timestamp_header: "",
-    separator: ::std::option::Option::None,
-    tolerance_seconds: ::std::option::Option::None,
-};
-/// The HTTP header that carries the signature.
-pub const SIGNATURE_HEADER: &str = SIGNATURE.header;
-/// The signature header value for `body` signed with `secret`.
-pub fn sign(secret: &[u8], body: &[u8]) -> ::std::string::String {
-    SIGNATURE.sign(secret, body)
+
+/// A finished run.
+#[derive(
+    Debug,
+    Clone,
+    PartialEq,
+    ::serde::Serialize,
+    ::serde::Deserialize,
+    ::schemars::JsonSchema
+)]
+pub struct CompletedRun {
+    /// Run id (`run_…`).
+    pub run_id: ::std::string::String,
+    /// The agent that ran.
+    pub agent_id: ::std::string::String,
+    /// The agent's display name.
+    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
+    pub agent_name: ::std::option::Option<::std::string::String>,
+    pub status: RunStatus,
+    /// How long the run took, in milliseconds.
+    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
+    pub duration_ms: ::std::option::Option<u64>,
+    /// The run's input, as given when it was started (shape set by the agent).
+    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
+    pub input: ::std::option::Option<
+        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+    >,
+    /// The run's output (shape set by the agent).
+    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
+    pub output: ::std::option::Option<
+        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+    >,
 }
-/// Verifies `header_value` over the raw `body` bytes, in constant time.
-pub fn verify(
-    secret: &[u8],
-    header_value: &str,
-    body: &[u8],
-) -> ::std::result::Result<(), ::hookgen_runtime::SignatureError> {
-    SIGNATURE.verify(secret, header_value, body)
+
+/// HTTP headers of every delivery.
+#[derive(
+    Debug,
+    Clone,
+    PartialEq,
+    ::serde::Serialize,
+    ::serde::Deserialize,
+    ::schemars::JsonSchema
+)]
+pub struct DeliveryHeaders {
+    /// Lowercase hex HMAC-SHA256 of the raw body, keyed with the webhook secret.
+    #[serde(rename = "X-FlyMyAI-Signature")]
+    pub x_fly_my_ai_signature: ::std::string::String,
 }
-/// Verifies a request against any of `secrets` (rotation), with the timestamp checked
-/// against `clock` when the scheme has a tolerance.
-pub fn verify_request(
-    secrets: &[&[u8]],
-    request: &::hookgen_runtime::SignedRequest<'_>,
-    clock: &dyn ::hookgen_runtime::Clock,
-) -> ::std::result::Result<(), ::hookgen_runtime::SignatureError> {
-    SIGNATURE.verify_request(secrets, request, clock)
+
+/// The events a webhook can subscribe to.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum EventType {
+    /// `run.completed`
+    RunCompleted,
+    /// `run.failed`
+    RunFailed,
+    /// A value the spec does not list, kept as received.
+    Unknown(::std::string::String),
 }
-/// The spec states no delivery rules.
-pub const DELIVERY: ::std::option::Option<::hookgen_runtime::DeliveryPolicy> = ::std::option::Option::None;
-/// The servers the spec names.
-pub static SERVERS: &[::hookgen_runtime::Server] = &[
-    ::hookgen_runtime::Server {
-        name: "receiver",
-        host: "{webhookUrl}",
-        pathname: ::std::option::Option::None,
-        protocol: "https",
-        description: ::std::option::Option::Some(
-            "Your endpoint, registered with `client.webhooks.create(url=..., events=[...], secret=...)` (see WebhookCreate). Answer 200 to acknowledge; the docs' handlers answer 401 to a bad signature.",
-        ),
-    },
-];
-/// The routing table: every channel of the spec.
-pub static CHANNELS: &[::hookgen_runtime::Channel] = &[
-    ::hookgen_runtime::Channel {
-        address: ::std::option::Option::Some("/webhooks/flymy"),
-        description: "The registered endpoint (the docs' example path). Both events arrive here; the envelope's `event` tells them apart.",
-        parameters: &[],
-        operations: &[
-            ::hookgen_runtime::Operation {
-                id: "receiveFlyMyAiRunEvent",
-                action: ::hookgen_runtime::Action::Receive,
-                sender: "FlyMy.AI",
-                receiver: "webhook receiver",
-                summary: "FlyMy.AI delivers a run event to your endpoint.",
-                messages: &["RunCompleted", "RunFailed"],
-                bindings: "",
-                reply: ::std::option::Option::None,
-            },
-        ],
-        discriminator: ::std::option::Option::Some("event"),
-        bindings: "",
-    },
-];
-/// `CHANNELS`, indexed once for [`route`].
-static ROUTER: ::std::sync::LazyLock<::hookgen_runtime::routing::Router> = ::std::sync::LazyLock::new(||
-::hookgen_runtime::routing::Router::new(CHANNELS));
-/// Matches a concrete address (such as a request path) against the channel templates.
-pub fn route(address: &str) -> ::std::option::Option<::hookgen_runtime::Route> {
-    ROUTER.route(address)
+
+::hookgen_runtime::open_enum!(
+    EventType { RunCompleted = "run.completed", RunFailed = "run.failed" } else Unknown
+);
+
+/// A failed run.
+#[derive(
+    Debug,
+    Clone,
+    PartialEq,
+    ::serde::Serialize,
+    ::serde::Deserialize,
+    ::schemars::JsonSchema
+)]
+pub struct FailedRun {
+    /// Run id (`run_…`).
+    pub run_id: ::std::string::String,
+    /// The agent that ran.
+    pub agent_id: ::std::string::String,
+    /// The agent's display name (absent from the docs' failure example).
+    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
+    pub agent_name: ::std::option::Option<::std::string::String>,
+    pub status: RunStatus,
+    pub error: RunError,
 }
+
+/// Sent when a run completes.
+#[derive(
+    Debug,
+    Clone,
+    PartialEq,
+    ::serde::Serialize,
+    ::serde::Deserialize,
+    ::schemars::JsonSchema
+)]
+pub struct RunCompletedEvent {
+    pub event: RunCompletedEventEvent,
+    /// When the run finished.
+    ///
+    /// Format: `date-time` (kept as written, not checked).
+    pub timestamp: ::std::string::String,
+    pub data: CompletedRun,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum RunCompletedEventEvent {
+    /// `run.completed`
+    RunCompleted,
+    /// A value the spec does not list, kept as received.
+    Unknown(::std::string::String),
+}
+
+::hookgen_runtime::open_enum!(
+    RunCompletedEventEvent { RunCompleted = "run.completed" } else Unknown
+);
+
+/// Why a run failed.
+#[derive(
+    Debug,
+    Clone,
+    PartialEq,
+    ::serde::Serialize,
+    ::serde::Deserialize,
+    ::schemars::JsonSchema
+)]
+pub struct RunError {
+    /// Error category, such as `tool_error`.
+    pub r#type: ::std::string::String,
+    /// Human-readable error message.
+    pub message: ::std::string::String,
+}
+
+/// Sent when a run fails.
+#[derive(
+    Debug,
+    Clone,
+    PartialEq,
+    ::serde::Serialize,
+    ::serde::Deserialize,
+    ::schemars::JsonSchema
+)]
+pub struct RunFailedEvent {
+    pub event: RunFailedEventEvent,
+    /// When the run failed.
+    ///
+    /// Format: `date-time` (kept as written, not checked).
+    pub timestamp: ::std::string::String,
+    pub data: FailedRun,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum RunFailedEventEvent {
+    /// `run.failed`
+    RunFailed,
+    /// A value the spec does not list, kept as received.
+    Unknown(::std::string::String),
+}
+
+::hookgen_runtime::open_enum!(
+    RunFailedEventEvent { RunFailed = "run.failed" } else Unknown
+);
+
+/// The run status the docs' examples show (`done` on success, `error` on failure).
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum RunStatus {
+    /// `done`
+    Done,
+    /// `error`
+    Error,
+    /// A value the spec does not list, kept as received.
+    Unknown(::std::string::String),
+}
+
+::hookgen_runtime::open_enum!(RunStatus { Done = "done", Error = "error" } else Unknown);
+
+/// A registered webhook, as `client.webhooks.create`/`list` return it (the docs use its `id`
+/// for update and delete; its other fields are not documented).
+#[derive(
+    Debug,
+    Clone,
+    PartialEq,
+    ::serde::Serialize,
+    ::serde::Deserialize,
+    ::schemars::JsonSchema
+)]
+pub struct Webhook {
+    pub id: ::std::string::String,
+    /// Format: `uri` (kept as written, not checked).
+    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
+    pub url: ::std::option::Option<::std::string::String>,
+    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
+    pub events: ::std::option::Option<::std::vec::Vec<EventType>>,
+    /// Properties the schema does not name, kept as received.
+    #[serde(flatten)]
+    pub additional_properties: ::std::collections::BTreeMap<
+        ::std::string::String,
+        ::serde_json::Value,
+    >,
+}
+
+/// What `client.webhooks.create(...)` sends to register an endpoint. `secret` is optional (the
+/// marketplace example omits it).
+#[derive(
+    Debug,
+    Clone,
+    PartialEq,
+    ::serde::Serialize,
+    ::serde::Deserialize,
+    ::schemars::JsonSchema
+)]
+pub struct WebhookCreate {
+    /// Format: `uri` (kept as written, not checked).
+    /// Example: `"https://your-server.com/webhooks/flymy"`.
+    pub url: ::std::string::String,
+    pub events: ::std::vec::Vec<EventType>,
+    /// The signing secret; its UTF-8 bytes key the signature.
+    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
+    pub secret: ::std::option::Option<::std::string::String>,
+}
+
+/// What `client.webhooks.update(webhook_id=..., url=...)` changes.
+#[derive(
+    Debug,
+    Clone,
+    PartialEq,
+    ::serde::Serialize,
+    ::serde::Deserialize,
+    ::schemars::JsonSchema
+)]
+pub struct WebhookUpdate {
+    /// Format: `uri` (kept as written, not checked).
+    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
+    pub url: ::std::option::Option<::std::string::String>,
+}
+
 /// Every message of the spec, plus the events it does not list.
 ///
 /// Serializes as the bare payload, as it travels on the wire.
@@ -113,6 +272,7 @@ pub enum Message {
     /// A well-formed payload whose discriminator value the spec does not list.
     Unknown(::hookgen_runtime::UnknownMessage),
 }
+
 impl Message {
     /// The message's name in the spec (`None` for an unknown event).
     pub fn name(&self) -> ::std::option::Option<&'static str> {
@@ -133,6 +293,7 @@ impl Message {
         }
     }
 }
+
 /// Every message of the spec, in `Message` variant order.
 pub static MESSAGES: &[::hookgen_runtime::MessageInfo] = &[
     ::hookgen_runtime::MessageInfo {
@@ -162,6 +323,7 @@ pub static MESSAGES: &[::hookgen_runtime::MessageInfo] = &[
         bindings: "",
     },
 ];
+
 /// Decodes a body received at `address` (matched with [`route`]) into its message.
 pub fn decode(
     address: &str,
@@ -173,6 +335,7 @@ pub fn decode(
         ))?;
     decode_at(route.index, body)
 }
+
 /// Decodes a body received on the channel whose address template is `channel`.
 pub fn decode_channel(
     channel: &str,
@@ -185,6 +348,7 @@ pub fn decode_channel(
         ))?;
     decode_at(index, body)
 }
+
 /// Decodes a body of the channel at `index` in [`CHANNELS`].
 fn decode_at(
     index: usize,
@@ -193,14 +357,20 @@ fn decode_at(
     match index {
         0usize => {
             ::std::result::Result::Ok({
-                let tag = ::hookgen_runtime::decode::peek_discriminator(body, "event")?;
+                let tag = ::hookgen_runtime::__private::peek_discriminator(
+                    body,
+                    "event",
+                )?;
                 match tag.as_deref() {
                     ::std::option::Option::Some("run.completed") => {
-                        ::hookgen_runtime::decode::decode_payload("RunCompleted", body)
+                        ::hookgen_runtime::__private::decode_payload(
+                                "RunCompleted",
+                                body,
+                            )
                             .map(Message::RunCompleted)?
                     }
                     ::std::option::Option::Some("run.failed") => {
-                        ::hookgen_runtime::decode::decode_payload("RunFailed", body)
+                        ::hookgen_runtime::__private::decode_payload("RunFailed", body)
                             .map(Message::RunFailed)?
                     }
                     ::std::option::Option::None => {
@@ -210,7 +380,7 @@ fn decode_at(
                     }
                     ::std::option::Option::Some(_) => {
                         Message::Unknown(
-                            ::hookgen_runtime::decode::unknown_message(
+                            ::hookgen_runtime::__private::unknown_message(
                                 "/webhooks/flymy",
                                 ::std::option::Option::Some(("event", tag)),
                                 body,
@@ -229,6 +399,96 @@ fn decode_at(
         }
     }
 }
+
+/// The servers the spec names.
+pub static SERVERS: &[::hookgen_runtime::Server] = &[
+    ::hookgen_runtime::Server {
+        name: "receiver",
+        host: "{webhookUrl}",
+        pathname: ::std::option::Option::None,
+        protocol: "https",
+        description: ::std::option::Option::Some(
+            "Your endpoint, registered with `client.webhooks.create(url=..., events=[...], secret=...)` (see WebhookCreate). Answer 200 to acknowledge; the docs' handlers answer 401 to a bad signature.",
+        ),
+    },
+];
+
+/// The routing table: every channel of the spec.
+pub static CHANNELS: &[::hookgen_runtime::Channel] = &[
+    ::hookgen_runtime::Channel {
+        address: ::std::option::Option::Some("/webhooks/flymy"),
+        description: "The registered endpoint (the docs' example path). Both events arrive here; the envelope's `event` tells them apart.",
+        parameters: &[],
+        operations: &[
+            ::hookgen_runtime::Operation {
+                id: "receiveFlyMyAiRunEvent",
+                action: ::hookgen_runtime::Action::Receive,
+                sender: "FlyMy.AI",
+                receiver: "webhook receiver",
+                summary: "FlyMy.AI delivers a run event to your endpoint.",
+                messages: &["RunCompleted", "RunFailed"],
+                bindings: "",
+                reply: ::std::option::Option::None,
+            },
+        ],
+        discriminator: ::std::option::Option::Some("event"),
+        bindings: "",
+    },
+];
+
+/// `CHANNELS`, indexed once for [`route`].
+static ROUTER: ::std::sync::LazyLock<::hookgen_runtime::routing::Router> = ::std::sync::LazyLock::new(||
+::hookgen_runtime::routing::Router::new(CHANNELS));
+
+/// Matches a concrete address (such as a request path) against the channel templates.
+pub fn route(address: &str) -> ::std::option::Option<::hookgen_runtime::Route> {
+    ROUTER.route(address)
+}
+
+/// How deliveries of this spec are signed.
+pub const SIGNATURE: ::hookgen_runtime::SignatureScheme = ::hookgen_runtime::SignatureScheme {
+    header: "X-FlyMyAI-Signature",
+    algorithm: ::hookgen_runtime::Algorithm::HmacSha256,
+    encoding: ::hookgen_runtime::Encoding::Hex,
+    prefix: "",
+    secret_format: ::hookgen_runtime::SecretFormat::Bytes,
+    signed: ::hookgen_runtime::SignedContent::Body,
+    id_header: "",
+    timestamp_header: "",
+    separator: ::std::option::Option::None,
+    tolerance_seconds: ::std::option::Option::None,
+};
+
+/// The HTTP header that carries the signature.
+pub const SIGNATURE_HEADER: &str = SIGNATURE.header;
+
+/// The signature header value for `body` signed with `secret`.
+pub fn sign(secret: &[u8], body: &[u8]) -> ::std::string::String {
+    SIGNATURE.sign(secret, body)
+}
+
+/// Verifies `header_value` over the raw `body` bytes, in constant time.
+pub fn verify(
+    secret: &[u8],
+    header_value: &str,
+    body: &[u8],
+) -> ::std::result::Result<(), ::hookgen_runtime::SignatureError> {
+    SIGNATURE.verify(secret, header_value, body)
+}
+
+/// Verifies a request against any of `secrets` (rotation), with the timestamp checked
+/// against `clock` when the scheme has a tolerance.
+pub fn verify_request(
+    secrets: &[&[u8]],
+    request: &::hookgen_runtime::SignedRequest<'_>,
+    clock: &dyn ::hookgen_runtime::Clock,
+) -> ::std::result::Result<(), ::hookgen_runtime::SignatureError> {
+    SIGNATURE.verify_request(secrets, request, clock)
+}
+
+/// The spec states no delivery rules.
+pub const DELIVERY: ::std::option::Option<::hookgen_runtime::DeliveryPolicy> = ::std::option::Option::None;
+
 /// A typed webhook handler: one method per message of the spec, plus unknown events.
 /// Every method accepts its message unless overridden; an `Err` makes the receiver
 /// answer 500 so the sender retries.
@@ -268,15 +528,17 @@ pub trait Handler: ::std::marker::Send + ::std::marker::Sync + 'static {
         async { ::std::result::Result::Ok(()) }
     }
 }
+
 #[cfg(feature = "axum")]
 struct Dispatcher<H>(H);
+
 #[cfg(feature = "axum")]
-impl<H: Handler> ::hookgen_runtime::receiver::Dispatch<Message> for Dispatcher<H> {
+impl<H: Handler> ::hookgen_runtime::__private::Dispatch<Message> for Dispatcher<H> {
     fn dispatch(
         &self,
         route: ::hookgen_runtime::Route,
         message: Message,
-    ) -> ::hookgen_runtime::receiver::HandlerFuture<'_> {
+    ) -> ::hookgen_runtime::__private::HandlerFuture<'_> {
         ::std::boxed::Box::pin(async move {
             match message {
                 Message::RunCompleted(payload) => {
@@ -288,6 +550,7 @@ impl<H: Handler> ::hookgen_runtime::receiver::Dispatch<Message> for Dispatcher<H
         })
     }
 }
+
 /// A sender that signs with [`SIGNATURE`] and retries on the spec's delivery rules
 /// ([`DELIVERY`]), or on `hookgen_runtime::sender::RetryPolicy::default()` without them.
 /// Refused for an empty secret, or one not in the scheme's format.
@@ -306,6 +569,7 @@ pub fn sender(
     };
     ::hookgen_runtime::sender::Sender::new(SIGNATURE, secret, policy)
 }
+
 /// An axum router serving every channel of this spec at its address: it verifies each
 /// delivery with [`SIGNATURE`], decodes it and calls `handler` (see
 /// `hookgen_runtime::receiver` for the status codes). Refused for a configuration
@@ -318,7 +582,7 @@ pub fn router<H: Handler>(
     ::hookgen_runtime::receiver::axum::Router,
     ::hookgen_runtime::SignatureError,
 > {
-    let binding = ::hookgen_runtime::receiver::SpecBinding {
+    let binding = ::hookgen_runtime::__private::SpecBinding {
         scheme: SIGNATURE,
         route,
         decode_channel,
@@ -328,446 +592,4 @@ pub fn router<H: Handler>(
         config,
         ::std::sync::Arc::new(Dispatcher(handler)),
     )
-}
-/// A finished run.
-#[derive(
-    Debug,
-    Clone,
-    PartialEq,
-    ::serde::Serialize,
-    ::serde::Deserialize,
-    ::schemars::JsonSchema
-)]
-pub struct CompletedRun {
-    /// Run id (`run_…`).
-    pub run_id: ::std::string::String,
-    /// The agent that ran.
-    pub agent_id: ::std::string::String,
-    /// The agent's display name.
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
-    pub agent_name: ::std::option::Option<::std::string::String>,
-    pub status: RunStatus,
-    /// How long the run took, in milliseconds.
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
-    pub duration_ms: ::std::option::Option<u64>,
-    /// The run's input, as given when it was started (shape set by the agent).
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
-    pub input: ::std::option::Option<
-        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-    >,
-    /// The run's output (shape set by the agent).
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
-    pub output: ::std::option::Option<
-        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-    >,
-}
-/// HTTP headers of every delivery.
-#[derive(
-    Debug,
-    Clone,
-    PartialEq,
-    ::serde::Serialize,
-    ::serde::Deserialize,
-    ::schemars::JsonSchema
-)]
-pub struct DeliveryHeaders {
-    /// Lowercase hex HMAC-SHA256 of the raw body, keyed with the webhook secret.
-    #[serde(rename = "X-FlyMyAI-Signature")]
-    pub x_fly_my_ai_signature: ::std::string::String,
-}
-/// The events a webhook can subscribe to.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum EventType {
-    /// `run.completed`
-    RunCompleted,
-    /// `run.failed`
-    RunFailed,
-    /// A value the spec does not list, kept as received.
-    Unknown(::std::string::String),
-}
-impl EventType {
-    /// The values the spec lists.
-    pub const KNOWN: &'static [&'static str] = &["run.completed", "run.failed"];
-    /// The value as it appears on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::RunCompleted => "run.completed",
-            Self::RunFailed => "run.failed",
-            Self::Unknown(value) => value,
-        }
-    }
-}
-impl ::std::convert::From<&str> for EventType {
-    fn from(value: &str) -> Self {
-        match value {
-            "run.completed" => Self::RunCompleted,
-            "run.failed" => Self::RunFailed,
-            other => Self::Unknown(::std::borrow::ToOwned::to_owned(other)),
-        }
-    }
-}
-impl ::std::convert::From<::std::string::String> for EventType {
-    fn from(value: ::std::string::String) -> Self {
-        match value.as_str() {
-            "run.completed" => Self::RunCompleted,
-            "run.failed" => Self::RunFailed,
-            _ => Self::Unknown(value),
-        }
-    }
-}
-impl ::std::fmt::Display for EventType {
-    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-impl ::serde::Serialize for EventType {
-    fn serialize<S: ::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> ::std::result::Result<S::Ok, S::Error> {
-        serializer.serialize_str(self.as_str())
-    }
-}
-impl<'de> ::serde::Deserialize<'de> for EventType {
-    fn deserialize<D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        ::hookgen_runtime::decode::deserialize_str_enum(deserializer)
-    }
-}
-impl ::schemars::JsonSchema for EventType {
-    fn schema_name() -> ::std::borrow::Cow<'static, str> {
-        ::std::borrow::Cow::Borrowed("EventType")
-    }
-    fn json_schema(_: &mut ::schemars::SchemaGenerator) -> ::schemars::Schema {
-        ::schemars::json_schema!(
-            { "type" : "string", "anyOf" : [{ "enum" : ["run.completed", "run.failed"] },
-            { "description" : "A value the spec does not list." }] }
-        )
-    }
-}
-/// A failed run.
-#[derive(
-    Debug,
-    Clone,
-    PartialEq,
-    ::serde::Serialize,
-    ::serde::Deserialize,
-    ::schemars::JsonSchema
-)]
-pub struct FailedRun {
-    /// Run id (`run_…`).
-    pub run_id: ::std::string::String,
-    /// The agent that ran.
-    pub agent_id: ::std::string::String,
-    /// The agent's display name (absent from the docs' failure example).
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
-    pub agent_name: ::std::option::Option<::std::string::String>,
-    pub status: RunStatus,
-    pub error: RunError,
-}
-/// Sent when a run completes.
-#[derive(
-    Debug,
-    Clone,
-    PartialEq,
-    ::serde::Serialize,
-    ::serde::Deserialize,
-    ::schemars::JsonSchema
-)]
-pub struct RunCompletedEvent {
-    pub event: RunCompletedEventEvent,
-    /// When the run finished.
-    ///
-    /// Format: `date-time` (kept as written, not checked).
-    pub timestamp: ::std::string::String,
-    pub data: CompletedRun,
-}
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum RunCompletedEventEvent {
-    /// `run.completed`
-    RunCompleted,
-    /// A value the spec does not list, kept as received.
-    Unknown(::std::string::String),
-}
-impl RunCompletedEventEvent {
-    /// The values the spec lists.
-    pub const KNOWN: &'static [&'static str] = &["run.completed"];
-    /// The value as it appears on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::RunCompleted => "run.completed",
-            Self::Unknown(value) => value,
-        }
-    }
-}
-impl ::std::convert::From<&str> for RunCompletedEventEvent {
-    fn from(value: &str) -> Self {
-        match value {
-            "run.completed" => Self::RunCompleted,
-            other => Self::Unknown(::std::borrow::ToOwned::to_owned(other)),
-        }
-    }
-}
-impl ::std::convert::From<::std::string::String> for RunCompletedEventEvent {
-    fn from(value: ::std::string::String) -> Self {
-        match value.as_str() {
-            "run.completed" => Self::RunCompleted,
-            _ => Self::Unknown(value),
-        }
-    }
-}
-impl ::std::fmt::Display for RunCompletedEventEvent {
-    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-impl ::serde::Serialize for RunCompletedEventEvent {
-    fn serialize<S: ::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> ::std::result::Result<S::Ok, S::Error> {
-        serializer.serialize_str(self.as_str())
-    }
-}
-impl<'de> ::serde::Deserialize<'de> for RunCompletedEventEvent {
-    fn deserialize<D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        ::hookgen_runtime::decode::deserialize_str_enum(deserializer)
-    }
-}
-impl ::schemars::JsonSchema for RunCompletedEventEvent {
-    fn schema_name() -> ::std::borrow::Cow<'static, str> {
-        ::std::borrow::Cow::Borrowed("RunCompletedEventEvent")
-    }
-    fn json_schema(_: &mut ::schemars::SchemaGenerator) -> ::schemars::Schema {
-        ::schemars::json_schema!(
-            { "type" : "string", "anyOf" : [{ "enum" : ["run.completed"] }, {
-            "description" : "A value the spec does not list." }] }
-        )
-    }
-}
-/// Why a run failed.
-#[derive(
-    Debug,
-    Clone,
-    PartialEq,
-    ::serde::Serialize,
-    ::serde::Deserialize,
-    ::schemars::JsonSchema
-)]
-pub struct RunError {
-    /// Error category, such as `tool_error`.
-    pub r#type: ::std::string::String,
-    /// Human-readable error message.
-    pub message: ::std::string::String,
-}
-/// Sent when a run fails.
-#[derive(
-    Debug,
-    Clone,
-    PartialEq,
-    ::serde::Serialize,
-    ::serde::Deserialize,
-    ::schemars::JsonSchema
-)]
-pub struct RunFailedEvent {
-    pub event: RunFailedEventEvent,
-    /// When the run failed.
-    ///
-    /// Format: `date-time` (kept as written, not checked).
-    pub timestamp: ::std::string::String,
-    pub data: FailedRun,
-}
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum RunFailedEventEvent {
-    /// `run.failed`
-    RunFailed,
-    /// A value the spec does not list, kept as received.
-    Unknown(::std::string::String),
-}
-impl RunFailedEventEvent {
-    /// The values the spec lists.
-    pub const KNOWN: &'static [&'static str] = &["run.failed"];
-    /// The value as it appears on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::RunFailed => "run.failed",
-            Self::Unknown(value) => value,
-        }
-    }
-}
-impl ::std::convert::From<&str> for RunFailedEventEvent {
-    fn from(value: &str) -> Self {
-        match value {
-            "run.failed" => Self::RunFailed,
-            other => Self::Unknown(::std::borrow::ToOwned::to_owned(other)),
-        }
-    }
-}
-impl ::std::convert::From<::std::string::String> for RunFailedEventEvent {
-    fn from(value: ::std::string::String) -> Self {
-        match value.as_str() {
-            "run.failed" => Self::RunFailed,
-            _ => Self::Unknown(value),
-        }
-    }
-}
-impl ::std::fmt::Display for RunFailedEventEvent {
-    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-impl ::serde::Serialize for RunFailedEventEvent {
-    fn serialize<S: ::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> ::std::result::Result<S::Ok, S::Error> {
-        serializer.serialize_str(self.as_str())
-    }
-}
-impl<'de> ::serde::Deserialize<'de> for RunFailedEventEvent {
-    fn deserialize<D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        ::hookgen_runtime::decode::deserialize_str_enum(deserializer)
-    }
-}
-impl ::schemars::JsonSchema for RunFailedEventEvent {
-    fn schema_name() -> ::std::borrow::Cow<'static, str> {
-        ::std::borrow::Cow::Borrowed("RunFailedEventEvent")
-    }
-    fn json_schema(_: &mut ::schemars::SchemaGenerator) -> ::schemars::Schema {
-        ::schemars::json_schema!(
-            { "type" : "string", "anyOf" : [{ "enum" : ["run.failed"] }, { "description"
-            : "A value the spec does not list." }] }
-        )
-    }
-}
-/// The run status the docs' examples show (`done` on success, `error` on failure).
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum RunStatus {
-    /// `done`
-    Done,
-    /// `error`
-    Error,
-    /// A value the spec does not list, kept as received.
-    Unknown(::std::string::String),
-}
-impl RunStatus {
-    /// The values the spec lists.
-    pub const KNOWN: &'static [&'static str] = &["done", "error"];
-    /// The value as it appears on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Done => "done",
-            Self::Error => "error",
-            Self::Unknown(value) => value,
-        }
-    }
-}
-impl ::std::convert::From<&str> for RunStatus {
-    fn from(value: &str) -> Self {
-        match value {
-            "done" => Self::Done,
-            "error" => Self::Error,
-            other => Self::Unknown(::std::borrow::ToOwned::to_owned(other)),
-        }
-    }
-}
-impl ::std::convert::From<::std::string::String> for RunStatus {
-    fn from(value: ::std::string::String) -> Self {
-        match value.as_str() {
-            "done" => Self::Done,
-            "error" => Self::Error,
-            _ => Self::Unknown(value),
-        }
-    }
-}
-impl ::std::fmt::Display for RunStatus {
-    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-impl ::serde::Serialize for RunStatus {
-    fn serialize<S: ::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> ::std::result::Result<S::Ok, S::Error> {
-        serializer.serialize_str(self.as_str())
-    }
-}
-impl<'de> ::serde::Deserialize<'de> for RunStatus {
-    fn deserialize<D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        ::hookgen_runtime::decode::deserialize_str_enum(deserializer)
-    }
-}
-impl ::schemars::JsonSchema for RunStatus {
-    fn schema_name() -> ::std::borrow::Cow<'static, str> {
-        ::std::borrow::Cow::Borrowed("RunStatus")
-    }
-    fn json_schema(_: &mut ::schemars::SchemaGenerator) -> ::schemars::Schema {
-        ::schemars::json_schema!(
-            { "type" : "string", "anyOf" : [{ "enum" : ["done", "error"] }, {
-            "description" : "A value the spec does not list." }] }
-        )
-    }
-}
-/// A registered webhook, as `client.webhooks.create`/`list` return it (the docs use its `id` for update and delete; its other fields are not documented).
-#[derive(
-    Debug,
-    Clone,
-    PartialEq,
-    ::serde::Serialize,
-    ::serde::Deserialize,
-    ::schemars::JsonSchema
-)]
-pub struct Webhook {
-    pub id: ::std::string::String,
-    /// Format: `uri` (kept as written, not checked).
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
-    pub url: ::std::option::Option<::std::string::String>,
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
-    pub events: ::std::option::Option<::std::vec::Vec<EventType>>,
-    /// Properties the schema does not name, kept as received.
-    #[serde(flatten)]
-    pub additional_properties: ::std::collections::BTreeMap<
-        ::std::string::String,
-        ::serde_json::Value,
-    >,
-}
-/// What `client.webhooks.create(...)` sends to register an endpoint. `secret` is optional (the marketplace example omits it).
-#[derive(
-    Debug,
-    Clone,
-    PartialEq,
-    ::serde::Serialize,
-    ::serde::Deserialize,
-    ::schemars::JsonSchema
-)]
-pub struct WebhookCreate {
-    /// Format: `uri` (kept as written, not checked).
-    /// Example: `"https://your-server.com/webhooks/flymy"`.
-    pub url: ::std::string::String,
-    pub events: ::std::vec::Vec<EventType>,
-    /// The signing secret; its UTF-8 bytes key the signature.
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
-    pub secret: ::std::option::Option<::std::string::String>,
-}
-/// What `client.webhooks.update(webhook_id=..., url=...)` changes.
-#[derive(
-    Debug,
-    Clone,
-    PartialEq,
-    ::serde::Serialize,
-    ::serde::Deserialize,
-    ::schemars::JsonSchema
-)]
-pub struct WebhookUpdate {
-    /// Format: `uri` (kept as written, not checked).
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
-    pub url: ::std::option::Option<::std::string::String>,
 }

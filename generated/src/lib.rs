@@ -5,6 +5,7 @@
 //!
 //! One module per spec; the shared runtime is re-exported at the root.
 #![forbid(unsafe_code)]
+
 #[rustfmt::skip]
 pub use ::hookgen_runtime::{
     Action, Algorithm, Channel, Clock, DecodeError, DeliveryPolicy, Encoding,
@@ -12,17 +13,23 @@ pub use ::hookgen_runtime::{
     Server, SignatureError, SignatureScheme, SignedContent, SignedRequest, SystemClock,
     UnknownMessage,
 };
+
 /// The axum receiver machinery (`ReceiverConfig`, `HandlerError`, axum itself).
 #[cfg(feature = "axum")]
 pub use ::hookgen_runtime::receiver;
+
 /// The sender machinery (`Sender`, `RetryPolicy`, `DeliveryReport`).
 #[cfg(feature = "client")]
 pub use ::hookgen_runtime::sender;
+
 #[rustfmt::skip]
 pub mod airmy;
+
 #[rustfmt::skip]
 pub mod flagsmith;
+
 #[rustfmt::skip]
 pub mod flyio;
+
 #[rustfmt::skip]
 pub mod flymyai;

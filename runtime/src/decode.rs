@@ -120,6 +120,7 @@ pub struct MessageInfo {
 /// rest of the body, and the skipped members, are checked by the decoding that comes next,
 /// so a body is never read twice in full: a body that is not JSON may yield a value here
 /// and is refused there. `Ok(None)` when the field is absent, null or not a string.
+#[doc(hidden)]
 pub fn peek_discriminator<'a>(
     body: &'a [u8],
     field: &'static str,
@@ -319,6 +320,7 @@ impl<'de> Deserialize<'de> for MaybeStr<'de> {
 }
 
 /// Decodes `body` as the payload of `message`, reporting the JSON path of the first error.
+#[doc(hidden)]
 pub fn decode_payload<T: DeserializeOwned>(
     message: &'static str,
     body: &[u8],
@@ -456,12 +458,14 @@ impl Decimal {
 }
 
 /// A message a body may be: its name and how to decode it.
+#[doc(hidden)]
 pub type Candidate<M> = (&'static str, fn(&[u8]) -> Result<M, DecodeError>);
 
 /// Decodes `body` as the one candidate whose payload it fits.
 ///
 /// Used where nothing in the body names the message (no discriminator, or several messages
 /// sharing a value): exactly one fit is the answer; none or several is an error, never a guess.
+#[doc(hidden)]
 pub fn decode_by_shape<M>(body: &[u8], candidates: &[Candidate<M>]) -> Result<M, DecodeError> {
     let mut found = None;
     let mut matches = Vec::new();
@@ -489,6 +493,7 @@ pub fn decode_by_shape<M>(body: &[u8], candidates: &[Candidate<M>]) -> Result<M,
 /// `discriminator` is the channel's discriminating field and the value
 /// [`peek_discriminator`] read (its first occurrence); a body whose last occurrence,
 /// which the kept JSON holds, says otherwise is refused.
+#[doc(hidden)]
 pub fn unknown_message(
     channel: &'static str,
     discriminator: Option<(&'static str, Option<Cow<'_, str>>)>,
@@ -514,6 +519,7 @@ pub fn unknown_message(
 
 /// `deserialize_with` for optional nullable fields (`Option<Option<T>>`): an absent
 /// field is `None` (through `#[serde(default)]`), an explicit `null` is `Some(None)`.
+#[doc(hidden)]
 pub fn double_option<'de, D, T>(deserializer: D) -> Result<Option<Option<T>>, D::Error>
 where
     D: Deserializer<'de>,
@@ -523,6 +529,7 @@ where
 }
 
 /// Deserializes a string enum that keeps unknown values, without allocating for known ones.
+#[doc(hidden)]
 pub fn deserialize_str_enum<'de, D, T>(deserializer: D) -> Result<T, D::Error>
 where
     D: Deserializer<'de>,

@@ -14,6 +14,7 @@
 
 pub mod decode;
 pub mod delivery;
+mod open_enum;
 #[cfg(feature = "axum")]
 pub mod receiver;
 pub mod routing;
@@ -22,6 +23,19 @@ pub mod sender;
 pub mod signature;
 
 pub use decode::{DecodeError, MessageInfo, UnknownMessage};
+
+/// What only generated code calls (decoding steps, serde helpers, the receiver's
+/// binding): no API, no stability, may change in any release (serde's `__private`
+/// convention). The documented API is the rest of this crate.
+#[doc(hidden)]
+pub mod __private {
+    pub use crate::decode::{
+        Candidate, decode_by_shape, decode_payload, deserialize_str_enum, double_option,
+        peek_discriminator, unknown_message,
+    };
+    #[cfg(feature = "axum")]
+    pub use crate::receiver::{Dispatch, HandlerFuture, SpecBinding};
+}
 pub use delivery::DeliveryPolicy;
 pub use routing::{Action, Channel, Operation, Parameter, Reply, Route, Server};
 pub use signature::{

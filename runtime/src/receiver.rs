@@ -36,9 +36,11 @@ pub const UNAUTHORIZED_BODY: &str = "invalid signature";
 pub type HandlerError = Box<dyn std::error::Error + Send + Sync>;
 
 /// A boxed future, as handlers return it.
+#[doc(hidden)]
 pub type HandlerFuture<'a> = Pin<Box<dyn Future<Output = Result<(), HandlerError>> + Send + 'a>>;
 
 /// Hands a decoded message of type `M` to user code.
+#[doc(hidden)]
 pub trait Dispatch<M>: Send + Sync + 'static {
     /// Processes `message`, which arrived at `route`.
     fn dispatch(&self, route: Route, message: M) -> HandlerFuture<'_>;
@@ -109,6 +111,7 @@ impl ReceiverConfig {
 
 /// What a spec module gives the receiver: its scheme, routing and decoding.
 #[derive(Clone, Copy)]
+#[doc(hidden)]
 pub struct SpecBinding<M> {
     /// The signature scheme.
     pub scheme: SignatureScheme,

@@ -109,6 +109,32 @@ pub fn doc_text(data: &[u8]) {
             panic!("{problem} in {out:?}");
         }
     }
+    // Wrapped for reading the source (narrow, to wrap often), it renders the same.
+    let wrapped = hookgen::__private::escape::wrap_markdown(&out, 16);
+    for options in [
+        crate::docs::rustdoc_options(),
+        pulldown_cmark::Options::empty(),
+    ] {
+        assert_eq!(
+            rendered(&wrapped, options),
+            rendered(&out, options),
+            "wrapping changed what renders: {out:?} became {wrapped:?}"
+        );
+    }
+}
+
+/// What Markdown renders as, whitespace collapsed: block and inline structure, text.
+fn rendered(markdown: &str, options: pulldown_cmark::Options) -> String {
+    use pulldown_cmark::Event;
+    let mut out = String::new();
+    for event in pulldown_cmark::Parser::new_ext(markdown, options) {
+        match event {
+            Event::Text(t) | Event::Code(t) => out.push_str(&t),
+            Event::SoftBreak => out.push(' '),
+            other => out.push_str(&format!(" {other:?} ")),
+        }
+    }
+    out.split_whitespace().collect::<Vec<_>>().join(" ")
 }
 
 /// A spec module's `verify`.

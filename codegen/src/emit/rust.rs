@@ -94,12 +94,29 @@ pub fn crate_root(title: &str, modules: &[String]) -> String {
     })
 }
 
+/// Formats a file with prettyplease, one blank line between top-level items.
 fn format(tokens: TokenStream) -> String {
-    match syn::parse2::<syn::File>(tokens.clone()) {
-        Ok(file) => prettyplease::unparse(&file),
+    let file = match syn::parse2::<syn::File>(tokens.clone()) {
+        Ok(file) => file,
         // Unreachable for tokens built here; keep the raw tokens so a bug is visible, not a panic.
-        Err(e) => format!("compile_error!({:?});\n{tokens}\n", e.to_string()),
+        Err(e) => return format!("compile_error!({:?});\n{tokens}\n", e.to_string()),
+    };
+    let mut parts = Vec::with_capacity(file.items.len() + 1);
+    if !file.attrs.is_empty() {
+        parts.push(prettyplease::unparse(&syn::File {
+            shebang: None,
+            attrs: file.attrs,
+            items: Vec::new(),
+        }));
     }
+    for item in file.items {
+        parts.push(prettyplease::unparse(&syn::File {
+            shebang: None,
+            attrs: Vec::new(),
+            items: vec![item],
+        }));
+    }
+    parts.join("\n")
 }
 
 fn ident(name: &str) -> Ident {
@@ -129,7 +146,7 @@ fn inner_docs(markdown: &str) -> TokenStream {
 
 /// Doc lines as rustdoc writes them: a space after `///`, none on a blank line.
 fn doc_lines(markdown: &str) -> Vec<String> {
-    let text = escape::rustdoc(markdown);
+    let text = escape::wrap_markdown(&escape::rustdoc(markdown), escape::DOC_WIDTH);
     if text.is_empty() {
         return Vec::new();
     }
@@ -171,18 +188,20 @@ fn module_tokens(spec: &ir::Spec, options: Options) -> TokenStream {
     let signature = signature(spec);
     let delivery = delivery(spec);
     let receiver = receiver(spec, options);
+    // In the order a reader needs them: what arrives, how it is told apart, where it
+    // arrives, how it is signed and delivered, then the receiver and sender.
     quote! {
         #module_doc
         #![allow(rustdoc::bare_urls, rustdoc::broken_intra_doc_links, rustdoc::invalid_html_tags)]
         #![allow(clippy::doc_lazy_continuation, clippy::doc_overindented_list_items, clippy::large_enum_variant)]
-        #signature
-        #delivery
-        #routing
+        #(#types)*
         #message
         #messages
         #decoding
+        #routing
+        #signature
+        #delivery
         #receiver
-        #(#types)*
     }
 }
 
@@ -250,8 +269,8 @@ fn receiver(spec: &ir::Spec, options: Options) -> TokenStream {
         struct Dispatcher<H>(H);
 
         #axum
-        impl<H: Handler> ::hookgen_runtime::receiver::Dispatch<Message> for Dispatcher<H> {
-            fn dispatch(&self, route: ::hookgen_runtime::Route, message: Message) -> ::hookgen_runtime::receiver::HandlerFuture<'_> {
+        impl<H: Handler> ::hookgen_runtime::__private::Dispatch<Message> for Dispatcher<H> {
+            fn dispatch(&self, route: ::hookgen_runtime::Route, message: Message) -> ::hookgen_runtime::__private::HandlerFuture<'_> {
                 ::std::boxed::Box::pin(async move {
                     match message {
                         #(#arms)*
@@ -279,7 +298,7 @@ fn receiver(spec: &ir::Spec, options: Options) -> TokenStream {
         /// that cannot verify anything (no secret, an empty one, one not in the scheme's format).
         #axum
         pub fn router<H: Handler>(handler: H, config: ::hookgen_runtime::receiver::ReceiverConfig) -> ::std::result::Result<::hookgen_runtime::receiver::axum::Router, ::hookgen_runtime::SignatureError> {
-            let binding = ::hookgen_runtime::receiver::SpecBinding { scheme: SIGNATURE, route, decode_channel };
+            let binding = ::hookgen_runtime::__private::SpecBinding { scheme: SIGNATURE, route, decode_channel };
             ::hookgen_runtime::receiver::router(binding, config, ::std::sync::Arc::new(Dispatcher(handler)))
         }
     }
@@ -476,7 +495,7 @@ fn field(spec: &ir::Spec, f: &Field) -> TokenStream {
                     #[serde(
                         default,
                         skip_serializing_if = "::std::option::Option::is_none",
-                        deserialize_with = "::hookgen_runtime::decode::double_option"
+                        deserialize_with = "::hookgen_runtime::__private::double_option"
                     )]
                     #[schemars(with = #schema_with)]
                 },
@@ -499,7 +518,6 @@ fn string_enum(
 ) -> TokenStream {
     let doc = docs(&def.doc.join("\n"));
     let fallback = ident(fallback);
-    let schema_name = lit(&def.name);
     let wires: Vec<Literal> = variants.iter().map(|v| lit(&v.wire)).collect();
     let idents: Vec<Ident> = variants.iter().map(|v| ident(&v.ident)).collect();
     let variant_docs = variants.iter().map(|v| docs(&escape::code(&v.wire)));
@@ -512,70 +530,7 @@ fn string_enum(
             #fallback(::std::string::String),
         }
 
-        impl #name {
-            /// The values the spec lists.
-            pub const KNOWN: &'static [&'static str] = &[#(#wires),*];
-
-            /// The value as it appears on the wire.
-            pub fn as_str(&self) -> &str {
-                match self {
-                    #( Self::#idents => #wires, )*
-                    Self::#fallback(value) => value,
-                }
-            }
-        }
-
-        impl ::std::convert::From<&str> for #name {
-            fn from(value: &str) -> Self {
-                match value {
-                    #( #wires => Self::#idents, )*
-                    other => Self::#fallback(::std::borrow::ToOwned::to_owned(other)),
-                }
-            }
-        }
-
-        impl ::std::convert::From<::std::string::String> for #name {
-            fn from(value: ::std::string::String) -> Self {
-                match value.as_str() {
-                    #( #wires => Self::#idents, )*
-                    _ => Self::#fallback(value),
-                }
-            }
-        }
-
-        impl ::std::fmt::Display for #name {
-            fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-                f.write_str(self.as_str())
-            }
-        }
-
-        impl ::serde::Serialize for #name {
-            fn serialize<S: ::serde::Serializer>(&self, serializer: S) -> ::std::result::Result<S::Ok, S::Error> {
-                serializer.serialize_str(self.as_str())
-            }
-        }
-
-        impl<'de> ::serde::Deserialize<'de> for #name {
-            fn deserialize<D: ::serde::Deserializer<'de>>(deserializer: D) -> ::std::result::Result<Self, D::Error> {
-                ::hookgen_runtime::decode::deserialize_str_enum(deserializer)
-            }
-        }
-
-        impl ::schemars::JsonSchema for #name {
-            fn schema_name() -> ::std::borrow::Cow<'static, str> {
-                ::std::borrow::Cow::Borrowed(#schema_name)
-            }
-
-            fn json_schema(_: &mut ::schemars::SchemaGenerator) -> ::schemars::Schema {
-                ::schemars::json_schema!({
-                    "type": "string",
-                    "anyOf": [
-                        { "enum": [#(#wires),*] },
-                        { "description": "A value the spec does not list." }
-                    ]
-                })
-            }
-        }
+        ::hookgen_runtime::open_enum!(#name { #( #idents = #wires ),* } else #fallback);
     }
 }
 
@@ -851,7 +806,7 @@ fn channel_decoder(spec: &ir::Spec, c: &ir::Channel) -> TokenStream {
     let (field, values, absent, unlisted) = match &c.decode {
         ir::DecodePlan::KeepUnknown => {
             return quote! {
-                Message::#unknown(::hookgen_runtime::decode::unknown_message(#address, ::std::option::Option::None, body)?)
+                Message::#unknown(::hookgen_runtime::__private::unknown_message(#address, ::std::option::Option::None, body)?)
             };
         }
         ir::DecodePlan::Fit(candidates) => {
@@ -866,7 +821,7 @@ fn channel_decoder(spec: &ir::Spec, c: &ir::Channel) -> TokenStream {
         } => (lit(field), values, absent, unlisted),
     };
     let keep_unknown = quote! {
-        Message::#unknown(::hookgen_runtime::decode::unknown_message(
+        Message::#unknown(::hookgen_runtime::__private::unknown_message(
             #address,
             ::std::option::Option::Some((#field, tag)),
             body,
@@ -899,7 +854,7 @@ fn channel_decoder(spec: &ir::Spec, c: &ir::Channel) -> TokenStream {
         }
     };
     quote! {{
-        let tag = ::hookgen_runtime::decode::peek_discriminator(body, #field)?;
+        let tag = ::hookgen_runtime::__private::peek_discriminator(body, #field)?;
         match tag.as_deref() {
             #(#known)*
             ::std::option::Option::None => #absent,
@@ -915,8 +870,7 @@ fn decode_candidates(spec: &ir::Spec, candidates: &[usize]) -> TokenStream {
         let m = &spec.messages[index];
         let variant = ident(&m.variant);
         let key = lit(&m.key);
-        let decode =
-            quote! { ::hookgen_runtime::decode::decode_payload(#key, body).map(Message::#variant) };
+        let decode = quote! { ::hookgen_runtime::__private::decode_payload(#key, body).map(Message::#variant) };
         (key, decode)
     };
     match candidates {
@@ -927,7 +881,7 @@ fn decode_candidates(spec: &ir::Spec, candidates: &[usize]) -> TokenStream {
                 quote! { (#key, |body: &[u8]| #decode), }
             });
             quote! {
-                ::hookgen_runtime::decode::decode_by_shape(body, &[#(#entries)*])
+                ::hookgen_runtime::__private::decode_by_shape(body, &[#(#entries)*])
             }
         }
     }

@@ -14,188 +14,7 @@
     clippy::doc_overindented_list_items,
     clippy::large_enum_variant
 )]
-/// The spec states no delivery rules.
-pub const DELIVERY: ::std::option::Option<::hookgen_runtime::DeliveryPolicy> = ::std::option::Option::None;
-/// The servers the spec names.
-pub static SERVERS: &[::hookgen_runtime::Server] = &[];
-/// The routing table: every channel of the spec.
-pub static CHANNELS: &[::hookgen_runtime::Channel] = &[
-    ::hookgen_runtime::Channel {
-        address: ::std::option::Option::Some("self/{type}"),
-        description: "",
-        parameters: &[
-            ::hookgen_runtime::Parameter {
-                name: "type",
-                description: "",
-                allowed: &[],
-                default: ::std::option::Option::None,
-                location: ::std::option::Option::None,
-            },
-        ],
-        operations: &[
-            ::hookgen_runtime::Operation {
-                id: "self_type.publish",
-                action: ::hookgen_runtime::Action::Receive,
-                sender: "other parties",
-                receiver: "the application",
-                summary: "",
-                messages: &["Unknown", "unknown", "Message"],
-                bindings: "",
-                reply: ::std::option::Option::None,
-            },
-        ],
-        discriminator: ::std::option::Option::Some("kind"),
-        bindings: "",
-    },
-];
-/// `CHANNELS`, indexed once for [`route`].
-static ROUTER: ::std::sync::LazyLock<::hookgen_runtime::routing::Router> = ::std::sync::LazyLock::new(||
-::hookgen_runtime::routing::Router::new(CHANNELS));
-/// Matches a concrete address (such as a request path) against the channel templates.
-pub fn route(address: &str) -> ::std::option::Option<::hookgen_runtime::Route> {
-    ROUTER.route(address)
-}
-/// Every message of the spec, plus the events it does not list.
-///
-/// Serializes as the bare payload, as it travels on the wire.
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize)]
-#[serde(untagged)]
-pub enum Message {
-    Unknown(Result),
-    Unknown2(Option),
-    Message(Self_),
-    /// A well-formed payload whose discriminator value the spec does not list.
-    Unknown3(::hookgen_runtime::UnknownMessage),
-}
-impl Message {
-    /// The message's name in the spec (`None` for an unknown event).
-    pub fn name(&self) -> ::std::option::Option<&'static str> {
-        match self {
-            Self::Unknown(_) => ::std::option::Option::Some("Unknown"),
-            Self::Unknown2(_) => ::std::option::Option::Some("unknown"),
-            Self::Message(_) => ::std::option::Option::Some("Message"),
-            Self::Unknown3(_) => ::std::option::Option::None,
-        }
-    }
-    /// What the spec says about this message (`None` for an unknown event).
-    pub fn info(
-        &self,
-    ) -> ::std::option::Option<&'static ::hookgen_runtime::MessageInfo> {
-        match self {
-            Self::Unknown(_) => MESSAGES.first(),
-            Self::Unknown2(_) => MESSAGES.get(1),
-            Self::Message(_) => MESSAGES.get(2),
-            Self::Unknown3(_) => ::std::option::Option::None,
-        }
-    }
-}
-/// Every message of the spec, in `Message` variant order.
-pub static MESSAGES: &[::hookgen_runtime::MessageInfo] = &[
-    ::hookgen_runtime::MessageInfo {
-        name: "Unknown",
-        title: "",
-        summary: "",
-        content_type: "",
-        payload_type: "Result",
-        discriminator_values: &["result"],
-        examples: &[],
-        correlation_id: "",
-        bindings: "",
-    },
-    ::hookgen_runtime::MessageInfo {
-        name: "unknown",
-        title: "",
-        summary: "",
-        content_type: "",
-        payload_type: "Option",
-        discriminator_values: &["option"],
-        examples: &[],
-        correlation_id: "",
-        bindings: "",
-    },
-    ::hookgen_runtime::MessageInfo {
-        name: "Message",
-        title: "",
-        summary: "",
-        content_type: "",
-        payload_type: "Self_",
-        discriminator_values: &["message"],
-        examples: &[],
-        correlation_id: "",
-        bindings: "",
-    },
-];
-/// Decodes a body received at `address` (matched with [`route`]) into its message.
-pub fn decode(
-    address: &str,
-    body: &[u8],
-) -> ::std::result::Result<Message, ::hookgen_runtime::DecodeError> {
-    let route = route(address)
-        .ok_or_else(|| ::hookgen_runtime::DecodeError::UnknownChannel(
-            ::std::borrow::ToOwned::to_owned(address),
-        ))?;
-    decode_at(route.index, body)
-}
-/// Decodes a body received on the channel whose address template is `channel`.
-pub fn decode_channel(
-    channel: &str,
-    body: &[u8],
-) -> ::std::result::Result<Message, ::hookgen_runtime::DecodeError> {
-    let index = ROUTER
-        .position(channel)
-        .ok_or_else(|| ::hookgen_runtime::DecodeError::UnknownChannel(
-            ::std::borrow::ToOwned::to_owned(channel),
-        ))?;
-    decode_at(index, body)
-}
-/// Decodes a body of the channel at `index` in [`CHANNELS`].
-fn decode_at(
-    index: usize,
-    body: &[u8],
-) -> ::std::result::Result<Message, ::hookgen_runtime::DecodeError> {
-    match index {
-        0usize => {
-            ::std::result::Result::Ok({
-                let tag = ::hookgen_runtime::decode::peek_discriminator(body, "kind")?;
-                match tag.as_deref() {
-                    ::std::option::Option::Some("result") => {
-                        ::hookgen_runtime::decode::decode_payload("Unknown", body)
-                            .map(Message::Unknown)?
-                    }
-                    ::std::option::Option::Some("option") => {
-                        ::hookgen_runtime::decode::decode_payload("unknown", body)
-                            .map(Message::Unknown2)?
-                    }
-                    ::std::option::Option::Some("message") => {
-                        ::hookgen_runtime::decode::decode_payload("Message", body)
-                            .map(Message::Message)?
-                    }
-                    ::std::option::Option::None => {
-                        return ::std::result::Result::Err(::hookgen_runtime::DecodeError::MissingDiscriminator {
-                            field: "kind",
-                        });
-                    }
-                    ::std::option::Option::Some(_) => {
-                        Message::Unknown3(
-                            ::hookgen_runtime::decode::unknown_message(
-                                "self/{type}",
-                                ::std::option::Option::Some(("kind", tag)),
-                                body,
-                            )?,
-                        )
-                    }
-                }
-            })
-        }
-        _ => {
-            ::std::result::Result::Err(
-                ::hookgen_runtime::DecodeError::UnknownChannel(
-                    ::std::format!("#{index}"),
-                ),
-            )
-        }
-    }
-}
+
 #[derive(
     Debug,
     Clone,
@@ -208,6 +27,7 @@ pub struct Box {
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub inner: ::std::option::Option<::std::string::String>,
 }
+
 /// Differs from `Message` only by case.
 #[derive(
     Debug,
@@ -221,6 +41,7 @@ pub struct Message2 {
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub x: ::std::option::Option<i64>,
 }
+
 #[derive(
     Debug,
     Clone,
@@ -235,6 +56,7 @@ pub struct Option {
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub value: ::std::option::Option<String>,
 }
+
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum OptionKind {
     /// `option`
@@ -242,64 +64,9 @@ pub enum OptionKind {
     /// A value the spec does not list, kept as received.
     Unknown(::std::string::String),
 }
-impl OptionKind {
-    /// The values the spec lists.
-    pub const KNOWN: &'static [&'static str] = &["option"];
-    /// The value as it appears on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Option => "option",
-            Self::Unknown(value) => value,
-        }
-    }
-}
-impl ::std::convert::From<&str> for OptionKind {
-    fn from(value: &str) -> Self {
-        match value {
-            "option" => Self::Option,
-            other => Self::Unknown(::std::borrow::ToOwned::to_owned(other)),
-        }
-    }
-}
-impl ::std::convert::From<::std::string::String> for OptionKind {
-    fn from(value: ::std::string::String) -> Self {
-        match value.as_str() {
-            "option" => Self::Option,
-            _ => Self::Unknown(value),
-        }
-    }
-}
-impl ::std::fmt::Display for OptionKind {
-    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-impl ::serde::Serialize for OptionKind {
-    fn serialize<S: ::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> ::std::result::Result<S::Ok, S::Error> {
-        serializer.serialize_str(self.as_str())
-    }
-}
-impl<'de> ::serde::Deserialize<'de> for OptionKind {
-    fn deserialize<D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        ::hookgen_runtime::decode::deserialize_str_enum(deserializer)
-    }
-}
-impl ::schemars::JsonSchema for OptionKind {
-    fn schema_name() -> ::std::borrow::Cow<'static, str> {
-        ::std::borrow::Cow::Borrowed("OptionKind")
-    }
-    fn json_schema(_: &mut ::schemars::SchemaGenerator) -> ::schemars::Schema {
-        ::schemars::json_schema!(
-            { "type" : "string", "anyOf" : [{ "enum" : ["option"] }, { "description" :
-            "A value the spec does not list." }] }
-        )
-    }
-}
+
+::hookgen_runtime::open_enum!(OptionKind { Option = "option" } else Unknown);
+
 #[derive(
     Debug,
     Clone,
@@ -346,6 +113,7 @@ pub struct Result {
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub field: ::std::option::Option<::std::string::String>,
 }
+
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum ResultKind {
     /// `result`
@@ -353,64 +121,9 @@ pub enum ResultKind {
     /// A value the spec does not list, kept as received.
     Unknown(::std::string::String),
 }
-impl ResultKind {
-    /// The values the spec lists.
-    pub const KNOWN: &'static [&'static str] = &["result"];
-    /// The value as it appears on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Result => "result",
-            Self::Unknown(value) => value,
-        }
-    }
-}
-impl ::std::convert::From<&str> for ResultKind {
-    fn from(value: &str) -> Self {
-        match value {
-            "result" => Self::Result,
-            other => Self::Unknown(::std::borrow::ToOwned::to_owned(other)),
-        }
-    }
-}
-impl ::std::convert::From<::std::string::String> for ResultKind {
-    fn from(value: ::std::string::String) -> Self {
-        match value.as_str() {
-            "result" => Self::Result,
-            _ => Self::Unknown(value),
-        }
-    }
-}
-impl ::std::fmt::Display for ResultKind {
-    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-impl ::serde::Serialize for ResultKind {
-    fn serialize<S: ::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> ::std::result::Result<S::Ok, S::Error> {
-        serializer.serialize_str(self.as_str())
-    }
-}
-impl<'de> ::serde::Deserialize<'de> for ResultKind {
-    fn deserialize<D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        ::hookgen_runtime::decode::deserialize_str_enum(deserializer)
-    }
-}
-impl ::schemars::JsonSchema for ResultKind {
-    fn schema_name() -> ::std::borrow::Cow<'static, str> {
-        ::std::borrow::Cow::Borrowed("ResultKind")
-    }
-    fn json_schema(_: &mut ::schemars::SchemaGenerator) -> ::schemars::Schema {
-        ::schemars::json_schema!(
-            { "type" : "string", "anyOf" : [{ "enum" : ["result"] }, { "description" :
-            "A value the spec does not list." }] }
-        )
-    }
-}
+
+::hookgen_runtime::open_enum!(ResultKind { Result = "result" } else Unknown);
+
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum SelfKind {
     /// `message`
@@ -418,64 +131,9 @@ pub enum SelfKind {
     /// A value the spec does not list, kept as received.
     Unknown(::std::string::String),
 }
-impl SelfKind {
-    /// The values the spec lists.
-    pub const KNOWN: &'static [&'static str] = &["message"];
-    /// The value as it appears on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Message => "message",
-            Self::Unknown(value) => value,
-        }
-    }
-}
-impl ::std::convert::From<&str> for SelfKind {
-    fn from(value: &str) -> Self {
-        match value {
-            "message" => Self::Message,
-            other => Self::Unknown(::std::borrow::ToOwned::to_owned(other)),
-        }
-    }
-}
-impl ::std::convert::From<::std::string::String> for SelfKind {
-    fn from(value: ::std::string::String) -> Self {
-        match value.as_str() {
-            "message" => Self::Message,
-            _ => Self::Unknown(value),
-        }
-    }
-}
-impl ::std::fmt::Display for SelfKind {
-    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-impl ::serde::Serialize for SelfKind {
-    fn serialize<S: ::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> ::std::result::Result<S::Ok, S::Error> {
-        serializer.serialize_str(self.as_str())
-    }
-}
-impl<'de> ::serde::Deserialize<'de> for SelfKind {
-    fn deserialize<D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        ::hookgen_runtime::decode::deserialize_str_enum(deserializer)
-    }
-}
-impl ::schemars::JsonSchema for SelfKind {
-    fn schema_name() -> ::std::borrow::Cow<'static, str> {
-        ::std::borrow::Cow::Borrowed("SelfKind")
-    }
-    fn json_schema(_: &mut ::schemars::SchemaGenerator) -> ::schemars::Schema {
-        ::schemars::json_schema!(
-            { "type" : "string", "anyOf" : [{ "enum" : ["message"] }, { "description" :
-            "A value the spec does not list." }] }
-        )
-    }
-}
+
+::hookgen_runtime::open_enum!(SelfKind { Message = "message" } else Unknown);
+
 #[derive(
     Debug,
     Clone,
@@ -492,6 +150,7 @@ pub struct Self_ {
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub list: ::std::option::Option<Vec>,
 }
+
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum String {
     /// `a-b`
@@ -513,93 +172,206 @@ pub enum String {
     /// A value the spec does not list, kept as received.
     Unknown3(::std::string::String),
 }
-impl String {
-    /// The values the spec lists.
-    pub const KNOWN: &'static [&'static str] = &[
-        "a-b",
-        "a_b",
-        "A B",
-        "unknown",
-        "Unknown",
-        "1",
-        "self",
-        "",
-    ];
-    /// The value as it appears on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::AB => "a-b",
-            Self::AB2 => "a_b",
-            Self::AB3 => "A B",
-            Self::Unknown => "unknown",
-            Self::Unknown2 => "Unknown",
-            Self::V1 => "1",
-            Self::Self_ => "self",
-            Self::Empty => "",
-            Self::Unknown3(value) => value,
-        }
-    }
-}
-impl ::std::convert::From<&str> for String {
-    fn from(value: &str) -> Self {
-        match value {
-            "a-b" => Self::AB,
-            "a_b" => Self::AB2,
-            "A B" => Self::AB3,
-            "unknown" => Self::Unknown,
-            "Unknown" => Self::Unknown2,
-            "1" => Self::V1,
-            "self" => Self::Self_,
-            "" => Self::Empty,
-            other => Self::Unknown3(::std::borrow::ToOwned::to_owned(other)),
-        }
-    }
-}
-impl ::std::convert::From<::std::string::String> for String {
-    fn from(value: ::std::string::String) -> Self {
-        match value.as_str() {
-            "a-b" => Self::AB,
-            "a_b" => Self::AB2,
-            "A B" => Self::AB3,
-            "unknown" => Self::Unknown,
-            "Unknown" => Self::Unknown2,
-            "1" => Self::V1,
-            "self" => Self::Self_,
-            "" => Self::Empty,
-            _ => Self::Unknown3(value),
-        }
-    }
-}
-impl ::std::fmt::Display for String {
-    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-impl ::serde::Serialize for String {
-    fn serialize<S: ::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> ::std::result::Result<S::Ok, S::Error> {
-        serializer.serialize_str(self.as_str())
-    }
-}
-impl<'de> ::serde::Deserialize<'de> for String {
-    fn deserialize<D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        ::hookgen_runtime::decode::deserialize_str_enum(deserializer)
-    }
-}
-impl ::schemars::JsonSchema for String {
-    fn schema_name() -> ::std::borrow::Cow<'static, str> {
-        ::std::borrow::Cow::Borrowed("String")
-    }
-    fn json_schema(_: &mut ::schemars::SchemaGenerator) -> ::schemars::Schema {
-        ::schemars::json_schema!(
-            { "type" : "string", "anyOf" : [{ "enum" : ["a-b", "a_b", "A B", "unknown",
-            "Unknown", "1", "self", ""] }, { "description" :
-            "A value the spec does not list." }] }
-        )
-    }
-}
+
+::hookgen_runtime::open_enum!(
+    String { AB = "a-b", AB2 = "a_b", AB3 = "A B", Unknown = "unknown", Unknown2 =
+    "Unknown", V1 = "1", Self_ = "self", Empty = "" } else Unknown3
+);
+
 pub type Vec = ::std::vec::Vec<Box>;
+
+/// Every message of the spec, plus the events it does not list.
+///
+/// Serializes as the bare payload, as it travels on the wire.
+#[derive(Debug, Clone, PartialEq, ::serde::Serialize)]
+#[serde(untagged)]
+pub enum Message {
+    Unknown(Result),
+    Unknown2(Option),
+    Message(Self_),
+    /// A well-formed payload whose discriminator value the spec does not list.
+    Unknown3(::hookgen_runtime::UnknownMessage),
+}
+
+impl Message {
+    /// The message's name in the spec (`None` for an unknown event).
+    pub fn name(&self) -> ::std::option::Option<&'static str> {
+        match self {
+            Self::Unknown(_) => ::std::option::Option::Some("Unknown"),
+            Self::Unknown2(_) => ::std::option::Option::Some("unknown"),
+            Self::Message(_) => ::std::option::Option::Some("Message"),
+            Self::Unknown3(_) => ::std::option::Option::None,
+        }
+    }
+    /// What the spec says about this message (`None` for an unknown event).
+    pub fn info(
+        &self,
+    ) -> ::std::option::Option<&'static ::hookgen_runtime::MessageInfo> {
+        match self {
+            Self::Unknown(_) => MESSAGES.first(),
+            Self::Unknown2(_) => MESSAGES.get(1),
+            Self::Message(_) => MESSAGES.get(2),
+            Self::Unknown3(_) => ::std::option::Option::None,
+        }
+    }
+}
+
+/// Every message of the spec, in `Message` variant order.
+pub static MESSAGES: &[::hookgen_runtime::MessageInfo] = &[
+    ::hookgen_runtime::MessageInfo {
+        name: "Unknown",
+        title: "",
+        summary: "",
+        content_type: "",
+        payload_type: "Result",
+        discriminator_values: &["result"],
+        examples: &[],
+        correlation_id: "",
+        bindings: "",
+    },
+    ::hookgen_runtime::MessageInfo {
+        name: "unknown",
+        title: "",
+        summary: "",
+        content_type: "",
+        payload_type: "Option",
+        discriminator_values: &["option"],
+        examples: &[],
+        correlation_id: "",
+        bindings: "",
+    },
+    ::hookgen_runtime::MessageInfo {
+        name: "Message",
+        title: "",
+        summary: "",
+        content_type: "",
+        payload_type: "Self_",
+        discriminator_values: &["message"],
+        examples: &[],
+        correlation_id: "",
+        bindings: "",
+    },
+];
+
+/// Decodes a body received at `address` (matched with [`route`]) into its message.
+pub fn decode(
+    address: &str,
+    body: &[u8],
+) -> ::std::result::Result<Message, ::hookgen_runtime::DecodeError> {
+    let route = route(address)
+        .ok_or_else(|| ::hookgen_runtime::DecodeError::UnknownChannel(
+            ::std::borrow::ToOwned::to_owned(address),
+        ))?;
+    decode_at(route.index, body)
+}
+
+/// Decodes a body received on the channel whose address template is `channel`.
+pub fn decode_channel(
+    channel: &str,
+    body: &[u8],
+) -> ::std::result::Result<Message, ::hookgen_runtime::DecodeError> {
+    let index = ROUTER
+        .position(channel)
+        .ok_or_else(|| ::hookgen_runtime::DecodeError::UnknownChannel(
+            ::std::borrow::ToOwned::to_owned(channel),
+        ))?;
+    decode_at(index, body)
+}
+
+/// Decodes a body of the channel at `index` in [`CHANNELS`].
+fn decode_at(
+    index: usize,
+    body: &[u8],
+) -> ::std::result::Result<Message, ::hookgen_runtime::DecodeError> {
+    match index {
+        0usize => {
+            ::std::result::Result::Ok({
+                let tag = ::hookgen_runtime::__private::peek_discriminator(
+                    body,
+                    "kind",
+                )?;
+                match tag.as_deref() {
+                    ::std::option::Option::Some("result") => {
+                        ::hookgen_runtime::__private::decode_payload("Unknown", body)
+                            .map(Message::Unknown)?
+                    }
+                    ::std::option::Option::Some("option") => {
+                        ::hookgen_runtime::__private::decode_payload("unknown", body)
+                            .map(Message::Unknown2)?
+                    }
+                    ::std::option::Option::Some("message") => {
+                        ::hookgen_runtime::__private::decode_payload("Message", body)
+                            .map(Message::Message)?
+                    }
+                    ::std::option::Option::None => {
+                        return ::std::result::Result::Err(::hookgen_runtime::DecodeError::MissingDiscriminator {
+                            field: "kind",
+                        });
+                    }
+                    ::std::option::Option::Some(_) => {
+                        Message::Unknown3(
+                            ::hookgen_runtime::__private::unknown_message(
+                                "self/{type}",
+                                ::std::option::Option::Some(("kind", tag)),
+                                body,
+                            )?,
+                        )
+                    }
+                }
+            })
+        }
+        _ => {
+            ::std::result::Result::Err(
+                ::hookgen_runtime::DecodeError::UnknownChannel(
+                    ::std::format!("#{index}"),
+                ),
+            )
+        }
+    }
+}
+
+/// The servers the spec names.
+pub static SERVERS: &[::hookgen_runtime::Server] = &[];
+
+/// The routing table: every channel of the spec.
+pub static CHANNELS: &[::hookgen_runtime::Channel] = &[
+    ::hookgen_runtime::Channel {
+        address: ::std::option::Option::Some("self/{type}"),
+        description: "",
+        parameters: &[
+            ::hookgen_runtime::Parameter {
+                name: "type",
+                description: "",
+                allowed: &[],
+                default: ::std::option::Option::None,
+                location: ::std::option::Option::None,
+            },
+        ],
+        operations: &[
+            ::hookgen_runtime::Operation {
+                id: "self_type.publish",
+                action: ::hookgen_runtime::Action::Receive,
+                sender: "other parties",
+                receiver: "the application",
+                summary: "",
+                messages: &["Unknown", "unknown", "Message"],
+                bindings: "",
+                reply: ::std::option::Option::None,
+            },
+        ],
+        discriminator: ::std::option::Option::Some("kind"),
+        bindings: "",
+    },
+];
+
+/// `CHANNELS`, indexed once for [`route`].
+static ROUTER: ::std::sync::LazyLock<::hookgen_runtime::routing::Router> = ::std::sync::LazyLock::new(||
+::hookgen_runtime::routing::Router::new(CHANNELS));
+
+/// Matches a concrete address (such as a request path) against the channel templates.
+pub fn route(address: &str) -> ::std::option::Option<::hookgen_runtime::Route> {
+    ROUTER.route(address)
+}
+
+/// The spec states no delivery rules.
+pub const DELIVERY: ::std::option::Option<::hookgen_runtime::DeliveryPolicy> = ::std::option::Option::None;

@@ -14,10 +14,131 @@
     clippy::doc_overindented_list_items,
     clippy::large_enum_variant
 )]
-/// The spec states no delivery rules.
-pub const DELIVERY: ::std::option::Option<::hookgen_runtime::DeliveryPolicy> = ::std::option::Option::None;
+
+#[derive(
+    Debug,
+    Clone,
+    PartialEq,
+    ::serde::Serialize,
+    ::serde::Deserialize,
+    ::schemars::JsonSchema
+)]
+pub struct Comment {
+    pub id: CommentId,
+    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
+    pub author: ::std::option::Option<User>,
+}
+
+pub type CommentId = ::std::string::String;
+
+#[derive(
+    Debug,
+    Clone,
+    PartialEq,
+    ::serde::Serialize,
+    ::serde::Deserialize,
+    ::schemars::JsonSchema
+)]
+pub struct User {
+    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
+    pub name: ::std::option::Option<::std::string::String>,
+}
+
+/// Every message of the spec, plus the events it does not list.
+///
+/// Serializes as the bare payload, as it travels on the wire.
+#[derive(Debug, Clone, PartialEq, ::serde::Serialize)]
+#[serde(untagged)]
+pub enum Message {
+    CommentsPublish(Comment),
+    /// A well-formed payload whose discriminator value the spec does not list.
+    Unknown(::hookgen_runtime::UnknownMessage),
+}
+
+impl Message {
+    /// The message's name in the spec (`None` for an unknown event).
+    pub fn name(&self) -> ::std::option::Option<&'static str> {
+        match self {
+            Self::CommentsPublish(_) => ::std::option::Option::Some("comments.publish"),
+            Self::Unknown(_) => ::std::option::Option::None,
+        }
+    }
+    /// What the spec says about this message (`None` for an unknown event).
+    pub fn info(
+        &self,
+    ) -> ::std::option::Option<&'static ::hookgen_runtime::MessageInfo> {
+        match self {
+            Self::CommentsPublish(_) => MESSAGES.first(),
+            Self::Unknown(_) => ::std::option::Option::None,
+        }
+    }
+}
+
+/// Every message of the spec, in `Message` variant order.
+pub static MESSAGES: &[::hookgen_runtime::MessageInfo] = &[
+    ::hookgen_runtime::MessageInfo {
+        name: "comments.publish",
+        title: "",
+        summary: "",
+        content_type: "",
+        payload_type: "Comment",
+        discriminator_values: &[],
+        examples: &[],
+        correlation_id: "",
+        bindings: "",
+    },
+];
+
+/// Decodes a body received at `address` (matched with [`route`]) into its message.
+pub fn decode(
+    address: &str,
+    body: &[u8],
+) -> ::std::result::Result<Message, ::hookgen_runtime::DecodeError> {
+    let route = route(address)
+        .ok_or_else(|| ::hookgen_runtime::DecodeError::UnknownChannel(
+            ::std::borrow::ToOwned::to_owned(address),
+        ))?;
+    decode_at(route.index, body)
+}
+
+/// Decodes a body received on the channel whose address template is `channel`.
+pub fn decode_channel(
+    channel: &str,
+    body: &[u8],
+) -> ::std::result::Result<Message, ::hookgen_runtime::DecodeError> {
+    let index = ROUTER
+        .position(channel)
+        .ok_or_else(|| ::hookgen_runtime::DecodeError::UnknownChannel(
+            ::std::borrow::ToOwned::to_owned(channel),
+        ))?;
+    decode_at(index, body)
+}
+
+/// Decodes a body of the channel at `index` in [`CHANNELS`].
+fn decode_at(
+    index: usize,
+    body: &[u8],
+) -> ::std::result::Result<Message, ::hookgen_runtime::DecodeError> {
+    match index {
+        0usize => {
+            ::std::result::Result::Ok(
+                ::hookgen_runtime::__private::decode_payload("comments.publish", body)
+                    .map(Message::CommentsPublish)?,
+            )
+        }
+        _ => {
+            ::std::result::Result::Err(
+                ::hookgen_runtime::DecodeError::UnknownChannel(
+                    ::std::format!("#{index}"),
+                ),
+            )
+        }
+    }
+}
+
 /// The servers the spec names.
 pub static SERVERS: &[::hookgen_runtime::Server] = &[];
+
 /// The routing table: every channel of the spec.
 pub static CHANNELS: &[::hookgen_runtime::Channel] = &[
     ::hookgen_runtime::Channel {
@@ -40,122 +161,15 @@ pub static CHANNELS: &[::hookgen_runtime::Channel] = &[
         bindings: "",
     },
 ];
+
 /// `CHANNELS`, indexed once for [`route`].
 static ROUTER: ::std::sync::LazyLock<::hookgen_runtime::routing::Router> = ::std::sync::LazyLock::new(||
 ::hookgen_runtime::routing::Router::new(CHANNELS));
+
 /// Matches a concrete address (such as a request path) against the channel templates.
 pub fn route(address: &str) -> ::std::option::Option<::hookgen_runtime::Route> {
     ROUTER.route(address)
 }
-/// Every message of the spec, plus the events it does not list.
-///
-/// Serializes as the bare payload, as it travels on the wire.
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize)]
-#[serde(untagged)]
-pub enum Message {
-    CommentsPublish(Comment),
-    /// A well-formed payload whose discriminator value the spec does not list.
-    Unknown(::hookgen_runtime::UnknownMessage),
-}
-impl Message {
-    /// The message's name in the spec (`None` for an unknown event).
-    pub fn name(&self) -> ::std::option::Option<&'static str> {
-        match self {
-            Self::CommentsPublish(_) => ::std::option::Option::Some("comments.publish"),
-            Self::Unknown(_) => ::std::option::Option::None,
-        }
-    }
-    /// What the spec says about this message (`None` for an unknown event).
-    pub fn info(
-        &self,
-    ) -> ::std::option::Option<&'static ::hookgen_runtime::MessageInfo> {
-        match self {
-            Self::CommentsPublish(_) => MESSAGES.first(),
-            Self::Unknown(_) => ::std::option::Option::None,
-        }
-    }
-}
-/// Every message of the spec, in `Message` variant order.
-pub static MESSAGES: &[::hookgen_runtime::MessageInfo] = &[
-    ::hookgen_runtime::MessageInfo {
-        name: "comments.publish",
-        title: "",
-        summary: "",
-        content_type: "",
-        payload_type: "Comment",
-        discriminator_values: &[],
-        examples: &[],
-        correlation_id: "",
-        bindings: "",
-    },
-];
-/// Decodes a body received at `address` (matched with [`route`]) into its message.
-pub fn decode(
-    address: &str,
-    body: &[u8],
-) -> ::std::result::Result<Message, ::hookgen_runtime::DecodeError> {
-    let route = route(address)
-        .ok_or_else(|| ::hookgen_runtime::DecodeError::UnknownChannel(
-            ::std::borrow::ToOwned::to_owned(address),
-        ))?;
-    decode_at(route.index, body)
-}
-/// Decodes a body received on the channel whose address template is `channel`.
-pub fn decode_channel(
-    channel: &str,
-    body: &[u8],
-) -> ::std::result::Result<Message, ::hookgen_runtime::DecodeError> {
-    let index = ROUTER
-        .position(channel)
-        .ok_or_else(|| ::hookgen_runtime::DecodeError::UnknownChannel(
-            ::std::borrow::ToOwned::to_owned(channel),
-        ))?;
-    decode_at(index, body)
-}
-/// Decodes a body of the channel at `index` in [`CHANNELS`].
-fn decode_at(
-    index: usize,
-    body: &[u8],
-) -> ::std::result::Result<Message, ::hookgen_runtime::DecodeError> {
-    match index {
-        0usize => {
-            ::std::result::Result::Ok(
-                ::hookgen_runtime::decode::decode_payload("comments.publish", body)
-                    .map(Message::CommentsPublish)?,
-            )
-        }
-        _ => {
-            ::std::result::Result::Err(
-                ::hookgen_runtime::DecodeError::UnknownChannel(
-                    ::std::format!("#{index}"),
-                ),
-            )
-        }
-    }
-}
-#[derive(
-    Debug,
-    Clone,
-    PartialEq,
-    ::serde::Serialize,
-    ::serde::Deserialize,
-    ::schemars::JsonSchema
-)]
-pub struct Comment {
-    pub id: CommentId,
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
-    pub author: ::std::option::Option<User>,
-}
-pub type CommentId = ::std::string::String;
-#[derive(
-    Debug,
-    Clone,
-    PartialEq,
-    ::serde::Serialize,
-    ::serde::Deserialize,
-    ::schemars::JsonSchema
-)]
-pub struct User {
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
-    pub name: ::std::option::Option<::std::string::String>,
-}
+
+/// The spec states no delivery rules.
+pub const DELIVERY: ::std::option::Option<::hookgen_runtime::DeliveryPolicy> = ::std::option::Option::None;

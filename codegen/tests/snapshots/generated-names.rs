@@ -14,82 +14,264 @@
     clippy::doc_overindented_list_items,
     clippy::large_enum_variant
 )]
-/// How deliveries of this spec are signed.
-pub const SIGNATURE: ::hookgen_runtime::SignatureScheme = ::hookgen_runtime::SignatureScheme {
-    header: "X-Signature",
-    algorithm: ::hookgen_runtime::Algorithm::HmacSha256,
-    encoding: ::hookgen_runtime::Encoding::Hex,
-    prefix: "",
-    secret_format: ::hookgen_runtime::SecretFormat::Bytes,
-    signed: ::hookgen_runtime::SignedContent::Body,
-    id_header: "",
-    timestamp_header: "",
-    separator: ::std::option::Option::None,
-    tolerance_seconds: ::std::option::Option::None,
-};
-/// The HTTP header that carries the signature.
-pub const SIGNATURE_HEADER: &str = SIGNATURE.header;
-/// The signature header value for `body` signed with `secret`.
-pub fn sign(secret: &[u8], body: &[u8]) -> ::std::string::String {
-    SIGNATURE.sign(secret, body)
+
+pub type Channels = ::std::vec::Vec<::std::string::String>;
+
+#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::schemars::JsonSchema)]
+#[serde(untagged)]
+pub enum Decode {
+    /// `t`: `Unknown`
+    Unknown(DecodeUnknown),
+    /// `t`: `Message`
+    Message(DecodeMessage),
 }
-/// Verifies `header_value` over the raw `body` bytes, in constant time.
-pub fn verify(
-    secret: &[u8],
-    header_value: &str,
-    body: &[u8],
-) -> ::std::result::Result<(), ::hookgen_runtime::SignatureError> {
-    SIGNATURE.verify(secret, header_value, body)
+
+impl<'de> ::serde::Deserialize<'de> for Decode {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        let value = <::serde_json::Value as ::serde::Deserialize>::deserialize(
+            deserializer,
+        )?;
+        let result = match value.get("t").and_then(::serde_json::Value::as_str) {
+            ::std::option::Option::Some("Unknown") => {
+                ::serde_json::from_value(value).map(Self::Unknown)
+            }
+            ::std::option::Option::Some("Message") => {
+                ::serde_json::from_value(value).map(Self::Message)
+            }
+            other => {
+                return ::std::result::Result::Err(
+                    <D::Error as ::serde::de::Error>::custom(
+                        ::std::format_args!(
+                            "expected {}, found {:?}",
+                            "`t` to be one of `Unknown`, `Message`", other
+                        ),
+                    ),
+                );
+            }
+        };
+        result.map_err(<D::Error as ::serde::de::Error>::custom)
+    }
 }
-/// Verifies a request against any of `secrets` (rotation), with the timestamp checked
-/// against `clock` when the scheme has a tolerance.
-pub fn verify_request(
-    secrets: &[&[u8]],
-    request: &::hookgen_runtime::SignedRequest<'_>,
-    clock: &dyn ::hookgen_runtime::Clock,
-) -> ::std::result::Result<(), ::hookgen_runtime::SignatureError> {
-    SIGNATURE.verify_request(secrets, request, clock)
+
+#[derive(
+    Debug,
+    Clone,
+    PartialEq,
+    ::serde::Serialize,
+    ::serde::Deserialize,
+    ::schemars::JsonSchema
+)]
+pub struct DecodeMessage {
+    pub t: DecodeMessageT,
 }
-/// The spec states no delivery rules.
-pub const DELIVERY: ::std::option::Option<::hookgen_runtime::DeliveryPolicy> = ::std::option::Option::None;
-/// The servers the spec names.
-pub static SERVERS: &[::hookgen_runtime::Server] = &[];
-/// The routing table: every channel of the spec.
-pub static CHANNELS: &[::hookgen_runtime::Channel] = &[
-    ::hookgen_runtime::Channel {
-        address: ::std::option::Option::Some("/hooks"),
-        description: "",
-        parameters: &[],
-        operations: &[
-            ::hookgen_runtime::Operation {
-                id: "hooks.publish",
-                action: ::hookgen_runtime::Action::Receive,
-                sender: "other parties",
-                receiver: "the application",
-                summary: "",
-                messages: &[
-                    "Handler",
-                    "Dispatcher",
-                    "router",
-                    "unknown",
-                    "sender",
-                    "Message",
-                ],
-                bindings: "",
-                reply: ::std::option::Option::None,
-            },
-        ],
-        discriminator: ::std::option::Option::Some("kind"),
-        bindings: "",
-    },
-];
-/// `CHANNELS`, indexed once for [`route`].
-static ROUTER: ::std::sync::LazyLock<::hookgen_runtime::routing::Router> = ::std::sync::LazyLock::new(||
-::hookgen_runtime::routing::Router::new(CHANNELS));
-/// Matches a concrete address (such as a request path) against the channel templates.
-pub fn route(address: &str) -> ::std::option::Option<::hookgen_runtime::Route> {
-    ROUTER.route(address)
+
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum DecodeMessageT {
+    /// `Message`
+    Message,
+    /// A value the spec does not list, kept as received.
+    Unknown(::std::string::String),
 }
+
+::hookgen_runtime::open_enum!(DecodeMessageT { Message = "Message" } else Unknown);
+
+#[derive(
+    Debug,
+    Clone,
+    PartialEq,
+    ::serde::Serialize,
+    ::serde::Deserialize,
+    ::schemars::JsonSchema
+)]
+pub struct DecodeUnknown {
+    pub t: DecodeUnknownT,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum DecodeUnknownT {
+    /// `Unknown`
+    Unknown,
+    /// A value the spec does not list, kept as received.
+    Unknown2(::std::string::String),
+}
+
+::hookgen_runtime::open_enum!(DecodeUnknownT { Unknown = "Unknown" } else Unknown2);
+
+#[derive(
+    Debug,
+    Clone,
+    PartialEq,
+    ::serde::Serialize,
+    ::serde::Deserialize,
+    ::schemars::JsonSchema
+)]
+pub struct Dispatcher2 {
+    pub kind: Dispatcher2Kind,
+    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
+    pub value: ::std::option::Option<Sender>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Dispatcher2Kind {
+    /// `dispatcher`
+    Dispatcher,
+    /// A value the spec does not list, kept as received.
+    Unknown(::std::string::String),
+}
+
+::hookgen_runtime::open_enum!(
+    Dispatcher2Kind { Dispatcher = "dispatcher" } else Unknown
+);
+
+#[derive(
+    Debug,
+    Clone,
+    PartialEq,
+    ::serde::Serialize,
+    ::serde::Deserialize,
+    ::schemars::JsonSchema
+)]
+pub struct H {
+    pub kind: HKind,
+    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
+    pub channels: ::std::option::Option<Channels>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum HKind {
+    /// `sender`
+    Sender,
+    /// A value the spec does not list, kept as received.
+    Unknown(::std::string::String),
+}
+
+::hookgen_runtime::open_enum!(HKind { Sender = "sender" } else Unknown);
+
+#[derive(
+    Debug,
+    Clone,
+    PartialEq,
+    ::serde::Serialize,
+    ::serde::Deserialize,
+    ::schemars::JsonSchema
+)]
+pub struct Handler2 {
+    pub kind: Handler2Kind,
+    #[serde(rename = "additional_properties")]
+    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
+    pub additional_properties2: ::std::option::Option<::std::string::String>,
+    /// Properties the schema does not name, kept as received.
+    #[serde(flatten)]
+    pub additional_properties: ::std::collections::BTreeMap<::std::string::String, i64>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Handler2Kind {
+    /// `handler`
+    Handler,
+    /// A value the spec does not list, kept as received.
+    Unknown(::std::string::String),
+}
+
+::hookgen_runtime::open_enum!(Handler2Kind { Handler = "handler" } else Unknown);
+
+#[derive(
+    Debug,
+    Clone,
+    PartialEq,
+    ::serde::Serialize,
+    ::serde::Deserialize,
+    ::schemars::JsonSchema
+)]
+pub struct Message2 {
+    pub kind: Message2Kind,
+    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
+    pub decode: ::std::option::Option<Decode>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Message2Kind {
+    /// `message`
+    Message,
+    /// A value the spec does not list, kept as received.
+    Unknown(::std::string::String),
+}
+
+::hookgen_runtime::open_enum!(Message2Kind { Message = "message" } else Unknown);
+
+#[derive(
+    Debug,
+    Clone,
+    PartialEq,
+    ::serde::Serialize,
+    ::serde::Deserialize,
+    ::schemars::JsonSchema
+)]
+pub struct Route {
+    pub kind: RouteKind,
+    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
+    pub signature: ::std::option::Option<Signature>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum RouteKind {
+    /// `router`
+    Router,
+    /// A value the spec does not list, kept as received.
+    Unknown(::std::string::String),
+}
+
+::hookgen_runtime::open_enum!(RouteKind { Router = "router" } else Unknown);
+
+pub type Sender = ::std::string::String;
+
+pub type Signature = i64;
+
+#[derive(
+    Debug,
+    Clone,
+    PartialEq,
+    ::serde::Serialize,
+    ::serde::Deserialize,
+    ::schemars::JsonSchema
+)]
+pub struct UnknownMessage {
+    pub kind: UnknownMessageKind,
+    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
+    pub mode: ::std::option::Option<UnknownMessageMode>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum UnknownMessageKind {
+    /// `unknown`
+    Unknown,
+    /// A value the spec does not list, kept as received.
+    Unknown2(::std::string::String),
+}
+
+::hookgen_runtime::open_enum!(UnknownMessageKind { Unknown = "unknown" } else Unknown2);
+
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum UnknownMessageMode {
+    /// `Unknown`
+    Unknown,
+    /// `unknown`
+    Unknown2,
+    /// `KNOWN`
+    Known,
+    /// `as_str`
+    AsStr,
+    /// A value the spec does not list, kept as received.
+    Unknown3(::std::string::String),
+}
+
+::hookgen_runtime::open_enum!(
+    UnknownMessageMode { Unknown = "Unknown", Unknown2 = "unknown", Known = "KNOWN",
+    AsStr = "as_str" } else Unknown3
+);
+
 /// Every message of the spec, plus the events it does not list.
 ///
 /// Serializes as the bare payload, as it travels on the wire.
@@ -105,6 +287,7 @@ pub enum Message {
     /// A well-formed payload whose discriminator value the spec does not list.
     Unknown2(::hookgen_runtime::UnknownMessage),
 }
+
 impl Message {
     /// The message's name in the spec (`None` for an unknown event).
     pub fn name(&self) -> ::std::option::Option<&'static str> {
@@ -133,6 +316,7 @@ impl Message {
         }
     }
 }
+
 /// Every message of the spec, in `Message` variant order.
 pub static MESSAGES: &[::hookgen_runtime::MessageInfo] = &[
     ::hookgen_runtime::MessageInfo {
@@ -202,6 +386,7 @@ pub static MESSAGES: &[::hookgen_runtime::MessageInfo] = &[
         bindings: "",
     },
 ];
+
 /// Decodes a body received at `address` (matched with [`route`]) into its message.
 pub fn decode(
     address: &str,
@@ -213,6 +398,7 @@ pub fn decode(
         ))?;
     decode_at(route.index, body)
 }
+
 /// Decodes a body received on the channel whose address template is `channel`.
 pub fn decode_channel(
     channel: &str,
@@ -225,6 +411,7 @@ pub fn decode_channel(
         ))?;
     decode_at(index, body)
 }
+
 /// Decodes a body of the channel at `index` in [`CHANNELS`].
 fn decode_at(
     index: usize,
@@ -233,30 +420,33 @@ fn decode_at(
     match index {
         0usize => {
             ::std::result::Result::Ok({
-                let tag = ::hookgen_runtime::decode::peek_discriminator(body, "kind")?;
+                let tag = ::hookgen_runtime::__private::peek_discriminator(
+                    body,
+                    "kind",
+                )?;
                 match tag.as_deref() {
                     ::std::option::Option::Some("handler") => {
-                        ::hookgen_runtime::decode::decode_payload("Handler", body)
+                        ::hookgen_runtime::__private::decode_payload("Handler", body)
                             .map(Message::Handler)?
                     }
                     ::std::option::Option::Some("dispatcher") => {
-                        ::hookgen_runtime::decode::decode_payload("Dispatcher", body)
+                        ::hookgen_runtime::__private::decode_payload("Dispatcher", body)
                             .map(Message::Dispatcher)?
                     }
                     ::std::option::Option::Some("router") => {
-                        ::hookgen_runtime::decode::decode_payload("router", body)
+                        ::hookgen_runtime::__private::decode_payload("router", body)
                             .map(Message::Router)?
                     }
                     ::std::option::Option::Some("unknown") => {
-                        ::hookgen_runtime::decode::decode_payload("unknown", body)
+                        ::hookgen_runtime::__private::decode_payload("unknown", body)
                             .map(Message::Unknown)?
                     }
                     ::std::option::Option::Some("sender") => {
-                        ::hookgen_runtime::decode::decode_payload("sender", body)
+                        ::hookgen_runtime::__private::decode_payload("sender", body)
                             .map(Message::Sender)?
                     }
                     ::std::option::Option::Some("message") => {
-                        ::hookgen_runtime::decode::decode_payload("Message", body)
+                        ::hookgen_runtime::__private::decode_payload("Message", body)
                             .map(Message::Message)?
                     }
                     ::std::option::Option::None => {
@@ -266,7 +456,7 @@ fn decode_at(
                     }
                     ::std::option::Option::Some(_) => {
                         Message::Unknown2(
-                            ::hookgen_runtime::decode::unknown_message(
+                            ::hookgen_runtime::__private::unknown_message(
                                 "/hooks",
                                 ::std::option::Option::Some(("kind", tag)),
                                 body,
@@ -285,6 +475,93 @@ fn decode_at(
         }
     }
 }
+
+/// The servers the spec names.
+pub static SERVERS: &[::hookgen_runtime::Server] = &[];
+
+/// The routing table: every channel of the spec.
+pub static CHANNELS: &[::hookgen_runtime::Channel] = &[
+    ::hookgen_runtime::Channel {
+        address: ::std::option::Option::Some("/hooks"),
+        description: "",
+        parameters: &[],
+        operations: &[
+            ::hookgen_runtime::Operation {
+                id: "hooks.publish",
+                action: ::hookgen_runtime::Action::Receive,
+                sender: "other parties",
+                receiver: "the application",
+                summary: "",
+                messages: &[
+                    "Handler",
+                    "Dispatcher",
+                    "router",
+                    "unknown",
+                    "sender",
+                    "Message",
+                ],
+                bindings: "",
+                reply: ::std::option::Option::None,
+            },
+        ],
+        discriminator: ::std::option::Option::Some("kind"),
+        bindings: "",
+    },
+];
+
+/// `CHANNELS`, indexed once for [`route`].
+static ROUTER: ::std::sync::LazyLock<::hookgen_runtime::routing::Router> = ::std::sync::LazyLock::new(||
+::hookgen_runtime::routing::Router::new(CHANNELS));
+
+/// Matches a concrete address (such as a request path) against the channel templates.
+pub fn route(address: &str) -> ::std::option::Option<::hookgen_runtime::Route> {
+    ROUTER.route(address)
+}
+
+/// How deliveries of this spec are signed.
+pub const SIGNATURE: ::hookgen_runtime::SignatureScheme = ::hookgen_runtime::SignatureScheme {
+    header: "X-Signature",
+    algorithm: ::hookgen_runtime::Algorithm::HmacSha256,
+    encoding: ::hookgen_runtime::Encoding::Hex,
+    prefix: "",
+    secret_format: ::hookgen_runtime::SecretFormat::Bytes,
+    signed: ::hookgen_runtime::SignedContent::Body,
+    id_header: "",
+    timestamp_header: "",
+    separator: ::std::option::Option::None,
+    tolerance_seconds: ::std::option::Option::None,
+};
+
+/// The HTTP header that carries the signature.
+pub const SIGNATURE_HEADER: &str = SIGNATURE.header;
+
+/// The signature header value for `body` signed with `secret`.
+pub fn sign(secret: &[u8], body: &[u8]) -> ::std::string::String {
+    SIGNATURE.sign(secret, body)
+}
+
+/// Verifies `header_value` over the raw `body` bytes, in constant time.
+pub fn verify(
+    secret: &[u8],
+    header_value: &str,
+    body: &[u8],
+) -> ::std::result::Result<(), ::hookgen_runtime::SignatureError> {
+    SIGNATURE.verify(secret, header_value, body)
+}
+
+/// Verifies a request against any of `secrets` (rotation), with the timestamp checked
+/// against `clock` when the scheme has a tolerance.
+pub fn verify_request(
+    secrets: &[&[u8]],
+    request: &::hookgen_runtime::SignedRequest<'_>,
+    clock: &dyn ::hookgen_runtime::Clock,
+) -> ::std::result::Result<(), ::hookgen_runtime::SignatureError> {
+    SIGNATURE.verify_request(secrets, request, clock)
+}
+
+/// The spec states no delivery rules.
+pub const DELIVERY: ::std::option::Option<::hookgen_runtime::DeliveryPolicy> = ::std::option::Option::None;
+
 /// A typed webhook handler: one method per message of the spec, plus unknown events.
 /// Every method accepts its message unless overridden; an `Err` makes the receiver
 /// answer 500 so the sender retries.
@@ -368,15 +645,17 @@ pub trait Handler: ::std::marker::Send + ::std::marker::Sync + 'static {
         async { ::std::result::Result::Ok(()) }
     }
 }
+
 #[cfg(feature = "axum")]
 struct Dispatcher<H>(H);
+
 #[cfg(feature = "axum")]
-impl<H: Handler> ::hookgen_runtime::receiver::Dispatch<Message> for Dispatcher<H> {
+impl<H: Handler> ::hookgen_runtime::__private::Dispatch<Message> for Dispatcher<H> {
     fn dispatch(
         &self,
         route: ::hookgen_runtime::Route,
         message: Message,
-    ) -> ::hookgen_runtime::receiver::HandlerFuture<'_> {
+    ) -> ::hookgen_runtime::__private::HandlerFuture<'_> {
         ::std::boxed::Box::pin(async move {
             match message {
                 Message::Handler(payload) => self.0.handler(&route, payload).await,
@@ -390,6 +669,7 @@ impl<H: Handler> ::hookgen_runtime::receiver::Dispatch<Message> for Dispatcher<H
         })
     }
 }
+
 /// A sender that signs with [`SIGNATURE`] and retries on the spec's delivery rules
 /// ([`DELIVERY`]), or on `hookgen_runtime::sender::RetryPolicy::default()` without them.
 /// Refused for an empty secret, or one not in the scheme's format.
@@ -408,6 +688,7 @@ pub fn sender(
     };
     ::hookgen_runtime::sender::Sender::new(SIGNATURE, secret, policy)
 }
+
 /// An axum router serving every channel of this spec at its address: it verifies each
 /// delivery with [`SIGNATURE`], decodes it and calls `handler` (see
 /// `hookgen_runtime::receiver` for the status codes). Refused for a configuration
@@ -420,7 +701,7 @@ pub fn router<H: Handler>(
     ::hookgen_runtime::receiver::axum::Router,
     ::hookgen_runtime::SignatureError,
 > {
-    let binding = ::hookgen_runtime::receiver::SpecBinding {
+    let binding = ::hookgen_runtime::__private::SpecBinding {
         scheme: SIGNATURE,
         route,
         decode_channel,
@@ -430,752 +711,4 @@ pub fn router<H: Handler>(
         config,
         ::std::sync::Arc::new(Dispatcher(handler)),
     )
-}
-pub type Channels = ::std::vec::Vec<::std::string::String>;
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::schemars::JsonSchema)]
-#[serde(untagged)]
-pub enum Decode {
-    /// `t`: `Unknown`
-    Unknown(DecodeUnknown),
-    /// `t`: `Message`
-    Message(DecodeMessage),
-}
-impl<'de> ::serde::Deserialize<'de> for Decode {
-    fn deserialize<D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        let value = <::serde_json::Value as ::serde::Deserialize>::deserialize(
-            deserializer,
-        )?;
-        let result = match value.get("t").and_then(::serde_json::Value::as_str) {
-            ::std::option::Option::Some("Unknown") => {
-                ::serde_json::from_value(value).map(Self::Unknown)
-            }
-            ::std::option::Option::Some("Message") => {
-                ::serde_json::from_value(value).map(Self::Message)
-            }
-            other => {
-                return ::std::result::Result::Err(
-                    <D::Error as ::serde::de::Error>::custom(
-                        ::std::format_args!(
-                            "expected {}, found {:?}",
-                            "`t` to be one of `Unknown`, `Message`", other
-                        ),
-                    ),
-                );
-            }
-        };
-        result.map_err(<D::Error as ::serde::de::Error>::custom)
-    }
-}
-#[derive(
-    Debug,
-    Clone,
-    PartialEq,
-    ::serde::Serialize,
-    ::serde::Deserialize,
-    ::schemars::JsonSchema
-)]
-pub struct DecodeMessage {
-    pub t: DecodeMessageT,
-}
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum DecodeMessageT {
-    /// `Message`
-    Message,
-    /// A value the spec does not list, kept as received.
-    Unknown(::std::string::String),
-}
-impl DecodeMessageT {
-    /// The values the spec lists.
-    pub const KNOWN: &'static [&'static str] = &["Message"];
-    /// The value as it appears on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Message => "Message",
-            Self::Unknown(value) => value,
-        }
-    }
-}
-impl ::std::convert::From<&str> for DecodeMessageT {
-    fn from(value: &str) -> Self {
-        match value {
-            "Message" => Self::Message,
-            other => Self::Unknown(::std::borrow::ToOwned::to_owned(other)),
-        }
-    }
-}
-impl ::std::convert::From<::std::string::String> for DecodeMessageT {
-    fn from(value: ::std::string::String) -> Self {
-        match value.as_str() {
-            "Message" => Self::Message,
-            _ => Self::Unknown(value),
-        }
-    }
-}
-impl ::std::fmt::Display for DecodeMessageT {
-    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-impl ::serde::Serialize for DecodeMessageT {
-    fn serialize<S: ::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> ::std::result::Result<S::Ok, S::Error> {
-        serializer.serialize_str(self.as_str())
-    }
-}
-impl<'de> ::serde::Deserialize<'de> for DecodeMessageT {
-    fn deserialize<D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        ::hookgen_runtime::decode::deserialize_str_enum(deserializer)
-    }
-}
-impl ::schemars::JsonSchema for DecodeMessageT {
-    fn schema_name() -> ::std::borrow::Cow<'static, str> {
-        ::std::borrow::Cow::Borrowed("DecodeMessageT")
-    }
-    fn json_schema(_: &mut ::schemars::SchemaGenerator) -> ::schemars::Schema {
-        ::schemars::json_schema!(
-            { "type" : "string", "anyOf" : [{ "enum" : ["Message"] }, { "description" :
-            "A value the spec does not list." }] }
-        )
-    }
-}
-#[derive(
-    Debug,
-    Clone,
-    PartialEq,
-    ::serde::Serialize,
-    ::serde::Deserialize,
-    ::schemars::JsonSchema
-)]
-pub struct DecodeUnknown {
-    pub t: DecodeUnknownT,
-}
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum DecodeUnknownT {
-    /// `Unknown`
-    Unknown,
-    /// A value the spec does not list, kept as received.
-    Unknown2(::std::string::String),
-}
-impl DecodeUnknownT {
-    /// The values the spec lists.
-    pub const KNOWN: &'static [&'static str] = &["Unknown"];
-    /// The value as it appears on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Unknown => "Unknown",
-            Self::Unknown2(value) => value,
-        }
-    }
-}
-impl ::std::convert::From<&str> for DecodeUnknownT {
-    fn from(value: &str) -> Self {
-        match value {
-            "Unknown" => Self::Unknown,
-            other => Self::Unknown2(::std::borrow::ToOwned::to_owned(other)),
-        }
-    }
-}
-impl ::std::convert::From<::std::string::String> for DecodeUnknownT {
-    fn from(value: ::std::string::String) -> Self {
-        match value.as_str() {
-            "Unknown" => Self::Unknown,
-            _ => Self::Unknown2(value),
-        }
-    }
-}
-impl ::std::fmt::Display for DecodeUnknownT {
-    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-impl ::serde::Serialize for DecodeUnknownT {
-    fn serialize<S: ::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> ::std::result::Result<S::Ok, S::Error> {
-        serializer.serialize_str(self.as_str())
-    }
-}
-impl<'de> ::serde::Deserialize<'de> for DecodeUnknownT {
-    fn deserialize<D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        ::hookgen_runtime::decode::deserialize_str_enum(deserializer)
-    }
-}
-impl ::schemars::JsonSchema for DecodeUnknownT {
-    fn schema_name() -> ::std::borrow::Cow<'static, str> {
-        ::std::borrow::Cow::Borrowed("DecodeUnknownT")
-    }
-    fn json_schema(_: &mut ::schemars::SchemaGenerator) -> ::schemars::Schema {
-        ::schemars::json_schema!(
-            { "type" : "string", "anyOf" : [{ "enum" : ["Unknown"] }, { "description" :
-            "A value the spec does not list." }] }
-        )
-    }
-}
-#[derive(
-    Debug,
-    Clone,
-    PartialEq,
-    ::serde::Serialize,
-    ::serde::Deserialize,
-    ::schemars::JsonSchema
-)]
-pub struct Dispatcher2 {
-    pub kind: Dispatcher2Kind,
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
-    pub value: ::std::option::Option<Sender>,
-}
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum Dispatcher2Kind {
-    /// `dispatcher`
-    Dispatcher,
-    /// A value the spec does not list, kept as received.
-    Unknown(::std::string::String),
-}
-impl Dispatcher2Kind {
-    /// The values the spec lists.
-    pub const KNOWN: &'static [&'static str] = &["dispatcher"];
-    /// The value as it appears on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Dispatcher => "dispatcher",
-            Self::Unknown(value) => value,
-        }
-    }
-}
-impl ::std::convert::From<&str> for Dispatcher2Kind {
-    fn from(value: &str) -> Self {
-        match value {
-            "dispatcher" => Self::Dispatcher,
-            other => Self::Unknown(::std::borrow::ToOwned::to_owned(other)),
-        }
-    }
-}
-impl ::std::convert::From<::std::string::String> for Dispatcher2Kind {
-    fn from(value: ::std::string::String) -> Self {
-        match value.as_str() {
-            "dispatcher" => Self::Dispatcher,
-            _ => Self::Unknown(value),
-        }
-    }
-}
-impl ::std::fmt::Display for Dispatcher2Kind {
-    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-impl ::serde::Serialize for Dispatcher2Kind {
-    fn serialize<S: ::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> ::std::result::Result<S::Ok, S::Error> {
-        serializer.serialize_str(self.as_str())
-    }
-}
-impl<'de> ::serde::Deserialize<'de> for Dispatcher2Kind {
-    fn deserialize<D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        ::hookgen_runtime::decode::deserialize_str_enum(deserializer)
-    }
-}
-impl ::schemars::JsonSchema for Dispatcher2Kind {
-    fn schema_name() -> ::std::borrow::Cow<'static, str> {
-        ::std::borrow::Cow::Borrowed("Dispatcher2Kind")
-    }
-    fn json_schema(_: &mut ::schemars::SchemaGenerator) -> ::schemars::Schema {
-        ::schemars::json_schema!(
-            { "type" : "string", "anyOf" : [{ "enum" : ["dispatcher"] }, { "description"
-            : "A value the spec does not list." }] }
-        )
-    }
-}
-#[derive(
-    Debug,
-    Clone,
-    PartialEq,
-    ::serde::Serialize,
-    ::serde::Deserialize,
-    ::schemars::JsonSchema
-)]
-pub struct H {
-    pub kind: HKind,
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
-    pub channels: ::std::option::Option<Channels>,
-}
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum HKind {
-    /// `sender`
-    Sender,
-    /// A value the spec does not list, kept as received.
-    Unknown(::std::string::String),
-}
-impl HKind {
-    /// The values the spec lists.
-    pub const KNOWN: &'static [&'static str] = &["sender"];
-    /// The value as it appears on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Sender => "sender",
-            Self::Unknown(value) => value,
-        }
-    }
-}
-impl ::std::convert::From<&str> for HKind {
-    fn from(value: &str) -> Self {
-        match value {
-            "sender" => Self::Sender,
-            other => Self::Unknown(::std::borrow::ToOwned::to_owned(other)),
-        }
-    }
-}
-impl ::std::convert::From<::std::string::String> for HKind {
-    fn from(value: ::std::string::String) -> Self {
-        match value.as_str() {
-            "sender" => Self::Sender,
-            _ => Self::Unknown(value),
-        }
-    }
-}
-impl ::std::fmt::Display for HKind {
-    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-impl ::serde::Serialize for HKind {
-    fn serialize<S: ::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> ::std::result::Result<S::Ok, S::Error> {
-        serializer.serialize_str(self.as_str())
-    }
-}
-impl<'de> ::serde::Deserialize<'de> for HKind {
-    fn deserialize<D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        ::hookgen_runtime::decode::deserialize_str_enum(deserializer)
-    }
-}
-impl ::schemars::JsonSchema for HKind {
-    fn schema_name() -> ::std::borrow::Cow<'static, str> {
-        ::std::borrow::Cow::Borrowed("HKind")
-    }
-    fn json_schema(_: &mut ::schemars::SchemaGenerator) -> ::schemars::Schema {
-        ::schemars::json_schema!(
-            { "type" : "string", "anyOf" : [{ "enum" : ["sender"] }, { "description" :
-            "A value the spec does not list." }] }
-        )
-    }
-}
-#[derive(
-    Debug,
-    Clone,
-    PartialEq,
-    ::serde::Serialize,
-    ::serde::Deserialize,
-    ::schemars::JsonSchema
-)]
-pub struct Handler2 {
-    pub kind: Handler2Kind,
-    #[serde(rename = "additional_properties")]
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
-    pub additional_properties2: ::std::option::Option<::std::string::String>,
-    /// Properties the schema does not name, kept as received.
-    #[serde(flatten)]
-    pub additional_properties: ::std::collections::BTreeMap<::std::string::String, i64>,
-}
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum Handler2Kind {
-    /// `handler`
-    Handler,
-    /// A value the spec does not list, kept as received.
-    Unknown(::std::string::String),
-}
-impl Handler2Kind {
-    /// The values the spec lists.
-    pub const KNOWN: &'static [&'static str] = &["handler"];
-    /// The value as it appears on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Handler => "handler",
-            Self::Unknown(value) => value,
-        }
-    }
-}
-impl ::std::convert::From<&str> for Handler2Kind {
-    fn from(value: &str) -> Self {
-        match value {
-            "handler" => Self::Handler,
-            other => Self::Unknown(::std::borrow::ToOwned::to_owned(other)),
-        }
-    }
-}
-impl ::std::convert::From<::std::string::String> for Handler2Kind {
-    fn from(value: ::std::string::String) -> Self {
-        match value.as_str() {
-            "handler" => Self::Handler,
-            _ => Self::Unknown(value),
-        }
-    }
-}
-impl ::std::fmt::Display for Handler2Kind {
-    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-impl ::serde::Serialize for Handler2Kind {
-    fn serialize<S: ::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> ::std::result::Result<S::Ok, S::Error> {
-        serializer.serialize_str(self.as_str())
-    }
-}
-impl<'de> ::serde::Deserialize<'de> for Handler2Kind {
-    fn deserialize<D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        ::hookgen_runtime::decode::deserialize_str_enum(deserializer)
-    }
-}
-impl ::schemars::JsonSchema for Handler2Kind {
-    fn schema_name() -> ::std::borrow::Cow<'static, str> {
-        ::std::borrow::Cow::Borrowed("Handler2Kind")
-    }
-    fn json_schema(_: &mut ::schemars::SchemaGenerator) -> ::schemars::Schema {
-        ::schemars::json_schema!(
-            { "type" : "string", "anyOf" : [{ "enum" : ["handler"] }, { "description" :
-            "A value the spec does not list." }] }
-        )
-    }
-}
-#[derive(
-    Debug,
-    Clone,
-    PartialEq,
-    ::serde::Serialize,
-    ::serde::Deserialize,
-    ::schemars::JsonSchema
-)]
-pub struct Message2 {
-    pub kind: Message2Kind,
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
-    pub decode: ::std::option::Option<Decode>,
-}
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum Message2Kind {
-    /// `message`
-    Message,
-    /// A value the spec does not list, kept as received.
-    Unknown(::std::string::String),
-}
-impl Message2Kind {
-    /// The values the spec lists.
-    pub const KNOWN: &'static [&'static str] = &["message"];
-    /// The value as it appears on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Message => "message",
-            Self::Unknown(value) => value,
-        }
-    }
-}
-impl ::std::convert::From<&str> for Message2Kind {
-    fn from(value: &str) -> Self {
-        match value {
-            "message" => Self::Message,
-            other => Self::Unknown(::std::borrow::ToOwned::to_owned(other)),
-        }
-    }
-}
-impl ::std::convert::From<::std::string::String> for Message2Kind {
-    fn from(value: ::std::string::String) -> Self {
-        match value.as_str() {
-            "message" => Self::Message,
-            _ => Self::Unknown(value),
-        }
-    }
-}
-impl ::std::fmt::Display for Message2Kind {
-    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-impl ::serde::Serialize for Message2Kind {
-    fn serialize<S: ::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> ::std::result::Result<S::Ok, S::Error> {
-        serializer.serialize_str(self.as_str())
-    }
-}
-impl<'de> ::serde::Deserialize<'de> for Message2Kind {
-    fn deserialize<D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        ::hookgen_runtime::decode::deserialize_str_enum(deserializer)
-    }
-}
-impl ::schemars::JsonSchema for Message2Kind {
-    fn schema_name() -> ::std::borrow::Cow<'static, str> {
-        ::std::borrow::Cow::Borrowed("Message2Kind")
-    }
-    fn json_schema(_: &mut ::schemars::SchemaGenerator) -> ::schemars::Schema {
-        ::schemars::json_schema!(
-            { "type" : "string", "anyOf" : [{ "enum" : ["message"] }, { "description" :
-            "A value the spec does not list." }] }
-        )
-    }
-}
-#[derive(
-    Debug,
-    Clone,
-    PartialEq,
-    ::serde::Serialize,
-    ::serde::Deserialize,
-    ::schemars::JsonSchema
-)]
-pub struct Route {
-    pub kind: RouteKind,
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
-    pub signature: ::std::option::Option<Signature>,
-}
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum RouteKind {
-    /// `router`
-    Router,
-    /// A value the spec does not list, kept as received.
-    Unknown(::std::string::String),
-}
-impl RouteKind {
-    /// The values the spec lists.
-    pub const KNOWN: &'static [&'static str] = &["router"];
-    /// The value as it appears on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Router => "router",
-            Self::Unknown(value) => value,
-        }
-    }
-}
-impl ::std::convert::From<&str> for RouteKind {
-    fn from(value: &str) -> Self {
-        match value {
-            "router" => Self::Router,
-            other => Self::Unknown(::std::borrow::ToOwned::to_owned(other)),
-        }
-    }
-}
-impl ::std::convert::From<::std::string::String> for RouteKind {
-    fn from(value: ::std::string::String) -> Self {
-        match value.as_str() {
-            "router" => Self::Router,
-            _ => Self::Unknown(value),
-        }
-    }
-}
-impl ::std::fmt::Display for RouteKind {
-    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-impl ::serde::Serialize for RouteKind {
-    fn serialize<S: ::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> ::std::result::Result<S::Ok, S::Error> {
-        serializer.serialize_str(self.as_str())
-    }
-}
-impl<'de> ::serde::Deserialize<'de> for RouteKind {
-    fn deserialize<D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        ::hookgen_runtime::decode::deserialize_str_enum(deserializer)
-    }
-}
-impl ::schemars::JsonSchema for RouteKind {
-    fn schema_name() -> ::std::borrow::Cow<'static, str> {
-        ::std::borrow::Cow::Borrowed("RouteKind")
-    }
-    fn json_schema(_: &mut ::schemars::SchemaGenerator) -> ::schemars::Schema {
-        ::schemars::json_schema!(
-            { "type" : "string", "anyOf" : [{ "enum" : ["router"] }, { "description" :
-            "A value the spec does not list." }] }
-        )
-    }
-}
-pub type Sender = ::std::string::String;
-pub type Signature = i64;
-#[derive(
-    Debug,
-    Clone,
-    PartialEq,
-    ::serde::Serialize,
-    ::serde::Deserialize,
-    ::schemars::JsonSchema
-)]
-pub struct UnknownMessage {
-    pub kind: UnknownMessageKind,
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
-    pub mode: ::std::option::Option<UnknownMessageMode>,
-}
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum UnknownMessageKind {
-    /// `unknown`
-    Unknown,
-    /// A value the spec does not list, kept as received.
-    Unknown2(::std::string::String),
-}
-impl UnknownMessageKind {
-    /// The values the spec lists.
-    pub const KNOWN: &'static [&'static str] = &["unknown"];
-    /// The value as it appears on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Unknown => "unknown",
-            Self::Unknown2(value) => value,
-        }
-    }
-}
-impl ::std::convert::From<&str> for UnknownMessageKind {
-    fn from(value: &str) -> Self {
-        match value {
-            "unknown" => Self::Unknown,
-            other => Self::Unknown2(::std::borrow::ToOwned::to_owned(other)),
-        }
-    }
-}
-impl ::std::convert::From<::std::string::String> for UnknownMessageKind {
-    fn from(value: ::std::string::String) -> Self {
-        match value.as_str() {
-            "unknown" => Self::Unknown,
-            _ => Self::Unknown2(value),
-        }
-    }
-}
-impl ::std::fmt::Display for UnknownMessageKind {
-    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-impl ::serde::Serialize for UnknownMessageKind {
-    fn serialize<S: ::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> ::std::result::Result<S::Ok, S::Error> {
-        serializer.serialize_str(self.as_str())
-    }
-}
-impl<'de> ::serde::Deserialize<'de> for UnknownMessageKind {
-    fn deserialize<D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        ::hookgen_runtime::decode::deserialize_str_enum(deserializer)
-    }
-}
-impl ::schemars::JsonSchema for UnknownMessageKind {
-    fn schema_name() -> ::std::borrow::Cow<'static, str> {
-        ::std::borrow::Cow::Borrowed("UnknownMessageKind")
-    }
-    fn json_schema(_: &mut ::schemars::SchemaGenerator) -> ::schemars::Schema {
-        ::schemars::json_schema!(
-            { "type" : "string", "anyOf" : [{ "enum" : ["unknown"] }, { "description" :
-            "A value the spec does not list." }] }
-        )
-    }
-}
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum UnknownMessageMode {
-    /// `Unknown`
-    Unknown,
-    /// `unknown`
-    Unknown2,
-    /// `KNOWN`
-    Known,
-    /// `as_str`
-    AsStr,
-    /// A value the spec does not list, kept as received.
-    Unknown3(::std::string::String),
-}
-impl UnknownMessageMode {
-    /// The values the spec lists.
-    pub const KNOWN: &'static [&'static str] = &[
-        "Unknown",
-        "unknown",
-        "KNOWN",
-        "as_str",
-    ];
-    /// The value as it appears on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Unknown => "Unknown",
-            Self::Unknown2 => "unknown",
-            Self::Known => "KNOWN",
-            Self::AsStr => "as_str",
-            Self::Unknown3(value) => value,
-        }
-    }
-}
-impl ::std::convert::From<&str> for UnknownMessageMode {
-    fn from(value: &str) -> Self {
-        match value {
-            "Unknown" => Self::Unknown,
-            "unknown" => Self::Unknown2,
-            "KNOWN" => Self::Known,
-            "as_str" => Self::AsStr,
-            other => Self::Unknown3(::std::borrow::ToOwned::to_owned(other)),
-        }
-    }
-}
-impl ::std::convert::From<::std::string::String> for UnknownMessageMode {
-    fn from(value: ::std::string::String) -> Self {
-        match value.as_str() {
-            "Unknown" => Self::Unknown,
-            "unknown" => Self::Unknown2,
-            "KNOWN" => Self::Known,
-            "as_str" => Self::AsStr,
-            _ => Self::Unknown3(value),
-        }
-    }
-}
-impl ::std::fmt::Display for UnknownMessageMode {
-    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-impl ::serde::Serialize for UnknownMessageMode {
-    fn serialize<S: ::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> ::std::result::Result<S::Ok, S::Error> {
-        serializer.serialize_str(self.as_str())
-    }
-}
-impl<'de> ::serde::Deserialize<'de> for UnknownMessageMode {
-    fn deserialize<D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        ::hookgen_runtime::decode::deserialize_str_enum(deserializer)
-    }
-}
-impl ::schemars::JsonSchema for UnknownMessageMode {
-    fn schema_name() -> ::std::borrow::Cow<'static, str> {
-        ::std::borrow::Cow::Borrowed("UnknownMessageMode")
-    }
-    fn json_schema(_: &mut ::schemars::SchemaGenerator) -> ::schemars::Schema {
-        ::schemars::json_schema!(
-            { "type" : "string", "anyOf" : [{ "enum" : ["Unknown", "unknown", "KNOWN",
-            "as_str"] }, { "description" : "A value the spec does not list." }] }
-        )
-    }
 }

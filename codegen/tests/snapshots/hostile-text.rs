@@ -55,46 +55,200 @@
     clippy::doc_overindented_list_items,
     clippy::large_enum_variant
 )]
-/// How deliveries of this spec are signed.
-pub const SIGNATURE: ::hookgen_runtime::SignatureScheme = ::hookgen_runtime::SignatureScheme {
-    header: "X-Hostile-Signature",
-    algorithm: ::hookgen_runtime::Algorithm::HmacSha256,
-    encoding: ::hookgen_runtime::Encoding::Hex,
-    prefix: "",
-    secret_format: ::hookgen_runtime::SecretFormat::Bytes,
-    signed: ::hookgen_runtime::SignedContent::Body,
-    id_header: "",
-    timestamp_header: "",
-    separator: ::std::option::Option::None,
-    tolerance_seconds: ::std::option::Option::None,
-};
-/// The HTTP header that carries the signature.
-pub const SIGNATURE_HEADER: &str = SIGNATURE.header;
-/// The signature header value for `body` signed with `secret`.
-pub fn sign(secret: &[u8], body: &[u8]) -> ::std::string::String {
-    SIGNATURE.sign(secret, body)
+
+/// panic!("schema title ran");
+///
+/// ```text
+/// not rust
+/// ```
+/// \u{202e}
+#[derive(
+    Debug,
+    Clone,
+    PartialEq,
+    ::serde::Serialize,
+    ::serde::Deserialize,
+    ::schemars::JsonSchema
+)]
+pub struct Payload {
+    /// ~~~text
+    /// panic!("property ran");
+    /// ~~~
+    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
+    pub kind: ::std::option::Option<PayloadKind>,
+    /// Format: ````int32`\n```rust\npanic!("format ran");```` (kept as written, not checked).
+    /// Default: ````"```"```` (not filled in: an absent value stays absent).
+    /// Example: ````"\n```rust\npanic!(\"example ran\");\n```\n"````.
+    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
+    pub count: ::std::option::Option<i64>,
+    /// Must not match ````{"const":"\n```rust\n"}```` (not enforced).
+    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
+    pub tag: ::std::option::Option<PayloadTag>,
 }
-/// Verifies `header_value` over the raw `body` bytes, in constant time.
-pub fn verify(
-    secret: &[u8],
-    header_value: &str,
+
+/// ~~~text
+/// panic!("property ran");
+/// ~~~
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum PayloadKind {
+    /// ``a`b``
+    AB,
+    /// ```` ```rust ````
+    Rust,
+    /// `x\ny`
+    XY,
+    /// A value the spec does not list, kept as received.
+    Unknown(::std::string::String),
+}
+
+::hookgen_runtime::open_enum!(
+    PayloadKind { AB = "a`b", Rust = "```rust", XY = "x\ny" } else Unknown
+);
+
+/// Must not match ````{"const":"\n```rust\n"}```` (not enforced).
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum PayloadTag {
+    /// `` ` ``
+    Empty,
+    /// A value the spec does not list, kept as received.
+    Unknown(::std::string::String),
+}
+
+::hookgen_runtime::open_enum!(PayloadTag { Empty = "`" } else Unknown);
+
+/// Every message of the spec, plus the events it does not list.
+///
+/// Serializes as the bare payload, as it travels on the wire.
+#[derive(Debug, Clone, PartialEq, ::serde::Serialize)]
+#[serde(untagged)]
+pub enum Message {
+    /// ```text
+    /// panic!("message title ran");
+    /// ```
+    ///
+    /// A | summary
+    ///
+    /// ```text
+    ///     panic!("summary ran");
+    /// ```
+    Hostile(Payload),
+    /// A well-formed payload whose discriminator value the spec does not list.
+    Unknown(::hookgen_runtime::UnknownMessage),
+}
+
+impl Message {
+    /// The message's name in the spec (`None` for an unknown event).
+    pub fn name(&self) -> ::std::option::Option<&'static str> {
+        match self {
+            Self::Hostile(_) => ::std::option::Option::Some("Hostile"),
+            Self::Unknown(_) => ::std::option::Option::None,
+        }
+    }
+    /// What the spec says about this message (`None` for an unknown event).
+    pub fn info(
+        &self,
+    ) -> ::std::option::Option<&'static ::hookgen_runtime::MessageInfo> {
+        match self {
+            Self::Hostile(_) => MESSAGES.first(),
+            Self::Unknown(_) => ::std::option::Option::None,
+        }
+    }
+}
+
+/// Every message of the spec, in `Message` variant order.
+pub static MESSAGES: &[::hookgen_runtime::MessageInfo] = &[
+    ::hookgen_runtime::MessageInfo {
+        name: "Hostile",
+        title: "```rust\npanic!(\"message title ran\");\n```",
+        summary: "A | summary\n\n    panic!(\"summary ran\");",
+        content_type: "",
+        payload_type: "Payload",
+        discriminator_values: &["a`b", "```rust", "x\ny"],
+        examples: &[],
+        correlation_id: "",
+        bindings: "",
+    },
+];
+
+/// Decodes a body received at `address` (matched with [`route`]) into its message.
+pub fn decode(
+    address: &str,
     body: &[u8],
-) -> ::std::result::Result<(), ::hookgen_runtime::SignatureError> {
-    SIGNATURE.verify(secret, header_value, body)
+) -> ::std::result::Result<Message, ::hookgen_runtime::DecodeError> {
+    let route = route(address)
+        .ok_or_else(|| ::hookgen_runtime::DecodeError::UnknownChannel(
+            ::std::borrow::ToOwned::to_owned(address),
+        ))?;
+    decode_at(route.index, body)
 }
-/// Verifies a request against any of `secrets` (rotation), with the timestamp checked
-/// against `clock` when the scheme has a tolerance.
-pub fn verify_request(
-    secrets: &[&[u8]],
-    request: &::hookgen_runtime::SignedRequest<'_>,
-    clock: &dyn ::hookgen_runtime::Clock,
-) -> ::std::result::Result<(), ::hookgen_runtime::SignatureError> {
-    SIGNATURE.verify_request(secrets, request, clock)
+
+/// Decodes a body received on the channel whose address template is `channel`.
+pub fn decode_channel(
+    channel: &str,
+    body: &[u8],
+) -> ::std::result::Result<Message, ::hookgen_runtime::DecodeError> {
+    let index = ROUTER
+        .position(channel)
+        .ok_or_else(|| ::hookgen_runtime::DecodeError::UnknownChannel(
+            ::std::borrow::ToOwned::to_owned(channel),
+        ))?;
+    decode_at(index, body)
 }
-/// The spec states no delivery rules.
-pub const DELIVERY: ::std::option::Option<::hookgen_runtime::DeliveryPolicy> = ::std::option::Option::None;
+
+/// Decodes a body of the channel at `index` in [`CHANNELS`].
+fn decode_at(
+    index: usize,
+    body: &[u8],
+) -> ::std::result::Result<Message, ::hookgen_runtime::DecodeError> {
+    match index {
+        0usize => {
+            ::std::result::Result::Ok({
+                let tag = ::hookgen_runtime::__private::peek_discriminator(
+                    body,
+                    "kind",
+                )?;
+                match tag.as_deref() {
+                    ::std::option::Option::Some("a`b") => {
+                        ::hookgen_runtime::__private::decode_payload("Hostile", body)
+                            .map(Message::Hostile)?
+                    }
+                    ::std::option::Option::Some("```rust") => {
+                        ::hookgen_runtime::__private::decode_payload("Hostile", body)
+                            .map(Message::Hostile)?
+                    }
+                    ::std::option::Option::Some("x\ny") => {
+                        ::hookgen_runtime::__private::decode_payload("Hostile", body)
+                            .map(Message::Hostile)?
+                    }
+                    ::std::option::Option::None => {
+                        ::hookgen_runtime::__private::decode_payload("Hostile", body)
+                            .map(Message::Hostile)?
+                    }
+                    ::std::option::Option::Some(_) => {
+                        Message::Unknown(
+                            ::hookgen_runtime::__private::unknown_message(
+                                "/hooks/hostile",
+                                ::std::option::Option::Some(("kind", tag)),
+                                body,
+                            )?,
+                        )
+                    }
+                }
+            })
+        }
+        _ => {
+            ::std::result::Result::Err(
+                ::hookgen_runtime::DecodeError::UnknownChannel(
+                    ::std::format!("#{index}"),
+                ),
+            )
+        }
+    }
+}
+
 /// The servers the spec names.
 pub static SERVERS: &[::hookgen_runtime::Server] = &[];
+
 /// The routing table: every channel of the spec.
 pub static CHANNELS: &[::hookgen_runtime::Channel] = &[
     ::hookgen_runtime::Channel {
@@ -117,134 +271,60 @@ pub static CHANNELS: &[::hookgen_runtime::Channel] = &[
         bindings: "",
     },
 ];
+
 /// `CHANNELS`, indexed once for [`route`].
 static ROUTER: ::std::sync::LazyLock<::hookgen_runtime::routing::Router> = ::std::sync::LazyLock::new(||
 ::hookgen_runtime::routing::Router::new(CHANNELS));
+
 /// Matches a concrete address (such as a request path) against the channel templates.
 pub fn route(address: &str) -> ::std::option::Option<::hookgen_runtime::Route> {
     ROUTER.route(address)
 }
-/// Every message of the spec, plus the events it does not list.
-///
-/// Serializes as the bare payload, as it travels on the wire.
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize)]
-#[serde(untagged)]
-pub enum Message {
-    /// ```text
-    /// panic!("message title ran");
-    /// ```
-    ///
-    /// A | summary
-    ///
-    /// ```text
-    ///     panic!("summary ran");
-    /// ```
-    Hostile(Payload),
-    /// A well-formed payload whose discriminator value the spec does not list.
-    Unknown(::hookgen_runtime::UnknownMessage),
+
+/// How deliveries of this spec are signed.
+pub const SIGNATURE: ::hookgen_runtime::SignatureScheme = ::hookgen_runtime::SignatureScheme {
+    header: "X-Hostile-Signature",
+    algorithm: ::hookgen_runtime::Algorithm::HmacSha256,
+    encoding: ::hookgen_runtime::Encoding::Hex,
+    prefix: "",
+    secret_format: ::hookgen_runtime::SecretFormat::Bytes,
+    signed: ::hookgen_runtime::SignedContent::Body,
+    id_header: "",
+    timestamp_header: "",
+    separator: ::std::option::Option::None,
+    tolerance_seconds: ::std::option::Option::None,
+};
+
+/// The HTTP header that carries the signature.
+pub const SIGNATURE_HEADER: &str = SIGNATURE.header;
+
+/// The signature header value for `body` signed with `secret`.
+pub fn sign(secret: &[u8], body: &[u8]) -> ::std::string::String {
+    SIGNATURE.sign(secret, body)
 }
-impl Message {
-    /// The message's name in the spec (`None` for an unknown event).
-    pub fn name(&self) -> ::std::option::Option<&'static str> {
-        match self {
-            Self::Hostile(_) => ::std::option::Option::Some("Hostile"),
-            Self::Unknown(_) => ::std::option::Option::None,
-        }
-    }
-    /// What the spec says about this message (`None` for an unknown event).
-    pub fn info(
-        &self,
-    ) -> ::std::option::Option<&'static ::hookgen_runtime::MessageInfo> {
-        match self {
-            Self::Hostile(_) => MESSAGES.first(),
-            Self::Unknown(_) => ::std::option::Option::None,
-        }
-    }
-}
-/// Every message of the spec, in `Message` variant order.
-pub static MESSAGES: &[::hookgen_runtime::MessageInfo] = &[
-    ::hookgen_runtime::MessageInfo {
-        name: "Hostile",
-        title: "```rust\npanic!(\"message title ran\");\n```",
-        summary: "A | summary\n\n    panic!(\"summary ran\");",
-        content_type: "",
-        payload_type: "Payload",
-        discriminator_values: &["a`b", "```rust", "x\ny"],
-        examples: &[],
-        correlation_id: "",
-        bindings: "",
-    },
-];
-/// Decodes a body received at `address` (matched with [`route`]) into its message.
-pub fn decode(
-    address: &str,
+
+/// Verifies `header_value` over the raw `body` bytes, in constant time.
+pub fn verify(
+    secret: &[u8],
+    header_value: &str,
     body: &[u8],
-) -> ::std::result::Result<Message, ::hookgen_runtime::DecodeError> {
-    let route = route(address)
-        .ok_or_else(|| ::hookgen_runtime::DecodeError::UnknownChannel(
-            ::std::borrow::ToOwned::to_owned(address),
-        ))?;
-    decode_at(route.index, body)
+) -> ::std::result::Result<(), ::hookgen_runtime::SignatureError> {
+    SIGNATURE.verify(secret, header_value, body)
 }
-/// Decodes a body received on the channel whose address template is `channel`.
-pub fn decode_channel(
-    channel: &str,
-    body: &[u8],
-) -> ::std::result::Result<Message, ::hookgen_runtime::DecodeError> {
-    let index = ROUTER
-        .position(channel)
-        .ok_or_else(|| ::hookgen_runtime::DecodeError::UnknownChannel(
-            ::std::borrow::ToOwned::to_owned(channel),
-        ))?;
-    decode_at(index, body)
+
+/// Verifies a request against any of `secrets` (rotation), with the timestamp checked
+/// against `clock` when the scheme has a tolerance.
+pub fn verify_request(
+    secrets: &[&[u8]],
+    request: &::hookgen_runtime::SignedRequest<'_>,
+    clock: &dyn ::hookgen_runtime::Clock,
+) -> ::std::result::Result<(), ::hookgen_runtime::SignatureError> {
+    SIGNATURE.verify_request(secrets, request, clock)
 }
-/// Decodes a body of the channel at `index` in [`CHANNELS`].
-fn decode_at(
-    index: usize,
-    body: &[u8],
-) -> ::std::result::Result<Message, ::hookgen_runtime::DecodeError> {
-    match index {
-        0usize => {
-            ::std::result::Result::Ok({
-                let tag = ::hookgen_runtime::decode::peek_discriminator(body, "kind")?;
-                match tag.as_deref() {
-                    ::std::option::Option::Some("a`b") => {
-                        ::hookgen_runtime::decode::decode_payload("Hostile", body)
-                            .map(Message::Hostile)?
-                    }
-                    ::std::option::Option::Some("```rust") => {
-                        ::hookgen_runtime::decode::decode_payload("Hostile", body)
-                            .map(Message::Hostile)?
-                    }
-                    ::std::option::Option::Some("x\ny") => {
-                        ::hookgen_runtime::decode::decode_payload("Hostile", body)
-                            .map(Message::Hostile)?
-                    }
-                    ::std::option::Option::None => {
-                        ::hookgen_runtime::decode::decode_payload("Hostile", body)
-                            .map(Message::Hostile)?
-                    }
-                    ::std::option::Option::Some(_) => {
-                        Message::Unknown(
-                            ::hookgen_runtime::decode::unknown_message(
-                                "/hooks/hostile",
-                                ::std::option::Option::Some(("kind", tag)),
-                                body,
-                            )?,
-                        )
-                    }
-                }
-            })
-        }
-        _ => {
-            ::std::result::Result::Err(
-                ::hookgen_runtime::DecodeError::UnknownChannel(
-                    ::std::format!("#{index}"),
-                ),
-            )
-        }
-    }
-}
+
+/// The spec states no delivery rules.
+pub const DELIVERY: ::std::option::Option<::hookgen_runtime::DeliveryPolicy> = ::std::option::Option::None;
+
 /// A typed webhook handler: one method per message of the spec, plus unknown events.
 /// Every method accepts its message unless overridden; an `Err` makes the receiver
 /// answer 500 so the sender retries.
@@ -277,15 +357,17 @@ pub trait Handler: ::std::marker::Send + ::std::marker::Sync + 'static {
         async { ::std::result::Result::Ok(()) }
     }
 }
+
 #[cfg(feature = "axum")]
 struct Dispatcher<H>(H);
+
 #[cfg(feature = "axum")]
-impl<H: Handler> ::hookgen_runtime::receiver::Dispatch<Message> for Dispatcher<H> {
+impl<H: Handler> ::hookgen_runtime::__private::Dispatch<Message> for Dispatcher<H> {
     fn dispatch(
         &self,
         route: ::hookgen_runtime::Route,
         message: Message,
-    ) -> ::hookgen_runtime::receiver::HandlerFuture<'_> {
+    ) -> ::hookgen_runtime::__private::HandlerFuture<'_> {
         ::std::boxed::Box::pin(async move {
             match message {
                 Message::Hostile(payload) => self.0.hostile(&route, payload).await,
@@ -294,6 +376,7 @@ impl<H: Handler> ::hookgen_runtime::receiver::Dispatch<Message> for Dispatcher<H
         })
     }
 }
+
 /// A sender that signs with [`SIGNATURE`] and retries on the spec's delivery rules
 /// ([`DELIVERY`]), or on `hookgen_runtime::sender::RetryPolicy::default()` without them.
 /// Refused for an empty secret, or one not in the scheme's format.
@@ -312,6 +395,7 @@ pub fn sender(
     };
     ::hookgen_runtime::sender::Sender::new(SIGNATURE, secret, policy)
 }
+
 /// An axum router serving every channel of this spec at its address: it verifies each
 /// delivery with [`SIGNATURE`], decodes it and calls `handler` (see
 /// `hookgen_runtime::receiver` for the status codes). Refused for a configuration
@@ -324,7 +408,7 @@ pub fn router<H: Handler>(
     ::hookgen_runtime::receiver::axum::Router,
     ::hookgen_runtime::SignatureError,
 > {
-    let binding = ::hookgen_runtime::receiver::SpecBinding {
+    let binding = ::hookgen_runtime::__private::SpecBinding {
         scheme: SIGNATURE,
         route,
         decode_channel,
@@ -334,177 +418,4 @@ pub fn router<H: Handler>(
         config,
         ::std::sync::Arc::new(Dispatcher(handler)),
     )
-}
-/// panic!("schema title ran");
-///
-/// ```text
-/// not rust
-/// ```
-/// \u{202e}
-#[derive(
-    Debug,
-    Clone,
-    PartialEq,
-    ::serde::Serialize,
-    ::serde::Deserialize,
-    ::schemars::JsonSchema
-)]
-pub struct Payload {
-    /// ~~~text
-    /// panic!("property ran");
-    /// ~~~
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
-    pub kind: ::std::option::Option<PayloadKind>,
-    /// Format: ````int32`\n```rust\npanic!("format ran");```` (kept as written, not checked).
-    /// Default: ````"```"```` (not filled in: an absent value stays absent).
-    /// Example: ````"\n```rust\npanic!(\"example ran\");\n```\n"````.
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
-    pub count: ::std::option::Option<i64>,
-    /// Must not match ````{"const":"\n```rust\n"}```` (not enforced).
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
-    pub tag: ::std::option::Option<PayloadTag>,
-}
-/// ~~~text
-/// panic!("property ran");
-/// ~~~
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum PayloadKind {
-    /// ``a`b``
-    AB,
-    /// ```` ```rust ````
-    Rust,
-    /// `x\ny`
-    XY,
-    /// A value the spec does not list, kept as received.
-    Unknown(::std::string::String),
-}
-impl PayloadKind {
-    /// The values the spec lists.
-    pub const KNOWN: &'static [&'static str] = &["a`b", "```rust", "x\ny"];
-    /// The value as it appears on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::AB => "a`b",
-            Self::Rust => "```rust",
-            Self::XY => "x\ny",
-            Self::Unknown(value) => value,
-        }
-    }
-}
-impl ::std::convert::From<&str> for PayloadKind {
-    fn from(value: &str) -> Self {
-        match value {
-            "a`b" => Self::AB,
-            "```rust" => Self::Rust,
-            "x\ny" => Self::XY,
-            other => Self::Unknown(::std::borrow::ToOwned::to_owned(other)),
-        }
-    }
-}
-impl ::std::convert::From<::std::string::String> for PayloadKind {
-    fn from(value: ::std::string::String) -> Self {
-        match value.as_str() {
-            "a`b" => Self::AB,
-            "```rust" => Self::Rust,
-            "x\ny" => Self::XY,
-            _ => Self::Unknown(value),
-        }
-    }
-}
-impl ::std::fmt::Display for PayloadKind {
-    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-impl ::serde::Serialize for PayloadKind {
-    fn serialize<S: ::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> ::std::result::Result<S::Ok, S::Error> {
-        serializer.serialize_str(self.as_str())
-    }
-}
-impl<'de> ::serde::Deserialize<'de> for PayloadKind {
-    fn deserialize<D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        ::hookgen_runtime::decode::deserialize_str_enum(deserializer)
-    }
-}
-impl ::schemars::JsonSchema for PayloadKind {
-    fn schema_name() -> ::std::borrow::Cow<'static, str> {
-        ::std::borrow::Cow::Borrowed("PayloadKind")
-    }
-    fn json_schema(_: &mut ::schemars::SchemaGenerator) -> ::schemars::Schema {
-        ::schemars::json_schema!(
-            { "type" : "string", "anyOf" : [{ "enum" : ["a`b", "```rust", "x\ny"] }, {
-            "description" : "A value the spec does not list." }] }
-        )
-    }
-}
-/// Must not match ````{"const":"\n```rust\n"}```` (not enforced).
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum PayloadTag {
-    /// `` ` ``
-    Empty,
-    /// A value the spec does not list, kept as received.
-    Unknown(::std::string::String),
-}
-impl PayloadTag {
-    /// The values the spec lists.
-    pub const KNOWN: &'static [&'static str] = &["`"];
-    /// The value as it appears on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Empty => "`",
-            Self::Unknown(value) => value,
-        }
-    }
-}
-impl ::std::convert::From<&str> for PayloadTag {
-    fn from(value: &str) -> Self {
-        match value {
-            "`" => Self::Empty,
-            other => Self::Unknown(::std::borrow::ToOwned::to_owned(other)),
-        }
-    }
-}
-impl ::std::convert::From<::std::string::String> for PayloadTag {
-    fn from(value: ::std::string::String) -> Self {
-        match value.as_str() {
-            "`" => Self::Empty,
-            _ => Self::Unknown(value),
-        }
-    }
-}
-impl ::std::fmt::Display for PayloadTag {
-    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-impl ::serde::Serialize for PayloadTag {
-    fn serialize<S: ::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> ::std::result::Result<S::Ok, S::Error> {
-        serializer.serialize_str(self.as_str())
-    }
-}
-impl<'de> ::serde::Deserialize<'de> for PayloadTag {
-    fn deserialize<D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        ::hookgen_runtime::decode::deserialize_str_enum(deserializer)
-    }
-}
-impl ::schemars::JsonSchema for PayloadTag {
-    fn schema_name() -> ::std::borrow::Cow<'static, str> {
-        ::std::borrow::Cow::Borrowed("PayloadTag")
-    }
-    fn json_schema(_: &mut ::schemars::SchemaGenerator) -> ::schemars::Schema {
-        ::schemars::json_schema!(
-            { "type" : "string", "anyOf" : [{ "enum" : ["`"] }, { "description" :
-            "A value the spec does not list." }] }
-        )
-    }
 }

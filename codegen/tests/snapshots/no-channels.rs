@@ -14,19 +14,20 @@
     clippy::doc_overindented_list_items,
     clippy::large_enum_variant
 )]
-/// The spec states no delivery rules.
-pub const DELIVERY: ::std::option::Option<::hookgen_runtime::DeliveryPolicy> = ::std::option::Option::None;
-/// The servers the spec names.
-pub static SERVERS: &[::hookgen_runtime::Server] = &[];
-/// The routing table: every channel of the spec.
-pub static CHANNELS: &[::hookgen_runtime::Channel] = &[];
-/// `CHANNELS`, indexed once for [`route`].
-static ROUTER: ::std::sync::LazyLock<::hookgen_runtime::routing::Router> = ::std::sync::LazyLock::new(||
-::hookgen_runtime::routing::Router::new(CHANNELS));
-/// Matches a concrete address (such as a request path) against the channel templates.
-pub fn route(address: &str) -> ::std::option::Option<::hookgen_runtime::Route> {
-    ROUTER.route(address)
+
+#[derive(
+    Debug,
+    Clone,
+    PartialEq,
+    ::serde::Serialize,
+    ::serde::Deserialize,
+    ::schemars::JsonSchema
+)]
+pub struct Thing {
+    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
+    pub name: ::std::option::Option<::std::string::String>,
 }
+
 /// Every message of the spec, plus the events it does not list.
 ///
 /// Serializes as the bare payload, as it travels on the wire.
@@ -36,6 +37,7 @@ pub enum Message {
     /// A well-formed payload whose discriminator value the spec does not list.
     Unknown(::hookgen_runtime::UnknownMessage),
 }
+
 impl Message {
     /// The message's name in the spec (`None` for an unknown event).
     pub fn name(&self) -> ::std::option::Option<&'static str> {
@@ -52,8 +54,10 @@ impl Message {
         }
     }
 }
+
 /// Every message of the spec, in `Message` variant order.
 pub static MESSAGES: &[::hookgen_runtime::MessageInfo] = &[];
+
 /// Decodes a body received at `address` (matched with [`route`]) into its message.
 pub fn decode(
     address: &str,
@@ -65,6 +69,7 @@ pub fn decode(
         ))?;
     decode_at(route.index, body)
 }
+
 /// Decodes a body received on the channel whose address template is `channel`.
 pub fn decode_channel(
     channel: &str,
@@ -77,6 +82,7 @@ pub fn decode_channel(
         ))?;
     decode_at(index, body)
 }
+
 /// Decodes a body of the channel at `index` in [`CHANNELS`].
 fn decode_at(
     index: usize,
@@ -86,15 +92,21 @@ fn decode_at(
         ::hookgen_runtime::DecodeError::UnknownChannel(::std::format!("#{index}")),
     )
 }
-#[derive(
-    Debug,
-    Clone,
-    PartialEq,
-    ::serde::Serialize,
-    ::serde::Deserialize,
-    ::schemars::JsonSchema
-)]
-pub struct Thing {
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
-    pub name: ::std::option::Option<::std::string::String>,
+
+/// The servers the spec names.
+pub static SERVERS: &[::hookgen_runtime::Server] = &[];
+
+/// The routing table: every channel of the spec.
+pub static CHANNELS: &[::hookgen_runtime::Channel] = &[];
+
+/// `CHANNELS`, indexed once for [`route`].
+static ROUTER: ::std::sync::LazyLock<::hookgen_runtime::routing::Router> = ::std::sync::LazyLock::new(||
+::hookgen_runtime::routing::Router::new(CHANNELS));
+
+/// Matches a concrete address (such as a request path) against the channel templates.
+pub fn route(address: &str) -> ::std::option::Option<::hookgen_runtime::Route> {
+    ROUTER.route(address)
 }
+
+/// The spec states no delivery rules.
+pub const DELIVERY: ::std::option::Option<::hookgen_runtime::DeliveryPolicy> = ::std::option::Option::None;

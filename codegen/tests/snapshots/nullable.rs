@@ -14,10 +14,161 @@
     clippy::doc_overindented_list_items,
     clippy::large_enum_variant
 )]
-/// The spec states no delivery rules.
-pub const DELIVERY: ::std::option::Option<::hookgen_runtime::DeliveryPolicy> = ::std::option::Option::None;
+
+#[derive(
+    Debug,
+    Clone,
+    PartialEq,
+    ::serde::Serialize,
+    ::serde::Deserialize,
+    ::schemars::JsonSchema
+)]
+pub struct ThingsPublishPayload {
+    pub required_nullable: ::std::option::Option<::std::string::String>,
+    pub required_plain: ::std::string::String,
+    #[serde(
+        default,
+        skip_serializing_if = "::std::option::Option::is_none",
+        deserialize_with = "::hookgen_runtime::__private::double_option"
+    )]
+    #[schemars(with = "::std::option::Option<i64>")]
+    pub optional_nullable: ::std::option::Option<::std::option::Option<i64>>,
+    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
+    pub optional_plain: ::std::option::Option<bool>,
+    #[serde(
+        default,
+        skip_serializing_if = "::std::option::Option::is_none",
+        deserialize_with = "::hookgen_runtime::__private::double_option"
+    )]
+    #[schemars(with = "::std::option::Option<f64>")]
+    pub null_alternative: ::std::option::Option<::std::option::Option<f64>>,
+    #[serde(
+        default,
+        skip_serializing_if = "::std::option::Option::is_none",
+        deserialize_with = "::hookgen_runtime::__private::double_option"
+    )]
+    #[schemars(with = "::std::option::Option<ThingsPublishPayloadNullEnum>")]
+    pub null_enum: ::std::option::Option<
+        ::std::option::Option<ThingsPublishPayloadNullEnum>,
+    >,
+    #[serde(
+        default,
+        skip_serializing_if = "::std::option::Option::is_none",
+        deserialize_with = "::hookgen_runtime::__private::double_option"
+    )]
+    #[schemars(with = "::std::option::Option<::serde_json::Value>")]
+    pub only_null: ::std::option::Option<::std::option::Option<::serde_json::Value>>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum ThingsPublishPayloadNullEnum {
+    /// `on`
+    On,
+    /// `off`
+    Off,
+    /// A value the spec does not list, kept as received.
+    Unknown(::std::string::String),
+}
+
+::hookgen_runtime::open_enum!(
+    ThingsPublishPayloadNullEnum { On = "on", Off = "off" } else Unknown
+);
+
+/// Every message of the spec, plus the events it does not list.
+///
+/// Serializes as the bare payload, as it travels on the wire.
+#[derive(Debug, Clone, PartialEq, ::serde::Serialize)]
+#[serde(untagged)]
+pub enum Message {
+    ThingsPublish(ThingsPublishPayload),
+    /// A well-formed payload whose discriminator value the spec does not list.
+    Unknown(::hookgen_runtime::UnknownMessage),
+}
+
+impl Message {
+    /// The message's name in the spec (`None` for an unknown event).
+    pub fn name(&self) -> ::std::option::Option<&'static str> {
+        match self {
+            Self::ThingsPublish(_) => ::std::option::Option::Some("things.publish"),
+            Self::Unknown(_) => ::std::option::Option::None,
+        }
+    }
+    /// What the spec says about this message (`None` for an unknown event).
+    pub fn info(
+        &self,
+    ) -> ::std::option::Option<&'static ::hookgen_runtime::MessageInfo> {
+        match self {
+            Self::ThingsPublish(_) => MESSAGES.first(),
+            Self::Unknown(_) => ::std::option::Option::None,
+        }
+    }
+}
+
+/// Every message of the spec, in `Message` variant order.
+pub static MESSAGES: &[::hookgen_runtime::MessageInfo] = &[
+    ::hookgen_runtime::MessageInfo {
+        name: "things.publish",
+        title: "",
+        summary: "",
+        content_type: "",
+        payload_type: "ThingsPublishPayload",
+        discriminator_values: &[],
+        examples: &[],
+        correlation_id: "",
+        bindings: "",
+    },
+];
+
+/// Decodes a body received at `address` (matched with [`route`]) into its message.
+pub fn decode(
+    address: &str,
+    body: &[u8],
+) -> ::std::result::Result<Message, ::hookgen_runtime::DecodeError> {
+    let route = route(address)
+        .ok_or_else(|| ::hookgen_runtime::DecodeError::UnknownChannel(
+            ::std::borrow::ToOwned::to_owned(address),
+        ))?;
+    decode_at(route.index, body)
+}
+
+/// Decodes a body received on the channel whose address template is `channel`.
+pub fn decode_channel(
+    channel: &str,
+    body: &[u8],
+) -> ::std::result::Result<Message, ::hookgen_runtime::DecodeError> {
+    let index = ROUTER
+        .position(channel)
+        .ok_or_else(|| ::hookgen_runtime::DecodeError::UnknownChannel(
+            ::std::borrow::ToOwned::to_owned(channel),
+        ))?;
+    decode_at(index, body)
+}
+
+/// Decodes a body of the channel at `index` in [`CHANNELS`].
+fn decode_at(
+    index: usize,
+    body: &[u8],
+) -> ::std::result::Result<Message, ::hookgen_runtime::DecodeError> {
+    match index {
+        0usize => {
+            ::std::result::Result::Ok(
+                ::hookgen_runtime::__private::decode_payload("things.publish", body)
+                    .map(Message::ThingsPublish)?,
+            )
+        }
+        _ => {
+            ::std::result::Result::Err(
+                ::hookgen_runtime::DecodeError::UnknownChannel(
+                    ::std::format!("#{index}"),
+                ),
+            )
+        }
+    }
+}
+
 /// The servers the spec names.
 pub static SERVERS: &[::hookgen_runtime::Server] = &[];
+
 /// The routing table: every channel of the spec.
 pub static CHANNELS: &[::hookgen_runtime::Channel] = &[
     ::hookgen_runtime::Channel {
@@ -40,210 +191,15 @@ pub static CHANNELS: &[::hookgen_runtime::Channel] = &[
         bindings: "",
     },
 ];
+
 /// `CHANNELS`, indexed once for [`route`].
 static ROUTER: ::std::sync::LazyLock<::hookgen_runtime::routing::Router> = ::std::sync::LazyLock::new(||
 ::hookgen_runtime::routing::Router::new(CHANNELS));
+
 /// Matches a concrete address (such as a request path) against the channel templates.
 pub fn route(address: &str) -> ::std::option::Option<::hookgen_runtime::Route> {
     ROUTER.route(address)
 }
-/// Every message of the spec, plus the events it does not list.
-///
-/// Serializes as the bare payload, as it travels on the wire.
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize)]
-#[serde(untagged)]
-pub enum Message {
-    ThingsPublish(ThingsPublishPayload),
-    /// A well-formed payload whose discriminator value the spec does not list.
-    Unknown(::hookgen_runtime::UnknownMessage),
-}
-impl Message {
-    /// The message's name in the spec (`None` for an unknown event).
-    pub fn name(&self) -> ::std::option::Option<&'static str> {
-        match self {
-            Self::ThingsPublish(_) => ::std::option::Option::Some("things.publish"),
-            Self::Unknown(_) => ::std::option::Option::None,
-        }
-    }
-    /// What the spec says about this message (`None` for an unknown event).
-    pub fn info(
-        &self,
-    ) -> ::std::option::Option<&'static ::hookgen_runtime::MessageInfo> {
-        match self {
-            Self::ThingsPublish(_) => MESSAGES.first(),
-            Self::Unknown(_) => ::std::option::Option::None,
-        }
-    }
-}
-/// Every message of the spec, in `Message` variant order.
-pub static MESSAGES: &[::hookgen_runtime::MessageInfo] = &[
-    ::hookgen_runtime::MessageInfo {
-        name: "things.publish",
-        title: "",
-        summary: "",
-        content_type: "",
-        payload_type: "ThingsPublishPayload",
-        discriminator_values: &[],
-        examples: &[],
-        correlation_id: "",
-        bindings: "",
-    },
-];
-/// Decodes a body received at `address` (matched with [`route`]) into its message.
-pub fn decode(
-    address: &str,
-    body: &[u8],
-) -> ::std::result::Result<Message, ::hookgen_runtime::DecodeError> {
-    let route = route(address)
-        .ok_or_else(|| ::hookgen_runtime::DecodeError::UnknownChannel(
-            ::std::borrow::ToOwned::to_owned(address),
-        ))?;
-    decode_at(route.index, body)
-}
-/// Decodes a body received on the channel whose address template is `channel`.
-pub fn decode_channel(
-    channel: &str,
-    body: &[u8],
-) -> ::std::result::Result<Message, ::hookgen_runtime::DecodeError> {
-    let index = ROUTER
-        .position(channel)
-        .ok_or_else(|| ::hookgen_runtime::DecodeError::UnknownChannel(
-            ::std::borrow::ToOwned::to_owned(channel),
-        ))?;
-    decode_at(index, body)
-}
-/// Decodes a body of the channel at `index` in [`CHANNELS`].
-fn decode_at(
-    index: usize,
-    body: &[u8],
-) -> ::std::result::Result<Message, ::hookgen_runtime::DecodeError> {
-    match index {
-        0usize => {
-            ::std::result::Result::Ok(
-                ::hookgen_runtime::decode::decode_payload("things.publish", body)
-                    .map(Message::ThingsPublish)?,
-            )
-        }
-        _ => {
-            ::std::result::Result::Err(
-                ::hookgen_runtime::DecodeError::UnknownChannel(
-                    ::std::format!("#{index}"),
-                ),
-            )
-        }
-    }
-}
-#[derive(
-    Debug,
-    Clone,
-    PartialEq,
-    ::serde::Serialize,
-    ::serde::Deserialize,
-    ::schemars::JsonSchema
-)]
-pub struct ThingsPublishPayload {
-    pub required_nullable: ::std::option::Option<::std::string::String>,
-    pub required_plain: ::std::string::String,
-    #[serde(
-        default,
-        skip_serializing_if = "::std::option::Option::is_none",
-        deserialize_with = "::hookgen_runtime::decode::double_option"
-    )]
-    #[schemars(with = "::std::option::Option<i64>")]
-    pub optional_nullable: ::std::option::Option<::std::option::Option<i64>>,
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
-    pub optional_plain: ::std::option::Option<bool>,
-    #[serde(
-        default,
-        skip_serializing_if = "::std::option::Option::is_none",
-        deserialize_with = "::hookgen_runtime::decode::double_option"
-    )]
-    #[schemars(with = "::std::option::Option<f64>")]
-    pub null_alternative: ::std::option::Option<::std::option::Option<f64>>,
-    #[serde(
-        default,
-        skip_serializing_if = "::std::option::Option::is_none",
-        deserialize_with = "::hookgen_runtime::decode::double_option"
-    )]
-    #[schemars(with = "::std::option::Option<ThingsPublishPayloadNullEnum>")]
-    pub null_enum: ::std::option::Option<
-        ::std::option::Option<ThingsPublishPayloadNullEnum>,
-    >,
-    #[serde(
-        default,
-        skip_serializing_if = "::std::option::Option::is_none",
-        deserialize_with = "::hookgen_runtime::decode::double_option"
-    )]
-    #[schemars(with = "::std::option::Option<::serde_json::Value>")]
-    pub only_null: ::std::option::Option<::std::option::Option<::serde_json::Value>>,
-}
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum ThingsPublishPayloadNullEnum {
-    /// `on`
-    On,
-    /// `off`
-    Off,
-    /// A value the spec does not list, kept as received.
-    Unknown(::std::string::String),
-}
-impl ThingsPublishPayloadNullEnum {
-    /// The values the spec lists.
-    pub const KNOWN: &'static [&'static str] = &["on", "off"];
-    /// The value as it appears on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::On => "on",
-            Self::Off => "off",
-            Self::Unknown(value) => value,
-        }
-    }
-}
-impl ::std::convert::From<&str> for ThingsPublishPayloadNullEnum {
-    fn from(value: &str) -> Self {
-        match value {
-            "on" => Self::On,
-            "off" => Self::Off,
-            other => Self::Unknown(::std::borrow::ToOwned::to_owned(other)),
-        }
-    }
-}
-impl ::std::convert::From<::std::string::String> for ThingsPublishPayloadNullEnum {
-    fn from(value: ::std::string::String) -> Self {
-        match value.as_str() {
-            "on" => Self::On,
-            "off" => Self::Off,
-            _ => Self::Unknown(value),
-        }
-    }
-}
-impl ::std::fmt::Display for ThingsPublishPayloadNullEnum {
-    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-impl ::serde::Serialize for ThingsPublishPayloadNullEnum {
-    fn serialize<S: ::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> ::std::result::Result<S::Ok, S::Error> {
-        serializer.serialize_str(self.as_str())
-    }
-}
-impl<'de> ::serde::Deserialize<'de> for ThingsPublishPayloadNullEnum {
-    fn deserialize<D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        ::hookgen_runtime::decode::deserialize_str_enum(deserializer)
-    }
-}
-impl ::schemars::JsonSchema for ThingsPublishPayloadNullEnum {
-    fn schema_name() -> ::std::borrow::Cow<'static, str> {
-        ::std::borrow::Cow::Borrowed("ThingsPublishPayloadNullEnum")
-    }
-    fn json_schema(_: &mut ::schemars::SchemaGenerator) -> ::schemars::Schema {
-        ::schemars::json_schema!(
-            { "type" : "string", "anyOf" : [{ "enum" : ["on", "off"] }, { "description" :
-            "A value the spec does not list." }] }
-        )
-    }
-}
+
+/// The spec states no delivery rules.
+pub const DELIVERY: ::std::option::Option<::hookgen_runtime::DeliveryPolicy> = ::std::option::Option::None;

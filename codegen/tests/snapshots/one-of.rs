@@ -14,125 +14,7 @@
     clippy::doc_overindented_list_items,
     clippy::large_enum_variant
 )]
-/// The spec states no delivery rules.
-pub const DELIVERY: ::std::option::Option<::hookgen_runtime::DeliveryPolicy> = ::std::option::Option::None;
-/// The servers the spec names.
-pub static SERVERS: &[::hookgen_runtime::Server] = &[];
-/// The routing table: every channel of the spec.
-pub static CHANNELS: &[::hookgen_runtime::Channel] = &[
-    ::hookgen_runtime::Channel {
-        address: ::std::option::Option::Some("shapes"),
-        description: "",
-        parameters: &[],
-        operations: &[
-            ::hookgen_runtime::Operation {
-                id: "shapes.publish",
-                action: ::hookgen_runtime::Action::Receive,
-                sender: "other parties",
-                receiver: "the application",
-                summary: "",
-                messages: &["shapes.publish"],
-                bindings: "",
-                reply: ::std::option::Option::None,
-            },
-        ],
-        discriminator: ::std::option::Option::None,
-        bindings: "",
-    },
-];
-/// `CHANNELS`, indexed once for [`route`].
-static ROUTER: ::std::sync::LazyLock<::hookgen_runtime::routing::Router> = ::std::sync::LazyLock::new(||
-::hookgen_runtime::routing::Router::new(CHANNELS));
-/// Matches a concrete address (such as a request path) against the channel templates.
-pub fn route(address: &str) -> ::std::option::Option<::hookgen_runtime::Route> {
-    ROUTER.route(address)
-}
-/// Every message of the spec, plus the events it does not list.
-///
-/// Serializes as the bare payload, as it travels on the wire.
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize)]
-#[serde(untagged)]
-pub enum Message {
-    ShapesPublish(Shape),
-    /// A well-formed payload whose discriminator value the spec does not list.
-    Unknown(::hookgen_runtime::UnknownMessage),
-}
-impl Message {
-    /// The message's name in the spec (`None` for an unknown event).
-    pub fn name(&self) -> ::std::option::Option<&'static str> {
-        match self {
-            Self::ShapesPublish(_) => ::std::option::Option::Some("shapes.publish"),
-            Self::Unknown(_) => ::std::option::Option::None,
-        }
-    }
-    /// What the spec says about this message (`None` for an unknown event).
-    pub fn info(
-        &self,
-    ) -> ::std::option::Option<&'static ::hookgen_runtime::MessageInfo> {
-        match self {
-            Self::ShapesPublish(_) => MESSAGES.first(),
-            Self::Unknown(_) => ::std::option::Option::None,
-        }
-    }
-}
-/// Every message of the spec, in `Message` variant order.
-pub static MESSAGES: &[::hookgen_runtime::MessageInfo] = &[
-    ::hookgen_runtime::MessageInfo {
-        name: "shapes.publish",
-        title: "",
-        summary: "",
-        content_type: "",
-        payload_type: "Shape",
-        discriminator_values: &[],
-        examples: &[],
-        correlation_id: "",
-        bindings: "",
-    },
-];
-/// Decodes a body received at `address` (matched with [`route`]) into its message.
-pub fn decode(
-    address: &str,
-    body: &[u8],
-) -> ::std::result::Result<Message, ::hookgen_runtime::DecodeError> {
-    let route = route(address)
-        .ok_or_else(|| ::hookgen_runtime::DecodeError::UnknownChannel(
-            ::std::borrow::ToOwned::to_owned(address),
-        ))?;
-    decode_at(route.index, body)
-}
-/// Decodes a body received on the channel whose address template is `channel`.
-pub fn decode_channel(
-    channel: &str,
-    body: &[u8],
-) -> ::std::result::Result<Message, ::hookgen_runtime::DecodeError> {
-    let index = ROUTER
-        .position(channel)
-        .ok_or_else(|| ::hookgen_runtime::DecodeError::UnknownChannel(
-            ::std::borrow::ToOwned::to_owned(channel),
-        ))?;
-    decode_at(index, body)
-}
-/// Decodes a body of the channel at `index` in [`CHANNELS`].
-fn decode_at(
-    index: usize,
-    body: &[u8],
-) -> ::std::result::Result<Message, ::hookgen_runtime::DecodeError> {
-    match index {
-        0usize => {
-            ::std::result::Result::Ok(
-                ::hookgen_runtime::decode::decode_payload("shapes.publish", body)
-                    .map(Message::ShapesPublish)?,
-            )
-        }
-        _ => {
-            ::std::result::Result::Err(
-                ::hookgen_runtime::DecodeError::UnknownChannel(
-                    ::std::format!("#{index}"),
-                ),
-            )
-        }
-    }
-}
+
 #[derive(
     Debug,
     Clone,
@@ -148,6 +30,7 @@ pub struct Cat {
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub purrs: ::std::option::Option<bool>,
 }
+
 #[derive(
     Debug,
     Clone,
@@ -160,6 +43,7 @@ pub struct Circle {
     pub kind: CircleKind,
     pub radius: f64,
 }
+
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum CircleKind {
     /// `circle`
@@ -167,64 +51,9 @@ pub enum CircleKind {
     /// A value the spec does not list, kept as received.
     Unknown(::std::string::String),
 }
-impl CircleKind {
-    /// The values the spec lists.
-    pub const KNOWN: &'static [&'static str] = &["circle"];
-    /// The value as it appears on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Circle => "circle",
-            Self::Unknown(value) => value,
-        }
-    }
-}
-impl ::std::convert::From<&str> for CircleKind {
-    fn from(value: &str) -> Self {
-        match value {
-            "circle" => Self::Circle,
-            other => Self::Unknown(::std::borrow::ToOwned::to_owned(other)),
-        }
-    }
-}
-impl ::std::convert::From<::std::string::String> for CircleKind {
-    fn from(value: ::std::string::String) -> Self {
-        match value.as_str() {
-            "circle" => Self::Circle,
-            _ => Self::Unknown(value),
-        }
-    }
-}
-impl ::std::fmt::Display for CircleKind {
-    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-impl ::serde::Serialize for CircleKind {
-    fn serialize<S: ::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> ::std::result::Result<S::Ok, S::Error> {
-        serializer.serialize_str(self.as_str())
-    }
-}
-impl<'de> ::serde::Deserialize<'de> for CircleKind {
-    fn deserialize<D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        ::hookgen_runtime::decode::deserialize_str_enum(deserializer)
-    }
-}
-impl ::schemars::JsonSchema for CircleKind {
-    fn schema_name() -> ::std::borrow::Cow<'static, str> {
-        ::std::borrow::Cow::Borrowed("CircleKind")
-    }
-    fn json_schema(_: &mut ::schemars::SchemaGenerator) -> ::schemars::Schema {
-        ::schemars::json_schema!(
-            { "type" : "string", "anyOf" : [{ "enum" : ["circle"] }, { "description" :
-            "A value the spec does not list." }] }
-        )
-    }
-}
+
+::hookgen_runtime::open_enum!(CircleKind { Circle = "circle" } else Unknown);
+
 #[derive(
     Debug,
     Clone,
@@ -240,6 +69,7 @@ pub struct Dog {
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub barks: ::std::option::Option<bool>,
 }
+
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::schemars::JsonSchema)]
 #[serde(untagged)]
 pub enum Pet {
@@ -248,6 +78,7 @@ pub enum Pet {
     /// `petType`: `Dog`
     Dog(Dog),
 }
+
 impl<'de> ::serde::Deserialize<'de> for Pet {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
@@ -276,6 +107,7 @@ impl<'de> ::serde::Deserialize<'de> for Pet {
         result.map_err(<D::Error as ::serde::de::Error>::custom)
     }
 }
+
 #[derive(
     Debug,
     Clone,
@@ -290,6 +122,7 @@ pub enum Scalar {
     Integer(i64),
     Boolean(bool),
 }
+
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::schemars::JsonSchema)]
 #[serde(untagged)]
 pub enum Shape {
@@ -298,6 +131,7 @@ pub enum Shape {
     /// `kind`: `square`
     Square(Square),
 }
+
 impl<'de> ::serde::Deserialize<'de> for Shape {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
@@ -326,6 +160,7 @@ impl<'de> ::serde::Deserialize<'de> for Shape {
         result.map_err(<D::Error as ::serde::de::Error>::custom)
     }
 }
+
 #[derive(
     Debug,
     Clone,
@@ -338,6 +173,7 @@ pub struct Square {
     pub kind: SquareKind,
     pub side: f64,
 }
+
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum SquareKind {
     /// `square`
@@ -345,61 +181,135 @@ pub enum SquareKind {
     /// A value the spec does not list, kept as received.
     Unknown(::std::string::String),
 }
-impl SquareKind {
-    /// The values the spec lists.
-    pub const KNOWN: &'static [&'static str] = &["square"];
-    /// The value as it appears on the wire.
-    pub fn as_str(&self) -> &str {
+
+::hookgen_runtime::open_enum!(SquareKind { Square = "square" } else Unknown);
+
+/// Every message of the spec, plus the events it does not list.
+///
+/// Serializes as the bare payload, as it travels on the wire.
+#[derive(Debug, Clone, PartialEq, ::serde::Serialize)]
+#[serde(untagged)]
+pub enum Message {
+    ShapesPublish(Shape),
+    /// A well-formed payload whose discriminator value the spec does not list.
+    Unknown(::hookgen_runtime::UnknownMessage),
+}
+
+impl Message {
+    /// The message's name in the spec (`None` for an unknown event).
+    pub fn name(&self) -> ::std::option::Option<&'static str> {
         match self {
-            Self::Square => "square",
-            Self::Unknown(value) => value,
+            Self::ShapesPublish(_) => ::std::option::Option::Some("shapes.publish"),
+            Self::Unknown(_) => ::std::option::Option::None,
         }
     }
-}
-impl ::std::convert::From<&str> for SquareKind {
-    fn from(value: &str) -> Self {
-        match value {
-            "square" => Self::Square,
-            other => Self::Unknown(::std::borrow::ToOwned::to_owned(other)),
-        }
-    }
-}
-impl ::std::convert::From<::std::string::String> for SquareKind {
-    fn from(value: ::std::string::String) -> Self {
-        match value.as_str() {
-            "square" => Self::Square,
-            _ => Self::Unknown(value),
-        }
-    }
-}
-impl ::std::fmt::Display for SquareKind {
-    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-impl ::serde::Serialize for SquareKind {
-    fn serialize<S: ::serde::Serializer>(
+    /// What the spec says about this message (`None` for an unknown event).
+    pub fn info(
         &self,
-        serializer: S,
-    ) -> ::std::result::Result<S::Ok, S::Error> {
-        serializer.serialize_str(self.as_str())
+    ) -> ::std::option::Option<&'static ::hookgen_runtime::MessageInfo> {
+        match self {
+            Self::ShapesPublish(_) => MESSAGES.first(),
+            Self::Unknown(_) => ::std::option::Option::None,
+        }
     }
 }
-impl<'de> ::serde::Deserialize<'de> for SquareKind {
-    fn deserialize<D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        ::hookgen_runtime::decode::deserialize_str_enum(deserializer)
+
+/// Every message of the spec, in `Message` variant order.
+pub static MESSAGES: &[::hookgen_runtime::MessageInfo] = &[
+    ::hookgen_runtime::MessageInfo {
+        name: "shapes.publish",
+        title: "",
+        summary: "",
+        content_type: "",
+        payload_type: "Shape",
+        discriminator_values: &[],
+        examples: &[],
+        correlation_id: "",
+        bindings: "",
+    },
+];
+
+/// Decodes a body received at `address` (matched with [`route`]) into its message.
+pub fn decode(
+    address: &str,
+    body: &[u8],
+) -> ::std::result::Result<Message, ::hookgen_runtime::DecodeError> {
+    let route = route(address)
+        .ok_or_else(|| ::hookgen_runtime::DecodeError::UnknownChannel(
+            ::std::borrow::ToOwned::to_owned(address),
+        ))?;
+    decode_at(route.index, body)
+}
+
+/// Decodes a body received on the channel whose address template is `channel`.
+pub fn decode_channel(
+    channel: &str,
+    body: &[u8],
+) -> ::std::result::Result<Message, ::hookgen_runtime::DecodeError> {
+    let index = ROUTER
+        .position(channel)
+        .ok_or_else(|| ::hookgen_runtime::DecodeError::UnknownChannel(
+            ::std::borrow::ToOwned::to_owned(channel),
+        ))?;
+    decode_at(index, body)
+}
+
+/// Decodes a body of the channel at `index` in [`CHANNELS`].
+fn decode_at(
+    index: usize,
+    body: &[u8],
+) -> ::std::result::Result<Message, ::hookgen_runtime::DecodeError> {
+    match index {
+        0usize => {
+            ::std::result::Result::Ok(
+                ::hookgen_runtime::__private::decode_payload("shapes.publish", body)
+                    .map(Message::ShapesPublish)?,
+            )
+        }
+        _ => {
+            ::std::result::Result::Err(
+                ::hookgen_runtime::DecodeError::UnknownChannel(
+                    ::std::format!("#{index}"),
+                ),
+            )
+        }
     }
 }
-impl ::schemars::JsonSchema for SquareKind {
-    fn schema_name() -> ::std::borrow::Cow<'static, str> {
-        ::std::borrow::Cow::Borrowed("SquareKind")
-    }
-    fn json_schema(_: &mut ::schemars::SchemaGenerator) -> ::schemars::Schema {
-        ::schemars::json_schema!(
-            { "type" : "string", "anyOf" : [{ "enum" : ["square"] }, { "description" :
-            "A value the spec does not list." }] }
-        )
-    }
+
+/// The servers the spec names.
+pub static SERVERS: &[::hookgen_runtime::Server] = &[];
+
+/// The routing table: every channel of the spec.
+pub static CHANNELS: &[::hookgen_runtime::Channel] = &[
+    ::hookgen_runtime::Channel {
+        address: ::std::option::Option::Some("shapes"),
+        description: "",
+        parameters: &[],
+        operations: &[
+            ::hookgen_runtime::Operation {
+                id: "shapes.publish",
+                action: ::hookgen_runtime::Action::Receive,
+                sender: "other parties",
+                receiver: "the application",
+                summary: "",
+                messages: &["shapes.publish"],
+                bindings: "",
+                reply: ::std::option::Option::None,
+            },
+        ],
+        discriminator: ::std::option::Option::None,
+        bindings: "",
+    },
+];
+
+/// `CHANNELS`, indexed once for [`route`].
+static ROUTER: ::std::sync::LazyLock<::hookgen_runtime::routing::Router> = ::std::sync::LazyLock::new(||
+::hookgen_runtime::routing::Router::new(CHANNELS));
+
+/// Matches a concrete address (such as a request path) against the channel templates.
+pub fn route(address: &str) -> ::std::option::Option<::hookgen_runtime::Route> {
+    ROUTER.route(address)
 }
+
+/// The spec states no delivery rules.
+pub const DELIVERY: ::std::option::Option<::hookgen_runtime::DeliveryPolicy> = ::std::option::Option::None;

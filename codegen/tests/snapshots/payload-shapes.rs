@@ -14,10 +14,178 @@
     clippy::doc_overindented_list_items,
     clippy::large_enum_variant
 )]
-/// The spec states no delivery rules.
-pub const DELIVERY: ::std::option::Option<::hookgen_runtime::DeliveryPolicy> = ::std::option::Option::None;
+
+/// Every message of the spec, plus the events it does not list.
+///
+/// Serializes as the bare payload, as it travels on the wire.
+#[derive(Debug, Clone, PartialEq, ::serde::Serialize)]
+#[serde(untagged)]
+pub enum Message {
+    Text(::std::string::String),
+    Count(i64),
+    /// A message without a payload.
+    ///
+    /// The spec gives no payload schema: the payload is kept as raw JSON.
+    Nothing(::serde_json::Value),
+    /// The payload schema is `application/vnd.apache.avro;version=1.9.0`, not JSON Schema: the
+    /// payload is kept as raw JSON.
+    AvroRecord(::serde_json::Value),
+    /// A well-formed payload whose discriminator value the spec does not list.
+    Unknown(::hookgen_runtime::UnknownMessage),
+}
+
+impl Message {
+    /// The message's name in the spec (`None` for an unknown event).
+    pub fn name(&self) -> ::std::option::Option<&'static str> {
+        match self {
+            Self::Text(_) => ::std::option::Option::Some("Text"),
+            Self::Count(_) => ::std::option::Option::Some("Count"),
+            Self::Nothing(_) => ::std::option::Option::Some("Nothing"),
+            Self::AvroRecord(_) => ::std::option::Option::Some("AvroRecord"),
+            Self::Unknown(_) => ::std::option::Option::None,
+        }
+    }
+    /// What the spec says about this message (`None` for an unknown event).
+    pub fn info(
+        &self,
+    ) -> ::std::option::Option<&'static ::hookgen_runtime::MessageInfo> {
+        match self {
+            Self::Text(_) => MESSAGES.first(),
+            Self::Count(_) => MESSAGES.get(1),
+            Self::Nothing(_) => MESSAGES.get(2),
+            Self::AvroRecord(_) => MESSAGES.get(3),
+            Self::Unknown(_) => ::std::option::Option::None,
+        }
+    }
+}
+
+/// Every message of the spec, in `Message` variant order.
+pub static MESSAGES: &[::hookgen_runtime::MessageInfo] = &[
+    ::hookgen_runtime::MessageInfo {
+        name: "Text",
+        title: "",
+        summary: "",
+        content_type: "application/json",
+        payload_type: "String",
+        discriminator_values: &[],
+        examples: &[],
+        correlation_id: "",
+        bindings: "",
+    },
+    ::hookgen_runtime::MessageInfo {
+        name: "Count",
+        title: "",
+        summary: "",
+        content_type: "application/json",
+        payload_type: "i64",
+        discriminator_values: &[],
+        examples: &[],
+        correlation_id: "",
+        bindings: "",
+    },
+    ::hookgen_runtime::MessageInfo {
+        name: "Nothing",
+        title: "",
+        summary: "A message without a payload.",
+        content_type: "application/json",
+        payload_type: "serde_json::Value",
+        discriminator_values: &[],
+        examples: &[],
+        correlation_id: "",
+        bindings: "",
+    },
+    ::hookgen_runtime::MessageInfo {
+        name: "AvroRecord",
+        title: "",
+        summary: "",
+        content_type: "application/json",
+        payload_type: "serde_json::Value",
+        discriminator_values: &[],
+        examples: &[],
+        correlation_id: "",
+        bindings: "",
+    },
+];
+
+/// Decodes a body received at `address` (matched with [`route`]) into its message.
+pub fn decode(
+    address: &str,
+    body: &[u8],
+) -> ::std::result::Result<Message, ::hookgen_runtime::DecodeError> {
+    let route = route(address)
+        .ok_or_else(|| ::hookgen_runtime::DecodeError::UnknownChannel(
+            ::std::borrow::ToOwned::to_owned(address),
+        ))?;
+    decode_at(route.index, body)
+}
+
+/// Decodes a body received on the channel whose address template is `channel`.
+pub fn decode_channel(
+    channel: &str,
+    body: &[u8],
+) -> ::std::result::Result<Message, ::hookgen_runtime::DecodeError> {
+    let index = ROUTER
+        .position(channel)
+        .ok_or_else(|| ::hookgen_runtime::DecodeError::UnknownChannel(
+            ::std::borrow::ToOwned::to_owned(channel),
+        ))?;
+    decode_at(index, body)
+}
+
+/// Decodes a body of the channel at `index` in [`CHANNELS`].
+fn decode_at(
+    index: usize,
+    body: &[u8],
+) -> ::std::result::Result<Message, ::hookgen_runtime::DecodeError> {
+    match index {
+        0usize => {
+            ::std::result::Result::Ok(
+                ::hookgen_runtime::__private::decode_by_shape(
+                    body,
+                    &[
+                        (
+                            "Text",
+                            |body: &[u8]| {
+                                ::hookgen_runtime::__private::decode_payload("Text", body)
+                                    .map(Message::Text)
+                            },
+                        ),
+                        (
+                            "Count",
+                            |body: &[u8]| {
+                                ::hookgen_runtime::__private::decode_payload("Count", body)
+                                    .map(Message::Count)
+                            },
+                        ),
+                    ],
+                )?,
+            )
+        }
+        1usize => {
+            ::std::result::Result::Ok(
+                ::hookgen_runtime::__private::decode_payload("Nothing", body)
+                    .map(Message::Nothing)?,
+            )
+        }
+        2usize => {
+            ::std::result::Result::Ok(
+                ::hookgen_runtime::__private::decode_payload("AvroRecord", body)
+                    .map(Message::AvroRecord)?,
+            )
+        }
+        _ => {
+            ::std::result::Result::Err(
+                ::hookgen_runtime::DecodeError::UnknownChannel(
+                    ::std::format!("#{index}"),
+                ),
+            )
+        }
+    }
+}
+
 /// The servers the spec names.
 pub static SERVERS: &[::hookgen_runtime::Server] = &[];
+
 /// The routing table: every channel of the spec.
 pub static CHANNELS: &[::hookgen_runtime::Channel] = &[
     ::hookgen_runtime::Channel {
@@ -78,171 +246,15 @@ pub static CHANNELS: &[::hookgen_runtime::Channel] = &[
         bindings: "",
     },
 ];
+
 /// `CHANNELS`, indexed once for [`route`].
 static ROUTER: ::std::sync::LazyLock<::hookgen_runtime::routing::Router> = ::std::sync::LazyLock::new(||
 ::hookgen_runtime::routing::Router::new(CHANNELS));
+
 /// Matches a concrete address (such as a request path) against the channel templates.
 pub fn route(address: &str) -> ::std::option::Option<::hookgen_runtime::Route> {
     ROUTER.route(address)
 }
-/// Every message of the spec, plus the events it does not list.
-///
-/// Serializes as the bare payload, as it travels on the wire.
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize)]
-#[serde(untagged)]
-pub enum Message {
-    Text(::std::string::String),
-    Count(i64),
-    /// A message without a payload.
-    ///
-    /// The spec gives no payload schema: the payload is kept as raw JSON.
-    Nothing(::serde_json::Value),
-    /// The payload schema is `application/vnd.apache.avro;version=1.9.0`, not JSON Schema: the payload is kept as raw JSON.
-    AvroRecord(::serde_json::Value),
-    /// A well-formed payload whose discriminator value the spec does not list.
-    Unknown(::hookgen_runtime::UnknownMessage),
-}
-impl Message {
-    /// The message's name in the spec (`None` for an unknown event).
-    pub fn name(&self) -> ::std::option::Option<&'static str> {
-        match self {
-            Self::Text(_) => ::std::option::Option::Some("Text"),
-            Self::Count(_) => ::std::option::Option::Some("Count"),
-            Self::Nothing(_) => ::std::option::Option::Some("Nothing"),
-            Self::AvroRecord(_) => ::std::option::Option::Some("AvroRecord"),
-            Self::Unknown(_) => ::std::option::Option::None,
-        }
-    }
-    /// What the spec says about this message (`None` for an unknown event).
-    pub fn info(
-        &self,
-    ) -> ::std::option::Option<&'static ::hookgen_runtime::MessageInfo> {
-        match self {
-            Self::Text(_) => MESSAGES.first(),
-            Self::Count(_) => MESSAGES.get(1),
-            Self::Nothing(_) => MESSAGES.get(2),
-            Self::AvroRecord(_) => MESSAGES.get(3),
-            Self::Unknown(_) => ::std::option::Option::None,
-        }
-    }
-}
-/// Every message of the spec, in `Message` variant order.
-pub static MESSAGES: &[::hookgen_runtime::MessageInfo] = &[
-    ::hookgen_runtime::MessageInfo {
-        name: "Text",
-        title: "",
-        summary: "",
-        content_type: "application/json",
-        payload_type: "String",
-        discriminator_values: &[],
-        examples: &[],
-        correlation_id: "",
-        bindings: "",
-    },
-    ::hookgen_runtime::MessageInfo {
-        name: "Count",
-        title: "",
-        summary: "",
-        content_type: "application/json",
-        payload_type: "i64",
-        discriminator_values: &[],
-        examples: &[],
-        correlation_id: "",
-        bindings: "",
-    },
-    ::hookgen_runtime::MessageInfo {
-        name: "Nothing",
-        title: "",
-        summary: "A message without a payload.",
-        content_type: "application/json",
-        payload_type: "serde_json::Value",
-        discriminator_values: &[],
-        examples: &[],
-        correlation_id: "",
-        bindings: "",
-    },
-    ::hookgen_runtime::MessageInfo {
-        name: "AvroRecord",
-        title: "",
-        summary: "",
-        content_type: "application/json",
-        payload_type: "serde_json::Value",
-        discriminator_values: &[],
-        examples: &[],
-        correlation_id: "",
-        bindings: "",
-    },
-];
-/// Decodes a body received at `address` (matched with [`route`]) into its message.
-pub fn decode(
-    address: &str,
-    body: &[u8],
-) -> ::std::result::Result<Message, ::hookgen_runtime::DecodeError> {
-    let route = route(address)
-        .ok_or_else(|| ::hookgen_runtime::DecodeError::UnknownChannel(
-            ::std::borrow::ToOwned::to_owned(address),
-        ))?;
-    decode_at(route.index, body)
-}
-/// Decodes a body received on the channel whose address template is `channel`.
-pub fn decode_channel(
-    channel: &str,
-    body: &[u8],
-) -> ::std::result::Result<Message, ::hookgen_runtime::DecodeError> {
-    let index = ROUTER
-        .position(channel)
-        .ok_or_else(|| ::hookgen_runtime::DecodeError::UnknownChannel(
-            ::std::borrow::ToOwned::to_owned(channel),
-        ))?;
-    decode_at(index, body)
-}
-/// Decodes a body of the channel at `index` in [`CHANNELS`].
-fn decode_at(
-    index: usize,
-    body: &[u8],
-) -> ::std::result::Result<Message, ::hookgen_runtime::DecodeError> {
-    match index {
-        0usize => {
-            ::std::result::Result::Ok(
-                ::hookgen_runtime::decode::decode_by_shape(
-                    body,
-                    &[
-                        (
-                            "Text",
-                            |body: &[u8]| {
-                                ::hookgen_runtime::decode::decode_payload("Text", body)
-                                    .map(Message::Text)
-                            },
-                        ),
-                        (
-                            "Count",
-                            |body: &[u8]| {
-                                ::hookgen_runtime::decode::decode_payload("Count", body)
-                                    .map(Message::Count)
-                            },
-                        ),
-                    ],
-                )?,
-            )
-        }
-        1usize => {
-            ::std::result::Result::Ok(
-                ::hookgen_runtime::decode::decode_payload("Nothing", body)
-                    .map(Message::Nothing)?,
-            )
-        }
-        2usize => {
-            ::std::result::Result::Ok(
-                ::hookgen_runtime::decode::decode_payload("AvroRecord", body)
-                    .map(Message::AvroRecord)?,
-            )
-        }
-        _ => {
-            ::std::result::Result::Err(
-                ::hookgen_runtime::DecodeError::UnknownChannel(
-                    ::std::format!("#{index}"),
-                ),
-            )
-        }
-    }
-}
+
+/// The spec states no delivery rules.
+pub const DELIVERY: ::std::option::Option<::hookgen_runtime::DeliveryPolicy> = ::std::option::Option::None;

@@ -14,125 +14,7 @@
     clippy::doc_overindented_list_items,
     clippy::large_enum_variant
 )]
-/// The spec states no delivery rules.
-pub const DELIVERY: ::std::option::Option<::hookgen_runtime::DeliveryPolicy> = ::std::option::Option::None;
-/// The servers the spec names.
-pub static SERVERS: &[::hookgen_runtime::Server] = &[];
-/// The routing table: every channel of the spec.
-pub static CHANNELS: &[::hookgen_runtime::Channel] = &[
-    ::hookgen_runtime::Channel {
-        address: ::std::option::Option::Some("trees"),
-        description: "",
-        parameters: &[],
-        operations: &[
-            ::hookgen_runtime::Operation {
-                id: "receiveTree",
-                action: ::hookgen_runtime::Action::Receive,
-                sender: "other parties",
-                receiver: "the application",
-                summary: "",
-                messages: &["tree"],
-                bindings: "",
-                reply: ::std::option::Option::None,
-            },
-        ],
-        discriminator: ::std::option::Option::None,
-        bindings: "",
-    },
-];
-/// `CHANNELS`, indexed once for [`route`].
-static ROUTER: ::std::sync::LazyLock<::hookgen_runtime::routing::Router> = ::std::sync::LazyLock::new(||
-::hookgen_runtime::routing::Router::new(CHANNELS));
-/// Matches a concrete address (such as a request path) against the channel templates.
-pub fn route(address: &str) -> ::std::option::Option<::hookgen_runtime::Route> {
-    ROUTER.route(address)
-}
-/// Every message of the spec, plus the events it does not list.
-///
-/// Serializes as the bare payload, as it travels on the wire.
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize)]
-#[serde(untagged)]
-pub enum Message {
-    Tree(Node),
-    /// A well-formed payload whose discriminator value the spec does not list.
-    Unknown(::hookgen_runtime::UnknownMessage),
-}
-impl Message {
-    /// The message's name in the spec (`None` for an unknown event).
-    pub fn name(&self) -> ::std::option::Option<&'static str> {
-        match self {
-            Self::Tree(_) => ::std::option::Option::Some("tree"),
-            Self::Unknown(_) => ::std::option::Option::None,
-        }
-    }
-    /// What the spec says about this message (`None` for an unknown event).
-    pub fn info(
-        &self,
-    ) -> ::std::option::Option<&'static ::hookgen_runtime::MessageInfo> {
-        match self {
-            Self::Tree(_) => MESSAGES.first(),
-            Self::Unknown(_) => ::std::option::Option::None,
-        }
-    }
-}
-/// Every message of the spec, in `Message` variant order.
-pub static MESSAGES: &[::hookgen_runtime::MessageInfo] = &[
-    ::hookgen_runtime::MessageInfo {
-        name: "tree",
-        title: "",
-        summary: "",
-        content_type: "",
-        payload_type: "Node",
-        discriminator_values: &[],
-        examples: &[],
-        correlation_id: "",
-        bindings: "",
-    },
-];
-/// Decodes a body received at `address` (matched with [`route`]) into its message.
-pub fn decode(
-    address: &str,
-    body: &[u8],
-) -> ::std::result::Result<Message, ::hookgen_runtime::DecodeError> {
-    let route = route(address)
-        .ok_or_else(|| ::hookgen_runtime::DecodeError::UnknownChannel(
-            ::std::borrow::ToOwned::to_owned(address),
-        ))?;
-    decode_at(route.index, body)
-}
-/// Decodes a body received on the channel whose address template is `channel`.
-pub fn decode_channel(
-    channel: &str,
-    body: &[u8],
-) -> ::std::result::Result<Message, ::hookgen_runtime::DecodeError> {
-    let index = ROUTER
-        .position(channel)
-        .ok_or_else(|| ::hookgen_runtime::DecodeError::UnknownChannel(
-            ::std::borrow::ToOwned::to_owned(channel),
-        ))?;
-    decode_at(index, body)
-}
-/// Decodes a body of the channel at `index` in [`CHANNELS`].
-fn decode_at(
-    index: usize,
-    body: &[u8],
-) -> ::std::result::Result<Message, ::hookgen_runtime::DecodeError> {
-    match index {
-        0usize => {
-            ::std::result::Result::Ok(
-                ::hookgen_runtime::decode::decode_payload("tree", body)
-                    .map(Message::Tree)?,
-            )
-        }
-        _ => {
-            ::std::result::Result::Err(
-                ::hookgen_runtime::DecodeError::UnknownChannel(
-                    ::std::format!("#{index}"),
-                ),
-            )
-        }
-    }
-}
+
 #[derive(
     Debug,
     Clone,
@@ -145,6 +27,7 @@ pub struct Left {
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub right: ::std::option::Option<LeftRight>,
 }
+
 #[derive(
     Debug,
     Clone,
@@ -157,6 +40,7 @@ pub struct LeftRight {
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub left: ::std::option::Option<::std::boxed::Box<LeftRightLeft>>,
 }
+
 #[derive(
     Debug,
     Clone,
@@ -169,6 +53,7 @@ pub struct LeftRightLeft {
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub right: ::std::option::Option<::std::boxed::Box<LeftRight>>,
 }
+
 #[derive(
     Debug,
     Clone,
@@ -201,6 +86,7 @@ pub struct Node {
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub some: ::std::option::Option<::std::vec::Vec<::serde_json::Value>>,
 }
+
 #[derive(
     Debug,
     Clone,
@@ -214,6 +100,7 @@ pub enum NodeAlias {
     Node(::std::boxed::Box<Node>),
     Integer(i64),
 }
+
 /// The node above this one.
 #[derive(
     Debug,
@@ -247,6 +134,7 @@ pub struct NodeParent {
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub some: ::std::option::Option<::std::vec::Vec<::serde_json::Value>>,
 }
+
 #[derive(
     Debug,
     Clone,
@@ -260,6 +148,7 @@ pub enum NodeParentAlias {
     Node(::std::boxed::Box<Node>),
     Integer(i64),
 }
+
 #[derive(
     Debug,
     Clone,
@@ -273,6 +162,7 @@ pub enum NodeParentSibling {
     Node(::std::boxed::Box<Node>),
     String(::std::string::String),
 }
+
 #[derive(
     Debug,
     Clone,
@@ -286,6 +176,7 @@ pub enum NodeSibling {
     Node(::std::boxed::Box<Node>),
     String(::std::string::String),
 }
+
 #[derive(
     Debug,
     Clone,
@@ -298,3 +189,133 @@ pub struct Right {
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub left: ::std::option::Option<LeftRightLeft>,
 }
+
+/// Every message of the spec, plus the events it does not list.
+///
+/// Serializes as the bare payload, as it travels on the wire.
+#[derive(Debug, Clone, PartialEq, ::serde::Serialize)]
+#[serde(untagged)]
+pub enum Message {
+    Tree(Node),
+    /// A well-formed payload whose discriminator value the spec does not list.
+    Unknown(::hookgen_runtime::UnknownMessage),
+}
+
+impl Message {
+    /// The message's name in the spec (`None` for an unknown event).
+    pub fn name(&self) -> ::std::option::Option<&'static str> {
+        match self {
+            Self::Tree(_) => ::std::option::Option::Some("tree"),
+            Self::Unknown(_) => ::std::option::Option::None,
+        }
+    }
+    /// What the spec says about this message (`None` for an unknown event).
+    pub fn info(
+        &self,
+    ) -> ::std::option::Option<&'static ::hookgen_runtime::MessageInfo> {
+        match self {
+            Self::Tree(_) => MESSAGES.first(),
+            Self::Unknown(_) => ::std::option::Option::None,
+        }
+    }
+}
+
+/// Every message of the spec, in `Message` variant order.
+pub static MESSAGES: &[::hookgen_runtime::MessageInfo] = &[
+    ::hookgen_runtime::MessageInfo {
+        name: "tree",
+        title: "",
+        summary: "",
+        content_type: "",
+        payload_type: "Node",
+        discriminator_values: &[],
+        examples: &[],
+        correlation_id: "",
+        bindings: "",
+    },
+];
+
+/// Decodes a body received at `address` (matched with [`route`]) into its message.
+pub fn decode(
+    address: &str,
+    body: &[u8],
+) -> ::std::result::Result<Message, ::hookgen_runtime::DecodeError> {
+    let route = route(address)
+        .ok_or_else(|| ::hookgen_runtime::DecodeError::UnknownChannel(
+            ::std::borrow::ToOwned::to_owned(address),
+        ))?;
+    decode_at(route.index, body)
+}
+
+/// Decodes a body received on the channel whose address template is `channel`.
+pub fn decode_channel(
+    channel: &str,
+    body: &[u8],
+) -> ::std::result::Result<Message, ::hookgen_runtime::DecodeError> {
+    let index = ROUTER
+        .position(channel)
+        .ok_or_else(|| ::hookgen_runtime::DecodeError::UnknownChannel(
+            ::std::borrow::ToOwned::to_owned(channel),
+        ))?;
+    decode_at(index, body)
+}
+
+/// Decodes a body of the channel at `index` in [`CHANNELS`].
+fn decode_at(
+    index: usize,
+    body: &[u8],
+) -> ::std::result::Result<Message, ::hookgen_runtime::DecodeError> {
+    match index {
+        0usize => {
+            ::std::result::Result::Ok(
+                ::hookgen_runtime::__private::decode_payload("tree", body)
+                    .map(Message::Tree)?,
+            )
+        }
+        _ => {
+            ::std::result::Result::Err(
+                ::hookgen_runtime::DecodeError::UnknownChannel(
+                    ::std::format!("#{index}"),
+                ),
+            )
+        }
+    }
+}
+
+/// The servers the spec names.
+pub static SERVERS: &[::hookgen_runtime::Server] = &[];
+
+/// The routing table: every channel of the spec.
+pub static CHANNELS: &[::hookgen_runtime::Channel] = &[
+    ::hookgen_runtime::Channel {
+        address: ::std::option::Option::Some("trees"),
+        description: "",
+        parameters: &[],
+        operations: &[
+            ::hookgen_runtime::Operation {
+                id: "receiveTree",
+                action: ::hookgen_runtime::Action::Receive,
+                sender: "other parties",
+                receiver: "the application",
+                summary: "",
+                messages: &["tree"],
+                bindings: "",
+                reply: ::std::option::Option::None,
+            },
+        ],
+        discriminator: ::std::option::Option::None,
+        bindings: "",
+    },
+];
+
+/// `CHANNELS`, indexed once for [`route`].
+static ROUTER: ::std::sync::LazyLock<::hookgen_runtime::routing::Router> = ::std::sync::LazyLock::new(||
+::hookgen_runtime::routing::Router::new(CHANNELS));
+
+/// Matches a concrete address (such as a request path) against the channel templates.
+pub fn route(address: &str) -> ::std::option::Option<::hookgen_runtime::Route> {
+    ROUTER.route(address)
+}
+
+/// The spec states no delivery rules.
+pub const DELIVERY: ::std::option::Option<::hookgen_runtime::DeliveryPolicy> = ::std::option::Option::None;

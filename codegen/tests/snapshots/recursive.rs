@@ -14,125 +14,7 @@
     clippy::doc_overindented_list_items,
     clippy::large_enum_variant
 )]
-/// The spec states no delivery rules.
-pub const DELIVERY: ::std::option::Option<::hookgen_runtime::DeliveryPolicy> = ::std::option::Option::None;
-/// The servers the spec names.
-pub static SERVERS: &[::hookgen_runtime::Server] = &[];
-/// The routing table: every channel of the spec.
-pub static CHANNELS: &[::hookgen_runtime::Channel] = &[
-    ::hookgen_runtime::Channel {
-        address: ::std::option::Option::Some("trees"),
-        description: "",
-        parameters: &[],
-        operations: &[
-            ::hookgen_runtime::Operation {
-                id: "trees.publish",
-                action: ::hookgen_runtime::Action::Receive,
-                sender: "other parties",
-                receiver: "the application",
-                summary: "",
-                messages: &["trees.publish"],
-                bindings: "",
-                reply: ::std::option::Option::None,
-            },
-        ],
-        discriminator: ::std::option::Option::None,
-        bindings: "",
-    },
-];
-/// `CHANNELS`, indexed once for [`route`].
-static ROUTER: ::std::sync::LazyLock<::hookgen_runtime::routing::Router> = ::std::sync::LazyLock::new(||
-::hookgen_runtime::routing::Router::new(CHANNELS));
-/// Matches a concrete address (such as a request path) against the channel templates.
-pub fn route(address: &str) -> ::std::option::Option<::hookgen_runtime::Route> {
-    ROUTER.route(address)
-}
-/// Every message of the spec, plus the events it does not list.
-///
-/// Serializes as the bare payload, as it travels on the wire.
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize)]
-#[serde(untagged)]
-pub enum Message {
-    TreesPublish(Node),
-    /// A well-formed payload whose discriminator value the spec does not list.
-    Unknown(::hookgen_runtime::UnknownMessage),
-}
-impl Message {
-    /// The message's name in the spec (`None` for an unknown event).
-    pub fn name(&self) -> ::std::option::Option<&'static str> {
-        match self {
-            Self::TreesPublish(_) => ::std::option::Option::Some("trees.publish"),
-            Self::Unknown(_) => ::std::option::Option::None,
-        }
-    }
-    /// What the spec says about this message (`None` for an unknown event).
-    pub fn info(
-        &self,
-    ) -> ::std::option::Option<&'static ::hookgen_runtime::MessageInfo> {
-        match self {
-            Self::TreesPublish(_) => MESSAGES.first(),
-            Self::Unknown(_) => ::std::option::Option::None,
-        }
-    }
-}
-/// Every message of the spec, in `Message` variant order.
-pub static MESSAGES: &[::hookgen_runtime::MessageInfo] = &[
-    ::hookgen_runtime::MessageInfo {
-        name: "trees.publish",
-        title: "",
-        summary: "",
-        content_type: "",
-        payload_type: "Node",
-        discriminator_values: &[],
-        examples: &[],
-        correlation_id: "",
-        bindings: "",
-    },
-];
-/// Decodes a body received at `address` (matched with [`route`]) into its message.
-pub fn decode(
-    address: &str,
-    body: &[u8],
-) -> ::std::result::Result<Message, ::hookgen_runtime::DecodeError> {
-    let route = route(address)
-        .ok_or_else(|| ::hookgen_runtime::DecodeError::UnknownChannel(
-            ::std::borrow::ToOwned::to_owned(address),
-        ))?;
-    decode_at(route.index, body)
-}
-/// Decodes a body received on the channel whose address template is `channel`.
-pub fn decode_channel(
-    channel: &str,
-    body: &[u8],
-) -> ::std::result::Result<Message, ::hookgen_runtime::DecodeError> {
-    let index = ROUTER
-        .position(channel)
-        .ok_or_else(|| ::hookgen_runtime::DecodeError::UnknownChannel(
-            ::std::borrow::ToOwned::to_owned(channel),
-        ))?;
-    decode_at(index, body)
-}
-/// Decodes a body of the channel at `index` in [`CHANNELS`].
-fn decode_at(
-    index: usize,
-    body: &[u8],
-) -> ::std::result::Result<Message, ::hookgen_runtime::DecodeError> {
-    match index {
-        0usize => {
-            ::std::result::Result::Ok(
-                ::hookgen_runtime::decode::decode_payload("trees.publish", body)
-                    .map(Message::TreesPublish)?,
-            )
-        }
-        _ => {
-            ::std::result::Result::Err(
-                ::hookgen_runtime::DecodeError::UnknownChannel(
-                    ::std::format!("#{index}"),
-                ),
-            )
-        }
-    }
-}
+
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::schemars::JsonSchema)]
 #[serde(untagged)]
 pub enum Expr {
@@ -141,6 +23,7 @@ pub enum Expr {
     /// `op`: `neg`
     Neg(::std::boxed::Box<ExprNeg>),
 }
+
 impl<'de> ::serde::Deserialize<'de> for Expr {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
@@ -169,6 +52,7 @@ impl<'de> ::serde::Deserialize<'de> for Expr {
         result.map_err(<D::Error as ::serde::de::Error>::custom)
     }
 }
+
 #[derive(
     Debug,
     Clone,
@@ -182,6 +66,7 @@ pub struct ExprLit {
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub value: ::std::option::Option<f64>,
 }
+
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum ExprLitOp {
     /// `lit`
@@ -189,64 +74,9 @@ pub enum ExprLitOp {
     /// A value the spec does not list, kept as received.
     Unknown(::std::string::String),
 }
-impl ExprLitOp {
-    /// The values the spec lists.
-    pub const KNOWN: &'static [&'static str] = &["lit"];
-    /// The value as it appears on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Lit => "lit",
-            Self::Unknown(value) => value,
-        }
-    }
-}
-impl ::std::convert::From<&str> for ExprLitOp {
-    fn from(value: &str) -> Self {
-        match value {
-            "lit" => Self::Lit,
-            other => Self::Unknown(::std::borrow::ToOwned::to_owned(other)),
-        }
-    }
-}
-impl ::std::convert::From<::std::string::String> for ExprLitOp {
-    fn from(value: ::std::string::String) -> Self {
-        match value.as_str() {
-            "lit" => Self::Lit,
-            _ => Self::Unknown(value),
-        }
-    }
-}
-impl ::std::fmt::Display for ExprLitOp {
-    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-impl ::serde::Serialize for ExprLitOp {
-    fn serialize<S: ::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> ::std::result::Result<S::Ok, S::Error> {
-        serializer.serialize_str(self.as_str())
-    }
-}
-impl<'de> ::serde::Deserialize<'de> for ExprLitOp {
-    fn deserialize<D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        ::hookgen_runtime::decode::deserialize_str_enum(deserializer)
-    }
-}
-impl ::schemars::JsonSchema for ExprLitOp {
-    fn schema_name() -> ::std::borrow::Cow<'static, str> {
-        ::std::borrow::Cow::Borrowed("ExprLitOp")
-    }
-    fn json_schema(_: &mut ::schemars::SchemaGenerator) -> ::schemars::Schema {
-        ::schemars::json_schema!(
-            { "type" : "string", "anyOf" : [{ "enum" : ["lit"] }, { "description" :
-            "A value the spec does not list." }] }
-        )
-    }
-}
+
+::hookgen_runtime::open_enum!(ExprLitOp { Lit = "lit" } else Unknown);
+
 #[derive(
     Debug,
     Clone,
@@ -259,6 +89,7 @@ pub struct ExprNeg {
     pub op: ExprNegOp,
     pub arg: ::std::boxed::Box<Expr>,
 }
+
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum ExprNegOp {
     /// `neg`
@@ -266,69 +97,16 @@ pub enum ExprNegOp {
     /// A value the spec does not list, kept as received.
     Unknown(::std::string::String),
 }
-impl ExprNegOp {
-    /// The values the spec lists.
-    pub const KNOWN: &'static [&'static str] = &["neg"];
-    /// The value as it appears on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Neg => "neg",
-            Self::Unknown(value) => value,
-        }
-    }
-}
-impl ::std::convert::From<&str> for ExprNegOp {
-    fn from(value: &str) -> Self {
-        match value {
-            "neg" => Self::Neg,
-            other => Self::Unknown(::std::borrow::ToOwned::to_owned(other)),
-        }
-    }
-}
-impl ::std::convert::From<::std::string::String> for ExprNegOp {
-    fn from(value: ::std::string::String) -> Self {
-        match value.as_str() {
-            "neg" => Self::Neg,
-            _ => Self::Unknown(value),
-        }
-    }
-}
-impl ::std::fmt::Display for ExprNegOp {
-    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-impl ::serde::Serialize for ExprNegOp {
-    fn serialize<S: ::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> ::std::result::Result<S::Ok, S::Error> {
-        serializer.serialize_str(self.as_str())
-    }
-}
-impl<'de> ::serde::Deserialize<'de> for ExprNegOp {
-    fn deserialize<D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        ::hookgen_runtime::decode::deserialize_str_enum(deserializer)
-    }
-}
-impl ::schemars::JsonSchema for ExprNegOp {
-    fn schema_name() -> ::std::borrow::Cow<'static, str> {
-        ::std::borrow::Cow::Borrowed("ExprNegOp")
-    }
-    fn json_schema(_: &mut ::schemars::SchemaGenerator) -> ::schemars::Schema {
-        ::schemars::json_schema!(
-            { "type" : "string", "anyOf" : [{ "enum" : ["neg"] }, { "description" :
-            "A value the spec does not list." }] }
-        )
-    }
-}
+
+::hookgen_runtime::open_enum!(ExprNegOp { Neg = "neg" } else Unknown);
+
 /// Only refers to LoopB, which only refers back.
 /// Not typed: the schema only refers to itself.
 pub type LoopA = ::serde_json::Value;
+
 /// Not typed: the schema only refers to itself.
 pub type LoopB = ::serde_json::Value;
+
 #[derive(
     Debug,
     Clone,
@@ -344,6 +122,7 @@ pub struct Node {
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub children: ::std::option::Option<::std::vec::Vec<Node>>,
 }
+
 #[derive(
     Debug,
     Clone,
@@ -356,6 +135,7 @@ pub struct Ping {
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub pong: ::std::option::Option<::std::boxed::Box<Pong>>,
 }
+
 #[derive(
     Debug,
     Clone,
@@ -368,3 +148,133 @@ pub struct Pong {
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub ping: ::std::option::Option<::std::boxed::Box<Ping>>,
 }
+
+/// Every message of the spec, plus the events it does not list.
+///
+/// Serializes as the bare payload, as it travels on the wire.
+#[derive(Debug, Clone, PartialEq, ::serde::Serialize)]
+#[serde(untagged)]
+pub enum Message {
+    TreesPublish(Node),
+    /// A well-formed payload whose discriminator value the spec does not list.
+    Unknown(::hookgen_runtime::UnknownMessage),
+}
+
+impl Message {
+    /// The message's name in the spec (`None` for an unknown event).
+    pub fn name(&self) -> ::std::option::Option<&'static str> {
+        match self {
+            Self::TreesPublish(_) => ::std::option::Option::Some("trees.publish"),
+            Self::Unknown(_) => ::std::option::Option::None,
+        }
+    }
+    /// What the spec says about this message (`None` for an unknown event).
+    pub fn info(
+        &self,
+    ) -> ::std::option::Option<&'static ::hookgen_runtime::MessageInfo> {
+        match self {
+            Self::TreesPublish(_) => MESSAGES.first(),
+            Self::Unknown(_) => ::std::option::Option::None,
+        }
+    }
+}
+
+/// Every message of the spec, in `Message` variant order.
+pub static MESSAGES: &[::hookgen_runtime::MessageInfo] = &[
+    ::hookgen_runtime::MessageInfo {
+        name: "trees.publish",
+        title: "",
+        summary: "",
+        content_type: "",
+        payload_type: "Node",
+        discriminator_values: &[],
+        examples: &[],
+        correlation_id: "",
+        bindings: "",
+    },
+];
+
+/// Decodes a body received at `address` (matched with [`route`]) into its message.
+pub fn decode(
+    address: &str,
+    body: &[u8],
+) -> ::std::result::Result<Message, ::hookgen_runtime::DecodeError> {
+    let route = route(address)
+        .ok_or_else(|| ::hookgen_runtime::DecodeError::UnknownChannel(
+            ::std::borrow::ToOwned::to_owned(address),
+        ))?;
+    decode_at(route.index, body)
+}
+
+/// Decodes a body received on the channel whose address template is `channel`.
+pub fn decode_channel(
+    channel: &str,
+    body: &[u8],
+) -> ::std::result::Result<Message, ::hookgen_runtime::DecodeError> {
+    let index = ROUTER
+        .position(channel)
+        .ok_or_else(|| ::hookgen_runtime::DecodeError::UnknownChannel(
+            ::std::borrow::ToOwned::to_owned(channel),
+        ))?;
+    decode_at(index, body)
+}
+
+/// Decodes a body of the channel at `index` in [`CHANNELS`].
+fn decode_at(
+    index: usize,
+    body: &[u8],
+) -> ::std::result::Result<Message, ::hookgen_runtime::DecodeError> {
+    match index {
+        0usize => {
+            ::std::result::Result::Ok(
+                ::hookgen_runtime::__private::decode_payload("trees.publish", body)
+                    .map(Message::TreesPublish)?,
+            )
+        }
+        _ => {
+            ::std::result::Result::Err(
+                ::hookgen_runtime::DecodeError::UnknownChannel(
+                    ::std::format!("#{index}"),
+                ),
+            )
+        }
+    }
+}
+
+/// The servers the spec names.
+pub static SERVERS: &[::hookgen_runtime::Server] = &[];
+
+/// The routing table: every channel of the spec.
+pub static CHANNELS: &[::hookgen_runtime::Channel] = &[
+    ::hookgen_runtime::Channel {
+        address: ::std::option::Option::Some("trees"),
+        description: "",
+        parameters: &[],
+        operations: &[
+            ::hookgen_runtime::Operation {
+                id: "trees.publish",
+                action: ::hookgen_runtime::Action::Receive,
+                sender: "other parties",
+                receiver: "the application",
+                summary: "",
+                messages: &["trees.publish"],
+                bindings: "",
+                reply: ::std::option::Option::None,
+            },
+        ],
+        discriminator: ::std::option::Option::None,
+        bindings: "",
+    },
+];
+
+/// `CHANNELS`, indexed once for [`route`].
+static ROUTER: ::std::sync::LazyLock<::hookgen_runtime::routing::Router> = ::std::sync::LazyLock::new(||
+::hookgen_runtime::routing::Router::new(CHANNELS));
+
+/// Matches a concrete address (such as a request path) against the channel templates.
+pub fn route(address: &str) -> ::std::option::Option<::hookgen_runtime::Route> {
+    ROUTER.route(address)
+}
+
+/// The spec states no delivery rules.
+pub const DELIVERY: ::std::option::Option<::hookgen_runtime::DeliveryPolicy> = ::std::option::Option::None;

@@ -14,46 +14,115 @@
     clippy::doc_overindented_list_items,
     clippy::large_enum_variant
 )]
-/// How deliveries of this spec are signed.
-pub const SIGNATURE: ::hookgen_runtime::SignatureScheme = ::hookgen_runtime::SignatureScheme {
-    header: "webhook-signature",
-    algorithm: ::hookgen_runtime::Algorithm::HmacSha256,
-    encoding: ::hookgen_runtime::Encoding::Base64,
-    prefix: "v1,",
-    secret_format: ::hookgen_runtime::SecretFormat::WhsecBase64,
-    signed: ::hookgen_runtime::SignedContent::IdTimestampBody,
-    id_header: "webhook-id",
-    timestamp_header: "webhook-timestamp",
-    separator: ::std::option::Option::Some(' '),
-    tolerance_seconds: ::std::option::Option::Some(300),
-};
-/// The HTTP header that carries the signature.
-pub const SIGNATURE_HEADER: &str = SIGNATURE.header;
-/// The signature header value for `body` signed with `secret`.
-pub fn sign(secret: &[u8], body: &[u8]) -> ::std::string::String {
-    SIGNATURE.sign(secret, body)
+
+#[derive(
+    Debug,
+    Clone,
+    PartialEq,
+    ::serde::Serialize,
+    ::serde::Deserialize,
+    ::schemars::JsonSchema
+)]
+pub struct WebhooksPublishPayload {
+    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
+    pub test: ::std::option::Option<i64>,
 }
-/// Verifies `header_value` over the raw `body` bytes, in constant time.
-pub fn verify(
-    secret: &[u8],
-    header_value: &str,
+
+/// Every message of the spec, plus the events it does not list.
+///
+/// Serializes as the bare payload, as it travels on the wire.
+#[derive(Debug, Clone, PartialEq, ::serde::Serialize)]
+#[serde(untagged)]
+pub enum Message {
+    WebhooksPublish(WebhooksPublishPayload),
+    /// A well-formed payload whose discriminator value the spec does not list.
+    Unknown(::hookgen_runtime::UnknownMessage),
+}
+
+impl Message {
+    /// The message's name in the spec (`None` for an unknown event).
+    pub fn name(&self) -> ::std::option::Option<&'static str> {
+        match self {
+            Self::WebhooksPublish(_) => ::std::option::Option::Some("webhooks.publish"),
+            Self::Unknown(_) => ::std::option::Option::None,
+        }
+    }
+    /// What the spec says about this message (`None` for an unknown event).
+    pub fn info(
+        &self,
+    ) -> ::std::option::Option<&'static ::hookgen_runtime::MessageInfo> {
+        match self {
+            Self::WebhooksPublish(_) => MESSAGES.first(),
+            Self::Unknown(_) => ::std::option::Option::None,
+        }
+    }
+}
+
+/// Every message of the spec, in `Message` variant order.
+pub static MESSAGES: &[::hookgen_runtime::MessageInfo] = &[
+    ::hookgen_runtime::MessageInfo {
+        name: "webhooks.publish",
+        title: "",
+        summary: "",
+        content_type: "",
+        payload_type: "WebhooksPublishPayload",
+        discriminator_values: &[],
+        examples: &[],
+        correlation_id: "",
+        bindings: "",
+    },
+];
+
+/// Decodes a body received at `address` (matched with [`route`]) into its message.
+pub fn decode(
+    address: &str,
     body: &[u8],
-) -> ::std::result::Result<(), ::hookgen_runtime::SignatureError> {
-    SIGNATURE.verify(secret, header_value, body)
+) -> ::std::result::Result<Message, ::hookgen_runtime::DecodeError> {
+    let route = route(address)
+        .ok_or_else(|| ::hookgen_runtime::DecodeError::UnknownChannel(
+            ::std::borrow::ToOwned::to_owned(address),
+        ))?;
+    decode_at(route.index, body)
 }
-/// Verifies a request against any of `secrets` (rotation), with the timestamp checked
-/// against `clock` when the scheme has a tolerance.
-pub fn verify_request(
-    secrets: &[&[u8]],
-    request: &::hookgen_runtime::SignedRequest<'_>,
-    clock: &dyn ::hookgen_runtime::Clock,
-) -> ::std::result::Result<(), ::hookgen_runtime::SignatureError> {
-    SIGNATURE.verify_request(secrets, request, clock)
+
+/// Decodes a body received on the channel whose address template is `channel`.
+pub fn decode_channel(
+    channel: &str,
+    body: &[u8],
+) -> ::std::result::Result<Message, ::hookgen_runtime::DecodeError> {
+    let index = ROUTER
+        .position(channel)
+        .ok_or_else(|| ::hookgen_runtime::DecodeError::UnknownChannel(
+            ::std::borrow::ToOwned::to_owned(channel),
+        ))?;
+    decode_at(index, body)
 }
-/// The spec states no delivery rules.
-pub const DELIVERY: ::std::option::Option<::hookgen_runtime::DeliveryPolicy> = ::std::option::Option::None;
+
+/// Decodes a body of the channel at `index` in [`CHANNELS`].
+fn decode_at(
+    index: usize,
+    body: &[u8],
+) -> ::std::result::Result<Message, ::hookgen_runtime::DecodeError> {
+    match index {
+        0usize => {
+            ::std::result::Result::Ok(
+                ::hookgen_runtime::__private::decode_payload("webhooks.publish", body)
+                    .map(Message::WebhooksPublish)?,
+            )
+        }
+        _ => {
+            ::std::result::Result::Err(
+                ::hookgen_runtime::DecodeError::UnknownChannel(
+                    ::std::format!("#{index}"),
+                ),
+            )
+        }
+    }
+}
+
 /// The servers the spec names.
 pub static SERVERS: &[::hookgen_runtime::Server] = &[];
+
 /// The routing table: every channel of the spec.
 pub static CHANNELS: &[::hookgen_runtime::Channel] = &[
     ::hookgen_runtime::Channel {
@@ -76,99 +145,60 @@ pub static CHANNELS: &[::hookgen_runtime::Channel] = &[
         bindings: "",
     },
 ];
+
 /// `CHANNELS`, indexed once for [`route`].
 static ROUTER: ::std::sync::LazyLock<::hookgen_runtime::routing::Router> = ::std::sync::LazyLock::new(||
 ::hookgen_runtime::routing::Router::new(CHANNELS));
+
 /// Matches a concrete address (such as a request path) against the channel templates.
 pub fn route(address: &str) -> ::std::option::Option<::hookgen_runtime::Route> {
     ROUTER.route(address)
 }
-/// Every message of the spec, plus the events it does not list.
-///
-/// Serializes as the bare payload, as it travels on the wire.
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize)]
-#[serde(untagged)]
-pub enum Message {
-    WebhooksPublish(WebhooksPublishPayload),
-    /// A well-formed payload whose discriminator value the spec does not list.
-    Unknown(::hookgen_runtime::UnknownMessage),
+
+/// How deliveries of this spec are signed.
+pub const SIGNATURE: ::hookgen_runtime::SignatureScheme = ::hookgen_runtime::SignatureScheme {
+    header: "webhook-signature",
+    algorithm: ::hookgen_runtime::Algorithm::HmacSha256,
+    encoding: ::hookgen_runtime::Encoding::Base64,
+    prefix: "v1,",
+    secret_format: ::hookgen_runtime::SecretFormat::WhsecBase64,
+    signed: ::hookgen_runtime::SignedContent::IdTimestampBody,
+    id_header: "webhook-id",
+    timestamp_header: "webhook-timestamp",
+    separator: ::std::option::Option::Some(' '),
+    tolerance_seconds: ::std::option::Option::Some(300),
+};
+
+/// The HTTP header that carries the signature.
+pub const SIGNATURE_HEADER: &str = SIGNATURE.header;
+
+/// The signature header value for `body` signed with `secret`.
+pub fn sign(secret: &[u8], body: &[u8]) -> ::std::string::String {
+    SIGNATURE.sign(secret, body)
 }
-impl Message {
-    /// The message's name in the spec (`None` for an unknown event).
-    pub fn name(&self) -> ::std::option::Option<&'static str> {
-        match self {
-            Self::WebhooksPublish(_) => ::std::option::Option::Some("webhooks.publish"),
-            Self::Unknown(_) => ::std::option::Option::None,
-        }
-    }
-    /// What the spec says about this message (`None` for an unknown event).
-    pub fn info(
-        &self,
-    ) -> ::std::option::Option<&'static ::hookgen_runtime::MessageInfo> {
-        match self {
-            Self::WebhooksPublish(_) => MESSAGES.first(),
-            Self::Unknown(_) => ::std::option::Option::None,
-        }
-    }
-}
-/// Every message of the spec, in `Message` variant order.
-pub static MESSAGES: &[::hookgen_runtime::MessageInfo] = &[
-    ::hookgen_runtime::MessageInfo {
-        name: "webhooks.publish",
-        title: "",
-        summary: "",
-        content_type: "",
-        payload_type: "WebhooksPublishPayload",
-        discriminator_values: &[],
-        examples: &[],
-        correlation_id: "",
-        bindings: "",
-    },
-];
-/// Decodes a body received at `address` (matched with [`route`]) into its message.
-pub fn decode(
-    address: &str,
+
+/// Verifies `header_value` over the raw `body` bytes, in constant time.
+pub fn verify(
+    secret: &[u8],
+    header_value: &str,
     body: &[u8],
-) -> ::std::result::Result<Message, ::hookgen_runtime::DecodeError> {
-    let route = route(address)
-        .ok_or_else(|| ::hookgen_runtime::DecodeError::UnknownChannel(
-            ::std::borrow::ToOwned::to_owned(address),
-        ))?;
-    decode_at(route.index, body)
+) -> ::std::result::Result<(), ::hookgen_runtime::SignatureError> {
+    SIGNATURE.verify(secret, header_value, body)
 }
-/// Decodes a body received on the channel whose address template is `channel`.
-pub fn decode_channel(
-    channel: &str,
-    body: &[u8],
-) -> ::std::result::Result<Message, ::hookgen_runtime::DecodeError> {
-    let index = ROUTER
-        .position(channel)
-        .ok_or_else(|| ::hookgen_runtime::DecodeError::UnknownChannel(
-            ::std::borrow::ToOwned::to_owned(channel),
-        ))?;
-    decode_at(index, body)
+
+/// Verifies a request against any of `secrets` (rotation), with the timestamp checked
+/// against `clock` when the scheme has a tolerance.
+pub fn verify_request(
+    secrets: &[&[u8]],
+    request: &::hookgen_runtime::SignedRequest<'_>,
+    clock: &dyn ::hookgen_runtime::Clock,
+) -> ::std::result::Result<(), ::hookgen_runtime::SignatureError> {
+    SIGNATURE.verify_request(secrets, request, clock)
 }
-/// Decodes a body of the channel at `index` in [`CHANNELS`].
-fn decode_at(
-    index: usize,
-    body: &[u8],
-) -> ::std::result::Result<Message, ::hookgen_runtime::DecodeError> {
-    match index {
-        0usize => {
-            ::std::result::Result::Ok(
-                ::hookgen_runtime::decode::decode_payload("webhooks.publish", body)
-                    .map(Message::WebhooksPublish)?,
-            )
-        }
-        _ => {
-            ::std::result::Result::Err(
-                ::hookgen_runtime::DecodeError::UnknownChannel(
-                    ::std::format!("#{index}"),
-                ),
-            )
-        }
-    }
-}
+
+/// The spec states no delivery rules.
+pub const DELIVERY: ::std::option::Option<::hookgen_runtime::DeliveryPolicy> = ::std::option::Option::None;
+
 /// A typed webhook handler: one method per message of the spec, plus unknown events.
 /// Every method accepts its message unless overridden; an `Err` makes the receiver
 /// answer 500 so the sender retries.
@@ -197,15 +227,17 @@ pub trait Handler: ::std::marker::Send + ::std::marker::Sync + 'static {
         async { ::std::result::Result::Ok(()) }
     }
 }
+
 #[cfg(feature = "axum")]
 struct Dispatcher<H>(H);
+
 #[cfg(feature = "axum")]
-impl<H: Handler> ::hookgen_runtime::receiver::Dispatch<Message> for Dispatcher<H> {
+impl<H: Handler> ::hookgen_runtime::__private::Dispatch<Message> for Dispatcher<H> {
     fn dispatch(
         &self,
         route: ::hookgen_runtime::Route,
         message: Message,
-    ) -> ::hookgen_runtime::receiver::HandlerFuture<'_> {
+    ) -> ::hookgen_runtime::__private::HandlerFuture<'_> {
         ::std::boxed::Box::pin(async move {
             match message {
                 Message::WebhooksPublish(payload) => {
@@ -216,6 +248,7 @@ impl<H: Handler> ::hookgen_runtime::receiver::Dispatch<Message> for Dispatcher<H
         })
     }
 }
+
 /// A sender that signs with [`SIGNATURE`] and retries on the spec's delivery rules
 /// ([`DELIVERY`]), or on `hookgen_runtime::sender::RetryPolicy::default()` without them.
 /// Refused for an empty secret, or one not in the scheme's format.
@@ -234,6 +267,7 @@ pub fn sender(
     };
     ::hookgen_runtime::sender::Sender::new(SIGNATURE, secret, policy)
 }
+
 /// An axum router serving every channel of this spec at its address: it verifies each
 /// delivery with [`SIGNATURE`], decodes it and calls `handler` (see
 /// `hookgen_runtime::receiver` for the status codes). Refused for a configuration
@@ -246,7 +280,7 @@ pub fn router<H: Handler>(
     ::hookgen_runtime::receiver::axum::Router,
     ::hookgen_runtime::SignatureError,
 > {
-    let binding = ::hookgen_runtime::receiver::SpecBinding {
+    let binding = ::hookgen_runtime::__private::SpecBinding {
         scheme: SIGNATURE,
         route,
         decode_channel,
@@ -256,16 +290,4 @@ pub fn router<H: Handler>(
         config,
         ::std::sync::Arc::new(Dispatcher(handler)),
     )
-}
-#[derive(
-    Debug,
-    Clone,
-    PartialEq,
-    ::serde::Serialize,
-    ::serde::Deserialize,
-    ::schemars::JsonSchema
-)]
-pub struct WebhooksPublishPayload {
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
-    pub test: ::std::option::Option<i64>,
 }

@@ -14,8 +14,298 @@
     clippy::doc_overindented_list_items,
     clippy::large_enum_variant
 )]
-/// The spec states no delivery rules.
-pub const DELIVERY: ::std::option::Option<::hookgen_runtime::DeliveryPolicy> = ::std::option::Option::None;
+
+#[derive(
+    Debug,
+    Clone,
+    PartialEq,
+    ::serde::Serialize,
+    ::serde::Deserialize,
+    ::schemars::JsonSchema
+)]
+pub struct AckPayload {
+    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
+    pub ok: ::std::option::Option<bool>,
+}
+
+#[derive(
+    Debug,
+    Clone,
+    PartialEq,
+    ::serde::Serialize,
+    ::serde::Deserialize,
+    ::schemars::JsonSchema
+)]
+pub struct OrderCancelledPayload {
+    pub r#type: OrderCancelledPayloadType,
+    pub id: ::std::string::String,
+    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
+    pub reason: ::std::option::Option<::std::string::String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum OrderCancelledPayloadType {
+    /// `order.cancelled`
+    OrderCancelled,
+    /// A value the spec does not list, kept as received.
+    Unknown(::std::string::String),
+}
+
+::hookgen_runtime::open_enum!(
+    OrderCancelledPayloadType { OrderCancelled = "order.cancelled" } else Unknown
+);
+
+#[derive(
+    Debug,
+    Clone,
+    PartialEq,
+    ::serde::Serialize,
+    ::serde::Deserialize,
+    ::schemars::JsonSchema
+)]
+pub struct OrderCorrectedPayload {
+    pub r#type: OrderCorrectedPayloadType,
+    pub id: ::std::string::String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum OrderCorrectedPayloadType {
+    /// `order.corrected`
+    OrderCorrected,
+    /// A value the spec does not list, kept as received.
+    Unknown(::std::string::String),
+}
+
+::hookgen_runtime::open_enum!(
+    OrderCorrectedPayloadType { OrderCorrected = "order.corrected" } else Unknown
+);
+
+#[derive(
+    Debug,
+    Clone,
+    PartialEq,
+    ::serde::Serialize,
+    ::serde::Deserialize,
+    ::schemars::JsonSchema
+)]
+pub struct OrderCreatedPayload {
+    pub r#type: OrderCreatedPayloadType,
+    pub id: ::std::string::String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum OrderCreatedPayloadType {
+    /// `order.created`
+    OrderCreated,
+    /// A value the spec does not list, kept as received.
+    Unknown(::std::string::String),
+}
+
+::hookgen_runtime::open_enum!(
+    OrderCreatedPayloadType { OrderCreated = "order.created" } else Unknown
+);
+
+/// Every message of the spec, plus the events it does not list.
+///
+/// Serializes as the bare payload, as it travels on the wire.
+#[derive(Debug, Clone, PartialEq, ::serde::Serialize)]
+#[serde(untagged)]
+pub enum Message {
+    OrderCreated(OrderCreatedPayload),
+    OrderCancelled(OrderCancelledPayload),
+    OrderCorrected(OrderCorrectedPayload),
+    /// The payload schema is `application/vnd.apache.avro;version=1.9.0`, not JSON Schema: the
+    /// payload is kept as raw JSON.
+    AuditRecord(::serde_json::Value),
+    Ack(AckPayload),
+    /// A well-formed payload whose discriminator value the spec does not list.
+    Unknown(::hookgen_runtime::UnknownMessage),
+}
+
+impl Message {
+    /// The message's name in the spec (`None` for an unknown event).
+    pub fn name(&self) -> ::std::option::Option<&'static str> {
+        match self {
+            Self::OrderCreated(_) => ::std::option::Option::Some("OrderCreated"),
+            Self::OrderCancelled(_) => ::std::option::Option::Some("OrderCancelled"),
+            Self::OrderCorrected(_) => ::std::option::Option::Some("OrderCorrected"),
+            Self::AuditRecord(_) => ::std::option::Option::Some("AuditRecord"),
+            Self::Ack(_) => ::std::option::Option::Some("Ack"),
+            Self::Unknown(_) => ::std::option::Option::None,
+        }
+    }
+    /// What the spec says about this message (`None` for an unknown event).
+    pub fn info(
+        &self,
+    ) -> ::std::option::Option<&'static ::hookgen_runtime::MessageInfo> {
+        match self {
+            Self::OrderCreated(_) => MESSAGES.first(),
+            Self::OrderCancelled(_) => MESSAGES.get(1),
+            Self::OrderCorrected(_) => MESSAGES.get(2),
+            Self::AuditRecord(_) => MESSAGES.get(3),
+            Self::Ack(_) => MESSAGES.get(4),
+            Self::Unknown(_) => ::std::option::Option::None,
+        }
+    }
+}
+
+/// Every message of the spec, in `Message` variant order.
+pub static MESSAGES: &[::hookgen_runtime::MessageInfo] = &[
+    ::hookgen_runtime::MessageInfo {
+        name: "OrderCreated",
+        title: "",
+        summary: "",
+        content_type: "",
+        payload_type: "OrderCreatedPayload",
+        discriminator_values: &["order.created"],
+        examples: &[],
+        correlation_id: "",
+        bindings: "",
+    },
+    ::hookgen_runtime::MessageInfo {
+        name: "OrderCancelled",
+        title: "",
+        summary: "",
+        content_type: "",
+        payload_type: "OrderCancelledPayload",
+        discriminator_values: &["order.cancelled"],
+        examples: &[],
+        correlation_id: "",
+        bindings: "",
+    },
+    ::hookgen_runtime::MessageInfo {
+        name: "OrderCorrected",
+        title: "",
+        summary: "",
+        content_type: "",
+        payload_type: "OrderCorrectedPayload",
+        discriminator_values: &["order.corrected"],
+        examples: &[],
+        correlation_id: "",
+        bindings: "",
+    },
+    ::hookgen_runtime::MessageInfo {
+        name: "AuditRecord",
+        title: "",
+        summary: "",
+        content_type: "",
+        payload_type: "serde_json::Value",
+        discriminator_values: &[],
+        examples: &[],
+        correlation_id: "",
+        bindings: "",
+    },
+    ::hookgen_runtime::MessageInfo {
+        name: "Ack",
+        title: "",
+        summary: "",
+        content_type: "",
+        payload_type: "AckPayload",
+        discriminator_values: &[],
+        examples: &[],
+        correlation_id: "",
+        bindings: "",
+    },
+];
+
+/// Decodes a body received at `address` (matched with [`route`]) into its message.
+pub fn decode(
+    address: &str,
+    body: &[u8],
+) -> ::std::result::Result<Message, ::hookgen_runtime::DecodeError> {
+    let route = route(address)
+        .ok_or_else(|| ::hookgen_runtime::DecodeError::UnknownChannel(
+            ::std::borrow::ToOwned::to_owned(address),
+        ))?;
+    decode_at(route.index, body)
+}
+
+/// Decodes a body received on the channel whose address template is `channel`.
+pub fn decode_channel(
+    channel: &str,
+    body: &[u8],
+) -> ::std::result::Result<Message, ::hookgen_runtime::DecodeError> {
+    let index = ROUTER
+        .position(channel)
+        .ok_or_else(|| ::hookgen_runtime::DecodeError::UnknownChannel(
+            ::std::borrow::ToOwned::to_owned(channel),
+        ))?;
+    decode_at(index, body)
+}
+
+/// Decodes a body of the channel at `index` in [`CHANNELS`].
+fn decode_at(
+    index: usize,
+    body: &[u8],
+) -> ::std::result::Result<Message, ::hookgen_runtime::DecodeError> {
+    match index {
+        0usize => {
+            ::std::result::Result::Ok({
+                let tag = ::hookgen_runtime::__private::peek_discriminator(
+                    body,
+                    "type",
+                )?;
+                match tag.as_deref() {
+                    ::std::option::Option::Some("order.created") => {
+                        ::hookgen_runtime::__private::decode_payload(
+                                "OrderCreated",
+                                body,
+                            )
+                            .map(Message::OrderCreated)?
+                    }
+                    ::std::option::Option::Some("order.cancelled") => {
+                        ::hookgen_runtime::__private::decode_payload(
+                                "OrderCancelled",
+                                body,
+                            )
+                            .map(Message::OrderCancelled)?
+                    }
+                    ::std::option::Option::Some("order.corrected") => {
+                        ::hookgen_runtime::__private::decode_payload(
+                                "OrderCorrected",
+                                body,
+                            )
+                            .map(Message::OrderCorrected)?
+                    }
+                    ::std::option::Option::None => {
+                        return ::std::result::Result::Err(::hookgen_runtime::DecodeError::MissingDiscriminator {
+                            field: "type",
+                        });
+                    }
+                    ::std::option::Option::Some(_) => {
+                        Message::Unknown(
+                            ::hookgen_runtime::__private::unknown_message(
+                                "/orders/{region}",
+                                ::std::option::Option::Some(("type", tag)),
+                                body,
+                            )?,
+                        )
+                    }
+                }
+            })
+        }
+        1usize => {
+            ::std::result::Result::Ok(
+                ::hookgen_runtime::__private::decode_payload("AuditRecord", body)
+                    .map(Message::AuditRecord)?,
+            )
+        }
+        2usize => {
+            ::std::result::Result::Ok(
+                ::hookgen_runtime::__private::decode_payload("Ack", body)
+                    .map(Message::Ack)?,
+            )
+        }
+        _ => {
+            ::std::result::Result::Err(
+                ::hookgen_runtime::DecodeError::UnknownChannel(
+                    ::std::format!("#{index}"),
+                ),
+            )
+        }
+    }
+}
+
 /// The servers the spec names.
 pub static SERVERS: &[::hookgen_runtime::Server] = &[
     ::hookgen_runtime::Server {
@@ -26,6 +316,7 @@ pub static SERVERS: &[::hookgen_runtime::Server] = &[
         description: ::std::option::Option::Some("The production endpoint."),
     },
 ];
+
 /// The routing table: every channel of the spec.
 pub static CHANNELS: &[::hookgen_runtime::Channel] = &[
     ::hookgen_runtime::Channel {
@@ -97,436 +388,15 @@ pub static CHANNELS: &[::hookgen_runtime::Channel] = &[
         bindings: "",
     },
 ];
+
 /// `CHANNELS`, indexed once for [`route`].
 static ROUTER: ::std::sync::LazyLock<::hookgen_runtime::routing::Router> = ::std::sync::LazyLock::new(||
 ::hookgen_runtime::routing::Router::new(CHANNELS));
+
 /// Matches a concrete address (such as a request path) against the channel templates.
 pub fn route(address: &str) -> ::std::option::Option<::hookgen_runtime::Route> {
     ROUTER.route(address)
 }
-/// Every message of the spec, plus the events it does not list.
-///
-/// Serializes as the bare payload, as it travels on the wire.
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize)]
-#[serde(untagged)]
-pub enum Message {
-    OrderCreated(OrderCreatedPayload),
-    OrderCancelled(OrderCancelledPayload),
-    OrderCorrected(OrderCorrectedPayload),
-    /// The payload schema is `application/vnd.apache.avro;version=1.9.0`, not JSON Schema: the payload is kept as raw JSON.
-    AuditRecord(::serde_json::Value),
-    Ack(AckPayload),
-    /// A well-formed payload whose discriminator value the spec does not list.
-    Unknown(::hookgen_runtime::UnknownMessage),
-}
-impl Message {
-    /// The message's name in the spec (`None` for an unknown event).
-    pub fn name(&self) -> ::std::option::Option<&'static str> {
-        match self {
-            Self::OrderCreated(_) => ::std::option::Option::Some("OrderCreated"),
-            Self::OrderCancelled(_) => ::std::option::Option::Some("OrderCancelled"),
-            Self::OrderCorrected(_) => ::std::option::Option::Some("OrderCorrected"),
-            Self::AuditRecord(_) => ::std::option::Option::Some("AuditRecord"),
-            Self::Ack(_) => ::std::option::Option::Some("Ack"),
-            Self::Unknown(_) => ::std::option::Option::None,
-        }
-    }
-    /// What the spec says about this message (`None` for an unknown event).
-    pub fn info(
-        &self,
-    ) -> ::std::option::Option<&'static ::hookgen_runtime::MessageInfo> {
-        match self {
-            Self::OrderCreated(_) => MESSAGES.first(),
-            Self::OrderCancelled(_) => MESSAGES.get(1),
-            Self::OrderCorrected(_) => MESSAGES.get(2),
-            Self::AuditRecord(_) => MESSAGES.get(3),
-            Self::Ack(_) => MESSAGES.get(4),
-            Self::Unknown(_) => ::std::option::Option::None,
-        }
-    }
-}
-/// Every message of the spec, in `Message` variant order.
-pub static MESSAGES: &[::hookgen_runtime::MessageInfo] = &[
-    ::hookgen_runtime::MessageInfo {
-        name: "OrderCreated",
-        title: "",
-        summary: "",
-        content_type: "",
-        payload_type: "OrderCreatedPayload",
-        discriminator_values: &["order.created"],
-        examples: &[],
-        correlation_id: "",
-        bindings: "",
-    },
-    ::hookgen_runtime::MessageInfo {
-        name: "OrderCancelled",
-        title: "",
-        summary: "",
-        content_type: "",
-        payload_type: "OrderCancelledPayload",
-        discriminator_values: &["order.cancelled"],
-        examples: &[],
-        correlation_id: "",
-        bindings: "",
-    },
-    ::hookgen_runtime::MessageInfo {
-        name: "OrderCorrected",
-        title: "",
-        summary: "",
-        content_type: "",
-        payload_type: "OrderCorrectedPayload",
-        discriminator_values: &["order.corrected"],
-        examples: &[],
-        correlation_id: "",
-        bindings: "",
-    },
-    ::hookgen_runtime::MessageInfo {
-        name: "AuditRecord",
-        title: "",
-        summary: "",
-        content_type: "",
-        payload_type: "serde_json::Value",
-        discriminator_values: &[],
-        examples: &[],
-        correlation_id: "",
-        bindings: "",
-    },
-    ::hookgen_runtime::MessageInfo {
-        name: "Ack",
-        title: "",
-        summary: "",
-        content_type: "",
-        payload_type: "AckPayload",
-        discriminator_values: &[],
-        examples: &[],
-        correlation_id: "",
-        bindings: "",
-    },
-];
-/// Decodes a body received at `address` (matched with [`route`]) into its message.
-pub fn decode(
-    address: &str,
-    body: &[u8],
-) -> ::std::result::Result<Message, ::hookgen_runtime::DecodeError> {
-    let route = route(address)
-        .ok_or_else(|| ::hookgen_runtime::DecodeError::UnknownChannel(
-            ::std::borrow::ToOwned::to_owned(address),
-        ))?;
-    decode_at(route.index, body)
-}
-/// Decodes a body received on the channel whose address template is `channel`.
-pub fn decode_channel(
-    channel: &str,
-    body: &[u8],
-) -> ::std::result::Result<Message, ::hookgen_runtime::DecodeError> {
-    let index = ROUTER
-        .position(channel)
-        .ok_or_else(|| ::hookgen_runtime::DecodeError::UnknownChannel(
-            ::std::borrow::ToOwned::to_owned(channel),
-        ))?;
-    decode_at(index, body)
-}
-/// Decodes a body of the channel at `index` in [`CHANNELS`].
-fn decode_at(
-    index: usize,
-    body: &[u8],
-) -> ::std::result::Result<Message, ::hookgen_runtime::DecodeError> {
-    match index {
-        0usize => {
-            ::std::result::Result::Ok({
-                let tag = ::hookgen_runtime::decode::peek_discriminator(body, "type")?;
-                match tag.as_deref() {
-                    ::std::option::Option::Some("order.created") => {
-                        ::hookgen_runtime::decode::decode_payload("OrderCreated", body)
-                            .map(Message::OrderCreated)?
-                    }
-                    ::std::option::Option::Some("order.cancelled") => {
-                        ::hookgen_runtime::decode::decode_payload("OrderCancelled", body)
-                            .map(Message::OrderCancelled)?
-                    }
-                    ::std::option::Option::Some("order.corrected") => {
-                        ::hookgen_runtime::decode::decode_payload("OrderCorrected", body)
-                            .map(Message::OrderCorrected)?
-                    }
-                    ::std::option::Option::None => {
-                        return ::std::result::Result::Err(::hookgen_runtime::DecodeError::MissingDiscriminator {
-                            field: "type",
-                        });
-                    }
-                    ::std::option::Option::Some(_) => {
-                        Message::Unknown(
-                            ::hookgen_runtime::decode::unknown_message(
-                                "/orders/{region}",
-                                ::std::option::Option::Some(("type", tag)),
-                                body,
-                            )?,
-                        )
-                    }
-                }
-            })
-        }
-        1usize => {
-            ::std::result::Result::Ok(
-                ::hookgen_runtime::decode::decode_payload("AuditRecord", body)
-                    .map(Message::AuditRecord)?,
-            )
-        }
-        2usize => {
-            ::std::result::Result::Ok(
-                ::hookgen_runtime::decode::decode_payload("Ack", body).map(Message::Ack)?,
-            )
-        }
-        _ => {
-            ::std::result::Result::Err(
-                ::hookgen_runtime::DecodeError::UnknownChannel(
-                    ::std::format!("#{index}"),
-                ),
-            )
-        }
-    }
-}
-#[derive(
-    Debug,
-    Clone,
-    PartialEq,
-    ::serde::Serialize,
-    ::serde::Deserialize,
-    ::schemars::JsonSchema
-)]
-pub struct AckPayload {
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
-    pub ok: ::std::option::Option<bool>,
-}
-#[derive(
-    Debug,
-    Clone,
-    PartialEq,
-    ::serde::Serialize,
-    ::serde::Deserialize,
-    ::schemars::JsonSchema
-)]
-pub struct OrderCancelledPayload {
-    pub r#type: OrderCancelledPayloadType,
-    pub id: ::std::string::String,
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
-    pub reason: ::std::option::Option<::std::string::String>,
-}
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum OrderCancelledPayloadType {
-    /// `order.cancelled`
-    OrderCancelled,
-    /// A value the spec does not list, kept as received.
-    Unknown(::std::string::String),
-}
-impl OrderCancelledPayloadType {
-    /// The values the spec lists.
-    pub const KNOWN: &'static [&'static str] = &["order.cancelled"];
-    /// The value as it appears on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::OrderCancelled => "order.cancelled",
-            Self::Unknown(value) => value,
-        }
-    }
-}
-impl ::std::convert::From<&str> for OrderCancelledPayloadType {
-    fn from(value: &str) -> Self {
-        match value {
-            "order.cancelled" => Self::OrderCancelled,
-            other => Self::Unknown(::std::borrow::ToOwned::to_owned(other)),
-        }
-    }
-}
-impl ::std::convert::From<::std::string::String> for OrderCancelledPayloadType {
-    fn from(value: ::std::string::String) -> Self {
-        match value.as_str() {
-            "order.cancelled" => Self::OrderCancelled,
-            _ => Self::Unknown(value),
-        }
-    }
-}
-impl ::std::fmt::Display for OrderCancelledPayloadType {
-    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-impl ::serde::Serialize for OrderCancelledPayloadType {
-    fn serialize<S: ::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> ::std::result::Result<S::Ok, S::Error> {
-        serializer.serialize_str(self.as_str())
-    }
-}
-impl<'de> ::serde::Deserialize<'de> for OrderCancelledPayloadType {
-    fn deserialize<D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        ::hookgen_runtime::decode::deserialize_str_enum(deserializer)
-    }
-}
-impl ::schemars::JsonSchema for OrderCancelledPayloadType {
-    fn schema_name() -> ::std::borrow::Cow<'static, str> {
-        ::std::borrow::Cow::Borrowed("OrderCancelledPayloadType")
-    }
-    fn json_schema(_: &mut ::schemars::SchemaGenerator) -> ::schemars::Schema {
-        ::schemars::json_schema!(
-            { "type" : "string", "anyOf" : [{ "enum" : ["order.cancelled"] }, {
-            "description" : "A value the spec does not list." }] }
-        )
-    }
-}
-#[derive(
-    Debug,
-    Clone,
-    PartialEq,
-    ::serde::Serialize,
-    ::serde::Deserialize,
-    ::schemars::JsonSchema
-)]
-pub struct OrderCorrectedPayload {
-    pub r#type: OrderCorrectedPayloadType,
-    pub id: ::std::string::String,
-}
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum OrderCorrectedPayloadType {
-    /// `order.corrected`
-    OrderCorrected,
-    /// A value the spec does not list, kept as received.
-    Unknown(::std::string::String),
-}
-impl OrderCorrectedPayloadType {
-    /// The values the spec lists.
-    pub const KNOWN: &'static [&'static str] = &["order.corrected"];
-    /// The value as it appears on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::OrderCorrected => "order.corrected",
-            Self::Unknown(value) => value,
-        }
-    }
-}
-impl ::std::convert::From<&str> for OrderCorrectedPayloadType {
-    fn from(value: &str) -> Self {
-        match value {
-            "order.corrected" => Self::OrderCorrected,
-            other => Self::Unknown(::std::borrow::ToOwned::to_owned(other)),
-        }
-    }
-}
-impl ::std::convert::From<::std::string::String> for OrderCorrectedPayloadType {
-    fn from(value: ::std::string::String) -> Self {
-        match value.as_str() {
-            "order.corrected" => Self::OrderCorrected,
-            _ => Self::Unknown(value),
-        }
-    }
-}
-impl ::std::fmt::Display for OrderCorrectedPayloadType {
-    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-impl ::serde::Serialize for OrderCorrectedPayloadType {
-    fn serialize<S: ::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> ::std::result::Result<S::Ok, S::Error> {
-        serializer.serialize_str(self.as_str())
-    }
-}
-impl<'de> ::serde::Deserialize<'de> for OrderCorrectedPayloadType {
-    fn deserialize<D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        ::hookgen_runtime::decode::deserialize_str_enum(deserializer)
-    }
-}
-impl ::schemars::JsonSchema for OrderCorrectedPayloadType {
-    fn schema_name() -> ::std::borrow::Cow<'static, str> {
-        ::std::borrow::Cow::Borrowed("OrderCorrectedPayloadType")
-    }
-    fn json_schema(_: &mut ::schemars::SchemaGenerator) -> ::schemars::Schema {
-        ::schemars::json_schema!(
-            { "type" : "string", "anyOf" : [{ "enum" : ["order.corrected"] }, {
-            "description" : "A value the spec does not list." }] }
-        )
-    }
-}
-#[derive(
-    Debug,
-    Clone,
-    PartialEq,
-    ::serde::Serialize,
-    ::serde::Deserialize,
-    ::schemars::JsonSchema
-)]
-pub struct OrderCreatedPayload {
-    pub r#type: OrderCreatedPayloadType,
-    pub id: ::std::string::String,
-}
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum OrderCreatedPayloadType {
-    /// `order.created`
-    OrderCreated,
-    /// A value the spec does not list, kept as received.
-    Unknown(::std::string::String),
-}
-impl OrderCreatedPayloadType {
-    /// The values the spec lists.
-    pub const KNOWN: &'static [&'static str] = &["order.created"];
-    /// The value as it appears on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::OrderCreated => "order.created",
-            Self::Unknown(value) => value,
-        }
-    }
-}
-impl ::std::convert::From<&str> for OrderCreatedPayloadType {
-    fn from(value: &str) -> Self {
-        match value {
-            "order.created" => Self::OrderCreated,
-            other => Self::Unknown(::std::borrow::ToOwned::to_owned(other)),
-        }
-    }
-}
-impl ::std::convert::From<::std::string::String> for OrderCreatedPayloadType {
-    fn from(value: ::std::string::String) -> Self {
-        match value.as_str() {
-            "order.created" => Self::OrderCreated,
-            _ => Self::Unknown(value),
-        }
-    }
-}
-impl ::std::fmt::Display for OrderCreatedPayloadType {
-    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-impl ::serde::Serialize for OrderCreatedPayloadType {
-    fn serialize<S: ::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> ::std::result::Result<S::Ok, S::Error> {
-        serializer.serialize_str(self.as_str())
-    }
-}
-impl<'de> ::serde::Deserialize<'de> for OrderCreatedPayloadType {
-    fn deserialize<D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        ::hookgen_runtime::decode::deserialize_str_enum(deserializer)
-    }
-}
-impl ::schemars::JsonSchema for OrderCreatedPayloadType {
-    fn schema_name() -> ::std::borrow::Cow<'static, str> {
-        ::std::borrow::Cow::Borrowed("OrderCreatedPayloadType")
-    }
-    fn json_schema(_: &mut ::schemars::SchemaGenerator) -> ::schemars::Schema {
-        ::schemars::json_schema!(
-            { "type" : "string", "anyOf" : [{ "enum" : ["order.created"] }, {
-            "description" : "A value the spec does not list." }] }
-        )
-    }
-}
+
+/// The spec states no delivery rules.
+pub const DELIVERY: ::std::option::Option<::hookgen_runtime::DeliveryPolicy> = ::std::option::Option::None;
