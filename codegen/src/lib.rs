@@ -306,14 +306,27 @@ fn emit_crate(settings: &Settings, specs: &[ir::Spec]) -> Result<Vec<OutputFile>
             )
         ),
     });
-    for spec in specs {
+    // Emitting and formatting is most of the work: one thread per spec module.
+    let modules: Vec<String> = std::thread::scope(|scope| {
+        let handles: Vec<_> = specs
+            .iter()
+            .map(|spec| scope.spawn(move || emit::rust::spec_module(spec)))
+            .collect();
+        // A panic while formatting one module is re-raised here, as it would have been
+        // without the thread.
+        handles
+            .into_iter()
+            .map(|handle| {
+                handle
+                    .join()
+                    .unwrap_or_else(|e| std::panic::resume_unwind(e))
+            })
+            .collect()
+    });
+    for (spec, module) in specs.iter().zip(modules) {
         files.push(OutputFile {
             path: PathBuf::from(format!("src/{}.rs", naming::unraw(&spec.module))),
-            contents: format!(
-                "{}{}",
-                rust_header(&spec.sources),
-                emit::rust::spec_module(spec)
-            ),
+            contents: format!("{}{}", rust_header(&spec.sources), module),
         });
     }
     Ok(files)
