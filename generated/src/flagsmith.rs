@@ -385,29 +385,33 @@ impl Message {
 pub static MESSAGES: &[::hookgen_runtime::MessageInfo] = &[
     ::hookgen_runtime::MessageInfo {
         name: "EnvironmentWebhookEvent",
-        title: "Environment Webhook Event",
-        summary: "Flag evaluation data sent when an identity's flags are evaluated",
-        content_type: "application/json",
+        title: ::std::option::Option::Some("Environment Webhook Event"),
+        summary: ::std::option::Option::Some(
+            "Flag evaluation data sent when an identity's flags are evaluated",
+        ),
+        content_type: ::std::option::Option::Some("application/json"),
         payload_type: "EnvironmentWebhookPayload",
         discriminator_values: &["FLAG_UPDATED"],
         examples: &[
             "{\"data\":[{\"id\":42,\"enabled\":true,\"environment\":7,\"feature\":{\"id\":11,\"name\":\"new_checkout\",\"created_date\":\"2026-01-05T09:30:00Z\",\"description\":null,\"initial_value\":null,\"default_enabled\":false,\"type\":\"STANDARD\"},\"feature_segment\":null,\"feature_state_value\":\"blue\",\"identity\":1234},{\"id\":43,\"enabled\":false,\"environment\":7,\"feature\":{\"id\":12,\"name\":\"max_items\",\"created_date\":\"2026-01-06T10:00:00Z\",\"description\":\"Items per page\",\"initial_value\":\"20\",\"default_enabled\":true,\"type\":\"MULTIVARIATE\"},\"feature_segment\":5,\"feature_state_value\":50,\"identity\":null}],\"event_type\":\"FLAG_UPDATED\",\"timestamp\":\"2026-03-22T14:30:00Z\"}",
         ],
-        correlation_id: "",
-        bindings: "",
+        correlation_id: ::std::option::Option::None,
+        bindings: ::std::option::Option::None,
     },
     ::hookgen_runtime::MessageInfo {
         name: "OrganisationWebhookEvent",
-        title: "Organisation Webhook Event",
-        summary: "Audit log event sent when changes occur within the organisation",
-        content_type: "application/json",
+        title: ::std::option::Option::Some("Organisation Webhook Event"),
+        summary: ::std::option::Option::Some(
+            "Audit log event sent when changes occur within the organisation",
+        ),
+        content_type: ::std::option::Option::Some("application/json"),
         payload_type: "OrganisationWebhookPayload",
         discriminator_values: &["FLAG_UPDATED", "FLAG_DELETED", "AUDIT_LOG_CREATED"],
         examples: &[
             "{\"data\":{\"id\":9001,\"created_date\":\"2026-03-22T14:29:58Z\",\"log\":\"Flag state updated for feature new_checkout\",\"author\":{\"id\":3,\"email\":\"dana@example.com\",\"first_name\":\"Dana\",\"last_name\":\"Lee\"},\"environment\":\"Production\",\"project\":\"Storefront\",\"related_object_id\":42,\"related_object_type\":\"FEATURE_STATE\"},\"event_type\":\"AUDIT_LOG_CREATED\",\"timestamp\":\"2026-03-22T14:30:00Z\"}",
         ],
-        correlation_id: "",
-        bindings: "",
+        correlation_id: ::std::option::Option::None,
+        bindings: ::std::option::Option::None,
     },
 ];
 
@@ -549,7 +553,9 @@ pub static SERVERS: &[::hookgen_runtime::Server] = &[
 pub static CHANNELS: &[::hookgen_runtime::Channel] = &[
     ::hookgen_runtime::Channel {
         address: ::std::option::Option::Some("/environment-webhook"),
-        description: "Environment webhooks receive flag evaluation data for identified users. Every time an identity's flags are evaluated via the Get Identity Flags endpoint, Flagsmith sends the full set of flag evaluations, traits, and segments for that user to the configured webhook URL.",
+        description: ::std::option::Option::Some(
+            "Environment webhooks receive flag evaluation data for identified users. Every time an identity's flags are evaluated via the Get Identity Flags endpoint, Flagsmith sends the full set of flag evaluations, traits, and segments for that user to the configured webhook URL.",
+        ),
         parameters: &[],
         operations: &[
             ::hookgen_runtime::Operation {
@@ -557,18 +563,22 @@ pub static CHANNELS: &[::hookgen_runtime::Channel] = &[
                 action: ::hookgen_runtime::Action::Receive,
                 sender: "Flagsmith",
                 receiver: "webhook receiver",
-                summary: "Receive flag evaluation events for identified users",
+                summary: ::std::option::Option::Some(
+                    "Receive flag evaluation events for identified users",
+                ),
                 messages: &["EnvironmentWebhookEvent"],
-                bindings: "",
+                bindings: ::std::option::Option::None,
                 reply: ::std::option::Option::None,
             },
         ],
         discriminator: ::std::option::Option::Some("event_type"),
-        bindings: "",
+        bindings: ::std::option::Option::None,
     },
     ::hookgen_runtime::Channel {
         address: ::std::option::Option::Some("/organisation-webhook"),
-        description: "Organisation webhooks receive audit log events when changes are made to resources across the organisation. This includes feature flag changes, environment updates, segment modifications, and other administrative actions performed via the dashboard or Admin API.",
+        description: ::std::option::Option::Some(
+            "Organisation webhooks receive audit log events when changes are made to resources across the organisation. This includes feature flag changes, environment updates, segment modifications, and other administrative actions performed via the dashboard or Admin API.",
+        ),
         parameters: &[],
         operations: &[
             ::hookgen_runtime::Operation {
@@ -576,14 +586,16 @@ pub static CHANNELS: &[::hookgen_runtime::Channel] = &[
                 action: ::hookgen_runtime::Action::Receive,
                 sender: "Flagsmith",
                 receiver: "webhook receiver",
-                summary: "Receive audit log events for organisation changes",
+                summary: ::std::option::Option::Some(
+                    "Receive audit log events for organisation changes",
+                ),
                 messages: &["OrganisationWebhookEvent"],
-                bindings: "",
+                bindings: ::std::option::Option::None,
                 reply: ::std::option::Option::None,
             },
         ],
         discriminator: ::std::option::Option::Some("event_type"),
-        bindings: "",
+        bindings: ::std::option::Option::None,
     },
 ];
 

@@ -217,92 +217,106 @@ impl Message {
 pub static MESSAGES: &[::hookgen_runtime::MessageInfo] = &[
     ::hookgen_runtime::MessageInfo {
         name: "ResourceCreated",
-        title: "Extension Resource Created",
-        summary: "Notifies Fly.io that an extension resource has been provisioned",
-        content_type: "application/json",
+        title: ::std::option::Option::Some("Extension Resource Created"),
+        summary: ::std::option::Option::Some(
+            "Notifies Fly.io that an extension resource has been provisioned",
+        ),
+        content_type: ::std::option::Option::Some("application/json"),
         payload_type: "ProviderWebhookPayload",
         discriminator_values: &["resource.created"],
         examples: &[
             "{\"action\":\"resource.created\",\"resource_id\":\"res_abc123\",\"config\":{\"REDIS_URL\":\"rediss://default:password@host:6379\"}}",
         ],
-        correlation_id: "",
-        bindings: "",
+        correlation_id: ::std::option::Option::None,
+        bindings: ::std::option::Option::None,
     },
     ::hookgen_runtime::MessageInfo {
         name: "ResourceUpdated",
-        title: "Extension Resource Updated",
-        summary: "Notifies Fly.io that an extension resource has been updated",
-        content_type: "application/json",
+        title: ::std::option::Option::Some("Extension Resource Updated"),
+        summary: ::std::option::Option::Some(
+            "Notifies Fly.io that an extension resource has been updated",
+        ),
+        content_type: ::std::option::Option::Some("application/json"),
         payload_type: "ProviderWebhookPayload",
         discriminator_values: &["resource.updated"],
         examples: &[
             "{\"action\":\"resource.updated\",\"resource_id\":\"res_abc123\",\"config\":{\"REDIS_URL\":\"rediss://default:newpassword@newhost:6379\"}}",
         ],
-        correlation_id: "",
-        bindings: "",
+        correlation_id: ::std::option::Option::None,
+        bindings: ::std::option::Option::None,
     },
     ::hookgen_runtime::MessageInfo {
         name: "ResourceDeleted",
-        title: "Extension Resource Deleted",
-        summary: "Notifies Fly.io that an extension resource has been deleted",
-        content_type: "application/json",
+        title: ::std::option::Option::Some("Extension Resource Deleted"),
+        summary: ::std::option::Option::Some(
+            "Notifies Fly.io that an extension resource has been deleted",
+        ),
+        content_type: ::std::option::Option::Some("application/json"),
         payload_type: "ResourceDeletedPayload",
         discriminator_values: &["resource.deleted"],
         examples: &["{\"action\":\"resource.deleted\",\"resource_id\":\"res_abc123\"}"],
-        correlation_id: "",
-        bindings: "",
+        correlation_id: ::std::option::Option::None,
+        bindings: ::std::option::Option::None,
     },
     ::hookgen_runtime::MessageInfo {
         name: "MachineStarted",
-        title: "Fly Machine Started",
-        summary: "Notifies the provider that a Fly Machine has started",
-        content_type: "application/json",
+        title: ::std::option::Option::Some("Fly Machine Started"),
+        summary: ::std::option::Option::Some(
+            "Notifies the provider that a Fly Machine has started",
+        ),
+        content_type: ::std::option::Option::Some("application/json"),
         payload_type: "CloudEventPayload",
         discriminator_values: &["io.fly.machine.started"],
         examples: &[
             "{\"specversion\":\"1.0\",\"type\":\"io.fly.machine.started\",\"source\":\"https://api.fly.io\",\"id\":\"evt_01HXYZ\",\"time\":\"2026-03-21T00:00:00Z\",\"datacontenttype\":\"application/json\",\"data\":{\"machine_id\":\"abc123def456\",\"app_name\":\"my-fly-app\",\"region\":\"iad\"}}",
         ],
-        correlation_id: "",
-        bindings: "",
+        correlation_id: ::std::option::Option::None,
+        bindings: ::std::option::Option::None,
     },
     ::hookgen_runtime::MessageInfo {
         name: "MachineStopped",
-        title: "Fly Machine Stopped",
-        summary: "Notifies the provider that a Fly Machine has stopped",
-        content_type: "application/json",
+        title: ::std::option::Option::Some("Fly Machine Stopped"),
+        summary: ::std::option::Option::Some(
+            "Notifies the provider that a Fly Machine has stopped",
+        ),
+        content_type: ::std::option::Option::Some("application/json"),
         payload_type: "CloudEventPayload",
         discriminator_values: &["io.fly.machine.stopped"],
         examples: &[
             "{\"specversion\":\"1.0\",\"type\":\"io.fly.machine.stopped\",\"source\":\"https://api.fly.io\",\"id\":\"evt_01HABC\",\"time\":\"2026-03-21T01:00:00Z\",\"datacontenttype\":\"application/json\",\"data\":{\"machine_id\":\"abc123def456\",\"app_name\":\"my-fly-app\",\"region\":\"iad\"}}",
         ],
-        correlation_id: "",
-        bindings: "",
+        correlation_id: ::std::option::Option::None,
+        bindings: ::std::option::Option::None,
     },
     ::hookgen_runtime::MessageInfo {
         name: "MachineDestroyed",
-        title: "Fly Machine Destroyed",
-        summary: "Notifies the provider that a Fly Machine has been destroyed",
-        content_type: "application/json",
+        title: ::std::option::Option::Some("Fly Machine Destroyed"),
+        summary: ::std::option::Option::Some(
+            "Notifies the provider that a Fly Machine has been destroyed",
+        ),
+        content_type: ::std::option::Option::Some("application/json"),
         payload_type: "CloudEventPayload",
         discriminator_values: &["io.fly.machine.destroyed"],
         examples: &[
             "{\"specversion\":\"1.0\",\"type\":\"io.fly.machine.destroyed\",\"source\":\"https://api.fly.io\",\"id\":\"evt_01HDEF\",\"time\":\"2026-03-21T02:00:00Z\",\"datacontenttype\":\"application/json\",\"data\":{\"machine_id\":\"abc123def456\",\"app_name\":\"my-fly-app\",\"region\":\"iad\"}}",
         ],
-        correlation_id: "",
-        bindings: "",
+        correlation_id: ::std::option::Option::None,
+        bindings: ::std::option::Option::None,
     },
     ::hookgen_runtime::MessageInfo {
         name: "AccountChanged",
-        title: "Fly.io Account Changed",
-        summary: "Notifies the provider that a Fly.io account has changed",
-        content_type: "application/json",
+        title: ::std::option::Option::Some("Fly.io Account Changed"),
+        summary: ::std::option::Option::Some(
+            "Notifies the provider that a Fly.io account has changed",
+        ),
+        content_type: ::std::option::Option::Some("application/json"),
         payload_type: "CloudEventPayload",
         discriminator_values: &["io.fly.account.changed"],
         examples: &[
             "{\"specversion\":\"1.0\",\"type\":\"io.fly.account.changed\",\"source\":\"https://api.fly.io\",\"id\":\"evt_01HGHI\",\"time\":\"2026-03-21T03:00:00Z\",\"datacontenttype\":\"application/json\",\"data\":{\"organization_slug\":\"my-org\",\"change\":\"member_removed\"}}",
         ],
-        correlation_id: "",
-        bindings: "",
+        correlation_id: ::std::option::Option::None,
+        bindings: ::std::option::Option::None,
     },
 ];
 
@@ -470,11 +484,15 @@ pub static SERVERS: &[::hookgen_runtime::Server] = &[
 pub static CHANNELS: &[::hookgen_runtime::Channel] = &[
     ::hookgen_runtime::Channel {
         address: ::std::option::Option::Some("/api/hooks/extensions/{provider_name}"),
-        description: "Fly.io platform endpoint that receives webhook notifications from extension providers about resource lifecycle changes. Providers post to this channel to notify Fly.io when asynchronously provisioned resources become ready, when resource configuration changes, or when resources are removed.",
+        description: ::std::option::Option::Some(
+            "Fly.io platform endpoint that receives webhook notifications from extension providers about resource lifecycle changes. Providers post to this channel to notify Fly.io when asynchronously provisioned resources become ready, when resource configuration changes, or when resources are removed.",
+        ),
         parameters: &[
             ::hookgen_runtime::Parameter {
                 name: "provider_name",
-                description: "The registered slug identifier for the extension provider.",
+                description: ::std::option::Option::Some(
+                    "The registered slug identifier for the extension provider.",
+                ),
                 allowed: &[],
                 default: ::std::option::Option::None,
                 location: ::std::option::Option::None,
@@ -486,18 +504,22 @@ pub static CHANNELS: &[::hookgen_runtime::Channel] = &[
                 action: ::hookgen_runtime::Action::Receive,
                 sender: "extension provider",
                 receiver: "Fly.io",
-                summary: "Receive a lifecycle webhook from an extension provider",
+                summary: ::std::option::Option::Some(
+                    "Receive a lifecycle webhook from an extension provider",
+                ),
                 messages: &["ResourceCreated", "ResourceUpdated", "ResourceDeleted"],
-                bindings: "",
+                bindings: ::std::option::Option::None,
                 reply: ::std::option::Option::None,
             },
         ],
         discriminator: ::std::option::Option::Some("action"),
-        bindings: "",
+        bindings: ::std::option::Option::None,
     },
     ::hookgen_runtime::Channel {
         address: ::std::option::Option::Some("/extensions/events"),
-        description: "Provider-hosted endpoint that receives CloudEvents-format webhook notifications from Fly.io about machine and account lifecycle events. Providers register this endpoint with Fly.io and must verify the HMAC-SHA256 signature on all incoming payloads.",
+        description: ::std::option::Option::Some(
+            "Provider-hosted endpoint that receives CloudEvents-format webhook notifications from Fly.io about machine and account lifecycle events. Providers register this endpoint with Fly.io and must verify the HMAC-SHA256 signature on all incoming payloads.",
+        ),
         parameters: &[],
         operations: &[
             ::hookgen_runtime::Operation {
@@ -505,19 +527,21 @@ pub static CHANNELS: &[::hookgen_runtime::Channel] = &[
                 action: ::hookgen_runtime::Action::Send,
                 sender: "Fly.io",
                 receiver: "extension provider",
-                summary: "Receive a machine or account event from Fly.io",
+                summary: ::std::option::Option::Some(
+                    "Receive a machine or account event from Fly.io",
+                ),
                 messages: &[
                     "MachineStarted",
                     "MachineStopped",
                     "MachineDestroyed",
                     "AccountChanged",
                 ],
-                bindings: "",
+                bindings: ::std::option::Option::None,
                 reply: ::std::option::Option::None,
             },
         ],
         discriminator: ::std::option::Option::Some("type"),
-        bindings: "",
+        bindings: ::std::option::Option::None,
     },
 ];
 

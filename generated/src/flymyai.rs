@@ -298,29 +298,29 @@ impl Message {
 pub static MESSAGES: &[::hookgen_runtime::MessageInfo] = &[
     ::hookgen_runtime::MessageInfo {
         name: "RunCompleted",
-        title: "Run completed",
-        summary: "Agent run finished successfully.",
-        content_type: "application/json",
+        title: ::std::option::Option::Some("Run completed"),
+        summary: ::std::option::Option::Some("Agent run finished successfully."),
+        content_type: ::std::option::Option::Some("application/json"),
         payload_type: "RunCompletedEvent",
         discriminator_values: &["run.completed"],
         examples: &[
             "{\"event\":\"run.completed\",\"timestamp\":\"2025-01-15T10:00:15Z\",\"data\":{\"run_id\":\"run_xyz789\",\"agent_id\":\"agent_abc123\",\"agent_name\":\"Sales Lead Profiler\",\"status\":\"done\",\"duration_ms\":14200,\"input\":{\"name\":\"Dana Lee\",\"company\":\"Acme Robotics\"},\"output\":{\"background\":\"VP of Engineering at Acme Robotics...\",\"buying_triggers\":[\"Scaling team\",\"New product launch\"],\"outreach_angle\":\"Focus on engineering productivity tools...\"}}}",
         ],
-        correlation_id: "",
-        bindings: "",
+        correlation_id: ::std::option::Option::None,
+        bindings: ::std::option::Option::None,
     },
     ::hookgen_runtime::MessageInfo {
         name: "RunFailed",
-        title: "Run failed",
-        summary: "Agent run failed with an error.",
-        content_type: "application/json",
+        title: ::std::option::Option::Some("Run failed"),
+        summary: ::std::option::Option::Some("Agent run failed with an error."),
+        content_type: ::std::option::Option::Some("application/json"),
         payload_type: "RunFailedEvent",
         discriminator_values: &["run.failed"],
         examples: &[
             "{\"event\":\"run.failed\",\"timestamp\":\"2025-01-15T10:00:15Z\",\"data\":{\"run_id\":\"run_xyz790\",\"agent_id\":\"agent_abc123\",\"status\":\"error\",\"error\":{\"type\":\"tool_error\",\"message\":\"web_search returned no results for query\"}}}",
         ],
-        correlation_id: "",
-        bindings: "",
+        correlation_id: ::std::option::Option::None,
+        bindings: ::std::option::Option::None,
     },
 ];
 
@@ -417,7 +417,9 @@ pub static SERVERS: &[::hookgen_runtime::Server] = &[
 pub static CHANNELS: &[::hookgen_runtime::Channel] = &[
     ::hookgen_runtime::Channel {
         address: ::std::option::Option::Some("/webhooks/flymy"),
-        description: "The registered endpoint (the docs' example path). Both events arrive here; the envelope's `event` tells them apart.",
+        description: ::std::option::Option::Some(
+            "The registered endpoint (the docs' example path). Both events arrive here; the envelope's `event` tells them apart.",
+        ),
         parameters: &[],
         operations: &[
             ::hookgen_runtime::Operation {
@@ -425,14 +427,16 @@ pub static CHANNELS: &[::hookgen_runtime::Channel] = &[
                 action: ::hookgen_runtime::Action::Receive,
                 sender: "FlyMy.AI",
                 receiver: "webhook receiver",
-                summary: "FlyMy.AI delivers a run event to your endpoint.",
+                summary: ::std::option::Option::Some(
+                    "FlyMy.AI delivers a run event to your endpoint.",
+                ),
                 messages: &["RunCompleted", "RunFailed"],
-                bindings: "",
+                bindings: ::std::option::Option::None,
                 reply: ::std::option::Option::None,
             },
         ],
         discriminator: ::std::option::Option::Some("event"),
-        bindings: "",
+        bindings: ::std::option::Option::None,
     },
 ];
 

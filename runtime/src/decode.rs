@@ -94,22 +94,22 @@ impl Serialize for UnknownMessage {
 pub struct MessageInfo {
     /// The message's name in the spec (its component key).
     pub name: &'static str,
-    /// The spec's title, or empty.
-    pub title: &'static str,
-    /// The spec's summary, or empty.
-    pub summary: &'static str,
-    /// The content type (the message's, else the spec's default), or empty.
-    pub content_type: &'static str,
+    /// The spec's title.
+    pub title: Option<&'static str>,
+    /// The spec's summary.
+    pub summary: Option<&'static str>,
+    /// The content type (the message's, else the spec's default).
+    pub content_type: Option<&'static str>,
     /// The Rust payload type, as a path inside the spec module.
     pub payload_type: &'static str,
     /// The discriminator values that select this message.
     pub discriminator_values: &'static [&'static str],
     /// The spec's examples of this message's payload, as JSON text.
     pub examples: &'static [&'static str],
-    /// The runtime expression locating the correlation id (`$message.header#/id`), or empty.
-    pub correlation_id: &'static str,
-    /// The message's protocol bindings as JSON text, or empty.
-    pub bindings: &'static str,
+    /// The runtime expression locating the correlation id (`$message.header#/id`).
+    pub correlation_id: Option<&'static str>,
+    /// The message's protocol bindings as JSON text.
+    pub bindings: Option<&'static str>,
 }
 
 /// Reads the top-level string field `field` of a JSON object body, without building the rest.

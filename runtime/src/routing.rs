@@ -25,8 +25,8 @@ pub enum Action {
 pub struct Parameter {
     /// The name used in the address template.
     pub name: &'static str,
-    /// The spec's description, or empty.
-    pub description: &'static str,
+    /// The spec's description.
+    pub description: Option<&'static str>,
     /// The values the spec allows; empty: any. An address with another value matches
     /// no channel.
     pub allowed: &'static [&'static str],
@@ -75,12 +75,12 @@ pub struct Operation {
     pub sender: &'static str,
     /// The party that receives them (and must verify their signature).
     pub receiver: &'static str,
-    /// The spec's summary, or empty.
-    pub summary: &'static str,
+    /// The spec's summary.
+    pub summary: Option<&'static str>,
     /// The names of the messages this operation carries.
     pub messages: &'static [&'static str],
-    /// The operation's protocol bindings as JSON text, or empty.
-    pub bindings: &'static str,
+    /// The operation's protocol bindings as JSON text.
+    pub bindings: Option<&'static str>,
     /// What answers it, when the spec says.
     pub reply: Option<Reply>,
 }
@@ -91,16 +91,16 @@ pub struct Channel {
     /// The address template, as written in the spec; `None` for a dynamic channel (a
     /// reply address known only at run time), which no address routes to.
     pub address: Option<&'static str>,
-    /// The spec's description, or empty.
-    pub description: &'static str,
+    /// The spec's description.
+    pub description: Option<&'static str>,
     /// The parameters of the address template, in template order.
     pub parameters: &'static [Parameter],
     /// The operations on this channel.
     pub operations: &'static [Operation],
     /// The payload field whose value tells this channel's messages apart, if any.
     pub discriminator: Option<&'static str>,
-    /// The channel's protocol bindings as JSON text, or empty.
-    pub bindings: &'static str,
+    /// The channel's protocol bindings as JSON text.
+    pub bindings: Option<&'static str>,
 }
 
 impl Channel {
@@ -504,47 +504,47 @@ mod tests {
     static TABLE: [Channel; 4] = [
         Channel {
             address: Some("/hooks/{name}"),
-            description: "",
+            description: None,
             parameters: &[Parameter {
                 name: "name",
-                description: "",
+                description: None,
                 allowed: &[],
                 default: None,
                 location: None,
             }],
             operations: &[],
             discriminator: None,
-            bindings: "",
+            bindings: None,
         },
         Channel {
             address: Some("/hooks/special"),
-            description: "",
+            description: None,
             parameters: &[],
             operations: &[],
             discriminator: None,
-            bindings: "",
+            bindings: None,
         },
         Channel {
             address: None,
-            description: "a dynamic reply channel",
+            description: Some("a dynamic reply channel"),
             parameters: &[],
             operations: &[],
             discriminator: None,
-            bindings: "",
+            bindings: None,
         },
         Channel {
             address: Some("/lights/{colour}"),
-            description: "",
+            description: None,
             parameters: &[Parameter {
                 name: "colour",
-                description: "",
+                description: None,
                 allowed: &["red", "green"],
                 default: Some("red"),
                 location: None,
             }],
             operations: &[],
             discriminator: None,
-            bindings: "",
+            bindings: None,
         },
     ];
 

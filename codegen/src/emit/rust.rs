@@ -599,14 +599,14 @@ fn message_enum(spec: &ir::Spec) -> TokenStream {
 fn message_table(spec: &ir::Spec) -> TokenStream {
     let infos = spec.messages.iter().map(|m| {
         let name = lit(&m.key);
-        let title = lit(&m.title);
-        let summary = lit(&m.summary);
-        let content_type = lit(&m.content_type);
+        let title = present_lit(&m.title);
+        let summary = present_lit(&m.summary);
+        let content_type = present_lit(&m.content_type);
         let payload_type = lit(&type_text(spec, &m.payload));
         let values = m.discriminator_values.iter().map(|v| lit(v));
         let examples = m.examples.iter().map(|e| lit(&e.payload.to_string()));
-        let correlation_id = lit(&m.correlation_id);
-        let bindings = lit(&m.bindings);
+        let correlation_id = present_lit(&m.correlation_id);
+        let bindings = present_lit(&m.bindings);
         quote! {
             ::hookgen_runtime::MessageInfo {
                 name: #name,
@@ -625,6 +625,11 @@ fn message_table(spec: &ir::Spec) -> TokenStream {
         /// Every message of the spec, in `Message` variant order.
         pub static MESSAGES: &[::hookgen_runtime::MessageInfo] = &[#(#infos)*];
     }
+}
+
+/// `Some(text)`, or `None` for empty text, as tokens.
+fn present_lit(text: &str) -> TokenStream {
+    option_lit(Some(text).filter(|t| !t.is_empty()))
 }
 
 /// `Some(text)` or `None`, as tokens.
@@ -647,10 +652,10 @@ fn routing(spec: &ir::Spec) -> TokenStream {
     };
     let channels = spec.channels.iter().map(|c| {
         let address = option_lit(c.address.as_deref());
-        let description = lit(&c.description);
+        let description = present_lit(&c.description);
         let params = c.parameters.iter().map(|p| {
             let name = lit(&p.name);
-            let description = lit(&p.description);
+            let description = present_lit(&p.description);
             let allowed = p.allowed.iter().map(|v| lit(v));
             let default = option_lit(p.default.as_deref());
             let location = option_lit(p.location.as_deref());
@@ -672,9 +677,9 @@ fn routing(spec: &ir::Spec) -> TokenStream {
             };
             let sender = lit(&o.sender);
             let receiver = lit(&o.receiver);
-            let summary = lit(&o.summary);
+            let summary = present_lit(&o.summary);
             let messages = message_names(&o.messages);
-            let bindings = lit(&o.bindings);
+            let bindings = present_lit(&o.bindings);
             let reply = match &o.reply {
                 Some(r) => {
                     let address = option_lit(
@@ -708,7 +713,7 @@ fn routing(spec: &ir::Spec) -> TokenStream {
             }
         });
         let discriminator = option_lit(c.discriminator.as_deref());
-        let bindings = lit(&c.bindings);
+        let bindings = present_lit(&c.bindings);
         quote! {
             ::hookgen_runtime::Channel {
                 address: #address,

@@ -120,14 +120,14 @@ impl Message {
 pub static MESSAGES: &[::hookgen_runtime::MessageInfo] = &[
     ::hookgen_runtime::MessageInfo {
         name: "maps.publish",
-        title: "",
-        summary: "",
-        content_type: "",
+        title: ::std::option::Option::None,
+        summary: ::std::option::Option::None,
+        content_type: ::std::option::Option::None,
         payload_type: "Open",
         discriminator_values: &[],
         examples: &[],
-        correlation_id: "",
-        bindings: "",
+        correlation_id: ::std::option::Option::None,
+        bindings: ::std::option::Option::None,
     },
 ];
 
@@ -185,7 +185,7 @@ pub static SERVERS: &[::hookgen_runtime::Server] = &[];
 pub static CHANNELS: &[::hookgen_runtime::Channel] = &[
     ::hookgen_runtime::Channel {
         address: ::std::option::Option::Some("maps"),
-        description: "",
+        description: ::std::option::Option::None,
         parameters: &[],
         operations: &[
             ::hookgen_runtime::Operation {
@@ -193,14 +193,14 @@ pub static CHANNELS: &[::hookgen_runtime::Channel] = &[
                 action: ::hookgen_runtime::Action::Receive,
                 sender: "other parties",
                 receiver: "the application",
-                summary: "",
+                summary: ::std::option::Option::None,
                 messages: &["maps.publish"],
-                bindings: "",
+                bindings: ::std::option::Option::None,
                 reply: ::std::option::Option::None,
             },
         ],
         discriminator: ::std::option::Option::None,
-        bindings: "",
+        bindings: ::std::option::Option::None,
     },
 ];
 

@@ -102,14 +102,14 @@ impl Message {
 pub static MESSAGES: &[::hookgen_runtime::MessageInfo] = &[
     ::hookgen_runtime::MessageInfo {
         name: "events.subscribe",
-        title: "",
-        summary: "",
-        content_type: "",
+        title: ::std::option::Option::None,
+        summary: ::std::option::Option::None,
+        content_type: ::std::option::Option::None,
         payload_type: "Order",
         discriminator_values: &[],
         examples: &[],
-        correlation_id: "",
-        bindings: "",
+        correlation_id: ::std::option::Option::None,
+        bindings: ::std::option::Option::None,
     },
 ];
 
@@ -167,7 +167,7 @@ pub static SERVERS: &[::hookgen_runtime::Server] = &[];
 pub static CHANNELS: &[::hookgen_runtime::Channel] = &[
     ::hookgen_runtime::Channel {
         address: ::std::option::Option::Some("events"),
-        description: "",
+        description: ::std::option::Option::None,
         parameters: &[],
         operations: &[
             ::hookgen_runtime::Operation {
@@ -175,14 +175,14 @@ pub static CHANNELS: &[::hookgen_runtime::Channel] = &[
                 action: ::hookgen_runtime::Action::Send,
                 sender: "the application",
                 receiver: "other parties",
-                summary: "",
+                summary: ::std::option::Option::None,
                 messages: &["events.subscribe"],
-                bindings: "",
+                bindings: ::std::option::Option::None,
                 reply: ::std::option::Option::None,
             },
         ],
         discriminator: ::std::option::Option::None,
-        bindings: "",
+        bindings: ::std::option::Option::None,
     },
 ];
 

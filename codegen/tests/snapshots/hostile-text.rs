@@ -159,14 +159,18 @@ impl Message {
 pub static MESSAGES: &[::hookgen_runtime::MessageInfo] = &[
     ::hookgen_runtime::MessageInfo {
         name: "Hostile",
-        title: "```rust\npanic!(\"message title ran\");\n```",
-        summary: "A | summary\n\n    panic!(\"summary ran\");",
-        content_type: "",
+        title: ::std::option::Option::Some(
+            "```rust\npanic!(\"message title ran\");\n```",
+        ),
+        summary: ::std::option::Option::Some(
+            "A | summary\n\n    panic!(\"summary ran\");",
+        ),
+        content_type: ::std::option::Option::None,
         payload_type: "Payload",
         discriminator_values: &["a`b", "```rust", "x\ny"],
         examples: &[],
-        correlation_id: "",
-        bindings: "",
+        correlation_id: ::std::option::Option::None,
+        bindings: ::std::option::Option::None,
     },
 ];
 
@@ -253,7 +257,9 @@ pub static SERVERS: &[::hookgen_runtime::Server] = &[];
 pub static CHANNELS: &[::hookgen_runtime::Channel] = &[
     ::hookgen_runtime::Channel {
         address: ::std::option::Option::Some("/hooks/hostile"),
-        description: "Carriage\rreturn and \u{202e}override\u{2066} isolate \u{1b}[31m escape",
+        description: ::std::option::Option::Some(
+            "Carriage\rreturn and \u{202e}override\u{2066} isolate \u{1b}[31m escape",
+        ),
         parameters: &[],
         operations: &[
             ::hookgen_runtime::Operation {
@@ -261,14 +267,16 @@ pub static CHANNELS: &[::hookgen_runtime::Channel] = &[
                 action: ::hookgen_runtime::Action::Receive,
                 sender: "other parties",
                 receiver: "the application",
-                summary: "Summary with | pipe\nand a new line",
+                summary: ::std::option::Option::Some(
+                    "Summary with | pipe\nand a new line",
+                ),
                 messages: &["Hostile"],
-                bindings: "",
+                bindings: ::std::option::Option::None,
                 reply: ::std::option::Option::None,
             },
         ],
         discriminator: ::std::option::Option::Some("kind"),
-        bindings: "",
+        bindings: ::std::option::Option::None,
     },
 ];
 

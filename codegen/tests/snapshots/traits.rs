@@ -63,14 +63,14 @@ impl Message {
 pub static MESSAGES: &[::hookgen_runtime::MessageInfo] = &[
     ::hookgen_runtime::MessageInfo {
         name: "receiveLight",
-        title: "",
-        summary: "A light reading.",
-        content_type: "application/cloudevents+json",
+        title: ::std::option::Option::None,
+        summary: ::std::option::Option::Some("A light reading."),
+        content_type: ::std::option::Option::Some("application/cloudevents+json"),
         payload_type: "ReceiveLightPayload",
         discriminator_values: &[],
         examples: &[],
-        correlation_id: "",
-        bindings: "",
+        correlation_id: ::std::option::Option::None,
+        bindings: ::std::option::Option::None,
     },
 ];
 
@@ -128,7 +128,7 @@ pub static SERVERS: &[::hookgen_runtime::Server] = &[];
 pub static CHANNELS: &[::hookgen_runtime::Channel] = &[
     ::hookgen_runtime::Channel {
         address: ::std::option::Option::Some("lights"),
-        description: "",
+        description: ::std::option::Option::None,
         parameters: &[],
         operations: &[
             ::hookgen_runtime::Operation {
@@ -136,14 +136,14 @@ pub static CHANNELS: &[::hookgen_runtime::Channel] = &[
                 action: ::hookgen_runtime::Action::Receive,
                 sender: "other parties",
                 receiver: "the application",
-                summary: "A light reading arrives.",
+                summary: ::std::option::Option::Some("A light reading arrives."),
                 messages: &["receiveLight"],
-                bindings: "",
+                bindings: ::std::option::Option::None,
                 reply: ::std::option::Option::None,
             },
         ],
         discriminator: ::std::option::Option::None,
-        bindings: "",
+        bindings: ::std::option::Option::None,
     },
 ];
 
