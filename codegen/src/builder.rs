@@ -115,6 +115,7 @@ impl Builder {
             } else {
                 Gate::Never
             },
+            in_generated_crate: false,
         };
         let mut diagnostics = Diagnostics::default();
         let mut modules: Vec<(String, String)> = Vec::new();

@@ -1,9 +1,20 @@
-//! The code Hookgen generates for every AsyncAPI 2.x document of the corpus, and for
+//! The code Hookgen generates for every AsyncAPI 2.x and 3.x document of the corpus, and for
 //! the checked-in snapshots, compiled here under `#[deny(warnings)]` (see `build.rs`).
 
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 use serde_json::Value;
+
+// What the root of a generated crate re-exports, which its modules name as `crate::X`.
+#[cfg(feature = "axum")]
+pub use hookgen_runtime::receiver;
+#[cfg(feature = "client")]
+pub use hookgen_runtime::sender;
+pub use hookgen_runtime::{
+    Action, Algorithm, Channel, Clock, DecodeError, DeliveryPolicy, Encoding, MessageInfo,
+    Operation, Parameter, Reply, Route, STANDARD_WEBHOOKS, SecretFormat, Server, SignatureError,
+    SignatureScheme, SignedContent, SignedRequest, SystemClock, UnknownMessage,
+};
 
 include!(concat!(env!("OUT_DIR"), "/modules.rs"));
 

@@ -353,7 +353,7 @@ pub enum Message {
     /// Audit log event sent when changes occur within the organisation
     OrganisationWebhookEvent(OrganisationWebhookPayload),
     /// A well-formed payload whose discriminator value the spec does not list.
-    Unknown(::hookgen_runtime::UnknownMessage),
+    Unknown(crate::UnknownMessage),
 }
 
 impl Message {
@@ -382,8 +382,8 @@ impl Message {
 }
 
 /// Every message of the spec, in `Message` variant order.
-pub static MESSAGES: &[::hookgen_runtime::MessageInfo] = &[
-    ::hookgen_runtime::MessageInfo {
+pub static MESSAGES: &[crate::MessageInfo] = &[
+    crate::MessageInfo {
         name: "EnvironmentWebhookEvent",
         title: ::std::option::Option::Some("Environment Webhook Event"),
         summary: ::std::option::Option::Some(
@@ -398,7 +398,7 @@ pub static MESSAGES: &[::hookgen_runtime::MessageInfo] = &[
         correlation_id: ::std::option::Option::None,
         bindings: ::std::option::Option::None,
     },
-    ::hookgen_runtime::MessageInfo {
+    crate::MessageInfo {
         name: "OrganisationWebhookEvent",
         title: ::std::option::Option::Some("Organisation Webhook Event"),
         summary: ::std::option::Option::Some(
@@ -419,9 +419,9 @@ pub static MESSAGES: &[::hookgen_runtime::MessageInfo] = &[
 pub fn decode(
     address: &str,
     body: &[u8],
-) -> ::std::result::Result<Message, ::hookgen_runtime::DecodeError> {
+) -> ::std::result::Result<Message, crate::DecodeError> {
     let route = route(address)
-        .ok_or_else(|| ::hookgen_runtime::DecodeError::UnknownChannel(
+        .ok_or_else(|| crate::DecodeError::UnknownChannel(
             ::std::borrow::ToOwned::to_owned(address),
         ))?;
     decode_at(route.index, body)
@@ -431,10 +431,10 @@ pub fn decode(
 pub fn decode_channel(
     channel: &str,
     body: &[u8],
-) -> ::std::result::Result<Message, ::hookgen_runtime::DecodeError> {
+) -> ::std::result::Result<Message, crate::DecodeError> {
     let index = ROUTER
         .position(channel)
-        .ok_or_else(|| ::hookgen_runtime::DecodeError::UnknownChannel(
+        .ok_or_else(|| crate::DecodeError::UnknownChannel(
             ::std::borrow::ToOwned::to_owned(channel),
         ))?;
     decode_at(index, body)
@@ -444,7 +444,7 @@ pub fn decode_channel(
 fn decode_at(
     index: usize,
     body: &[u8],
-) -> ::std::result::Result<Message, ::hookgen_runtime::DecodeError> {
+) -> ::std::result::Result<Message, crate::DecodeError> {
     match index {
         0usize => {
             ::std::result::Result::Ok({
@@ -528,17 +528,15 @@ fn decode_at(
         }
         _ => {
             ::std::result::Result::Err(
-                ::hookgen_runtime::DecodeError::UnknownChannel(
-                    ::std::format!("#{index}"),
-                ),
+                crate::DecodeError::UnknownChannel(::std::format!("#{index}")),
             )
         }
     }
 }
 
 /// The servers the spec names.
-pub static SERVERS: &[::hookgen_runtime::Server] = &[
-    ::hookgen_runtime::Server {
+pub static SERVERS: &[crate::Server] = &[
+    crate::Server {
         name: "webhookReceiver",
         host: "{webhookUrl}",
         pathname: ::std::option::Option::None,
@@ -550,17 +548,17 @@ pub static SERVERS: &[::hookgen_runtime::Server] = &[
 ];
 
 /// The routing table: every channel of the spec.
-pub static CHANNELS: &[::hookgen_runtime::Channel] = &[
-    ::hookgen_runtime::Channel {
+pub static CHANNELS: &[crate::Channel] = &[
+    crate::Channel {
         address: ::std::option::Option::Some("/environment-webhook"),
         description: ::std::option::Option::Some(
             "Environment webhooks receive flag evaluation data for identified users. Every time an identity's flags are evaluated via the Get Identity Flags endpoint, Flagsmith sends the full set of flag evaluations, traits, and segments for that user to the configured webhook URL.",
         ),
         parameters: &[],
         operations: &[
-            ::hookgen_runtime::Operation {
+            crate::Operation {
                 id: "receiveEnvironmentWebhook",
-                action: ::hookgen_runtime::Action::Receive,
+                action: crate::Action::Receive,
                 sender: "Flagsmith",
                 receiver: "webhook receiver",
                 summary: ::std::option::Option::Some(
@@ -574,16 +572,16 @@ pub static CHANNELS: &[::hookgen_runtime::Channel] = &[
         discriminator: ::std::option::Option::Some("event_type"),
         bindings: ::std::option::Option::None,
     },
-    ::hookgen_runtime::Channel {
+    crate::Channel {
         address: ::std::option::Option::Some("/organisation-webhook"),
         description: ::std::option::Option::Some(
             "Organisation webhooks receive audit log events when changes are made to resources across the organisation. This includes feature flag changes, environment updates, segment modifications, and other administrative actions performed via the dashboard or Admin API.",
         ),
         parameters: &[],
         operations: &[
-            ::hookgen_runtime::Operation {
+            crate::Operation {
                 id: "receiveOrganisationWebhook",
-                action: ::hookgen_runtime::Action::Receive,
+                action: crate::Action::Receive,
                 sender: "Flagsmith",
                 receiver: "webhook receiver",
                 summary: ::std::option::Option::Some(
@@ -604,18 +602,18 @@ static ROUTER: ::std::sync::LazyLock<::hookgen_runtime::routing::Router> = ::std
 ::hookgen_runtime::routing::Router::new(CHANNELS));
 
 /// Matches a concrete address (such as a request path) against the channel templates.
-pub fn route(address: &str) -> ::std::option::Option<::hookgen_runtime::Route> {
+pub fn route(address: &str) -> ::std::option::Option<crate::Route> {
     ROUTER.route(address)
 }
 
 /// How deliveries of this spec are signed.
-pub const SIGNATURE: ::hookgen_runtime::SignatureScheme = ::hookgen_runtime::SignatureScheme {
+pub const SIGNATURE: crate::SignatureScheme = crate::SignatureScheme {
     header: "X-Flagsmith-Signature",
-    algorithm: ::hookgen_runtime::Algorithm::HmacSha256,
-    encoding: ::hookgen_runtime::Encoding::Hex,
+    algorithm: crate::Algorithm::HmacSha256,
+    encoding: crate::Encoding::Hex,
     prefix: "",
-    secret_format: ::hookgen_runtime::SecretFormat::Bytes,
-    signed: ::hookgen_runtime::SignedContent::Body,
+    secret_format: crate::SecretFormat::Bytes,
+    signed: crate::SignedContent::Body,
     id_header: "",
     timestamp_header: "",
     separator: ::std::option::Option::None,
@@ -635,7 +633,7 @@ pub fn verify(
     secret: &[u8],
     header_value: &str,
     body: &[u8],
-) -> ::std::result::Result<(), ::hookgen_runtime::SignatureError> {
+) -> ::std::result::Result<(), crate::SignatureError> {
     SIGNATURE.verify(secret, header_value, body)
 }
 
@@ -643,14 +641,14 @@ pub fn verify(
 /// against `clock` when the scheme has a tolerance.
 pub fn verify_request(
     secrets: &[&[u8]],
-    request: &::hookgen_runtime::SignedRequest<'_>,
+    request: &crate::SignedRequest<'_>,
     clock: &dyn ::hookgen_runtime::Clock,
-) -> ::std::result::Result<(), ::hookgen_runtime::SignatureError> {
+) -> ::std::result::Result<(), crate::SignatureError> {
     SIGNATURE.verify_request(secrets, request, clock)
 }
 
 /// The provider's documented delivery rules.
-pub const DELIVERY: ::std::option::Option<::hookgen_runtime::DeliveryPolicy> = ::std::option::Option::Some(::hookgen_runtime::DeliveryPolicy {
+pub const DELIVERY: ::std::option::Option<crate::DeliveryPolicy> = ::std::option::Option::Some(crate::DeliveryPolicy {
     attempts: 3,
     backoff_ms: &[2000, 4000],
     timeout_ms: 10000,
@@ -668,10 +666,10 @@ pub trait Handler: ::std::marker::Send + ::std::marker::Sync + 'static {
     /// are evaluated. Accepts it unless overridden.
     fn environment_webhook_event(
         &self,
-        route: &::hookgen_runtime::Route,
+        route: &crate::Route,
         payload: EnvironmentWebhookPayload,
     ) -> impl ::std::future::Future<
-        Output = ::std::result::Result<(), ::hookgen_runtime::receiver::HandlerError>,
+        Output = ::std::result::Result<(), crate::receiver::HandlerError>,
     > + ::std::marker::Send {
         let _ = (route, payload);
         async { ::std::result::Result::Ok(()) }
@@ -680,10 +678,10 @@ pub trait Handler: ::std::marker::Send + ::std::marker::Sync + 'static {
     /// organisation. Accepts it unless overridden.
     fn organisation_webhook_event(
         &self,
-        route: &::hookgen_runtime::Route,
+        route: &crate::Route,
         payload: OrganisationWebhookPayload,
     ) -> impl ::std::future::Future<
-        Output = ::std::result::Result<(), ::hookgen_runtime::receiver::HandlerError>,
+        Output = ::std::result::Result<(), crate::receiver::HandlerError>,
     > + ::std::marker::Send {
         let _ = (route, payload);
         async { ::std::result::Result::Ok(()) }
@@ -691,10 +689,10 @@ pub trait Handler: ::std::marker::Send + ::std::marker::Sync + 'static {
     /// Handles an event the spec does not list. Accepts it unless overridden.
     fn unknown(
         &self,
-        route: &::hookgen_runtime::Route,
-        message: ::hookgen_runtime::UnknownMessage,
+        route: &crate::Route,
+        message: crate::UnknownMessage,
     ) -> impl ::std::future::Future<
-        Output = ::std::result::Result<(), ::hookgen_runtime::receiver::HandlerError>,
+        Output = ::std::result::Result<(), crate::receiver::HandlerError>,
     > + ::std::marker::Send {
         let _ = (route, message);
         async { ::std::result::Result::Ok(()) }
@@ -708,7 +706,7 @@ struct Dispatcher<H>(H);
 impl<H: Handler> ::hookgen_runtime::__private::Dispatch<Message> for Dispatcher<H> {
     fn dispatch(
         &self,
-        route: ::hookgen_runtime::Route,
+        route: crate::Route,
         message: Message,
     ) -> ::hookgen_runtime::__private::HandlerFuture<'_> {
         ::std::boxed::Box::pin(async move {
@@ -731,17 +729,14 @@ impl<H: Handler> ::hookgen_runtime::__private::Dispatch<Message> for Dispatcher<
 #[cfg(feature = "client")]
 pub fn sender(
     secret: impl ::std::convert::Into<::std::vec::Vec<u8>>,
-) -> ::std::result::Result<
-    ::hookgen_runtime::sender::Sender,
-    ::hookgen_runtime::SignatureError,
-> {
+) -> ::std::result::Result<crate::sender::Sender, crate::SignatureError> {
     let policy = match DELIVERY {
         ::std::option::Option::Some(delivery) => {
-            ::hookgen_runtime::sender::RetryPolicy::from_delivery(&delivery)
+            crate::sender::RetryPolicy::from_delivery(&delivery)
         }
-        ::std::option::Option::None => ::hookgen_runtime::sender::RetryPolicy::default(),
+        ::std::option::Option::None => crate::sender::RetryPolicy::default(),
     };
-    ::hookgen_runtime::sender::Sender::new(SIGNATURE, secret, policy)
+    crate::sender::Sender::new(SIGNATURE, secret, policy)
 }
 
 /// An axum router serving every channel of this spec at its address: it verifies each
@@ -751,19 +746,12 @@ pub fn sender(
 #[cfg(feature = "axum")]
 pub fn router<H: Handler>(
     handler: H,
-    config: ::hookgen_runtime::receiver::ReceiverConfig,
-) -> ::std::result::Result<
-    ::hookgen_runtime::receiver::axum::Router,
-    ::hookgen_runtime::SignatureError,
-> {
+    config: crate::receiver::ReceiverConfig,
+) -> ::std::result::Result<crate::receiver::axum::Router, crate::SignatureError> {
     let binding = ::hookgen_runtime::__private::SpecBinding {
         scheme: SIGNATURE,
         route,
         decode_channel,
     };
-    ::hookgen_runtime::receiver::router(
-        binding,
-        config,
-        ::std::sync::Arc::new(Dispatcher(handler)),
-    )
+    crate::receiver::router(binding, config, ::std::sync::Arc::new(Dispatcher(handler)))
 }

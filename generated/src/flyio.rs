@@ -179,7 +179,7 @@ pub enum Message {
     /// Notifies the provider that a Fly.io account has changed
     AccountChanged(CloudEventPayload),
     /// A well-formed payload whose discriminator value the spec does not list.
-    Unknown(::hookgen_runtime::UnknownMessage),
+    Unknown(crate::UnknownMessage),
 }
 
 impl Message {
@@ -214,8 +214,8 @@ impl Message {
 }
 
 /// Every message of the spec, in `Message` variant order.
-pub static MESSAGES: &[::hookgen_runtime::MessageInfo] = &[
-    ::hookgen_runtime::MessageInfo {
+pub static MESSAGES: &[crate::MessageInfo] = &[
+    crate::MessageInfo {
         name: "ResourceCreated",
         title: ::std::option::Option::Some("Extension Resource Created"),
         summary: ::std::option::Option::Some(
@@ -230,7 +230,7 @@ pub static MESSAGES: &[::hookgen_runtime::MessageInfo] = &[
         correlation_id: ::std::option::Option::None,
         bindings: ::std::option::Option::None,
     },
-    ::hookgen_runtime::MessageInfo {
+    crate::MessageInfo {
         name: "ResourceUpdated",
         title: ::std::option::Option::Some("Extension Resource Updated"),
         summary: ::std::option::Option::Some(
@@ -245,7 +245,7 @@ pub static MESSAGES: &[::hookgen_runtime::MessageInfo] = &[
         correlation_id: ::std::option::Option::None,
         bindings: ::std::option::Option::None,
     },
-    ::hookgen_runtime::MessageInfo {
+    crate::MessageInfo {
         name: "ResourceDeleted",
         title: ::std::option::Option::Some("Extension Resource Deleted"),
         summary: ::std::option::Option::Some(
@@ -258,7 +258,7 @@ pub static MESSAGES: &[::hookgen_runtime::MessageInfo] = &[
         correlation_id: ::std::option::Option::None,
         bindings: ::std::option::Option::None,
     },
-    ::hookgen_runtime::MessageInfo {
+    crate::MessageInfo {
         name: "MachineStarted",
         title: ::std::option::Option::Some("Fly Machine Started"),
         summary: ::std::option::Option::Some(
@@ -273,7 +273,7 @@ pub static MESSAGES: &[::hookgen_runtime::MessageInfo] = &[
         correlation_id: ::std::option::Option::None,
         bindings: ::std::option::Option::None,
     },
-    ::hookgen_runtime::MessageInfo {
+    crate::MessageInfo {
         name: "MachineStopped",
         title: ::std::option::Option::Some("Fly Machine Stopped"),
         summary: ::std::option::Option::Some(
@@ -288,7 +288,7 @@ pub static MESSAGES: &[::hookgen_runtime::MessageInfo] = &[
         correlation_id: ::std::option::Option::None,
         bindings: ::std::option::Option::None,
     },
-    ::hookgen_runtime::MessageInfo {
+    crate::MessageInfo {
         name: "MachineDestroyed",
         title: ::std::option::Option::Some("Fly Machine Destroyed"),
         summary: ::std::option::Option::Some(
@@ -303,7 +303,7 @@ pub static MESSAGES: &[::hookgen_runtime::MessageInfo] = &[
         correlation_id: ::std::option::Option::None,
         bindings: ::std::option::Option::None,
     },
-    ::hookgen_runtime::MessageInfo {
+    crate::MessageInfo {
         name: "AccountChanged",
         title: ::std::option::Option::Some("Fly.io Account Changed"),
         summary: ::std::option::Option::Some(
@@ -324,9 +324,9 @@ pub static MESSAGES: &[::hookgen_runtime::MessageInfo] = &[
 pub fn decode(
     address: &str,
     body: &[u8],
-) -> ::std::result::Result<Message, ::hookgen_runtime::DecodeError> {
+) -> ::std::result::Result<Message, crate::DecodeError> {
     let route = route(address)
-        .ok_or_else(|| ::hookgen_runtime::DecodeError::UnknownChannel(
+        .ok_or_else(|| crate::DecodeError::UnknownChannel(
             ::std::borrow::ToOwned::to_owned(address),
         ))?;
     decode_at(route.index, body)
@@ -336,10 +336,10 @@ pub fn decode(
 pub fn decode_channel(
     channel: &str,
     body: &[u8],
-) -> ::std::result::Result<Message, ::hookgen_runtime::DecodeError> {
+) -> ::std::result::Result<Message, crate::DecodeError> {
     let index = ROUTER
         .position(channel)
-        .ok_or_else(|| ::hookgen_runtime::DecodeError::UnknownChannel(
+        .ok_or_else(|| crate::DecodeError::UnknownChannel(
             ::std::borrow::ToOwned::to_owned(channel),
         ))?;
     decode_at(index, body)
@@ -349,7 +349,7 @@ pub fn decode_channel(
 fn decode_at(
     index: usize,
     body: &[u8],
-) -> ::std::result::Result<Message, ::hookgen_runtime::DecodeError> {
+) -> ::std::result::Result<Message, crate::DecodeError> {
     match index {
         0usize => {
             ::std::result::Result::Ok({
@@ -380,7 +380,7 @@ fn decode_at(
                             .map(Message::ResourceDeleted)?
                     }
                     ::std::option::Option::None => {
-                        return ::std::result::Result::Err(::hookgen_runtime::DecodeError::MissingDiscriminator {
+                        return ::std::result::Result::Err(crate::DecodeError::MissingDiscriminator {
                             field: "action",
                         });
                     }
@@ -432,7 +432,7 @@ fn decode_at(
                             .map(Message::AccountChanged)?
                     }
                     ::std::option::Option::None => {
-                        return ::std::result::Result::Err(::hookgen_runtime::DecodeError::MissingDiscriminator {
+                        return ::std::result::Result::Err(crate::DecodeError::MissingDiscriminator {
                             field: "type",
                         });
                     }
@@ -450,17 +450,15 @@ fn decode_at(
         }
         _ => {
             ::std::result::Result::Err(
-                ::hookgen_runtime::DecodeError::UnknownChannel(
-                    ::std::format!("#{index}"),
-                ),
+                crate::DecodeError::UnknownChannel(::std::format!("#{index}")),
             )
         }
     }
 }
 
 /// The servers the spec names.
-pub static SERVERS: &[::hookgen_runtime::Server] = &[
-    ::hookgen_runtime::Server {
+pub static SERVERS: &[crate::Server] = &[
+    crate::Server {
         name: "flyio",
         host: "api.fly.io",
         pathname: ::std::option::Option::None,
@@ -469,7 +467,7 @@ pub static SERVERS: &[::hookgen_runtime::Server] = &[
             "Fly.io platform server that receives webhook notifications from extension providers and sends CloudEvents to provider webhook endpoints.",
         ),
     },
-    ::hookgen_runtime::Server {
+    crate::Server {
         name: "provider",
         host: "{provider_base_url}",
         pathname: ::std::option::Option::None,
@@ -481,14 +479,14 @@ pub static SERVERS: &[::hookgen_runtime::Server] = &[
 ];
 
 /// The routing table: every channel of the spec.
-pub static CHANNELS: &[::hookgen_runtime::Channel] = &[
-    ::hookgen_runtime::Channel {
+pub static CHANNELS: &[crate::Channel] = &[
+    crate::Channel {
         address: ::std::option::Option::Some("/api/hooks/extensions/{provider_name}"),
         description: ::std::option::Option::Some(
             "Fly.io platform endpoint that receives webhook notifications from extension providers about resource lifecycle changes. Providers post to this channel to notify Fly.io when asynchronously provisioned resources become ready, when resource configuration changes, or when resources are removed.",
         ),
         parameters: &[
-            ::hookgen_runtime::Parameter {
+            crate::Parameter {
                 name: "provider_name",
                 description: ::std::option::Option::Some(
                     "The registered slug identifier for the extension provider.",
@@ -499,9 +497,9 @@ pub static CHANNELS: &[::hookgen_runtime::Channel] = &[
             },
         ],
         operations: &[
-            ::hookgen_runtime::Operation {
+            crate::Operation {
                 id: "receiveProviderWebhook",
-                action: ::hookgen_runtime::Action::Receive,
+                action: crate::Action::Receive,
                 sender: "extension provider",
                 receiver: "Fly.io",
                 summary: ::std::option::Option::Some(
@@ -515,16 +513,16 @@ pub static CHANNELS: &[::hookgen_runtime::Channel] = &[
         discriminator: ::std::option::Option::Some("action"),
         bindings: ::std::option::Option::None,
     },
-    ::hookgen_runtime::Channel {
+    crate::Channel {
         address: ::std::option::Option::Some("/extensions/events"),
         description: ::std::option::Option::Some(
             "Provider-hosted endpoint that receives CloudEvents-format webhook notifications from Fly.io about machine and account lifecycle events. Providers register this endpoint with Fly.io and must verify the HMAC-SHA256 signature on all incoming payloads.",
         ),
         parameters: &[],
         operations: &[
-            ::hookgen_runtime::Operation {
+            crate::Operation {
                 id: "receiveFlyioMachineEvent",
-                action: ::hookgen_runtime::Action::Send,
+                action: crate::Action::Send,
                 sender: "Fly.io",
                 receiver: "extension provider",
                 summary: ::std::option::Option::Some(
@@ -550,18 +548,18 @@ static ROUTER: ::std::sync::LazyLock<::hookgen_runtime::routing::Router> = ::std
 ::hookgen_runtime::routing::Router::new(CHANNELS));
 
 /// Matches a concrete address (such as a request path) against the channel templates.
-pub fn route(address: &str) -> ::std::option::Option<::hookgen_runtime::Route> {
+pub fn route(address: &str) -> ::std::option::Option<crate::Route> {
     ROUTER.route(address)
 }
 
 /// How deliveries of this spec are signed.
-pub const SIGNATURE: ::hookgen_runtime::SignatureScheme = ::hookgen_runtime::SignatureScheme {
+pub const SIGNATURE: crate::SignatureScheme = crate::SignatureScheme {
     header: "X-Fly-Signature",
-    algorithm: ::hookgen_runtime::Algorithm::HmacSha256,
-    encoding: ::hookgen_runtime::Encoding::Hex,
+    algorithm: crate::Algorithm::HmacSha256,
+    encoding: crate::Encoding::Hex,
     prefix: "",
-    secret_format: ::hookgen_runtime::SecretFormat::Bytes,
-    signed: ::hookgen_runtime::SignedContent::Body,
+    secret_format: crate::SecretFormat::Bytes,
+    signed: crate::SignedContent::Body,
     id_header: "",
     timestamp_header: "",
     separator: ::std::option::Option::None,
@@ -581,7 +579,7 @@ pub fn verify(
     secret: &[u8],
     header_value: &str,
     body: &[u8],
-) -> ::std::result::Result<(), ::hookgen_runtime::SignatureError> {
+) -> ::std::result::Result<(), crate::SignatureError> {
     SIGNATURE.verify(secret, header_value, body)
 }
 
@@ -589,14 +587,14 @@ pub fn verify(
 /// against `clock` when the scheme has a tolerance.
 pub fn verify_request(
     secrets: &[&[u8]],
-    request: &::hookgen_runtime::SignedRequest<'_>,
+    request: &crate::SignedRequest<'_>,
     clock: &dyn ::hookgen_runtime::Clock,
-) -> ::std::result::Result<(), ::hookgen_runtime::SignatureError> {
+) -> ::std::result::Result<(), crate::SignatureError> {
     SIGNATURE.verify_request(secrets, request, clock)
 }
 
 /// The spec states no delivery rules.
-pub const DELIVERY: ::std::option::Option<::hookgen_runtime::DeliveryPolicy> = ::std::option::Option::None;
+pub const DELIVERY: ::std::option::Option<crate::DeliveryPolicy> = ::std::option::Option::None;
 
 /// A typed webhook handler: one method per message of the spec, plus unknown events.
 /// Every method accepts its message unless overridden; an `Err` makes the receiver
@@ -607,10 +605,10 @@ pub trait Handler: ::std::marker::Send + ::std::marker::Sync + 'static {
     /// provisioned. Accepts it unless overridden.
     fn resource_created(
         &self,
-        route: &::hookgen_runtime::Route,
+        route: &crate::Route,
         payload: ProviderWebhookPayload,
     ) -> impl ::std::future::Future<
-        Output = ::std::result::Result<(), ::hookgen_runtime::receiver::HandlerError>,
+        Output = ::std::result::Result<(), crate::receiver::HandlerError>,
     > + ::std::marker::Send {
         let _ = (route, payload);
         async { ::std::result::Result::Ok(()) }
@@ -619,10 +617,10 @@ pub trait Handler: ::std::marker::Send + ::std::marker::Sync + 'static {
     /// Accepts it unless overridden.
     fn resource_updated(
         &self,
-        route: &::hookgen_runtime::Route,
+        route: &crate::Route,
         payload: ProviderWebhookPayload,
     ) -> impl ::std::future::Future<
-        Output = ::std::result::Result<(), ::hookgen_runtime::receiver::HandlerError>,
+        Output = ::std::result::Result<(), crate::receiver::HandlerError>,
     > + ::std::marker::Send {
         let _ = (route, payload);
         async { ::std::result::Result::Ok(()) }
@@ -631,10 +629,10 @@ pub trait Handler: ::std::marker::Send + ::std::marker::Sync + 'static {
     /// Accepts it unless overridden.
     fn resource_deleted(
         &self,
-        route: &::hookgen_runtime::Route,
+        route: &crate::Route,
         payload: ResourceDeletedPayload,
     ) -> impl ::std::future::Future<
-        Output = ::std::result::Result<(), ::hookgen_runtime::receiver::HandlerError>,
+        Output = ::std::result::Result<(), crate::receiver::HandlerError>,
     > + ::std::marker::Send {
         let _ = (route, payload);
         async { ::std::result::Result::Ok(()) }
@@ -643,10 +641,10 @@ pub trait Handler: ::std::marker::Send + ::std::marker::Sync + 'static {
     /// it unless overridden.
     fn machine_started(
         &self,
-        route: &::hookgen_runtime::Route,
+        route: &crate::Route,
         payload: CloudEventPayload,
     ) -> impl ::std::future::Future<
-        Output = ::std::result::Result<(), ::hookgen_runtime::receiver::HandlerError>,
+        Output = ::std::result::Result<(), crate::receiver::HandlerError>,
     > + ::std::marker::Send {
         let _ = (route, payload);
         async { ::std::result::Result::Ok(()) }
@@ -655,10 +653,10 @@ pub trait Handler: ::std::marker::Send + ::std::marker::Sync + 'static {
     /// it unless overridden.
     fn machine_stopped(
         &self,
-        route: &::hookgen_runtime::Route,
+        route: &crate::Route,
         payload: CloudEventPayload,
     ) -> impl ::std::future::Future<
-        Output = ::std::result::Result<(), ::hookgen_runtime::receiver::HandlerError>,
+        Output = ::std::result::Result<(), crate::receiver::HandlerError>,
     > + ::std::marker::Send {
         let _ = (route, payload);
         async { ::std::result::Result::Ok(()) }
@@ -667,10 +665,10 @@ pub trait Handler: ::std::marker::Send + ::std::marker::Sync + 'static {
     /// Accepts it unless overridden.
     fn machine_destroyed(
         &self,
-        route: &::hookgen_runtime::Route,
+        route: &crate::Route,
         payload: CloudEventPayload,
     ) -> impl ::std::future::Future<
-        Output = ::std::result::Result<(), ::hookgen_runtime::receiver::HandlerError>,
+        Output = ::std::result::Result<(), crate::receiver::HandlerError>,
     > + ::std::marker::Send {
         let _ = (route, payload);
         async { ::std::result::Result::Ok(()) }
@@ -679,10 +677,10 @@ pub trait Handler: ::std::marker::Send + ::std::marker::Sync + 'static {
     /// Accepts it unless overridden.
     fn account_changed(
         &self,
-        route: &::hookgen_runtime::Route,
+        route: &crate::Route,
         payload: CloudEventPayload,
     ) -> impl ::std::future::Future<
-        Output = ::std::result::Result<(), ::hookgen_runtime::receiver::HandlerError>,
+        Output = ::std::result::Result<(), crate::receiver::HandlerError>,
     > + ::std::marker::Send {
         let _ = (route, payload);
         async { ::std::result::Result::Ok(()) }
@@ -690,10 +688,10 @@ pub trait Handler: ::std::marker::Send + ::std::marker::Sync + 'static {
     /// Handles an event the spec does not list. Accepts it unless overridden.
     fn unknown(
         &self,
-        route: &::hookgen_runtime::Route,
-        message: ::hookgen_runtime::UnknownMessage,
+        route: &crate::Route,
+        message: crate::UnknownMessage,
     ) -> impl ::std::future::Future<
-        Output = ::std::result::Result<(), ::hookgen_runtime::receiver::HandlerError>,
+        Output = ::std::result::Result<(), crate::receiver::HandlerError>,
     > + ::std::marker::Send {
         let _ = (route, message);
         async { ::std::result::Result::Ok(()) }
@@ -707,7 +705,7 @@ struct Dispatcher<H>(H);
 impl<H: Handler> ::hookgen_runtime::__private::Dispatch<Message> for Dispatcher<H> {
     fn dispatch(
         &self,
-        route: ::hookgen_runtime::Route,
+        route: crate::Route,
         message: Message,
     ) -> ::hookgen_runtime::__private::HandlerFuture<'_> {
         ::std::boxed::Box::pin(async move {
@@ -745,17 +743,14 @@ impl<H: Handler> ::hookgen_runtime::__private::Dispatch<Message> for Dispatcher<
 #[cfg(feature = "client")]
 pub fn sender(
     secret: impl ::std::convert::Into<::std::vec::Vec<u8>>,
-) -> ::std::result::Result<
-    ::hookgen_runtime::sender::Sender,
-    ::hookgen_runtime::SignatureError,
-> {
+) -> ::std::result::Result<crate::sender::Sender, crate::SignatureError> {
     let policy = match DELIVERY {
         ::std::option::Option::Some(delivery) => {
-            ::hookgen_runtime::sender::RetryPolicy::from_delivery(&delivery)
+            crate::sender::RetryPolicy::from_delivery(&delivery)
         }
-        ::std::option::Option::None => ::hookgen_runtime::sender::RetryPolicy::default(),
+        ::std::option::Option::None => crate::sender::RetryPolicy::default(),
     };
-    ::hookgen_runtime::sender::Sender::new(SIGNATURE, secret, policy)
+    crate::sender::Sender::new(SIGNATURE, secret, policy)
 }
 
 /// An axum router serving every channel of this spec at its address: it verifies each
@@ -765,19 +760,12 @@ pub fn sender(
 #[cfg(feature = "axum")]
 pub fn router<H: Handler>(
     handler: H,
-    config: ::hookgen_runtime::receiver::ReceiverConfig,
-) -> ::std::result::Result<
-    ::hookgen_runtime::receiver::axum::Router,
-    ::hookgen_runtime::SignatureError,
-> {
+    config: crate::receiver::ReceiverConfig,
+) -> ::std::result::Result<crate::receiver::axum::Router, crate::SignatureError> {
     let binding = ::hookgen_runtime::__private::SpecBinding {
         scheme: SIGNATURE,
         route,
         decode_channel,
     };
-    ::hookgen_runtime::receiver::router(
-        binding,
-        config,
-        ::std::sync::Arc::new(Dispatcher(handler)),
-    )
+    crate::receiver::router(binding, config, ::std::sync::Arc::new(Dispatcher(handler)))
 }

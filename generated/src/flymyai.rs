@@ -270,7 +270,7 @@ pub enum Message {
     /// Agent run failed with an error.
     RunFailed(RunFailedEvent),
     /// A well-formed payload whose discriminator value the spec does not list.
-    Unknown(::hookgen_runtime::UnknownMessage),
+    Unknown(crate::UnknownMessage),
 }
 
 impl Message {
@@ -295,8 +295,8 @@ impl Message {
 }
 
 /// Every message of the spec, in `Message` variant order.
-pub static MESSAGES: &[::hookgen_runtime::MessageInfo] = &[
-    ::hookgen_runtime::MessageInfo {
+pub static MESSAGES: &[crate::MessageInfo] = &[
+    crate::MessageInfo {
         name: "RunCompleted",
         title: ::std::option::Option::Some("Run completed"),
         summary: ::std::option::Option::Some("Agent run finished successfully."),
@@ -309,7 +309,7 @@ pub static MESSAGES: &[::hookgen_runtime::MessageInfo] = &[
         correlation_id: ::std::option::Option::None,
         bindings: ::std::option::Option::None,
     },
-    ::hookgen_runtime::MessageInfo {
+    crate::MessageInfo {
         name: "RunFailed",
         title: ::std::option::Option::Some("Run failed"),
         summary: ::std::option::Option::Some("Agent run failed with an error."),
@@ -328,9 +328,9 @@ pub static MESSAGES: &[::hookgen_runtime::MessageInfo] = &[
 pub fn decode(
     address: &str,
     body: &[u8],
-) -> ::std::result::Result<Message, ::hookgen_runtime::DecodeError> {
+) -> ::std::result::Result<Message, crate::DecodeError> {
     let route = route(address)
-        .ok_or_else(|| ::hookgen_runtime::DecodeError::UnknownChannel(
+        .ok_or_else(|| crate::DecodeError::UnknownChannel(
             ::std::borrow::ToOwned::to_owned(address),
         ))?;
     decode_at(route.index, body)
@@ -340,10 +340,10 @@ pub fn decode(
 pub fn decode_channel(
     channel: &str,
     body: &[u8],
-) -> ::std::result::Result<Message, ::hookgen_runtime::DecodeError> {
+) -> ::std::result::Result<Message, crate::DecodeError> {
     let index = ROUTER
         .position(channel)
-        .ok_or_else(|| ::hookgen_runtime::DecodeError::UnknownChannel(
+        .ok_or_else(|| crate::DecodeError::UnknownChannel(
             ::std::borrow::ToOwned::to_owned(channel),
         ))?;
     decode_at(index, body)
@@ -353,7 +353,7 @@ pub fn decode_channel(
 fn decode_at(
     index: usize,
     body: &[u8],
-) -> ::std::result::Result<Message, ::hookgen_runtime::DecodeError> {
+) -> ::std::result::Result<Message, crate::DecodeError> {
     match index {
         0usize => {
             ::std::result::Result::Ok({
@@ -374,7 +374,7 @@ fn decode_at(
                             .map(Message::RunFailed)?
                     }
                     ::std::option::Option::None => {
-                        return ::std::result::Result::Err(::hookgen_runtime::DecodeError::MissingDiscriminator {
+                        return ::std::result::Result::Err(crate::DecodeError::MissingDiscriminator {
                             field: "event",
                         });
                     }
@@ -392,17 +392,15 @@ fn decode_at(
         }
         _ => {
             ::std::result::Result::Err(
-                ::hookgen_runtime::DecodeError::UnknownChannel(
-                    ::std::format!("#{index}"),
-                ),
+                crate::DecodeError::UnknownChannel(::std::format!("#{index}")),
             )
         }
     }
 }
 
 /// The servers the spec names.
-pub static SERVERS: &[::hookgen_runtime::Server] = &[
-    ::hookgen_runtime::Server {
+pub static SERVERS: &[crate::Server] = &[
+    crate::Server {
         name: "receiver",
         host: "{webhookUrl}",
         pathname: ::std::option::Option::None,
@@ -414,17 +412,17 @@ pub static SERVERS: &[::hookgen_runtime::Server] = &[
 ];
 
 /// The routing table: every channel of the spec.
-pub static CHANNELS: &[::hookgen_runtime::Channel] = &[
-    ::hookgen_runtime::Channel {
+pub static CHANNELS: &[crate::Channel] = &[
+    crate::Channel {
         address: ::std::option::Option::Some("/webhooks/flymy"),
         description: ::std::option::Option::Some(
             "The registered endpoint (the docs' example path). Both events arrive here; the envelope's `event` tells them apart.",
         ),
         parameters: &[],
         operations: &[
-            ::hookgen_runtime::Operation {
+            crate::Operation {
                 id: "receiveFlyMyAiRunEvent",
-                action: ::hookgen_runtime::Action::Receive,
+                action: crate::Action::Receive,
                 sender: "FlyMy.AI",
                 receiver: "webhook receiver",
                 summary: ::std::option::Option::Some(
@@ -445,18 +443,18 @@ static ROUTER: ::std::sync::LazyLock<::hookgen_runtime::routing::Router> = ::std
 ::hookgen_runtime::routing::Router::new(CHANNELS));
 
 /// Matches a concrete address (such as a request path) against the channel templates.
-pub fn route(address: &str) -> ::std::option::Option<::hookgen_runtime::Route> {
+pub fn route(address: &str) -> ::std::option::Option<crate::Route> {
     ROUTER.route(address)
 }
 
 /// How deliveries of this spec are signed.
-pub const SIGNATURE: ::hookgen_runtime::SignatureScheme = ::hookgen_runtime::SignatureScheme {
+pub const SIGNATURE: crate::SignatureScheme = crate::SignatureScheme {
     header: "X-FlyMyAI-Signature",
-    algorithm: ::hookgen_runtime::Algorithm::HmacSha256,
-    encoding: ::hookgen_runtime::Encoding::Hex,
+    algorithm: crate::Algorithm::HmacSha256,
+    encoding: crate::Encoding::Hex,
     prefix: "",
-    secret_format: ::hookgen_runtime::SecretFormat::Bytes,
-    signed: ::hookgen_runtime::SignedContent::Body,
+    secret_format: crate::SecretFormat::Bytes,
+    signed: crate::SignedContent::Body,
     id_header: "",
     timestamp_header: "",
     separator: ::std::option::Option::None,
@@ -476,7 +474,7 @@ pub fn verify(
     secret: &[u8],
     header_value: &str,
     body: &[u8],
-) -> ::std::result::Result<(), ::hookgen_runtime::SignatureError> {
+) -> ::std::result::Result<(), crate::SignatureError> {
     SIGNATURE.verify(secret, header_value, body)
 }
 
@@ -484,14 +482,14 @@ pub fn verify(
 /// against `clock` when the scheme has a tolerance.
 pub fn verify_request(
     secrets: &[&[u8]],
-    request: &::hookgen_runtime::SignedRequest<'_>,
+    request: &crate::SignedRequest<'_>,
     clock: &dyn ::hookgen_runtime::Clock,
-) -> ::std::result::Result<(), ::hookgen_runtime::SignatureError> {
+) -> ::std::result::Result<(), crate::SignatureError> {
     SIGNATURE.verify_request(secrets, request, clock)
 }
 
 /// The spec states no delivery rules.
-pub const DELIVERY: ::std::option::Option<::hookgen_runtime::DeliveryPolicy> = ::std::option::Option::None;
+pub const DELIVERY: ::std::option::Option<crate::DeliveryPolicy> = ::std::option::Option::None;
 
 /// A typed webhook handler: one method per message of the spec, plus unknown events.
 /// Every method accepts its message unless overridden; an `Err` makes the receiver
@@ -501,10 +499,10 @@ pub trait Handler: ::std::marker::Send + ::std::marker::Sync + 'static {
     /// Handles `RunCompleted`: Agent run finished successfully.. Accepts it unless overridden.
     fn run_completed(
         &self,
-        route: &::hookgen_runtime::Route,
+        route: &crate::Route,
         payload: RunCompletedEvent,
     ) -> impl ::std::future::Future<
-        Output = ::std::result::Result<(), ::hookgen_runtime::receiver::HandlerError>,
+        Output = ::std::result::Result<(), crate::receiver::HandlerError>,
     > + ::std::marker::Send {
         let _ = (route, payload);
         async { ::std::result::Result::Ok(()) }
@@ -512,10 +510,10 @@ pub trait Handler: ::std::marker::Send + ::std::marker::Sync + 'static {
     /// Handles `RunFailed`: Agent run failed with an error.. Accepts it unless overridden.
     fn run_failed(
         &self,
-        route: &::hookgen_runtime::Route,
+        route: &crate::Route,
         payload: RunFailedEvent,
     ) -> impl ::std::future::Future<
-        Output = ::std::result::Result<(), ::hookgen_runtime::receiver::HandlerError>,
+        Output = ::std::result::Result<(), crate::receiver::HandlerError>,
     > + ::std::marker::Send {
         let _ = (route, payload);
         async { ::std::result::Result::Ok(()) }
@@ -523,10 +521,10 @@ pub trait Handler: ::std::marker::Send + ::std::marker::Sync + 'static {
     /// Handles an event the spec does not list. Accepts it unless overridden.
     fn unknown(
         &self,
-        route: &::hookgen_runtime::Route,
-        message: ::hookgen_runtime::UnknownMessage,
+        route: &crate::Route,
+        message: crate::UnknownMessage,
     ) -> impl ::std::future::Future<
-        Output = ::std::result::Result<(), ::hookgen_runtime::receiver::HandlerError>,
+        Output = ::std::result::Result<(), crate::receiver::HandlerError>,
     > + ::std::marker::Send {
         let _ = (route, message);
         async { ::std::result::Result::Ok(()) }
@@ -540,7 +538,7 @@ struct Dispatcher<H>(H);
 impl<H: Handler> ::hookgen_runtime::__private::Dispatch<Message> for Dispatcher<H> {
     fn dispatch(
         &self,
-        route: ::hookgen_runtime::Route,
+        route: crate::Route,
         message: Message,
     ) -> ::hookgen_runtime::__private::HandlerFuture<'_> {
         ::std::boxed::Box::pin(async move {
@@ -561,17 +559,14 @@ impl<H: Handler> ::hookgen_runtime::__private::Dispatch<Message> for Dispatcher<
 #[cfg(feature = "client")]
 pub fn sender(
     secret: impl ::std::convert::Into<::std::vec::Vec<u8>>,
-) -> ::std::result::Result<
-    ::hookgen_runtime::sender::Sender,
-    ::hookgen_runtime::SignatureError,
-> {
+) -> ::std::result::Result<crate::sender::Sender, crate::SignatureError> {
     let policy = match DELIVERY {
         ::std::option::Option::Some(delivery) => {
-            ::hookgen_runtime::sender::RetryPolicy::from_delivery(&delivery)
+            crate::sender::RetryPolicy::from_delivery(&delivery)
         }
-        ::std::option::Option::None => ::hookgen_runtime::sender::RetryPolicy::default(),
+        ::std::option::Option::None => crate::sender::RetryPolicy::default(),
     };
-    ::hookgen_runtime::sender::Sender::new(SIGNATURE, secret, policy)
+    crate::sender::Sender::new(SIGNATURE, secret, policy)
 }
 
 /// An axum router serving every channel of this spec at its address: it verifies each
@@ -581,19 +576,12 @@ pub fn sender(
 #[cfg(feature = "axum")]
 pub fn router<H: Handler>(
     handler: H,
-    config: ::hookgen_runtime::receiver::ReceiverConfig,
-) -> ::std::result::Result<
-    ::hookgen_runtime::receiver::axum::Router,
-    ::hookgen_runtime::SignatureError,
-> {
+    config: crate::receiver::ReceiverConfig,
+) -> ::std::result::Result<crate::receiver::axum::Router, crate::SignatureError> {
     let binding = ::hookgen_runtime::__private::SpecBinding {
         scheme: SIGNATURE,
         route,
         decode_channel,
     };
-    ::hookgen_runtime::receiver::router(
-        binding,
-        config,
-        ::std::sync::Arc::new(Dispatcher(handler)),
-    )
+    crate::receiver::router(binding, config, ::std::sync::Arc::new(Dispatcher(handler)))
 }

@@ -40,16 +40,87 @@ pub struct Options {
     pub receiver: Gate,
     /// `sender()` (runtime feature `client`).
     pub sender: Gate,
+    /// The module sits in a crate whose root re-exports the runtime ([`crate_root`]):
+    /// signatures name `crate::Route`, as the crate's docs teach, not the runtime's path.
+    pub in_generated_crate: bool,
 }
 
 impl Default for Options {
-    /// Both behind the generated crate's features, as in a crate from `hookgen generate`.
+    /// As in a crate from `hookgen generate`: both behind the crate's features.
     fn default() -> Self {
         Self {
             receiver: Gate::Feature,
             sender: Gate::Feature,
+            in_generated_crate: true,
         }
     }
+}
+
+/// What [`crate_root`] re-exports from the runtime.
+const REEXPORTED: &[&str] = &[
+    "Action",
+    "Algorithm",
+    "Channel",
+    "Clock",
+    "DecodeError",
+    "DeliveryPolicy",
+    "Encoding",
+    "MessageInfo",
+    "Operation",
+    "Parameter",
+    "Reply",
+    "Route",
+    "STANDARD_WEBHOOKS",
+    "SecretFormat",
+    "Server",
+    "SignatureError",
+    "SignatureScheme",
+    "SignedContent",
+    "SignedRequest",
+    "SystemClock",
+    "UnknownMessage",
+    "receiver",
+    "sender",
+];
+
+/// `tokens` with every `::hookgen_runtime::X` the crate root re-exports written
+/// `crate::X`. Only paths change: literals (spec text) are tokens of their own.
+fn through_reexports(tokens: TokenStream) -> TokenStream {
+    use proc_macro2::{Group, Punct, Spacing, TokenTree};
+    let trees: Vec<TokenTree> = tokens.into_iter().collect();
+    let mut out: Vec<TokenTree> = Vec::with_capacity(trees.len());
+    let mut i = 0;
+    while i < trees.len() {
+        let is_colon =
+            |t: Option<&TokenTree>| matches!(t, Some(TokenTree::Punct(p)) if p.as_char() == ':');
+        let reexported = is_colon(trees.get(i))
+            && is_colon(trees.get(i + 1))
+            && matches!(trees.get(i + 2), Some(TokenTree::Ident(id)) if id == "hookgen_runtime")
+            && is_colon(trees.get(i + 3))
+            && is_colon(trees.get(i + 4))
+            && matches!(trees.get(i + 5), Some(TokenTree::Ident(id)) if REEXPORTED.contains(&id.to_string().as_str()));
+        // Not a path that merely ends in `::hookgen_runtime` (`a::hookgen_runtime::X`).
+        let starts_path = !matches!(out.last(), Some(TokenTree::Ident(_)));
+        if reexported && starts_path {
+            let span = trees[i + 2].span();
+            out.push(TokenTree::Ident(proc_macro2::Ident::new("crate", span)));
+            out.push(TokenTree::Punct(Punct::new(':', Spacing::Joint)));
+            out.push(TokenTree::Punct(Punct::new(':', Spacing::Alone)));
+            out.push(trees[i + 5].clone());
+            i += 6;
+            continue;
+        }
+        out.push(match &trees[i] {
+            TokenTree::Group(g) => {
+                let mut group = Group::new(g.delimiter(), through_reexports(g.stream()));
+                group.set_span(g.span());
+                TokenTree::Group(group)
+            }
+            other => other.clone(),
+        });
+        i += 1;
+    }
+    out.into_iter().collect()
 }
 
 /// The formatted source of one spec module (without its `@generated` header).
@@ -59,7 +130,12 @@ pub fn spec_module(spec: &ir::Spec) -> String {
 
 /// [`spec_module`] with the receiver and sender emitted as `options` say.
 pub fn spec_module_with(spec: &ir::Spec, options: Options) -> String {
-    format(module_tokens(spec, options))
+    let tokens = module_tokens(spec, options);
+    format(if options.in_generated_crate {
+        through_reexports(tokens)
+    } else {
+        tokens
+    })
 }
 
 /// The formatted source of the crate root declaring `modules`.
@@ -992,5 +1068,35 @@ fn delivery(spec: &ir::Spec) -> TokenStream {
                 retry_on: #retry_on,
                 notes: #notes,
             });
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn runtime_paths_name_the_crate_reexports_and_text_is_left_alone() {
+        let tokens = quote! {
+            /// Returns `::hookgen_runtime::Route`.
+            pub fn route(a: &str) -> ::std::option::Option<::hookgen_runtime::Route> {
+                let _ = "::hookgen_runtime::Route";
+                let _ = ::hookgen_runtime::__private::peek_discriminator;
+                let _: other::hookgen_runtime::Route;
+                todo!()
+            }
+        };
+        let text = through_reexports(tokens).to_string();
+        assert!(text.contains("Option < crate :: Route >"), "{text}");
+        assert!(
+            text.contains("\"::hookgen_runtime::Route\""),
+            "a literal changed: {text}"
+        );
+        assert!(
+            text.contains("Returns `::hookgen_runtime::Route`."),
+            "a doc changed: {text}"
+        );
+        assert!(text.contains(":: hookgen_runtime :: __private"), "{text}");
+        assert!(text.contains("other :: hookgen_runtime :: Route"), "{text}");
     }
 }

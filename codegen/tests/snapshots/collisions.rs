@@ -190,7 +190,7 @@ pub enum Message {
     Unknown2(Option),
     Message(Self_),
     /// A well-formed payload whose discriminator value the spec does not list.
-    Unknown3(::hookgen_runtime::UnknownMessage),
+    Unknown3(crate::UnknownMessage),
 }
 
 impl Message {
@@ -217,8 +217,8 @@ impl Message {
 }
 
 /// Every message of the spec, in `Message` variant order.
-pub static MESSAGES: &[::hookgen_runtime::MessageInfo] = &[
-    ::hookgen_runtime::MessageInfo {
+pub static MESSAGES: &[crate::MessageInfo] = &[
+    crate::MessageInfo {
         name: "Unknown",
         title: ::std::option::Option::None,
         summary: ::std::option::Option::None,
@@ -229,7 +229,7 @@ pub static MESSAGES: &[::hookgen_runtime::MessageInfo] = &[
         correlation_id: ::std::option::Option::None,
         bindings: ::std::option::Option::None,
     },
-    ::hookgen_runtime::MessageInfo {
+    crate::MessageInfo {
         name: "unknown",
         title: ::std::option::Option::None,
         summary: ::std::option::Option::None,
@@ -240,7 +240,7 @@ pub static MESSAGES: &[::hookgen_runtime::MessageInfo] = &[
         correlation_id: ::std::option::Option::None,
         bindings: ::std::option::Option::None,
     },
-    ::hookgen_runtime::MessageInfo {
+    crate::MessageInfo {
         name: "Message",
         title: ::std::option::Option::None,
         summary: ::std::option::Option::None,
@@ -257,9 +257,9 @@ pub static MESSAGES: &[::hookgen_runtime::MessageInfo] = &[
 pub fn decode(
     address: &str,
     body: &[u8],
-) -> ::std::result::Result<Message, ::hookgen_runtime::DecodeError> {
+) -> ::std::result::Result<Message, crate::DecodeError> {
     let route = route(address)
-        .ok_or_else(|| ::hookgen_runtime::DecodeError::UnknownChannel(
+        .ok_or_else(|| crate::DecodeError::UnknownChannel(
             ::std::borrow::ToOwned::to_owned(address),
         ))?;
     decode_at(route.index, body)
@@ -269,10 +269,10 @@ pub fn decode(
 pub fn decode_channel(
     channel: &str,
     body: &[u8],
-) -> ::std::result::Result<Message, ::hookgen_runtime::DecodeError> {
+) -> ::std::result::Result<Message, crate::DecodeError> {
     let index = ROUTER
         .position(channel)
-        .ok_or_else(|| ::hookgen_runtime::DecodeError::UnknownChannel(
+        .ok_or_else(|| crate::DecodeError::UnknownChannel(
             ::std::borrow::ToOwned::to_owned(channel),
         ))?;
     decode_at(index, body)
@@ -282,7 +282,7 @@ pub fn decode_channel(
 fn decode_at(
     index: usize,
     body: &[u8],
-) -> ::std::result::Result<Message, ::hookgen_runtime::DecodeError> {
+) -> ::std::result::Result<Message, crate::DecodeError> {
     match index {
         0usize => {
             ::std::result::Result::Ok({
@@ -304,7 +304,7 @@ fn decode_at(
                             .map(Message::Message)?
                     }
                     ::std::option::Option::None => {
-                        return ::std::result::Result::Err(::hookgen_runtime::DecodeError::MissingDiscriminator {
+                        return ::std::result::Result::Err(crate::DecodeError::MissingDiscriminator {
                             field: "kind",
                         });
                     }
@@ -322,24 +322,22 @@ fn decode_at(
         }
         _ => {
             ::std::result::Result::Err(
-                ::hookgen_runtime::DecodeError::UnknownChannel(
-                    ::std::format!("#{index}"),
-                ),
+                crate::DecodeError::UnknownChannel(::std::format!("#{index}")),
             )
         }
     }
 }
 
 /// The servers the spec names.
-pub static SERVERS: &[::hookgen_runtime::Server] = &[];
+pub static SERVERS: &[crate::Server] = &[];
 
 /// The routing table: every channel of the spec.
-pub static CHANNELS: &[::hookgen_runtime::Channel] = &[
-    ::hookgen_runtime::Channel {
+pub static CHANNELS: &[crate::Channel] = &[
+    crate::Channel {
         address: ::std::option::Option::Some("self/{type}"),
         description: ::std::option::Option::None,
         parameters: &[
-            ::hookgen_runtime::Parameter {
+            crate::Parameter {
                 name: "type",
                 description: ::std::option::Option::None,
                 allowed: &[],
@@ -348,9 +346,9 @@ pub static CHANNELS: &[::hookgen_runtime::Channel] = &[
             },
         ],
         operations: &[
-            ::hookgen_runtime::Operation {
+            crate::Operation {
                 id: "self_type.publish",
-                action: ::hookgen_runtime::Action::Receive,
+                action: crate::Action::Receive,
                 sender: "other parties",
                 receiver: "the application",
                 summary: ::std::option::Option::None,
@@ -369,9 +367,9 @@ static ROUTER: ::std::sync::LazyLock<::hookgen_runtime::routing::Router> = ::std
 ::hookgen_runtime::routing::Router::new(CHANNELS));
 
 /// Matches a concrete address (such as a request path) against the channel templates.
-pub fn route(address: &str) -> ::std::option::Option<::hookgen_runtime::Route> {
+pub fn route(address: &str) -> ::std::option::Option<crate::Route> {
     ROUTER.route(address)
 }
 
 /// The spec states no delivery rules.
-pub const DELIVERY: ::std::option::Option<::hookgen_runtime::DeliveryPolicy> = ::std::option::Option::None;
+pub const DELIVERY: ::std::option::Option<crate::DeliveryPolicy> = ::std::option::Option::None;

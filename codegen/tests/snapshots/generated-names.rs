@@ -285,7 +285,7 @@ pub enum Message {
     Sender(H),
     Message(Message2),
     /// A well-formed payload whose discriminator value the spec does not list.
-    Unknown2(::hookgen_runtime::UnknownMessage),
+    Unknown2(crate::UnknownMessage),
 }
 
 impl Message {
@@ -318,8 +318,8 @@ impl Message {
 }
 
 /// Every message of the spec, in `Message` variant order.
-pub static MESSAGES: &[::hookgen_runtime::MessageInfo] = &[
-    ::hookgen_runtime::MessageInfo {
+pub static MESSAGES: &[crate::MessageInfo] = &[
+    crate::MessageInfo {
         name: "Handler",
         title: ::std::option::Option::None,
         summary: ::std::option::Option::None,
@@ -330,7 +330,7 @@ pub static MESSAGES: &[::hookgen_runtime::MessageInfo] = &[
         correlation_id: ::std::option::Option::None,
         bindings: ::std::option::Option::None,
     },
-    ::hookgen_runtime::MessageInfo {
+    crate::MessageInfo {
         name: "Dispatcher",
         title: ::std::option::Option::None,
         summary: ::std::option::Option::None,
@@ -341,7 +341,7 @@ pub static MESSAGES: &[::hookgen_runtime::MessageInfo] = &[
         correlation_id: ::std::option::Option::None,
         bindings: ::std::option::Option::None,
     },
-    ::hookgen_runtime::MessageInfo {
+    crate::MessageInfo {
         name: "router",
         title: ::std::option::Option::None,
         summary: ::std::option::Option::None,
@@ -352,7 +352,7 @@ pub static MESSAGES: &[::hookgen_runtime::MessageInfo] = &[
         correlation_id: ::std::option::Option::None,
         bindings: ::std::option::Option::None,
     },
-    ::hookgen_runtime::MessageInfo {
+    crate::MessageInfo {
         name: "unknown",
         title: ::std::option::Option::None,
         summary: ::std::option::Option::None,
@@ -363,7 +363,7 @@ pub static MESSAGES: &[::hookgen_runtime::MessageInfo] = &[
         correlation_id: ::std::option::Option::None,
         bindings: ::std::option::Option::None,
     },
-    ::hookgen_runtime::MessageInfo {
+    crate::MessageInfo {
         name: "sender",
         title: ::std::option::Option::None,
         summary: ::std::option::Option::None,
@@ -374,7 +374,7 @@ pub static MESSAGES: &[::hookgen_runtime::MessageInfo] = &[
         correlation_id: ::std::option::Option::None,
         bindings: ::std::option::Option::None,
     },
-    ::hookgen_runtime::MessageInfo {
+    crate::MessageInfo {
         name: "Message",
         title: ::std::option::Option::None,
         summary: ::std::option::Option::None,
@@ -391,9 +391,9 @@ pub static MESSAGES: &[::hookgen_runtime::MessageInfo] = &[
 pub fn decode(
     address: &str,
     body: &[u8],
-) -> ::std::result::Result<Message, ::hookgen_runtime::DecodeError> {
+) -> ::std::result::Result<Message, crate::DecodeError> {
     let route = route(address)
-        .ok_or_else(|| ::hookgen_runtime::DecodeError::UnknownChannel(
+        .ok_or_else(|| crate::DecodeError::UnknownChannel(
             ::std::borrow::ToOwned::to_owned(address),
         ))?;
     decode_at(route.index, body)
@@ -403,10 +403,10 @@ pub fn decode(
 pub fn decode_channel(
     channel: &str,
     body: &[u8],
-) -> ::std::result::Result<Message, ::hookgen_runtime::DecodeError> {
+) -> ::std::result::Result<Message, crate::DecodeError> {
     let index = ROUTER
         .position(channel)
-        .ok_or_else(|| ::hookgen_runtime::DecodeError::UnknownChannel(
+        .ok_or_else(|| crate::DecodeError::UnknownChannel(
             ::std::borrow::ToOwned::to_owned(channel),
         ))?;
     decode_at(index, body)
@@ -416,7 +416,7 @@ pub fn decode_channel(
 fn decode_at(
     index: usize,
     body: &[u8],
-) -> ::std::result::Result<Message, ::hookgen_runtime::DecodeError> {
+) -> ::std::result::Result<Message, crate::DecodeError> {
     match index {
         0usize => {
             ::std::result::Result::Ok({
@@ -450,7 +450,7 @@ fn decode_at(
                             .map(Message::Message)?
                     }
                     ::std::option::Option::None => {
-                        return ::std::result::Result::Err(::hookgen_runtime::DecodeError::MissingDiscriminator {
+                        return ::std::result::Result::Err(crate::DecodeError::MissingDiscriminator {
                             field: "kind",
                         });
                     }
@@ -468,27 +468,25 @@ fn decode_at(
         }
         _ => {
             ::std::result::Result::Err(
-                ::hookgen_runtime::DecodeError::UnknownChannel(
-                    ::std::format!("#{index}"),
-                ),
+                crate::DecodeError::UnknownChannel(::std::format!("#{index}")),
             )
         }
     }
 }
 
 /// The servers the spec names.
-pub static SERVERS: &[::hookgen_runtime::Server] = &[];
+pub static SERVERS: &[crate::Server] = &[];
 
 /// The routing table: every channel of the spec.
-pub static CHANNELS: &[::hookgen_runtime::Channel] = &[
-    ::hookgen_runtime::Channel {
+pub static CHANNELS: &[crate::Channel] = &[
+    crate::Channel {
         address: ::std::option::Option::Some("/hooks"),
         description: ::std::option::Option::None,
         parameters: &[],
         operations: &[
-            ::hookgen_runtime::Operation {
+            crate::Operation {
                 id: "hooks.publish",
-                action: ::hookgen_runtime::Action::Receive,
+                action: crate::Action::Receive,
                 sender: "other parties",
                 receiver: "the application",
                 summary: ::std::option::Option::None,
@@ -514,18 +512,18 @@ static ROUTER: ::std::sync::LazyLock<::hookgen_runtime::routing::Router> = ::std
 ::hookgen_runtime::routing::Router::new(CHANNELS));
 
 /// Matches a concrete address (such as a request path) against the channel templates.
-pub fn route(address: &str) -> ::std::option::Option<::hookgen_runtime::Route> {
+pub fn route(address: &str) -> ::std::option::Option<crate::Route> {
     ROUTER.route(address)
 }
 
 /// How deliveries of this spec are signed.
-pub const SIGNATURE: ::hookgen_runtime::SignatureScheme = ::hookgen_runtime::SignatureScheme {
+pub const SIGNATURE: crate::SignatureScheme = crate::SignatureScheme {
     header: "X-Signature",
-    algorithm: ::hookgen_runtime::Algorithm::HmacSha256,
-    encoding: ::hookgen_runtime::Encoding::Hex,
+    algorithm: crate::Algorithm::HmacSha256,
+    encoding: crate::Encoding::Hex,
     prefix: "",
-    secret_format: ::hookgen_runtime::SecretFormat::Bytes,
-    signed: ::hookgen_runtime::SignedContent::Body,
+    secret_format: crate::SecretFormat::Bytes,
+    signed: crate::SignedContent::Body,
     id_header: "",
     timestamp_header: "",
     separator: ::std::option::Option::None,
@@ -545,7 +543,7 @@ pub fn verify(
     secret: &[u8],
     header_value: &str,
     body: &[u8],
-) -> ::std::result::Result<(), ::hookgen_runtime::SignatureError> {
+) -> ::std::result::Result<(), crate::SignatureError> {
     SIGNATURE.verify(secret, header_value, body)
 }
 
@@ -553,14 +551,14 @@ pub fn verify(
 /// against `clock` when the scheme has a tolerance.
 pub fn verify_request(
     secrets: &[&[u8]],
-    request: &::hookgen_runtime::SignedRequest<'_>,
+    request: &crate::SignedRequest<'_>,
     clock: &dyn ::hookgen_runtime::Clock,
-) -> ::std::result::Result<(), ::hookgen_runtime::SignatureError> {
+) -> ::std::result::Result<(), crate::SignatureError> {
     SIGNATURE.verify_request(secrets, request, clock)
 }
 
 /// The spec states no delivery rules.
-pub const DELIVERY: ::std::option::Option<::hookgen_runtime::DeliveryPolicy> = ::std::option::Option::None;
+pub const DELIVERY: ::std::option::Option<crate::DeliveryPolicy> = ::std::option::Option::None;
 
 /// A typed webhook handler: one method per message of the spec, plus unknown events.
 /// Every method accepts its message unless overridden; an `Err` makes the receiver
@@ -570,10 +568,10 @@ pub trait Handler: ::std::marker::Send + ::std::marker::Sync + 'static {
     /// Handles `Handler`. Accepts it unless overridden.
     fn handler(
         &self,
-        route: &::hookgen_runtime::Route,
+        route: &crate::Route,
         payload: Handler2,
     ) -> impl ::std::future::Future<
-        Output = ::std::result::Result<(), ::hookgen_runtime::receiver::HandlerError>,
+        Output = ::std::result::Result<(), crate::receiver::HandlerError>,
     > + ::std::marker::Send {
         let _ = (route, payload);
         async { ::std::result::Result::Ok(()) }
@@ -581,10 +579,10 @@ pub trait Handler: ::std::marker::Send + ::std::marker::Sync + 'static {
     /// Handles `Dispatcher`. Accepts it unless overridden.
     fn dispatcher(
         &self,
-        route: &::hookgen_runtime::Route,
+        route: &crate::Route,
         payload: Dispatcher2,
     ) -> impl ::std::future::Future<
-        Output = ::std::result::Result<(), ::hookgen_runtime::receiver::HandlerError>,
+        Output = ::std::result::Result<(), crate::receiver::HandlerError>,
     > + ::std::marker::Send {
         let _ = (route, payload);
         async { ::std::result::Result::Ok(()) }
@@ -592,10 +590,10 @@ pub trait Handler: ::std::marker::Send + ::std::marker::Sync + 'static {
     /// Handles `router`. Accepts it unless overridden.
     fn router2(
         &self,
-        route: &::hookgen_runtime::Route,
+        route: &crate::Route,
         payload: Route,
     ) -> impl ::std::future::Future<
-        Output = ::std::result::Result<(), ::hookgen_runtime::receiver::HandlerError>,
+        Output = ::std::result::Result<(), crate::receiver::HandlerError>,
     > + ::std::marker::Send {
         let _ = (route, payload);
         async { ::std::result::Result::Ok(()) }
@@ -603,10 +601,10 @@ pub trait Handler: ::std::marker::Send + ::std::marker::Sync + 'static {
     /// Handles `unknown`. Accepts it unless overridden.
     fn unknown2(
         &self,
-        route: &::hookgen_runtime::Route,
+        route: &crate::Route,
         payload: UnknownMessage,
     ) -> impl ::std::future::Future<
-        Output = ::std::result::Result<(), ::hookgen_runtime::receiver::HandlerError>,
+        Output = ::std::result::Result<(), crate::receiver::HandlerError>,
     > + ::std::marker::Send {
         let _ = (route, payload);
         async { ::std::result::Result::Ok(()) }
@@ -614,10 +612,10 @@ pub trait Handler: ::std::marker::Send + ::std::marker::Sync + 'static {
     /// Handles `sender`. Accepts it unless overridden.
     fn sender(
         &self,
-        route: &::hookgen_runtime::Route,
+        route: &crate::Route,
         payload: H,
     ) -> impl ::std::future::Future<
-        Output = ::std::result::Result<(), ::hookgen_runtime::receiver::HandlerError>,
+        Output = ::std::result::Result<(), crate::receiver::HandlerError>,
     > + ::std::marker::Send {
         let _ = (route, payload);
         async { ::std::result::Result::Ok(()) }
@@ -625,10 +623,10 @@ pub trait Handler: ::std::marker::Send + ::std::marker::Sync + 'static {
     /// Handles `Message`. Accepts it unless overridden.
     fn message(
         &self,
-        route: &::hookgen_runtime::Route,
+        route: &crate::Route,
         payload: Message2,
     ) -> impl ::std::future::Future<
-        Output = ::std::result::Result<(), ::hookgen_runtime::receiver::HandlerError>,
+        Output = ::std::result::Result<(), crate::receiver::HandlerError>,
     > + ::std::marker::Send {
         let _ = (route, payload);
         async { ::std::result::Result::Ok(()) }
@@ -636,10 +634,10 @@ pub trait Handler: ::std::marker::Send + ::std::marker::Sync + 'static {
     /// Handles an event the spec does not list. Accepts it unless overridden.
     fn unknown(
         &self,
-        route: &::hookgen_runtime::Route,
-        message: ::hookgen_runtime::UnknownMessage,
+        route: &crate::Route,
+        message: crate::UnknownMessage,
     ) -> impl ::std::future::Future<
-        Output = ::std::result::Result<(), ::hookgen_runtime::receiver::HandlerError>,
+        Output = ::std::result::Result<(), crate::receiver::HandlerError>,
     > + ::std::marker::Send {
         let _ = (route, message);
         async { ::std::result::Result::Ok(()) }
@@ -653,7 +651,7 @@ struct Dispatcher<H>(H);
 impl<H: Handler> ::hookgen_runtime::__private::Dispatch<Message> for Dispatcher<H> {
     fn dispatch(
         &self,
-        route: ::hookgen_runtime::Route,
+        route: crate::Route,
         message: Message,
     ) -> ::hookgen_runtime::__private::HandlerFuture<'_> {
         ::std::boxed::Box::pin(async move {
@@ -676,17 +674,14 @@ impl<H: Handler> ::hookgen_runtime::__private::Dispatch<Message> for Dispatcher<
 #[cfg(feature = "client")]
 pub fn sender(
     secret: impl ::std::convert::Into<::std::vec::Vec<u8>>,
-) -> ::std::result::Result<
-    ::hookgen_runtime::sender::Sender,
-    ::hookgen_runtime::SignatureError,
-> {
+) -> ::std::result::Result<crate::sender::Sender, crate::SignatureError> {
     let policy = match DELIVERY {
         ::std::option::Option::Some(delivery) => {
-            ::hookgen_runtime::sender::RetryPolicy::from_delivery(&delivery)
+            crate::sender::RetryPolicy::from_delivery(&delivery)
         }
-        ::std::option::Option::None => ::hookgen_runtime::sender::RetryPolicy::default(),
+        ::std::option::Option::None => crate::sender::RetryPolicy::default(),
     };
-    ::hookgen_runtime::sender::Sender::new(SIGNATURE, secret, policy)
+    crate::sender::Sender::new(SIGNATURE, secret, policy)
 }
 
 /// An axum router serving every channel of this spec at its address: it verifies each
@@ -696,19 +691,12 @@ pub fn sender(
 #[cfg(feature = "axum")]
 pub fn router<H: Handler>(
     handler: H,
-    config: ::hookgen_runtime::receiver::ReceiverConfig,
-) -> ::std::result::Result<
-    ::hookgen_runtime::receiver::axum::Router,
-    ::hookgen_runtime::SignatureError,
-> {
+    config: crate::receiver::ReceiverConfig,
+) -> ::std::result::Result<crate::receiver::axum::Router, crate::SignatureError> {
     let binding = ::hookgen_runtime::__private::SpecBinding {
         scheme: SIGNATURE,
         route,
         decode_channel,
     };
-    ::hookgen_runtime::receiver::router(
-        binding,
-        config,
-        ::std::sync::Arc::new(Dispatcher(handler)),
-    )
+    crate::receiver::router(binding, config, ::std::sync::Arc::new(Dispatcher(handler)))
 }

@@ -31,7 +31,7 @@ pub enum Message {
     /// payload is kept as raw JSON.
     AvroRecord(::serde_json::Value),
     /// A well-formed payload whose discriminator value the spec does not list.
-    Unknown(::hookgen_runtime::UnknownMessage),
+    Unknown(crate::UnknownMessage),
 }
 
 impl Message {
@@ -60,8 +60,8 @@ impl Message {
 }
 
 /// Every message of the spec, in `Message` variant order.
-pub static MESSAGES: &[::hookgen_runtime::MessageInfo] = &[
-    ::hookgen_runtime::MessageInfo {
+pub static MESSAGES: &[crate::MessageInfo] = &[
+    crate::MessageInfo {
         name: "Text",
         title: ::std::option::Option::None,
         summary: ::std::option::Option::None,
@@ -72,7 +72,7 @@ pub static MESSAGES: &[::hookgen_runtime::MessageInfo] = &[
         correlation_id: ::std::option::Option::None,
         bindings: ::std::option::Option::None,
     },
-    ::hookgen_runtime::MessageInfo {
+    crate::MessageInfo {
         name: "Count",
         title: ::std::option::Option::None,
         summary: ::std::option::Option::None,
@@ -83,7 +83,7 @@ pub static MESSAGES: &[::hookgen_runtime::MessageInfo] = &[
         correlation_id: ::std::option::Option::None,
         bindings: ::std::option::Option::None,
     },
-    ::hookgen_runtime::MessageInfo {
+    crate::MessageInfo {
         name: "Nothing",
         title: ::std::option::Option::None,
         summary: ::std::option::Option::Some("A message without a payload."),
@@ -94,7 +94,7 @@ pub static MESSAGES: &[::hookgen_runtime::MessageInfo] = &[
         correlation_id: ::std::option::Option::None,
         bindings: ::std::option::Option::None,
     },
-    ::hookgen_runtime::MessageInfo {
+    crate::MessageInfo {
         name: "AvroRecord",
         title: ::std::option::Option::None,
         summary: ::std::option::Option::None,
@@ -111,9 +111,9 @@ pub static MESSAGES: &[::hookgen_runtime::MessageInfo] = &[
 pub fn decode(
     address: &str,
     body: &[u8],
-) -> ::std::result::Result<Message, ::hookgen_runtime::DecodeError> {
+) -> ::std::result::Result<Message, crate::DecodeError> {
     let route = route(address)
-        .ok_or_else(|| ::hookgen_runtime::DecodeError::UnknownChannel(
+        .ok_or_else(|| crate::DecodeError::UnknownChannel(
             ::std::borrow::ToOwned::to_owned(address),
         ))?;
     decode_at(route.index, body)
@@ -123,10 +123,10 @@ pub fn decode(
 pub fn decode_channel(
     channel: &str,
     body: &[u8],
-) -> ::std::result::Result<Message, ::hookgen_runtime::DecodeError> {
+) -> ::std::result::Result<Message, crate::DecodeError> {
     let index = ROUTER
         .position(channel)
-        .ok_or_else(|| ::hookgen_runtime::DecodeError::UnknownChannel(
+        .ok_or_else(|| crate::DecodeError::UnknownChannel(
             ::std::borrow::ToOwned::to_owned(channel),
         ))?;
     decode_at(index, body)
@@ -136,7 +136,7 @@ pub fn decode_channel(
 fn decode_at(
     index: usize,
     body: &[u8],
-) -> ::std::result::Result<Message, ::hookgen_runtime::DecodeError> {
+) -> ::std::result::Result<Message, crate::DecodeError> {
     match index {
         0usize => {
             ::std::result::Result::Ok(
@@ -175,27 +175,25 @@ fn decode_at(
         }
         _ => {
             ::std::result::Result::Err(
-                ::hookgen_runtime::DecodeError::UnknownChannel(
-                    ::std::format!("#{index}"),
-                ),
+                crate::DecodeError::UnknownChannel(::std::format!("#{index}")),
             )
         }
     }
 }
 
 /// The servers the spec names.
-pub static SERVERS: &[::hookgen_runtime::Server] = &[];
+pub static SERVERS: &[crate::Server] = &[];
 
 /// The routing table: every channel of the spec.
-pub static CHANNELS: &[::hookgen_runtime::Channel] = &[
-    ::hookgen_runtime::Channel {
+pub static CHANNELS: &[crate::Channel] = &[
+    crate::Channel {
         address: ::std::option::Option::Some("mixed"),
         description: ::std::option::Option::None,
         parameters: &[],
         operations: &[
-            ::hookgen_runtime::Operation {
+            crate::Operation {
                 id: "mixed.subscribe",
-                action: ::hookgen_runtime::Action::Send,
+                action: crate::Action::Send,
                 sender: "the application",
                 receiver: "other parties",
                 summary: ::std::option::Option::None,
@@ -207,14 +205,14 @@ pub static CHANNELS: &[::hookgen_runtime::Channel] = &[
         discriminator: ::std::option::Option::None,
         bindings: ::std::option::Option::None,
     },
-    ::hookgen_runtime::Channel {
+    crate::Channel {
         address: ::std::option::Option::Some("empty"),
         description: ::std::option::Option::None,
         parameters: &[],
         operations: &[
-            ::hookgen_runtime::Operation {
+            crate::Operation {
                 id: "empty.subscribe",
-                action: ::hookgen_runtime::Action::Send,
+                action: crate::Action::Send,
                 sender: "the application",
                 receiver: "other parties",
                 summary: ::std::option::Option::None,
@@ -226,14 +224,14 @@ pub static CHANNELS: &[::hookgen_runtime::Channel] = &[
         discriminator: ::std::option::Option::None,
         bindings: ::std::option::Option::None,
     },
-    ::hookgen_runtime::Channel {
+    crate::Channel {
         address: ::std::option::Option::Some("avro"),
         description: ::std::option::Option::None,
         parameters: &[],
         operations: &[
-            ::hookgen_runtime::Operation {
+            crate::Operation {
                 id: "avro.subscribe",
-                action: ::hookgen_runtime::Action::Send,
+                action: crate::Action::Send,
                 sender: "the application",
                 receiver: "other parties",
                 summary: ::std::option::Option::None,
@@ -252,9 +250,9 @@ static ROUTER: ::std::sync::LazyLock<::hookgen_runtime::routing::Router> = ::std
 ::hookgen_runtime::routing::Router::new(CHANNELS));
 
 /// Matches a concrete address (such as a request path) against the channel templates.
-pub fn route(address: &str) -> ::std::option::Option<::hookgen_runtime::Route> {
+pub fn route(address: &str) -> ::std::option::Option<crate::Route> {
     ROUTER.route(address)
 }
 
 /// The spec states no delivery rules.
-pub const DELIVERY: ::std::option::Option<::hookgen_runtime::DeliveryPolicy> = ::std::option::Option::None;
+pub const DELIVERY: ::std::option::Option<crate::DeliveryPolicy> = ::std::option::Option::None;

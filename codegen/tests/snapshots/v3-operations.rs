@@ -119,7 +119,7 @@ pub enum Message {
     AuditRecord(::serde_json::Value),
     Ack(AckPayload),
     /// A well-formed payload whose discriminator value the spec does not list.
-    Unknown(::hookgen_runtime::UnknownMessage),
+    Unknown(crate::UnknownMessage),
 }
 
 impl Message {
@@ -150,8 +150,8 @@ impl Message {
 }
 
 /// Every message of the spec, in `Message` variant order.
-pub static MESSAGES: &[::hookgen_runtime::MessageInfo] = &[
-    ::hookgen_runtime::MessageInfo {
+pub static MESSAGES: &[crate::MessageInfo] = &[
+    crate::MessageInfo {
         name: "OrderCreated",
         title: ::std::option::Option::None,
         summary: ::std::option::Option::None,
@@ -162,7 +162,7 @@ pub static MESSAGES: &[::hookgen_runtime::MessageInfo] = &[
         correlation_id: ::std::option::Option::None,
         bindings: ::std::option::Option::None,
     },
-    ::hookgen_runtime::MessageInfo {
+    crate::MessageInfo {
         name: "OrderCancelled",
         title: ::std::option::Option::None,
         summary: ::std::option::Option::None,
@@ -173,7 +173,7 @@ pub static MESSAGES: &[::hookgen_runtime::MessageInfo] = &[
         correlation_id: ::std::option::Option::None,
         bindings: ::std::option::Option::None,
     },
-    ::hookgen_runtime::MessageInfo {
+    crate::MessageInfo {
         name: "OrderCorrected",
         title: ::std::option::Option::None,
         summary: ::std::option::Option::None,
@@ -184,7 +184,7 @@ pub static MESSAGES: &[::hookgen_runtime::MessageInfo] = &[
         correlation_id: ::std::option::Option::None,
         bindings: ::std::option::Option::None,
     },
-    ::hookgen_runtime::MessageInfo {
+    crate::MessageInfo {
         name: "AuditRecord",
         title: ::std::option::Option::None,
         summary: ::std::option::Option::None,
@@ -195,7 +195,7 @@ pub static MESSAGES: &[::hookgen_runtime::MessageInfo] = &[
         correlation_id: ::std::option::Option::None,
         bindings: ::std::option::Option::None,
     },
-    ::hookgen_runtime::MessageInfo {
+    crate::MessageInfo {
         name: "Ack",
         title: ::std::option::Option::None,
         summary: ::std::option::Option::None,
@@ -212,9 +212,9 @@ pub static MESSAGES: &[::hookgen_runtime::MessageInfo] = &[
 pub fn decode(
     address: &str,
     body: &[u8],
-) -> ::std::result::Result<Message, ::hookgen_runtime::DecodeError> {
+) -> ::std::result::Result<Message, crate::DecodeError> {
     let route = route(address)
-        .ok_or_else(|| ::hookgen_runtime::DecodeError::UnknownChannel(
+        .ok_or_else(|| crate::DecodeError::UnknownChannel(
             ::std::borrow::ToOwned::to_owned(address),
         ))?;
     decode_at(route.index, body)
@@ -224,10 +224,10 @@ pub fn decode(
 pub fn decode_channel(
     channel: &str,
     body: &[u8],
-) -> ::std::result::Result<Message, ::hookgen_runtime::DecodeError> {
+) -> ::std::result::Result<Message, crate::DecodeError> {
     let index = ROUTER
         .position(channel)
-        .ok_or_else(|| ::hookgen_runtime::DecodeError::UnknownChannel(
+        .ok_or_else(|| crate::DecodeError::UnknownChannel(
             ::std::borrow::ToOwned::to_owned(channel),
         ))?;
     decode_at(index, body)
@@ -237,7 +237,7 @@ pub fn decode_channel(
 fn decode_at(
     index: usize,
     body: &[u8],
-) -> ::std::result::Result<Message, ::hookgen_runtime::DecodeError> {
+) -> ::std::result::Result<Message, crate::DecodeError> {
     match index {
         0usize => {
             ::std::result::Result::Ok({
@@ -268,7 +268,7 @@ fn decode_at(
                             .map(Message::OrderCorrected)?
                     }
                     ::std::option::Option::None => {
-                        return ::std::result::Result::Err(::hookgen_runtime::DecodeError::MissingDiscriminator {
+                        return ::std::result::Result::Err(crate::DecodeError::MissingDiscriminator {
                             field: "type",
                         });
                     }
@@ -298,17 +298,15 @@ fn decode_at(
         }
         _ => {
             ::std::result::Result::Err(
-                ::hookgen_runtime::DecodeError::UnknownChannel(
-                    ::std::format!("#{index}"),
-                ),
+                crate::DecodeError::UnknownChannel(::std::format!("#{index}")),
             )
         }
     }
 }
 
 /// The servers the spec names.
-pub static SERVERS: &[::hookgen_runtime::Server] = &[
-    ::hookgen_runtime::Server {
+pub static SERVERS: &[crate::Server] = &[
+    crate::Server {
         name: "production",
         host: "hooks.example.com",
         pathname: ::std::option::Option::Some("/v1"),
@@ -318,12 +316,12 @@ pub static SERVERS: &[::hookgen_runtime::Server] = &[
 ];
 
 /// The routing table: every channel of the spec.
-pub static CHANNELS: &[::hookgen_runtime::Channel] = &[
-    ::hookgen_runtime::Channel {
+pub static CHANNELS: &[crate::Channel] = &[
+    crate::Channel {
         address: ::std::option::Option::Some("/orders/{region}"),
         description: ::std::option::Option::None,
         parameters: &[
-            ::hookgen_runtime::Parameter {
+            crate::Parameter {
                 name: "region",
                 description: ::std::option::Option::Some("Where the order was placed."),
                 allowed: &["eu", "us"],
@@ -332,23 +330,23 @@ pub static CHANNELS: &[::hookgen_runtime::Channel] = &[
             },
         ],
         operations: &[
-            ::hookgen_runtime::Operation {
+            crate::Operation {
                 id: "receiveOrders",
-                action: ::hookgen_runtime::Action::Receive,
+                action: crate::Action::Receive,
                 sender: "other parties",
                 receiver: "the application",
                 summary: ::std::option::Option::Some("Orders placed by customers."),
                 messages: &["OrderCreated", "OrderCancelled"],
                 bindings: ::std::option::Option::None,
-                reply: ::std::option::Option::Some(::hookgen_runtime::Reply {
+                reply: ::std::option::Option::Some(crate::Reply {
                     address: ::std::option::Option::None,
                     location: ::std::option::Option::Some("$message.header#/replyTo"),
                     messages: &["Ack"],
                 }),
             },
-            ::hookgen_runtime::Operation {
+            crate::Operation {
                 id: "sendCorrections",
-                action: ::hookgen_runtime::Action::Send,
+                action: crate::Action::Send,
                 sender: "the application",
                 receiver: "other parties",
                 summary: ::std::option::Option::None,
@@ -360,14 +358,14 @@ pub static CHANNELS: &[::hookgen_runtime::Channel] = &[
         discriminator: ::std::option::Option::Some("type"),
         bindings: ::std::option::Option::None,
     },
-    ::hookgen_runtime::Channel {
+    crate::Channel {
         address: ::std::option::Option::Some("/audit"),
         description: ::std::option::Option::None,
         parameters: &[],
         operations: &[
-            ::hookgen_runtime::Operation {
+            crate::Operation {
                 id: "sendAudit",
-                action: ::hookgen_runtime::Action::Send,
+                action: crate::Action::Send,
                 sender: "the application",
                 receiver: "other parties",
                 summary: ::std::option::Option::None,
@@ -379,7 +377,7 @@ pub static CHANNELS: &[::hookgen_runtime::Channel] = &[
         discriminator: ::std::option::Option::None,
         bindings: ::std::option::Option::None,
     },
-    ::hookgen_runtime::Channel {
+    crate::Channel {
         address: ::std::option::Option::None,
         description: ::std::option::Option::Some(
             "Where the sender asked for acknowledgements.",
@@ -396,9 +394,9 @@ static ROUTER: ::std::sync::LazyLock<::hookgen_runtime::routing::Router> = ::std
 ::hookgen_runtime::routing::Router::new(CHANNELS));
 
 /// Matches a concrete address (such as a request path) against the channel templates.
-pub fn route(address: &str) -> ::std::option::Option<::hookgen_runtime::Route> {
+pub fn route(address: &str) -> ::std::option::Option<crate::Route> {
     ROUTER.route(address)
 }
 
 /// The spec states no delivery rules.
-pub const DELIVERY: ::std::option::Option<::hookgen_runtime::DeliveryPolicy> = ::std::option::Option::None;
+pub const DELIVERY: ::std::option::Option<crate::DeliveryPolicy> = ::std::option::Option::None;
