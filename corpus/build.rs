@@ -93,6 +93,11 @@ fn main() {
         }
     });
     let present = !documents.is_empty();
+    // Tests that name a corpus document's module compile only with the corpus.
+    println!("cargo::rustc-check-cfg=cfg(hookgen_corpus_present)");
+    if present {
+        println!("cargo::rustc-cfg=hookgen_corpus_present");
+    }
     write(
         &out.join("modules.rs"),
         &quote! {
