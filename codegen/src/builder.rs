@@ -136,7 +136,21 @@ impl Builder {
             }
             let (compiled, inputs) = crate::compile_with_inputs(&file);
             for input in inputs {
-                println!("cargo::rerun-if-changed={}", input.display());
+                let shown = input.to_string_lossy();
+                // One directive per line: a name with a line break (or any control
+                // character) could smuggle in a directive of its own.
+                if shown.chars().any(char::is_control) {
+                    diagnostics.push(Diagnostic::at(
+                        &file.display,
+                        "",
+                        format!(
+                            "a file it reads has a control character in its name ({}); cargo cannot watch it",
+                            crate::escape::terminal(&shown)
+                        ),
+                    ));
+                    continue;
+                }
+                println!("cargo::rerun-if-changed={shown}");
             }
             match compiled {
                 Ok(spec) => {

@@ -75,3 +75,27 @@ fn problems_are_returned_with_their_place_and_nothing_is_written() {
         "no specs"
     );
 }
+
+#[cfg(unix)]
+#[test]
+fn a_file_name_with_a_line_break_cannot_inject_a_cargo_directive() {
+    let dir = tempfile::tempdir().unwrap();
+    let evil = "x\ncargo::rustc-link-arg=-evil.yaml";
+    std::fs::write(dir.path().join(evil), "Event: {type: string}\n").unwrap();
+    // The reference spells the line break; YAML double quotes make it a real one.
+    std::fs::write(
+        dir.path().join("evil.yaml"),
+        "asyncapi: 3.0.0\ninfo: {title: T, version: '1'}\nchannels:\n  events:\n    address: /events\n    messages:\n      event:\n        payload: {$ref: \"x\\ncargo::rustc-link-arg=-evil.yaml#/Event\"}\n",
+    )
+    .unwrap();
+    let out = dir.path().join("out");
+    std::fs::create_dir(&out).unwrap();
+    let diagnostics = hookgen::Builder::new()
+        .spec(dir.path().join("evil.yaml"))
+        .out_dir(&out)
+        .compile()
+        .expect_err("refused");
+    let text = diagnostics.to_string();
+    assert!(text.contains("control character in its name"), "{text}");
+    assert!(!text.contains("\ncargo::"), "{text}");
+}
