@@ -14,8 +14,8 @@
 
 use serde_json::{Map, Value, json};
 
-use crate::diagnostics::{Diagnostic, Diagnostics, child};
-use crate::document::{Document, channel_ids, operation_id, split_url};
+use crate::diagnostics::{Diagnostic, Diagnostics, child, escape_token};
+use crate::document::{Document, channel_ids, operation_id, split_url, value_text};
 use crate::load::SpecFile;
 use crate::resolve::Resolver;
 
@@ -34,11 +34,10 @@ pub fn to_v3(file: &SpecFile) -> Result<Value, Diagnostics> {
 }
 
 /// What a value converted where it lives is.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 enum Kind {
     Message,
     Server,
-    Channel,
     Parameter,
 }
 
@@ -96,42 +95,35 @@ impl<'a> Converter<'a> {
         for (key, value) in root.iter().filter(|(k, _)| k.starts_with("x-")) {
             self.out.insert(key.clone(), value.clone());
         }
-        // Objects that live in bundled files are converted where they are.
+        // Objects that live in bundled files are converted where they are: the model
+        // knows where each message and parameter is defined; servers are followed here.
         let bundled = format!("/{}/", crate::bundle::BUNDLE_KEY);
-        let mut in_place: Vec<(String, Kind)> = self
+        let messages = self
             .document
             .messages
             .iter()
-            .map(|m| (m.at.clone(), Kind::Message))
+            .map(|m| (m.at.clone(), Kind::Message));
+        let parameters = self
+            .document
+            .channels
+            .iter()
+            .flat_map(|c| &c.parameters)
+            .map(|p| (p.at.clone(), Kind::Parameter));
+        let servers = root
+            .get("servers")
+            .and_then(Value::as_object)
+            .into_iter()
+            .flatten()
+            .filter_map(|(name, value)| {
+                let (at, _) = self.resolver.follow(value, &child("/servers", name)).ok()?;
+                Some((at, Kind::Server))
+            });
+        let mut in_place: Vec<(String, Kind)> = messages
+            .chain(parameters)
+            .chain(servers)
+            .filter(|(at, _)| at.starts_with(&bundled))
             .collect();
-        for (key, kind) in [("servers", Kind::Server), ("channels", Kind::Channel)] {
-            for (name, value) in root
-                .get(key)
-                .and_then(Value::as_object)
-                .into_iter()
-                .flatten()
-            {
-                if let Ok((at, target)) = self
-                    .resolver
-                    .follow(value, &child(&format!("/{key}"), name))
-                {
-                    in_place.push((at.clone(), kind));
-                    if kind == Kind::Channel {
-                        for (name, p) in target
-                            .get("parameters")
-                            .and_then(Value::as_object)
-                            .into_iter()
-                            .flatten()
-                        {
-                            if let Ok((at, _)) = self.resolver.follow(p, &child(&at, name)) {
-                                in_place.push((at, Kind::Parameter));
-                            }
-                        }
-                    }
-                }
-            }
-        }
-        in_place.retain(|(at, kind)| at.starts_with(&bundled) && *kind != Kind::Channel);
+        in_place.sort();
         in_place.dedup();
         let mut out = Value::Object(std::mem::take(&mut self.out));
         for (at, kind) in in_place {
@@ -142,7 +134,6 @@ impl<'a> Converter<'a> {
                 Kind::Message => convert_message(original),
                 Kind::Server => self.server(original),
                 Kind::Parameter => self.parameter(original),
-                Kind::Channel => continue,
             };
             if let Some(target) = out.pointer_mut(&at) {
                 *target = converted;
@@ -220,7 +211,7 @@ impl<'a> Converter<'a> {
                     for (m_at, message) in list {
                         let key = self.add_message(&mut messages, message, &m_at);
                         if let Some(key) = key {
-                            refs.push(json!({"$ref": format!("#/channels/{}/messages/{}", escape(&id), escape(&key))}));
+                            refs.push(json!({"$ref": format!("#/channels/{}/messages/{}", escape_token(&id), escape_token(&key))}));
                         }
                     }
                 }
@@ -235,7 +226,7 @@ impl<'a> Converter<'a> {
                 );
                 operation.insert(
                     "channel".into(),
-                    json!({"$ref": format!("#/channels/{}", escape(&id))}),
+                    json!({"$ref": format!("#/channels/{}", escape_token(&id))}),
                 );
                 for (key, value) in op {
                     match key.as_str() {
@@ -272,7 +263,7 @@ impl<'a> Converter<'a> {
                             .into_iter()
                             .flatten()
                             .filter_map(Value::as_str)
-                            .map(|s| json!({"$ref": format!("#/servers/{}", escape(s))}))
+                            .map(|s| json!({"$ref": format!("#/servers/{}", escape_token(s))}))
                             .collect();
                         channel.insert("servers".into(), Value::Array(servers));
                     }
@@ -344,7 +335,7 @@ impl<'a> Converter<'a> {
                     Some(Value::Array(
                         list.iter()
                             .filter(|v| !v.is_null())
-                            .map(|v| json!(text(v)))
+                            .map(|v| json!(value_text(v)))
                             .collect(),
                     ))
                 };
@@ -352,7 +343,7 @@ impl<'a> Converter<'a> {
                     out.insert("enum".into(), values);
                 }
                 if let Some(default) = schema.get("default") {
-                    out.insert("default".into(), json!(text(default)));
+                    out.insert("default".into(), json!(value_text(default)));
                 }
                 if let Some(values) = strings("examples") {
                     out.insert("examples".into(), values);
@@ -435,7 +426,7 @@ fn security(requirements: &Value) -> Value {
             .flatten()
             .filter_map(Value::as_object)
             .flat_map(|r| r.keys())
-            .map(|name| json!({"$ref": format!("#/components/securitySchemes/{}", escape(name))}))
+            .map(|name| json!({"$ref": format!("#/components/securitySchemes/{}", escape_token(name))}))
             .collect(),
     )
 }
@@ -451,15 +442,4 @@ fn security_scheme(scheme: &Value) -> Value {
         }
     }
     scheme
-}
-
-/// A JSON pointer token.
-fn escape(token: &str) -> String {
-    crate::diagnostics::escape_token(token)
-}
-
-fn text(value: &Value) -> String {
-    value
-        .as_str()
-        .map_or_else(|| value.to_string(), str::to_owned)
 }

@@ -584,7 +584,7 @@ fn text(value: Option<&Value>, key: &str) -> String {
 }
 
 /// A JSON value as parameter text: strings as they are, anything else as JSON.
-fn value_text(value: &Value) -> String {
+pub(crate) fn value_text(value: &Value) -> String {
     value
         .as_str()
         .map_or_else(|| value.to_string(), str::to_owned)

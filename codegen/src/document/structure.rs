@@ -388,17 +388,8 @@ impl Kind {
                 ("operationBindings", AnyMap),
                 ("messageBindings", AnyMap),
             ],
-            Kind::SecurityScheme => &[
-                ("type", Str),
-                ("description", Str),
-                ("name", Str),
-                ("in", Str),
-                ("scheme", Str),
-                ("bearerFormat", Str),
-                ("flows", AnyObject),
-                ("openIdConnectUrl", Str),
-                ("scopes", Strings),
-            ],
+            // Unchanged in 3.x: Contact, License, ServerVariable, SecurityScheme, Tag,
+            // ExternalDocs, CorrelationId, MessageExample.
             _ => return None,
         })
     }
