@@ -279,10 +279,7 @@ fn files_that_refer_to_each_other_in_circles_generate() {
     let output = hookgen(&["generate", "--out", "out", "a.yaml"], dir.path());
     assert!(output.status.success(), "{}", stderr(&output));
     let module = std::fs::read_to_string(dir.path().join("out/src/a.rs")).unwrap();
-    assert!(
-        module.contains("pub next: ::std::option::Option<::std::boxed::Box<Node>>"),
-        "{module}"
-    );
+    assert!(module.contains("pub next: Option<Box<Node>>"), "{module}");
 }
 
 #[test]

@@ -157,7 +157,29 @@ pub fn escape_token(token: &str) -> String {
     token.replace('~', "~0").replace('/', "~1")
 }
 
-/// `pointer` extended by one reference token.
+/// `pointer` extended by one reference token. Called for every node the checks and the
+/// bundler visit, so it allocates once and escapes only when it must.
 pub fn child(pointer: &str, token: &str) -> String {
-    format!("{pointer}/{}", escape_token(token))
+    let mut out = String::with_capacity(pointer.len() + 1 + token.len());
+    out.push_str(pointer);
+    out.push('/');
+    if token.contains(['~', '/']) {
+        out.push_str(&escape_token(token));
+    } else {
+        out.push_str(token);
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn child_escapes_only_what_rfc_6901_escapes() {
+        assert_eq!(child("", "channels"), "/channels");
+        assert_eq!(child("/channels", "/hooks/{id}"), "/channels/~1hooks~1{id}");
+        assert_eq!(child("/a", "x~y/z"), "/a/x~0y~1z");
+        assert_eq!(child("/a", ""), "/a/");
+    }
 }

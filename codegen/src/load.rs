@@ -11,6 +11,8 @@ use serde_json::Value;
 
 use crate::diagnostics::{Diagnostic, Diagnostics};
 
+mod yaml;
+
 /// Files larger than this are refused: no more than this many bytes (plus one) are ever
 /// read from a spec, an overlay or a referenced file, whatever its metadata says.
 pub const MAX_SPEC_BYTES: u64 = 32 * 1024 * 1024;
@@ -222,17 +224,12 @@ pub fn parse_text(text: &str, is_json: bool, display: &str) -> Result<Value, Dia
                 .with_position(e.line(), e.column())
         })?
     } else {
-        // Through serde_yaml's own Value first: it rejects duplicate keys, which a JSON map
-        // would silently overwrite.
-        let yaml = serde_yaml::from_str::<serde_yaml::Value>(text).map_err(|e| {
+        yaml::from_str(text).map_err(|e| {
             let d = Diagnostic::at(display, "", format!("invalid YAML: {e}"));
             match e.location() {
                 Some(l) => d.with_position(l.line(), l.column()),
                 None => d,
             }
-        })?;
-        serde_json::to_value(yaml).map_err(|e| {
-            Diagnostic::at(display, "", format!("YAML that JSON cannot represent: {e}"))
         })?
     };
     if !value.is_object() {

@@ -21,7 +21,7 @@
 )]
 
 /// An agent configuration (fields not documented).
-pub type Agent = ::serde_json::Map<::std::string::String, ::serde_json::Value>;
+pub type Agent = ::serde_json::Map<String, ::serde_json::Value>;
 
 /// An agent configuration change.
 #[derive(
@@ -48,12 +48,12 @@ pub struct AgentDiff {
 )]
 pub struct AgentUpdatedEvent {
     /// Unique event id (`evt_…`).
-    pub id: ::std::string::String,
+    pub id: String,
     pub r#type: AgentUpdatedEventType,
     /// When the event happened.
     ///
     /// Format: `date-time` (kept as written, not checked).
-    pub created_at: ::std::string::String,
+    pub created_at: String,
     pub data: AgentDiff,
 }
 
@@ -62,7 +62,7 @@ pub enum AgentUpdatedEventType {
     /// `agent.updated`
     AgentUpdated,
     /// A value the spec does not list, kept as received.
-    Unknown(::std::string::String),
+    Unknown(String),
 }
 
 ::hookgen_runtime::open_enum!(
@@ -80,13 +80,10 @@ pub enum AgentUpdatedEventType {
 )]
 pub struct AlertTriggeredData {
     /// The metric values when the alert fired (fields not documented).
-    pub metric_snapshot: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+    pub metric_snapshot: ::serde_json::Map<String, ::serde_json::Value>,
     /// Properties the schema does not name, kept as received.
     #[serde(flatten)]
-    pub additional_properties: ::std::collections::BTreeMap<
-        ::std::string::String,
-        ::serde_json::Value,
-    >,
+    pub additional_properties: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 }
 
 /// The envelope all webhook payloads share.
@@ -100,12 +97,12 @@ pub struct AlertTriggeredData {
 )]
 pub struct AlertTriggeredEvent {
     /// Unique event id (`evt_…`).
-    pub id: ::std::string::String,
+    pub id: String,
     pub r#type: AlertTriggeredEventType,
     /// When the event happened.
     ///
     /// Format: `date-time` (kept as written, not checked).
-    pub created_at: ::std::string::String,
+    pub created_at: String,
     pub data: AlertTriggeredData,
 }
 
@@ -114,7 +111,7 @@ pub enum AlertTriggeredEventType {
     /// `alert.triggered`
     AlertTriggered,
     /// A value the spec does not list, kept as received.
-    Unknown(::std::string::String),
+    Unknown(String),
 }
 
 ::hookgen_runtime::open_enum!(
@@ -133,11 +130,11 @@ pub enum AlertTriggeredEventType {
 pub struct DeliveryHeaders {
     /// Lowercase hex HMAC-SHA256 of the raw body, keyed with the signing secret.
     #[serde(rename = "X-AIRMY-Signature")]
-    pub x_airmy_signature: ::std::string::String,
+    pub x_airmy_signature: String,
 }
 
 /// A deployment object (fields not documented).
-pub type Deployment = ::serde_json::Map<::std::string::String, ::serde_json::Value>;
+pub type Deployment = ::serde_json::Map<String, ::serde_json::Value>;
 
 /// The envelope all webhook payloads share.
 #[derive(
@@ -150,12 +147,12 @@ pub type Deployment = ::serde_json::Map<::std::string::String, ::serde_json::Val
 )]
 pub struct DeploymentCreatedEvent {
     /// Unique event id (`evt_…`).
-    pub id: ::std::string::String,
+    pub id: String,
     pub r#type: DeploymentCreatedEventType,
     /// When the event happened.
     ///
     /// Format: `date-time` (kept as written, not checked).
-    pub created_at: ::std::string::String,
+    pub created_at: String,
     pub data: Deployment,
 }
 
@@ -164,7 +161,7 @@ pub enum DeploymentCreatedEventType {
     /// `deployment.created`
     DeploymentCreated,
     /// A value the spec does not list, kept as received.
-    Unknown(::std::string::String),
+    Unknown(String),
 }
 
 ::hookgen_runtime::open_enum!(
@@ -182,13 +179,10 @@ pub enum DeploymentCreatedEventType {
 )]
 pub struct DeploymentRollbackData {
     /// Why the rollback was triggered.
-    pub reason: ::std::string::String,
+    pub reason: String,
     /// Properties the schema does not name, kept as received.
     #[serde(flatten)]
-    pub additional_properties: ::std::collections::BTreeMap<
-        ::std::string::String,
-        ::serde_json::Value,
-    >,
+    pub additional_properties: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 }
 
 /// The envelope all webhook payloads share.
@@ -202,12 +196,12 @@ pub struct DeploymentRollbackData {
 )]
 pub struct DeploymentRollbackEvent {
     /// Unique event id (`evt_…`).
-    pub id: ::std::string::String,
+    pub id: String,
     pub r#type: DeploymentRollbackEventType,
     /// When the event happened.
     ///
     /// Format: `date-time` (kept as written, not checked).
-    pub created_at: ::std::string::String,
+    pub created_at: String,
     pub data: DeploymentRollbackData,
 }
 
@@ -216,7 +210,7 @@ pub enum DeploymentRollbackEventType {
     /// `deployment.rollback`
     DeploymentRollback,
     /// A value the spec does not list, kept as received.
-    Unknown(::std::string::String),
+    Unknown(String),
 }
 
 ::hookgen_runtime::open_enum!(
@@ -235,15 +229,15 @@ pub enum DeploymentRollbackEventType {
 )]
 pub struct Envelope {
     /// Unique event id (`evt_…`).
-    pub id: ::std::string::String,
+    pub id: String,
     /// The event type.
-    pub r#type: ::std::string::String,
+    pub r#type: String,
     /// When the event happened.
     ///
     /// Format: `date-time` (kept as written, not checked).
-    pub created_at: ::std::string::String,
+    pub created_at: String,
     /// The event's object.
-    pub data: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+    pub data: ::serde_json::Map<String, ::serde_json::Value>,
 }
 
 /// The event types a webhook can subscribe to.
@@ -264,7 +258,7 @@ pub enum EventType {
     /// `pipeline.completed`
     PipelineCompleted,
     /// A value the spec does not list, kept as received.
-    Unknown(::std::string::String),
+    Unknown(String),
 }
 
 ::hookgen_runtime::open_enum!(
@@ -285,32 +279,27 @@ pub enum EventType {
 )]
 pub struct FailedRun {
     /// Run id (`run_…`).
-    pub id: ::std::string::String,
+    pub id: String,
     /// The agent that ran (`ag_…`).
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
-    pub agent_id: ::std::option::Option<::std::string::String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub agent_id: Option<String>,
     /// Run status, such as `completed`.
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
-    pub status: ::std::option::Option<::std::string::String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub status: Option<String>,
     /// The run's output; its shape depends on the agent.
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
-    pub output: ::std::option::Option<
-        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-    >,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub output: Option<::serde_json::Map<String, ::serde_json::Value>>,
     /// Run latency in milliseconds.
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
-    pub latency_ms: ::std::option::Option<u64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub latency_ms: Option<u64>,
     /// Tokens the run consumed.
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
-    pub tokens_used: ::std::option::Option<u64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tokens_used: Option<u64>,
     /// Error details (fields not documented).
-    pub error: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+    pub error: ::serde_json::Map<String, ::serde_json::Value>,
     /// Properties the schema does not name, kept as received.
     #[serde(flatten)]
-    pub additional_properties: ::std::collections::BTreeMap<
-        ::std::string::String,
-        ::serde_json::Value,
-    >,
+    pub additional_properties: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 }
 
 /// The envelope all webhook payloads share.
@@ -324,12 +313,12 @@ pub struct FailedRun {
 )]
 pub struct PipelineCompletedEvent {
     /// Unique event id (`evt_…`).
-    pub id: ::std::string::String,
+    pub id: String,
     pub r#type: PipelineCompletedEventType,
     /// When the event happened.
     ///
     /// Format: `date-time` (kept as written, not checked).
-    pub created_at: ::std::string::String,
+    pub created_at: String,
     pub data: PipelineRun,
 }
 
@@ -338,7 +327,7 @@ pub enum PipelineCompletedEventType {
     /// `pipeline.completed`
     PipelineCompleted,
     /// A value the spec does not list, kept as received.
-    Unknown(::std::string::String),
+    Unknown(String),
 }
 
 ::hookgen_runtime::open_enum!(
@@ -346,7 +335,7 @@ pub enum PipelineCompletedEventType {
 );
 
 /// A pipeline run object (fields not documented).
-pub type PipelineRun = ::serde_json::Map<::std::string::String, ::serde_json::Value>;
+pub type PipelineRun = ::serde_json::Map<String, ::serde_json::Value>;
 
 /// An agent run (the "full run object"). Only the fields of the docs' example are typed;
 /// AIRMY may send more, which are kept.
@@ -360,30 +349,25 @@ pub type PipelineRun = ::serde_json::Map<::std::string::String, ::serde_json::Va
 )]
 pub struct Run {
     /// Run id (`run_…`).
-    pub id: ::std::string::String,
+    pub id: String,
     /// The agent that ran (`ag_…`).
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
-    pub agent_id: ::std::option::Option<::std::string::String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub agent_id: Option<String>,
     /// Run status, such as `completed`.
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
-    pub status: ::std::option::Option<::std::string::String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub status: Option<String>,
     /// The run's output; its shape depends on the agent.
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
-    pub output: ::std::option::Option<
-        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-    >,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub output: Option<::serde_json::Map<String, ::serde_json::Value>>,
     /// Run latency in milliseconds.
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
-    pub latency_ms: ::std::option::Option<u64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub latency_ms: Option<u64>,
     /// Tokens the run consumed.
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
-    pub tokens_used: ::std::option::Option<u64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tokens_used: Option<u64>,
     /// Properties the schema does not name, kept as received.
     #[serde(flatten)]
-    pub additional_properties: ::std::collections::BTreeMap<
-        ::std::string::String,
-        ::serde_json::Value,
-    >,
+    pub additional_properties: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 }
 
 /// The envelope all webhook payloads share.
@@ -397,12 +381,12 @@ pub struct Run {
 )]
 pub struct RunCompletedEvent {
     /// Unique event id (`evt_…`).
-    pub id: ::std::string::String,
+    pub id: String,
     pub r#type: RunCompletedEventType,
     /// When the event happened.
     ///
     /// Format: `date-time` (kept as written, not checked).
-    pub created_at: ::std::string::String,
+    pub created_at: String,
     pub data: Run,
 }
 
@@ -411,7 +395,7 @@ pub enum RunCompletedEventType {
     /// `run.completed`
     RunCompleted,
     /// A value the spec does not list, kept as received.
-    Unknown(::std::string::String),
+    Unknown(String),
 }
 
 ::hookgen_runtime::open_enum!(
@@ -429,12 +413,12 @@ pub enum RunCompletedEventType {
 )]
 pub struct RunFailedEvent {
     /// Unique event id (`evt_…`).
-    pub id: ::std::string::String,
+    pub id: String,
     pub r#type: RunFailedEventType,
     /// When the event happened.
     ///
     /// Format: `date-time` (kept as written, not checked).
-    pub created_at: ::std::string::String,
+    pub created_at: String,
     pub data: FailedRun,
 }
 
@@ -443,7 +427,7 @@ pub enum RunFailedEventType {
     /// `run.failed`
     RunFailed,
     /// A value the spec does not list, kept as received.
-    Unknown(::std::string::String),
+    Unknown(String),
 }
 
 ::hookgen_runtime::open_enum!(
@@ -461,14 +445,14 @@ pub enum RunFailedEventType {
 )]
 pub struct TestEvent {
     /// Unique event id (`evt_…`).
-    pub id: ::std::string::String,
+    pub id: String,
     pub r#type: TestEventType,
     /// When the event happened.
     ///
     /// Format: `date-time` (kept as written, not checked).
-    pub created_at: ::std::string::String,
+    pub created_at: String,
     /// Same shape as the subscribed events' data; not documented further.
-    pub data: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+    pub data: ::serde_json::Map<String, ::serde_json::Value>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -476,7 +460,7 @@ pub enum TestEventType {
     /// `test`
     Test,
     /// A value the spec does not list, kept as received.
-    Unknown(::std::string::String),
+    Unknown(String),
 }
 
 ::hookgen_runtime::open_enum!(TestEventType { Test = "test" } else Unknown);
@@ -495,15 +479,15 @@ pub struct WebhookRegistration {
     ///
     /// Format: `uri` (kept as written, not checked).
     /// Example: `"https://your-app.example.com/hooks/airmy"`.
-    pub url: ::std::string::String,
+    pub url: String,
     /// The event types to deliver.
-    pub events: ::std::vec::Vec<EventType>,
+    pub events: Vec<EventType>,
     /// Optional signing secret (`whsec_…`); its UTF-8 bytes key the signature.
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
-    pub secret: ::std::option::Option<::std::string::String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub secret: Option<String>,
     /// Whether deliveries are enabled.
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
-    pub active: ::std::option::Option<bool>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub active: Option<bool>,
 }
 
 /// Every message of the spec, plus the events it does not list.
@@ -550,29 +534,21 @@ pub enum Message {
 
 impl Message {
     /// The message's name in the spec (`None` for an unknown event).
-    pub fn name(&self) -> ::std::option::Option<&'static str> {
+    pub fn name(&self) -> Option<&'static str> {
         match self {
-            Self::RunCompleted(_) => ::std::option::Option::Some("RunCompleted"),
-            Self::RunFailed(_) => ::std::option::Option::Some("RunFailed"),
-            Self::DeploymentCreated(_) => {
-                ::std::option::Option::Some("DeploymentCreated")
-            }
-            Self::DeploymentRollback(_) => {
-                ::std::option::Option::Some("DeploymentRollback")
-            }
-            Self::AlertTriggered(_) => ::std::option::Option::Some("AlertTriggered"),
-            Self::AgentUpdated(_) => ::std::option::Option::Some("AgentUpdated"),
-            Self::PipelineCompleted(_) => {
-                ::std::option::Option::Some("PipelineCompleted")
-            }
-            Self::Test(_) => ::std::option::Option::Some("Test"),
-            Self::Unknown(_) => ::std::option::Option::None,
+            Self::RunCompleted(_) => Some("RunCompleted"),
+            Self::RunFailed(_) => Some("RunFailed"),
+            Self::DeploymentCreated(_) => Some("DeploymentCreated"),
+            Self::DeploymentRollback(_) => Some("DeploymentRollback"),
+            Self::AlertTriggered(_) => Some("AlertTriggered"),
+            Self::AgentUpdated(_) => Some("AgentUpdated"),
+            Self::PipelineCompleted(_) => Some("PipelineCompleted"),
+            Self::Test(_) => Some("Test"),
+            Self::Unknown(_) => None,
         }
     }
     /// What the spec says about this message (`None` for an unknown event).
-    pub fn info(
-        &self,
-    ) -> ::std::option::Option<&'static ::hookgen_runtime::MessageInfo> {
+    pub fn info(&self) -> Option<&'static crate::MessageInfo> {
         match self {
             Self::RunCompleted(_) => MESSAGES.first(),
             Self::RunFailed(_) => MESSAGES.get(1),
@@ -582,7 +558,7 @@ impl Message {
             Self::AgentUpdated(_) => MESSAGES.get(5),
             Self::PipelineCompleted(_) => MESSAGES.get(6),
             Self::Test(_) => MESSAGES.get(7),
-            Self::Unknown(_) => ::std::option::Option::None,
+            Self::Unknown(_) => None,
         }
     }
 }
@@ -591,119 +567,114 @@ impl Message {
 pub static MESSAGES: &[crate::MessageInfo] = &[
     crate::MessageInfo {
         name: "RunCompleted",
-        title: ::std::option::Option::Some("Run completed"),
-        summary: ::std::option::Option::Some("Agent run finished successfully."),
-        content_type: ::std::option::Option::Some("application/json"),
+        title: Some("Run completed"),
+        summary: Some("Agent run finished successfully."),
+        content_type: Some("application/json"),
         payload_type: "RunCompletedEvent",
         discriminator_values: &["run.completed"],
         examples: &[
             "{\"id\":\"evt_01HXYZ\",\"type\":\"run.completed\",\"created_at\":\"2026-03-22T14:30:00Z\",\"data\":{\"id\":\"run_01HXYZ123\",\"agent_id\":\"ag_01HXYZ\",\"status\":\"completed\",\"output\":{\"result\":\"...\"},\"latency_ms\":48,\"tokens_used\":1247}}",
         ],
-        correlation_id: ::std::option::Option::None,
-        bindings: ::std::option::Option::None,
+        correlation_id: None,
+        bindings: None,
     },
     crate::MessageInfo {
         name: "RunFailed",
-        title: ::std::option::Option::Some("Run failed"),
-        summary: ::std::option::Option::Some("Agent run failed or timed out."),
-        content_type: ::std::option::Option::Some("application/json"),
+        title: Some("Run failed"),
+        summary: Some("Agent run failed or timed out."),
+        content_type: Some("application/json"),
         payload_type: "RunFailedEvent",
         discriminator_values: &["run.failed"],
         examples: &[
             "{\"id\":\"evt_01HXZ0\",\"type\":\"run.failed\",\"created_at\":\"2026-03-22T14:31:00Z\",\"data\":{\"id\":\"run_01HXYZ124\",\"agent_id\":\"ag_01HXYZ\",\"status\":\"failed\",\"latency_ms\":10000,\"error\":{\"message\":\"run timed out after 10000 ms\"}}}",
         ],
-        correlation_id: ::std::option::Option::None,
-        bindings: ::std::option::Option::None,
+        correlation_id: None,
+        bindings: None,
     },
     crate::MessageInfo {
         name: "DeploymentCreated",
-        title: ::std::option::Option::Some("Deployment created"),
-        summary: ::std::option::Option::Some("New deployment created."),
-        content_type: ::std::option::Option::Some("application/json"),
+        title: Some("Deployment created"),
+        summary: Some("New deployment created."),
+        content_type: Some("application/json"),
         payload_type: "DeploymentCreatedEvent",
         discriminator_values: &["deployment.created"],
         examples: &[
             "{\"id\":\"evt_01HXZ1\",\"type\":\"deployment.created\",\"created_at\":\"2026-03-22T15:00:00Z\",\"data\":{\"id\":\"dep_01HXYZ\",\"agent_id\":\"ag_01HXYZ\"}}",
         ],
-        correlation_id: ::std::option::Option::None,
-        bindings: ::std::option::Option::None,
+        correlation_id: None,
+        bindings: None,
     },
     crate::MessageInfo {
         name: "DeploymentRollback",
-        title: ::std::option::Option::Some("Deployment rolled back"),
-        summary: ::std::option::Option::Some("Rollback triggered."),
-        content_type: ::std::option::Option::Some("application/json"),
+        title: Some("Deployment rolled back"),
+        summary: Some("Rollback triggered."),
+        content_type: Some("application/json"),
         payload_type: "DeploymentRollbackEvent",
         discriminator_values: &["deployment.rollback"],
         examples: &[
             "{\"id\":\"evt_01HXZ2\",\"type\":\"deployment.rollback\",\"created_at\":\"2026-03-22T15:05:00Z\",\"data\":{\"id\":\"dep_01HXYZ\",\"agent_id\":\"ag_01HXYZ\",\"reason\":\"error rate above threshold\"}}",
         ],
-        correlation_id: ::std::option::Option::None,
-        bindings: ::std::option::Option::None,
+        correlation_id: None,
+        bindings: None,
     },
     crate::MessageInfo {
         name: "AlertTriggered",
-        title: ::std::option::Option::Some("Alert triggered"),
-        summary: ::std::option::Option::Some("Monitoring alert fired."),
-        content_type: ::std::option::Option::Some("application/json"),
+        title: Some("Alert triggered"),
+        summary: Some("Monitoring alert fired."),
+        content_type: Some("application/json"),
         payload_type: "AlertTriggeredEvent",
         discriminator_values: &["alert.triggered"],
         examples: &[
             "{\"id\":\"evt_01HXZ3\",\"type\":\"alert.triggered\",\"created_at\":\"2026-03-22T15:10:00Z\",\"data\":{\"id\":\"alr_01HXYZ\",\"name\":\"p95 latency\",\"metric_snapshot\":{\"metric\":\"latency_p95_ms\",\"value\":812}}}",
         ],
-        correlation_id: ::std::option::Option::None,
-        bindings: ::std::option::Option::None,
+        correlation_id: None,
+        bindings: None,
     },
     crate::MessageInfo {
         name: "AgentUpdated",
-        title: ::std::option::Option::Some("Agent updated"),
-        summary: ::std::option::Option::Some("Agent configuration changed."),
-        content_type: ::std::option::Option::Some("application/json"),
+        title: Some("Agent updated"),
+        summary: Some("Agent configuration changed."),
+        content_type: Some("application/json"),
         payload_type: "AgentUpdatedEvent",
         discriminator_values: &["agent.updated"],
         examples: &[
             "{\"id\":\"evt_01HXZ4\",\"type\":\"agent.updated\",\"created_at\":\"2026-03-22T15:20:00Z\",\"data\":{\"old\":{\"id\":\"ag_01HXYZ\",\"model\":\"small\"},\"new\":{\"id\":\"ag_01HXYZ\",\"model\":\"large\"}}}",
         ],
-        correlation_id: ::std::option::Option::None,
-        bindings: ::std::option::Option::None,
+        correlation_id: None,
+        bindings: None,
     },
     crate::MessageInfo {
         name: "PipelineCompleted",
-        title: ::std::option::Option::Some("Pipeline completed"),
-        summary: ::std::option::Option::Some("Pipeline run finished."),
-        content_type: ::std::option::Option::Some("application/json"),
+        title: Some("Pipeline completed"),
+        summary: Some("Pipeline run finished."),
+        content_type: Some("application/json"),
         payload_type: "PipelineCompletedEvent",
         discriminator_values: &["pipeline.completed"],
         examples: &[
             "{\"id\":\"evt_01HXZ5\",\"type\":\"pipeline.completed\",\"created_at\":\"2026-03-22T15:30:00Z\",\"data\":{\"id\":\"pip_run_01HXYZ\",\"status\":\"completed\"}}",
         ],
-        correlation_id: ::std::option::Option::None,
-        bindings: ::std::option::Option::None,
+        correlation_id: None,
+        bindings: None,
     },
     crate::MessageInfo {
         name: "Test",
-        title: ::std::option::Option::Some("Test event"),
-        summary: ::std::option::Option::Some("Sent on demand to check an endpoint."),
-        content_type: ::std::option::Option::Some("application/json"),
+        title: Some("Test event"),
+        summary: Some("Sent on demand to check an endpoint."),
+        content_type: Some("application/json"),
         payload_type: "TestEvent",
         discriminator_values: &["test"],
         examples: &[
             "{\"id\":\"evt_01HXZ6\",\"type\":\"test\",\"created_at\":\"2026-03-22T15:40:00Z\",\"data\":{}}",
         ],
-        correlation_id: ::std::option::Option::None,
-        bindings: ::std::option::Option::None,
+        correlation_id: None,
+        bindings: None,
     },
 ];
 
 /// Decodes a body received at `address` (matched with [`route`]) into its message.
-pub fn decode(
-    address: &str,
-    body: &[u8],
-) -> ::std::result::Result<Message, crate::DecodeError> {
+pub fn decode(address: &str, body: &[u8]) -> Result<Message, crate::DecodeError> {
     let route = route(address)
-        .ok_or_else(|| crate::DecodeError::UnknownChannel(
-            ::std::borrow::ToOwned::to_owned(address),
-        ))?;
+        .ok_or_else(|| crate::DecodeError::UnknownChannel(address.to_owned()))?;
     decode_at(route.index, body)
 }
 
@@ -711,88 +682,83 @@ pub fn decode(
 pub fn decode_channel(
     channel: &str,
     body: &[u8],
-) -> ::std::result::Result<Message, crate::DecodeError> {
+) -> Result<Message, crate::DecodeError> {
     let index = ROUTER
         .position(channel)
-        .ok_or_else(|| crate::DecodeError::UnknownChannel(
-            ::std::borrow::ToOwned::to_owned(channel),
-        ))?;
+        .ok_or_else(|| crate::DecodeError::UnknownChannel(channel.to_owned()))?;
     decode_at(index, body)
 }
 
 /// Decodes a body of the channel at `index` in [`CHANNELS`].
-fn decode_at(
-    index: usize,
-    body: &[u8],
-) -> ::std::result::Result<Message, crate::DecodeError> {
+fn decode_at(index: usize, body: &[u8]) -> Result<Message, crate::DecodeError> {
     match index {
         0usize => {
-            ::std::result::Result::Ok({
+            Ok({
                 let tag = ::hookgen_runtime::__private::peek_discriminator(
                     body,
                     "type",
                 )?;
                 match tag.as_deref() {
-                    ::std::option::Option::Some("run.completed") => {
+                    Some("run.completed") => {
                         ::hookgen_runtime::__private::decode_payload(
                                 "RunCompleted",
                                 body,
                             )
                             .map(Message::RunCompleted)?
                     }
-                    ::std::option::Option::Some("run.failed") => {
+                    Some("run.failed") => {
                         ::hookgen_runtime::__private::decode_payload("RunFailed", body)
                             .map(Message::RunFailed)?
                     }
-                    ::std::option::Option::Some("deployment.created") => {
+                    Some("deployment.created") => {
                         ::hookgen_runtime::__private::decode_payload(
                                 "DeploymentCreated",
                                 body,
                             )
                             .map(Message::DeploymentCreated)?
                     }
-                    ::std::option::Option::Some("deployment.rollback") => {
+                    Some("deployment.rollback") => {
                         ::hookgen_runtime::__private::decode_payload(
                                 "DeploymentRollback",
                                 body,
                             )
                             .map(Message::DeploymentRollback)?
                     }
-                    ::std::option::Option::Some("alert.triggered") => {
+                    Some("alert.triggered") => {
                         ::hookgen_runtime::__private::decode_payload(
                                 "AlertTriggered",
                                 body,
                             )
                             .map(Message::AlertTriggered)?
                     }
-                    ::std::option::Option::Some("agent.updated") => {
+                    Some("agent.updated") => {
                         ::hookgen_runtime::__private::decode_payload(
                                 "AgentUpdated",
                                 body,
                             )
                             .map(Message::AgentUpdated)?
                     }
-                    ::std::option::Option::Some("pipeline.completed") => {
+                    Some("pipeline.completed") => {
                         ::hookgen_runtime::__private::decode_payload(
                                 "PipelineCompleted",
                                 body,
                             )
                             .map(Message::PipelineCompleted)?
                     }
-                    ::std::option::Option::Some("test") => {
+                    Some("test") => {
                         ::hookgen_runtime::__private::decode_payload("Test", body)
                             .map(Message::Test)?
                     }
-                    ::std::option::Option::None => {
-                        return ::std::result::Result::Err(crate::DecodeError::MissingDiscriminator {
+                    None => {
+                        return Err(crate::DecodeError::MissingDiscriminator {
                             field: "type",
                         });
                     }
-                    ::std::option::Option::Some(_) => {
+                    Some(_) => {
                         Message::Unknown(
                             ::hookgen_runtime::__private::unknown_message(
                                 "/hooks/airmy",
-                                ::std::option::Option::Some(("type", tag)),
+                                Some(("type", tag)),
                                 body,
                             )?,
                         )
@@ -800,11 +766,7 @@ fn decode_at(
                 }
             })
         }
-        _ => {
-            ::std::result::Result::Err(
-                crate::DecodeError::UnknownChannel(::std::format!("#{index}")),
-            )
-        }
+        _ => Err(crate::DecodeError::UnknownChannel(::std::format!("#{index}"))),
     }
 }
 
@@ -813,9 +775,9 @@ pub static SERVERS: &[crate::Server] = &[
     crate::Server {
         name: "receiver",
         host: "{webhookUrl}",
-        pathname: ::std::option::Option::None,
+        pathname: None,
         protocol: "https",
-        description: ::std::option::Option::Some(
+        description: Some(
             "Your endpoint, registered in the dashboard (Settings → Webhooks → Create Webhook) or with `POST /webhooks` (see WebhookRegistration). AIRMY POSTs every event to it.",
         ),
     },
@@ -824,8 +786,8 @@ pub static SERVERS: &[crate::Server] = &[
 /// The routing table: every channel of the spec.
 pub static CHANNELS: &[crate::Channel] = &[
     crate::Channel {
-        address: ::std::option::Option::Some("/hooks/airmy"),
-        description: ::std::option::Option::Some(
+        address: Some("/hooks/airmy"),
+        description: Some(
             "The registered endpoint (the docs' example path). Every event type arrives here; the envelope's `type` tells them apart. A delivery counts as acknowledged when the endpoint answers 2xx within 10 seconds.",
         ),
         parameters: &[],
@@ -835,9 +797,7 @@ pub static CHANNELS: &[crate::Channel] = &[
                 action: crate::Action::Receive,
                 sender: "AIRMY",
                 receiver: "webhook receiver",
-                summary: ::std::option::Option::Some(
-                    "AIRMY delivers an event to your endpoint.",
-                ),
+                summary: Some("AIRMY delivers an event to your endpoint."),
                 messages: &[
                     "RunCompleted",
                     "RunFailed",
@@ -848,12 +808,12 @@ pub static CHANNELS: &[crate::Channel] = &[
                     "PipelineCompleted",
                     "Test",
                 ],
-                bindings: ::std::option::Option::None,
-                reply: ::std::option::Option::None,
+                bindings: None,
+                reply: None,
             },
         ],
-        discriminator: ::std::option::Option::Some("type"),
-        bindings: ::std::option::Option::None,
+        discriminator: Some("type"),
+        bindings: None,
     },
 ];
 
@@ -862,7 +822,7 @@ static ROUTER: ::std::sync::LazyLock<::hookgen_runtime::routing::Router> = ::std
 ::hookgen_runtime::routing::Router::new(CHANNELS));
 
 /// Matches a concrete address (such as a request path) against the channel templates.
-pub fn route(address: &str) -> ::std::option::Option<crate::Route> {
+pub fn route(address: &str) -> Option<crate::Route> {
     ROUTER.route(address)
 }
 
@@ -876,15 +836,15 @@ pub const SIGNATURE: crate::SignatureScheme = crate::SignatureScheme {
     signed: crate::SignedContent::Body,
     id_header: "",
     timestamp_header: "",
-    separator: ::std::option::Option::None,
-    tolerance_seconds: ::std::option::Option::None,
+    separator: None,
+    tolerance_seconds: None,
 };
 
 /// The HTTP header that carries the signature.
 pub const SIGNATURE_HEADER: &str = SIGNATURE.header;
 
 /// The signature header value for `body` signed with `secret`.
-pub fn sign(secret: &[u8], body: &[u8]) -> ::std::string::String {
+pub fn sign(secret: &[u8], body: &[u8]) -> String {
     SIGNATURE.sign(secret, body)
 }
 
@@ -893,7 +853,7 @@ pub fn verify(
     secret: &[u8],
     header_value: &str,
     body: &[u8],
-) -> ::std::result::Result<(), crate::SignatureError> {
+) -> Result<(), crate::SignatureError> {
     SIGNATURE.verify(secret, header_value, body)
 }
 
@@ -902,13 +862,13 @@ pub fn verify(
 pub fn verify_request(
     secrets: &[&[u8]],
     request: &crate::SignedRequest<'_>,
-    clock: &dyn ::hookgen_runtime::Clock,
-) -> ::std::result::Result<(), crate::SignatureError> {
+    clock: &dyn crate::Clock,
+) -> Result<(), crate::SignatureError> {
     SIGNATURE.verify_request(secrets, request, clock)
 }
 
 /// The provider's documented delivery rules.
-pub const DELIVERY: ::std::option::Option<crate::DeliveryPolicy> = ::std::option::Option::Some(crate::DeliveryPolicy {
+pub const DELIVERY: Option<crate::DeliveryPolicy> = Some(crate::DeliveryPolicy {
     attempts: 3,
     backoff_ms: &[1000, 5000, 30000],
     timeout_ms: 10000,
@@ -921,17 +881,17 @@ pub const DELIVERY: ::std::option::Option<crate::DeliveryPolicy> = ::std::option
 /// Every method accepts its message unless overridden; an `Err` makes the receiver
 /// answer 500 so the sender retries.
 #[cfg(feature = "axum")]
-pub trait Handler: ::std::marker::Send + ::std::marker::Sync + 'static {
+pub trait Handler: Send + Sync + 'static {
     /// Handles `RunCompleted`: Agent run finished successfully.. Accepts it unless overridden.
     fn run_completed(
         &self,
         route: &crate::Route,
         payload: RunCompletedEvent,
     ) -> impl ::std::future::Future<
-        Output = ::std::result::Result<(), crate::receiver::HandlerError>,
-    > + ::std::marker::Send {
+        Output = Result<(), crate::receiver::HandlerError>,
+    > + Send {
         let _ = (route, payload);
-        async { ::std::result::Result::Ok(()) }
+        async { Ok(()) }
     }
     /// Handles `RunFailed`: Agent run failed or timed out.. Accepts it unless overridden.
     fn run_failed(
@@ -939,10 +899,10 @@ pub trait Handler: ::std::marker::Send + ::std::marker::Sync + 'static {
         route: &crate::Route,
         payload: RunFailedEvent,
     ) -> impl ::std::future::Future<
-        Output = ::std::result::Result<(), crate::receiver::HandlerError>,
-    > + ::std::marker::Send {
+        Output = Result<(), crate::receiver::HandlerError>,
+    > + Send {
         let _ = (route, payload);
-        async { ::std::result::Result::Ok(()) }
+        async { Ok(()) }
     }
     /// Handles `DeploymentCreated`: New deployment created.. Accepts it unless overridden.
     fn deployment_created(
@@ -950,10 +910,10 @@ pub trait Handler: ::std::marker::Send + ::std::marker::Sync + 'static {
         route: &crate::Route,
         payload: DeploymentCreatedEvent,
     ) -> impl ::std::future::Future<
-        Output = ::std::result::Result<(), crate::receiver::HandlerError>,
-    > + ::std::marker::Send {
+        Output = Result<(), crate::receiver::HandlerError>,
+    > + Send {
         let _ = (route, payload);
-        async { ::std::result::Result::Ok(()) }
+        async { Ok(()) }
     }
     /// Handles `DeploymentRollback`: Rollback triggered.. Accepts it unless overridden.
     fn deployment_rollback(
@@ -961,10 +921,10 @@ pub trait Handler: ::std::marker::Send + ::std::marker::Sync + 'static {
         route: &crate::Route,
         payload: DeploymentRollbackEvent,
     ) -> impl ::std::future::Future<
-        Output = ::std::result::Result<(), crate::receiver::HandlerError>,
-    > + ::std::marker::Send {
+        Output = Result<(), crate::receiver::HandlerError>,
+    > + Send {
         let _ = (route, payload);
-        async { ::std::result::Result::Ok(()) }
+        async { Ok(()) }
     }
     /// Handles `AlertTriggered`: Monitoring alert fired.. Accepts it unless overridden.
     fn alert_triggered(
@@ -972,10 +932,10 @@ pub trait Handler: ::std::marker::Send + ::std::marker::Sync + 'static {
         route: &crate::Route,
         payload: AlertTriggeredEvent,
     ) -> impl ::std::future::Future<
-        Output = ::std::result::Result<(), crate::receiver::HandlerError>,
-    > + ::std::marker::Send {
+        Output = Result<(), crate::receiver::HandlerError>,
+    > + Send {
         let _ = (route, payload);
-        async { ::std::result::Result::Ok(()) }
+        async { Ok(()) }
     }
     /// Handles `AgentUpdated`: Agent configuration changed.. Accepts it unless overridden.
     fn agent_updated(
@@ -983,10 +943,10 @@ pub trait Handler: ::std::marker::Send + ::std::marker::Sync + 'static {
         route: &crate::Route,
         payload: AgentUpdatedEvent,
     ) -> impl ::std::future::Future<
-        Output = ::std::result::Result<(), crate::receiver::HandlerError>,
-    > + ::std::marker::Send {
+        Output = Result<(), crate::receiver::HandlerError>,
+    > + Send {
         let _ = (route, payload);
-        async { ::std::result::Result::Ok(()) }
+        async { Ok(()) }
     }
     /// Handles `PipelineCompleted`: Pipeline run finished.. Accepts it unless overridden.
     fn pipeline_completed(
@@ -994,10 +954,10 @@ pub trait Handler: ::std::marker::Send + ::std::marker::Sync + 'static {
         route: &crate::Route,
         payload: PipelineCompletedEvent,
     ) -> impl ::std::future::Future<
-        Output = ::std::result::Result<(), crate::receiver::HandlerError>,
-    > + ::std::marker::Send {
+        Output = Result<(), crate::receiver::HandlerError>,
+    > + Send {
         let _ = (route, payload);
-        async { ::std::result::Result::Ok(()) }
+        async { Ok(()) }
     }
     /// Handles `Test`: Sent on demand to check an endpoint.. Accepts it unless overridden.
     fn test(
@@ -1005,10 +965,10 @@ pub trait Handler: ::std::marker::Send + ::std::marker::Sync + 'static {
         route: &crate::Route,
         payload: TestEvent,
     ) -> impl ::std::future::Future<
-        Output = ::std::result::Result<(), crate::receiver::HandlerError>,
-    > + ::std::marker::Send {
+        Output = Result<(), crate::receiver::HandlerError>,
+    > + Send {
         let _ = (route, payload);
-        async { ::std::result::Result::Ok(()) }
+        async { Ok(()) }
     }
     /// Handles an event the spec does not list. Accepts it unless overridden.
     fn unknown(
@@ -1016,10 +976,10 @@ pub trait Handler: ::std::marker::Send + ::std::marker::Sync + 'static {
         route: &crate::Route,
         message: crate::UnknownMessage,
     ) -> impl ::std::future::Future<
-        Output = ::std::result::Result<(), crate::receiver::HandlerError>,
-    > + ::std::marker::Send {
+        Output = Result<(), crate::receiver::HandlerError>,
+    > + Send {
         let _ = (route, message);
-        async { ::std::result::Result::Ok(()) }
+        async { Ok(()) }
     }
 }
 
@@ -1033,7 +993,7 @@ impl<H: Handler> ::hookgen_runtime::__private::Dispatch<Message> for Dispatcher<
         route: crate::Route,
         message: Message,
     ) -> ::hookgen_runtime::__private::HandlerFuture<'_> {
-        ::std::boxed::Box::pin(async move {
+        Box::pin(async move {
             match message {
                 Message::RunCompleted(payload) => {
                     self.0.run_completed(&route, payload).await
@@ -1066,13 +1026,11 @@ impl<H: Handler> ::hookgen_runtime::__private::Dispatch<Message> for Dispatcher<
 /// Refused for an empty secret, or one not in the scheme's format.
 #[cfg(feature = "client")]
 pub fn sender(
-    secret: impl ::std::convert::Into<::std::vec::Vec<u8>>,
-) -> ::std::result::Result<crate::sender::Sender, crate::SignatureError> {
+    secret: impl Into<Vec<u8>>,
+) -> Result<crate::sender::Sender, crate::SignatureError> {
     let policy = match DELIVERY {
-        ::std::option::Option::Some(delivery) => {
-            crate::sender::RetryPolicy::from_delivery(&delivery)
-        }
-        ::std::option::Option::None => crate::sender::RetryPolicy::default(),
+        Some(delivery) => crate::sender::RetryPolicy::from_delivery(&delivery),
+        None => crate::sender::RetryPolicy::default(),
     };
     crate::sender::Sender::new(SIGNATURE, secret, policy)
 }
@@ -1085,7 +1043,7 @@ pub fn sender(
 pub fn router<H: Handler>(
     handler: H,
     config: crate::receiver::ReceiverConfig,
-) -> ::std::result::Result<crate::receiver::axum::Router, crate::SignatureError> {
+) -> Result<crate::receiver::axum::Router, crate::SignatureError> {
     let binding = ::hookgen_runtime::__private::SpecBinding {
         scheme: SIGNATURE,
         route,

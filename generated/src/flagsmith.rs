@@ -33,19 +33,19 @@
 )]
 pub struct AuditLogAuthor {
     /// The unique identifier for the user
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
-    pub id: ::std::option::Option<i64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub id: Option<i64>,
     /// The email address of the user
     ///
     /// Format: `email` (kept as written, not checked).
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
-    pub email: ::std::option::Option<::std::string::String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub email: Option<String>,
     /// The first name of the user
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
-    pub first_name: ::std::option::Option<::std::string::String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub first_name: Option<String>,
     /// The last name of the user
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
-    pub last_name: ::std::option::Option<::std::string::String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub last_name: Option<String>,
 }
 
 /// An audit log entry recording a change made within the organisation, including what was
@@ -60,52 +60,50 @@ pub struct AuditLogAuthor {
 )]
 pub struct AuditLogEntry {
     /// The unique identifier for this audit log entry
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
-    pub id: ::std::option::Option<i64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub id: Option<i64>,
     /// When the change was recorded
     ///
     /// Format: `date-time` (kept as written, not checked).
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
-    pub created_date: ::std::option::Option<::std::string::String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub created_date: Option<String>,
     /// A human-readable description of the change that was made
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
-    pub log: ::std::option::Option<::std::string::String>,
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
-    pub author: ::std::option::Option<AuditLogAuthor>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub log: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub author: Option<AuditLogAuthor>,
     /// The name of the environment affected by the change
     #[serde(
         default,
-        skip_serializing_if = "::std::option::Option::is_none",
+        skip_serializing_if = "Option::is_none",
         deserialize_with = "::hookgen_runtime::__private::double_option"
     )]
-    #[schemars(with = "::std::option::Option<::std::string::String>")]
-    pub environment: ::std::option::Option<::std::option::Option<::std::string::String>>,
+    #[schemars(with = "Option<String>")]
+    pub environment: Option<Option<String>>,
     /// The name of the project affected by the change
     #[serde(
         default,
-        skip_serializing_if = "::std::option::Option::is_none",
+        skip_serializing_if = "Option::is_none",
         deserialize_with = "::hookgen_runtime::__private::double_option"
     )]
-    #[schemars(with = "::std::option::Option<::std::string::String>")]
-    pub project: ::std::option::Option<::std::option::Option<::std::string::String>>,
+    #[schemars(with = "Option<String>")]
+    pub project: Option<Option<String>>,
     /// The ID of the object that was changed
     #[serde(
         default,
-        skip_serializing_if = "::std::option::Option::is_none",
+        skip_serializing_if = "Option::is_none",
         deserialize_with = "::hookgen_runtime::__private::double_option"
     )]
-    #[schemars(with = "::std::option::Option<i64>")]
-    pub related_object_id: ::std::option::Option<::std::option::Option<i64>>,
+    #[schemars(with = "Option<i64>")]
+    pub related_object_id: Option<Option<i64>>,
     /// The type of object that was changed
     #[serde(
         default,
-        skip_serializing_if = "::std::option::Option::is_none",
+        skip_serializing_if = "Option::is_none",
         deserialize_with = "::hookgen_runtime::__private::double_option"
     )]
-    #[schemars(with = "::std::option::Option<AuditLogEntryRelatedObjectType>")]
-    pub related_object_type: ::std::option::Option<
-        ::std::option::Option<AuditLogEntryRelatedObjectType>,
-    >,
+    #[schemars(with = "Option<AuditLogEntryRelatedObjectType>")]
+    pub related_object_type: Option<Option<AuditLogEntryRelatedObjectType>>,
 }
 
 /// The type of object that was changed
@@ -122,7 +120,7 @@ pub enum AuditLogEntryRelatedObjectType {
     /// `CHANGE_REQUEST`
     ChangeRequest,
     /// A value the spec does not list, kept as received.
-    Unknown(::std::string::String),
+    Unknown(String),
 }
 
 ::hookgen_runtime::open_enum!(
@@ -143,16 +141,16 @@ pub enum AuditLogEntryRelatedObjectType {
 )]
 pub struct EnvironmentWebhookPayload {
     /// Array of flag evaluation results for the identified user
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
-    pub data: ::std::option::Option<::std::vec::Vec<FlagEvaluation>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub data: Option<Vec<FlagEvaluation>>,
     /// The type of event that triggered the webhook
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
-    pub event_type: ::std::option::Option<EnvironmentWebhookPayloadEventType>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub event_type: Option<EnvironmentWebhookPayloadEventType>,
     /// When the event occurred
     ///
     /// Format: `date-time` (kept as written, not checked).
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
-    pub timestamp: ::std::option::Option<::std::string::String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub timestamp: Option<String>,
 }
 
 /// The type of event that triggered the webhook
@@ -161,7 +159,7 @@ pub enum EnvironmentWebhookPayloadEventType {
     /// `FLAG_UPDATED`
     FlagUpdated,
     /// A value the spec does not list, kept as received.
-    Unknown(::std::string::String),
+    Unknown(String),
 }
 
 ::hookgen_runtime::open_enum!(
@@ -180,42 +178,40 @@ pub enum EnvironmentWebhookPayloadEventType {
 )]
 pub struct FlagEvaluation {
     /// The unique identifier for this feature state
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
-    pub id: ::std::option::Option<i64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub id: Option<i64>,
     /// Whether the flag is enabled for this identity
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
-    pub enabled: ::std::option::Option<bool>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub enabled: Option<bool>,
     /// The ID of the environment
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
-    pub environment: ::std::option::Option<i64>,
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
-    pub feature: ::std::option::Option<WebhookFeature>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub environment: Option<i64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub feature: Option<WebhookFeature>,
     /// The feature segment ID if this evaluation is a segment override
     #[serde(
         default,
-        skip_serializing_if = "::std::option::Option::is_none",
+        skip_serializing_if = "Option::is_none",
         deserialize_with = "::hookgen_runtime::__private::double_option"
     )]
-    #[schemars(with = "::std::option::Option<i64>")]
-    pub feature_segment: ::std::option::Option<::std::option::Option<i64>>,
+    #[schemars(with = "Option<i64>")]
+    pub feature_segment: Option<Option<i64>>,
     /// The evaluated value of the flag for this identity
     #[serde(
         default,
-        skip_serializing_if = "::std::option::Option::is_none",
+        skip_serializing_if = "Option::is_none",
         deserialize_with = "::hookgen_runtime::__private::double_option"
     )]
-    #[schemars(with = "::std::option::Option<FlagEvaluationFeatureStateValue>")]
-    pub feature_state_value: ::std::option::Option<
-        ::std::option::Option<FlagEvaluationFeatureStateValue>,
-    >,
+    #[schemars(with = "Option<FlagEvaluationFeatureStateValue>")]
+    pub feature_state_value: Option<Option<FlagEvaluationFeatureStateValue>>,
     /// The identity ID this evaluation applies to
     #[serde(
         default,
-        skip_serializing_if = "::std::option::Option::is_none",
+        skip_serializing_if = "Option::is_none",
         deserialize_with = "::hookgen_runtime::__private::double_option"
     )]
-    #[schemars(with = "::std::option::Option<i64>")]
-    pub identity: ::std::option::Option<::std::option::Option<i64>>,
+    #[schemars(with = "Option<i64>")]
+    pub identity: Option<Option<i64>>,
 }
 
 /// The evaluated value of the flag for this identity
@@ -229,7 +225,7 @@ pub struct FlagEvaluation {
 )]
 #[serde(untagged)]
 pub enum FlagEvaluationFeatureStateValue {
-    String(::std::string::String),
+    String(String),
     Integer(i64),
     Boolean(bool),
 }
@@ -245,16 +241,16 @@ pub enum FlagEvaluationFeatureStateValue {
     ::schemars::JsonSchema
 )]
 pub struct OrganisationWebhookPayload {
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
-    pub data: ::std::option::Option<AuditLogEntry>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub data: Option<AuditLogEntry>,
     /// The type of event that triggered the webhook
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
-    pub event_type: ::std::option::Option<OrganisationWebhookPayloadEventType>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub event_type: Option<OrganisationWebhookPayloadEventType>,
     /// When the event occurred
     ///
     /// Format: `date-time` (kept as written, not checked).
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
-    pub timestamp: ::std::option::Option<::std::string::String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub timestamp: Option<String>,
 }
 
 /// The type of event that triggered the webhook
@@ -267,7 +263,7 @@ pub enum OrganisationWebhookPayloadEventType {
     /// `AUDIT_LOG_CREATED`
     AuditLogCreated,
     /// A value the spec does not list, kept as received.
-    Unknown(::std::string::String),
+    Unknown(String),
 }
 
 ::hookgen_runtime::open_enum!(
@@ -286,40 +282,38 @@ pub enum OrganisationWebhookPayloadEventType {
 )]
 pub struct WebhookFeature {
     /// The unique identifier for the feature
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
-    pub id: ::std::option::Option<i64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub id: Option<i64>,
     /// The name of the feature flag
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
-    pub name: ::std::option::Option<::std::string::String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
     /// When the feature was created
     ///
     /// Format: `date-time` (kept as written, not checked).
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
-    pub created_date: ::std::option::Option<::std::string::String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub created_date: Option<String>,
     /// A description of the feature
     #[serde(
         default,
-        skip_serializing_if = "::std::option::Option::is_none",
+        skip_serializing_if = "Option::is_none",
         deserialize_with = "::hookgen_runtime::__private::double_option"
     )]
-    #[schemars(with = "::std::option::Option<::std::string::String>")]
-    pub description: ::std::option::Option<::std::option::Option<::std::string::String>>,
+    #[schemars(with = "Option<String>")]
+    pub description: Option<Option<String>>,
     /// The initial value of the feature
     #[serde(
         default,
-        skip_serializing_if = "::std::option::Option::is_none",
+        skip_serializing_if = "Option::is_none",
         deserialize_with = "::hookgen_runtime::__private::double_option"
     )]
-    #[schemars(with = "::std::option::Option<::std::string::String>")]
-    pub initial_value: ::std::option::Option<
-        ::std::option::Option<::std::string::String>,
-    >,
+    #[schemars(with = "Option<String>")]
+    pub initial_value: Option<Option<String>>,
     /// Whether the feature is enabled by default
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
-    pub default_enabled: ::std::option::Option<bool>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub default_enabled: Option<bool>,
     /// The type of feature flag
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
-    pub r#type: ::std::option::Option<WebhookFeatureType>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub r#type: Option<WebhookFeatureType>,
 }
 
 /// The type of feature flag
@@ -330,7 +324,7 @@ pub enum WebhookFeatureType {
     /// `MULTIVARIATE`
     Multivariate,
     /// A value the spec does not list, kept as received.
-    Unknown(::std::string::String),
+    Unknown(String),
 }
 
 ::hookgen_runtime::open_enum!(
@@ -358,25 +352,19 @@ pub enum Message {
 
 impl Message {
     /// The message's name in the spec (`None` for an unknown event).
-    pub fn name(&self) -> ::std::option::Option<&'static str> {
+    pub fn name(&self) -> Option<&'static str> {
         match self {
-            Self::EnvironmentWebhookEvent(_) => {
-                ::std::option::Option::Some("EnvironmentWebhookEvent")
-            }
-            Self::OrganisationWebhookEvent(_) => {
-                ::std::option::Option::Some("OrganisationWebhookEvent")
-            }
-            Self::Unknown(_) => ::std::option::Option::None,
+            Self::EnvironmentWebhookEvent(_) => Some("EnvironmentWebhookEvent"),
+            Self::OrganisationWebhookEvent(_) => Some("OrganisationWebhookEvent"),
+            Self::Unknown(_) => None,
         }
     }
     /// What the spec says about this message (`None` for an unknown event).
-    pub fn info(
-        &self,
-    ) -> ::std::option::Option<&'static ::hookgen_runtime::MessageInfo> {
+    pub fn info(&self) -> Option<&'static crate::MessageInfo> {
         match self {
             Self::EnvironmentWebhookEvent(_) => MESSAGES.first(),
             Self::OrganisationWebhookEvent(_) => MESSAGES.get(1),
-            Self::Unknown(_) => ::std::option::Option::None,
+            Self::Unknown(_) => None,
         }
     }
 }
@@ -385,45 +373,38 @@ impl Message {
 pub static MESSAGES: &[crate::MessageInfo] = &[
     crate::MessageInfo {
         name: "EnvironmentWebhookEvent",
-        title: ::std::option::Option::Some("Environment Webhook Event"),
-        summary: ::std::option::Option::Some(
+        title: Some("Environment Webhook Event"),
+        summary: Some(
             "Flag evaluation data sent when an identity's flags are evaluated",
         ),
-        content_type: ::std::option::Option::Some("application/json"),
+        content_type: Some("application/json"),
         payload_type: "EnvironmentWebhookPayload",
         discriminator_values: &["FLAG_UPDATED"],
         examples: &[
             "{\"data\":[{\"id\":42,\"enabled\":true,\"environment\":7,\"feature\":{\"id\":11,\"name\":\"new_checkout\",\"created_date\":\"2026-01-05T09:30:00Z\",\"description\":null,\"initial_value\":null,\"default_enabled\":false,\"type\":\"STANDARD\"},\"feature_segment\":null,\"feature_state_value\":\"blue\",\"identity\":1234},{\"id\":43,\"enabled\":false,\"environment\":7,\"feature\":{\"id\":12,\"name\":\"max_items\",\"created_date\":\"2026-01-06T10:00:00Z\",\"description\":\"Items per page\",\"initial_value\":\"20\",\"default_enabled\":true,\"type\":\"MULTIVARIATE\"},\"feature_segment\":5,\"feature_state_value\":50,\"identity\":null}],\"event_type\":\"FLAG_UPDATED\",\"timestamp\":\"2026-03-22T14:30:00Z\"}",
         ],
-        correlation_id: ::std::option::Option::None,
-        bindings: ::std::option::Option::None,
+        correlation_id: None,
+        bindings: None,
     },
     crate::MessageInfo {
         name: "OrganisationWebhookEvent",
-        title: ::std::option::Option::Some("Organisation Webhook Event"),
-        summary: ::std::option::Option::Some(
-            "Audit log event sent when changes occur within the organisation",
-        ),
-        content_type: ::std::option::Option::Some("application/json"),
+        title: Some("Organisation Webhook Event"),
+        summary: Some("Audit log event sent when changes occur within the organisation"),
+        content_type: Some("application/json"),
         payload_type: "OrganisationWebhookPayload",
         discriminator_values: &["FLAG_UPDATED", "FLAG_DELETED", "AUDIT_LOG_CREATED"],
         examples: &[
             "{\"data\":{\"id\":9001,\"created_date\":\"2026-03-22T14:29:58Z\",\"log\":\"Flag state updated for feature new_checkout\",\"author\":{\"id\":3,\"email\":\"dana@example.com\",\"first_name\":\"Dana\",\"last_name\":\"Lee\"},\"environment\":\"Production\",\"project\":\"Storefront\",\"related_object_id\":42,\"related_object_type\":\"FEATURE_STATE\"},\"event_type\":\"AUDIT_LOG_CREATED\",\"timestamp\":\"2026-03-22T14:30:00Z\"}",
         ],
-        correlation_id: ::std::option::Option::None,
-        bindings: ::std::option::Option::None,
+        correlation_id: None,
+        bindings: None,
     },
 ];
 
 /// Decodes a body received at `address` (matched with [`route`]) into its message.
-pub fn decode(
-    address: &str,
-    body: &[u8],
-) -> ::std::result::Result<Message, crate::DecodeError> {
+pub fn decode(address: &str, body: &[u8]) -> Result<Message, crate::DecodeError> {
     let route = route(address)
-        .ok_or_else(|| crate::DecodeError::UnknownChannel(
-            ::std::borrow::ToOwned::to_owned(address),
-        ))?;
+        .ok_or_else(|| crate::DecodeError::UnknownChannel(address.to_owned()))?;
     decode_at(route.index, body)
 }
 
@@ -431,47 +412,42 @@ pub fn decode(
 pub fn decode_channel(
     channel: &str,
     body: &[u8],
-) -> ::std::result::Result<Message, crate::DecodeError> {
+) -> Result<Message, crate::DecodeError> {
     let index = ROUTER
         .position(channel)
-        .ok_or_else(|| crate::DecodeError::UnknownChannel(
-            ::std::borrow::ToOwned::to_owned(channel),
-        ))?;
+        .ok_or_else(|| crate::DecodeError::UnknownChannel(channel.to_owned()))?;
     decode_at(index, body)
 }
 
 /// Decodes a body of the channel at `index` in [`CHANNELS`].
-fn decode_at(
-    index: usize,
-    body: &[u8],
-) -> ::std::result::Result<Message, crate::DecodeError> {
+fn decode_at(index: usize, body: &[u8]) -> Result<Message, crate::DecodeError> {
     match index {
         0usize => {
-            ::std::result::Result::Ok({
+            Ok({
                 let tag = ::hookgen_runtime::__private::peek_discriminator(
                     body,
                     "event_type",
                 )?;
                 match tag.as_deref() {
-                    ::std::option::Option::Some("FLAG_UPDATED") => {
+                    Some("FLAG_UPDATED") => {
                         ::hookgen_runtime::__private::decode_payload(
                                 "EnvironmentWebhookEvent",
                                 body,
                             )
                             .map(Message::EnvironmentWebhookEvent)?
                     }
-                    ::std::option::Option::None => {
+                    None => {
                         ::hookgen_runtime::__private::decode_payload(
                                 "EnvironmentWebhookEvent",
                                 body,
                             )
                             .map(Message::EnvironmentWebhookEvent)?
                     }
-                    ::std::option::Option::Some(_) => {
+                    Some(_) => {
                         Message::Unknown(
                             ::hookgen_runtime::__private::unknown_message(
                                 "/environment-webhook",
-                                ::std::option::Option::Some(("event_type", tag)),
+                                Some(("event_type", tag)),
                                 body,
                             )?,
                         )
@@ -480,45 +456,45 @@ fn decode_at(
             })
         }
         1usize => {
-            ::std::result::Result::Ok({
+            Ok({
                 let tag = ::hookgen_runtime::__private::peek_discriminator(
                     body,
                     "event_type",
                 )?;
                 match tag.as_deref() {
-                    ::std::option::Option::Some("FLAG_UPDATED") => {
+                    Some("FLAG_UPDATED") => {
                         ::hookgen_runtime::__private::decode_payload(
                                 "OrganisationWebhookEvent",
                                 body,
                             )
                             .map(Message::OrganisationWebhookEvent)?
                     }
-                    ::std::option::Option::Some("FLAG_DELETED") => {
+                    Some("FLAG_DELETED") => {
                         ::hookgen_runtime::__private::decode_payload(
                                 "OrganisationWebhookEvent",
                                 body,
                             )
                             .map(Message::OrganisationWebhookEvent)?
                     }
-                    ::std::option::Option::Some("AUDIT_LOG_CREATED") => {
+                    Some("AUDIT_LOG_CREATED") => {
                         ::hookgen_runtime::__private::decode_payload(
                                 "OrganisationWebhookEvent",
                                 body,
                             )
                             .map(Message::OrganisationWebhookEvent)?
                     }
-                    ::std::option::Option::None => {
+                    None => {
                         ::hookgen_runtime::__private::decode_payload(
                                 "OrganisationWebhookEvent",
                                 body,
                             )
                             .map(Message::OrganisationWebhookEvent)?
                     }
-                    ::std::option::Option::Some(_) => {
+                    Some(_) => {
                         Message::Unknown(
                             ::hookgen_runtime::__private::unknown_message(
                                 "/organisation-webhook",
-                                ::std::option::Option::Some(("event_type", tag)),
+                                Some(("event_type", tag)),
                                 body,
                             )?,
                         )
@@ -526,11 +502,7 @@ fn decode_at(
                 }
             })
         }
-        _ => {
-            ::std::result::Result::Err(
-                crate::DecodeError::UnknownChannel(::std::format!("#{index}")),
-            )
-        }
+        _ => Err(crate::DecodeError::UnknownChannel(::std::format!("#{index}"))),
     }
 }
 
@@ -539,9 +511,9 @@ pub static SERVERS: &[crate::Server] = &[
     crate::Server {
         name: "webhookReceiver",
         host: "{webhookUrl}",
-        pathname: ::std::option::Option::None,
+        pathname: None,
         protocol: "https",
-        description: ::std::option::Option::Some(
+        description: Some(
             "Your webhook receiver endpoint. Flagsmith sends POST requests to this URL when events occur. The URL is configured per environment or per organisation in the Flagsmith dashboard or via the Admin API.",
         ),
     },
@@ -550,8 +522,8 @@ pub static SERVERS: &[crate::Server] = &[
 /// The routing table: every channel of the spec.
 pub static CHANNELS: &[crate::Channel] = &[
     crate::Channel {
-        address: ::std::option::Option::Some("/environment-webhook"),
-        description: ::std::option::Option::Some(
+        address: Some("/environment-webhook"),
+        description: Some(
             "Environment webhooks receive flag evaluation data for identified users. Every time an identity's flags are evaluated via the Get Identity Flags endpoint, Flagsmith sends the full set of flag evaluations, traits, and segments for that user to the configured webhook URL.",
         ),
         parameters: &[],
@@ -561,20 +533,18 @@ pub static CHANNELS: &[crate::Channel] = &[
                 action: crate::Action::Receive,
                 sender: "Flagsmith",
                 receiver: "webhook receiver",
-                summary: ::std::option::Option::Some(
-                    "Receive flag evaluation events for identified users",
-                ),
+                summary: Some("Receive flag evaluation events for identified users"),
                 messages: &["EnvironmentWebhookEvent"],
-                bindings: ::std::option::Option::None,
-                reply: ::std::option::Option::None,
+                bindings: None,
+                reply: None,
             },
         ],
-        discriminator: ::std::option::Option::Some("event_type"),
-        bindings: ::std::option::Option::None,
+        discriminator: Some("event_type"),
+        bindings: None,
     },
     crate::Channel {
-        address: ::std::option::Option::Some("/organisation-webhook"),
-        description: ::std::option::Option::Some(
+        address: Some("/organisation-webhook"),
+        description: Some(
             "Organisation webhooks receive audit log events when changes are made to resources across the organisation. This includes feature flag changes, environment updates, segment modifications, and other administrative actions performed via the dashboard or Admin API.",
         ),
         parameters: &[],
@@ -584,16 +554,14 @@ pub static CHANNELS: &[crate::Channel] = &[
                 action: crate::Action::Receive,
                 sender: "Flagsmith",
                 receiver: "webhook receiver",
-                summary: ::std::option::Option::Some(
-                    "Receive audit log events for organisation changes",
-                ),
+                summary: Some("Receive audit log events for organisation changes"),
                 messages: &["OrganisationWebhookEvent"],
-                bindings: ::std::option::Option::None,
-                reply: ::std::option::Option::None,
+                bindings: None,
+                reply: None,
             },
         ],
-        discriminator: ::std::option::Option::Some("event_type"),
-        bindings: ::std::option::Option::None,
+        discriminator: Some("event_type"),
+        bindings: None,
     },
 ];
 
@@ -602,7 +570,7 @@ static ROUTER: ::std::sync::LazyLock<::hookgen_runtime::routing::Router> = ::std
 ::hookgen_runtime::routing::Router::new(CHANNELS));
 
 /// Matches a concrete address (such as a request path) against the channel templates.
-pub fn route(address: &str) -> ::std::option::Option<crate::Route> {
+pub fn route(address: &str) -> Option<crate::Route> {
     ROUTER.route(address)
 }
 
@@ -616,15 +584,15 @@ pub const SIGNATURE: crate::SignatureScheme = crate::SignatureScheme {
     signed: crate::SignedContent::Body,
     id_header: "",
     timestamp_header: "",
-    separator: ::std::option::Option::None,
-    tolerance_seconds: ::std::option::Option::None,
+    separator: None,
+    tolerance_seconds: None,
 };
 
 /// The HTTP header that carries the signature.
 pub const SIGNATURE_HEADER: &str = SIGNATURE.header;
 
 /// The signature header value for `body` signed with `secret`.
-pub fn sign(secret: &[u8], body: &[u8]) -> ::std::string::String {
+pub fn sign(secret: &[u8], body: &[u8]) -> String {
     SIGNATURE.sign(secret, body)
 }
 
@@ -633,7 +601,7 @@ pub fn verify(
     secret: &[u8],
     header_value: &str,
     body: &[u8],
-) -> ::std::result::Result<(), crate::SignatureError> {
+) -> Result<(), crate::SignatureError> {
     SIGNATURE.verify(secret, header_value, body)
 }
 
@@ -642,13 +610,13 @@ pub fn verify(
 pub fn verify_request(
     secrets: &[&[u8]],
     request: &crate::SignedRequest<'_>,
-    clock: &dyn ::hookgen_runtime::Clock,
-) -> ::std::result::Result<(), crate::SignatureError> {
+    clock: &dyn crate::Clock,
+) -> Result<(), crate::SignatureError> {
     SIGNATURE.verify_request(secrets, request, clock)
 }
 
 /// The provider's documented delivery rules.
-pub const DELIVERY: ::std::option::Option<crate::DeliveryPolicy> = ::std::option::Option::Some(crate::DeliveryPolicy {
+pub const DELIVERY: Option<crate::DeliveryPolicy> = Some(crate::DeliveryPolicy {
     attempts: 3,
     backoff_ms: &[2000, 4000],
     timeout_ms: 10000,
@@ -661,7 +629,7 @@ pub const DELIVERY: ::std::option::Option<crate::DeliveryPolicy> = ::std::option
 /// Every method accepts its message unless overridden; an `Err` makes the receiver
 /// answer 500 so the sender retries.
 #[cfg(feature = "axum")]
-pub trait Handler: ::std::marker::Send + ::std::marker::Sync + 'static {
+pub trait Handler: Send + Sync + 'static {
     /// Handles `EnvironmentWebhookEvent`: Flag evaluation data sent when an identity's flags
     /// are evaluated. Accepts it unless overridden.
     fn environment_webhook_event(
@@ -669,10 +637,10 @@ pub trait Handler: ::std::marker::Send + ::std::marker::Sync + 'static {
         route: &crate::Route,
         payload: EnvironmentWebhookPayload,
     ) -> impl ::std::future::Future<
-        Output = ::std::result::Result<(), crate::receiver::HandlerError>,
-    > + ::std::marker::Send {
+        Output = Result<(), crate::receiver::HandlerError>,
+    > + Send {
         let _ = (route, payload);
-        async { ::std::result::Result::Ok(()) }
+        async { Ok(()) }
     }
     /// Handles `OrganisationWebhookEvent`: Audit log event sent when changes occur within the
     /// organisation. Accepts it unless overridden.
@@ -681,10 +649,10 @@ pub trait Handler: ::std::marker::Send + ::std::marker::Sync + 'static {
         route: &crate::Route,
         payload: OrganisationWebhookPayload,
     ) -> impl ::std::future::Future<
-        Output = ::std::result::Result<(), crate::receiver::HandlerError>,
-    > + ::std::marker::Send {
+        Output = Result<(), crate::receiver::HandlerError>,
+    > + Send {
         let _ = (route, payload);
-        async { ::std::result::Result::Ok(()) }
+        async { Ok(()) }
     }
     /// Handles an event the spec does not list. Accepts it unless overridden.
     fn unknown(
@@ -692,10 +660,10 @@ pub trait Handler: ::std::marker::Send + ::std::marker::Sync + 'static {
         route: &crate::Route,
         message: crate::UnknownMessage,
     ) -> impl ::std::future::Future<
-        Output = ::std::result::Result<(), crate::receiver::HandlerError>,
-    > + ::std::marker::Send {
+        Output = Result<(), crate::receiver::HandlerError>,
+    > + Send {
         let _ = (route, message);
-        async { ::std::result::Result::Ok(()) }
+        async { Ok(()) }
     }
 }
 
@@ -709,7 +677,7 @@ impl<H: Handler> ::hookgen_runtime::__private::Dispatch<Message> for Dispatcher<
         route: crate::Route,
         message: Message,
     ) -> ::hookgen_runtime::__private::HandlerFuture<'_> {
-        ::std::boxed::Box::pin(async move {
+        Box::pin(async move {
             match message {
                 Message::EnvironmentWebhookEvent(payload) => {
                     self.0.environment_webhook_event(&route, payload).await
@@ -728,13 +696,11 @@ impl<H: Handler> ::hookgen_runtime::__private::Dispatch<Message> for Dispatcher<
 /// Refused for an empty secret, or one not in the scheme's format.
 #[cfg(feature = "client")]
 pub fn sender(
-    secret: impl ::std::convert::Into<::std::vec::Vec<u8>>,
-) -> ::std::result::Result<crate::sender::Sender, crate::SignatureError> {
+    secret: impl Into<Vec<u8>>,
+) -> Result<crate::sender::Sender, crate::SignatureError> {
     let policy = match DELIVERY {
-        ::std::option::Option::Some(delivery) => {
-            crate::sender::RetryPolicy::from_delivery(&delivery)
-        }
-        ::std::option::Option::None => crate::sender::RetryPolicy::default(),
+        Some(delivery) => crate::sender::RetryPolicy::from_delivery(&delivery),
+        None => crate::sender::RetryPolicy::default(),
     };
     crate::sender::Sender::new(SIGNATURE, secret, policy)
 }
@@ -747,7 +713,7 @@ pub fn sender(
 pub fn router<H: Handler>(
     handler: H,
     config: crate::receiver::ReceiverConfig,
-) -> ::std::result::Result<crate::receiver::axum::Router, crate::SignatureError> {
+) -> Result<crate::receiver::axum::Router, crate::SignatureError> {
     let binding = ::hookgen_runtime::__private::SpecBinding {
         scheme: SIGNATURE,
         route,

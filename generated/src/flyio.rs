@@ -39,28 +39,26 @@ pub struct CloudEventPayload {
     pub specversion: CloudEventPayloadSpecversion,
     /// Event type identifier in reverse-DNS notation, such as io.fly.machine.started,
     /// io.fly.machine.stopped, or io.fly.account.changed.
-    pub r#type: ::std::string::String,
+    pub r#type: String,
     /// URI of the Fly.io system that originated this event.
     ///
     /// Example: `"https://api.fly.io"`.
-    pub source: ::std::string::String,
+    pub source: String,
     /// Unique identifier for this specific event instance.
-    pub id: ::std::string::String,
+    pub id: String,
     /// ISO 8601 timestamp of when the event occurred.
     ///
     /// Format: `date-time` (kept as written, not checked).
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
-    pub time: ::std::option::Option<::std::string::String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub time: Option<String>,
     /// MIME type of the event data payload.
     ///
     /// Example: `"application/json"`.
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
-    pub datacontenttype: ::std::option::Option<::std::string::String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub datacontenttype: Option<String>,
     /// Event-specific data payload.
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
-    pub data: ::std::option::Option<
-        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-    >,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub data: Option<::serde_json::Map<String, ::serde_json::Value>>,
 }
 
 /// CloudEvents specification version. Always 1.0.
@@ -69,7 +67,7 @@ pub enum CloudEventPayloadSpecversion {
     /// `1.0`
     V10,
     /// A value the spec does not list, kept as received.
-    Unknown(::std::string::String),
+    Unknown(String),
 }
 
 ::hookgen_runtime::open_enum!(CloudEventPayloadSpecversion { V10 = "1.0" } else Unknown);
@@ -87,13 +85,11 @@ pub struct ProviderWebhookPayload {
     /// The lifecycle action that occurred on the provider's resource.
     pub action: ProviderWebhookPayloadAction,
     /// The provider's unique identifier for the affected resource.
-    pub resource_id: ::std::string::String,
+    pub resource_id: String,
     /// Updated environment variable configuration for the resource. Required when action is
     /// resource.created or resource.updated.
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
-    pub config: ::std::option::Option<
-        ::std::collections::BTreeMap<::std::string::String, ::std::string::String>,
-    >,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub config: Option<::std::collections::BTreeMap<String, String>>,
 }
 
 /// The lifecycle action that occurred on the provider's resource.
@@ -106,7 +102,7 @@ pub enum ProviderWebhookPayloadAction {
     /// `resource.deleted`
     ResourceDeleted,
     /// A value the spec does not list, kept as received.
-    Unknown(::std::string::String),
+    Unknown(String),
 }
 
 ::hookgen_runtime::open_enum!(
@@ -124,11 +120,11 @@ pub enum ProviderWebhookPayloadAction {
 )]
 pub struct ResourceDeletedPayload {
     /// The lifecycle action.
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
-    pub action: ::std::option::Option<ResourceDeletedPayloadAction>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub action: Option<ResourceDeletedPayloadAction>,
     /// The provider's ID of the deleted resource.
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
-    pub resource_id: ::std::option::Option<::std::string::String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub resource_id: Option<String>,
 }
 
 /// The lifecycle action.
@@ -137,7 +133,7 @@ pub enum ResourceDeletedPayloadAction {
     /// `resource.deleted`
     ResourceDeleted,
     /// A value the spec does not list, kept as received.
-    Unknown(::std::string::String),
+    Unknown(String),
 }
 
 ::hookgen_runtime::open_enum!(
@@ -184,22 +180,20 @@ pub enum Message {
 
 impl Message {
     /// The message's name in the spec (`None` for an unknown event).
-    pub fn name(&self) -> ::std::option::Option<&'static str> {
+    pub fn name(&self) -> Option<&'static str> {
         match self {
-            Self::ResourceCreated(_) => ::std::option::Option::Some("ResourceCreated"),
-            Self::ResourceUpdated(_) => ::std::option::Option::Some("ResourceUpdated"),
-            Self::ResourceDeleted(_) => ::std::option::Option::Some("ResourceDeleted"),
-            Self::MachineStarted(_) => ::std::option::Option::Some("MachineStarted"),
-            Self::MachineStopped(_) => ::std::option::Option::Some("MachineStopped"),
-            Self::MachineDestroyed(_) => ::std::option::Option::Some("MachineDestroyed"),
-            Self::AccountChanged(_) => ::std::option::Option::Some("AccountChanged"),
-            Self::Unknown(_) => ::std::option::Option::None,
+            Self::ResourceCreated(_) => Some("ResourceCreated"),
+            Self::ResourceUpdated(_) => Some("ResourceUpdated"),
+            Self::ResourceDeleted(_) => Some("ResourceDeleted"),
+            Self::MachineStarted(_) => Some("MachineStarted"),
+            Self::MachineStopped(_) => Some("MachineStopped"),
+            Self::MachineDestroyed(_) => Some("MachineDestroyed"),
+            Self::AccountChanged(_) => Some("AccountChanged"),
+            Self::Unknown(_) => None,
         }
     }
     /// What the spec says about this message (`None` for an unknown event).
-    pub fn info(
-        &self,
-    ) -> ::std::option::Option<&'static ::hookgen_runtime::MessageInfo> {
+    pub fn info(&self) -> Option<&'static crate::MessageInfo> {
         match self {
             Self::ResourceCreated(_) => MESSAGES.first(),
             Self::ResourceUpdated(_) => MESSAGES.get(1),
@@ -208,7 +202,7 @@ impl Message {
             Self::MachineStopped(_) => MESSAGES.get(4),
             Self::MachineDestroyed(_) => MESSAGES.get(5),
             Self::AccountChanged(_) => MESSAGES.get(6),
-            Self::Unknown(_) => ::std::option::Option::None,
+            Self::Unknown(_) => None,
         }
     }
 }
@@ -217,118 +211,99 @@ impl Message {
 pub static MESSAGES: &[crate::MessageInfo] = &[
     crate::MessageInfo {
         name: "ResourceCreated",
-        title: ::std::option::Option::Some("Extension Resource Created"),
-        summary: ::std::option::Option::Some(
-            "Notifies Fly.io that an extension resource has been provisioned",
-        ),
-        content_type: ::std::option::Option::Some("application/json"),
+        title: Some("Extension Resource Created"),
+        summary: Some("Notifies Fly.io that an extension resource has been provisioned"),
+        content_type: Some("application/json"),
         payload_type: "ProviderWebhookPayload",
         discriminator_values: &["resource.created"],
         examples: &[
             "{\"action\":\"resource.created\",\"resource_id\":\"res_abc123\",\"config\":{\"REDIS_URL\":\"rediss://default:password@host:6379\"}}",
         ],
-        correlation_id: ::std::option::Option::None,
-        bindings: ::std::option::Option::None,
+        correlation_id: None,
+        bindings: None,
     },
     crate::MessageInfo {
         name: "ResourceUpdated",
-        title: ::std::option::Option::Some("Extension Resource Updated"),
-        summary: ::std::option::Option::Some(
-            "Notifies Fly.io that an extension resource has been updated",
-        ),
-        content_type: ::std::option::Option::Some("application/json"),
+        title: Some("Extension Resource Updated"),
+        summary: Some("Notifies Fly.io that an extension resource has been updated"),
+        content_type: Some("application/json"),
         payload_type: "ProviderWebhookPayload",
         discriminator_values: &["resource.updated"],
         examples: &[
             "{\"action\":\"resource.updated\",\"resource_id\":\"res_abc123\",\"config\":{\"REDIS_URL\":\"rediss://default:newpassword@newhost:6379\"}}",
         ],
-        correlation_id: ::std::option::Option::None,
-        bindings: ::std::option::Option::None,
+        correlation_id: None,
+        bindings: None,
     },
     crate::MessageInfo {
         name: "ResourceDeleted",
-        title: ::std::option::Option::Some("Extension Resource Deleted"),
-        summary: ::std::option::Option::Some(
-            "Notifies Fly.io that an extension resource has been deleted",
-        ),
-        content_type: ::std::option::Option::Some("application/json"),
+        title: Some("Extension Resource Deleted"),
+        summary: Some("Notifies Fly.io that an extension resource has been deleted"),
+        content_type: Some("application/json"),
         payload_type: "ResourceDeletedPayload",
         discriminator_values: &["resource.deleted"],
         examples: &["{\"action\":\"resource.deleted\",\"resource_id\":\"res_abc123\"}"],
-        correlation_id: ::std::option::Option::None,
-        bindings: ::std::option::Option::None,
+        correlation_id: None,
+        bindings: None,
     },
     crate::MessageInfo {
         name: "MachineStarted",
-        title: ::std::option::Option::Some("Fly Machine Started"),
-        summary: ::std::option::Option::Some(
-            "Notifies the provider that a Fly Machine has started",
-        ),
-        content_type: ::std::option::Option::Some("application/json"),
+        title: Some("Fly Machine Started"),
+        summary: Some("Notifies the provider that a Fly Machine has started"),
+        content_type: Some("application/json"),
         payload_type: "CloudEventPayload",
         discriminator_values: &["io.fly.machine.started"],
         examples: &[
             "{\"specversion\":\"1.0\",\"type\":\"io.fly.machine.started\",\"source\":\"https://api.fly.io\",\"id\":\"evt_01HXYZ\",\"time\":\"2026-03-21T00:00:00Z\",\"datacontenttype\":\"application/json\",\"data\":{\"machine_id\":\"abc123def456\",\"app_name\":\"my-fly-app\",\"region\":\"iad\"}}",
         ],
-        correlation_id: ::std::option::Option::None,
-        bindings: ::std::option::Option::None,
+        correlation_id: None,
+        bindings: None,
     },
     crate::MessageInfo {
         name: "MachineStopped",
-        title: ::std::option::Option::Some("Fly Machine Stopped"),
-        summary: ::std::option::Option::Some(
-            "Notifies the provider that a Fly Machine has stopped",
-        ),
-        content_type: ::std::option::Option::Some("application/json"),
+        title: Some("Fly Machine Stopped"),
+        summary: Some("Notifies the provider that a Fly Machine has stopped"),
+        content_type: Some("application/json"),
         payload_type: "CloudEventPayload",
         discriminator_values: &["io.fly.machine.stopped"],
         examples: &[
             "{\"specversion\":\"1.0\",\"type\":\"io.fly.machine.stopped\",\"source\":\"https://api.fly.io\",\"id\":\"evt_01HABC\",\"time\":\"2026-03-21T01:00:00Z\",\"datacontenttype\":\"application/json\",\"data\":{\"machine_id\":\"abc123def456\",\"app_name\":\"my-fly-app\",\"region\":\"iad\"}}",
         ],
-        correlation_id: ::std::option::Option::None,
-        bindings: ::std::option::Option::None,
+        correlation_id: None,
+        bindings: None,
     },
     crate::MessageInfo {
         name: "MachineDestroyed",
-        title: ::std::option::Option::Some("Fly Machine Destroyed"),
-        summary: ::std::option::Option::Some(
-            "Notifies the provider that a Fly Machine has been destroyed",
-        ),
-        content_type: ::std::option::Option::Some("application/json"),
+        title: Some("Fly Machine Destroyed"),
+        summary: Some("Notifies the provider that a Fly Machine has been destroyed"),
+        content_type: Some("application/json"),
         payload_type: "CloudEventPayload",
         discriminator_values: &["io.fly.machine.destroyed"],
         examples: &[
             "{\"specversion\":\"1.0\",\"type\":\"io.fly.machine.destroyed\",\"source\":\"https://api.fly.io\",\"id\":\"evt_01HDEF\",\"time\":\"2026-03-21T02:00:00Z\",\"datacontenttype\":\"application/json\",\"data\":{\"machine_id\":\"abc123def456\",\"app_name\":\"my-fly-app\",\"region\":\"iad\"}}",
         ],
-        correlation_id: ::std::option::Option::None,
-        bindings: ::std::option::Option::None,
+        correlation_id: None,
+        bindings: None,
     },
     crate::MessageInfo {
         name: "AccountChanged",
-        title: ::std::option::Option::Some("Fly.io Account Changed"),
-        summary: ::std::option::Option::Some(
-            "Notifies the provider that a Fly.io account has changed",
-        ),
-        content_type: ::std::option::Option::Some("application/json"),
+        title: Some("Fly.io Account Changed"),
+        summary: Some("Notifies the provider that a Fly.io account has changed"),
+        content_type: Some("application/json"),
         payload_type: "CloudEventPayload",
         discriminator_values: &["io.fly.account.changed"],
         examples: &[
             "{\"specversion\":\"1.0\",\"type\":\"io.fly.account.changed\",\"source\":\"https://api.fly.io\",\"id\":\"evt_01HGHI\",\"time\":\"2026-03-21T03:00:00Z\",\"datacontenttype\":\"application/json\",\"data\":{\"organization_slug\":\"my-org\",\"change\":\"member_removed\"}}",
         ],
-        correlation_id: ::std::option::Option::None,
-        bindings: ::std::option::Option::None,
+        correlation_id: None,
+        bindings: None,
     },
 ];
 
 /// Decodes a body received at `address` (matched with [`route`]) into its message.
-pub fn decode(
-    address: &str,
-    body: &[u8],
-) -> ::std::result::Result<Message, crate::DecodeError> {
+pub fn decode(address: &str, body: &[u8]) -> Result<Message, crate::DecodeError> {
     let route = route(address)
-        .ok_or_else(|| crate::DecodeError::UnknownChannel(
-            ::std::borrow::ToOwned::to_owned(address),
-        ))?;
+        .ok_or_else(|| crate::DecodeError::UnknownChannel(address.to_owned()))?;
     decode_at(route.index, body)
 }
 
@@ -336,59 +311,54 @@ pub fn decode(
 pub fn decode_channel(
     channel: &str,
     body: &[u8],
-) -> ::std::result::Result<Message, crate::DecodeError> {
+) -> Result<Message, crate::DecodeError> {
     let index = ROUTER
         .position(channel)
-        .ok_or_else(|| crate::DecodeError::UnknownChannel(
-            ::std::borrow::ToOwned::to_owned(channel),
-        ))?;
+        .ok_or_else(|| crate::DecodeError::UnknownChannel(channel.to_owned()))?;
     decode_at(index, body)
 }
 
 /// Decodes a body of the channel at `index` in [`CHANNELS`].
-fn decode_at(
-    index: usize,
-    body: &[u8],
-) -> ::std::result::Result<Message, crate::DecodeError> {
+fn decode_at(index: usize, body: &[u8]) -> Result<Message, crate::DecodeError> {
     match index {
         0usize => {
-            ::std::result::Result::Ok({
+            Ok({
                 let tag = ::hookgen_runtime::__private::peek_discriminator(
                     body,
                     "action",
                 )?;
                 match tag.as_deref() {
-                    ::std::option::Option::Some("resource.created") => {
+                    Some("resource.created") => {
                         ::hookgen_runtime::__private::decode_payload(
                                 "ResourceCreated",
                                 body,
                             )
                             .map(Message::ResourceCreated)?
                     }
-                    ::std::option::Option::Some("resource.updated") => {
+                    Some("resource.updated") => {
                         ::hookgen_runtime::__private::decode_payload(
                                 "ResourceUpdated",
                                 body,
                             )
                             .map(Message::ResourceUpdated)?
                     }
-                    ::std::option::Option::Some("resource.deleted") => {
+                    Some("resource.deleted") => {
                         ::hookgen_runtime::__private::decode_payload(
                                 "ResourceDeleted",
                                 body,
                             )
                             .map(Message::ResourceDeleted)?
                     }
-                    ::std::option::Option::None => {
-                        return ::std::result::Result::Err(crate::DecodeError::MissingDiscriminator {
+                    None => {
+                        return Err(crate::DecodeError::MissingDiscriminator {
                             field: "action",
                         });
                     }
-                    ::std::option::Option::Some(_) => {
+                    Some(_) => {
                         Message::Unknown(
                             ::hookgen_runtime::__private::unknown_message(
                                 "/api/hooks/extensions/{provider_name}",
-                                ::std::option::Option::Some(("action", tag)),
+                                Some(("action", tag)),
                                 body,
                             )?,
                         )
@@ -397,50 +367,50 @@ fn decode_at(
             })
         }
         1usize => {
-            ::std::result::Result::Ok({
+            Ok({
                 let tag = ::hookgen_runtime::__private::peek_discriminator(
                     body,
                     "type",
                 )?;
                 match tag.as_deref() {
-                    ::std::option::Option::Some("io.fly.machine.started") => {
+                    Some("io.fly.machine.started") => {
                         ::hookgen_runtime::__private::decode_payload(
                                 "MachineStarted",
                                 body,
                             )
                             .map(Message::MachineStarted)?
                     }
-                    ::std::option::Option::Some("io.fly.machine.stopped") => {
+                    Some("io.fly.machine.stopped") => {
                         ::hookgen_runtime::__private::decode_payload(
                                 "MachineStopped",
                                 body,
                             )
                             .map(Message::MachineStopped)?
                     }
-                    ::std::option::Option::Some("io.fly.machine.destroyed") => {
+                    Some("io.fly.machine.destroyed") => {
                         ::hookgen_runtime::__private::decode_payload(
                                 "MachineDestroyed",
                                 body,
                             )
                             .map(Message::MachineDestroyed)?
                     }
-                    ::std::option::Option::Some("io.fly.account.changed") => {
+                    Some("io.fly.account.changed") => {
                         ::hookgen_runtime::__private::decode_payload(
                                 "AccountChanged",
                                 body,
                             )
                             .map(Message::AccountChanged)?
                     }
-                    ::std::option::Option::None => {
-                        return ::std::result::Result::Err(crate::DecodeError::MissingDiscriminator {
+                    None => {
+                        return Err(crate::DecodeError::MissingDiscriminator {
                             field: "type",
                         });
                     }
-                    ::std::option::Option::Some(_) => {
+                    Some(_) => {
                         Message::Unknown(
                             ::hookgen_runtime::__private::unknown_message(
                                 "/extensions/events",
-                                ::std::option::Option::Some(("type", tag)),
+                                Some(("type", tag)),
                                 body,
                             )?,
                         )
@@ -448,11 +418,7 @@ fn decode_at(
                 }
             })
         }
-        _ => {
-            ::std::result::Result::Err(
-                crate::DecodeError::UnknownChannel(::std::format!("#{index}")),
-            )
-        }
+        _ => Err(crate::DecodeError::UnknownChannel(::std::format!("#{index}"))),
     }
 }
 
@@ -461,18 +427,18 @@ pub static SERVERS: &[crate::Server] = &[
     crate::Server {
         name: "flyio",
         host: "api.fly.io",
-        pathname: ::std::option::Option::None,
+        pathname: None,
         protocol: "https",
-        description: ::std::option::Option::Some(
+        description: Some(
             "Fly.io platform server that receives webhook notifications from extension providers and sends CloudEvents to provider webhook endpoints.",
         ),
     },
     crate::Server {
         name: "provider",
         host: "{provider_base_url}",
-        pathname: ::std::option::Option::None,
+        pathname: None,
         protocol: "https",
-        description: ::std::option::Option::Some(
+        description: Some(
             "Provider-hosted server that receives CloudEvent webhook notifications from Fly.io about machine and account lifecycle events relevant to their extension resources.",
         ),
     },
@@ -481,19 +447,19 @@ pub static SERVERS: &[crate::Server] = &[
 /// The routing table: every channel of the spec.
 pub static CHANNELS: &[crate::Channel] = &[
     crate::Channel {
-        address: ::std::option::Option::Some("/api/hooks/extensions/{provider_name}"),
-        description: ::std::option::Option::Some(
+        address: Some("/api/hooks/extensions/{provider_name}"),
+        description: Some(
             "Fly.io platform endpoint that receives webhook notifications from extension providers about resource lifecycle changes. Providers post to this channel to notify Fly.io when asynchronously provisioned resources become ready, when resource configuration changes, or when resources are removed.",
         ),
         parameters: &[
             crate::Parameter {
                 name: "provider_name",
-                description: ::std::option::Option::Some(
+                description: Some(
                     "The registered slug identifier for the extension provider.",
                 ),
                 allowed: &[],
-                default: ::std::option::Option::None,
-                location: ::std::option::Option::None,
+                default: None,
+                location: None,
             },
         ],
         operations: &[
@@ -502,20 +468,18 @@ pub static CHANNELS: &[crate::Channel] = &[
                 action: crate::Action::Receive,
                 sender: "extension provider",
                 receiver: "Fly.io",
-                summary: ::std::option::Option::Some(
-                    "Receive a lifecycle webhook from an extension provider",
-                ),
+                summary: Some("Receive a lifecycle webhook from an extension provider"),
                 messages: &["ResourceCreated", "ResourceUpdated", "ResourceDeleted"],
-                bindings: ::std::option::Option::None,
-                reply: ::std::option::Option::None,
+                bindings: None,
+                reply: None,
             },
         ],
-        discriminator: ::std::option::Option::Some("action"),
-        bindings: ::std::option::Option::None,
+        discriminator: Some("action"),
+        bindings: None,
     },
     crate::Channel {
-        address: ::std::option::Option::Some("/extensions/events"),
-        description: ::std::option::Option::Some(
+        address: Some("/extensions/events"),
+        description: Some(
             "Provider-hosted endpoint that receives CloudEvents-format webhook notifications from Fly.io about machine and account lifecycle events. Providers register this endpoint with Fly.io and must verify the HMAC-SHA256 signature on all incoming payloads.",
         ),
         parameters: &[],
@@ -525,21 +489,19 @@ pub static CHANNELS: &[crate::Channel] = &[
                 action: crate::Action::Send,
                 sender: "Fly.io",
                 receiver: "extension provider",
-                summary: ::std::option::Option::Some(
-                    "Receive a machine or account event from Fly.io",
-                ),
+                summary: Some("Receive a machine or account event from Fly.io"),
                 messages: &[
                     "MachineStarted",
                     "MachineStopped",
                     "MachineDestroyed",
                     "AccountChanged",
                 ],
-                bindings: ::std::option::Option::None,
-                reply: ::std::option::Option::None,
+                bindings: None,
+                reply: None,
             },
         ],
-        discriminator: ::std::option::Option::Some("type"),
-        bindings: ::std::option::Option::None,
+        discriminator: Some("type"),
+        bindings: None,
     },
 ];
 
@@ -548,7 +510,7 @@ static ROUTER: ::std::sync::LazyLock<::hookgen_runtime::routing::Router> = ::std
 ::hookgen_runtime::routing::Router::new(CHANNELS));
 
 /// Matches a concrete address (such as a request path) against the channel templates.
-pub fn route(address: &str) -> ::std::option::Option<crate::Route> {
+pub fn route(address: &str) -> Option<crate::Route> {
     ROUTER.route(address)
 }
 
@@ -562,15 +524,15 @@ pub const SIGNATURE: crate::SignatureScheme = crate::SignatureScheme {
     signed: crate::SignedContent::Body,
     id_header: "",
     timestamp_header: "",
-    separator: ::std::option::Option::None,
-    tolerance_seconds: ::std::option::Option::None,
+    separator: None,
+    tolerance_seconds: None,
 };
 
 /// The HTTP header that carries the signature.
 pub const SIGNATURE_HEADER: &str = SIGNATURE.header;
 
 /// The signature header value for `body` signed with `secret`.
-pub fn sign(secret: &[u8], body: &[u8]) -> ::std::string::String {
+pub fn sign(secret: &[u8], body: &[u8]) -> String {
     SIGNATURE.sign(secret, body)
 }
 
@@ -579,7 +541,7 @@ pub fn verify(
     secret: &[u8],
     header_value: &str,
     body: &[u8],
-) -> ::std::result::Result<(), crate::SignatureError> {
+) -> Result<(), crate::SignatureError> {
     SIGNATURE.verify(secret, header_value, body)
 }
 
@@ -588,19 +550,19 @@ pub fn verify(
 pub fn verify_request(
     secrets: &[&[u8]],
     request: &crate::SignedRequest<'_>,
-    clock: &dyn ::hookgen_runtime::Clock,
-) -> ::std::result::Result<(), crate::SignatureError> {
+    clock: &dyn crate::Clock,
+) -> Result<(), crate::SignatureError> {
     SIGNATURE.verify_request(secrets, request, clock)
 }
 
 /// The spec states no delivery rules.
-pub const DELIVERY: ::std::option::Option<crate::DeliveryPolicy> = ::std::option::Option::None;
+pub const DELIVERY: Option<crate::DeliveryPolicy> = None;
 
 /// A typed webhook handler: one method per message of the spec, plus unknown events.
 /// Every method accepts its message unless overridden; an `Err` makes the receiver
 /// answer 500 so the sender retries.
 #[cfg(feature = "axum")]
-pub trait Handler: ::std::marker::Send + ::std::marker::Sync + 'static {
+pub trait Handler: Send + Sync + 'static {
     /// Handles `ResourceCreated`: Notifies Fly.io that an extension resource has been
     /// provisioned. Accepts it unless overridden.
     fn resource_created(
@@ -608,10 +570,10 @@ pub trait Handler: ::std::marker::Send + ::std::marker::Sync + 'static {
         route: &crate::Route,
         payload: ProviderWebhookPayload,
     ) -> impl ::std::future::Future<
-        Output = ::std::result::Result<(), crate::receiver::HandlerError>,
-    > + ::std::marker::Send {
+        Output = Result<(), crate::receiver::HandlerError>,
+    > + Send {
         let _ = (route, payload);
-        async { ::std::result::Result::Ok(()) }
+        async { Ok(()) }
     }
     /// Handles `ResourceUpdated`: Notifies Fly.io that an extension resource has been updated.
     /// Accepts it unless overridden.
@@ -620,10 +582,10 @@ pub trait Handler: ::std::marker::Send + ::std::marker::Sync + 'static {
         route: &crate::Route,
         payload: ProviderWebhookPayload,
     ) -> impl ::std::future::Future<
-        Output = ::std::result::Result<(), crate::receiver::HandlerError>,
-    > + ::std::marker::Send {
+        Output = Result<(), crate::receiver::HandlerError>,
+    > + Send {
         let _ = (route, payload);
-        async { ::std::result::Result::Ok(()) }
+        async { Ok(()) }
     }
     /// Handles `ResourceDeleted`: Notifies Fly.io that an extension resource has been deleted.
     /// Accepts it unless overridden.
@@ -632,10 +594,10 @@ pub trait Handler: ::std::marker::Send + ::std::marker::Sync + 'static {
         route: &crate::Route,
         payload: ResourceDeletedPayload,
     ) -> impl ::std::future::Future<
-        Output = ::std::result::Result<(), crate::receiver::HandlerError>,
-    > + ::std::marker::Send {
+        Output = Result<(), crate::receiver::HandlerError>,
+    > + Send {
         let _ = (route, payload);
-        async { ::std::result::Result::Ok(()) }
+        async { Ok(()) }
     }
     /// Handles `MachineStarted`: Notifies the provider that a Fly Machine has started. Accepts
     /// it unless overridden.
@@ -644,10 +606,10 @@ pub trait Handler: ::std::marker::Send + ::std::marker::Sync + 'static {
         route: &crate::Route,
         payload: CloudEventPayload,
     ) -> impl ::std::future::Future<
-        Output = ::std::result::Result<(), crate::receiver::HandlerError>,
-    > + ::std::marker::Send {
+        Output = Result<(), crate::receiver::HandlerError>,
+    > + Send {
         let _ = (route, payload);
-        async { ::std::result::Result::Ok(()) }
+        async { Ok(()) }
     }
     /// Handles `MachineStopped`: Notifies the provider that a Fly Machine has stopped. Accepts
     /// it unless overridden.
@@ -656,10 +618,10 @@ pub trait Handler: ::std::marker::Send + ::std::marker::Sync + 'static {
         route: &crate::Route,
         payload: CloudEventPayload,
     ) -> impl ::std::future::Future<
-        Output = ::std::result::Result<(), crate::receiver::HandlerError>,
-    > + ::std::marker::Send {
+        Output = Result<(), crate::receiver::HandlerError>,
+    > + Send {
         let _ = (route, payload);
-        async { ::std::result::Result::Ok(()) }
+        async { Ok(()) }
     }
     /// Handles `MachineDestroyed`: Notifies the provider that a Fly Machine has been destroyed.
     /// Accepts it unless overridden.
@@ -668,10 +630,10 @@ pub trait Handler: ::std::marker::Send + ::std::marker::Sync + 'static {
         route: &crate::Route,
         payload: CloudEventPayload,
     ) -> impl ::std::future::Future<
-        Output = ::std::result::Result<(), crate::receiver::HandlerError>,
-    > + ::std::marker::Send {
+        Output = Result<(), crate::receiver::HandlerError>,
+    > + Send {
         let _ = (route, payload);
-        async { ::std::result::Result::Ok(()) }
+        async { Ok(()) }
     }
     /// Handles `AccountChanged`: Notifies the provider that a Fly.io account has changed.
     /// Accepts it unless overridden.
@@ -680,10 +642,10 @@ pub trait Handler: ::std::marker::Send + ::std::marker::Sync + 'static {
         route: &crate::Route,
         payload: CloudEventPayload,
     ) -> impl ::std::future::Future<
-        Output = ::std::result::Result<(), crate::receiver::HandlerError>,
-    > + ::std::marker::Send {
+        Output = Result<(), crate::receiver::HandlerError>,
+    > + Send {
         let _ = (route, payload);
-        async { ::std::result::Result::Ok(()) }
+        async { Ok(()) }
     }
     /// Handles an event the spec does not list. Accepts it unless overridden.
     fn unknown(
@@ -691,10 +653,10 @@ pub trait Handler: ::std::marker::Send + ::std::marker::Sync + 'static {
         route: &crate::Route,
         message: crate::UnknownMessage,
     ) -> impl ::std::future::Future<
-        Output = ::std::result::Result<(), crate::receiver::HandlerError>,
-    > + ::std::marker::Send {
+        Output = Result<(), crate::receiver::HandlerError>,
+    > + Send {
         let _ = (route, message);
-        async { ::std::result::Result::Ok(()) }
+        async { Ok(()) }
     }
 }
 
@@ -708,7 +670,7 @@ impl<H: Handler> ::hookgen_runtime::__private::Dispatch<Message> for Dispatcher<
         route: crate::Route,
         message: Message,
     ) -> ::hookgen_runtime::__private::HandlerFuture<'_> {
-        ::std::boxed::Box::pin(async move {
+        Box::pin(async move {
             match message {
                 Message::ResourceCreated(payload) => {
                     self.0.resource_created(&route, payload).await
@@ -742,13 +704,11 @@ impl<H: Handler> ::hookgen_runtime::__private::Dispatch<Message> for Dispatcher<
 /// Refused for an empty secret, or one not in the scheme's format.
 #[cfg(feature = "client")]
 pub fn sender(
-    secret: impl ::std::convert::Into<::std::vec::Vec<u8>>,
-) -> ::std::result::Result<crate::sender::Sender, crate::SignatureError> {
+    secret: impl Into<Vec<u8>>,
+) -> Result<crate::sender::Sender, crate::SignatureError> {
     let policy = match DELIVERY {
-        ::std::option::Option::Some(delivery) => {
-            crate::sender::RetryPolicy::from_delivery(&delivery)
-        }
-        ::std::option::Option::None => crate::sender::RetryPolicy::default(),
+        Some(delivery) => crate::sender::RetryPolicy::from_delivery(&delivery),
+        None => crate::sender::RetryPolicy::default(),
     };
     crate::sender::Sender::new(SIGNATURE, secret, policy)
 }
@@ -761,7 +721,7 @@ pub fn sender(
 pub fn router<H: Handler>(
     handler: H,
     config: crate::receiver::ReceiverConfig,
-) -> ::std::result::Result<crate::receiver::axum::Router, crate::SignatureError> {
+) -> Result<crate::receiver::axum::Router, crate::SignatureError> {
     let binding = ::hookgen_runtime::__private::SpecBinding {
         scheme: SIGNATURE,
         route,

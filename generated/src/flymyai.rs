@@ -33,26 +33,22 @@
 )]
 pub struct CompletedRun {
     /// Run id (`run_…`).
-    pub run_id: ::std::string::String,
+    pub run_id: String,
     /// The agent that ran.
-    pub agent_id: ::std::string::String,
+    pub agent_id: String,
     /// The agent's display name.
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
-    pub agent_name: ::std::option::Option<::std::string::String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub agent_name: Option<String>,
     pub status: RunStatus,
     /// How long the run took, in milliseconds.
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
-    pub duration_ms: ::std::option::Option<u64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub duration_ms: Option<u64>,
     /// The run's input, as given when it was started (shape set by the agent).
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
-    pub input: ::std::option::Option<
-        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-    >,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub input: Option<::serde_json::Map<String, ::serde_json::Value>>,
     /// The run's output (shape set by the agent).
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
-    pub output: ::std::option::Option<
-        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-    >,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub output: Option<::serde_json::Map<String, ::serde_json::Value>>,
 }
 
 /// HTTP headers of every delivery.
@@ -67,7 +63,7 @@ pub struct CompletedRun {
 pub struct DeliveryHeaders {
     /// Lowercase hex HMAC-SHA256 of the raw body, keyed with the webhook secret.
     #[serde(rename = "X-FlyMyAI-Signature")]
-    pub x_fly_my_ai_signature: ::std::string::String,
+    pub x_fly_my_ai_signature: String,
 }
 
 /// The events a webhook can subscribe to.
@@ -78,7 +74,7 @@ pub enum EventType {
     /// `run.failed`
     RunFailed,
     /// A value the spec does not list, kept as received.
-    Unknown(::std::string::String),
+    Unknown(String),
 }
 
 ::hookgen_runtime::open_enum!(
@@ -96,12 +92,12 @@ pub enum EventType {
 )]
 pub struct FailedRun {
     /// Run id (`run_…`).
-    pub run_id: ::std::string::String,
+    pub run_id: String,
     /// The agent that ran.
-    pub agent_id: ::std::string::String,
+    pub agent_id: String,
     /// The agent's display name (absent from the docs' failure example).
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
-    pub agent_name: ::std::option::Option<::std::string::String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub agent_name: Option<String>,
     pub status: RunStatus,
     pub error: RunError,
 }
@@ -120,7 +116,7 @@ pub struct RunCompletedEvent {
     /// When the run finished.
     ///
     /// Format: `date-time` (kept as written, not checked).
-    pub timestamp: ::std::string::String,
+    pub timestamp: String,
     pub data: CompletedRun,
 }
 
@@ -129,7 +125,7 @@ pub enum RunCompletedEventEvent {
     /// `run.completed`
     RunCompleted,
     /// A value the spec does not list, kept as received.
-    Unknown(::std::string::String),
+    Unknown(String),
 }
 
 ::hookgen_runtime::open_enum!(
@@ -147,9 +143,9 @@ pub enum RunCompletedEventEvent {
 )]
 pub struct RunError {
     /// Error category, such as `tool_error`.
-    pub r#type: ::std::string::String,
+    pub r#type: String,
     /// Human-readable error message.
-    pub message: ::std::string::String,
+    pub message: String,
 }
 
 /// Sent when a run fails.
@@ -166,7 +162,7 @@ pub struct RunFailedEvent {
     /// When the run failed.
     ///
     /// Format: `date-time` (kept as written, not checked).
-    pub timestamp: ::std::string::String,
+    pub timestamp: String,
     pub data: FailedRun,
 }
 
@@ -175,7 +171,7 @@ pub enum RunFailedEventEvent {
     /// `run.failed`
     RunFailed,
     /// A value the spec does not list, kept as received.
-    Unknown(::std::string::String),
+    Unknown(String),
 }
 
 ::hookgen_runtime::open_enum!(
@@ -190,7 +186,7 @@ pub enum RunStatus {
     /// `error`
     Error,
     /// A value the spec does not list, kept as received.
-    Unknown(::std::string::String),
+    Unknown(String),
 }
 
 ::hookgen_runtime::open_enum!(RunStatus { Done = "done", Error = "error" } else Unknown);
@@ -206,18 +202,15 @@ pub enum RunStatus {
     ::schemars::JsonSchema
 )]
 pub struct Webhook {
-    pub id: ::std::string::String,
+    pub id: String,
     /// Format: `uri` (kept as written, not checked).
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
-    pub url: ::std::option::Option<::std::string::String>,
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
-    pub events: ::std::option::Option<::std::vec::Vec<EventType>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub url: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub events: Option<Vec<EventType>>,
     /// Properties the schema does not name, kept as received.
     #[serde(flatten)]
-    pub additional_properties: ::std::collections::BTreeMap<
-        ::std::string::String,
-        ::serde_json::Value,
-    >,
+    pub additional_properties: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 }
 
 /// What `client.webhooks.create(...)` sends to register an endpoint. `secret` is optional (the
@@ -233,11 +226,11 @@ pub struct Webhook {
 pub struct WebhookCreate {
     /// Format: `uri` (kept as written, not checked).
     /// Example: `"https://your-server.com/webhooks/flymy"`.
-    pub url: ::std::string::String,
-    pub events: ::std::vec::Vec<EventType>,
+    pub url: String,
+    pub events: Vec<EventType>,
     /// The signing secret; its UTF-8 bytes key the signature.
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
-    pub secret: ::std::option::Option<::std::string::String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub secret: Option<String>,
 }
 
 /// What `client.webhooks.update(webhook_id=..., url=...)` changes.
@@ -251,8 +244,8 @@ pub struct WebhookCreate {
 )]
 pub struct WebhookUpdate {
     /// Format: `uri` (kept as written, not checked).
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
-    pub url: ::std::option::Option<::std::string::String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub url: Option<String>,
 }
 
 /// Every message of the spec, plus the events it does not list.
@@ -275,21 +268,19 @@ pub enum Message {
 
 impl Message {
     /// The message's name in the spec (`None` for an unknown event).
-    pub fn name(&self) -> ::std::option::Option<&'static str> {
+    pub fn name(&self) -> Option<&'static str> {
         match self {
-            Self::RunCompleted(_) => ::std::option::Option::Some("RunCompleted"),
-            Self::RunFailed(_) => ::std::option::Option::Some("RunFailed"),
-            Self::Unknown(_) => ::std::option::Option::None,
+            Self::RunCompleted(_) => Some("RunCompleted"),
+            Self::RunFailed(_) => Some("RunFailed"),
+            Self::Unknown(_) => None,
         }
     }
     /// What the spec says about this message (`None` for an unknown event).
-    pub fn info(
-        &self,
-    ) -> ::std::option::Option<&'static ::hookgen_runtime::MessageInfo> {
+    pub fn info(&self) -> Option<&'static crate::MessageInfo> {
         match self {
             Self::RunCompleted(_) => MESSAGES.first(),
             Self::RunFailed(_) => MESSAGES.get(1),
-            Self::Unknown(_) => ::std::option::Option::None,
+            Self::Unknown(_) => None,
         }
     }
 }
@@ -298,41 +289,36 @@ impl Message {
 pub static MESSAGES: &[crate::MessageInfo] = &[
     crate::MessageInfo {
         name: "RunCompleted",
-        title: ::std::option::Option::Some("Run completed"),
-        summary: ::std::option::Option::Some("Agent run finished successfully."),
-        content_type: ::std::option::Option::Some("application/json"),
+        title: Some("Run completed"),
+        summary: Some("Agent run finished successfully."),
+        content_type: Some("application/json"),
         payload_type: "RunCompletedEvent",
         discriminator_values: &["run.completed"],
         examples: &[
             "{\"event\":\"run.completed\",\"timestamp\":\"2025-01-15T10:00:15Z\",\"data\":{\"run_id\":\"run_xyz789\",\"agent_id\":\"agent_abc123\",\"agent_name\":\"Sales Lead Profiler\",\"status\":\"done\",\"duration_ms\":14200,\"input\":{\"name\":\"Dana Lee\",\"company\":\"Acme Robotics\"},\"output\":{\"background\":\"VP of Engineering at Acme Robotics...\",\"buying_triggers\":[\"Scaling team\",\"New product launch\"],\"outreach_angle\":\"Focus on engineering productivity tools...\"}}}",
         ],
-        correlation_id: ::std::option::Option::None,
-        bindings: ::std::option::Option::None,
+        correlation_id: None,
+        bindings: None,
     },
     crate::MessageInfo {
         name: "RunFailed",
-        title: ::std::option::Option::Some("Run failed"),
-        summary: ::std::option::Option::Some("Agent run failed with an error."),
-        content_type: ::std::option::Option::Some("application/json"),
+        title: Some("Run failed"),
+        summary: Some("Agent run failed with an error."),
+        content_type: Some("application/json"),
         payload_type: "RunFailedEvent",
         discriminator_values: &["run.failed"],
         examples: &[
             "{\"event\":\"run.failed\",\"timestamp\":\"2025-01-15T10:00:15Z\",\"data\":{\"run_id\":\"run_xyz790\",\"agent_id\":\"agent_abc123\",\"status\":\"error\",\"error\":{\"type\":\"tool_error\",\"message\":\"web_search returned no results for query\"}}}",
         ],
-        correlation_id: ::std::option::Option::None,
-        bindings: ::std::option::Option::None,
+        correlation_id: None,
+        bindings: None,
     },
 ];
 
 /// Decodes a body received at `address` (matched with [`route`]) into its message.
-pub fn decode(
-    address: &str,
-    body: &[u8],
-) -> ::std::result::Result<Message, crate::DecodeError> {
+pub fn decode(address: &str, body: &[u8]) -> Result<Message, crate::DecodeError> {
     let route = route(address)
-        .ok_or_else(|| crate::DecodeError::UnknownChannel(
-            ::std::borrow::ToOwned::to_owned(address),
-        ))?;
+        .ok_or_else(|| crate::DecodeError::UnknownChannel(address.to_owned()))?;
     decode_at(route.index, body)
 }
 
@@ -340,49 +326,44 @@ pub fn decode(
 pub fn decode_channel(
     channel: &str,
     body: &[u8],
-) -> ::std::result::Result<Message, crate::DecodeError> {
+) -> Result<Message, crate::DecodeError> {
     let index = ROUTER
         .position(channel)
-        .ok_or_else(|| crate::DecodeError::UnknownChannel(
-            ::std::borrow::ToOwned::to_owned(channel),
-        ))?;
+        .ok_or_else(|| crate::DecodeError::UnknownChannel(channel.to_owned()))?;
     decode_at(index, body)
 }
 
 /// Decodes a body of the channel at `index` in [`CHANNELS`].
-fn decode_at(
-    index: usize,
-    body: &[u8],
-) -> ::std::result::Result<Message, crate::DecodeError> {
+fn decode_at(index: usize, body: &[u8]) -> Result<Message, crate::DecodeError> {
     match index {
         0usize => {
-            ::std::result::Result::Ok({
+            Ok({
                 let tag = ::hookgen_runtime::__private::peek_discriminator(
                     body,
                     "event",
                 )?;
                 match tag.as_deref() {
-                    ::std::option::Option::Some("run.completed") => {
+                    Some("run.completed") => {
                         ::hookgen_runtime::__private::decode_payload(
                                 "RunCompleted",
                                 body,
                             )
                             .map(Message::RunCompleted)?
                     }
-                    ::std::option::Option::Some("run.failed") => {
+                    Some("run.failed") => {
                         ::hookgen_runtime::__private::decode_payload("RunFailed", body)
                             .map(Message::RunFailed)?
                     }
-                    ::std::option::Option::None => {
-                        return ::std::result::Result::Err(crate::DecodeError::MissingDiscriminator {
+                    None => {
+                        return Err(crate::DecodeError::MissingDiscriminator {
                             field: "event",
                         });
                     }
-                    ::std::option::Option::Some(_) => {
+                    Some(_) => {
                         Message::Unknown(
                             ::hookgen_runtime::__private::unknown_message(
                                 "/webhooks/flymy",
-                                ::std::option::Option::Some(("event", tag)),
+                                Some(("event", tag)),
                                 body,
                             )?,
                         )
@@ -390,11 +371,7 @@ fn decode_at(
                 }
             })
         }
-        _ => {
-            ::std::result::Result::Err(
-                crate::DecodeError::UnknownChannel(::std::format!("#{index}")),
-            )
-        }
+        _ => Err(crate::DecodeError::UnknownChannel(::std::format!("#{index}"))),
     }
 }
 
@@ -403,9 +380,9 @@ pub static SERVERS: &[crate::Server] = &[
     crate::Server {
         name: "receiver",
         host: "{webhookUrl}",
-        pathname: ::std::option::Option::None,
+        pathname: None,
         protocol: "https",
-        description: ::std::option::Option::Some(
+        description: Some(
             "Your endpoint, registered with `client.webhooks.create(url=..., events=[...], secret=...)` (see WebhookCreate). Answer 200 to acknowledge; the docs' handlers answer 401 to a bad signature.",
         ),
     },
@@ -414,8 +391,8 @@ pub static SERVERS: &[crate::Server] = &[
 /// The routing table: every channel of the spec.
 pub static CHANNELS: &[crate::Channel] = &[
     crate::Channel {
-        address: ::std::option::Option::Some("/webhooks/flymy"),
-        description: ::std::option::Option::Some(
+        address: Some("/webhooks/flymy"),
+        description: Some(
             "The registered endpoint (the docs' example path). Both events arrive here; the envelope's `event` tells them apart.",
         ),
         parameters: &[],
@@ -425,16 +402,14 @@ pub static CHANNELS: &[crate::Channel] = &[
                 action: crate::Action::Receive,
                 sender: "FlyMy.AI",
                 receiver: "webhook receiver",
-                summary: ::std::option::Option::Some(
-                    "FlyMy.AI delivers a run event to your endpoint.",
-                ),
+                summary: Some("FlyMy.AI delivers a run event to your endpoint."),
                 messages: &["RunCompleted", "RunFailed"],
-                bindings: ::std::option::Option::None,
-                reply: ::std::option::Option::None,
+                bindings: None,
+                reply: None,
             },
         ],
-        discriminator: ::std::option::Option::Some("event"),
-        bindings: ::std::option::Option::None,
+        discriminator: Some("event"),
+        bindings: None,
     },
 ];
 
@@ -443,7 +418,7 @@ static ROUTER: ::std::sync::LazyLock<::hookgen_runtime::routing::Router> = ::std
 ::hookgen_runtime::routing::Router::new(CHANNELS));
 
 /// Matches a concrete address (such as a request path) against the channel templates.
-pub fn route(address: &str) -> ::std::option::Option<crate::Route> {
+pub fn route(address: &str) -> Option<crate::Route> {
     ROUTER.route(address)
 }
 
@@ -457,15 +432,15 @@ pub const SIGNATURE: crate::SignatureScheme = crate::SignatureScheme {
     signed: crate::SignedContent::Body,
     id_header: "",
     timestamp_header: "",
-    separator: ::std::option::Option::None,
-    tolerance_seconds: ::std::option::Option::None,
+    separator: None,
+    tolerance_seconds: None,
 };
 
 /// The HTTP header that carries the signature.
 pub const SIGNATURE_HEADER: &str = SIGNATURE.header;
 
 /// The signature header value for `body` signed with `secret`.
-pub fn sign(secret: &[u8], body: &[u8]) -> ::std::string::String {
+pub fn sign(secret: &[u8], body: &[u8]) -> String {
     SIGNATURE.sign(secret, body)
 }
 
@@ -474,7 +449,7 @@ pub fn verify(
     secret: &[u8],
     header_value: &str,
     body: &[u8],
-) -> ::std::result::Result<(), crate::SignatureError> {
+) -> Result<(), crate::SignatureError> {
     SIGNATURE.verify(secret, header_value, body)
 }
 
@@ -483,29 +458,29 @@ pub fn verify(
 pub fn verify_request(
     secrets: &[&[u8]],
     request: &crate::SignedRequest<'_>,
-    clock: &dyn ::hookgen_runtime::Clock,
-) -> ::std::result::Result<(), crate::SignatureError> {
+    clock: &dyn crate::Clock,
+) -> Result<(), crate::SignatureError> {
     SIGNATURE.verify_request(secrets, request, clock)
 }
 
 /// The spec states no delivery rules.
-pub const DELIVERY: ::std::option::Option<crate::DeliveryPolicy> = ::std::option::Option::None;
+pub const DELIVERY: Option<crate::DeliveryPolicy> = None;
 
 /// A typed webhook handler: one method per message of the spec, plus unknown events.
 /// Every method accepts its message unless overridden; an `Err` makes the receiver
 /// answer 500 so the sender retries.
 #[cfg(feature = "axum")]
-pub trait Handler: ::std::marker::Send + ::std::marker::Sync + 'static {
+pub trait Handler: Send + Sync + 'static {
     /// Handles `RunCompleted`: Agent run finished successfully.. Accepts it unless overridden.
     fn run_completed(
         &self,
         route: &crate::Route,
         payload: RunCompletedEvent,
     ) -> impl ::std::future::Future<
-        Output = ::std::result::Result<(), crate::receiver::HandlerError>,
-    > + ::std::marker::Send {
+        Output = Result<(), crate::receiver::HandlerError>,
+    > + Send {
         let _ = (route, payload);
-        async { ::std::result::Result::Ok(()) }
+        async { Ok(()) }
     }
     /// Handles `RunFailed`: Agent run failed with an error.. Accepts it unless overridden.
     fn run_failed(
@@ -513,10 +488,10 @@ pub trait Handler: ::std::marker::Send + ::std::marker::Sync + 'static {
         route: &crate::Route,
         payload: RunFailedEvent,
     ) -> impl ::std::future::Future<
-        Output = ::std::result::Result<(), crate::receiver::HandlerError>,
-    > + ::std::marker::Send {
+        Output = Result<(), crate::receiver::HandlerError>,
+    > + Send {
         let _ = (route, payload);
-        async { ::std::result::Result::Ok(()) }
+        async { Ok(()) }
     }
     /// Handles an event the spec does not list. Accepts it unless overridden.
     fn unknown(
@@ -524,10 +499,10 @@ pub trait Handler: ::std::marker::Send + ::std::marker::Sync + 'static {
         route: &crate::Route,
         message: crate::UnknownMessage,
     ) -> impl ::std::future::Future<
-        Output = ::std::result::Result<(), crate::receiver::HandlerError>,
-    > + ::std::marker::Send {
+        Output = Result<(), crate::receiver::HandlerError>,
+    > + Send {
         let _ = (route, message);
-        async { ::std::result::Result::Ok(()) }
+        async { Ok(()) }
     }
 }
 
@@ -541,7 +516,7 @@ impl<H: Handler> ::hookgen_runtime::__private::Dispatch<Message> for Dispatcher<
         route: crate::Route,
         message: Message,
     ) -> ::hookgen_runtime::__private::HandlerFuture<'_> {
-        ::std::boxed::Box::pin(async move {
+        Box::pin(async move {
             match message {
                 Message::RunCompleted(payload) => {
                     self.0.run_completed(&route, payload).await
@@ -558,13 +533,11 @@ impl<H: Handler> ::hookgen_runtime::__private::Dispatch<Message> for Dispatcher<
 /// Refused for an empty secret, or one not in the scheme's format.
 #[cfg(feature = "client")]
 pub fn sender(
-    secret: impl ::std::convert::Into<::std::vec::Vec<u8>>,
-) -> ::std::result::Result<crate::sender::Sender, crate::SignatureError> {
+    secret: impl Into<Vec<u8>>,
+) -> Result<crate::sender::Sender, crate::SignatureError> {
     let policy = match DELIVERY {
-        ::std::option::Option::Some(delivery) => {
-            crate::sender::RetryPolicy::from_delivery(&delivery)
-        }
-        ::std::option::Option::None => crate::sender::RetryPolicy::default(),
+        Some(delivery) => crate::sender::RetryPolicy::from_delivery(&delivery),
+        None => crate::sender::RetryPolicy::default(),
     };
     crate::sender::Sender::new(SIGNATURE, secret, policy)
 }
@@ -577,7 +550,7 @@ pub fn sender(
 pub fn router<H: Handler>(
     handler: H,
     config: crate::receiver::ReceiverConfig,
-) -> ::std::result::Result<crate::receiver::axum::Router, crate::SignatureError> {
+) -> Result<crate::receiver::axum::Router, crate::SignatureError> {
     let binding = ::hookgen_runtime::__private::SpecBinding {
         scheme: SIGNATURE,
         route,

@@ -1,11 +1,13 @@
 //! Emit Rust: an [`ir::Spec`] becomes one module's tokens (`quote!`), formatted by
-//! prettyplease. Every path is fully qualified (`::std::string::String`), so a spec
-//! type named `String` or `Option` cannot shadow what the module uses.
-
-use std::collections::BTreeMap;
+//! prettyplease. The prelude's types and traits are named as a person writes them
+//! (`Option<String>`) unless the spec defines a type of that name: then the module
+//! names the prelude item by its full path and its own type as `self::Option`
+//! ([`QualifyPrelude`]). Every other path is fully qualified
+//! (`::std::collections::BTreeMap`).
 
 use proc_macro2::{Ident, Literal, TokenStream};
 use quote::{format_ident, quote};
+use syn::visit_mut::VisitMut;
 
 use crate::escape;
 use crate::ir::{self, Action, Field, IntWidth, Ty, TypeDef, TypeKind};
@@ -83,44 +85,84 @@ const REEXPORTED: &[&str] = &[
     "sender",
 ];
 
-/// `tokens` with every `::hookgen_runtime::X` the crate root re-exports written
-/// `crate::X`. Only paths change: literals (spec text) are tokens of their own.
-fn through_reexports(tokens: TokenStream) -> TokenStream {
-    use proc_macro2::{Group, Punct, Spacing, TokenTree};
-    let trees: Vec<TokenTree> = tokens.into_iter().collect();
-    let mut out: Vec<TokenTree> = Vec::with_capacity(trees.len());
-    let mut i = 0;
-    while i < trees.len() {
-        let is_colon =
-            |t: Option<&TokenTree>| matches!(t, Some(TokenTree::Punct(p)) if p.as_char() == ':');
-        let reexported = is_colon(trees.get(i))
-            && is_colon(trees.get(i + 1))
-            && matches!(trees.get(i + 2), Some(TokenTree::Ident(id)) if id == "hookgen_runtime")
-            && is_colon(trees.get(i + 3))
-            && is_colon(trees.get(i + 4))
-            && matches!(trees.get(i + 5), Some(TokenTree::Ident(id)) if REEXPORTED.contains(&id.to_string().as_str()));
-        // Not a path that merely ends in `::hookgen_runtime` (`a::hookgen_runtime::X`).
-        let starts_path = !matches!(out.last(), Some(TokenTree::Ident(_)));
-        if reexported && starts_path {
-            let span = trees[i + 2].span();
-            out.push(TokenTree::Ident(proc_macro2::Ident::new("crate", span)));
-            out.push(TokenTree::Punct(Punct::new(':', Spacing::Joint)));
-            out.push(TokenTree::Punct(Punct::new(':', Spacing::Alone)));
-            out.push(trees[i + 5].clone());
-            i += 6;
-            continue;
+/// Rewrites every path `::hookgen_runtime::X` the crate root re-exports to `crate::X`.
+/// It visits the parsed syntax tree, so only paths change: literals (spec text) are
+/// nodes of their own and never match.
+struct ThroughReexports;
+
+impl VisitMut for ThroughReexports {
+    fn visit_path_mut(&mut self, path: &mut syn::Path) {
+        let reexported = path.leading_colon.is_some()
+            && path.segments.len() >= 2
+            && path.segments[0].ident == "hookgen_runtime"
+            && REEXPORTED.contains(&path.segments[1].ident.to_string().as_str());
+        if reexported {
+            path.leading_colon = None;
+            let first = &mut path.segments[0].ident;
+            *first = Ident::new("crate", first.span());
         }
-        out.push(match &trees[i] {
-            TokenTree::Group(g) => {
-                let mut group = Group::new(g.delimiter(), through_reexports(g.stream()));
-                group.set_span(g.span());
-                TokenTree::Group(group)
-            }
-            other => other.clone(),
-        });
-        i += 1;
+        syn::visit_mut::visit_path_mut(self, path);
     }
-    out.into_iter().collect()
+}
+
+/// A prelude item emitted code names unqualified, with the path of the module that
+/// defines it.
+type PreludeItem = (&'static str, [&'static str; 2]);
+
+const PRELUDE: &[PreludeItem] = &[
+    ("Option", ["option", "Option"]),
+    ("Result", ["result", "Result"]),
+    ("String", ["string", "String"]),
+    ("Vec", ["vec", "Vec"]),
+    ("Box", ["boxed", "Box"]),
+    ("Send", ["marker", "Send"]),
+    ("Sync", ["marker", "Sync"]),
+    ("Into", ["convert", "Into"]),
+];
+
+/// Whether a spec type named `name` would shadow a prelude item the module uses.
+fn is_prelude(name: &str) -> bool {
+    PRELUDE.iter().any(|(item, _)| *item == name)
+}
+
+/// A reference to the spec's type `name`: `self::Option` where the name is also a
+/// prelude item, so that [`QualifyPrelude`] can tell it from the prelude's.
+fn type_path(name: &str) -> TokenStream {
+    let name = ident(name);
+    if is_prelude(&name.to_string()) {
+        quote! { self::#name }
+    } else {
+        quote! { #name }
+    }
+}
+
+/// Writes the prelude items a spec type shadows by their full path (`Option<T>` →
+/// `::std::option::Option<T>`), for a module whose spec has a type of that name.
+/// References to the spec's own type are `self::Option` ([`type_path`]) and stay.
+struct QualifyPrelude<'a>(&'a [&'static PreludeItem]);
+
+impl VisitMut for QualifyPrelude<'_> {
+    fn visit_path_mut(&mut self, path: &mut syn::Path) {
+        if path.leading_colon.is_none() {
+            let first = path.segments.first().map(|s| s.ident.to_string());
+            if let Some((_, [module, _])) = self
+                .0
+                .iter()
+                .find(|(item, _)| first.as_deref() == Some(*item))
+            {
+                let span = path.segments[0].ident.span();
+                let mut full: syn::punctuated::Punctuated<syn::PathSegment, syn::Token![::]> =
+                    [Ident::new("std", span), Ident::new(module, span)]
+                        .into_iter()
+                        .map(syn::PathSegment::from)
+                        .collect();
+                full.extend(std::mem::take(&mut path.segments));
+                path.segments = full;
+                path.leading_colon = Some(Default::default());
+            }
+        }
+        syn::visit_mut::visit_path_mut(self, path);
+    }
 }
 
 /// The formatted source of one spec module (without its `@generated` header).
@@ -130,12 +172,120 @@ pub fn spec_module(spec: &ir::Spec) -> String {
 
 /// [`spec_module`] with the receiver and sender emitted as `options` say.
 pub fn spec_module_with(spec: &ir::Spec, options: Options) -> String {
-    let tokens = module_tokens(spec, options);
-    format(if options.in_generated_crate {
-        through_reexports(tokens)
-    } else {
-        tokens
-    })
+    let module = Module::new(spec, options);
+    let parts: Vec<String> = module.parts().into_iter().map(|p| module.emit(p)).collect();
+    join_parts(&parts)
+}
+
+/// One spec module being emitted.
+pub struct Module<'a> {
+    spec: &'a ir::Spec,
+    options: Options,
+    /// The prelude items the spec's types shadow (usually none).
+    shadowed: Vec<&'static PreludeItem>,
+}
+
+/// One piece of a spec module, emitted and formatted on its own ([`Module::emit`]) so
+/// that the pieces of every module can be spread over threads ([`crate::generate`]
+/// does); joined in [`Module::parts`]'s order by [`join_parts`], they are the module.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Part {
+    /// The module's docs and lint attributes.
+    Header,
+    /// One payload type.
+    Type(ir::TypeId),
+    /// The `Message` enum, its table, `decode` and the routing table.
+    Messages,
+    /// The signature and delivery tables, the receiver and the sender.
+    Delivery,
+}
+
+impl<'a> Module<'a> {
+    /// The module of `spec`, with the receiver and sender emitted as `options` say.
+    pub fn new(spec: &'a ir::Spec, options: Options) -> Self {
+        let shadowed = PRELUDE
+            .iter()
+            .filter(|(item, _)| spec.types.types.values().any(|def| def.name == *item))
+            .collect();
+        Self {
+            spec,
+            options,
+            shadowed,
+        }
+    }
+
+    /// Every part of the module, in the order a reader needs them: what arrives, how it
+    /// is told apart and where, how it is signed and delivered, then the receiver and
+    /// sender.
+    pub fn parts(&self) -> Vec<Part> {
+        // Sorted by Rust name so output never depends on discovery order.
+        let mut types: Vec<(&str, ir::TypeId)> = self
+            .spec
+            .types
+            .types
+            .iter()
+            .map(|(id, def)| (def.name.as_str(), *id))
+            .collect();
+        types.sort_unstable();
+        let types = types.into_iter().map(|(_, id)| Part::Type(id));
+        std::iter::once(Part::Header)
+            .chain(types)
+            .chain([Part::Messages, Part::Delivery])
+            .collect()
+    }
+
+    /// The formatted source of `part`.
+    pub fn emit(&self, part: Part) -> String {
+        let spec = self.spec;
+        let tokens = match part {
+            Part::Header => module_header(spec),
+            Part::Type(id) => spec
+                .types
+                .get(id)
+                .map_or_else(TokenStream::new, |def| type_def(spec, def, self)),
+            Part::Messages => {
+                let message = message_enum(spec);
+                let messages = message_table(spec);
+                let decoding = decoding(spec);
+                let routing = routing(spec);
+                quote! { #message #messages #decoding #routing }
+            }
+            Part::Delivery => {
+                let signature = signature(spec);
+                let delivery = delivery(spec);
+                let receiver = receiver(spec, self.options);
+                quote! { #signature #delivery #receiver }
+            }
+        };
+        let mut file = parse(tokens);
+        if self.options.in_generated_crate {
+            ThroughReexports.visit_file_mut(&mut file);
+        }
+        if !self.shadowed.is_empty() {
+            QualifyPrelude(&self.shadowed).visit_file_mut(&mut file);
+        }
+        unparse(file)
+    }
+
+    /// `path` (starting with a prelude item, as in an attribute string) as this module
+    /// must write it.
+    fn prelude_text(&self, path: &str) -> String {
+        let first = path.split("::").next().unwrap_or(path);
+        match self.shadowed.iter().find(|(item, _)| *item == first) {
+            Some((_, [module, _])) => format!("::std::{module}::{path}"),
+            None => path.to_owned(),
+        }
+    }
+}
+
+/// The module source from its parts' sources, in [`Part::all`]'s order.
+pub fn join_parts(parts: &[String]) -> String {
+    parts
+        .iter()
+        .filter(|p| !p.is_empty())
+        .map(String::as_str)
+        .collect::<Vec<_>>()
+        .join("\n")
 }
 
 /// The formatted source of the crate root declaring `modules`.
@@ -172,11 +322,20 @@ pub fn crate_root(title: &str, modules: &[String]) -> String {
 
 /// Formats a file with prettyplease, one blank line between top-level items.
 fn format(tokens: TokenStream) -> String {
-    let file = match syn::parse2::<syn::File>(tokens.clone()) {
-        Ok(file) => file,
-        // Unreachable for tokens built here; keep the raw tokens so a bug is visible, not a panic.
-        Err(e) => return format!("compile_error!({:?});\n{tokens}\n", e.to_string()),
-    };
+    unparse(parse(tokens))
+}
+
+/// `tokens` as a syntax tree. Unreachable failure for tokens built here; the error is
+/// kept as a `compile_error!` so a bug is visible in the output, not a panic.
+fn parse(tokens: TokenStream) -> syn::File {
+    syn::parse2::<syn::File>(tokens).unwrap_or_else(|e| {
+        let message = e.to_string();
+        syn::parse_quote! { compile_error!(#message); }
+    })
+}
+
+/// `file` pretty-printed, with a blank line between items.
+fn unparse(file: syn::File) -> String {
     let mut parts = Vec::with_capacity(file.items.len() + 1);
     if !file.attrs.is_empty() {
         parts.push(prettyplease::unparse(&syn::File {
@@ -237,7 +396,7 @@ fn doc_lines(markdown: &str) -> Vec<String> {
         .collect()
 }
 
-fn module_tokens(spec: &ir::Spec, options: Options) -> TokenStream {
+fn module_header(spec: &ir::Spec) -> TokenStream {
     let mut doc = spec.title.clone();
     if !spec.description.is_empty() {
         doc.push_str("\n\n");
@@ -250,34 +409,10 @@ fn module_tokens(spec: &ir::Spec, options: Options) -> TokenStream {
         sources.join(" with ")
     ));
     let module_doc = inner_docs(&doc);
-
-    // Sorted by Rust name so output never depends on discovery order.
-    let mut items: BTreeMap<&str, TokenStream> = BTreeMap::new();
-    for def in spec.types.types.values() {
-        items.insert(def.name.as_str(), type_def(spec, def));
-    }
-    let types = items.values();
-    let message = message_enum(spec);
-    let messages = message_table(spec);
-    let routing = routing(spec);
-    let decoding = decoding(spec);
-    let signature = signature(spec);
-    let delivery = delivery(spec);
-    let receiver = receiver(spec, options);
-    // In the order a reader needs them: what arrives, how it is told apart, where it
-    // arrives, how it is signed and delivered, then the receiver and sender.
     quote! {
         #module_doc
         #![allow(rustdoc::bare_urls, rustdoc::broken_intra_doc_links, rustdoc::invalid_html_tags)]
         #![allow(clippy::doc_lazy_continuation, clippy::doc_overindented_list_items, clippy::large_enum_variant)]
-        #(#types)*
-        #message
-        #messages
-        #decoding
-        #routing
-        #signature
-        #delivery
-        #receiver
     }
 }
 
@@ -312,9 +447,9 @@ fn receiver(spec: &ir::Spec, options: Options) -> TokenStream {
                 &self,
                 route: &::hookgen_runtime::Route,
                 payload: #payload,
-            ) -> impl ::std::future::Future<Output = ::std::result::Result<(), ::hookgen_runtime::receiver::HandlerError>> + ::std::marker::Send {
+            ) -> impl ::std::future::Future<Output = Result<(), ::hookgen_runtime::receiver::HandlerError>> + Send {
                 let _ = (route, payload);
-                async { ::std::result::Result::Ok(()) }
+                async { Ok(()) }
             }
         }
     });
@@ -327,7 +462,7 @@ fn receiver(spec: &ir::Spec, options: Options) -> TokenStream {
         /// Every method accepts its message unless overridden; an `Err` makes the receiver
         /// answer 500 so the sender retries.
         #axum
-        pub trait Handler: ::std::marker::Send + ::std::marker::Sync + 'static {
+        pub trait Handler: Send + Sync + 'static {
             #(#declarations)*
 
             /// Handles an event the spec does not list. Accepts it unless overridden.
@@ -335,9 +470,9 @@ fn receiver(spec: &ir::Spec, options: Options) -> TokenStream {
                 &self,
                 route: &::hookgen_runtime::Route,
                 message: ::hookgen_runtime::UnknownMessage,
-            ) -> impl ::std::future::Future<Output = ::std::result::Result<(), ::hookgen_runtime::receiver::HandlerError>> + ::std::marker::Send {
+            ) -> impl ::std::future::Future<Output = Result<(), ::hookgen_runtime::receiver::HandlerError>> + Send {
                 let _ = (route, message);
-                async { ::std::result::Result::Ok(()) }
+                async { Ok(()) }
             }
         }
 
@@ -347,7 +482,7 @@ fn receiver(spec: &ir::Spec, options: Options) -> TokenStream {
         #axum
         impl<H: Handler> ::hookgen_runtime::__private::Dispatch<Message> for Dispatcher<H> {
             fn dispatch(&self, route: ::hookgen_runtime::Route, message: Message) -> ::hookgen_runtime::__private::HandlerFuture<'_> {
-                ::std::boxed::Box::pin(async move {
+                Box::pin(async move {
                     match message {
                         #(#arms)*
                         Message::#unknown(message) => self.0.unknown(&route, message).await,
@@ -360,10 +495,10 @@ fn receiver(spec: &ir::Spec, options: Options) -> TokenStream {
         /// ([`DELIVERY`]), or on `hookgen_runtime::sender::RetryPolicy::default()` without them.
         /// Refused for an empty secret, or one not in the scheme's format.
         #client
-        pub fn sender(secret: impl ::std::convert::Into<::std::vec::Vec<u8>>) -> ::std::result::Result<::hookgen_runtime::sender::Sender, ::hookgen_runtime::SignatureError> {
+        pub fn sender(secret: impl Into<Vec<u8>>) -> Result<::hookgen_runtime::sender::Sender, ::hookgen_runtime::SignatureError> {
             let policy = match DELIVERY {
-                ::std::option::Option::Some(delivery) => ::hookgen_runtime::sender::RetryPolicy::from_delivery(&delivery),
-                ::std::option::Option::None => ::hookgen_runtime::sender::RetryPolicy::default(),
+                Some(delivery) => ::hookgen_runtime::sender::RetryPolicy::from_delivery(&delivery),
+                None => ::hookgen_runtime::sender::RetryPolicy::default(),
             };
             ::hookgen_runtime::sender::Sender::new(SIGNATURE, secret, policy)
         }
@@ -373,7 +508,7 @@ fn receiver(spec: &ir::Spec, options: Options) -> TokenStream {
         /// `hookgen_runtime::receiver` for the status codes). Refused for a configuration
         /// that cannot verify anything (no secret, an empty one, one not in the scheme's format).
         #axum
-        pub fn router<H: Handler>(handler: H, config: ::hookgen_runtime::receiver::ReceiverConfig) -> ::std::result::Result<::hookgen_runtime::receiver::axum::Router, ::hookgen_runtime::SignatureError> {
+        pub fn router<H: Handler>(handler: H, config: ::hookgen_runtime::receiver::ReceiverConfig) -> Result<::hookgen_runtime::receiver::axum::Router, ::hookgen_runtime::SignatureError> {
             let binding = ::hookgen_runtime::__private::SpecBinding { scheme: SIGNATURE, route, decode_channel };
             ::hookgen_runtime::receiver::router(binding, config, ::std::sync::Arc::new(Dispatcher(handler)))
         }
@@ -385,16 +520,14 @@ pub fn type_text(spec: &ir::Spec, t: &Ty) -> String {
     ty(spec, t)
         .to_string()
         .replace(' ', "")
-        .replace("::std::string::", "")
-        .replace("::std::vec::", "")
         .replace("::std::collections::", "")
-        .replace("::std::boxed::", "")
+        .replace("self::", "")
         .replace("::serde_json::", "serde_json::")
 }
 
 fn ty(spec: &ir::Spec, t: &Ty) -> TokenStream {
     match t {
-        Ty::String => quote! { ::std::string::String },
+        Ty::String => quote! { String },
         Ty::Bool => quote! { bool },
         Ty::Integer(IntWidth::I32) => quote! { i32 },
         Ty::Integer(IntWidth::I64) => quote! { i64 },
@@ -402,27 +535,24 @@ fn ty(spec: &ir::Spec, t: &Ty) -> TokenStream {
         Ty::Number => quote! { f64 },
         Ty::Null => quote! { () },
         Ty::Json => quote! { ::serde_json::Value },
-        Ty::JsonObject => quote! { ::serde_json::Map<::std::string::String, ::serde_json::Value> },
+        Ty::JsonObject => quote! { ::serde_json::Map<String, ::serde_json::Value> },
         Ty::Array(item) => {
             let item = ty(spec, item);
-            quote! { ::std::vec::Vec<#item> }
+            quote! { Vec<#item> }
         }
         Ty::Map(value) => {
             let value = ty(spec, value);
-            quote! { ::std::collections::BTreeMap<::std::string::String, #value> }
+            quote! { ::std::collections::BTreeMap<String, #value> }
         }
-        Ty::Named(id) => {
-            let name = ident(spec.types.name(*id));
-            quote! { #name }
-        }
+        Ty::Named(id) => type_path(spec.types.name(*id)),
         Ty::Boxed(inner) => {
             let inner = ty(spec, inner);
-            quote! { ::std::boxed::Box<#inner> }
+            quote! { Box<#inner> }
         }
     }
 }
 
-fn type_def(spec: &ir::Spec, def: &TypeDef) -> TokenStream {
+fn type_def(spec: &ir::Spec, def: &TypeDef, module: &Module) -> TokenStream {
     let name = ident(&def.name);
     let doc = docs(&def.doc.join("\n"));
     match &def.kind {
@@ -432,13 +562,13 @@ fn type_def(spec: &ir::Spec, def: &TypeDef) -> TokenStream {
             deny_unknown,
         } => {
             let deny = deny_unknown.then(|| quote! { #[serde(deny_unknown_fields)] });
-            let fields = fields.iter().map(|f| field(spec, f));
+            let fields = fields.iter().map(|f| field(spec, f, module));
             let additional = additional.as_ref().map(|a| {
                 let a = ty(spec, a);
                 quote! {
                     /// Properties the schema does not name, kept as received.
                     #[serde(flatten)]
-                    pub additional_properties: ::std::collections::BTreeMap<::std::string::String, #a>,
+                    pub additional_properties: ::std::collections::BTreeMap<String, #a>,
                 }
             });
             quote! {
@@ -490,6 +620,7 @@ fn tagged_union(
     variants: &[ir::UnionVariant],
 ) -> TokenStream {
     let doc = docs(&def.doc.join("\n"));
+    let path = type_path(&def.name);
     let field_lit = lit(field);
     let decls = variants.iter().map(|v| {
         let v_name = ident(&v.ident);
@@ -509,7 +640,7 @@ fn tagged_union(
         let v_name = ident(&v.ident);
         let tags = v.tags.iter().map(|t| lit(t));
         quote! {
-            #( ::std::option::Option::Some(#tags) )|* => ::serde_json::from_value(value).map(Self::#v_name),
+            #( Some(#tags) )|* => ::serde_json::from_value(value).map(Self::#v_name),
         }
     });
     let expected = lit(&format!(
@@ -529,13 +660,13 @@ fn tagged_union(
             #(#decls)*
         }
 
-        impl<'de> ::serde::Deserialize<'de> for #name {
-            fn deserialize<D: ::serde::Deserializer<'de>>(deserializer: D) -> ::std::result::Result<Self, D::Error> {
+        impl<'de> ::serde::Deserialize<'de> for #path {
+            fn deserialize<D: ::serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
                 let value = <::serde_json::Value as ::serde::Deserialize>::deserialize(deserializer)?;
                 let result = match value.get(#field_lit).and_then(::serde_json::Value::as_str) {
                     #(#arms)*
                     other => {
-                        return ::std::result::Result::Err(<D::Error as ::serde::de::Error>::custom(
+                        return Err(<D::Error as ::serde::de::Error>::custom(
                             ::std::format_args!("expected {}, found {:?}", #expected, other),
                         ))
                     }
@@ -546,7 +677,8 @@ fn tagged_union(
     }
 }
 
-fn field(spec: &ir::Spec, f: &Field) -> TokenStream {
+fn field(spec: &ir::Spec, f: &Field, module: &Module) -> TokenStream {
+    let is_none = module.prelude_text("Option::is_none");
     let doc = docs(&f.doc.join("\n"));
     let name = ident(&f.ident);
     let inner = ty(spec, &f.ty);
@@ -556,21 +688,19 @@ fn field(spec: &ir::Spec, f: &Field) -> TokenStream {
     });
     let (field_ty, attrs) = match (f.required, f.nullable) {
         (true, false) => (inner, quote! {}),
-        (true, true) => (quote! { ::std::option::Option<#inner> }, quote! {}),
+        (true, true) => (quote! { Option<#inner> }, quote! {}),
         (false, false) => (
-            quote! { ::std::option::Option<#inner> },
-            quote! { #[serde(default, skip_serializing_if = "::std::option::Option::is_none")] },
+            quote! { Option<#inner> },
+            quote! { #[serde(default, skip_serializing_if = #is_none)] },
         ),
         (false, true) => {
-            let schema_with = lit(&quote! { ::std::option::Option<#inner> }
-                .to_string()
-                .replace(' ', ""));
+            let schema_with = lit(&quote! { Option<#inner> }.to_string().replace(' ', ""));
             (
-                quote! { ::std::option::Option<::std::option::Option<#inner>> },
+                quote! { Option<Option<#inner>> },
                 quote! {
                     #[serde(
                         default,
-                        skip_serializing_if = "::std::option::Option::is_none",
+                        skip_serializing_if = #is_none,
                         deserialize_with = "::hookgen_runtime::__private::double_option"
                     )]
                     #[schemars(with = #schema_with)]
@@ -603,7 +733,7 @@ fn string_enum(
         pub enum #name {
             #( #variant_docs #idents, )*
             /// A value the spec does not list, kept as received.
-            #fallback(::std::string::String),
+            #fallback(String),
         }
 
         ::hookgen_runtime::open_enum!(#name { #( #idents = #wires ),* } else #fallback);
@@ -627,7 +757,7 @@ fn message_enum(spec: &ir::Spec) -> TokenStream {
     let name_arms = spec.messages.iter().map(|m| {
         let name = ident(&m.variant);
         let key = lit(&m.key);
-        quote! { Self::#name(_) => ::std::option::Option::Some(#key), }
+        quote! { Self::#name(_) => Some(#key), }
     });
     let info_arms = spec.messages.iter().enumerate().map(|(i, m)| {
         let name = ident(&m.variant);
@@ -654,18 +784,18 @@ fn message_enum(spec: &ir::Spec) -> TokenStream {
 
         impl Message {
             /// The message's name in the spec (`None` for an unknown event).
-            pub fn name(&self) -> ::std::option::Option<&'static str> {
+            pub fn name(&self) -> Option<&'static str> {
                 match self {
                     #(#name_arms)*
-                    Self::#unknown(_) => ::std::option::Option::None,
+                    Self::#unknown(_) => None,
                 }
             }
 
             /// What the spec says about this message (`None` for an unknown event).
-            pub fn info(&self) -> ::std::option::Option<&'static ::hookgen_runtime::MessageInfo> {
+            pub fn info(&self) -> Option<&'static ::hookgen_runtime::MessageInfo> {
                 match self {
                     #(#info_arms)*
-                    Self::#unknown(_) => ::std::option::Option::None,
+                    Self::#unknown(_) => None,
                 }
             }
         }
@@ -713,9 +843,9 @@ fn option_lit(text: Option<&str>) -> TokenStream {
     match text {
         Some(text) => {
             let text = lit(text);
-            quote! { ::std::option::Option::Some(#text) }
+            quote! { Some(#text) }
         }
-        None => quote! { ::std::option::Option::None },
+        None => quote! { None },
     }
 }
 
@@ -766,14 +896,14 @@ fn routing(spec: &ir::Spec) -> TokenStream {
                     let location = option_lit(r.location.as_deref());
                     let messages = message_names(&r.messages);
                     quote! {
-                        ::std::option::Option::Some(::hookgen_runtime::Reply {
+                        Some(::hookgen_runtime::Reply {
                             address: #address,
                             location: #location,
                             messages: &[#(#messages),*],
                         })
                     }
                 }
-                None => quote! { ::std::option::Option::None },
+                None => quote! { None },
             };
             quote! {
                 ::hookgen_runtime::Operation {
@@ -829,7 +959,7 @@ fn routing(spec: &ir::Spec) -> TokenStream {
             ::std::sync::LazyLock::new(|| ::hookgen_runtime::routing::Router::new(CHANNELS));
 
         /// Matches a concrete address (such as a request path) against the channel templates.
-        pub fn route(address: &str) -> ::std::option::Option<::hookgen_runtime::Route> {
+        pub fn route(address: &str) -> Option<::hookgen_runtime::Route> {
             ROUTER.route(address)
         }
     }
@@ -838,10 +968,10 @@ fn routing(spec: &ir::Spec) -> TokenStream {
 fn decoding(spec: &ir::Spec) -> TokenStream {
     let arms = spec.channels.iter().enumerate().map(|(index, c)| {
         let body = channel_decoder(spec, c);
-        quote! { #index => ::std::result::Result::Ok(#body), }
+        quote! { #index => Ok(#body), }
     });
     let unknown_index = quote! {
-        ::std::result::Result::Err(::hookgen_runtime::DecodeError::UnknownChannel(
+        Err(::hookgen_runtime::DecodeError::UnknownChannel(
             ::std::format!("#{index}"),
         ))
     };
@@ -859,21 +989,21 @@ fn decoding(spec: &ir::Spec) -> TokenStream {
     };
     quote! {
         /// Decodes a body received at `address` (matched with [`route`]) into its message.
-        pub fn decode(address: &str, body: &[u8]) -> ::std::result::Result<Message, ::hookgen_runtime::DecodeError> {
+        pub fn decode(address: &str, body: &[u8]) -> Result<Message, ::hookgen_runtime::DecodeError> {
             let route = route(address)
-                .ok_or_else(|| ::hookgen_runtime::DecodeError::UnknownChannel(::std::borrow::ToOwned::to_owned(address)))?;
+                .ok_or_else(|| ::hookgen_runtime::DecodeError::UnknownChannel(address.to_owned()))?;
             decode_at(route.index, body)
         }
 
         /// Decodes a body received on the channel whose address template is `channel`.
-        pub fn decode_channel(channel: &str, body: &[u8]) -> ::std::result::Result<Message, ::hookgen_runtime::DecodeError> {
+        pub fn decode_channel(channel: &str, body: &[u8]) -> Result<Message, ::hookgen_runtime::DecodeError> {
             let index = ROUTER.position(channel)
-                .ok_or_else(|| ::hookgen_runtime::DecodeError::UnknownChannel(::std::borrow::ToOwned::to_owned(channel)))?;
+                .ok_or_else(|| ::hookgen_runtime::DecodeError::UnknownChannel(channel.to_owned()))?;
             decode_at(index, body)
         }
 
         /// Decodes a body of the channel at `index` in [`CHANNELS`].
-        fn decode_at(index: usize, #body: &[u8]) -> ::std::result::Result<Message, ::hookgen_runtime::DecodeError> {
+        fn decode_at(index: usize, #body: &[u8]) -> Result<Message, ::hookgen_runtime::DecodeError> {
             #dispatch
         }
     }
@@ -887,7 +1017,7 @@ fn channel_decoder(spec: &ir::Spec, c: &ir::Channel) -> TokenStream {
     let (field, values, absent, unlisted) = match &c.decode {
         ir::DecodePlan::KeepUnknown => {
             return quote! {
-                Message::#unknown(::hookgen_runtime::__private::unknown_message(#address, ::std::option::Option::None, body)?)
+                Message::#unknown(::hookgen_runtime::__private::unknown_message(#address, None, body)?)
             };
         }
         ir::DecodePlan::Fit(candidates) => {
@@ -904,18 +1034,18 @@ fn channel_decoder(spec: &ir::Spec, c: &ir::Channel) -> TokenStream {
     let keep_unknown = quote! {
         Message::#unknown(::hookgen_runtime::__private::unknown_message(
             #address,
-            ::std::option::Option::Some((#field, tag)),
+            Some((#field, tag)),
             body,
         )?)
     };
     let known = values.iter().map(|(value, claimants)| {
         let value = lit(value);
         let decode = decode_candidates(spec, claimants);
-        quote! { ::std::option::Option::Some(#value) => #decode?, }
+        quote! { Some(#value) => #decode?, }
     });
     let absent = if absent.is_empty() {
         quote! {
-            return ::std::result::Result::Err(::hookgen_runtime::DecodeError::MissingDiscriminator { field: #field })
+            return Err(::hookgen_runtime::DecodeError::MissingDiscriminator { field: #field })
         }
     } else {
         let decode = decode_candidates(spec, absent);
@@ -927,7 +1057,7 @@ fn channel_decoder(spec: &ir::Spec, c: &ir::Channel) -> TokenStream {
         let decode = decode_candidates(spec, unlisted);
         quote! {
             match #decode {
-                ::std::result::Result::Err(
+                Err(
                     ::hookgen_runtime::DecodeError::NoMatch { .. } | ::hookgen_runtime::DecodeError::InvalidPayload { .. },
                 ) => #keep_unknown,
                 other => other?,
@@ -938,8 +1068,8 @@ fn channel_decoder(spec: &ir::Spec, c: &ir::Channel) -> TokenStream {
         let tag = ::hookgen_runtime::__private::peek_discriminator(body, #field)?;
         match tag.as_deref() {
             #(#known)*
-            ::std::option::Option::None => #absent,
-            ::std::option::Option::Some(_) => #unlisted,
+            None => #absent,
+            Some(_) => #unlisted,
         }
     }}
 }
@@ -994,15 +1124,15 @@ fn signature(spec: &ir::Spec) -> TokenStream {
         quote! { ::hookgen_runtime::SignedContent::Body }
     };
     let separator = match s.separator {
-        Some(c) => quote! { ::std::option::Option::Some(#c) },
-        None => quote! { ::std::option::Option::None },
+        Some(c) => quote! { Some(#c) },
+        None => quote! { None },
     };
     let tolerance = match s.tolerance_seconds {
         Some(t) => {
             let t = Literal::u64_unsuffixed(t);
-            quote! { ::std::option::Option::Some(#t) }
+            quote! { Some(#t) }
         }
-        None => quote! { ::std::option::Option::None },
+        None => quote! { None },
     };
     quote! {
         /// How deliveries of this spec are signed.
@@ -1023,12 +1153,12 @@ fn signature(spec: &ir::Spec) -> TokenStream {
         pub const SIGNATURE_HEADER: &str = SIGNATURE.header;
 
         /// The signature header value for `body` signed with `secret`.
-        pub fn sign(secret: &[u8], body: &[u8]) -> ::std::string::String {
+        pub fn sign(secret: &[u8], body: &[u8]) -> String {
             SIGNATURE.sign(secret, body)
         }
 
         /// Verifies `header_value` over the raw `body` bytes, in constant time.
-        pub fn verify(secret: &[u8], header_value: &str, body: &[u8]) -> ::std::result::Result<(), ::hookgen_runtime::SignatureError> {
+        pub fn verify(secret: &[u8], header_value: &str, body: &[u8]) -> Result<(), ::hookgen_runtime::SignatureError> {
             SIGNATURE.verify(secret, header_value, body)
         }
 
@@ -1038,7 +1168,7 @@ fn signature(spec: &ir::Spec) -> TokenStream {
             secrets: &[&[u8]],
             request: &::hookgen_runtime::SignedRequest<'_>,
             clock: &dyn ::hookgen_runtime::Clock,
-        ) -> ::std::result::Result<(), ::hookgen_runtime::SignatureError> {
+        ) -> Result<(), ::hookgen_runtime::SignatureError> {
             SIGNATURE.verify_request(secrets, request, clock)
         }
     }
@@ -1048,7 +1178,7 @@ fn delivery(spec: &ir::Spec) -> TokenStream {
     let Some(d) = &spec.delivery else {
         return quote! {
             /// The spec states no delivery rules.
-            pub const DELIVERY: ::std::option::Option<::hookgen_runtime::DeliveryPolicy> = ::std::option::Option::None;
+            pub const DELIVERY: Option<::hookgen_runtime::DeliveryPolicy> = None;
         };
     };
     let attempts = Literal::u32_unsuffixed(d.attempts);
@@ -1059,8 +1189,8 @@ fn delivery(spec: &ir::Spec) -> TokenStream {
     let notes = lit(&d.notes);
     quote! {
         /// The provider's documented delivery rules.
-        pub const DELIVERY: ::std::option::Option<::hookgen_runtime::DeliveryPolicy> =
-            ::std::option::Option::Some(::hookgen_runtime::DeliveryPolicy {
+        pub const DELIVERY: Option<::hookgen_runtime::DeliveryPolicy> =
+            Some(::hookgen_runtime::DeliveryPolicy {
                 attempts: #attempts,
                 backoff_ms: &[#(#backoff),*],
                 timeout_ms: #timeout,
@@ -1079,15 +1209,21 @@ mod tests {
     fn runtime_paths_name_the_crate_reexports_and_text_is_left_alone() {
         let tokens = quote! {
             /// Returns `::hookgen_runtime::Route`.
-            pub fn route(a: &str) -> ::std::option::Option<::hookgen_runtime::Route> {
+            pub fn route(a: &str) -> Option<::hookgen_runtime::Route> {
                 let _ = "::hookgen_runtime::Route";
                 let _ = ::hookgen_runtime::__private::peek_discriminator;
                 let _: other::hookgen_runtime::Route;
+                let _: &'static ::hookgen_runtime::Route;
+                let _: &dyn ::hookgen_runtime::Route;
                 todo!()
             }
         };
-        let text = through_reexports(tokens).to_string();
-        assert!(text.contains("Option < crate :: Route >"), "{text}");
+        let mut file = parse(tokens);
+        ThroughReexports.visit_file_mut(&mut file);
+        let text = unparse(file);
+        assert!(text.contains("Option<crate::Route>"), "{text}");
+        assert!(text.contains("&'static crate::Route"), "{text}");
+        assert!(text.contains("&dyn crate::Route"), "{text}");
         assert!(
             text.contains("\"::hookgen_runtime::Route\""),
             "a literal changed: {text}"
@@ -1096,7 +1232,7 @@ mod tests {
             text.contains("Returns `::hookgen_runtime::Route`."),
             "a doc changed: {text}"
         );
-        assert!(text.contains(":: hookgen_runtime :: __private"), "{text}");
-        assert!(text.contains("other :: hookgen_runtime :: Route"), "{text}");
+        assert!(text.contains("::hookgen_runtime::__private"), "{text}");
+        assert!(text.contains("other::hookgen_runtime::Route"), "{text}");
     }
 }

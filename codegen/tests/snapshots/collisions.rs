@@ -54,7 +54,7 @@ pub struct Option {
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub kind: ::std::option::Option<OptionKind>,
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
-    pub value: ::std::option::Option<String>,
+    pub value: ::std::option::Option<self::String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -146,9 +146,9 @@ pub struct Self_ {
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub kind: ::std::option::Option<SelfKind>,
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
-    pub boxed: ::std::option::Option<Box>,
+    pub boxed: ::std::option::Option<self::Box>,
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
-    pub list: ::std::option::Option<Vec>,
+    pub list: ::std::option::Option<self::Vec>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -178,7 +178,7 @@ pub enum String {
     "Unknown", V1 = "1", Self_ = "self", Empty = "" } else Unknown3
 );
 
-pub type Vec = ::std::vec::Vec<Box>;
+pub type Vec = ::std::vec::Vec<self::Box>;
 
 /// Every message of the spec, plus the events it does not list.
 ///
@@ -186,8 +186,8 @@ pub type Vec = ::std::vec::Vec<Box>;
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize)]
 #[serde(untagged)]
 pub enum Message {
-    Unknown(Result),
-    Unknown2(Option),
+    Unknown(self::Result),
+    Unknown2(self::Option),
     Message(Self_),
     /// A well-formed payload whose discriminator value the spec does not list.
     Unknown3(crate::UnknownMessage),
@@ -197,21 +197,19 @@ impl Message {
     /// The message's name in the spec (`None` for an unknown event).
     pub fn name(&self) -> ::std::option::Option<&'static str> {
         match self {
-            Self::Unknown(_) => ::std::option::Option::Some("Unknown"),
-            Self::Unknown2(_) => ::std::option::Option::Some("unknown"),
-            Self::Message(_) => ::std::option::Option::Some("Message"),
-            Self::Unknown3(_) => ::std::option::Option::None,
+            Self::Unknown(_) => Some("Unknown"),
+            Self::Unknown2(_) => Some("unknown"),
+            Self::Message(_) => Some("Message"),
+            Self::Unknown3(_) => None,
         }
     }
     /// What the spec says about this message (`None` for an unknown event).
-    pub fn info(
-        &self,
-    ) -> ::std::option::Option<&'static ::hookgen_runtime::MessageInfo> {
+    pub fn info(&self) -> ::std::option::Option<&'static crate::MessageInfo> {
         match self {
             Self::Unknown(_) => MESSAGES.first(),
             Self::Unknown2(_) => MESSAGES.get(1),
             Self::Message(_) => MESSAGES.get(2),
-            Self::Unknown3(_) => ::std::option::Option::None,
+            Self::Unknown3(_) => None,
         }
     }
 }
@@ -220,36 +218,36 @@ impl Message {
 pub static MESSAGES: &[crate::MessageInfo] = &[
     crate::MessageInfo {
         name: "Unknown",
-        title: ::std::option::Option::None,
-        summary: ::std::option::Option::None,
-        content_type: ::std::option::Option::None,
+        title: None,
+        summary: None,
+        content_type: None,
         payload_type: "Result",
         discriminator_values: &["result"],
         examples: &[],
-        correlation_id: ::std::option::Option::None,
-        bindings: ::std::option::Option::None,
+        correlation_id: None,
+        bindings: None,
     },
     crate::MessageInfo {
         name: "unknown",
-        title: ::std::option::Option::None,
-        summary: ::std::option::Option::None,
-        content_type: ::std::option::Option::None,
+        title: None,
+        summary: None,
+        content_type: None,
         payload_type: "Option",
         discriminator_values: &["option"],
         examples: &[],
-        correlation_id: ::std::option::Option::None,
-        bindings: ::std::option::Option::None,
+        correlation_id: None,
+        bindings: None,
     },
     crate::MessageInfo {
         name: "Message",
-        title: ::std::option::Option::None,
-        summary: ::std::option::Option::None,
-        content_type: ::std::option::Option::None,
+        title: None,
+        summary: None,
+        content_type: None,
         payload_type: "Self_",
         discriminator_values: &["message"],
         examples: &[],
-        correlation_id: ::std::option::Option::None,
-        bindings: ::std::option::Option::None,
+        correlation_id: None,
+        bindings: None,
     },
 ];
 
@@ -259,9 +257,7 @@ pub fn decode(
     body: &[u8],
 ) -> ::std::result::Result<Message, crate::DecodeError> {
     let route = route(address)
-        .ok_or_else(|| crate::DecodeError::UnknownChannel(
-            ::std::borrow::ToOwned::to_owned(address),
-        ))?;
+        .ok_or_else(|| crate::DecodeError::UnknownChannel(address.to_owned()))?;
     decode_at(route.index, body)
 }
 
@@ -272,9 +268,7 @@ pub fn decode_channel(
 ) -> ::std::result::Result<Message, crate::DecodeError> {
     let index = ROUTER
         .position(channel)
-        .ok_or_else(|| crate::DecodeError::UnknownChannel(
-            ::std::borrow::ToOwned::to_owned(channel),
-        ))?;
+        .ok_or_else(|| crate::DecodeError::UnknownChannel(channel.to_owned()))?;
     decode_at(index, body)
 }
 
@@ -285,34 +279,34 @@ fn decode_at(
 ) -> ::std::result::Result<Message, crate::DecodeError> {
     match index {
         0usize => {
-            ::std::result::Result::Ok({
+            Ok({
                 let tag = ::hookgen_runtime::__private::peek_discriminator(
                     body,
                     "kind",
                 )?;
                 match tag.as_deref() {
-                    ::std::option::Option::Some("result") => {
+                    Some("result") => {
                         ::hookgen_runtime::__private::decode_payload("Unknown", body)
                             .map(Message::Unknown)?
                     }
-                    ::std::option::Option::Some("option") => {
+                    Some("option") => {
                         ::hookgen_runtime::__private::decode_payload("unknown", body)
                             .map(Message::Unknown2)?
                     }
-                    ::std::option::Option::Some("message") => {
+                    Some("message") => {
                         ::hookgen_runtime::__private::decode_payload("Message", body)
                             .map(Message::Message)?
                     }
-                    ::std::option::Option::None => {
-                        return ::std::result::Result::Err(crate::DecodeError::MissingDiscriminator {
+                    None => {
+                        return Err(crate::DecodeError::MissingDiscriminator {
                             field: "kind",
                         });
                     }
-                    ::std::option::Option::Some(_) => {
+                    Some(_) => {
                         Message::Unknown3(
                             ::hookgen_runtime::__private::unknown_message(
                                 "self/{type}",
-                                ::std::option::Option::Some(("kind", tag)),
+                                Some(("kind", tag)),
                                 body,
                             )?,
                         )
@@ -320,11 +314,7 @@ fn decode_at(
                 }
             })
         }
-        _ => {
-            ::std::result::Result::Err(
-                crate::DecodeError::UnknownChannel(::std::format!("#{index}")),
-            )
-        }
+        _ => Err(crate::DecodeError::UnknownChannel(::std::format!("#{index}"))),
     }
 }
 
@@ -334,15 +324,15 @@ pub static SERVERS: &[crate::Server] = &[];
 /// The routing table: every channel of the spec.
 pub static CHANNELS: &[crate::Channel] = &[
     crate::Channel {
-        address: ::std::option::Option::Some("self/{type}"),
-        description: ::std::option::Option::None,
+        address: Some("self/{type}"),
+        description: None,
         parameters: &[
             crate::Parameter {
                 name: "type",
-                description: ::std::option::Option::None,
+                description: None,
                 allowed: &[],
-                default: ::std::option::Option::None,
-                location: ::std::option::Option::None,
+                default: None,
+                location: None,
             },
         ],
         operations: &[
@@ -351,14 +341,14 @@ pub static CHANNELS: &[crate::Channel] = &[
                 action: crate::Action::Receive,
                 sender: "other parties",
                 receiver: "the application",
-                summary: ::std::option::Option::None,
+                summary: None,
                 messages: &["Unknown", "unknown", "Message"],
-                bindings: ::std::option::Option::None,
-                reply: ::std::option::Option::None,
+                bindings: None,
+                reply: None,
             },
         ],
-        discriminator: ::std::option::Option::Some("kind"),
-        bindings: ::std::option::Option::None,
+        discriminator: Some("kind"),
+        bindings: None,
     },
 ];
 
@@ -372,4 +362,4 @@ pub fn route(address: &str) -> ::std::option::Option<crate::Route> {
 }
 
 /// The spec states no delivery rules.
-pub const DELIVERY: ::std::option::Option<crate::DeliveryPolicy> = ::std::option::Option::None;
+pub const DELIVERY: ::std::option::Option<crate::DeliveryPolicy> = None;

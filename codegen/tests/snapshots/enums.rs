@@ -24,19 +24,19 @@
     ::schemars::JsonSchema
 )]
 pub struct EnumsPublishPayload {
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
-    pub color: ::std::option::Option<EnumsPublishPayloadColor>,
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
-    pub version: ::std::option::Option<EnumsPublishPayloadVersion>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub color: Option<EnumsPublishPayloadColor>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub version: Option<EnumsPublishPayloadVersion>,
     /// Allowed values: `1`, `2`, `3` (not enforced).
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
-    pub level: ::std::option::Option<i64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub level: Option<i64>,
     /// Allowed values: `"one"`, `2`, `true` (not enforced).
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
-    pub mixed: ::std::option::Option<::serde_json::Value>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub mixed: Option<::serde_json::Value>,
     /// Always `0.5` (not enforced).
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
-    pub ratio: ::std::option::Option<f64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ratio: Option<f64>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -48,7 +48,7 @@ pub enum EnumsPublishPayloadColor {
     /// `dark-blue`
     DarkBlue,
     /// A value the spec does not list, kept as received.
-    Unknown(::std::string::String),
+    Unknown(String),
 }
 
 ::hookgen_runtime::open_enum!(
@@ -61,7 +61,7 @@ pub enum EnumsPublishPayloadVersion {
     /// `v2`
     V2,
     /// A value the spec does not list, kept as received.
-    Unknown(::std::string::String),
+    Unknown(String),
 }
 
 ::hookgen_runtime::open_enum!(EnumsPublishPayloadVersion { V2 = "v2" } else Unknown);
@@ -79,19 +79,17 @@ pub enum Message {
 
 impl Message {
     /// The message's name in the spec (`None` for an unknown event).
-    pub fn name(&self) -> ::std::option::Option<&'static str> {
+    pub fn name(&self) -> Option<&'static str> {
         match self {
-            Self::EnumsPublish(_) => ::std::option::Option::Some("enums.publish"),
-            Self::Unknown(_) => ::std::option::Option::None,
+            Self::EnumsPublish(_) => Some("enums.publish"),
+            Self::Unknown(_) => None,
         }
     }
     /// What the spec says about this message (`None` for an unknown event).
-    pub fn info(
-        &self,
-    ) -> ::std::option::Option<&'static ::hookgen_runtime::MessageInfo> {
+    pub fn info(&self) -> Option<&'static crate::MessageInfo> {
         match self {
             Self::EnumsPublish(_) => MESSAGES.first(),
-            Self::Unknown(_) => ::std::option::Option::None,
+            Self::Unknown(_) => None,
         }
     }
 }
@@ -100,26 +98,21 @@ impl Message {
 pub static MESSAGES: &[crate::MessageInfo] = &[
     crate::MessageInfo {
         name: "enums.publish",
-        title: ::std::option::Option::None,
-        summary: ::std::option::Option::None,
-        content_type: ::std::option::Option::None,
+        title: None,
+        summary: None,
+        content_type: None,
         payload_type: "EnumsPublishPayload",
         discriminator_values: &[],
         examples: &[],
-        correlation_id: ::std::option::Option::None,
-        bindings: ::std::option::Option::None,
+        correlation_id: None,
+        bindings: None,
     },
 ];
 
 /// Decodes a body received at `address` (matched with [`route`]) into its message.
-pub fn decode(
-    address: &str,
-    body: &[u8],
-) -> ::std::result::Result<Message, crate::DecodeError> {
+pub fn decode(address: &str, body: &[u8]) -> Result<Message, crate::DecodeError> {
     let route = route(address)
-        .ok_or_else(|| crate::DecodeError::UnknownChannel(
-            ::std::borrow::ToOwned::to_owned(address),
-        ))?;
+        .ok_or_else(|| crate::DecodeError::UnknownChannel(address.to_owned()))?;
     decode_at(route.index, body)
 }
 
@@ -127,32 +120,23 @@ pub fn decode(
 pub fn decode_channel(
     channel: &str,
     body: &[u8],
-) -> ::std::result::Result<Message, crate::DecodeError> {
+) -> Result<Message, crate::DecodeError> {
     let index = ROUTER
         .position(channel)
-        .ok_or_else(|| crate::DecodeError::UnknownChannel(
-            ::std::borrow::ToOwned::to_owned(channel),
-        ))?;
+        .ok_or_else(|| crate::DecodeError::UnknownChannel(channel.to_owned()))?;
     decode_at(index, body)
 }
 
 /// Decodes a body of the channel at `index` in [`CHANNELS`].
-fn decode_at(
-    index: usize,
-    body: &[u8],
-) -> ::std::result::Result<Message, crate::DecodeError> {
+fn decode_at(index: usize, body: &[u8]) -> Result<Message, crate::DecodeError> {
     match index {
         0usize => {
-            ::std::result::Result::Ok(
+            Ok(
                 ::hookgen_runtime::__private::decode_payload("enums.publish", body)
                     .map(Message::EnumsPublish)?,
             )
         }
-        _ => {
-            ::std::result::Result::Err(
-                crate::DecodeError::UnknownChannel(::std::format!("#{index}")),
-            )
-        }
+        _ => Err(crate::DecodeError::UnknownChannel(::std::format!("#{index}"))),
     }
 }
 
@@ -162,8 +146,8 @@ pub static SERVERS: &[crate::Server] = &[];
 /// The routing table: every channel of the spec.
 pub static CHANNELS: &[crate::Channel] = &[
     crate::Channel {
-        address: ::std::option::Option::Some("enums"),
-        description: ::std::option::Option::None,
+        address: Some("enums"),
+        description: None,
         parameters: &[],
         operations: &[
             crate::Operation {
@@ -171,14 +155,14 @@ pub static CHANNELS: &[crate::Channel] = &[
                 action: crate::Action::Receive,
                 sender: "other parties",
                 receiver: "the application",
-                summary: ::std::option::Option::None,
+                summary: None,
                 messages: &["enums.publish"],
-                bindings: ::std::option::Option::None,
-                reply: ::std::option::Option::None,
+                bindings: None,
+                reply: None,
             },
         ],
-        discriminator: ::std::option::Option::None,
-        bindings: ::std::option::Option::None,
+        discriminator: None,
+        bindings: None,
     },
 ];
 
@@ -187,9 +171,9 @@ static ROUTER: ::std::sync::LazyLock<::hookgen_runtime::routing::Router> = ::std
 ::hookgen_runtime::routing::Router::new(CHANNELS));
 
 /// Matches a concrete address (such as a request path) against the channel templates.
-pub fn route(address: &str) -> ::std::option::Option<crate::Route> {
+pub fn route(address: &str) -> Option<crate::Route> {
     ROUTER.route(address)
 }
 
 /// The spec states no delivery rules.
-pub const DELIVERY: ::std::option::Option<crate::DeliveryPolicy> = ::std::option::Option::None;
+pub const DELIVERY: Option<crate::DeliveryPolicy> = None;

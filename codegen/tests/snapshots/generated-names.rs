@@ -15,6 +15,19 @@
     clippy::large_enum_variant
 )]
 
+#[derive(
+    Debug,
+    Clone,
+    PartialEq,
+    ::serde::Serialize,
+    ::serde::Deserialize,
+    ::schemars::JsonSchema
+)]
+pub struct Box {
+    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
+    pub inner: ::std::option::Option<::std::boxed::Box<self::Box>>,
+}
+
 pub type Channels = ::std::vec::Vec<::std::string::String>;
 
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::schemars::JsonSchema)]
@@ -34,14 +47,10 @@ impl<'de> ::serde::Deserialize<'de> for Decode {
             deserializer,
         )?;
         let result = match value.get("t").and_then(::serde_json::Value::as_str) {
-            ::std::option::Option::Some("Unknown") => {
-                ::serde_json::from_value(value).map(Self::Unknown)
-            }
-            ::std::option::Option::Some("Message") => {
-                ::serde_json::from_value(value).map(Self::Message)
-            }
+            Some("Unknown") => ::serde_json::from_value(value).map(Self::Unknown),
+            Some("Message") => ::serde_json::from_value(value).map(Self::Message),
             other => {
-                return ::std::result::Result::Err(
+                return Err(
                     <D::Error as ::serde::de::Error>::custom(
                         ::std::format_args!(
                             "expected {}, found {:?}",
@@ -111,6 +120,22 @@ pub struct Dispatcher2 {
     pub kind: Dispatcher2Kind,
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub value: ::std::option::Option<Sender>,
+    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
+    pub option: ::std::option::Option<self::Option>,
+    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
+    pub result: ::std::option::Option<self::Result>,
+    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
+    pub string: ::std::option::Option<self::String>,
+    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
+    pub vec: ::std::option::Option<self::Vec>,
+    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
+    pub boxed: ::std::option::Option<self::Box>,
+    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
+    pub send: ::std::option::Option<self::Send>,
+    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
+    pub sync: ::std::option::Option<self::Sync>,
+    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
+    pub into: ::std::option::Option<self::Into>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -185,6 +210,19 @@ pub enum Handler2Kind {
     ::serde::Deserialize,
     ::schemars::JsonSchema
 )]
+pub struct Into {
+    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
+    pub to: ::std::option::Option<::std::string::String>,
+}
+
+#[derive(
+    Debug,
+    Clone,
+    PartialEq,
+    ::serde::Serialize,
+    ::serde::Deserialize,
+    ::schemars::JsonSchema
+)]
 pub struct Message2 {
     pub kind: Message2Kind,
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
@@ -200,6 +238,31 @@ pub enum Message2Kind {
 }
 
 ::hookgen_runtime::open_enum!(Message2Kind { Message = "message" } else Unknown);
+
+#[derive(
+    Debug,
+    Clone,
+    PartialEq,
+    ::serde::Serialize,
+    ::serde::Deserialize,
+    ::schemars::JsonSchema
+)]
+pub struct Option {
+    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
+    pub some: ::std::option::Option<::std::string::String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Result {
+    /// `Ok`
+    Ok,
+    /// `Err`
+    Err,
+    /// A value the spec does not list, kept as received.
+    Unknown(::std::string::String),
+}
+
+::hookgen_runtime::open_enum!(Result { Ok = "Ok", Err = "Err" } else Unknown);
 
 #[derive(
     Debug,
@@ -225,9 +288,48 @@ pub enum RouteKind {
 
 ::hookgen_runtime::open_enum!(RouteKind { Router = "router" } else Unknown);
 
+#[derive(
+    Debug,
+    Clone,
+    PartialEq,
+    ::serde::Serialize,
+    ::serde::Deserialize,
+    ::schemars::JsonSchema
+)]
+pub struct Send {
+    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
+    pub at: ::std::option::Option<::std::string::String>,
+}
+
 pub type Sender = ::std::string::String;
 
 pub type Signature = i64;
+
+#[derive(
+    Debug,
+    Clone,
+    PartialEq,
+    ::serde::Serialize,
+    ::serde::Deserialize,
+    ::schemars::JsonSchema
+)]
+pub struct String {
+    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
+    pub value: ::std::option::Option<::std::string::String>,
+}
+
+#[derive(
+    Debug,
+    Clone,
+    PartialEq,
+    ::serde::Serialize,
+    ::serde::Deserialize,
+    ::schemars::JsonSchema
+)]
+pub struct Sync {
+    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
+    pub at: ::std::option::Option<i64>,
+}
 
 #[derive(
     Debug,
@@ -272,6 +374,8 @@ pub enum UnknownMessageMode {
     AsStr = "as_str" } else Unknown3
 );
 
+pub type Vec = ::std::vec::Vec<self::String>;
+
 /// Every message of the spec, plus the events it does not list.
 ///
 /// Serializes as the bare payload, as it travels on the wire.
@@ -292,19 +396,17 @@ impl Message {
     /// The message's name in the spec (`None` for an unknown event).
     pub fn name(&self) -> ::std::option::Option<&'static str> {
         match self {
-            Self::Handler(_) => ::std::option::Option::Some("Handler"),
-            Self::Dispatcher(_) => ::std::option::Option::Some("Dispatcher"),
-            Self::Router(_) => ::std::option::Option::Some("router"),
-            Self::Unknown(_) => ::std::option::Option::Some("unknown"),
-            Self::Sender(_) => ::std::option::Option::Some("sender"),
-            Self::Message(_) => ::std::option::Option::Some("Message"),
-            Self::Unknown2(_) => ::std::option::Option::None,
+            Self::Handler(_) => Some("Handler"),
+            Self::Dispatcher(_) => Some("Dispatcher"),
+            Self::Router(_) => Some("router"),
+            Self::Unknown(_) => Some("unknown"),
+            Self::Sender(_) => Some("sender"),
+            Self::Message(_) => Some("Message"),
+            Self::Unknown2(_) => None,
         }
     }
     /// What the spec says about this message (`None` for an unknown event).
-    pub fn info(
-        &self,
-    ) -> ::std::option::Option<&'static ::hookgen_runtime::MessageInfo> {
+    pub fn info(&self) -> ::std::option::Option<&'static crate::MessageInfo> {
         match self {
             Self::Handler(_) => MESSAGES.first(),
             Self::Dispatcher(_) => MESSAGES.get(1),
@@ -312,7 +414,7 @@ impl Message {
             Self::Unknown(_) => MESSAGES.get(3),
             Self::Sender(_) => MESSAGES.get(4),
             Self::Message(_) => MESSAGES.get(5),
-            Self::Unknown2(_) => ::std::option::Option::None,
+            Self::Unknown2(_) => None,
         }
     }
 }
@@ -321,69 +423,69 @@ impl Message {
 pub static MESSAGES: &[crate::MessageInfo] = &[
     crate::MessageInfo {
         name: "Handler",
-        title: ::std::option::Option::None,
-        summary: ::std::option::Option::None,
-        content_type: ::std::option::Option::None,
+        title: None,
+        summary: None,
+        content_type: None,
         payload_type: "Handler2",
         discriminator_values: &["handler"],
         examples: &[],
-        correlation_id: ::std::option::Option::None,
-        bindings: ::std::option::Option::None,
+        correlation_id: None,
+        bindings: None,
     },
     crate::MessageInfo {
         name: "Dispatcher",
-        title: ::std::option::Option::None,
-        summary: ::std::option::Option::None,
-        content_type: ::std::option::Option::None,
+        title: None,
+        summary: None,
+        content_type: None,
         payload_type: "Dispatcher2",
         discriminator_values: &["dispatcher"],
         examples: &[],
-        correlation_id: ::std::option::Option::None,
-        bindings: ::std::option::Option::None,
+        correlation_id: None,
+        bindings: None,
     },
     crate::MessageInfo {
         name: "router",
-        title: ::std::option::Option::None,
-        summary: ::std::option::Option::None,
-        content_type: ::std::option::Option::None,
+        title: None,
+        summary: None,
+        content_type: None,
         payload_type: "Route",
         discriminator_values: &["router"],
         examples: &[],
-        correlation_id: ::std::option::Option::None,
-        bindings: ::std::option::Option::None,
+        correlation_id: None,
+        bindings: None,
     },
     crate::MessageInfo {
         name: "unknown",
-        title: ::std::option::Option::None,
-        summary: ::std::option::Option::None,
-        content_type: ::std::option::Option::None,
+        title: None,
+        summary: None,
+        content_type: None,
         payload_type: "UnknownMessage",
         discriminator_values: &["unknown"],
         examples: &[],
-        correlation_id: ::std::option::Option::None,
-        bindings: ::std::option::Option::None,
+        correlation_id: None,
+        bindings: None,
     },
     crate::MessageInfo {
         name: "sender",
-        title: ::std::option::Option::None,
-        summary: ::std::option::Option::None,
-        content_type: ::std::option::Option::None,
+        title: None,
+        summary: None,
+        content_type: None,
         payload_type: "H",
         discriminator_values: &["sender"],
         examples: &[],
-        correlation_id: ::std::option::Option::None,
-        bindings: ::std::option::Option::None,
+        correlation_id: None,
+        bindings: None,
     },
     crate::MessageInfo {
         name: "Message",
-        title: ::std::option::Option::None,
-        summary: ::std::option::Option::None,
-        content_type: ::std::option::Option::None,
+        title: None,
+        summary: None,
+        content_type: None,
         payload_type: "Message2",
         discriminator_values: &["message"],
         examples: &[],
-        correlation_id: ::std::option::Option::None,
-        bindings: ::std::option::Option::None,
+        correlation_id: None,
+        bindings: None,
     },
 ];
 
@@ -393,9 +495,7 @@ pub fn decode(
     body: &[u8],
 ) -> ::std::result::Result<Message, crate::DecodeError> {
     let route = route(address)
-        .ok_or_else(|| crate::DecodeError::UnknownChannel(
-            ::std::borrow::ToOwned::to_owned(address),
-        ))?;
+        .ok_or_else(|| crate::DecodeError::UnknownChannel(address.to_owned()))?;
     decode_at(route.index, body)
 }
 
@@ -406,9 +506,7 @@ pub fn decode_channel(
 ) -> ::std::result::Result<Message, crate::DecodeError> {
     let index = ROUTER
         .position(channel)
-        .ok_or_else(|| crate::DecodeError::UnknownChannel(
-            ::std::borrow::ToOwned::to_owned(channel),
-        ))?;
+        .ok_or_else(|| crate::DecodeError::UnknownChannel(channel.to_owned()))?;
     decode_at(index, body)
 }
 
@@ -419,46 +517,46 @@ fn decode_at(
 ) -> ::std::result::Result<Message, crate::DecodeError> {
     match index {
         0usize => {
-            ::std::result::Result::Ok({
+            Ok({
                 let tag = ::hookgen_runtime::__private::peek_discriminator(
                     body,
                     "kind",
                 )?;
                 match tag.as_deref() {
-                    ::std::option::Option::Some("handler") => {
+                    Some("handler") => {
                         ::hookgen_runtime::__private::decode_payload("Handler", body)
                             .map(Message::Handler)?
                     }
-                    ::std::option::Option::Some("dispatcher") => {
+                    Some("dispatcher") => {
                         ::hookgen_runtime::__private::decode_payload("Dispatcher", body)
                             .map(Message::Dispatcher)?
                     }
-                    ::std::option::Option::Some("router") => {
+                    Some("router") => {
                         ::hookgen_runtime::__private::decode_payload("router", body)
                             .map(Message::Router)?
                     }
-                    ::std::option::Option::Some("unknown") => {
+                    Some("unknown") => {
                         ::hookgen_runtime::__private::decode_payload("unknown", body)
                             .map(Message::Unknown)?
                     }
-                    ::std::option::Option::Some("sender") => {
+                    Some("sender") => {
                         ::hookgen_runtime::__private::decode_payload("sender", body)
                             .map(Message::Sender)?
                     }
-                    ::std::option::Option::Some("message") => {
+                    Some("message") => {
                         ::hookgen_runtime::__private::decode_payload("Message", body)
                             .map(Message::Message)?
                     }
-                    ::std::option::Option::None => {
-                        return ::std::result::Result::Err(crate::DecodeError::MissingDiscriminator {
+                    None => {
+                        return Err(crate::DecodeError::MissingDiscriminator {
                             field: "kind",
                         });
                     }
-                    ::std::option::Option::Some(_) => {
+                    Some(_) => {
                         Message::Unknown2(
                             ::hookgen_runtime::__private::unknown_message(
                                 "/hooks",
-                                ::std::option::Option::Some(("kind", tag)),
+                                Some(("kind", tag)),
                                 body,
                             )?,
                         )
@@ -466,11 +564,7 @@ fn decode_at(
                 }
             })
         }
-        _ => {
-            ::std::result::Result::Err(
-                crate::DecodeError::UnknownChannel(::std::format!("#{index}")),
-            )
-        }
+        _ => Err(crate::DecodeError::UnknownChannel(::std::format!("#{index}"))),
     }
 }
 
@@ -480,8 +574,8 @@ pub static SERVERS: &[crate::Server] = &[];
 /// The routing table: every channel of the spec.
 pub static CHANNELS: &[crate::Channel] = &[
     crate::Channel {
-        address: ::std::option::Option::Some("/hooks"),
-        description: ::std::option::Option::None,
+        address: Some("/hooks"),
+        description: None,
         parameters: &[],
         operations: &[
             crate::Operation {
@@ -489,7 +583,7 @@ pub static CHANNELS: &[crate::Channel] = &[
                 action: crate::Action::Receive,
                 sender: "other parties",
                 receiver: "the application",
-                summary: ::std::option::Option::None,
+                summary: None,
                 messages: &[
                     "Handler",
                     "Dispatcher",
@@ -498,12 +592,12 @@ pub static CHANNELS: &[crate::Channel] = &[
                     "sender",
                     "Message",
                 ],
-                bindings: ::std::option::Option::None,
-                reply: ::std::option::Option::None,
+                bindings: None,
+                reply: None,
             },
         ],
-        discriminator: ::std::option::Option::Some("kind"),
-        bindings: ::std::option::Option::None,
+        discriminator: Some("kind"),
+        bindings: None,
     },
 ];
 
@@ -526,8 +620,8 @@ pub const SIGNATURE: crate::SignatureScheme = crate::SignatureScheme {
     signed: crate::SignedContent::Body,
     id_header: "",
     timestamp_header: "",
-    separator: ::std::option::Option::None,
-    tolerance_seconds: ::std::option::Option::None,
+    separator: None,
+    tolerance_seconds: None,
 };
 
 /// The HTTP header that carries the signature.
@@ -552,13 +646,13 @@ pub fn verify(
 pub fn verify_request(
     secrets: &[&[u8]],
     request: &crate::SignedRequest<'_>,
-    clock: &dyn ::hookgen_runtime::Clock,
+    clock: &dyn crate::Clock,
 ) -> ::std::result::Result<(), crate::SignatureError> {
     SIGNATURE.verify_request(secrets, request, clock)
 }
 
 /// The spec states no delivery rules.
-pub const DELIVERY: ::std::option::Option<crate::DeliveryPolicy> = ::std::option::Option::None;
+pub const DELIVERY: ::std::option::Option<crate::DeliveryPolicy> = None;
 
 /// A typed webhook handler: one method per message of the spec, plus unknown events.
 /// Every method accepts its message unless overridden; an `Err` makes the receiver
@@ -574,7 +668,7 @@ pub trait Handler: ::std::marker::Send + ::std::marker::Sync + 'static {
         Output = ::std::result::Result<(), crate::receiver::HandlerError>,
     > + ::std::marker::Send {
         let _ = (route, payload);
-        async { ::std::result::Result::Ok(()) }
+        async { Ok(()) }
     }
     /// Handles `Dispatcher`. Accepts it unless overridden.
     fn dispatcher(
@@ -585,7 +679,7 @@ pub trait Handler: ::std::marker::Send + ::std::marker::Sync + 'static {
         Output = ::std::result::Result<(), crate::receiver::HandlerError>,
     > + ::std::marker::Send {
         let _ = (route, payload);
-        async { ::std::result::Result::Ok(()) }
+        async { Ok(()) }
     }
     /// Handles `router`. Accepts it unless overridden.
     fn router2(
@@ -596,7 +690,7 @@ pub trait Handler: ::std::marker::Send + ::std::marker::Sync + 'static {
         Output = ::std::result::Result<(), crate::receiver::HandlerError>,
     > + ::std::marker::Send {
         let _ = (route, payload);
-        async { ::std::result::Result::Ok(()) }
+        async { Ok(()) }
     }
     /// Handles `unknown`. Accepts it unless overridden.
     fn unknown2(
@@ -607,7 +701,7 @@ pub trait Handler: ::std::marker::Send + ::std::marker::Sync + 'static {
         Output = ::std::result::Result<(), crate::receiver::HandlerError>,
     > + ::std::marker::Send {
         let _ = (route, payload);
-        async { ::std::result::Result::Ok(()) }
+        async { Ok(()) }
     }
     /// Handles `sender`. Accepts it unless overridden.
     fn sender(
@@ -618,7 +712,7 @@ pub trait Handler: ::std::marker::Send + ::std::marker::Sync + 'static {
         Output = ::std::result::Result<(), crate::receiver::HandlerError>,
     > + ::std::marker::Send {
         let _ = (route, payload);
-        async { ::std::result::Result::Ok(()) }
+        async { Ok(()) }
     }
     /// Handles `Message`. Accepts it unless overridden.
     fn message(
@@ -629,7 +723,7 @@ pub trait Handler: ::std::marker::Send + ::std::marker::Sync + 'static {
         Output = ::std::result::Result<(), crate::receiver::HandlerError>,
     > + ::std::marker::Send {
         let _ = (route, payload);
-        async { ::std::result::Result::Ok(()) }
+        async { Ok(()) }
     }
     /// Handles an event the spec does not list. Accepts it unless overridden.
     fn unknown(
@@ -640,7 +734,7 @@ pub trait Handler: ::std::marker::Send + ::std::marker::Sync + 'static {
         Output = ::std::result::Result<(), crate::receiver::HandlerError>,
     > + ::std::marker::Send {
         let _ = (route, message);
-        async { ::std::result::Result::Ok(()) }
+        async { Ok(()) }
     }
 }
 
@@ -676,10 +770,8 @@ pub fn sender(
     secret: impl ::std::convert::Into<::std::vec::Vec<u8>>,
 ) -> ::std::result::Result<crate::sender::Sender, crate::SignatureError> {
     let policy = match DELIVERY {
-        ::std::option::Option::Some(delivery) => {
-            crate::sender::RetryPolicy::from_delivery(&delivery)
-        }
-        ::std::option::Option::None => crate::sender::RetryPolicy::default(),
+        Some(delivery) => crate::sender::RetryPolicy::from_delivery(&delivery),
+        None => crate::sender::RetryPolicy::default(),
     };
     crate::sender::Sender::new(SIGNATURE, secret, policy)
 }

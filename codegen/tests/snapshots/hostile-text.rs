@@ -74,16 +74,16 @@ pub struct Payload {
     /// ~~~text
     /// panic!("property ran");
     /// ~~~
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
-    pub kind: ::std::option::Option<PayloadKind>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub kind: Option<PayloadKind>,
     /// Format: ````int32`\n```rust\npanic!("format ran");```` (kept as written, not checked).
     /// Default: ````"```"```` (not filled in: an absent value stays absent).
     /// Example: ````"\n```rust\npanic!(\"example ran\");\n```\n"````.
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
-    pub count: ::std::option::Option<i64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub count: Option<i64>,
     /// Must not match ````{"const":"\n```rust\n"}```` (not enforced).
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
-    pub tag: ::std::option::Option<PayloadTag>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tag: Option<PayloadTag>,
 }
 
 /// ~~~text
@@ -98,7 +98,7 @@ pub enum PayloadKind {
     /// `x\ny`
     XY,
     /// A value the spec does not list, kept as received.
-    Unknown(::std::string::String),
+    Unknown(String),
 }
 
 ::hookgen_runtime::open_enum!(
@@ -111,7 +111,7 @@ pub enum PayloadTag {
     /// `` ` ``
     Empty,
     /// A value the spec does not list, kept as received.
-    Unknown(::std::string::String),
+    Unknown(String),
 }
 
 ::hookgen_runtime::open_enum!(PayloadTag { Empty = "`" } else Unknown);
@@ -138,19 +138,17 @@ pub enum Message {
 
 impl Message {
     /// The message's name in the spec (`None` for an unknown event).
-    pub fn name(&self) -> ::std::option::Option<&'static str> {
+    pub fn name(&self) -> Option<&'static str> {
         match self {
-            Self::Hostile(_) => ::std::option::Option::Some("Hostile"),
-            Self::Unknown(_) => ::std::option::Option::None,
+            Self::Hostile(_) => Some("Hostile"),
+            Self::Unknown(_) => None,
         }
     }
     /// What the spec says about this message (`None` for an unknown event).
-    pub fn info(
-        &self,
-    ) -> ::std::option::Option<&'static ::hookgen_runtime::MessageInfo> {
+    pub fn info(&self) -> Option<&'static crate::MessageInfo> {
         match self {
             Self::Hostile(_) => MESSAGES.first(),
-            Self::Unknown(_) => ::std::option::Option::None,
+            Self::Unknown(_) => None,
         }
     }
 }
@@ -159,30 +157,21 @@ impl Message {
 pub static MESSAGES: &[crate::MessageInfo] = &[
     crate::MessageInfo {
         name: "Hostile",
-        title: ::std::option::Option::Some(
-            "```rust\npanic!(\"message title ran\");\n```",
-        ),
-        summary: ::std::option::Option::Some(
-            "A | summary\n\n    panic!(\"summary ran\");",
-        ),
-        content_type: ::std::option::Option::None,
+        title: Some("```rust\npanic!(\"message title ran\");\n```"),
+        summary: Some("A | summary\n\n    panic!(\"summary ran\");"),
+        content_type: None,
         payload_type: "Payload",
         discriminator_values: &["a`b", "```rust", "x\ny"],
         examples: &[],
-        correlation_id: ::std::option::Option::None,
-        bindings: ::std::option::Option::None,
+        correlation_id: None,
+        bindings: None,
     },
 ];
 
 /// Decodes a body received at `address` (matched with [`route`]) into its message.
-pub fn decode(
-    address: &str,
-    body: &[u8],
-) -> ::std::result::Result<Message, crate::DecodeError> {
+pub fn decode(address: &str, body: &[u8]) -> Result<Message, crate::DecodeError> {
     let route = route(address)
-        .ok_or_else(|| crate::DecodeError::UnknownChannel(
-            ::std::borrow::ToOwned::to_owned(address),
-        ))?;
+        .ok_or_else(|| crate::DecodeError::UnknownChannel(address.to_owned()))?;
     decode_at(route.index, body)
 }
 
@@ -190,49 +179,44 @@ pub fn decode(
 pub fn decode_channel(
     channel: &str,
     body: &[u8],
-) -> ::std::result::Result<Message, crate::DecodeError> {
+) -> Result<Message, crate::DecodeError> {
     let index = ROUTER
         .position(channel)
-        .ok_or_else(|| crate::DecodeError::UnknownChannel(
-            ::std::borrow::ToOwned::to_owned(channel),
-        ))?;
+        .ok_or_else(|| crate::DecodeError::UnknownChannel(channel.to_owned()))?;
     decode_at(index, body)
 }
 
 /// Decodes a body of the channel at `index` in [`CHANNELS`].
-fn decode_at(
-    index: usize,
-    body: &[u8],
-) -> ::std::result::Result<Message, crate::DecodeError> {
+fn decode_at(index: usize, body: &[u8]) -> Result<Message, crate::DecodeError> {
     match index {
         0usize => {
-            ::std::result::Result::Ok({
+            Ok({
                 let tag = ::hookgen_runtime::__private::peek_discriminator(
                     body,
                     "kind",
                 )?;
                 match tag.as_deref() {
-                    ::std::option::Option::Some("a`b") => {
+                    Some("a`b") => {
                         ::hookgen_runtime::__private::decode_payload("Hostile", body)
                             .map(Message::Hostile)?
                     }
-                    ::std::option::Option::Some("```rust") => {
+                    Some("```rust") => {
                         ::hookgen_runtime::__private::decode_payload("Hostile", body)
                             .map(Message::Hostile)?
                     }
-                    ::std::option::Option::Some("x\ny") => {
+                    Some("x\ny") => {
                         ::hookgen_runtime::__private::decode_payload("Hostile", body)
                             .map(Message::Hostile)?
                     }
-                    ::std::option::Option::None => {
+                    None => {
                         ::hookgen_runtime::__private::decode_payload("Hostile", body)
                             .map(Message::Hostile)?
                     }
-                    ::std::option::Option::Some(_) => {
+                    Some(_) => {
                         Message::Unknown(
                             ::hookgen_runtime::__private::unknown_message(
                                 "/hooks/hostile",
-                                ::std::option::Option::Some(("kind", tag)),
+                                Some(("kind", tag)),
                                 body,
                             )?,
                         )
@@ -240,11 +224,7 @@ fn decode_at(
                 }
             })
         }
-        _ => {
-            ::std::result::Result::Err(
-                crate::DecodeError::UnknownChannel(::std::format!("#{index}")),
-            )
-        }
+        _ => Err(crate::DecodeError::UnknownChannel(::std::format!("#{index}"))),
     }
 }
 
@@ -254,8 +234,8 @@ pub static SERVERS: &[crate::Server] = &[];
 /// The routing table: every channel of the spec.
 pub static CHANNELS: &[crate::Channel] = &[
     crate::Channel {
-        address: ::std::option::Option::Some("/hooks/hostile"),
-        description: ::std::option::Option::Some(
+        address: Some("/hooks/hostile"),
+        description: Some(
             "Carriage\rreturn and \u{202e}override\u{2066} isolate \u{1b}[31m escape",
         ),
         parameters: &[],
@@ -265,16 +245,14 @@ pub static CHANNELS: &[crate::Channel] = &[
                 action: crate::Action::Receive,
                 sender: "other parties",
                 receiver: "the application",
-                summary: ::std::option::Option::Some(
-                    "Summary with | pipe\nand a new line",
-                ),
+                summary: Some("Summary with | pipe\nand a new line"),
                 messages: &["Hostile"],
-                bindings: ::std::option::Option::None,
-                reply: ::std::option::Option::None,
+                bindings: None,
+                reply: None,
             },
         ],
-        discriminator: ::std::option::Option::Some("kind"),
-        bindings: ::std::option::Option::None,
+        discriminator: Some("kind"),
+        bindings: None,
     },
 ];
 
@@ -283,7 +261,7 @@ static ROUTER: ::std::sync::LazyLock<::hookgen_runtime::routing::Router> = ::std
 ::hookgen_runtime::routing::Router::new(CHANNELS));
 
 /// Matches a concrete address (such as a request path) against the channel templates.
-pub fn route(address: &str) -> ::std::option::Option<crate::Route> {
+pub fn route(address: &str) -> Option<crate::Route> {
     ROUTER.route(address)
 }
 
@@ -297,15 +275,15 @@ pub const SIGNATURE: crate::SignatureScheme = crate::SignatureScheme {
     signed: crate::SignedContent::Body,
     id_header: "",
     timestamp_header: "",
-    separator: ::std::option::Option::None,
-    tolerance_seconds: ::std::option::Option::None,
+    separator: None,
+    tolerance_seconds: None,
 };
 
 /// The HTTP header that carries the signature.
 pub const SIGNATURE_HEADER: &str = SIGNATURE.header;
 
 /// The signature header value for `body` signed with `secret`.
-pub fn sign(secret: &[u8], body: &[u8]) -> ::std::string::String {
+pub fn sign(secret: &[u8], body: &[u8]) -> String {
     SIGNATURE.sign(secret, body)
 }
 
@@ -314,7 +292,7 @@ pub fn verify(
     secret: &[u8],
     header_value: &str,
     body: &[u8],
-) -> ::std::result::Result<(), crate::SignatureError> {
+) -> Result<(), crate::SignatureError> {
     SIGNATURE.verify(secret, header_value, body)
 }
 
@@ -323,19 +301,19 @@ pub fn verify(
 pub fn verify_request(
     secrets: &[&[u8]],
     request: &crate::SignedRequest<'_>,
-    clock: &dyn ::hookgen_runtime::Clock,
-) -> ::std::result::Result<(), crate::SignatureError> {
+    clock: &dyn crate::Clock,
+) -> Result<(), crate::SignatureError> {
     SIGNATURE.verify_request(secrets, request, clock)
 }
 
 /// The spec states no delivery rules.
-pub const DELIVERY: ::std::option::Option<crate::DeliveryPolicy> = ::std::option::Option::None;
+pub const DELIVERY: Option<crate::DeliveryPolicy> = None;
 
 /// A typed webhook handler: one method per message of the spec, plus unknown events.
 /// Every method accepts its message unless overridden; an `Err` makes the receiver
 /// answer 500 so the sender retries.
 #[cfg(feature = "axum")]
-pub trait Handler: ::std::marker::Send + ::std::marker::Sync + 'static {
+pub trait Handler: Send + Sync + 'static {
     /// Handles `Hostile`: A | summary
     ///
     /// ```text
@@ -346,10 +324,10 @@ pub trait Handler: ::std::marker::Send + ::std::marker::Sync + 'static {
         route: &crate::Route,
         payload: Payload,
     ) -> impl ::std::future::Future<
-        Output = ::std::result::Result<(), crate::receiver::HandlerError>,
-    > + ::std::marker::Send {
+        Output = Result<(), crate::receiver::HandlerError>,
+    > + Send {
         let _ = (route, payload);
-        async { ::std::result::Result::Ok(()) }
+        async { Ok(()) }
     }
     /// Handles an event the spec does not list. Accepts it unless overridden.
     fn unknown(
@@ -357,10 +335,10 @@ pub trait Handler: ::std::marker::Send + ::std::marker::Sync + 'static {
         route: &crate::Route,
         message: crate::UnknownMessage,
     ) -> impl ::std::future::Future<
-        Output = ::std::result::Result<(), crate::receiver::HandlerError>,
-    > + ::std::marker::Send {
+        Output = Result<(), crate::receiver::HandlerError>,
+    > + Send {
         let _ = (route, message);
-        async { ::std::result::Result::Ok(()) }
+        async { Ok(()) }
     }
 }
 
@@ -374,7 +352,7 @@ impl<H: Handler> ::hookgen_runtime::__private::Dispatch<Message> for Dispatcher<
         route: crate::Route,
         message: Message,
     ) -> ::hookgen_runtime::__private::HandlerFuture<'_> {
-        ::std::boxed::Box::pin(async move {
+        Box::pin(async move {
             match message {
                 Message::Hostile(payload) => self.0.hostile(&route, payload).await,
                 Message::Unknown(message) => self.0.unknown(&route, message).await,
@@ -388,13 +366,11 @@ impl<H: Handler> ::hookgen_runtime::__private::Dispatch<Message> for Dispatcher<
 /// Refused for an empty secret, or one not in the scheme's format.
 #[cfg(feature = "client")]
 pub fn sender(
-    secret: impl ::std::convert::Into<::std::vec::Vec<u8>>,
-) -> ::std::result::Result<crate::sender::Sender, crate::SignatureError> {
+    secret: impl Into<Vec<u8>>,
+) -> Result<crate::sender::Sender, crate::SignatureError> {
     let policy = match DELIVERY {
-        ::std::option::Option::Some(delivery) => {
-            crate::sender::RetryPolicy::from_delivery(&delivery)
-        }
-        ::std::option::Option::None => crate::sender::RetryPolicy::default(),
+        Some(delivery) => crate::sender::RetryPolicy::from_delivery(&delivery),
+        None => crate::sender::RetryPolicy::default(),
     };
     crate::sender::Sender::new(SIGNATURE, secret, policy)
 }
@@ -407,7 +383,7 @@ pub fn sender(
 pub fn router<H: Handler>(
     handler: H,
     config: crate::receiver::ReceiverConfig,
-) -> ::std::result::Result<crate::receiver::axum::Router, crate::SignatureError> {
+) -> Result<crate::receiver::axum::Router, crate::SignatureError> {
     let binding = ::hookgen_runtime::__private::SpecBinding {
         scheme: SIGNATURE,
         route,

@@ -24,40 +24,38 @@
     ::schemars::JsonSchema
 )]
 pub struct ThingsPublishPayload {
-    pub required_nullable: ::std::option::Option<::std::string::String>,
-    pub required_plain: ::std::string::String,
+    pub required_nullable: Option<String>,
+    pub required_plain: String,
     #[serde(
         default,
-        skip_serializing_if = "::std::option::Option::is_none",
+        skip_serializing_if = "Option::is_none",
         deserialize_with = "::hookgen_runtime::__private::double_option"
     )]
-    #[schemars(with = "::std::option::Option<i64>")]
-    pub optional_nullable: ::std::option::Option<::std::option::Option<i64>>,
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
-    pub optional_plain: ::std::option::Option<bool>,
+    #[schemars(with = "Option<i64>")]
+    pub optional_nullable: Option<Option<i64>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub optional_plain: Option<bool>,
     #[serde(
         default,
-        skip_serializing_if = "::std::option::Option::is_none",
+        skip_serializing_if = "Option::is_none",
         deserialize_with = "::hookgen_runtime::__private::double_option"
     )]
-    #[schemars(with = "::std::option::Option<f64>")]
-    pub null_alternative: ::std::option::Option<::std::option::Option<f64>>,
+    #[schemars(with = "Option<f64>")]
+    pub null_alternative: Option<Option<f64>>,
     #[serde(
         default,
-        skip_serializing_if = "::std::option::Option::is_none",
+        skip_serializing_if = "Option::is_none",
         deserialize_with = "::hookgen_runtime::__private::double_option"
     )]
-    #[schemars(with = "::std::option::Option<ThingsPublishPayloadNullEnum>")]
-    pub null_enum: ::std::option::Option<
-        ::std::option::Option<ThingsPublishPayloadNullEnum>,
-    >,
+    #[schemars(with = "Option<ThingsPublishPayloadNullEnum>")]
+    pub null_enum: Option<Option<ThingsPublishPayloadNullEnum>>,
     #[serde(
         default,
-        skip_serializing_if = "::std::option::Option::is_none",
+        skip_serializing_if = "Option::is_none",
         deserialize_with = "::hookgen_runtime::__private::double_option"
     )]
-    #[schemars(with = "::std::option::Option<::serde_json::Value>")]
-    pub only_null: ::std::option::Option<::std::option::Option<::serde_json::Value>>,
+    #[schemars(with = "Option<::serde_json::Value>")]
+    pub only_null: Option<Option<::serde_json::Value>>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -67,7 +65,7 @@ pub enum ThingsPublishPayloadNullEnum {
     /// `off`
     Off,
     /// A value the spec does not list, kept as received.
-    Unknown(::std::string::String),
+    Unknown(String),
 }
 
 ::hookgen_runtime::open_enum!(
@@ -87,19 +85,17 @@ pub enum Message {
 
 impl Message {
     /// The message's name in the spec (`None` for an unknown event).
-    pub fn name(&self) -> ::std::option::Option<&'static str> {
+    pub fn name(&self) -> Option<&'static str> {
         match self {
-            Self::ThingsPublish(_) => ::std::option::Option::Some("things.publish"),
-            Self::Unknown(_) => ::std::option::Option::None,
+            Self::ThingsPublish(_) => Some("things.publish"),
+            Self::Unknown(_) => None,
         }
     }
     /// What the spec says about this message (`None` for an unknown event).
-    pub fn info(
-        &self,
-    ) -> ::std::option::Option<&'static ::hookgen_runtime::MessageInfo> {
+    pub fn info(&self) -> Option<&'static crate::MessageInfo> {
         match self {
             Self::ThingsPublish(_) => MESSAGES.first(),
-            Self::Unknown(_) => ::std::option::Option::None,
+            Self::Unknown(_) => None,
         }
     }
 }
@@ -108,26 +104,21 @@ impl Message {
 pub static MESSAGES: &[crate::MessageInfo] = &[
     crate::MessageInfo {
         name: "things.publish",
-        title: ::std::option::Option::None,
-        summary: ::std::option::Option::None,
-        content_type: ::std::option::Option::None,
+        title: None,
+        summary: None,
+        content_type: None,
         payload_type: "ThingsPublishPayload",
         discriminator_values: &[],
         examples: &[],
-        correlation_id: ::std::option::Option::None,
-        bindings: ::std::option::Option::None,
+        correlation_id: None,
+        bindings: None,
     },
 ];
 
 /// Decodes a body received at `address` (matched with [`route`]) into its message.
-pub fn decode(
-    address: &str,
-    body: &[u8],
-) -> ::std::result::Result<Message, crate::DecodeError> {
+pub fn decode(address: &str, body: &[u8]) -> Result<Message, crate::DecodeError> {
     let route = route(address)
-        .ok_or_else(|| crate::DecodeError::UnknownChannel(
-            ::std::borrow::ToOwned::to_owned(address),
-        ))?;
+        .ok_or_else(|| crate::DecodeError::UnknownChannel(address.to_owned()))?;
     decode_at(route.index, body)
 }
 
@@ -135,32 +126,23 @@ pub fn decode(
 pub fn decode_channel(
     channel: &str,
     body: &[u8],
-) -> ::std::result::Result<Message, crate::DecodeError> {
+) -> Result<Message, crate::DecodeError> {
     let index = ROUTER
         .position(channel)
-        .ok_or_else(|| crate::DecodeError::UnknownChannel(
-            ::std::borrow::ToOwned::to_owned(channel),
-        ))?;
+        .ok_or_else(|| crate::DecodeError::UnknownChannel(channel.to_owned()))?;
     decode_at(index, body)
 }
 
 /// Decodes a body of the channel at `index` in [`CHANNELS`].
-fn decode_at(
-    index: usize,
-    body: &[u8],
-) -> ::std::result::Result<Message, crate::DecodeError> {
+fn decode_at(index: usize, body: &[u8]) -> Result<Message, crate::DecodeError> {
     match index {
         0usize => {
-            ::std::result::Result::Ok(
+            Ok(
                 ::hookgen_runtime::__private::decode_payload("things.publish", body)
                     .map(Message::ThingsPublish)?,
             )
         }
-        _ => {
-            ::std::result::Result::Err(
-                crate::DecodeError::UnknownChannel(::std::format!("#{index}")),
-            )
-        }
+        _ => Err(crate::DecodeError::UnknownChannel(::std::format!("#{index}"))),
     }
 }
 
@@ -170,8 +152,8 @@ pub static SERVERS: &[crate::Server] = &[];
 /// The routing table: every channel of the spec.
 pub static CHANNELS: &[crate::Channel] = &[
     crate::Channel {
-        address: ::std::option::Option::Some("things"),
-        description: ::std::option::Option::None,
+        address: Some("things"),
+        description: None,
         parameters: &[],
         operations: &[
             crate::Operation {
@@ -179,14 +161,14 @@ pub static CHANNELS: &[crate::Channel] = &[
                 action: crate::Action::Receive,
                 sender: "other parties",
                 receiver: "the application",
-                summary: ::std::option::Option::None,
+                summary: None,
                 messages: &["things.publish"],
-                bindings: ::std::option::Option::None,
-                reply: ::std::option::Option::None,
+                bindings: None,
+                reply: None,
             },
         ],
-        discriminator: ::std::option::Option::None,
-        bindings: ::std::option::Option::None,
+        discriminator: None,
+        bindings: None,
     },
 ];
 
@@ -195,9 +177,9 @@ static ROUTER: ::std::sync::LazyLock<::hookgen_runtime::routing::Router> = ::std
 ::hookgen_runtime::routing::Router::new(CHANNELS));
 
 /// Matches a concrete address (such as a request path) against the channel templates.
-pub fn route(address: &str) -> ::std::option::Option<crate::Route> {
+pub fn route(address: &str) -> Option<crate::Route> {
     ROUTER.route(address)
 }
 
 /// The spec states no delivery rules.
-pub const DELIVERY: ::std::option::Option<crate::DeliveryPolicy> = ::std::option::Option::None;
+pub const DELIVERY: Option<crate::DeliveryPolicy> = None;

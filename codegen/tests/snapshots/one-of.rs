@@ -25,10 +25,10 @@
 )]
 pub struct Cat {
     #[serde(rename = "petType")]
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
-    pub pet_type: ::std::option::Option<::std::string::String>,
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
-    pub purrs: ::std::option::Option<bool>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pet_type: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub purrs: Option<bool>,
 }
 
 #[derive(
@@ -49,7 +49,7 @@ pub enum CircleKind {
     /// `circle`
     Circle,
     /// A value the spec does not list, kept as received.
-    Unknown(::std::string::String),
+    Unknown(String),
 }
 
 ::hookgen_runtime::open_enum!(CircleKind { Circle = "circle" } else Unknown);
@@ -64,10 +64,10 @@ pub enum CircleKind {
 )]
 pub struct Dog {
     #[serde(rename = "petType")]
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
-    pub pet_type: ::std::option::Option<::std::string::String>,
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
-    pub barks: ::std::option::Option<bool>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pet_type: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub barks: Option<bool>,
 }
 
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::schemars::JsonSchema)]
@@ -82,19 +82,15 @@ pub enum Pet {
 impl<'de> ::serde::Deserialize<'de> for Pet {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
+    ) -> Result<Self, D::Error> {
         let value = <::serde_json::Value as ::serde::Deserialize>::deserialize(
             deserializer,
         )?;
         let result = match value.get("petType").and_then(::serde_json::Value::as_str) {
-            ::std::option::Option::Some("Cat") => {
-                ::serde_json::from_value(value).map(Self::Cat)
-            }
-            ::std::option::Option::Some("Dog") => {
-                ::serde_json::from_value(value).map(Self::Dog)
-            }
+            Some("Cat") => ::serde_json::from_value(value).map(Self::Cat),
+            Some("Dog") => ::serde_json::from_value(value).map(Self::Dog),
             other => {
-                return ::std::result::Result::Err(
+                return Err(
                     <D::Error as ::serde::de::Error>::custom(
                         ::std::format_args!(
                             "expected {}, found {:?}",
@@ -118,7 +114,7 @@ impl<'de> ::serde::Deserialize<'de> for Pet {
 )]
 #[serde(untagged)]
 pub enum Scalar {
-    String(::std::string::String),
+    String(String),
     Integer(i64),
     Boolean(bool),
 }
@@ -135,19 +131,15 @@ pub enum Shape {
 impl<'de> ::serde::Deserialize<'de> for Shape {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
+    ) -> Result<Self, D::Error> {
         let value = <::serde_json::Value as ::serde::Deserialize>::deserialize(
             deserializer,
         )?;
         let result = match value.get("kind").and_then(::serde_json::Value::as_str) {
-            ::std::option::Option::Some("circle") => {
-                ::serde_json::from_value(value).map(Self::Circle)
-            }
-            ::std::option::Option::Some("square") => {
-                ::serde_json::from_value(value).map(Self::Square)
-            }
+            Some("circle") => ::serde_json::from_value(value).map(Self::Circle),
+            Some("square") => ::serde_json::from_value(value).map(Self::Square),
             other => {
-                return ::std::result::Result::Err(
+                return Err(
                     <D::Error as ::serde::de::Error>::custom(
                         ::std::format_args!(
                             "expected {}, found {:?}",
@@ -179,7 +171,7 @@ pub enum SquareKind {
     /// `square`
     Square,
     /// A value the spec does not list, kept as received.
-    Unknown(::std::string::String),
+    Unknown(String),
 }
 
 ::hookgen_runtime::open_enum!(SquareKind { Square = "square" } else Unknown);
@@ -197,19 +189,17 @@ pub enum Message {
 
 impl Message {
     /// The message's name in the spec (`None` for an unknown event).
-    pub fn name(&self) -> ::std::option::Option<&'static str> {
+    pub fn name(&self) -> Option<&'static str> {
         match self {
-            Self::ShapesPublish(_) => ::std::option::Option::Some("shapes.publish"),
-            Self::Unknown(_) => ::std::option::Option::None,
+            Self::ShapesPublish(_) => Some("shapes.publish"),
+            Self::Unknown(_) => None,
         }
     }
     /// What the spec says about this message (`None` for an unknown event).
-    pub fn info(
-        &self,
-    ) -> ::std::option::Option<&'static ::hookgen_runtime::MessageInfo> {
+    pub fn info(&self) -> Option<&'static crate::MessageInfo> {
         match self {
             Self::ShapesPublish(_) => MESSAGES.first(),
-            Self::Unknown(_) => ::std::option::Option::None,
+            Self::Unknown(_) => None,
         }
     }
 }
@@ -218,26 +208,21 @@ impl Message {
 pub static MESSAGES: &[crate::MessageInfo] = &[
     crate::MessageInfo {
         name: "shapes.publish",
-        title: ::std::option::Option::None,
-        summary: ::std::option::Option::None,
-        content_type: ::std::option::Option::None,
+        title: None,
+        summary: None,
+        content_type: None,
         payload_type: "Shape",
         discriminator_values: &[],
         examples: &[],
-        correlation_id: ::std::option::Option::None,
-        bindings: ::std::option::Option::None,
+        correlation_id: None,
+        bindings: None,
     },
 ];
 
 /// Decodes a body received at `address` (matched with [`route`]) into its message.
-pub fn decode(
-    address: &str,
-    body: &[u8],
-) -> ::std::result::Result<Message, crate::DecodeError> {
+pub fn decode(address: &str, body: &[u8]) -> Result<Message, crate::DecodeError> {
     let route = route(address)
-        .ok_or_else(|| crate::DecodeError::UnknownChannel(
-            ::std::borrow::ToOwned::to_owned(address),
-        ))?;
+        .ok_or_else(|| crate::DecodeError::UnknownChannel(address.to_owned()))?;
     decode_at(route.index, body)
 }
 
@@ -245,32 +230,23 @@ pub fn decode(
 pub fn decode_channel(
     channel: &str,
     body: &[u8],
-) -> ::std::result::Result<Message, crate::DecodeError> {
+) -> Result<Message, crate::DecodeError> {
     let index = ROUTER
         .position(channel)
-        .ok_or_else(|| crate::DecodeError::UnknownChannel(
-            ::std::borrow::ToOwned::to_owned(channel),
-        ))?;
+        .ok_or_else(|| crate::DecodeError::UnknownChannel(channel.to_owned()))?;
     decode_at(index, body)
 }
 
 /// Decodes a body of the channel at `index` in [`CHANNELS`].
-fn decode_at(
-    index: usize,
-    body: &[u8],
-) -> ::std::result::Result<Message, crate::DecodeError> {
+fn decode_at(index: usize, body: &[u8]) -> Result<Message, crate::DecodeError> {
     match index {
         0usize => {
-            ::std::result::Result::Ok(
+            Ok(
                 ::hookgen_runtime::__private::decode_payload("shapes.publish", body)
                     .map(Message::ShapesPublish)?,
             )
         }
-        _ => {
-            ::std::result::Result::Err(
-                crate::DecodeError::UnknownChannel(::std::format!("#{index}")),
-            )
-        }
+        _ => Err(crate::DecodeError::UnknownChannel(::std::format!("#{index}"))),
     }
 }
 
@@ -280,8 +256,8 @@ pub static SERVERS: &[crate::Server] = &[];
 /// The routing table: every channel of the spec.
 pub static CHANNELS: &[crate::Channel] = &[
     crate::Channel {
-        address: ::std::option::Option::Some("shapes"),
-        description: ::std::option::Option::None,
+        address: Some("shapes"),
+        description: None,
         parameters: &[],
         operations: &[
             crate::Operation {
@@ -289,14 +265,14 @@ pub static CHANNELS: &[crate::Channel] = &[
                 action: crate::Action::Receive,
                 sender: "other parties",
                 receiver: "the application",
-                summary: ::std::option::Option::None,
+                summary: None,
                 messages: &["shapes.publish"],
-                bindings: ::std::option::Option::None,
-                reply: ::std::option::Option::None,
+                bindings: None,
+                reply: None,
             },
         ],
-        discriminator: ::std::option::Option::None,
-        bindings: ::std::option::Option::None,
+        discriminator: None,
+        bindings: None,
     },
 ];
 
@@ -305,9 +281,9 @@ static ROUTER: ::std::sync::LazyLock<::hookgen_runtime::routing::Router> = ::std
 ::hookgen_runtime::routing::Router::new(CHANNELS));
 
 /// Matches a concrete address (such as a request path) against the channel templates.
-pub fn route(address: &str) -> ::std::option::Option<crate::Route> {
+pub fn route(address: &str) -> Option<crate::Route> {
     ROUTER.route(address)
 }
 
 /// The spec states no delivery rules.
-pub const DELIVERY: ::std::option::Option<crate::DeliveryPolicy> = ::std::option::Option::None;
+pub const DELIVERY: Option<crate::DeliveryPolicy> = None;

@@ -21,7 +21,7 @@
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize)]
 #[serde(untagged)]
 pub enum Message {
-    Text(::std::string::String),
+    Text(String),
     Count(i64),
     /// A message without a payload.
     ///
@@ -36,25 +36,23 @@ pub enum Message {
 
 impl Message {
     /// The message's name in the spec (`None` for an unknown event).
-    pub fn name(&self) -> ::std::option::Option<&'static str> {
+    pub fn name(&self) -> Option<&'static str> {
         match self {
-            Self::Text(_) => ::std::option::Option::Some("Text"),
-            Self::Count(_) => ::std::option::Option::Some("Count"),
-            Self::Nothing(_) => ::std::option::Option::Some("Nothing"),
-            Self::AvroRecord(_) => ::std::option::Option::Some("AvroRecord"),
-            Self::Unknown(_) => ::std::option::Option::None,
+            Self::Text(_) => Some("Text"),
+            Self::Count(_) => Some("Count"),
+            Self::Nothing(_) => Some("Nothing"),
+            Self::AvroRecord(_) => Some("AvroRecord"),
+            Self::Unknown(_) => None,
         }
     }
     /// What the spec says about this message (`None` for an unknown event).
-    pub fn info(
-        &self,
-    ) -> ::std::option::Option<&'static ::hookgen_runtime::MessageInfo> {
+    pub fn info(&self) -> Option<&'static crate::MessageInfo> {
         match self {
             Self::Text(_) => MESSAGES.first(),
             Self::Count(_) => MESSAGES.get(1),
             Self::Nothing(_) => MESSAGES.get(2),
             Self::AvroRecord(_) => MESSAGES.get(3),
-            Self::Unknown(_) => ::std::option::Option::None,
+            Self::Unknown(_) => None,
         }
     }
 }
@@ -63,59 +61,54 @@ impl Message {
 pub static MESSAGES: &[crate::MessageInfo] = &[
     crate::MessageInfo {
         name: "Text",
-        title: ::std::option::Option::None,
-        summary: ::std::option::Option::None,
-        content_type: ::std::option::Option::Some("application/json"),
+        title: None,
+        summary: None,
+        content_type: Some("application/json"),
         payload_type: "String",
         discriminator_values: &[],
         examples: &[],
-        correlation_id: ::std::option::Option::None,
-        bindings: ::std::option::Option::None,
+        correlation_id: None,
+        bindings: None,
     },
     crate::MessageInfo {
         name: "Count",
-        title: ::std::option::Option::None,
-        summary: ::std::option::Option::None,
-        content_type: ::std::option::Option::Some("application/json"),
+        title: None,
+        summary: None,
+        content_type: Some("application/json"),
         payload_type: "i64",
         discriminator_values: &[],
         examples: &[],
-        correlation_id: ::std::option::Option::None,
-        bindings: ::std::option::Option::None,
+        correlation_id: None,
+        bindings: None,
     },
     crate::MessageInfo {
         name: "Nothing",
-        title: ::std::option::Option::None,
-        summary: ::std::option::Option::Some("A message without a payload."),
-        content_type: ::std::option::Option::Some("application/json"),
+        title: None,
+        summary: Some("A message without a payload."),
+        content_type: Some("application/json"),
         payload_type: "serde_json::Value",
         discriminator_values: &[],
         examples: &[],
-        correlation_id: ::std::option::Option::None,
-        bindings: ::std::option::Option::None,
+        correlation_id: None,
+        bindings: None,
     },
     crate::MessageInfo {
         name: "AvroRecord",
-        title: ::std::option::Option::None,
-        summary: ::std::option::Option::None,
-        content_type: ::std::option::Option::Some("application/json"),
+        title: None,
+        summary: None,
+        content_type: Some("application/json"),
         payload_type: "serde_json::Value",
         discriminator_values: &[],
         examples: &[],
-        correlation_id: ::std::option::Option::None,
-        bindings: ::std::option::Option::None,
+        correlation_id: None,
+        bindings: None,
     },
 ];
 
 /// Decodes a body received at `address` (matched with [`route`]) into its message.
-pub fn decode(
-    address: &str,
-    body: &[u8],
-) -> ::std::result::Result<Message, crate::DecodeError> {
+pub fn decode(address: &str, body: &[u8]) -> Result<Message, crate::DecodeError> {
     let route = route(address)
-        .ok_or_else(|| crate::DecodeError::UnknownChannel(
-            ::std::borrow::ToOwned::to_owned(address),
-        ))?;
+        .ok_or_else(|| crate::DecodeError::UnknownChannel(address.to_owned()))?;
     decode_at(route.index, body)
 }
 
@@ -123,23 +116,18 @@ pub fn decode(
 pub fn decode_channel(
     channel: &str,
     body: &[u8],
-) -> ::std::result::Result<Message, crate::DecodeError> {
+) -> Result<Message, crate::DecodeError> {
     let index = ROUTER
         .position(channel)
-        .ok_or_else(|| crate::DecodeError::UnknownChannel(
-            ::std::borrow::ToOwned::to_owned(channel),
-        ))?;
+        .ok_or_else(|| crate::DecodeError::UnknownChannel(channel.to_owned()))?;
     decode_at(index, body)
 }
 
 /// Decodes a body of the channel at `index` in [`CHANNELS`].
-fn decode_at(
-    index: usize,
-    body: &[u8],
-) -> ::std::result::Result<Message, crate::DecodeError> {
+fn decode_at(index: usize, body: &[u8]) -> Result<Message, crate::DecodeError> {
     match index {
         0usize => {
-            ::std::result::Result::Ok(
+            Ok(
                 ::hookgen_runtime::__private::decode_by_shape(
                     body,
                     &[
@@ -162,22 +150,18 @@ fn decode_at(
             )
         }
         1usize => {
-            ::std::result::Result::Ok(
+            Ok(
                 ::hookgen_runtime::__private::decode_payload("Nothing", body)
                     .map(Message::Nothing)?,
             )
         }
         2usize => {
-            ::std::result::Result::Ok(
+            Ok(
                 ::hookgen_runtime::__private::decode_payload("AvroRecord", body)
                     .map(Message::AvroRecord)?,
             )
         }
-        _ => {
-            ::std::result::Result::Err(
-                crate::DecodeError::UnknownChannel(::std::format!("#{index}")),
-            )
-        }
+        _ => Err(crate::DecodeError::UnknownChannel(::std::format!("#{index}"))),
     }
 }
 
@@ -187,8 +171,8 @@ pub static SERVERS: &[crate::Server] = &[];
 /// The routing table: every channel of the spec.
 pub static CHANNELS: &[crate::Channel] = &[
     crate::Channel {
-        address: ::std::option::Option::Some("mixed"),
-        description: ::std::option::Option::None,
+        address: Some("mixed"),
+        description: None,
         parameters: &[],
         operations: &[
             crate::Operation {
@@ -196,18 +180,18 @@ pub static CHANNELS: &[crate::Channel] = &[
                 action: crate::Action::Send,
                 sender: "the application",
                 receiver: "other parties",
-                summary: ::std::option::Option::None,
+                summary: None,
                 messages: &["Text", "Count"],
-                bindings: ::std::option::Option::None,
-                reply: ::std::option::Option::None,
+                bindings: None,
+                reply: None,
             },
         ],
-        discriminator: ::std::option::Option::None,
-        bindings: ::std::option::Option::None,
+        discriminator: None,
+        bindings: None,
     },
     crate::Channel {
-        address: ::std::option::Option::Some("empty"),
-        description: ::std::option::Option::None,
+        address: Some("empty"),
+        description: None,
         parameters: &[],
         operations: &[
             crate::Operation {
@@ -215,18 +199,18 @@ pub static CHANNELS: &[crate::Channel] = &[
                 action: crate::Action::Send,
                 sender: "the application",
                 receiver: "other parties",
-                summary: ::std::option::Option::None,
+                summary: None,
                 messages: &["Nothing"],
-                bindings: ::std::option::Option::None,
-                reply: ::std::option::Option::None,
+                bindings: None,
+                reply: None,
             },
         ],
-        discriminator: ::std::option::Option::None,
-        bindings: ::std::option::Option::None,
+        discriminator: None,
+        bindings: None,
     },
     crate::Channel {
-        address: ::std::option::Option::Some("avro"),
-        description: ::std::option::Option::None,
+        address: Some("avro"),
+        description: None,
         parameters: &[],
         operations: &[
             crate::Operation {
@@ -234,14 +218,14 @@ pub static CHANNELS: &[crate::Channel] = &[
                 action: crate::Action::Send,
                 sender: "the application",
                 receiver: "other parties",
-                summary: ::std::option::Option::None,
+                summary: None,
                 messages: &["AvroRecord"],
-                bindings: ::std::option::Option::None,
-                reply: ::std::option::Option::None,
+                bindings: None,
+                reply: None,
             },
         ],
-        discriminator: ::std::option::Option::None,
-        bindings: ::std::option::Option::None,
+        discriminator: None,
+        bindings: None,
     },
 ];
 
@@ -250,9 +234,9 @@ static ROUTER: ::std::sync::LazyLock<::hookgen_runtime::routing::Router> = ::std
 ::hookgen_runtime::routing::Router::new(CHANNELS));
 
 /// Matches a concrete address (such as a request path) against the channel templates.
-pub fn route(address: &str) -> ::std::option::Option<crate::Route> {
+pub fn route(address: &str) -> Option<crate::Route> {
     ROUTER.route(address)
 }
 
 /// The spec states no delivery rules.
-pub const DELIVERY: ::std::option::Option<crate::DeliveryPolicy> = ::std::option::Option::None;
+pub const DELIVERY: Option<crate::DeliveryPolicy> = None;

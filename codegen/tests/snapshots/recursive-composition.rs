@@ -24,8 +24,8 @@
     ::schemars::JsonSchema
 )]
 pub struct Left {
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
-    pub right: ::std::option::Option<LeftRight>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub right: Option<LeftRight>,
 }
 
 #[derive(
@@ -37,8 +37,8 @@ pub struct Left {
     ::schemars::JsonSchema
 )]
 pub struct LeftRight {
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
-    pub left: ::std::option::Option<::std::boxed::Box<LeftRightLeft>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub left: Option<Box<LeftRightLeft>>,
 }
 
 #[derive(
@@ -50,8 +50,8 @@ pub struct LeftRight {
     ::schemars::JsonSchema
 )]
 pub struct LeftRightLeft {
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
-    pub right: ::std::option::Option<::std::boxed::Box<LeftRight>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub right: Option<Box<LeftRight>>,
 }
 
 #[derive(
@@ -63,28 +63,26 @@ pub struct LeftRightLeft {
     ::schemars::JsonSchema
 )]
 pub struct Node {
-    pub name: ::std::string::String,
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
-    pub parent: ::std::option::Option<::std::boxed::Box<NodeParent>>,
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
-    pub sibling: ::std::option::Option<::std::boxed::Box<NodeSibling>>,
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
-    pub alias: ::std::option::Option<::std::boxed::Box<NodeAlias>>,
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
-    pub children: ::std::option::Option<::std::vec::Vec<Node>>,
+    pub name: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub parent: Option<Box<NodeParent>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sibling: Option<Box<NodeSibling>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub alias: Option<Box<NodeAlias>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub children: Option<Vec<Node>>,
     /// A tuple (`items` is a list): typed as a list of JSON values.
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
-    pub pair: ::std::option::Option<::std::vec::Vec<::serde_json::Value>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pair: Option<Vec<::serde_json::Value>>,
     /// Further properties named like `^n` are kept as JSON.
     #[serde(rename = "byName")]
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
-    pub by_name: ::std::option::Option<
-        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-    >,
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
-    pub conditional: ::std::option::Option<::serde_json::Value>,
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
-    pub some: ::std::option::Option<::std::vec::Vec<::serde_json::Value>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub by_name: Option<::serde_json::Map<String, ::serde_json::Value>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub conditional: Option<::serde_json::Value>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub some: Option<Vec<::serde_json::Value>>,
 }
 
 #[derive(
@@ -97,7 +95,7 @@ pub struct Node {
 )]
 #[serde(untagged)]
 pub enum NodeAlias {
-    Node(::std::boxed::Box<Node>),
+    Node(Box<Node>),
     Integer(i64),
 }
 
@@ -111,28 +109,26 @@ pub enum NodeAlias {
     ::schemars::JsonSchema
 )]
 pub struct NodeParent {
-    pub name: ::std::string::String,
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
-    pub parent: ::std::option::Option<::std::boxed::Box<NodeParent>>,
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
-    pub sibling: ::std::option::Option<::std::boxed::Box<NodeParentSibling>>,
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
-    pub alias: ::std::option::Option<::std::boxed::Box<NodeParentAlias>>,
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
-    pub children: ::std::option::Option<::std::vec::Vec<Node>>,
+    pub name: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub parent: Option<Box<NodeParent>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sibling: Option<Box<NodeParentSibling>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub alias: Option<Box<NodeParentAlias>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub children: Option<Vec<Node>>,
     /// A tuple (`items` is a list): typed as a list of JSON values.
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
-    pub pair: ::std::option::Option<::std::vec::Vec<::serde_json::Value>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pair: Option<Vec<::serde_json::Value>>,
     /// Further properties named like `^n` are kept as JSON.
     #[serde(rename = "byName")]
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
-    pub by_name: ::std::option::Option<
-        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-    >,
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
-    pub conditional: ::std::option::Option<::serde_json::Value>,
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
-    pub some: ::std::option::Option<::std::vec::Vec<::serde_json::Value>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub by_name: Option<::serde_json::Map<String, ::serde_json::Value>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub conditional: Option<::serde_json::Value>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub some: Option<Vec<::serde_json::Value>>,
 }
 
 #[derive(
@@ -145,7 +141,7 @@ pub struct NodeParent {
 )]
 #[serde(untagged)]
 pub enum NodeParentAlias {
-    Node(::std::boxed::Box<Node>),
+    Node(Box<Node>),
     Integer(i64),
 }
 
@@ -159,8 +155,8 @@ pub enum NodeParentAlias {
 )]
 #[serde(untagged)]
 pub enum NodeParentSibling {
-    Node(::std::boxed::Box<Node>),
-    String(::std::string::String),
+    Node(Box<Node>),
+    String(String),
 }
 
 #[derive(
@@ -173,8 +169,8 @@ pub enum NodeParentSibling {
 )]
 #[serde(untagged)]
 pub enum NodeSibling {
-    Node(::std::boxed::Box<Node>),
-    String(::std::string::String),
+    Node(Box<Node>),
+    String(String),
 }
 
 #[derive(
@@ -186,8 +182,8 @@ pub enum NodeSibling {
     ::schemars::JsonSchema
 )]
 pub struct Right {
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
-    pub left: ::std::option::Option<LeftRightLeft>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub left: Option<LeftRightLeft>,
 }
 
 /// Every message of the spec, plus the events it does not list.
@@ -203,19 +199,17 @@ pub enum Message {
 
 impl Message {
     /// The message's name in the spec (`None` for an unknown event).
-    pub fn name(&self) -> ::std::option::Option<&'static str> {
+    pub fn name(&self) -> Option<&'static str> {
         match self {
-            Self::Tree(_) => ::std::option::Option::Some("tree"),
-            Self::Unknown(_) => ::std::option::Option::None,
+            Self::Tree(_) => Some("tree"),
+            Self::Unknown(_) => None,
         }
     }
     /// What the spec says about this message (`None` for an unknown event).
-    pub fn info(
-        &self,
-    ) -> ::std::option::Option<&'static ::hookgen_runtime::MessageInfo> {
+    pub fn info(&self) -> Option<&'static crate::MessageInfo> {
         match self {
             Self::Tree(_) => MESSAGES.first(),
-            Self::Unknown(_) => ::std::option::Option::None,
+            Self::Unknown(_) => None,
         }
     }
 }
@@ -224,26 +218,21 @@ impl Message {
 pub static MESSAGES: &[crate::MessageInfo] = &[
     crate::MessageInfo {
         name: "tree",
-        title: ::std::option::Option::None,
-        summary: ::std::option::Option::None,
-        content_type: ::std::option::Option::None,
+        title: None,
+        summary: None,
+        content_type: None,
         payload_type: "Node",
         discriminator_values: &[],
         examples: &[],
-        correlation_id: ::std::option::Option::None,
-        bindings: ::std::option::Option::None,
+        correlation_id: None,
+        bindings: None,
     },
 ];
 
 /// Decodes a body received at `address` (matched with [`route`]) into its message.
-pub fn decode(
-    address: &str,
-    body: &[u8],
-) -> ::std::result::Result<Message, crate::DecodeError> {
+pub fn decode(address: &str, body: &[u8]) -> Result<Message, crate::DecodeError> {
     let route = route(address)
-        .ok_or_else(|| crate::DecodeError::UnknownChannel(
-            ::std::borrow::ToOwned::to_owned(address),
-        ))?;
+        .ok_or_else(|| crate::DecodeError::UnknownChannel(address.to_owned()))?;
     decode_at(route.index, body)
 }
 
@@ -251,32 +240,23 @@ pub fn decode(
 pub fn decode_channel(
     channel: &str,
     body: &[u8],
-) -> ::std::result::Result<Message, crate::DecodeError> {
+) -> Result<Message, crate::DecodeError> {
     let index = ROUTER
         .position(channel)
-        .ok_or_else(|| crate::DecodeError::UnknownChannel(
-            ::std::borrow::ToOwned::to_owned(channel),
-        ))?;
+        .ok_or_else(|| crate::DecodeError::UnknownChannel(channel.to_owned()))?;
     decode_at(index, body)
 }
 
 /// Decodes a body of the channel at `index` in [`CHANNELS`].
-fn decode_at(
-    index: usize,
-    body: &[u8],
-) -> ::std::result::Result<Message, crate::DecodeError> {
+fn decode_at(index: usize, body: &[u8]) -> Result<Message, crate::DecodeError> {
     match index {
         0usize => {
-            ::std::result::Result::Ok(
+            Ok(
                 ::hookgen_runtime::__private::decode_payload("tree", body)
                     .map(Message::Tree)?,
             )
         }
-        _ => {
-            ::std::result::Result::Err(
-                crate::DecodeError::UnknownChannel(::std::format!("#{index}")),
-            )
-        }
+        _ => Err(crate::DecodeError::UnknownChannel(::std::format!("#{index}"))),
     }
 }
 
@@ -286,8 +266,8 @@ pub static SERVERS: &[crate::Server] = &[];
 /// The routing table: every channel of the spec.
 pub static CHANNELS: &[crate::Channel] = &[
     crate::Channel {
-        address: ::std::option::Option::Some("trees"),
-        description: ::std::option::Option::None,
+        address: Some("trees"),
+        description: None,
         parameters: &[],
         operations: &[
             crate::Operation {
@@ -295,14 +275,14 @@ pub static CHANNELS: &[crate::Channel] = &[
                 action: crate::Action::Receive,
                 sender: "other parties",
                 receiver: "the application",
-                summary: ::std::option::Option::None,
+                summary: None,
                 messages: &["tree"],
-                bindings: ::std::option::Option::None,
-                reply: ::std::option::Option::None,
+                bindings: None,
+                reply: None,
             },
         ],
-        discriminator: ::std::option::Option::None,
-        bindings: ::std::option::Option::None,
+        discriminator: None,
+        bindings: None,
     },
 ];
 
@@ -311,9 +291,9 @@ static ROUTER: ::std::sync::LazyLock<::hookgen_runtime::routing::Router> = ::std
 ::hookgen_runtime::routing::Router::new(CHANNELS));
 
 /// Matches a concrete address (such as a request path) against the channel templates.
-pub fn route(address: &str) -> ::std::option::Option<crate::Route> {
+pub fn route(address: &str) -> Option<crate::Route> {
     ROUTER.route(address)
 }
 
 /// The spec states no delivery rules.
-pub const DELIVERY: ::std::option::Option<crate::DeliveryPolicy> = ::std::option::Option::None;
+pub const DELIVERY: Option<crate::DeliveryPolicy> = None;

@@ -21,25 +21,21 @@ pub enum Expr {
     /// `op`: `lit`
     Lit(ExprLit),
     /// `op`: `neg`
-    Neg(::std::boxed::Box<ExprNeg>),
+    Neg(Box<ExprNeg>),
 }
 
 impl<'de> ::serde::Deserialize<'de> for Expr {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
+    ) -> Result<Self, D::Error> {
         let value = <::serde_json::Value as ::serde::Deserialize>::deserialize(
             deserializer,
         )?;
         let result = match value.get("op").and_then(::serde_json::Value::as_str) {
-            ::std::option::Option::Some("lit") => {
-                ::serde_json::from_value(value).map(Self::Lit)
-            }
-            ::std::option::Option::Some("neg") => {
-                ::serde_json::from_value(value).map(Self::Neg)
-            }
+            Some("lit") => ::serde_json::from_value(value).map(Self::Lit),
+            Some("neg") => ::serde_json::from_value(value).map(Self::Neg),
             other => {
-                return ::std::result::Result::Err(
+                return Err(
                     <D::Error as ::serde::de::Error>::custom(
                         ::std::format_args!(
                             "expected {}, found {:?}", "`op` to be one of `lit`, `neg`",
@@ -63,8 +59,8 @@ impl<'de> ::serde::Deserialize<'de> for Expr {
 )]
 pub struct ExprLit {
     pub op: ExprLitOp,
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
-    pub value: ::std::option::Option<f64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub value: Option<f64>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -72,7 +68,7 @@ pub enum ExprLitOp {
     /// `lit`
     Lit,
     /// A value the spec does not list, kept as received.
-    Unknown(::std::string::String),
+    Unknown(String),
 }
 
 ::hookgen_runtime::open_enum!(ExprLitOp { Lit = "lit" } else Unknown);
@@ -87,7 +83,7 @@ pub enum ExprLitOp {
 )]
 pub struct ExprNeg {
     pub op: ExprNegOp,
-    pub arg: ::std::boxed::Box<Expr>,
+    pub arg: Box<Expr>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -95,7 +91,7 @@ pub enum ExprNegOp {
     /// `neg`
     Neg,
     /// A value the spec does not list, kept as received.
-    Unknown(::std::string::String),
+    Unknown(String),
 }
 
 ::hookgen_runtime::open_enum!(ExprNegOp { Neg = "neg" } else Unknown);
@@ -117,10 +113,10 @@ pub type LoopB = ::serde_json::Value;
 )]
 pub struct Node {
     pub value: i64,
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
-    pub parent: ::std::option::Option<::std::boxed::Box<Node>>,
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
-    pub children: ::std::option::Option<::std::vec::Vec<Node>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub parent: Option<Box<Node>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub children: Option<Vec<Node>>,
 }
 
 #[derive(
@@ -132,8 +128,8 @@ pub struct Node {
     ::schemars::JsonSchema
 )]
 pub struct Ping {
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
-    pub pong: ::std::option::Option<::std::boxed::Box<Pong>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pong: Option<Box<Pong>>,
 }
 
 #[derive(
@@ -145,8 +141,8 @@ pub struct Ping {
     ::schemars::JsonSchema
 )]
 pub struct Pong {
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
-    pub ping: ::std::option::Option<::std::boxed::Box<Ping>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ping: Option<Box<Ping>>,
 }
 
 /// Every message of the spec, plus the events it does not list.
@@ -162,19 +158,17 @@ pub enum Message {
 
 impl Message {
     /// The message's name in the spec (`None` for an unknown event).
-    pub fn name(&self) -> ::std::option::Option<&'static str> {
+    pub fn name(&self) -> Option<&'static str> {
         match self {
-            Self::TreesPublish(_) => ::std::option::Option::Some("trees.publish"),
-            Self::Unknown(_) => ::std::option::Option::None,
+            Self::TreesPublish(_) => Some("trees.publish"),
+            Self::Unknown(_) => None,
         }
     }
     /// What the spec says about this message (`None` for an unknown event).
-    pub fn info(
-        &self,
-    ) -> ::std::option::Option<&'static ::hookgen_runtime::MessageInfo> {
+    pub fn info(&self) -> Option<&'static crate::MessageInfo> {
         match self {
             Self::TreesPublish(_) => MESSAGES.first(),
-            Self::Unknown(_) => ::std::option::Option::None,
+            Self::Unknown(_) => None,
         }
     }
 }
@@ -183,26 +177,21 @@ impl Message {
 pub static MESSAGES: &[crate::MessageInfo] = &[
     crate::MessageInfo {
         name: "trees.publish",
-        title: ::std::option::Option::None,
-        summary: ::std::option::Option::None,
-        content_type: ::std::option::Option::None,
+        title: None,
+        summary: None,
+        content_type: None,
         payload_type: "Node",
         discriminator_values: &[],
         examples: &[],
-        correlation_id: ::std::option::Option::None,
-        bindings: ::std::option::Option::None,
+        correlation_id: None,
+        bindings: None,
     },
 ];
 
 /// Decodes a body received at `address` (matched with [`route`]) into its message.
-pub fn decode(
-    address: &str,
-    body: &[u8],
-) -> ::std::result::Result<Message, crate::DecodeError> {
+pub fn decode(address: &str, body: &[u8]) -> Result<Message, crate::DecodeError> {
     let route = route(address)
-        .ok_or_else(|| crate::DecodeError::UnknownChannel(
-            ::std::borrow::ToOwned::to_owned(address),
-        ))?;
+        .ok_or_else(|| crate::DecodeError::UnknownChannel(address.to_owned()))?;
     decode_at(route.index, body)
 }
 
@@ -210,32 +199,23 @@ pub fn decode(
 pub fn decode_channel(
     channel: &str,
     body: &[u8],
-) -> ::std::result::Result<Message, crate::DecodeError> {
+) -> Result<Message, crate::DecodeError> {
     let index = ROUTER
         .position(channel)
-        .ok_or_else(|| crate::DecodeError::UnknownChannel(
-            ::std::borrow::ToOwned::to_owned(channel),
-        ))?;
+        .ok_or_else(|| crate::DecodeError::UnknownChannel(channel.to_owned()))?;
     decode_at(index, body)
 }
 
 /// Decodes a body of the channel at `index` in [`CHANNELS`].
-fn decode_at(
-    index: usize,
-    body: &[u8],
-) -> ::std::result::Result<Message, crate::DecodeError> {
+fn decode_at(index: usize, body: &[u8]) -> Result<Message, crate::DecodeError> {
     match index {
         0usize => {
-            ::std::result::Result::Ok(
+            Ok(
                 ::hookgen_runtime::__private::decode_payload("trees.publish", body)
                     .map(Message::TreesPublish)?,
             )
         }
-        _ => {
-            ::std::result::Result::Err(
-                crate::DecodeError::UnknownChannel(::std::format!("#{index}")),
-            )
-        }
+        _ => Err(crate::DecodeError::UnknownChannel(::std::format!("#{index}"))),
     }
 }
 
@@ -245,8 +225,8 @@ pub static SERVERS: &[crate::Server] = &[];
 /// The routing table: every channel of the spec.
 pub static CHANNELS: &[crate::Channel] = &[
     crate::Channel {
-        address: ::std::option::Option::Some("trees"),
-        description: ::std::option::Option::None,
+        address: Some("trees"),
+        description: None,
         parameters: &[],
         operations: &[
             crate::Operation {
@@ -254,14 +234,14 @@ pub static CHANNELS: &[crate::Channel] = &[
                 action: crate::Action::Receive,
                 sender: "other parties",
                 receiver: "the application",
-                summary: ::std::option::Option::None,
+                summary: None,
                 messages: &["trees.publish"],
-                bindings: ::std::option::Option::None,
-                reply: ::std::option::Option::None,
+                bindings: None,
+                reply: None,
             },
         ],
-        discriminator: ::std::option::Option::None,
-        bindings: ::std::option::Option::None,
+        discriminator: None,
+        bindings: None,
     },
 ];
 
@@ -270,9 +250,9 @@ static ROUTER: ::std::sync::LazyLock<::hookgen_runtime::routing::Router> = ::std
 ::hookgen_runtime::routing::Router::new(CHANNELS));
 
 /// Matches a concrete address (such as a request path) against the channel templates.
-pub fn route(address: &str) -> ::std::option::Option<crate::Route> {
+pub fn route(address: &str) -> Option<crate::Route> {
     ROUTER.route(address)
 }
 
 /// The spec states no delivery rules.
-pub const DELIVERY: ::std::option::Option<crate::DeliveryPolicy> = ::std::option::Option::None;
+pub const DELIVERY: Option<crate::DeliveryPolicy> = None;

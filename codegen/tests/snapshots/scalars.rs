@@ -25,33 +25,33 @@
 )]
 pub struct ScalarsPublishPayload {
     /// Format: `int32` (kept as written, not checked).
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
-    pub small: ::std::option::Option<i32>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub small: Option<i32>,
     /// Format: `int64` (kept as written, not checked).
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
-    pub big: ::std::option::Option<i64>,
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
-    pub count: ::std::option::Option<u64>,
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
-    pub signed: ::std::option::Option<i64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub big: Option<i64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub count: Option<u64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub signed: Option<i64>,
     /// Format: `double` (kept as written, not checked).
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
-    pub price: ::std::option::Option<f64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub price: Option<f64>,
     /// Format: `date-time` (kept as written, not checked).
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
-    pub when: ::std::option::Option<::std::string::String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub when: Option<String>,
     /// Format: `uuid` (kept as written, not checked).
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
-    pub id: ::std::option::Option<::std::string::String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub id: Option<String>,
     /// Default: `3` (not filled in: an absent value stays absent).
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
-    pub retries: ::std::option::Option<i64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub retries: Option<i64>,
     /// Must not match `{"type":"string"}` (not enforced).
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
-    pub forbidden: ::std::option::Option<::serde_json::Value>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub forbidden: Option<::serde_json::Value>,
     /// A tuple (`items` is a list): typed as a list of JSON values.
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
-    pub pair: ::std::option::Option<::std::vec::Vec<::serde_json::Value>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pair: Option<Vec<::serde_json::Value>>,
 }
 
 /// Every message of the spec, plus the events it does not list.
@@ -67,19 +67,17 @@ pub enum Message {
 
 impl Message {
     /// The message's name in the spec (`None` for an unknown event).
-    pub fn name(&self) -> ::std::option::Option<&'static str> {
+    pub fn name(&self) -> Option<&'static str> {
         match self {
-            Self::ScalarsPublish(_) => ::std::option::Option::Some("scalars.publish"),
-            Self::Unknown(_) => ::std::option::Option::None,
+            Self::ScalarsPublish(_) => Some("scalars.publish"),
+            Self::Unknown(_) => None,
         }
     }
     /// What the spec says about this message (`None` for an unknown event).
-    pub fn info(
-        &self,
-    ) -> ::std::option::Option<&'static ::hookgen_runtime::MessageInfo> {
+    pub fn info(&self) -> Option<&'static crate::MessageInfo> {
         match self {
             Self::ScalarsPublish(_) => MESSAGES.first(),
-            Self::Unknown(_) => ::std::option::Option::None,
+            Self::Unknown(_) => None,
         }
     }
 }
@@ -88,26 +86,21 @@ impl Message {
 pub static MESSAGES: &[crate::MessageInfo] = &[
     crate::MessageInfo {
         name: "scalars.publish",
-        title: ::std::option::Option::None,
-        summary: ::std::option::Option::None,
-        content_type: ::std::option::Option::None,
+        title: None,
+        summary: None,
+        content_type: None,
         payload_type: "ScalarsPublishPayload",
         discriminator_values: &[],
         examples: &[],
-        correlation_id: ::std::option::Option::None,
-        bindings: ::std::option::Option::None,
+        correlation_id: None,
+        bindings: None,
     },
 ];
 
 /// Decodes a body received at `address` (matched with [`route`]) into its message.
-pub fn decode(
-    address: &str,
-    body: &[u8],
-) -> ::std::result::Result<Message, crate::DecodeError> {
+pub fn decode(address: &str, body: &[u8]) -> Result<Message, crate::DecodeError> {
     let route = route(address)
-        .ok_or_else(|| crate::DecodeError::UnknownChannel(
-            ::std::borrow::ToOwned::to_owned(address),
-        ))?;
+        .ok_or_else(|| crate::DecodeError::UnknownChannel(address.to_owned()))?;
     decode_at(route.index, body)
 }
 
@@ -115,32 +108,23 @@ pub fn decode(
 pub fn decode_channel(
     channel: &str,
     body: &[u8],
-) -> ::std::result::Result<Message, crate::DecodeError> {
+) -> Result<Message, crate::DecodeError> {
     let index = ROUTER
         .position(channel)
-        .ok_or_else(|| crate::DecodeError::UnknownChannel(
-            ::std::borrow::ToOwned::to_owned(channel),
-        ))?;
+        .ok_or_else(|| crate::DecodeError::UnknownChannel(channel.to_owned()))?;
     decode_at(index, body)
 }
 
 /// Decodes a body of the channel at `index` in [`CHANNELS`].
-fn decode_at(
-    index: usize,
-    body: &[u8],
-) -> ::std::result::Result<Message, crate::DecodeError> {
+fn decode_at(index: usize, body: &[u8]) -> Result<Message, crate::DecodeError> {
     match index {
         0usize => {
-            ::std::result::Result::Ok(
+            Ok(
                 ::hookgen_runtime::__private::decode_payload("scalars.publish", body)
                     .map(Message::ScalarsPublish)?,
             )
         }
-        _ => {
-            ::std::result::Result::Err(
-                crate::DecodeError::UnknownChannel(::std::format!("#{index}")),
-            )
-        }
+        _ => Err(crate::DecodeError::UnknownChannel(::std::format!("#{index}"))),
     }
 }
 
@@ -150,8 +134,8 @@ pub static SERVERS: &[crate::Server] = &[];
 /// The routing table: every channel of the spec.
 pub static CHANNELS: &[crate::Channel] = &[
     crate::Channel {
-        address: ::std::option::Option::Some("scalars"),
-        description: ::std::option::Option::None,
+        address: Some("scalars"),
+        description: None,
         parameters: &[],
         operations: &[
             crate::Operation {
@@ -159,14 +143,14 @@ pub static CHANNELS: &[crate::Channel] = &[
                 action: crate::Action::Receive,
                 sender: "other parties",
                 receiver: "the application",
-                summary: ::std::option::Option::None,
+                summary: None,
                 messages: &["scalars.publish"],
-                bindings: ::std::option::Option::None,
-                reply: ::std::option::Option::None,
+                bindings: None,
+                reply: None,
             },
         ],
-        discriminator: ::std::option::Option::None,
-        bindings: ::std::option::Option::None,
+        discriminator: None,
+        bindings: None,
     },
 ];
 
@@ -175,9 +159,9 @@ static ROUTER: ::std::sync::LazyLock<::hookgen_runtime::routing::Router> = ::std
 ::hookgen_runtime::routing::Router::new(CHANNELS));
 
 /// Matches a concrete address (such as a request path) against the channel templates.
-pub fn route(address: &str) -> ::std::option::Option<crate::Route> {
+pub fn route(address: &str) -> Option<crate::Route> {
     ROUTER.route(address)
 }
 
 /// The spec states no delivery rules.
-pub const DELIVERY: ::std::option::Option<crate::DeliveryPolicy> = ::std::option::Option::None;
+pub const DELIVERY: Option<crate::DeliveryPolicy> = None;

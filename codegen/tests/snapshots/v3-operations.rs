@@ -24,8 +24,8 @@
     ::schemars::JsonSchema
 )]
 pub struct AckPayload {
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
-    pub ok: ::std::option::Option<bool>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ok: Option<bool>,
 }
 
 #[derive(
@@ -38,9 +38,9 @@ pub struct AckPayload {
 )]
 pub struct OrderCancelledPayload {
     pub r#type: OrderCancelledPayloadType,
-    pub id: ::std::string::String,
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
-    pub reason: ::std::option::Option<::std::string::String>,
+    pub id: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -48,7 +48,7 @@ pub enum OrderCancelledPayloadType {
     /// `order.cancelled`
     OrderCancelled,
     /// A value the spec does not list, kept as received.
-    Unknown(::std::string::String),
+    Unknown(String),
 }
 
 ::hookgen_runtime::open_enum!(
@@ -65,7 +65,7 @@ pub enum OrderCancelledPayloadType {
 )]
 pub struct OrderCorrectedPayload {
     pub r#type: OrderCorrectedPayloadType,
-    pub id: ::std::string::String,
+    pub id: String,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -73,7 +73,7 @@ pub enum OrderCorrectedPayloadType {
     /// `order.corrected`
     OrderCorrected,
     /// A value the spec does not list, kept as received.
-    Unknown(::std::string::String),
+    Unknown(String),
 }
 
 ::hookgen_runtime::open_enum!(
@@ -90,7 +90,7 @@ pub enum OrderCorrectedPayloadType {
 )]
 pub struct OrderCreatedPayload {
     pub r#type: OrderCreatedPayloadType,
-    pub id: ::std::string::String,
+    pub id: String,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -98,7 +98,7 @@ pub enum OrderCreatedPayloadType {
     /// `order.created`
     OrderCreated,
     /// A value the spec does not list, kept as received.
-    Unknown(::std::string::String),
+    Unknown(String),
 }
 
 ::hookgen_runtime::open_enum!(
@@ -124,27 +124,25 @@ pub enum Message {
 
 impl Message {
     /// The message's name in the spec (`None` for an unknown event).
-    pub fn name(&self) -> ::std::option::Option<&'static str> {
+    pub fn name(&self) -> Option<&'static str> {
         match self {
-            Self::OrderCreated(_) => ::std::option::Option::Some("OrderCreated"),
-            Self::OrderCancelled(_) => ::std::option::Option::Some("OrderCancelled"),
-            Self::OrderCorrected(_) => ::std::option::Option::Some("OrderCorrected"),
-            Self::AuditRecord(_) => ::std::option::Option::Some("AuditRecord"),
-            Self::Ack(_) => ::std::option::Option::Some("Ack"),
-            Self::Unknown(_) => ::std::option::Option::None,
+            Self::OrderCreated(_) => Some("OrderCreated"),
+            Self::OrderCancelled(_) => Some("OrderCancelled"),
+            Self::OrderCorrected(_) => Some("OrderCorrected"),
+            Self::AuditRecord(_) => Some("AuditRecord"),
+            Self::Ack(_) => Some("Ack"),
+            Self::Unknown(_) => None,
         }
     }
     /// What the spec says about this message (`None` for an unknown event).
-    pub fn info(
-        &self,
-    ) -> ::std::option::Option<&'static ::hookgen_runtime::MessageInfo> {
+    pub fn info(&self) -> Option<&'static crate::MessageInfo> {
         match self {
             Self::OrderCreated(_) => MESSAGES.first(),
             Self::OrderCancelled(_) => MESSAGES.get(1),
             Self::OrderCorrected(_) => MESSAGES.get(2),
             Self::AuditRecord(_) => MESSAGES.get(3),
             Self::Ack(_) => MESSAGES.get(4),
-            Self::Unknown(_) => ::std::option::Option::None,
+            Self::Unknown(_) => None,
         }
     }
 }
@@ -153,70 +151,65 @@ impl Message {
 pub static MESSAGES: &[crate::MessageInfo] = &[
     crate::MessageInfo {
         name: "OrderCreated",
-        title: ::std::option::Option::None,
-        summary: ::std::option::Option::None,
-        content_type: ::std::option::Option::None,
+        title: None,
+        summary: None,
+        content_type: None,
         payload_type: "OrderCreatedPayload",
         discriminator_values: &["order.created"],
         examples: &[],
-        correlation_id: ::std::option::Option::None,
-        bindings: ::std::option::Option::None,
+        correlation_id: None,
+        bindings: None,
     },
     crate::MessageInfo {
         name: "OrderCancelled",
-        title: ::std::option::Option::None,
-        summary: ::std::option::Option::None,
-        content_type: ::std::option::Option::None,
+        title: None,
+        summary: None,
+        content_type: None,
         payload_type: "OrderCancelledPayload",
         discriminator_values: &["order.cancelled"],
         examples: &[],
-        correlation_id: ::std::option::Option::None,
-        bindings: ::std::option::Option::None,
+        correlation_id: None,
+        bindings: None,
     },
     crate::MessageInfo {
         name: "OrderCorrected",
-        title: ::std::option::Option::None,
-        summary: ::std::option::Option::None,
-        content_type: ::std::option::Option::None,
+        title: None,
+        summary: None,
+        content_type: None,
         payload_type: "OrderCorrectedPayload",
         discriminator_values: &["order.corrected"],
         examples: &[],
-        correlation_id: ::std::option::Option::None,
-        bindings: ::std::option::Option::None,
+        correlation_id: None,
+        bindings: None,
     },
     crate::MessageInfo {
         name: "AuditRecord",
-        title: ::std::option::Option::None,
-        summary: ::std::option::Option::None,
-        content_type: ::std::option::Option::None,
+        title: None,
+        summary: None,
+        content_type: None,
         payload_type: "serde_json::Value",
         discriminator_values: &[],
         examples: &[],
-        correlation_id: ::std::option::Option::None,
-        bindings: ::std::option::Option::None,
+        correlation_id: None,
+        bindings: None,
     },
     crate::MessageInfo {
         name: "Ack",
-        title: ::std::option::Option::None,
-        summary: ::std::option::Option::None,
-        content_type: ::std::option::Option::None,
+        title: None,
+        summary: None,
+        content_type: None,
         payload_type: "AckPayload",
         discriminator_values: &[],
         examples: &[],
-        correlation_id: ::std::option::Option::None,
-        bindings: ::std::option::Option::None,
+        correlation_id: None,
+        bindings: None,
     },
 ];
 
 /// Decodes a body received at `address` (matched with [`route`]) into its message.
-pub fn decode(
-    address: &str,
-    body: &[u8],
-) -> ::std::result::Result<Message, crate::DecodeError> {
+pub fn decode(address: &str, body: &[u8]) -> Result<Message, crate::DecodeError> {
     let route = route(address)
-        .ok_or_else(|| crate::DecodeError::UnknownChannel(
-            ::std::borrow::ToOwned::to_owned(address),
-        ))?;
+        .ok_or_else(|| crate::DecodeError::UnknownChannel(address.to_owned()))?;
     decode_at(route.index, body)
 }
 
@@ -224,59 +217,54 @@ pub fn decode(
 pub fn decode_channel(
     channel: &str,
     body: &[u8],
-) -> ::std::result::Result<Message, crate::DecodeError> {
+) -> Result<Message, crate::DecodeError> {
     let index = ROUTER
         .position(channel)
-        .ok_or_else(|| crate::DecodeError::UnknownChannel(
-            ::std::borrow::ToOwned::to_owned(channel),
-        ))?;
+        .ok_or_else(|| crate::DecodeError::UnknownChannel(channel.to_owned()))?;
     decode_at(index, body)
 }
 
 /// Decodes a body of the channel at `index` in [`CHANNELS`].
-fn decode_at(
-    index: usize,
-    body: &[u8],
-) -> ::std::result::Result<Message, crate::DecodeError> {
+fn decode_at(index: usize, body: &[u8]) -> Result<Message, crate::DecodeError> {
     match index {
         0usize => {
-            ::std::result::Result::Ok({
+            Ok({
                 let tag = ::hookgen_runtime::__private::peek_discriminator(
                     body,
                     "type",
                 )?;
                 match tag.as_deref() {
-                    ::std::option::Option::Some("order.created") => {
+                    Some("order.created") => {
                         ::hookgen_runtime::__private::decode_payload(
                                 "OrderCreated",
                                 body,
                             )
                             .map(Message::OrderCreated)?
                     }
-                    ::std::option::Option::Some("order.cancelled") => {
+                    Some("order.cancelled") => {
                         ::hookgen_runtime::__private::decode_payload(
                                 "OrderCancelled",
                                 body,
                             )
                             .map(Message::OrderCancelled)?
                     }
-                    ::std::option::Option::Some("order.corrected") => {
+                    Some("order.corrected") => {
                         ::hookgen_runtime::__private::decode_payload(
                                 "OrderCorrected",
                                 body,
                             )
                             .map(Message::OrderCorrected)?
                     }
-                    ::std::option::Option::None => {
-                        return ::std::result::Result::Err(crate::DecodeError::MissingDiscriminator {
+                    None => {
+                        return Err(crate::DecodeError::MissingDiscriminator {
                             field: "type",
                         });
                     }
-                    ::std::option::Option::Some(_) => {
+                    Some(_) => {
                         Message::Unknown(
                             ::hookgen_runtime::__private::unknown_message(
                                 "/orders/{region}",
-                                ::std::option::Option::Some(("type", tag)),
+                                Some(("type", tag)),
                                 body,
                             )?,
                         )
@@ -285,22 +273,18 @@ fn decode_at(
             })
         }
         1usize => {
-            ::std::result::Result::Ok(
+            Ok(
                 ::hookgen_runtime::__private::decode_payload("AuditRecord", body)
                     .map(Message::AuditRecord)?,
             )
         }
         2usize => {
-            ::std::result::Result::Ok(
+            Ok(
                 ::hookgen_runtime::__private::decode_payload("Ack", body)
                     .map(Message::Ack)?,
             )
         }
-        _ => {
-            ::std::result::Result::Err(
-                crate::DecodeError::UnknownChannel(::std::format!("#{index}")),
-            )
-        }
+        _ => Err(crate::DecodeError::UnknownChannel(::std::format!("#{index}"))),
     }
 }
 
@@ -309,24 +293,24 @@ pub static SERVERS: &[crate::Server] = &[
     crate::Server {
         name: "production",
         host: "hooks.example.com",
-        pathname: ::std::option::Option::Some("/v1"),
+        pathname: Some("/v1"),
         protocol: "https",
-        description: ::std::option::Option::Some("The production endpoint."),
+        description: Some("The production endpoint."),
     },
 ];
 
 /// The routing table: every channel of the spec.
 pub static CHANNELS: &[crate::Channel] = &[
     crate::Channel {
-        address: ::std::option::Option::Some("/orders/{region}"),
-        description: ::std::option::Option::None,
+        address: Some("/orders/{region}"),
+        description: None,
         parameters: &[
             crate::Parameter {
                 name: "region",
-                description: ::std::option::Option::Some("Where the order was placed."),
+                description: Some("Where the order was placed."),
                 allowed: &["eu", "us"],
-                default: ::std::option::Option::Some("eu"),
-                location: ::std::option::Option::Some("$message.payload#/region"),
+                default: Some("eu"),
+                location: Some("$message.payload#/region"),
             },
         ],
         operations: &[
@@ -335,12 +319,12 @@ pub static CHANNELS: &[crate::Channel] = &[
                 action: crate::Action::Receive,
                 sender: "other parties",
                 receiver: "the application",
-                summary: ::std::option::Option::Some("Orders placed by customers."),
+                summary: Some("Orders placed by customers."),
                 messages: &["OrderCreated", "OrderCancelled"],
-                bindings: ::std::option::Option::None,
-                reply: ::std::option::Option::Some(crate::Reply {
-                    address: ::std::option::Option::None,
-                    location: ::std::option::Option::Some("$message.header#/replyTo"),
+                bindings: None,
+                reply: Some(crate::Reply {
+                    address: None,
+                    location: Some("$message.header#/replyTo"),
                     messages: &["Ack"],
                 }),
             },
@@ -349,18 +333,18 @@ pub static CHANNELS: &[crate::Channel] = &[
                 action: crate::Action::Send,
                 sender: "the application",
                 receiver: "other parties",
-                summary: ::std::option::Option::None,
+                summary: None,
                 messages: &["OrderCorrected"],
-                bindings: ::std::option::Option::None,
-                reply: ::std::option::Option::None,
+                bindings: None,
+                reply: None,
             },
         ],
-        discriminator: ::std::option::Option::Some("type"),
-        bindings: ::std::option::Option::None,
+        discriminator: Some("type"),
+        bindings: None,
     },
     crate::Channel {
-        address: ::std::option::Option::Some("/audit"),
-        description: ::std::option::Option::None,
+        address: Some("/audit"),
+        description: None,
         parameters: &[],
         operations: &[
             crate::Operation {
@@ -368,24 +352,22 @@ pub static CHANNELS: &[crate::Channel] = &[
                 action: crate::Action::Send,
                 sender: "the application",
                 receiver: "other parties",
-                summary: ::std::option::Option::None,
+                summary: None,
                 messages: &["AuditRecord"],
-                bindings: ::std::option::Option::None,
-                reply: ::std::option::Option::None,
+                bindings: None,
+                reply: None,
             },
         ],
-        discriminator: ::std::option::Option::None,
-        bindings: ::std::option::Option::None,
+        discriminator: None,
+        bindings: None,
     },
     crate::Channel {
-        address: ::std::option::Option::None,
-        description: ::std::option::Option::Some(
-            "Where the sender asked for acknowledgements.",
-        ),
+        address: None,
+        description: Some("Where the sender asked for acknowledgements."),
         parameters: &[],
         operations: &[],
-        discriminator: ::std::option::Option::None,
-        bindings: ::std::option::Option::None,
+        discriminator: None,
+        bindings: None,
     },
 ];
 
@@ -394,9 +376,9 @@ static ROUTER: ::std::sync::LazyLock<::hookgen_runtime::routing::Router> = ::std
 ::hookgen_runtime::routing::Router::new(CHANNELS));
 
 /// Matches a concrete address (such as a request path) against the channel templates.
-pub fn route(address: &str) -> ::std::option::Option<crate::Route> {
+pub fn route(address: &str) -> Option<crate::Route> {
     ROUTER.route(address)
 }
 
 /// The spec states no delivery rules.
-pub const DELIVERY: ::std::option::Option<crate::DeliveryPolicy> = ::std::option::Option::None;
+pub const DELIVERY: Option<crate::DeliveryPolicy> = None;
