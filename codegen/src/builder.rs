@@ -25,7 +25,7 @@ use crate::load::SpecFile;
 ///
 /// The including crate depends on `hookgen-runtime` (with its `axum` feature for
 /// [`Builder::receiver`], `client` for [`Builder::sender`]), `serde` (with `derive`),
-/// `serde_json` and `schemars`.
+/// `serde_json`, and `schemars` for [`Builder::schemas`].
 #[derive(Debug, Clone, Default)]
 #[must_use]
 pub struct Builder {
@@ -35,6 +35,7 @@ pub struct Builder {
     out_dir: Option<PathBuf>,
     receiver: bool,
     sender: bool,
+    schemas: bool,
 }
 
 impl Builder {
@@ -82,6 +83,14 @@ impl Builder {
         self
     }
 
+    /// Derives `schemars::JsonSchema` for every payload type (the crate then depends on
+    /// `schemars` 1). Default: off, since it adds to every build what only a crate that
+    /// publishes JSON Schemas needs.
+    pub fn schemas(mut self, on: bool) -> Self {
+        self.schemas = on;
+        self
+    }
+
     /// Generates every spec, writes `<module>.rs` for each and `hookgen.rs` declaring
     /// them, and prints for cargo a `rerun-if-changed` line per file read (specs,
     /// overlays, referenced files) and each diagnostic as a warning or error with its
@@ -111,6 +120,11 @@ impl Builder {
                 Gate::Never
             },
             sender: if self.sender {
+                Gate::Always
+            } else {
+                Gate::Never
+            },
+            schemas: if self.schemas {
                 Gate::Always
             } else {
                 Gate::Never

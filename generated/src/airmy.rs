@@ -24,28 +24,16 @@
 pub type Agent = ::serde_json::Map<String, ::serde_json::Value>;
 
 /// An agent configuration change.
-#[derive(
-    Debug,
-    Clone,
-    PartialEq,
-    ::serde::Serialize,
-    ::serde::Deserialize,
-    ::schemars::JsonSchema
-)]
+#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
 pub struct AgentDiff {
     pub old: Agent,
     pub new: Agent,
 }
 
 /// The envelope all webhook payloads share.
-#[derive(
-    Debug,
-    Clone,
-    PartialEq,
-    ::serde::Serialize,
-    ::serde::Deserialize,
-    ::schemars::JsonSchema
-)]
+#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
 pub struct AgentUpdatedEvent {
     /// Unique event id (`evt_…`).
     pub id: String,
@@ -69,15 +57,12 @@ pub enum AgentUpdatedEventType {
     AgentUpdatedEventType { AgentUpdated = "agent.updated" } else Unknown
 );
 
+#[cfg(feature = "schemars")]
+::hookgen_runtime::open_enum_schema!(AgentUpdatedEventType);
+
 /// The alert (fields not documented) plus a metric snapshot.
-#[derive(
-    Debug,
-    Clone,
-    PartialEq,
-    ::serde::Serialize,
-    ::serde::Deserialize,
-    ::schemars::JsonSchema
-)]
+#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
 pub struct AlertTriggeredData {
     /// The metric values when the alert fired (fields not documented).
     pub metric_snapshot: ::serde_json::Map<String, ::serde_json::Value>,
@@ -87,14 +72,8 @@ pub struct AlertTriggeredData {
 }
 
 /// The envelope all webhook payloads share.
-#[derive(
-    Debug,
-    Clone,
-    PartialEq,
-    ::serde::Serialize,
-    ::serde::Deserialize,
-    ::schemars::JsonSchema
-)]
+#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
 pub struct AlertTriggeredEvent {
     /// Unique event id (`evt_…`).
     pub id: String,
@@ -118,15 +97,12 @@ pub enum AlertTriggeredEventType {
     AlertTriggeredEventType { AlertTriggered = "alert.triggered" } else Unknown
 );
 
+#[cfg(feature = "schemars")]
+::hookgen_runtime::open_enum_schema!(AlertTriggeredEventType);
+
 /// HTTP headers of every delivery.
-#[derive(
-    Debug,
-    Clone,
-    PartialEq,
-    ::serde::Serialize,
-    ::serde::Deserialize,
-    ::schemars::JsonSchema
-)]
+#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
 pub struct DeliveryHeaders {
     /// Lowercase hex HMAC-SHA256 of the raw body, keyed with the signing secret.
     #[serde(rename = "X-AIRMY-Signature")]
@@ -137,14 +113,8 @@ pub struct DeliveryHeaders {
 pub type Deployment = ::serde_json::Map<String, ::serde_json::Value>;
 
 /// The envelope all webhook payloads share.
-#[derive(
-    Debug,
-    Clone,
-    PartialEq,
-    ::serde::Serialize,
-    ::serde::Deserialize,
-    ::schemars::JsonSchema
-)]
+#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
 pub struct DeploymentCreatedEvent {
     /// Unique event id (`evt_…`).
     pub id: String,
@@ -168,15 +138,12 @@ pub enum DeploymentCreatedEventType {
     DeploymentCreatedEventType { DeploymentCreated = "deployment.created" } else Unknown
 );
 
+#[cfg(feature = "schemars")]
+::hookgen_runtime::open_enum_schema!(DeploymentCreatedEventType);
+
 /// The deployment object plus the rollback reason.
-#[derive(
-    Debug,
-    Clone,
-    PartialEq,
-    ::serde::Serialize,
-    ::serde::Deserialize,
-    ::schemars::JsonSchema
-)]
+#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
 pub struct DeploymentRollbackData {
     /// Why the rollback was triggered.
     pub reason: String,
@@ -186,14 +153,8 @@ pub struct DeploymentRollbackData {
 }
 
 /// The envelope all webhook payloads share.
-#[derive(
-    Debug,
-    Clone,
-    PartialEq,
-    ::serde::Serialize,
-    ::serde::Deserialize,
-    ::schemars::JsonSchema
-)]
+#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
 pub struct DeploymentRollbackEvent {
     /// Unique event id (`evt_…`).
     pub id: String,
@@ -218,15 +179,12 @@ pub enum DeploymentRollbackEventType {
     Unknown
 );
 
+#[cfg(feature = "schemars")]
+::hookgen_runtime::open_enum_schema!(DeploymentRollbackEventType);
+
 /// The envelope all webhook payloads share.
-#[derive(
-    Debug,
-    Clone,
-    PartialEq,
-    ::serde::Serialize,
-    ::serde::Deserialize,
-    ::schemars::JsonSchema
-)]
+#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
 pub struct Envelope {
     /// Unique event id (`evt_…`).
     pub id: String,
@@ -268,15 +226,12 @@ pub enum EventType {
     = "pipeline.completed" } else Unknown
 );
 
+#[cfg(feature = "schemars")]
+::hookgen_runtime::open_enum_schema!(EventType);
+
 /// The run object plus error details.
-#[derive(
-    Debug,
-    Clone,
-    PartialEq,
-    ::serde::Serialize,
-    ::serde::Deserialize,
-    ::schemars::JsonSchema
-)]
+#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
 pub struct FailedRun {
     /// Run id (`run_…`).
     pub id: String,
@@ -303,14 +258,8 @@ pub struct FailedRun {
 }
 
 /// The envelope all webhook payloads share.
-#[derive(
-    Debug,
-    Clone,
-    PartialEq,
-    ::serde::Serialize,
-    ::serde::Deserialize,
-    ::schemars::JsonSchema
-)]
+#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
 pub struct PipelineCompletedEvent {
     /// Unique event id (`evt_…`).
     pub id: String,
@@ -334,19 +283,16 @@ pub enum PipelineCompletedEventType {
     PipelineCompletedEventType { PipelineCompleted = "pipeline.completed" } else Unknown
 );
 
+#[cfg(feature = "schemars")]
+::hookgen_runtime::open_enum_schema!(PipelineCompletedEventType);
+
 /// A pipeline run object (fields not documented).
 pub type PipelineRun = ::serde_json::Map<String, ::serde_json::Value>;
 
 /// An agent run (the "full run object"). Only the fields of the docs' example are typed;
 /// AIRMY may send more, which are kept.
-#[derive(
-    Debug,
-    Clone,
-    PartialEq,
-    ::serde::Serialize,
-    ::serde::Deserialize,
-    ::schemars::JsonSchema
-)]
+#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
 pub struct Run {
     /// Run id (`run_…`).
     pub id: String,
@@ -371,14 +317,8 @@ pub struct Run {
 }
 
 /// The envelope all webhook payloads share.
-#[derive(
-    Debug,
-    Clone,
-    PartialEq,
-    ::serde::Serialize,
-    ::serde::Deserialize,
-    ::schemars::JsonSchema
-)]
+#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
 pub struct RunCompletedEvent {
     /// Unique event id (`evt_…`).
     pub id: String,
@@ -402,15 +342,12 @@ pub enum RunCompletedEventType {
     RunCompletedEventType { RunCompleted = "run.completed" } else Unknown
 );
 
+#[cfg(feature = "schemars")]
+::hookgen_runtime::open_enum_schema!(RunCompletedEventType);
+
 /// The envelope all webhook payloads share.
-#[derive(
-    Debug,
-    Clone,
-    PartialEq,
-    ::serde::Serialize,
-    ::serde::Deserialize,
-    ::schemars::JsonSchema
-)]
+#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
 pub struct RunFailedEvent {
     /// Unique event id (`evt_…`).
     pub id: String,
@@ -434,15 +371,12 @@ pub enum RunFailedEventType {
     RunFailedEventType { RunFailed = "run.failed" } else Unknown
 );
 
+#[cfg(feature = "schemars")]
+::hookgen_runtime::open_enum_schema!(RunFailedEventType);
+
 /// The envelope all webhook payloads share.
-#[derive(
-    Debug,
-    Clone,
-    PartialEq,
-    ::serde::Serialize,
-    ::serde::Deserialize,
-    ::schemars::JsonSchema
-)]
+#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
 pub struct TestEvent {
     /// Unique event id (`evt_…`).
     pub id: String,
@@ -465,15 +399,12 @@ pub enum TestEventType {
 
 ::hookgen_runtime::open_enum!(TestEventType { Test = "test" } else Unknown);
 
+#[cfg(feature = "schemars")]
+::hookgen_runtime::open_enum_schema!(TestEventType);
+
 /// The body of `POST /webhooks` (also what the dashboard's Create Webhook form sets).
-#[derive(
-    Debug,
-    Clone,
-    PartialEq,
-    ::serde::Serialize,
-    ::serde::Deserialize,
-    ::schemars::JsonSchema
-)]
+#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
 pub struct WebhookRegistration {
     /// The endpoint AIRMY will POST events to.
     ///

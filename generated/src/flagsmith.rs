@@ -23,14 +23,8 @@
 )]
 
 /// Information about the user who made the change recorded in the audit log.
-#[derive(
-    Debug,
-    Clone,
-    PartialEq,
-    ::serde::Serialize,
-    ::serde::Deserialize,
-    ::schemars::JsonSchema
-)]
+#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
 pub struct AuditLogAuthor {
     /// The unique identifier for the user
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -50,14 +44,8 @@ pub struct AuditLogAuthor {
 
 /// An audit log entry recording a change made within the organisation, including what was
 /// changed, who made the change, and the resulting state.
-#[derive(
-    Debug,
-    Clone,
-    PartialEq,
-    ::serde::Serialize,
-    ::serde::Deserialize,
-    ::schemars::JsonSchema
-)]
+#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
 pub struct AuditLogEntry {
     /// The unique identifier for this audit log entry
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -78,7 +66,7 @@ pub struct AuditLogEntry {
         skip_serializing_if = "Option::is_none",
         deserialize_with = "::hookgen_runtime::__private::double_option"
     )]
-    #[schemars(with = "Option<String>")]
+    #[cfg_attr(feature = "schemars", schemars(with = "Option<String>"))]
     pub environment: Option<Option<String>>,
     /// The name of the project affected by the change
     #[serde(
@@ -86,7 +74,7 @@ pub struct AuditLogEntry {
         skip_serializing_if = "Option::is_none",
         deserialize_with = "::hookgen_runtime::__private::double_option"
     )]
-    #[schemars(with = "Option<String>")]
+    #[cfg_attr(feature = "schemars", schemars(with = "Option<String>"))]
     pub project: Option<Option<String>>,
     /// The ID of the object that was changed
     #[serde(
@@ -94,7 +82,7 @@ pub struct AuditLogEntry {
         skip_serializing_if = "Option::is_none",
         deserialize_with = "::hookgen_runtime::__private::double_option"
     )]
-    #[schemars(with = "Option<i64>")]
+    #[cfg_attr(feature = "schemars", schemars(with = "Option<i64>"))]
     pub related_object_id: Option<Option<i64>>,
     /// The type of object that was changed
     #[serde(
@@ -102,7 +90,10 @@ pub struct AuditLogEntry {
         skip_serializing_if = "Option::is_none",
         deserialize_with = "::hookgen_runtime::__private::double_option"
     )]
-    #[schemars(with = "Option<AuditLogEntryRelatedObjectType>")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<AuditLogEntryRelatedObjectType>")
+    )]
     pub related_object_type: Option<Option<AuditLogEntryRelatedObjectType>>,
 }
 
@@ -129,16 +120,13 @@ pub enum AuditLogEntryRelatedObjectType {
     else Unknown
 );
 
+#[cfg(feature = "schemars")]
+::hookgen_runtime::open_enum_schema!(AuditLogEntryRelatedObjectType);
+
 /// The payload sent to environment webhooks containing flag evaluation data for an
 /// identified user.
-#[derive(
-    Debug,
-    Clone,
-    PartialEq,
-    ::serde::Serialize,
-    ::serde::Deserialize,
-    ::schemars::JsonSchema
-)]
+#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
 pub struct EnvironmentWebhookPayload {
     /// Array of flag evaluation results for the identified user
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -166,16 +154,13 @@ pub enum EnvironmentWebhookPayloadEventType {
     EnvironmentWebhookPayloadEventType { FlagUpdated = "FLAG_UPDATED" } else Unknown
 );
 
+#[cfg(feature = "schemars")]
+::hookgen_runtime::open_enum_schema!(EnvironmentWebhookPayloadEventType);
+
 /// A single flag evaluation result containing the feature definition, its state, and the
 /// associated value for the identity.
-#[derive(
-    Debug,
-    Clone,
-    PartialEq,
-    ::serde::Serialize,
-    ::serde::Deserialize,
-    ::schemars::JsonSchema
-)]
+#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
 pub struct FlagEvaluation {
     /// The unique identifier for this feature state
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -194,7 +179,7 @@ pub struct FlagEvaluation {
         skip_serializing_if = "Option::is_none",
         deserialize_with = "::hookgen_runtime::__private::double_option"
     )]
-    #[schemars(with = "Option<i64>")]
+    #[cfg_attr(feature = "schemars", schemars(with = "Option<i64>"))]
     pub feature_segment: Option<Option<i64>>,
     /// The evaluated value of the flag for this identity
     #[serde(
@@ -202,7 +187,10 @@ pub struct FlagEvaluation {
         skip_serializing_if = "Option::is_none",
         deserialize_with = "::hookgen_runtime::__private::double_option"
     )]
-    #[schemars(with = "Option<FlagEvaluationFeatureStateValue>")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<FlagEvaluationFeatureStateValue>")
+    )]
     pub feature_state_value: Option<Option<FlagEvaluationFeatureStateValue>>,
     /// The identity ID this evaluation applies to
     #[serde(
@@ -210,19 +198,13 @@ pub struct FlagEvaluation {
         skip_serializing_if = "Option::is_none",
         deserialize_with = "::hookgen_runtime::__private::double_option"
     )]
-    #[schemars(with = "Option<i64>")]
+    #[cfg_attr(feature = "schemars", schemars(with = "Option<i64>"))]
     pub identity: Option<Option<i64>>,
 }
 
 /// The evaluated value of the flag for this identity
-#[derive(
-    Debug,
-    Clone,
-    PartialEq,
-    ::serde::Serialize,
-    ::serde::Deserialize,
-    ::schemars::JsonSchema
-)]
+#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
 #[serde(untagged)]
 pub enum FlagEvaluationFeatureStateValue {
     String(String),
@@ -232,14 +214,8 @@ pub enum FlagEvaluationFeatureStateValue {
 
 /// The payload sent to organisation webhooks containing audit log event data about changes
 /// made within the organisation.
-#[derive(
-    Debug,
-    Clone,
-    PartialEq,
-    ::serde::Serialize,
-    ::serde::Deserialize,
-    ::schemars::JsonSchema
-)]
+#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
 pub struct OrganisationWebhookPayload {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub data: Option<AuditLogEntry>,
@@ -271,15 +247,12 @@ pub enum OrganisationWebhookPayloadEventType {
     "FLAG_DELETED", AuditLogCreated = "AUDIT_LOG_CREATED" } else Unknown
 );
 
+#[cfg(feature = "schemars")]
+::hookgen_runtime::open_enum_schema!(OrganisationWebhookPayloadEventType);
+
 /// Feature metadata included in webhook payloads describing the feature flag definition.
-#[derive(
-    Debug,
-    Clone,
-    PartialEq,
-    ::serde::Serialize,
-    ::serde::Deserialize,
-    ::schemars::JsonSchema
-)]
+#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
 pub struct WebhookFeature {
     /// The unique identifier for the feature
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -298,7 +271,7 @@ pub struct WebhookFeature {
         skip_serializing_if = "Option::is_none",
         deserialize_with = "::hookgen_runtime::__private::double_option"
     )]
-    #[schemars(with = "Option<String>")]
+    #[cfg_attr(feature = "schemars", schemars(with = "Option<String>"))]
     pub description: Option<Option<String>>,
     /// The initial value of the feature
     #[serde(
@@ -306,7 +279,7 @@ pub struct WebhookFeature {
         skip_serializing_if = "Option::is_none",
         deserialize_with = "::hookgen_runtime::__private::double_option"
     )]
-    #[schemars(with = "Option<String>")]
+    #[cfg_attr(feature = "schemars", schemars(with = "Option<String>"))]
     pub initial_value: Option<Option<String>>,
     /// Whether the feature is enabled by default
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -331,6 +304,9 @@ pub enum WebhookFeatureType {
     WebhookFeatureType { Standard = "STANDARD", Multivariate = "MULTIVARIATE" } else
     Unknown
 );
+
+#[cfg(feature = "schemars")]
+::hookgen_runtime::open_enum_schema!(WebhookFeatureType);
 
 /// Every message of the spec, plus the events it does not list.
 ///
@@ -423,84 +399,134 @@ pub fn decode_channel(
 fn decode_at(index: usize, body: &[u8]) -> Result<Message, crate::DecodeError> {
     match index {
         0usize => {
-            Ok({
-                let tag = ::hookgen_runtime::__private::peek_discriminator(
-                    body,
-                    "event_type",
-                )?;
-                match tag.as_deref() {
-                    Some("FLAG_UPDATED") => {
-                        ::hookgen_runtime::__private::decode_payload(
-                                "EnvironmentWebhookEvent",
-                                body,
-                            )
-                            .map(Message::EnvironmentWebhookEvent)?
+            Ok(
+                match ::hookgen_runtime::__private::try_payload::<
+                    EnvironmentWebhookPayload,
+                >(body) {
+                    Some(payload) => {
+                        match payload.event_type.as_ref().map(|v| v.as_str()) {
+                            Some("FLAG_UPDATED") => {
+                                Message::EnvironmentWebhookEvent(payload)
+                            }
+                            None => Message::EnvironmentWebhookEvent(payload),
+                            Some(tag) => {
+                                let tag = Some(::std::borrow::Cow::Borrowed(tag));
+                                Message::Unknown(
+                                    ::hookgen_runtime::__private::unknown_message(
+                                        "/environment-webhook",
+                                        Some(("event_type", tag)),
+                                        body,
+                                    )?,
+                                )
+                            }
+                        }
                     }
                     None => {
-                        ::hookgen_runtime::__private::decode_payload(
-                                "EnvironmentWebhookEvent",
-                                body,
-                            )
-                            .map(Message::EnvironmentWebhookEvent)?
+                        let tag = ::hookgen_runtime::__private::peek_discriminator(
+                            body,
+                            "event_type",
+                        )?;
+                        match tag.as_deref() {
+                            Some("FLAG_UPDATED") => {
+                                ::hookgen_runtime::__private::decode_payload(
+                                        "EnvironmentWebhookEvent",
+                                        body,
+                                    )
+                                    .map(Message::EnvironmentWebhookEvent)?
+                            }
+                            None => {
+                                ::hookgen_runtime::__private::decode_payload(
+                                        "EnvironmentWebhookEvent",
+                                        body,
+                                    )
+                                    .map(Message::EnvironmentWebhookEvent)?
+                            }
+                            Some(_) => {
+                                Message::Unknown(
+                                    ::hookgen_runtime::__private::unknown_message(
+                                        "/environment-webhook",
+                                        Some(("event_type", tag)),
+                                        body,
+                                    )?,
+                                )
+                            }
+                        }
                     }
-                    Some(_) => {
-                        Message::Unknown(
-                            ::hookgen_runtime::__private::unknown_message(
-                                "/environment-webhook",
-                                Some(("event_type", tag)),
-                                body,
-                            )?,
-                        )
-                    }
-                }
-            })
+                },
+            )
         }
         1usize => {
-            Ok({
-                let tag = ::hookgen_runtime::__private::peek_discriminator(
-                    body,
-                    "event_type",
-                )?;
-                match tag.as_deref() {
-                    Some("FLAG_UPDATED") => {
-                        ::hookgen_runtime::__private::decode_payload(
-                                "OrganisationWebhookEvent",
-                                body,
-                            )
-                            .map(Message::OrganisationWebhookEvent)?
-                    }
-                    Some("FLAG_DELETED") => {
-                        ::hookgen_runtime::__private::decode_payload(
-                                "OrganisationWebhookEvent",
-                                body,
-                            )
-                            .map(Message::OrganisationWebhookEvent)?
-                    }
-                    Some("AUDIT_LOG_CREATED") => {
-                        ::hookgen_runtime::__private::decode_payload(
-                                "OrganisationWebhookEvent",
-                                body,
-                            )
-                            .map(Message::OrganisationWebhookEvent)?
+            Ok(
+                match ::hookgen_runtime::__private::try_payload::<
+                    OrganisationWebhookPayload,
+                >(body) {
+                    Some(payload) => {
+                        match payload.event_type.as_ref().map(|v| v.as_str()) {
+                            Some("FLAG_UPDATED")
+                            | Some("FLAG_DELETED")
+                            | Some("AUDIT_LOG_CREATED") => {
+                                Message::OrganisationWebhookEvent(payload)
+                            }
+                            None => Message::OrganisationWebhookEvent(payload),
+                            Some(tag) => {
+                                let tag = Some(::std::borrow::Cow::Borrowed(tag));
+                                Message::Unknown(
+                                    ::hookgen_runtime::__private::unknown_message(
+                                        "/organisation-webhook",
+                                        Some(("event_type", tag)),
+                                        body,
+                                    )?,
+                                )
+                            }
+                        }
                     }
                     None => {
-                        ::hookgen_runtime::__private::decode_payload(
-                                "OrganisationWebhookEvent",
-                                body,
-                            )
-                            .map(Message::OrganisationWebhookEvent)?
+                        let tag = ::hookgen_runtime::__private::peek_discriminator(
+                            body,
+                            "event_type",
+                        )?;
+                        match tag.as_deref() {
+                            Some("FLAG_UPDATED") => {
+                                ::hookgen_runtime::__private::decode_payload(
+                                        "OrganisationWebhookEvent",
+                                        body,
+                                    )
+                                    .map(Message::OrganisationWebhookEvent)?
+                            }
+                            Some("FLAG_DELETED") => {
+                                ::hookgen_runtime::__private::decode_payload(
+                                        "OrganisationWebhookEvent",
+                                        body,
+                                    )
+                                    .map(Message::OrganisationWebhookEvent)?
+                            }
+                            Some("AUDIT_LOG_CREATED") => {
+                                ::hookgen_runtime::__private::decode_payload(
+                                        "OrganisationWebhookEvent",
+                                        body,
+                                    )
+                                    .map(Message::OrganisationWebhookEvent)?
+                            }
+                            None => {
+                                ::hookgen_runtime::__private::decode_payload(
+                                        "OrganisationWebhookEvent",
+                                        body,
+                                    )
+                                    .map(Message::OrganisationWebhookEvent)?
+                            }
+                            Some(_) => {
+                                Message::Unknown(
+                                    ::hookgen_runtime::__private::unknown_message(
+                                        "/organisation-webhook",
+                                        Some(("event_type", tag)),
+                                        body,
+                                    )?,
+                                )
+                            }
+                        }
                     }
-                    Some(_) => {
-                        Message::Unknown(
-                            ::hookgen_runtime::__private::unknown_message(
-                                "/organisation-webhook",
-                                Some(("event_type", tag)),
-                                body,
-                            )?,
-                        )
-                    }
-                }
-            })
+                },
+            )
         }
         _ => Err(crate::DecodeError::UnknownChannel(::std::format!("#{index}"))),
     }

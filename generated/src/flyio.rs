@@ -26,14 +26,8 @@
 
 /// A CloudEvents 1.0 compliant payload sent by Fly.io to extension provider webhook
 /// endpoints for machine and account events.
-#[derive(
-    Debug,
-    Clone,
-    PartialEq,
-    ::serde::Serialize,
-    ::serde::Deserialize,
-    ::schemars::JsonSchema
-)]
+#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
 pub struct CloudEventPayload {
     /// CloudEvents specification version. Always 1.0.
     pub specversion: CloudEventPayloadSpecversion,
@@ -72,15 +66,12 @@ pub enum CloudEventPayloadSpecversion {
 
 ::hookgen_runtime::open_enum!(CloudEventPayloadSpecversion { V10 = "1.0" } else Unknown);
 
+#[cfg(feature = "schemars")]
+::hookgen_runtime::open_enum_schema!(CloudEventPayloadSpecversion);
+
 /// Payload sent by an extension provider to Fly.io for resource lifecycle events.
-#[derive(
-    Debug,
-    Clone,
-    PartialEq,
-    ::serde::Serialize,
-    ::serde::Deserialize,
-    ::schemars::JsonSchema
-)]
+#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
 pub struct ProviderWebhookPayload {
     /// The lifecycle action that occurred on the provider's resource.
     pub action: ProviderWebhookPayloadAction,
@@ -110,14 +101,11 @@ pub enum ProviderWebhookPayloadAction {
     = "resource.updated", ResourceDeleted = "resource.deleted" } else Unknown
 );
 
-#[derive(
-    Debug,
-    Clone,
-    PartialEq,
-    ::serde::Serialize,
-    ::serde::Deserialize,
-    ::schemars::JsonSchema
-)]
+#[cfg(feature = "schemars")]
+::hookgen_runtime::open_enum_schema!(ProviderWebhookPayloadAction);
+
+#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
 pub struct ResourceDeletedPayload {
     /// The lifecycle action.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -139,6 +127,9 @@ pub enum ResourceDeletedPayloadAction {
 ::hookgen_runtime::open_enum!(
     ResourceDeletedPayloadAction { ResourceDeleted = "resource.deleted" } else Unknown
 );
+
+#[cfg(feature = "schemars")]
+::hookgen_runtime::open_enum_schema!(ResourceDeletedPayloadAction);
 
 /// Every message of the spec, plus the events it does not list.
 ///

@@ -23,14 +23,8 @@
 )]
 
 /// A finished run.
-#[derive(
-    Debug,
-    Clone,
-    PartialEq,
-    ::serde::Serialize,
-    ::serde::Deserialize,
-    ::schemars::JsonSchema
-)]
+#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
 pub struct CompletedRun {
     /// Run id (`run_…`).
     pub run_id: String,
@@ -52,14 +46,8 @@ pub struct CompletedRun {
 }
 
 /// HTTP headers of every delivery.
-#[derive(
-    Debug,
-    Clone,
-    PartialEq,
-    ::serde::Serialize,
-    ::serde::Deserialize,
-    ::schemars::JsonSchema
-)]
+#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
 pub struct DeliveryHeaders {
     /// Lowercase hex HMAC-SHA256 of the raw body, keyed with the webhook secret.
     #[serde(rename = "X-FlyMyAI-Signature")]
@@ -81,15 +69,12 @@ pub enum EventType {
     EventType { RunCompleted = "run.completed", RunFailed = "run.failed" } else Unknown
 );
 
+#[cfg(feature = "schemars")]
+::hookgen_runtime::open_enum_schema!(EventType);
+
 /// A failed run.
-#[derive(
-    Debug,
-    Clone,
-    PartialEq,
-    ::serde::Serialize,
-    ::serde::Deserialize,
-    ::schemars::JsonSchema
-)]
+#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
 pub struct FailedRun {
     /// Run id (`run_…`).
     pub run_id: String,
@@ -103,14 +88,8 @@ pub struct FailedRun {
 }
 
 /// Sent when a run completes.
-#[derive(
-    Debug,
-    Clone,
-    PartialEq,
-    ::serde::Serialize,
-    ::serde::Deserialize,
-    ::schemars::JsonSchema
-)]
+#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
 pub struct RunCompletedEvent {
     pub event: RunCompletedEventEvent,
     /// When the run finished.
@@ -132,15 +111,12 @@ pub enum RunCompletedEventEvent {
     RunCompletedEventEvent { RunCompleted = "run.completed" } else Unknown
 );
 
+#[cfg(feature = "schemars")]
+::hookgen_runtime::open_enum_schema!(RunCompletedEventEvent);
+
 /// Why a run failed.
-#[derive(
-    Debug,
-    Clone,
-    PartialEq,
-    ::serde::Serialize,
-    ::serde::Deserialize,
-    ::schemars::JsonSchema
-)]
+#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
 pub struct RunError {
     /// Error category, such as `tool_error`.
     pub r#type: String,
@@ -149,14 +125,8 @@ pub struct RunError {
 }
 
 /// Sent when a run fails.
-#[derive(
-    Debug,
-    Clone,
-    PartialEq,
-    ::serde::Serialize,
-    ::serde::Deserialize,
-    ::schemars::JsonSchema
-)]
+#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
 pub struct RunFailedEvent {
     pub event: RunFailedEventEvent,
     /// When the run failed.
@@ -178,6 +148,9 @@ pub enum RunFailedEventEvent {
     RunFailedEventEvent { RunFailed = "run.failed" } else Unknown
 );
 
+#[cfg(feature = "schemars")]
+::hookgen_runtime::open_enum_schema!(RunFailedEventEvent);
+
 /// The run status the docs' examples show (`done` on success, `error` on failure).
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum RunStatus {
@@ -191,16 +164,13 @@ pub enum RunStatus {
 
 ::hookgen_runtime::open_enum!(RunStatus { Done = "done", Error = "error" } else Unknown);
 
+#[cfg(feature = "schemars")]
+::hookgen_runtime::open_enum_schema!(RunStatus);
+
 /// A registered webhook, as `client.webhooks.create`/`list` return it (the docs use its `id`
 /// for update and delete; its other fields are not documented).
-#[derive(
-    Debug,
-    Clone,
-    PartialEq,
-    ::serde::Serialize,
-    ::serde::Deserialize,
-    ::schemars::JsonSchema
-)]
+#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
 pub struct Webhook {
     pub id: String,
     /// Format: `uri` (kept as written, not checked).
@@ -215,14 +185,8 @@ pub struct Webhook {
 
 /// What `client.webhooks.create(...)` sends to register an endpoint. `secret` is optional (the
 /// marketplace example omits it).
-#[derive(
-    Debug,
-    Clone,
-    PartialEq,
-    ::serde::Serialize,
-    ::serde::Deserialize,
-    ::schemars::JsonSchema
-)]
+#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
 pub struct WebhookCreate {
     /// Format: `uri` (kept as written, not checked).
     /// Example: `"https://your-server.com/webhooks/flymy"`.
@@ -234,14 +198,8 @@ pub struct WebhookCreate {
 }
 
 /// What `client.webhooks.update(webhook_id=..., url=...)` changes.
-#[derive(
-    Debug,
-    Clone,
-    PartialEq,
-    ::serde::Serialize,
-    ::serde::Deserialize,
-    ::schemars::JsonSchema
-)]
+#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
 pub struct WebhookUpdate {
     /// Format: `uri` (kept as written, not checked).
     #[serde(default, skip_serializing_if = "Option::is_none")]

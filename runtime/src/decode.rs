@@ -319,6 +319,15 @@ impl<'de> Deserialize<'de> for MaybeStr<'de> {
     }
 }
 
+/// `body` as a `T`, or `None` without saying why: the first attempt of a decode that
+/// reads the discriminator from the decoded payload, and falls back on the discriminator
+/// scan (which then gives the right error or unknown event) when the body is not a `T`.
+#[doc(hidden)]
+pub fn try_payload<T: DeserializeOwned>(body: &[u8]) -> Option<T> {
+    exact_numbers(body).ok()?;
+    serde_json::from_slice(body).ok()
+}
+
 /// Decodes `body` as the payload of `message`, reporting the JSON path of the first error.
 #[doc(hidden)]
 pub fn decode_payload<T: DeserializeOwned>(

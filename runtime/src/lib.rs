@@ -31,7 +31,7 @@ pub use decode::{DecodeError, MessageInfo, UnknownMessage};
 pub mod __private {
     pub use crate::decode::{
         Candidate, decode_by_shape, decode_payload, deserialize_str_enum, double_option,
-        peek_discriminator, unknown_message,
+        peek_discriminator, try_payload, unknown_message,
     };
     #[cfg(feature = "axum")]
     pub use crate::receiver::{Dispatch, HandlerFuture, SpecBinding};

@@ -4,8 +4,8 @@
 
 /// Implements, for an enum whose unit variants each stand for one string and whose last
 /// variant keeps any other string, `KNOWN` (the listed values), `as_str`, `From<&str>`,
-/// `From<String>`, `Display`, serde's `Serialize` and `Deserialize` (as that string) and
-/// `schemars::JsonSchema` (a string, listed values documented).
+/// `From<String>`, `Display`, and serde's `Serialize` and `Deserialize` (as that string).
+/// [`open_enum_schema!`](crate::open_enum_schema) adds `schemars::JsonSchema`.
 ///
 /// ```
 /// #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -21,7 +21,7 @@
 /// assert_eq!(Status::KNOWN, ["ok", "failed"]);
 /// ```
 ///
-/// The crate that calls it depends on `serde` and `schemars`.
+/// The crate that calls it depends on `serde`.
 #[macro_export]
 macro_rules! open_enum {
     ($name:ident { $($variant:ident = $wire:literal),* $(,)? } else $fallback:ident) => {
@@ -78,7 +78,29 @@ macro_rules! open_enum {
                 $crate::__private::deserialize_str_enum(deserializer)
             }
         }
+    };
+}
 
+/// Implements `schemars::JsonSchema` for an enum [`open_enum!`](crate::open_enum) made:
+/// a string, the listed values documented, any other accepted.
+///
+/// ```
+/// #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+/// pub enum Status {
+///     Ok,
+///     Unknown(String),
+/// }
+/// hookgen_runtime::open_enum!(Status { Ok = "ok" } else Unknown);
+/// hookgen_runtime::open_enum_schema!(Status);
+///
+/// let schema = schemars::schema_for!(Status);
+/// assert_eq!(schema.get("type"), Some(&serde_json::json!("string")));
+/// ```
+///
+/// The crate that calls it depends on `schemars`.
+#[macro_export]
+macro_rules! open_enum_schema {
+    ($name:ident) => {
         impl ::schemars::JsonSchema for $name {
             fn schema_name() -> ::std::borrow::Cow<'static, str> {
                 ::std::borrow::Cow::Borrowed(::std::stringify!($name))
@@ -88,7 +110,7 @@ macro_rules! open_enum {
                 ::schemars::json_schema!({
                     "type": "string",
                     "anyOf": [
-                        { "enum": [$($wire),*] },
+                        { "enum": $name::KNOWN },
                         { "description": "A value the spec does not list." }
                     ]
                 })

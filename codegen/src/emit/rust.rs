@@ -33,6 +33,15 @@ impl Gate {
             Gate::Never => quote! { #[cfg(any())] },
         }
     }
+
+    /// `#[inner]` behind `feature` (`cfg_attr`), as is, or nothing, as this gate says.
+    fn wrap(self, feature: &str, inner: TokenStream) -> TokenStream {
+        match self {
+            Gate::Feature => quote! { #[cfg_attr(feature = #feature, #inner)] },
+            Gate::Always => quote! { #[#inner] },
+            Gate::Never => quote! {},
+        }
+    }
 }
 
 /// What a spec module holds beyond its types, messages, routing and signature.
@@ -42,17 +51,20 @@ pub struct Options {
     pub receiver: Gate,
     /// `sender()` (runtime feature `client`).
     pub sender: Gate,
+    /// `schemars::JsonSchema` for every payload type (crate feature `schemars`).
+    pub schemas: Gate,
     /// The module sits in a crate whose root re-exports the runtime ([`crate_root`]):
     /// signatures name `crate::Route`, as the crate's docs teach, not the runtime's path.
     pub in_generated_crate: bool,
 }
 
 impl Default for Options {
-    /// As in a crate from `hookgen generate`: both behind the crate's features.
+    /// As in a crate from `hookgen generate`: each behind the crate's feature.
     fn default() -> Self {
         Self {
             receiver: Gate::Feature,
             sender: Gate::Feature,
+            schemas: Gate::Feature,
             in_generated_crate: true,
         }
     }
@@ -265,6 +277,13 @@ impl<'a> Module<'a> {
             QualifyPrelude(&self.shadowed).visit_file_mut(&mut file);
         }
         unparse(file)
+    }
+
+    /// The attribute deriving `schemars::JsonSchema`, as [`Options::schemas`] says.
+    fn schema_derive(&self) -> TokenStream {
+        self.options
+            .schemas
+            .wrap("schemars", quote! { derive(::schemars::JsonSchema) })
     }
 
     /// `path` (starting with a prelude item, as in an attribute string) as this module
@@ -554,6 +573,7 @@ fn ty(spec: &ir::Spec, t: &Ty) -> TokenStream {
 
 fn type_def(spec: &ir::Spec, def: &TypeDef, module: &Module) -> TokenStream {
     let name = ident(&def.name);
+    let schema = module.schema_derive();
     let doc = docs(&def.doc.join("\n"));
     match &def.kind {
         TypeKind::Struct {
@@ -573,7 +593,8 @@ fn type_def(spec: &ir::Spec, def: &TypeDef, module: &Module) -> TokenStream {
             });
             quote! {
                 #doc
-                #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize, ::schemars::JsonSchema)]
+                #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+                #schema
                 #deny
                 pub struct #name {
                     #(#fields)*
@@ -589,7 +610,8 @@ fn type_def(spec: &ir::Spec, def: &TypeDef, module: &Module) -> TokenStream {
             });
             quote! {
                 #doc
-                #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize, ::schemars::JsonSchema)]
+                #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+                #schema
                 #[serde(untagged)]
                 pub enum #name {
                     #(#variants)*
@@ -597,7 +619,7 @@ fn type_def(spec: &ir::Spec, def: &TypeDef, module: &Module) -> TokenStream {
             }
         }
         TypeKind::TaggedUnion { field, variants } => {
-            tagged_union(spec, def, &name, field, variants)
+            tagged_union(spec, def, &name, field, variants, &schema)
         }
         TypeKind::Alias(target) => {
             let target = ty(spec, target);
@@ -606,7 +628,9 @@ fn type_def(spec: &ir::Spec, def: &TypeDef, module: &Module) -> TokenStream {
                 pub type #name = #target;
             }
         }
-        TypeKind::StringEnum { variants, fallback } => string_enum(def, &name, variants, fallback),
+        TypeKind::StringEnum { variants, fallback } => {
+            string_enum(def, &name, variants, fallback, module)
+        }
     }
 }
 
@@ -618,6 +642,7 @@ fn tagged_union(
     name: &Ident,
     field: &str,
     variants: &[ir::UnionVariant],
+    schema: &TokenStream,
 ) -> TokenStream {
     let doc = docs(&def.doc.join("\n"));
     let path = type_path(&def.name);
@@ -654,7 +679,8 @@ fn tagged_union(
     ));
     quote! {
         #doc
-        #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::schemars::JsonSchema)]
+        #[derive(Debug, Clone, PartialEq, ::serde::Serialize)]
+        #schema
         #[serde(untagged)]
         pub enum #name {
             #(#decls)*
@@ -694,7 +720,12 @@ fn field(spec: &ir::Spec, f: &Field, module: &Module) -> TokenStream {
             quote! { #[serde(default, skip_serializing_if = #is_none)] },
         ),
         (false, true) => {
-            let schema_with = lit(&quote! { Option<#inner> }.to_string().replace(' ', ""));
+            let schema_with =
+                lit(&module.prelude_text(&quote! { Option<#inner> }.to_string().replace(' ', "")));
+            let schema_with = module
+                .options
+                .schemas
+                .wrap("schemars", quote! { schemars(with = #schema_with) });
             (
                 quote! { Option<Option<#inner>> },
                 quote! {
@@ -703,7 +734,7 @@ fn field(spec: &ir::Spec, f: &Field, module: &Module) -> TokenStream {
                         skip_serializing_if = #is_none,
                         deserialize_with = "::hookgen_runtime::__private::double_option"
                     )]
-                    #[schemars(with = #schema_with)]
+                    #schema_with
                 },
             )
         }
@@ -721,7 +752,15 @@ fn string_enum(
     name: &Ident,
     variants: &[ir::EnumVariant],
     fallback: &str,
+    module: &Module,
 ) -> TokenStream {
+    let schema = module.options.schemas.attribute("schemars");
+    let schema = (module.options.schemas != Gate::Never).then(|| {
+        quote! {
+            #schema
+            ::hookgen_runtime::open_enum_schema!(#name);
+        }
+    });
     let doc = docs(&def.doc.join("\n"));
     let fallback = ident(fallback);
     let wires: Vec<Literal> = variants.iter().map(|v| lit(&v.wire)).collect();
@@ -737,6 +776,8 @@ fn string_enum(
         }
 
         ::hookgen_runtime::open_enum!(#name { #( #idents = #wires ),* } else #fallback);
+
+        #schema
     }
 }
 
@@ -1052,7 +1093,7 @@ fn channel_decoder(spec: &ir::Spec, c: &ir::Channel) -> TokenStream {
         quote! { #decode? }
     };
     let unlisted = if unlisted.is_empty() {
-        keep_unknown
+        keep_unknown.clone()
     } else {
         let decode = decode_candidates(spec, unlisted);
         quote! {
@@ -1064,14 +1105,110 @@ fn channel_decoder(spec: &ir::Spec, c: &ir::Channel) -> TokenStream {
             }
         }
     };
-    quote! {{
+    let by_scan = quote! {{
         let tag = ::hookgen_runtime::__private::peek_discriminator(body, #field)?;
         match tag.as_deref() {
             #(#known)*
             None => #absent,
             Some(_) => #unlisted,
         }
-    }}
+    }};
+    let Some(first) = payload_first(spec, c) else {
+        return by_scan;
+    };
+    // One message for every listed value, the discriminator one of its fields: decode it
+    // first and read the discriminator from it, instead of scanning the body for a field
+    // that may come after the whole payload. The scan still decides when the body is not
+    // that message (which error, or which unknown event).
+    let PayloadFirst {
+        message,
+        payload,
+        tag,
+    } = first;
+    let m = &spec.messages[message];
+    let variant = ident(&m.variant);
+    let values = values.iter().map(|(value, _)| lit(value));
+    let absent = if absent.is_empty() {
+        quote! { return Err(::hookgen_runtime::DecodeError::MissingDiscriminator { field: #field }) }
+    } else {
+        quote! { Message::#variant(payload) }
+    };
+    quote! {
+        match ::hookgen_runtime::__private::try_payload::<#payload>(body) {
+            Some(payload) => match #tag {
+                #( Some(#values) )|* => Message::#variant(payload),
+                None => #absent,
+                Some(tag) => {
+                    let tag = Some(::std::borrow::Cow::Borrowed(tag));
+                    #keep_unknown
+                }
+            },
+            None => #by_scan,
+        }
+    }
+}
+
+/// How a channel decodes payload first ([`payload_first`]).
+struct PayloadFirst {
+    /// The one message of every listed value.
+    message: usize,
+    /// Its payload type.
+    payload: TokenStream,
+    /// An `Option<&str>` expression: the discriminator read from `payload`.
+    tag: TokenStream,
+}
+
+/// Whether channel `c` can decode payload first: its plan is by a field, every listed
+/// value names the same single message, unlisted values are unknown events, and the
+/// field is a top-level string or string-enum field of that message's payload struct.
+fn payload_first(spec: &ir::Spec, c: &ir::Channel) -> Option<PayloadFirst> {
+    let ir::DecodePlan::ByField {
+        field,
+        values,
+        absent,
+        unlisted,
+    } = &c.decode
+    else {
+        return None;
+    };
+    let message = match values.first() {
+        Some((_, claimants)) if claimants.len() == 1 => claimants[0],
+        _ => return None,
+    };
+    let one = |claimants: &[usize]| claimants == [message];
+    if !values.iter().all(|(_, claimants)| one(claimants))
+        || !unlisted.is_empty()
+        || !(absent.is_empty() || one(absent))
+    {
+        return None;
+    }
+    let Ty::Named(id) = &spec.messages[message].payload else {
+        return None;
+    };
+    let TypeKind::Struct { fields, .. } = &spec.types.get(*id)?.kind else {
+        return None;
+    };
+    let f = fields.iter().find(|f| f.wire == *field && !f.nullable)?;
+    let is_string_enum = |t: &Ty| match t {
+        Ty::Named(id) => matches!(
+            spec.types.get(*id).map(|d| &d.kind),
+            Some(TypeKind::StringEnum { .. })
+        ),
+        _ => false,
+    };
+    let name = ident(&f.ident);
+    let tag = match (&f.ty, f.required) {
+        (Ty::String, true) => quote! { Some(payload.#name.as_str()) },
+        (Ty::String, false) => quote! { payload.#name.as_deref() },
+        (t, true) if is_string_enum(t) => quote! { Some(payload.#name.as_str()) },
+        (t, false) if is_string_enum(t) => quote! { payload.#name.as_ref().map(|v| v.as_str()) },
+        _ => return None,
+    };
+    Some(PayloadFirst {
+        message,
+        payload: ty(spec, &spec.messages[message].payload),
+        tag,
+    })
 }
 
 /// An expression of type `Result<Message, DecodeError>`: `body` decoded as the one message

@@ -16,14 +16,8 @@
 )]
 
 /// A base part (the holder's own description wins over it).
-#[derive(
-    Debug,
-    Clone,
-    PartialEq,
-    ::serde::Serialize,
-    ::serde::Deserialize,
-    ::schemars::JsonSchema
-)]
+#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
 pub struct Base {
     /// Format: `uuid` (kept as written, not checked).
     pub id: String,
@@ -34,14 +28,8 @@ pub struct Base {
 pub type NotMergeable = ::serde_json::Value;
 
 /// An order, built from two parts.
-#[derive(
-    Debug,
-    Clone,
-    PartialEq,
-    ::serde::Serialize,
-    ::serde::Deserialize,
-    ::schemars::JsonSchema
-)]
+#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
 pub struct Order {
     /// Overrides Base.id's schema.
     pub id: String,
@@ -52,14 +40,8 @@ pub struct Order {
 }
 
 /// A base part (the holder's own description wins over it).
-#[derive(
-    Debug,
-    Clone,
-    PartialEq,
-    ::serde::Serialize,
-    ::serde::Deserialize,
-    ::schemars::JsonSchema
-)]
+#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
 pub struct Timestamped {
     /// Format: `uuid` (kept as written, not checked).
     pub id: String,

@@ -15,41 +15,23 @@
     clippy::large_enum_variant
 )]
 
-#[derive(
-    Debug,
-    Clone,
-    PartialEq,
-    ::serde::Serialize,
-    ::serde::Deserialize,
-    ::schemars::JsonSchema
-)]
+#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
 pub struct Box {
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub inner: ::std::option::Option<::std::string::String>,
 }
 
 /// Differs from `Message` only by case.
-#[derive(
-    Debug,
-    Clone,
-    PartialEq,
-    ::serde::Serialize,
-    ::serde::Deserialize,
-    ::schemars::JsonSchema
-)]
+#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
 pub struct Message2 {
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub x: ::std::option::Option<i64>,
 }
 
-#[derive(
-    Debug,
-    Clone,
-    PartialEq,
-    ::serde::Serialize,
-    ::serde::Deserialize,
-    ::schemars::JsonSchema
-)]
+#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
 pub struct Option {
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub kind: ::std::option::Option<OptionKind>,
@@ -67,14 +49,11 @@ pub enum OptionKind {
 
 ::hookgen_runtime::open_enum!(OptionKind { Option = "option" } else Unknown);
 
-#[derive(
-    Debug,
-    Clone,
-    PartialEq,
-    ::serde::Serialize,
-    ::serde::Deserialize,
-    ::schemars::JsonSchema
-)]
+#[cfg(feature = "schemars")]
+::hookgen_runtime::open_enum_schema!(OptionKind);
+
+#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
 pub struct Result {
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub kind: ::std::option::Option<ResultKind>,
@@ -124,6 +103,9 @@ pub enum ResultKind {
 
 ::hookgen_runtime::open_enum!(ResultKind { Result = "result" } else Unknown);
 
+#[cfg(feature = "schemars")]
+::hookgen_runtime::open_enum_schema!(ResultKind);
+
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum SelfKind {
     /// `message`
@@ -134,14 +116,11 @@ pub enum SelfKind {
 
 ::hookgen_runtime::open_enum!(SelfKind { Message = "message" } else Unknown);
 
-#[derive(
-    Debug,
-    Clone,
-    PartialEq,
-    ::serde::Serialize,
-    ::serde::Deserialize,
-    ::schemars::JsonSchema
-)]
+#[cfg(feature = "schemars")]
+::hookgen_runtime::open_enum_schema!(SelfKind);
+
+#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
 pub struct Self_ {
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub kind: ::std::option::Option<SelfKind>,
@@ -177,6 +156,9 @@ pub enum String {
     String { AB = "a-b", AB2 = "a_b", AB3 = "A B", Unknown = "unknown", Unknown2 =
     "Unknown", V1 = "1", Self_ = "self", Empty = "" } else Unknown3
 );
+
+#[cfg(feature = "schemars")]
+::hookgen_runtime::open_enum_schema!(String);
 
 pub type Vec = ::std::vec::Vec<self::Box>;
 

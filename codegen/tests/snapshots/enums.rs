@@ -15,14 +15,8 @@
     clippy::large_enum_variant
 )]
 
-#[derive(
-    Debug,
-    Clone,
-    PartialEq,
-    ::serde::Serialize,
-    ::serde::Deserialize,
-    ::schemars::JsonSchema
-)]
+#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
 pub struct EnumsPublishPayload {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub color: Option<EnumsPublishPayloadColor>,
@@ -56,6 +50,9 @@ pub enum EnumsPublishPayloadColor {
     else Unknown
 );
 
+#[cfg(feature = "schemars")]
+::hookgen_runtime::open_enum_schema!(EnumsPublishPayloadColor);
+
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum EnumsPublishPayloadVersion {
     /// `v2`
@@ -65,6 +62,9 @@ pub enum EnumsPublishPayloadVersion {
 }
 
 ::hookgen_runtime::open_enum!(EnumsPublishPayloadVersion { V2 = "v2" } else Unknown);
+
+#[cfg(feature = "schemars")]
+::hookgen_runtime::open_enum_schema!(EnumsPublishPayloadVersion);
 
 /// Every message of the spec, plus the events it does not list.
 ///

@@ -15,14 +15,8 @@
     clippy::large_enum_variant
 )]
 
-#[derive(
-    Debug,
-    Clone,
-    PartialEq,
-    ::serde::Serialize,
-    ::serde::Deserialize,
-    ::schemars::JsonSchema
-)]
+#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
 pub struct Comment {
     pub id: CommentId,
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -31,14 +25,8 @@ pub struct Comment {
 
 pub type CommentId = String;
 
-#[derive(
-    Debug,
-    Clone,
-    PartialEq,
-    ::serde::Serialize,
-    ::serde::Deserialize,
-    ::schemars::JsonSchema
-)]
+#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
 pub struct User {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,

@@ -15,14 +15,8 @@
     clippy::large_enum_variant
 )]
 
-#[derive(
-    Debug,
-    Clone,
-    PartialEq,
-    ::serde::Serialize,
-    ::serde::Deserialize,
-    ::schemars::JsonSchema
-)]
+#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
 pub struct Box {
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub inner: ::std::option::Option<::std::boxed::Box<self::Box>>,
@@ -30,7 +24,8 @@ pub struct Box {
 
 pub type Channels = ::std::vec::Vec<::std::string::String>;
 
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::schemars::JsonSchema)]
+#[derive(Debug, Clone, PartialEq, ::serde::Serialize)]
+#[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
 #[serde(untagged)]
 pub enum Decode {
     /// `t`: `Unknown`
@@ -64,14 +59,8 @@ impl<'de> ::serde::Deserialize<'de> for Decode {
     }
 }
 
-#[derive(
-    Debug,
-    Clone,
-    PartialEq,
-    ::serde::Serialize,
-    ::serde::Deserialize,
-    ::schemars::JsonSchema
-)]
+#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
 pub struct DecodeMessage {
     pub t: DecodeMessageT,
 }
@@ -86,14 +75,11 @@ pub enum DecodeMessageT {
 
 ::hookgen_runtime::open_enum!(DecodeMessageT { Message = "Message" } else Unknown);
 
-#[derive(
-    Debug,
-    Clone,
-    PartialEq,
-    ::serde::Serialize,
-    ::serde::Deserialize,
-    ::schemars::JsonSchema
-)]
+#[cfg(feature = "schemars")]
+::hookgen_runtime::open_enum_schema!(DecodeMessageT);
+
+#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
 pub struct DecodeUnknown {
     pub t: DecodeUnknownT,
 }
@@ -108,14 +94,11 @@ pub enum DecodeUnknownT {
 
 ::hookgen_runtime::open_enum!(DecodeUnknownT { Unknown = "Unknown" } else Unknown2);
 
-#[derive(
-    Debug,
-    Clone,
-    PartialEq,
-    ::serde::Serialize,
-    ::serde::Deserialize,
-    ::schemars::JsonSchema
-)]
+#[cfg(feature = "schemars")]
+::hookgen_runtime::open_enum_schema!(DecodeUnknownT);
+
+#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
 pub struct Dispatcher2 {
     pub kind: Dispatcher2Kind,
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
@@ -150,14 +133,11 @@ pub enum Dispatcher2Kind {
     Dispatcher2Kind { Dispatcher = "dispatcher" } else Unknown
 );
 
-#[derive(
-    Debug,
-    Clone,
-    PartialEq,
-    ::serde::Serialize,
-    ::serde::Deserialize,
-    ::schemars::JsonSchema
-)]
+#[cfg(feature = "schemars")]
+::hookgen_runtime::open_enum_schema!(Dispatcher2Kind);
+
+#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
 pub struct H {
     pub kind: HKind,
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
@@ -174,14 +154,11 @@ pub enum HKind {
 
 ::hookgen_runtime::open_enum!(HKind { Sender = "sender" } else Unknown);
 
-#[derive(
-    Debug,
-    Clone,
-    PartialEq,
-    ::serde::Serialize,
-    ::serde::Deserialize,
-    ::schemars::JsonSchema
-)]
+#[cfg(feature = "schemars")]
+::hookgen_runtime::open_enum_schema!(HKind);
+
+#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
 pub struct Handler2 {
     pub kind: Handler2Kind,
     #[serde(rename = "additional_properties")]
@@ -202,27 +179,18 @@ pub enum Handler2Kind {
 
 ::hookgen_runtime::open_enum!(Handler2Kind { Handler = "handler" } else Unknown);
 
-#[derive(
-    Debug,
-    Clone,
-    PartialEq,
-    ::serde::Serialize,
-    ::serde::Deserialize,
-    ::schemars::JsonSchema
-)]
+#[cfg(feature = "schemars")]
+::hookgen_runtime::open_enum_schema!(Handler2Kind);
+
+#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
 pub struct Into {
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub to: ::std::option::Option<::std::string::String>,
 }
 
-#[derive(
-    Debug,
-    Clone,
-    PartialEq,
-    ::serde::Serialize,
-    ::serde::Deserialize,
-    ::schemars::JsonSchema
-)]
+#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
 pub struct Message2 {
     pub kind: Message2Kind,
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
@@ -239,14 +207,11 @@ pub enum Message2Kind {
 
 ::hookgen_runtime::open_enum!(Message2Kind { Message = "message" } else Unknown);
 
-#[derive(
-    Debug,
-    Clone,
-    PartialEq,
-    ::serde::Serialize,
-    ::serde::Deserialize,
-    ::schemars::JsonSchema
-)]
+#[cfg(feature = "schemars")]
+::hookgen_runtime::open_enum_schema!(Message2Kind);
+
+#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
 pub struct Option {
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub some: ::std::option::Option<::std::string::String>,
@@ -264,14 +229,11 @@ pub enum Result {
 
 ::hookgen_runtime::open_enum!(Result { Ok = "Ok", Err = "Err" } else Unknown);
 
-#[derive(
-    Debug,
-    Clone,
-    PartialEq,
-    ::serde::Serialize,
-    ::serde::Deserialize,
-    ::schemars::JsonSchema
-)]
+#[cfg(feature = "schemars")]
+::hookgen_runtime::open_enum_schema!(Result);
+
+#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
 pub struct Route {
     pub kind: RouteKind,
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
@@ -288,14 +250,11 @@ pub enum RouteKind {
 
 ::hookgen_runtime::open_enum!(RouteKind { Router = "router" } else Unknown);
 
-#[derive(
-    Debug,
-    Clone,
-    PartialEq,
-    ::serde::Serialize,
-    ::serde::Deserialize,
-    ::schemars::JsonSchema
-)]
+#[cfg(feature = "schemars")]
+::hookgen_runtime::open_enum_schema!(RouteKind);
+
+#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
 pub struct Send {
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub at: ::std::option::Option<::std::string::String>,
@@ -305,40 +264,22 @@ pub type Sender = ::std::string::String;
 
 pub type Signature = i64;
 
-#[derive(
-    Debug,
-    Clone,
-    PartialEq,
-    ::serde::Serialize,
-    ::serde::Deserialize,
-    ::schemars::JsonSchema
-)]
+#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
 pub struct String {
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub value: ::std::option::Option<::std::string::String>,
 }
 
-#[derive(
-    Debug,
-    Clone,
-    PartialEq,
-    ::serde::Serialize,
-    ::serde::Deserialize,
-    ::schemars::JsonSchema
-)]
+#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
 pub struct Sync {
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub at: ::std::option::Option<i64>,
 }
 
-#[derive(
-    Debug,
-    Clone,
-    PartialEq,
-    ::serde::Serialize,
-    ::serde::Deserialize,
-    ::schemars::JsonSchema
-)]
+#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
 pub struct UnknownMessage {
     pub kind: UnknownMessageKind,
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
@@ -354,6 +295,9 @@ pub enum UnknownMessageKind {
 }
 
 ::hookgen_runtime::open_enum!(UnknownMessageKind { Unknown = "unknown" } else Unknown2);
+
+#[cfg(feature = "schemars")]
+::hookgen_runtime::open_enum_schema!(UnknownMessageKind);
 
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum UnknownMessageMode {
@@ -373,6 +317,9 @@ pub enum UnknownMessageMode {
     UnknownMessageMode { Unknown = "Unknown", Unknown2 = "unknown", Known = "KNOWN",
     AsStr = "as_str" } else Unknown3
 );
+
+#[cfg(feature = "schemars")]
+::hookgen_runtime::open_enum_schema!(UnknownMessageMode);
 
 pub type Vec = ::std::vec::Vec<self::String>;
 

@@ -62,14 +62,8 @@
 /// not rust
 /// ```
 /// \u{202e}
-#[derive(
-    Debug,
-    Clone,
-    PartialEq,
-    ::serde::Serialize,
-    ::serde::Deserialize,
-    ::schemars::JsonSchema
-)]
+#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
 pub struct Payload {
     /// ~~~text
     /// panic!("property ran");
@@ -105,6 +99,9 @@ pub enum PayloadKind {
     PayloadKind { AB = "a`b", Rust = "```rust", XY = "x\ny" } else Unknown
 );
 
+#[cfg(feature = "schemars")]
+::hookgen_runtime::open_enum_schema!(PayloadKind);
+
 /// Must not match ````{"const":"\n```rust\n"}```` (not enforced).
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum PayloadTag {
@@ -115,6 +112,9 @@ pub enum PayloadTag {
 }
 
 ::hookgen_runtime::open_enum!(PayloadTag { Empty = "`" } else Unknown);
+
+#[cfg(feature = "schemars")]
+::hookgen_runtime::open_enum_schema!(PayloadTag);
 
 /// Every message of the spec, plus the events it does not list.
 ///
@@ -190,39 +190,73 @@ pub fn decode_channel(
 fn decode_at(index: usize, body: &[u8]) -> Result<Message, crate::DecodeError> {
     match index {
         0usize => {
-            Ok({
-                let tag = ::hookgen_runtime::__private::peek_discriminator(
-                    body,
-                    "kind",
-                )?;
-                match tag.as_deref() {
-                    Some("a`b") => {
-                        ::hookgen_runtime::__private::decode_payload("Hostile", body)
-                            .map(Message::Hostile)?
-                    }
-                    Some("```rust") => {
-                        ::hookgen_runtime::__private::decode_payload("Hostile", body)
-                            .map(Message::Hostile)?
-                    }
-                    Some("x\ny") => {
-                        ::hookgen_runtime::__private::decode_payload("Hostile", body)
-                            .map(Message::Hostile)?
+            Ok(
+                match ::hookgen_runtime::__private::try_payload::<Payload>(body) {
+                    Some(payload) => {
+                        match payload.kind.as_ref().map(|v| v.as_str()) {
+                            Some("a`b") | Some("```rust") | Some("x\ny") => {
+                                Message::Hostile(payload)
+                            }
+                            None => Message::Hostile(payload),
+                            Some(tag) => {
+                                let tag = Some(::std::borrow::Cow::Borrowed(tag));
+                                Message::Unknown(
+                                    ::hookgen_runtime::__private::unknown_message(
+                                        "/hooks/hostile",
+                                        Some(("kind", tag)),
+                                        body,
+                                    )?,
+                                )
+                            }
+                        }
                     }
                     None => {
-                        ::hookgen_runtime::__private::decode_payload("Hostile", body)
-                            .map(Message::Hostile)?
+                        let tag = ::hookgen_runtime::__private::peek_discriminator(
+                            body,
+                            "kind",
+                        )?;
+                        match tag.as_deref() {
+                            Some("a`b") => {
+                                ::hookgen_runtime::__private::decode_payload(
+                                        "Hostile",
+                                        body,
+                                    )
+                                    .map(Message::Hostile)?
+                            }
+                            Some("```rust") => {
+                                ::hookgen_runtime::__private::decode_payload(
+                                        "Hostile",
+                                        body,
+                                    )
+                                    .map(Message::Hostile)?
+                            }
+                            Some("x\ny") => {
+                                ::hookgen_runtime::__private::decode_payload(
+                                        "Hostile",
+                                        body,
+                                    )
+                                    .map(Message::Hostile)?
+                            }
+                            None => {
+                                ::hookgen_runtime::__private::decode_payload(
+                                        "Hostile",
+                                        body,
+                                    )
+                                    .map(Message::Hostile)?
+                            }
+                            Some(_) => {
+                                Message::Unknown(
+                                    ::hookgen_runtime::__private::unknown_message(
+                                        "/hooks/hostile",
+                                        Some(("kind", tag)),
+                                        body,
+                                    )?,
+                                )
+                            }
+                        }
                     }
-                    Some(_) => {
-                        Message::Unknown(
-                            ::hookgen_runtime::__private::unknown_message(
-                                "/hooks/hostile",
-                                Some(("kind", tag)),
-                                body,
-                            )?,
-                        )
-                    }
-                }
-            })
+                },
+            )
         }
         _ => Err(crate::DecodeError::UnknownChannel(::std::format!("#{index}"))),
     }

@@ -15,14 +15,8 @@
     clippy::large_enum_variant
 )]
 
-#[derive(
-    Debug,
-    Clone,
-    PartialEq,
-    ::serde::Serialize,
-    ::serde::Deserialize,
-    ::schemars::JsonSchema
-)]
+#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
 pub struct ThingsPublishPayload {
     pub required_nullable: Option<String>,
     pub required_plain: String,
@@ -31,7 +25,7 @@ pub struct ThingsPublishPayload {
         skip_serializing_if = "Option::is_none",
         deserialize_with = "::hookgen_runtime::__private::double_option"
     )]
-    #[schemars(with = "Option<i64>")]
+    #[cfg_attr(feature = "schemars", schemars(with = "Option<i64>"))]
     pub optional_nullable: Option<Option<i64>>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub optional_plain: Option<bool>,
@@ -40,21 +34,24 @@ pub struct ThingsPublishPayload {
         skip_serializing_if = "Option::is_none",
         deserialize_with = "::hookgen_runtime::__private::double_option"
     )]
-    #[schemars(with = "Option<f64>")]
+    #[cfg_attr(feature = "schemars", schemars(with = "Option<f64>"))]
     pub null_alternative: Option<Option<f64>>,
     #[serde(
         default,
         skip_serializing_if = "Option::is_none",
         deserialize_with = "::hookgen_runtime::__private::double_option"
     )]
-    #[schemars(with = "Option<ThingsPublishPayloadNullEnum>")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<ThingsPublishPayloadNullEnum>")
+    )]
     pub null_enum: Option<Option<ThingsPublishPayloadNullEnum>>,
     #[serde(
         default,
         skip_serializing_if = "Option::is_none",
         deserialize_with = "::hookgen_runtime::__private::double_option"
     )]
-    #[schemars(with = "Option<::serde_json::Value>")]
+    #[cfg_attr(feature = "schemars", schemars(with = "Option<::serde_json::Value>"))]
     pub only_null: Option<Option<::serde_json::Value>>,
 }
 
@@ -71,6 +68,9 @@ pub enum ThingsPublishPayloadNullEnum {
 ::hookgen_runtime::open_enum!(
     ThingsPublishPayloadNullEnum { On = "on", Off = "off" } else Unknown
 );
+
+#[cfg(feature = "schemars")]
+::hookgen_runtime::open_enum_schema!(ThingsPublishPayloadNullEnum);
 
 /// Every message of the spec, plus the events it does not list.
 ///

@@ -15,14 +15,8 @@
     clippy::large_enum_variant
 )]
 
-#[derive(
-    Debug,
-    Clone,
-    PartialEq,
-    ::serde::Serialize,
-    ::serde::Deserialize,
-    ::schemars::JsonSchema
-)]
+#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
 pub struct Cat {
     #[serde(rename = "petType")]
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -31,14 +25,8 @@ pub struct Cat {
     pub purrs: Option<bool>,
 }
 
-#[derive(
-    Debug,
-    Clone,
-    PartialEq,
-    ::serde::Serialize,
-    ::serde::Deserialize,
-    ::schemars::JsonSchema
-)]
+#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
 pub struct Circle {
     pub kind: CircleKind,
     pub radius: f64,
@@ -54,14 +42,11 @@ pub enum CircleKind {
 
 ::hookgen_runtime::open_enum!(CircleKind { Circle = "circle" } else Unknown);
 
-#[derive(
-    Debug,
-    Clone,
-    PartialEq,
-    ::serde::Serialize,
-    ::serde::Deserialize,
-    ::schemars::JsonSchema
-)]
+#[cfg(feature = "schemars")]
+::hookgen_runtime::open_enum_schema!(CircleKind);
+
+#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
 pub struct Dog {
     #[serde(rename = "petType")]
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -70,7 +55,8 @@ pub struct Dog {
     pub barks: Option<bool>,
 }
 
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::schemars::JsonSchema)]
+#[derive(Debug, Clone, PartialEq, ::serde::Serialize)]
+#[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
 #[serde(untagged)]
 pub enum Pet {
     /// `petType`: `Cat`
@@ -104,14 +90,8 @@ impl<'de> ::serde::Deserialize<'de> for Pet {
     }
 }
 
-#[derive(
-    Debug,
-    Clone,
-    PartialEq,
-    ::serde::Serialize,
-    ::serde::Deserialize,
-    ::schemars::JsonSchema
-)]
+#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
 #[serde(untagged)]
 pub enum Scalar {
     String(String),
@@ -119,7 +99,8 @@ pub enum Scalar {
     Boolean(bool),
 }
 
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::schemars::JsonSchema)]
+#[derive(Debug, Clone, PartialEq, ::serde::Serialize)]
+#[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
 #[serde(untagged)]
 pub enum Shape {
     /// `kind`: `circle`
@@ -153,14 +134,8 @@ impl<'de> ::serde::Deserialize<'de> for Shape {
     }
 }
 
-#[derive(
-    Debug,
-    Clone,
-    PartialEq,
-    ::serde::Serialize,
-    ::serde::Deserialize,
-    ::schemars::JsonSchema
-)]
+#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
 pub struct Square {
     pub kind: SquareKind,
     pub side: f64,
@@ -175,6 +150,9 @@ pub enum SquareKind {
 }
 
 ::hookgen_runtime::open_enum!(SquareKind { Square = "square" } else Unknown);
+
+#[cfg(feature = "schemars")]
+::hookgen_runtime::open_enum_schema!(SquareKind);
 
 /// Every message of the spec, plus the events it does not list.
 ///

@@ -15,7 +15,8 @@
     clippy::large_enum_variant
 )]
 
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::schemars::JsonSchema)]
+#[derive(Debug, Clone, PartialEq, ::serde::Serialize)]
+#[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
 #[serde(untagged)]
 pub enum Expr {
     /// `op`: `lit`
@@ -49,14 +50,8 @@ impl<'de> ::serde::Deserialize<'de> for Expr {
     }
 }
 
-#[derive(
-    Debug,
-    Clone,
-    PartialEq,
-    ::serde::Serialize,
-    ::serde::Deserialize,
-    ::schemars::JsonSchema
-)]
+#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
 pub struct ExprLit {
     pub op: ExprLitOp,
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -73,14 +68,11 @@ pub enum ExprLitOp {
 
 ::hookgen_runtime::open_enum!(ExprLitOp { Lit = "lit" } else Unknown);
 
-#[derive(
-    Debug,
-    Clone,
-    PartialEq,
-    ::serde::Serialize,
-    ::serde::Deserialize,
-    ::schemars::JsonSchema
-)]
+#[cfg(feature = "schemars")]
+::hookgen_runtime::open_enum_schema!(ExprLitOp);
+
+#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
 pub struct ExprNeg {
     pub op: ExprNegOp,
     pub arg: Box<Expr>,
@@ -96,6 +88,9 @@ pub enum ExprNegOp {
 
 ::hookgen_runtime::open_enum!(ExprNegOp { Neg = "neg" } else Unknown);
 
+#[cfg(feature = "schemars")]
+::hookgen_runtime::open_enum_schema!(ExprNegOp);
+
 /// Only refers to LoopB, which only refers back.
 /// Not typed: the schema only refers to itself.
 pub type LoopA = ::serde_json::Value;
@@ -103,14 +98,8 @@ pub type LoopA = ::serde_json::Value;
 /// Not typed: the schema only refers to itself.
 pub type LoopB = ::serde_json::Value;
 
-#[derive(
-    Debug,
-    Clone,
-    PartialEq,
-    ::serde::Serialize,
-    ::serde::Deserialize,
-    ::schemars::JsonSchema
-)]
+#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
 pub struct Node {
     pub value: i64,
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -119,27 +108,15 @@ pub struct Node {
     pub children: Option<Vec<Node>>,
 }
 
-#[derive(
-    Debug,
-    Clone,
-    PartialEq,
-    ::serde::Serialize,
-    ::serde::Deserialize,
-    ::schemars::JsonSchema
-)]
+#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
 pub struct Ping {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub pong: Option<Box<Pong>>,
 }
 
-#[derive(
-    Debug,
-    Clone,
-    PartialEq,
-    ::serde::Serialize,
-    ::serde::Deserialize,
-    ::schemars::JsonSchema
-)]
+#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
 pub struct Pong {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub ping: Option<Box<Ping>>,

@@ -15,14 +15,8 @@
     clippy::large_enum_variant
 )]
 
-#[derive(
-    Debug,
-    Clone,
-    PartialEq,
-    ::serde::Serialize,
-    ::serde::Deserialize,
-    ::schemars::JsonSchema
-)]
+#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
 pub struct ScalarsPublishPayload {
     /// Format: `int32` (kept as written, not checked).
     #[serde(default, skip_serializing_if = "Option::is_none")]

@@ -15,27 +15,15 @@
     clippy::large_enum_variant
 )]
 
-#[derive(
-    Debug,
-    Clone,
-    PartialEq,
-    ::serde::Serialize,
-    ::serde::Deserialize,
-    ::schemars::JsonSchema
-)]
+#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
 pub struct AckPayload {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub ok: Option<bool>,
 }
 
-#[derive(
-    Debug,
-    Clone,
-    PartialEq,
-    ::serde::Serialize,
-    ::serde::Deserialize,
-    ::schemars::JsonSchema
-)]
+#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
 pub struct OrderCancelledPayload {
     pub r#type: OrderCancelledPayloadType,
     pub id: String,
@@ -55,14 +43,11 @@ pub enum OrderCancelledPayloadType {
     OrderCancelledPayloadType { OrderCancelled = "order.cancelled" } else Unknown
 );
 
-#[derive(
-    Debug,
-    Clone,
-    PartialEq,
-    ::serde::Serialize,
-    ::serde::Deserialize,
-    ::schemars::JsonSchema
-)]
+#[cfg(feature = "schemars")]
+::hookgen_runtime::open_enum_schema!(OrderCancelledPayloadType);
+
+#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
 pub struct OrderCorrectedPayload {
     pub r#type: OrderCorrectedPayloadType,
     pub id: String,
@@ -80,14 +65,11 @@ pub enum OrderCorrectedPayloadType {
     OrderCorrectedPayloadType { OrderCorrected = "order.corrected" } else Unknown
 );
 
-#[derive(
-    Debug,
-    Clone,
-    PartialEq,
-    ::serde::Serialize,
-    ::serde::Deserialize,
-    ::schemars::JsonSchema
-)]
+#[cfg(feature = "schemars")]
+::hookgen_runtime::open_enum_schema!(OrderCorrectedPayloadType);
+
+#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
 pub struct OrderCreatedPayload {
     pub r#type: OrderCreatedPayloadType,
     pub id: String,
@@ -104,6 +86,9 @@ pub enum OrderCreatedPayloadType {
 ::hookgen_runtime::open_enum!(
     OrderCreatedPayloadType { OrderCreated = "order.created" } else Unknown
 );
+
+#[cfg(feature = "schemars")]
+::hookgen_runtime::open_enum_schema!(OrderCreatedPayloadType);
 
 /// Every message of the spec, plus the events it does not list.
 ///
