@@ -2,7 +2,7 @@
 //! prettyplease. The prelude's types and traits are named as a person writes them
 //! (`Option<String>`) unless the spec defines a type of that name: then the module
 //! names the prelude item by its full path and its own type as `self::Option`
-//! ([`QualifyPrelude`]). Every other path is fully qualified
+//! (`QualifyPrelude`). Every other path is fully qualified
 //! (`::std::collections::BTreeMap`).
 
 use proc_macro2::{Ident, Literal, TokenStream};
@@ -297,7 +297,7 @@ impl<'a> Module<'a> {
     }
 }
 
-/// The module source from its parts' sources, in [`Part::all`]'s order.
+/// The module source from its parts' sources, in [`Module::parts`]'s order.
 pub fn join_parts(parts: &[String]) -> String {
     parts
         .iter()
