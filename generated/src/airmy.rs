@@ -813,7 +813,7 @@ pub const DELIVERY: Option<crate::DeliveryPolicy> = Some(crate::DeliveryPolicy {
 /// answer 500 so the sender retries.
 #[cfg(feature = "axum")]
 pub trait Handler: Send + Sync + 'static {
-    /// Handles `RunCompleted`: Agent run finished successfully.. Accepts it unless overridden.
+    /// Handles `RunCompleted`: Agent run finished successfully. Accepts it unless overridden.
     fn run_completed(
         &self,
         route: &crate::Route,
@@ -824,7 +824,7 @@ pub trait Handler: Send + Sync + 'static {
         let _ = (route, payload);
         async { Ok(()) }
     }
-    /// Handles `RunFailed`: Agent run failed or timed out.. Accepts it unless overridden.
+    /// Handles `RunFailed`: Agent run failed or timed out. Accepts it unless overridden.
     fn run_failed(
         &self,
         route: &crate::Route,
@@ -835,7 +835,7 @@ pub trait Handler: Send + Sync + 'static {
         let _ = (route, payload);
         async { Ok(()) }
     }
-    /// Handles `DeploymentCreated`: New deployment created.. Accepts it unless overridden.
+    /// Handles `DeploymentCreated`: New deployment created. Accepts it unless overridden.
     fn deployment_created(
         &self,
         route: &crate::Route,
@@ -846,7 +846,7 @@ pub trait Handler: Send + Sync + 'static {
         let _ = (route, payload);
         async { Ok(()) }
     }
-    /// Handles `DeploymentRollback`: Rollback triggered.. Accepts it unless overridden.
+    /// Handles `DeploymentRollback`: Rollback triggered. Accepts it unless overridden.
     fn deployment_rollback(
         &self,
         route: &crate::Route,
@@ -857,7 +857,7 @@ pub trait Handler: Send + Sync + 'static {
         let _ = (route, payload);
         async { Ok(()) }
     }
-    /// Handles `AlertTriggered`: Monitoring alert fired.. Accepts it unless overridden.
+    /// Handles `AlertTriggered`: Monitoring alert fired. Accepts it unless overridden.
     fn alert_triggered(
         &self,
         route: &crate::Route,
@@ -868,7 +868,7 @@ pub trait Handler: Send + Sync + 'static {
         let _ = (route, payload);
         async { Ok(()) }
     }
-    /// Handles `AgentUpdated`: Agent configuration changed.. Accepts it unless overridden.
+    /// Handles `AgentUpdated`: Agent configuration changed. Accepts it unless overridden.
     fn agent_updated(
         &self,
         route: &crate::Route,
@@ -879,7 +879,7 @@ pub trait Handler: Send + Sync + 'static {
         let _ = (route, payload);
         async { Ok(()) }
     }
-    /// Handles `PipelineCompleted`: Pipeline run finished.. Accepts it unless overridden.
+    /// Handles `PipelineCompleted`: Pipeline run finished. Accepts it unless overridden.
     fn pipeline_completed(
         &self,
         route: &crate::Route,
@@ -890,7 +890,7 @@ pub trait Handler: Send + Sync + 'static {
         let _ = (route, payload);
         async { Ok(()) }
     }
-    /// Handles `Test`: Sent on demand to check an endpoint.. Accepts it unless overridden.
+    /// Handles `Test`: Sent on demand to check an endpoint. Accepts it unless overridden.
     fn test(
         &self,
         route: &crate::Route,

@@ -429,7 +429,7 @@ pub const DELIVERY: Option<crate::DeliveryPolicy> = None;
 /// answer 500 so the sender retries.
 #[cfg(feature = "axum")]
 pub trait Handler: Send + Sync + 'static {
-    /// Handles `RunCompleted`: Agent run finished successfully.. Accepts it unless overridden.
+    /// Handles `RunCompleted`: Agent run finished successfully. Accepts it unless overridden.
     fn run_completed(
         &self,
         route: &crate::Route,
@@ -440,7 +440,7 @@ pub trait Handler: Send + Sync + 'static {
         let _ = (route, payload);
         async { Ok(()) }
     }
-    /// Handles `RunFailed`: Agent run failed with an error.. Accepts it unless overridden.
+    /// Handles `RunFailed`: Agent run failed with an error. Accepts it unless overridden.
     fn run_failed(
         &self,
         route: &crate::Route,

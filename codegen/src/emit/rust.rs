@@ -455,10 +455,12 @@ fn receiver(spec: &ir::Spec, options: Options) -> TokenStream {
     let unknown = ident(&spec.unknown_variant);
     let declarations = methods.iter().map(|(method, m)| {
         let payload = ty(spec, &m.payload);
+        // The summary's own full stop ends the sentence (never "successfully..").
+        let summary = m.summary.trim_end().trim_end_matches('.');
         let doc = docs(&format!(
             "Handles {}{}. Accepts it unless overridden.",
             escape::code(&m.key),
-            if m.summary.is_empty() { String::new() } else { format!(": {}", m.summary) }
+            if summary.is_empty() { String::new() } else { format!(": {summary}") }
         ));
         quote! {
             #doc
