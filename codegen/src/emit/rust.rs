@@ -117,19 +117,18 @@ impl VisitMut for ThroughReexports {
     }
 }
 
-/// A prelude item emitted code names unqualified, with the path of the module that
-/// defines it.
-type PreludeItem = (&'static str, [&'static str; 2]);
+/// A prelude item emitted code names unqualified, and the `std` module that defines it.
+type PreludeItem = (&'static str, &'static str);
 
 const PRELUDE: &[PreludeItem] = &[
-    ("Option", ["option", "Option"]),
-    ("Result", ["result", "Result"]),
-    ("String", ["string", "String"]),
-    ("Vec", ["vec", "Vec"]),
-    ("Box", ["boxed", "Box"]),
-    ("Send", ["marker", "Send"]),
-    ("Sync", ["marker", "Sync"]),
-    ("Into", ["convert", "Into"]),
+    ("Option", "option"),
+    ("Result", "result"),
+    ("String", "string"),
+    ("Vec", "vec"),
+    ("Box", "boxed"),
+    ("Send", "marker"),
+    ("Sync", "marker"),
+    ("Into", "convert"),
 ];
 
 /// Whether a spec type named `name` would shadow a prelude item the module uses.
@@ -157,7 +156,7 @@ impl VisitMut for QualifyPrelude<'_> {
     fn visit_path_mut(&mut self, path: &mut syn::Path) {
         if path.leading_colon.is_none() {
             let first = path.segments.first().map(|s| s.ident.to_string());
-            if let Some((_, [module, _])) = self
+            if let Some((_, module)) = self
                 .0
                 .iter()
                 .find(|(item, _)| first.as_deref() == Some(*item))
@@ -291,7 +290,7 @@ impl<'a> Module<'a> {
     fn prelude_text(&self, path: &str) -> String {
         let first = path.split("::").next().unwrap_or(path);
         match self.shadowed.iter().find(|(item, _)| *item == first) {
-            Some((_, [module, _])) => format!("::std::{module}::{path}"),
+            Some((_, module)) => format!("::std::{module}::{path}"),
             None => path.to_owned(),
         }
     }
