@@ -634,17 +634,23 @@ fn decode_at(index: usize, body: &[u8]) -> Result<Message, crate::DecodeError> {
                         ::hookgen_runtime::__private::decode_payload(
                                 "RunCompleted",
                                 body,
+                                ::hookgen_runtime::__private::Numbers::Check,
                             )
                             .map(Message::RunCompleted)?
                     }
                     Some("run.failed") => {
-                        ::hookgen_runtime::__private::decode_payload("RunFailed", body)
+                        ::hookgen_runtime::__private::decode_payload(
+                                "RunFailed",
+                                body,
+                                ::hookgen_runtime::__private::Numbers::Check,
+                            )
                             .map(Message::RunFailed)?
                     }
                     Some("deployment.created") => {
                         ::hookgen_runtime::__private::decode_payload(
                                 "DeploymentCreated",
                                 body,
+                                ::hookgen_runtime::__private::Numbers::Check,
                             )
                             .map(Message::DeploymentCreated)?
                     }
@@ -652,6 +658,7 @@ fn decode_at(index: usize, body: &[u8]) -> Result<Message, crate::DecodeError> {
                         ::hookgen_runtime::__private::decode_payload(
                                 "DeploymentRollback",
                                 body,
+                                ::hookgen_runtime::__private::Numbers::Check,
                             )
                             .map(Message::DeploymentRollback)?
                     }
@@ -659,6 +666,7 @@ fn decode_at(index: usize, body: &[u8]) -> Result<Message, crate::DecodeError> {
                         ::hookgen_runtime::__private::decode_payload(
                                 "AlertTriggered",
                                 body,
+                                ::hookgen_runtime::__private::Numbers::Check,
                             )
                             .map(Message::AlertTriggered)?
                     }
@@ -666,6 +674,7 @@ fn decode_at(index: usize, body: &[u8]) -> Result<Message, crate::DecodeError> {
                         ::hookgen_runtime::__private::decode_payload(
                                 "AgentUpdated",
                                 body,
+                                ::hookgen_runtime::__private::Numbers::Check,
                             )
                             .map(Message::AgentUpdated)?
                     }
@@ -673,11 +682,16 @@ fn decode_at(index: usize, body: &[u8]) -> Result<Message, crate::DecodeError> {
                         ::hookgen_runtime::__private::decode_payload(
                                 "PipelineCompleted",
                                 body,
+                                ::hookgen_runtime::__private::Numbers::Check,
                             )
                             .map(Message::PipelineCompleted)?
                     }
                     Some("test") => {
-                        ::hookgen_runtime::__private::decode_payload("Test", body)
+                        ::hookgen_runtime::__private::decode_payload(
+                                "Test",
+                                body,
+                                ::hookgen_runtime::__private::Numbers::Check,
+                            )
                             .map(Message::Test)?
                     }
                     None => {

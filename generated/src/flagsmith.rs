@@ -402,7 +402,7 @@ fn decode_at(index: usize, body: &[u8]) -> Result<Message, crate::DecodeError> {
             Ok(
                 match ::hookgen_runtime::__private::try_payload::<
                     EnvironmentWebhookPayload,
-                >(body) {
+                >(body, ::hookgen_runtime::__private::Numbers::TypeRefuses) {
                     Some(payload) => {
                         match payload.event_type.as_ref().map(|v| v.as_str()) {
                             Some("FLAG_UPDATED") => {
@@ -431,6 +431,7 @@ fn decode_at(index: usize, body: &[u8]) -> Result<Message, crate::DecodeError> {
                                 ::hookgen_runtime::__private::decode_payload(
                                         "EnvironmentWebhookEvent",
                                         body,
+                                        ::hookgen_runtime::__private::Numbers::TypeRefuses,
                                     )
                                     .map(Message::EnvironmentWebhookEvent)?
                             }
@@ -438,6 +439,7 @@ fn decode_at(index: usize, body: &[u8]) -> Result<Message, crate::DecodeError> {
                                 ::hookgen_runtime::__private::decode_payload(
                                         "EnvironmentWebhookEvent",
                                         body,
+                                        ::hookgen_runtime::__private::Numbers::TypeRefuses,
                                     )
                                     .map(Message::EnvironmentWebhookEvent)?
                             }
@@ -459,7 +461,7 @@ fn decode_at(index: usize, body: &[u8]) -> Result<Message, crate::DecodeError> {
             Ok(
                 match ::hookgen_runtime::__private::try_payload::<
                     OrganisationWebhookPayload,
-                >(body) {
+                >(body, ::hookgen_runtime::__private::Numbers::TypeRefuses) {
                     Some(payload) => {
                         match payload.event_type.as_ref().map(|v| v.as_str()) {
                             Some("FLAG_UPDATED")
@@ -490,6 +492,7 @@ fn decode_at(index: usize, body: &[u8]) -> Result<Message, crate::DecodeError> {
                                 ::hookgen_runtime::__private::decode_payload(
                                         "OrganisationWebhookEvent",
                                         body,
+                                        ::hookgen_runtime::__private::Numbers::TypeRefuses,
                                     )
                                     .map(Message::OrganisationWebhookEvent)?
                             }
@@ -497,6 +500,7 @@ fn decode_at(index: usize, body: &[u8]) -> Result<Message, crate::DecodeError> {
                                 ::hookgen_runtime::__private::decode_payload(
                                         "OrganisationWebhookEvent",
                                         body,
+                                        ::hookgen_runtime::__private::Numbers::TypeRefuses,
                                     )
                                     .map(Message::OrganisationWebhookEvent)?
                             }
@@ -504,6 +508,7 @@ fn decode_at(index: usize, body: &[u8]) -> Result<Message, crate::DecodeError> {
                                 ::hookgen_runtime::__private::decode_payload(
                                         "OrganisationWebhookEvent",
                                         body,
+                                        ::hookgen_runtime::__private::Numbers::TypeRefuses,
                                     )
                                     .map(Message::OrganisationWebhookEvent)?
                             }
@@ -511,6 +516,7 @@ fn decode_at(index: usize, body: &[u8]) -> Result<Message, crate::DecodeError> {
                                 ::hookgen_runtime::__private::decode_payload(
                                         "OrganisationWebhookEvent",
                                         body,
+                                        ::hookgen_runtime::__private::Numbers::TypeRefuses,
                                     )
                                     .map(Message::OrganisationWebhookEvent)?
                             }

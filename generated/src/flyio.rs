@@ -323,6 +323,7 @@ fn decode_at(index: usize, body: &[u8]) -> Result<Message, crate::DecodeError> {
                         ::hookgen_runtime::__private::decode_payload(
                                 "ResourceCreated",
                                 body,
+                                ::hookgen_runtime::__private::Numbers::TypeRefuses,
                             )
                             .map(Message::ResourceCreated)?
                     }
@@ -330,6 +331,7 @@ fn decode_at(index: usize, body: &[u8]) -> Result<Message, crate::DecodeError> {
                         ::hookgen_runtime::__private::decode_payload(
                                 "ResourceUpdated",
                                 body,
+                                ::hookgen_runtime::__private::Numbers::TypeRefuses,
                             )
                             .map(Message::ResourceUpdated)?
                     }
@@ -337,6 +339,7 @@ fn decode_at(index: usize, body: &[u8]) -> Result<Message, crate::DecodeError> {
                         ::hookgen_runtime::__private::decode_payload(
                                 "ResourceDeleted",
                                 body,
+                                ::hookgen_runtime::__private::Numbers::TypeRefuses,
                             )
                             .map(Message::ResourceDeleted)?
                     }
@@ -368,6 +371,7 @@ fn decode_at(index: usize, body: &[u8]) -> Result<Message, crate::DecodeError> {
                         ::hookgen_runtime::__private::decode_payload(
                                 "MachineStarted",
                                 body,
+                                ::hookgen_runtime::__private::Numbers::Check,
                             )
                             .map(Message::MachineStarted)?
                     }
@@ -375,6 +379,7 @@ fn decode_at(index: usize, body: &[u8]) -> Result<Message, crate::DecodeError> {
                         ::hookgen_runtime::__private::decode_payload(
                                 "MachineStopped",
                                 body,
+                                ::hookgen_runtime::__private::Numbers::Check,
                             )
                             .map(Message::MachineStopped)?
                     }
@@ -382,6 +387,7 @@ fn decode_at(index: usize, body: &[u8]) -> Result<Message, crate::DecodeError> {
                         ::hookgen_runtime::__private::decode_payload(
                                 "MachineDestroyed",
                                 body,
+                                ::hookgen_runtime::__private::Numbers::Check,
                             )
                             .map(Message::MachineDestroyed)?
                     }
@@ -389,6 +395,7 @@ fn decode_at(index: usize, body: &[u8]) -> Result<Message, crate::DecodeError> {
                         ::hookgen_runtime::__private::decode_payload(
                                 "AccountChanged",
                                 body,
+                                ::hookgen_runtime::__private::Numbers::Check,
                             )
                             .map(Message::AccountChanged)?
                     }

@@ -305,11 +305,16 @@ fn decode_at(index: usize, body: &[u8]) -> Result<Message, crate::DecodeError> {
                         ::hookgen_runtime::__private::decode_payload(
                                 "RunCompleted",
                                 body,
+                                ::hookgen_runtime::__private::Numbers::Check,
                             )
                             .map(Message::RunCompleted)?
                     }
                     Some("run.failed") => {
-                        ::hookgen_runtime::__private::decode_payload("RunFailed", body)
+                        ::hookgen_runtime::__private::decode_payload(
+                                "RunFailed",
+                                body,
+                                ::hookgen_runtime::__private::Numbers::TypeRefuses,
+                            )
                             .map(Message::RunFailed)?
                     }
                     None => {

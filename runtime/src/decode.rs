@@ -126,6 +126,16 @@ pub fn peek_discriminator<'a>(
     field: &'static str,
 ) -> Result<Option<Cow<'a, str>>, DecodeError> {
     if let Some(start) = scan::top_level_value(body, field.as_bytes()) {
+        // A plain string (no escape, no control character) is the value as written.
+        if body[start] == b'"' {
+            let end = closing_quote(body, start + 1);
+            let text = body.get(start + 1..end).unwrap_or_default();
+            if end < body.len() && text.iter().all(|&b| b >= 0x20 && b != b'\\') {
+                if let Ok(text) = std::str::from_utf8(text) {
+                    return Ok(Some(Cow::Borrowed(text)));
+                }
+            }
+        }
         let mut de = serde_json::Deserializer::from_slice(&body[start..]);
         if let Ok(MaybeStr(value)) = MaybeStr::deserialize(&mut de) {
             return Ok(value);
@@ -352,19 +362,40 @@ impl<'de> Deserialize<'de> for MaybeStr<'de> {
 /// `body` as a `T`, or `None` without saying why: the first attempt of a decode that
 /// reads the discriminator from the decoded payload, and falls back on the discriminator
 /// scan (which then gives the right error or unknown event) when the body is not a `T`.
+/// `numbers` as for [`decode_payload`].
 #[doc(hidden)]
-pub fn try_payload<T: DeserializeOwned>(body: &[u8]) -> Option<T> {
-    exact_numbers(body).ok()?;
+pub fn try_payload<T: DeserializeOwned>(body: &[u8], numbers: Numbers) -> Option<T> {
+    if numbers == Numbers::Check {
+        exact_numbers(body).ok()?;
+    }
     serde_json::from_slice(body).ok()
 }
 
-/// Decodes `body` as the payload of `message`, reporting the JSON path of the first error.
+/// Whether decoding scans the body for numbers Rust cannot keep exactly.
+#[doc(hidden)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Numbers {
+    /// Scan first ([`exact_numbers`]): the type holds an `f64` or a JSON value, which
+    /// serde would fill with a rounded number.
+    Check,
+    /// Leave them to serde: the type holds no `f64` and no JSON value, so serde refuses
+    /// every number it cannot hold (an integer field given `1e400` or 2^64), and numbers
+    /// in members the type drops are not kept to be rounded.
+    TypeRefuses,
+}
+
+/// Decodes `body` as the payload of `message`, reporting the JSON path of the first error;
+/// `numbers` says whether the exact-number scan comes first (the generator decides per
+/// payload type).
 #[doc(hidden)]
 pub fn decode_payload<T: DeserializeOwned>(
     message: &'static str,
     body: &[u8],
+    numbers: Numbers,
 ) -> Result<T, DecodeError> {
-    exact_numbers(body)?;
+    if numbers == Numbers::Check {
+        exact_numbers(body)?;
+    }
     // The fast path is plain serde_json; only a failure pays for tracking the path.
     serde_json::from_slice(body).map_err(|source| {
         if source.is_syntax() || source.is_eof() {
@@ -717,11 +748,11 @@ mod tests {
     #[test]
     fn syntax_errors_in_a_payload_are_not_json() {
         assert!(matches!(
-            decode_payload::<serde_json::Value>("M", br#"{"a":1"#),
+            decode_payload::<serde_json::Value>("M", br#"{"a":1"#, Numbers::Check),
             Err(DecodeError::NotJson(_))
         ));
         assert!(matches!(
-            decode_payload::<Vec<u8>>("M", b"[1,]"),
+            decode_payload::<Vec<u8>>("M", b"[1,]", Numbers::TypeRefuses),
             Err(DecodeError::NotJson(_))
         ));
     }
@@ -736,6 +767,41 @@ mod tests {
         }
     }
 
+    /// What `Numbers::TypeRefuses` relies on: serde itself refuses every number an
+    /// integer field cannot hold, so skipping the scan never lets a rounded number in.
+    #[test]
+    fn integer_fields_refuse_what_they_cannot_hold_without_the_scan() {
+        #[derive(Debug, Deserialize)]
+        #[allow(dead_code)]
+        struct P {
+            signed: Option<i64>,
+            unsigned: Option<u64>,
+            small: Option<i32>,
+        }
+        for (field, number) in [
+            ("unsigned", "18446744073709551616"),
+            ("signed", "-9223372036854775809"),
+            ("signed", "12345678901234567890123"),
+            ("small", "2147483648"),
+            ("unsigned", "1e400"),
+            ("unsigned", "1.5"),
+            ("signed", "1e2"),
+        ] {
+            let body = format!(r#"{{"{field}":{number}}}"#);
+            let result = decode_payload::<P>("M", body.as_bytes(), Numbers::TypeRefuses);
+            // Refused: as the wrong type, or (`1e400`) as a number serde cannot read.
+            assert!(
+                matches!(
+                    result,
+                    Err(DecodeError::InvalidPayload { .. } | DecodeError::NotJson(_))
+                ),
+                "{body}: {result:?}"
+            );
+        }
+        let exact = br#"{"signed":-9223372036854775808,"unsigned":18446744073709551615}"#;
+        assert!(decode_payload::<P>("M", exact, Numbers::TypeRefuses).is_ok());
+    }
+
     #[test]
     fn payload_errors_carry_the_json_path() {
         #[derive(Debug, Deserialize)]
@@ -743,7 +809,7 @@ mod tests {
         struct P {
             a: Vec<u8>,
         }
-        let err = decode_payload::<P>("M", br#"{"a":[1,"x"]}"#).unwrap_err();
+        let err = decode_payload::<P>("M", br#"{"a":[1,"x"]}"#, Numbers::TypeRefuses).unwrap_err();
         match err {
             DecodeError::InvalidPayload { message, path, .. } => {
                 assert_eq!((message, path.as_str()), ("M", "a[1]"));
@@ -755,13 +821,13 @@ mod tests {
     #[test]
     fn shape_decoding_needs_exactly_one_fit() {
         fn number(b: &[u8]) -> Result<String, DecodeError> {
-            decode_payload::<u64>("number", b).map(|n| format!("n{n}"))
+            decode_payload::<u64>("number", b, Numbers::TypeRefuses).map(|n| format!("n{n}"))
         }
         fn text(b: &[u8]) -> Result<String, DecodeError> {
-            decode_payload::<String>("text", b)
+            decode_payload::<String>("text", b, Numbers::TypeRefuses)
         }
         fn any(b: &[u8]) -> Result<String, DecodeError> {
-            decode_payload::<serde_json::Value>("any", b).map(|v| v.to_string())
+            decode_payload::<serde_json::Value>("any", b, Numbers::Check).map(|v| v.to_string())
         }
         assert_eq!(
             decode_by_shape(b"7", &[("number", number), ("text", text)]).unwrap(),

@@ -30,7 +30,7 @@ pub use decode::{DecodeError, MessageInfo, UnknownMessage};
 #[doc(hidden)]
 pub mod __private {
     pub use crate::decode::{
-        Candidate, decode_by_shape, decode_payload, deserialize_str_enum, double_option,
+        Candidate, Numbers, decode_by_shape, decode_payload, deserialize_str_enum, double_option,
         peek_discriminator, try_payload, unknown_message,
     };
     #[cfg(feature = "axum")]

@@ -1128,6 +1128,7 @@ fn channel_decoder(spec: &ir::Spec, c: &ir::Channel) -> TokenStream {
     } = first;
     let m = &spec.messages[message];
     let variant = ident(&m.variant);
+    let numbers = numbers(spec, &m.payload);
     let values = values.iter().map(|(value, _)| lit(value));
     let absent = if absent.is_empty() {
         quote! { return Err(::hookgen_runtime::DecodeError::MissingDiscriminator { field: #field }) }
@@ -1135,7 +1136,7 @@ fn channel_decoder(spec: &ir::Spec, c: &ir::Channel) -> TokenStream {
         quote! { Message::#variant(payload) }
     };
     quote! {
-        match ::hookgen_runtime::__private::try_payload::<#payload>(body) {
+        match ::hookgen_runtime::__private::try_payload::<#payload>(body, #numbers) {
             Some(payload) => match #tag {
                 #( Some(#values) )|* => Message::#variant(payload),
                 None => #absent,
@@ -1146,6 +1147,49 @@ fn channel_decoder(spec: &ir::Spec, c: &ir::Channel) -> TokenStream {
             },
             None => #by_scan,
         }
+    }
+}
+
+/// Whether decoding a `payload` scans for numbers Rust cannot keep exactly
+/// (`Numbers::Check`): only when the type holds an `f64` or a JSON value somewhere, since
+/// serde itself refuses any number an integer field cannot hold.
+fn numbers(spec: &ir::Spec, payload: &Ty) -> TokenStream {
+    fn rounds(spec: &ir::Spec, t: &Ty, seen: &mut Vec<ir::TypeId>) -> bool {
+        match t {
+            Ty::Number | Ty::Json | Ty::JsonObject => true,
+            Ty::String | Ty::Bool | Ty::Integer(_) | Ty::Null => false,
+            Ty::Array(inner) | Ty::Map(inner) | Ty::Boxed(inner) => rounds(spec, inner, seen),
+            Ty::Named(id) => {
+                if seen.contains(id) {
+                    return false;
+                }
+                seen.push(*id);
+                let Some(def) = spec.types.get(*id) else {
+                    return true;
+                };
+                match &def.kind {
+                    TypeKind::Struct {
+                        fields, additional, ..
+                    } => {
+                        fields.iter().any(|f| rounds(spec, &f.ty, seen))
+                            || additional.as_ref().is_some_and(|a| rounds(spec, a, seen))
+                    }
+                    TypeKind::Union { variants } => {
+                        variants.iter().any(|v| rounds(spec, &v.ty, seen))
+                    }
+                    TypeKind::TaggedUnion { variants, .. } => {
+                        variants.iter().any(|v| rounds(spec, &v.ty, seen))
+                    }
+                    TypeKind::Alias(target) => rounds(spec, target, seen),
+                    TypeKind::StringEnum { .. } => false,
+                }
+            }
+        }
+    }
+    if rounds(spec, payload, &mut Vec::new()) {
+        quote! { ::hookgen_runtime::__private::Numbers::Check }
+    } else {
+        quote! { ::hookgen_runtime::__private::Numbers::TypeRefuses }
     }
 }
 
@@ -1219,7 +1263,10 @@ fn decode_candidates(spec: &ir::Spec, candidates: &[usize]) -> TokenStream {
         let m = &spec.messages[index];
         let variant = ident(&m.variant);
         let key = lit(&m.key);
-        let decode = quote! { ::hookgen_runtime::__private::decode_payload(#key, body).map(Message::#variant) };
+        let numbers = numbers(spec, &m.payload);
+        let decode = quote! {
+            ::hookgen_runtime::__private::decode_payload(#key, body, #numbers).map(Message::#variant)
+        };
         (key, decode)
     };
     match candidates {

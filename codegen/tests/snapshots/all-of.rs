@@ -116,7 +116,11 @@ fn decode_at(index: usize, body: &[u8]) -> Result<Message, crate::DecodeError> {
     match index {
         0usize => {
             Ok(
-                ::hookgen_runtime::__private::decode_payload("events.subscribe", body)
+                ::hookgen_runtime::__private::decode_payload(
+                        "events.subscribe",
+                        body,
+                        ::hookgen_runtime::__private::Numbers::Check,
+                    )
                     .map(Message::EventsSubscribe)?,
             )
         }

@@ -268,15 +268,27 @@ fn decode_at(
                 )?;
                 match tag.as_deref() {
                     Some("result") => {
-                        ::hookgen_runtime::__private::decode_payload("Unknown", body)
+                        ::hookgen_runtime::__private::decode_payload(
+                                "Unknown",
+                                body,
+                                ::hookgen_runtime::__private::Numbers::TypeRefuses,
+                            )
                             .map(Message::Unknown)?
                     }
                     Some("option") => {
-                        ::hookgen_runtime::__private::decode_payload("unknown", body)
+                        ::hookgen_runtime::__private::decode_payload(
+                                "unknown",
+                                body,
+                                ::hookgen_runtime::__private::Numbers::TypeRefuses,
+                            )
                             .map(Message::Unknown2)?
                     }
                     Some("message") => {
-                        ::hookgen_runtime::__private::decode_payload("Message", body)
+                        ::hookgen_runtime::__private::decode_payload(
+                                "Message",
+                                body,
+                                ::hookgen_runtime::__private::Numbers::TypeRefuses,
+                            )
                             .map(Message::Message)?
                     }
                     None => {

@@ -471,27 +471,51 @@ fn decode_at(
                 )?;
                 match tag.as_deref() {
                     Some("handler") => {
-                        ::hookgen_runtime::__private::decode_payload("Handler", body)
+                        ::hookgen_runtime::__private::decode_payload(
+                                "Handler",
+                                body,
+                                ::hookgen_runtime::__private::Numbers::TypeRefuses,
+                            )
                             .map(Message::Handler)?
                     }
                     Some("dispatcher") => {
-                        ::hookgen_runtime::__private::decode_payload("Dispatcher", body)
+                        ::hookgen_runtime::__private::decode_payload(
+                                "Dispatcher",
+                                body,
+                                ::hookgen_runtime::__private::Numbers::TypeRefuses,
+                            )
                             .map(Message::Dispatcher)?
                     }
                     Some("router") => {
-                        ::hookgen_runtime::__private::decode_payload("router", body)
+                        ::hookgen_runtime::__private::decode_payload(
+                                "router",
+                                body,
+                                ::hookgen_runtime::__private::Numbers::TypeRefuses,
+                            )
                             .map(Message::Router)?
                     }
                     Some("unknown") => {
-                        ::hookgen_runtime::__private::decode_payload("unknown", body)
+                        ::hookgen_runtime::__private::decode_payload(
+                                "unknown",
+                                body,
+                                ::hookgen_runtime::__private::Numbers::TypeRefuses,
+                            )
                             .map(Message::Unknown)?
                     }
                     Some("sender") => {
-                        ::hookgen_runtime::__private::decode_payload("sender", body)
+                        ::hookgen_runtime::__private::decode_payload(
+                                "sender",
+                                body,
+                                ::hookgen_runtime::__private::Numbers::TypeRefuses,
+                            )
                             .map(Message::Sender)?
                     }
                     Some("message") => {
-                        ::hookgen_runtime::__private::decode_payload("Message", body)
+                        ::hookgen_runtime::__private::decode_payload(
+                                "Message",
+                                body,
+                                ::hookgen_runtime::__private::Numbers::TypeRefuses,
+                            )
                             .map(Message::Message)?
                     }
                     None => {

@@ -191,7 +191,9 @@ fn decode_at(index: usize, body: &[u8]) -> Result<Message, crate::DecodeError> {
     match index {
         0usize => {
             Ok(
-                match ::hookgen_runtime::__private::try_payload::<Payload>(body) {
+                match ::hookgen_runtime::__private::try_payload::<
+                    Payload,
+                >(body, ::hookgen_runtime::__private::Numbers::TypeRefuses) {
                     Some(payload) => {
                         match payload.kind.as_ref().map(|v| v.as_str()) {
                             Some("a`b") | Some("```rust") | Some("x\ny") => {
@@ -220,6 +222,7 @@ fn decode_at(index: usize, body: &[u8]) -> Result<Message, crate::DecodeError> {
                                 ::hookgen_runtime::__private::decode_payload(
                                         "Hostile",
                                         body,
+                                        ::hookgen_runtime::__private::Numbers::TypeRefuses,
                                     )
                                     .map(Message::Hostile)?
                             }
@@ -227,6 +230,7 @@ fn decode_at(index: usize, body: &[u8]) -> Result<Message, crate::DecodeError> {
                                 ::hookgen_runtime::__private::decode_payload(
                                         "Hostile",
                                         body,
+                                        ::hookgen_runtime::__private::Numbers::TypeRefuses,
                                     )
                                     .map(Message::Hostile)?
                             }
@@ -234,6 +238,7 @@ fn decode_at(index: usize, body: &[u8]) -> Result<Message, crate::DecodeError> {
                                 ::hookgen_runtime::__private::decode_payload(
                                         "Hostile",
                                         body,
+                                        ::hookgen_runtime::__private::Numbers::TypeRefuses,
                                     )
                                     .map(Message::Hostile)?
                             }
@@ -241,6 +246,7 @@ fn decode_at(index: usize, body: &[u8]) -> Result<Message, crate::DecodeError> {
                                 ::hookgen_runtime::__private::decode_payload(
                                         "Hostile",
                                         body,
+                                        ::hookgen_runtime::__private::Numbers::TypeRefuses,
                                     )
                                     .map(Message::Hostile)?
                             }

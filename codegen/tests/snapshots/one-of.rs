@@ -220,7 +220,11 @@ fn decode_at(index: usize, body: &[u8]) -> Result<Message, crate::DecodeError> {
     match index {
         0usize => {
             Ok(
-                ::hookgen_runtime::__private::decode_payload("shapes.publish", body)
+                ::hookgen_runtime::__private::decode_payload(
+                        "shapes.publish",
+                        body,
+                        ::hookgen_runtime::__private::Numbers::Check,
+                    )
                     .map(Message::ShapesPublish)?,
             )
         }

@@ -134,14 +134,22 @@ fn decode_at(index: usize, body: &[u8]) -> Result<Message, crate::DecodeError> {
                         (
                             "Text",
                             |body: &[u8]| {
-                                ::hookgen_runtime::__private::decode_payload("Text", body)
+                                ::hookgen_runtime::__private::decode_payload(
+                                        "Text",
+                                        body,
+                                        ::hookgen_runtime::__private::Numbers::TypeRefuses,
+                                    )
                                     .map(Message::Text)
                             },
                         ),
                         (
                             "Count",
                             |body: &[u8]| {
-                                ::hookgen_runtime::__private::decode_payload("Count", body)
+                                ::hookgen_runtime::__private::decode_payload(
+                                        "Count",
+                                        body,
+                                        ::hookgen_runtime::__private::Numbers::TypeRefuses,
+                                    )
                                     .map(Message::Count)
                             },
                         ),
@@ -151,13 +159,21 @@ fn decode_at(index: usize, body: &[u8]) -> Result<Message, crate::DecodeError> {
         }
         1usize => {
             Ok(
-                ::hookgen_runtime::__private::decode_payload("Nothing", body)
+                ::hookgen_runtime::__private::decode_payload(
+                        "Nothing",
+                        body,
+                        ::hookgen_runtime::__private::Numbers::Check,
+                    )
                     .map(Message::Nothing)?,
             )
         }
         2usize => {
             Ok(
-                ::hookgen_runtime::__private::decode_payload("AvroRecord", body)
+                ::hookgen_runtime::__private::decode_payload(
+                        "AvroRecord",
+                        body,
+                        ::hookgen_runtime::__private::Numbers::Check,
+                    )
                     .map(Message::AvroRecord)?,
             )
         }

@@ -188,7 +188,11 @@ fn decode_at(index: usize, body: &[u8]) -> Result<Message, crate::DecodeError> {
     match index {
         0usize => {
             Ok(
-                ::hookgen_runtime::__private::decode_payload("trees.publish", body)
+                ::hookgen_runtime::__private::decode_payload(
+                        "trees.publish",
+                        body,
+                        ::hookgen_runtime::__private::Numbers::TypeRefuses,
+                    )
                     .map(Message::TreesPublish)?,
             )
         }

@@ -88,7 +88,11 @@ fn decode_at(index: usize, body: &[u8]) -> Result<Message, crate::DecodeError> {
     match index {
         0usize => {
             Ok(
-                ::hookgen_runtime::__private::decode_payload("webhooks.publish", body)
+                ::hookgen_runtime::__private::decode_payload(
+                        "webhooks.publish",
+                        body,
+                        ::hookgen_runtime::__private::Numbers::TypeRefuses,
+                    )
                     .map(Message::WebhooksPublish)?,
             )
         }

@@ -223,6 +223,7 @@ fn decode_at(index: usize, body: &[u8]) -> Result<Message, crate::DecodeError> {
                         ::hookgen_runtime::__private::decode_payload(
                                 "OrderCreated",
                                 body,
+                                ::hookgen_runtime::__private::Numbers::TypeRefuses,
                             )
                             .map(Message::OrderCreated)?
                     }
@@ -230,6 +231,7 @@ fn decode_at(index: usize, body: &[u8]) -> Result<Message, crate::DecodeError> {
                         ::hookgen_runtime::__private::decode_payload(
                                 "OrderCancelled",
                                 body,
+                                ::hookgen_runtime::__private::Numbers::TypeRefuses,
                             )
                             .map(Message::OrderCancelled)?
                     }
@@ -237,6 +239,7 @@ fn decode_at(index: usize, body: &[u8]) -> Result<Message, crate::DecodeError> {
                         ::hookgen_runtime::__private::decode_payload(
                                 "OrderCorrected",
                                 body,
+                                ::hookgen_runtime::__private::Numbers::TypeRefuses,
                             )
                             .map(Message::OrderCorrected)?
                     }
@@ -259,13 +262,21 @@ fn decode_at(index: usize, body: &[u8]) -> Result<Message, crate::DecodeError> {
         }
         1usize => {
             Ok(
-                ::hookgen_runtime::__private::decode_payload("AuditRecord", body)
+                ::hookgen_runtime::__private::decode_payload(
+                        "AuditRecord",
+                        body,
+                        ::hookgen_runtime::__private::Numbers::Check,
+                    )
                     .map(Message::AuditRecord)?,
             )
         }
         2usize => {
             Ok(
-                ::hookgen_runtime::__private::decode_payload("Ack", body)
+                ::hookgen_runtime::__private::decode_payload(
+                        "Ack",
+                        body,
+                        ::hookgen_runtime::__private::Numbers::TypeRefuses,
+                    )
                     .map(Message::Ack)?,
             )
         }
