@@ -86,6 +86,39 @@ fn single_message_channel_rules() {
     }
 }
 
+/// Flagsmith's channels decode the payload first and read `event_type` from it; when
+/// the body is not that payload, the scan of the body decides exactly as before.
+#[test]
+fn payload_first_channels_answer_as_the_scan_does() {
+    let org = "/organisation-webhook";
+    // An unlisted value on a body of another shape: still an unknown event, kept whole.
+    let body = br#"{"data":"not an audit record","event_type":"FLAG_RENAMED"}"#;
+    match flagsmith::decode(org, body).unwrap() {
+        flagsmith::Message::Unknown(u) => {
+            assert_eq!(u.discriminator.as_deref(), Some("FLAG_RENAMED"));
+            assert_eq!(u.payload["data"], "not an audit record");
+        }
+        other => panic!("expected Unknown, got {other:?}"),
+    }
+    // A listed value on a body that is not the message: the message's error.
+    let body = br#"{"data":"not an audit record","event_type":"FLAG_UPDATED"}"#;
+    assert!(matches!(
+        flagsmith::decode(org, body),
+        Err(DecodeError::InvalidPayload { .. })
+    ));
+    // Not a string: as absent for the scan, then refused by the payload's own type.
+    let body = br#"{"data":{"id":1},"event_type":7}"#;
+    assert!(matches!(
+        flagsmith::decode(org, body),
+        Err(DecodeError::InvalidPayload { .. })
+    ));
+    // Not JSON at all: said so, whichever path reads it first.
+    assert!(matches!(
+        flagsmith::decode(org, br#"{"event_type":"FLAG_UPDATED","data":"#),
+        Err(DecodeError::NotJson(_))
+    ));
+}
+
 #[test]
 fn unknown_enum_values_are_kept_not_rejected() {
     let body = br#"{"event_type":"FLAG_UPDATED","data":{"related_object_type":"WEBHOOK","environment":null}}"#;
