@@ -18,8 +18,22 @@ pub struct Inspector {
     templates: hookgen_runtime::routing::TemplateIndex,
 }
 
-/// Why a body is none of some messages, and whether because it fits none.
-struct Unfit(String, bool);
+/// Why a body is none of some messages.
+enum Unfit {
+    /// It fits none of them (the message says which were tried).
+    None(String),
+    /// It fits more than one.
+    Several(String),
+}
+
+impl Unfit {
+    /// The explanation shown to the user.
+    fn reason(self) -> String {
+        match self {
+            Unfit::None(reason) | Unfit::Several(reason) => reason,
+        }
+    }
+}
 
 /// What a body received on a channel is.
 #[derive(Debug, Clone, PartialEq)]
@@ -66,7 +80,7 @@ impl Inspector {
         let channel = self.spec.channels.get(channel).ok_or("no such channel")?;
         match &channel.decode {
             DecodePlan::KeepUnknown => Ok(Identified::Unknown(None)),
-            DecodePlan::Fit(candidates) => self.fit(candidates, body).map_err(|e| e.0),
+            DecodePlan::Fit(candidates) => self.fit(candidates, body).map_err(Unfit::reason),
             DecodePlan::ByField {
                 field,
                 values,
@@ -74,17 +88,17 @@ impl Inspector {
                 unlisted,
             } => match body.get(field).and_then(Value::as_str) {
                 Some(tag) => match values.iter().find(|(v, _)| v == tag) {
-                    Some((_, claimants)) => self.fit(claimants, body).map_err(|e| e.0),
+                    Some((_, claimants)) => self.fit(claimants, body).map_err(Unfit::reason),
                     None if unlisted.is_empty() => Ok(Identified::Unknown(Some(tag.to_owned()))),
                     None => match self.fit(unlisted, body) {
-                        Err(Unfit(_, true)) => Ok(Identified::Unknown(Some(tag.to_owned()))),
-                        other => other.map_err(|e| e.0),
+                        Err(Unfit::None(_)) => Ok(Identified::Unknown(Some(tag.to_owned()))),
+                        other => other.map_err(Unfit::reason),
                     },
                 },
                 None if absent.is_empty() => {
                     Err(format!("no `{field}` field to tell the messages apart"))
                 }
-                None => self.fit(absent, body).map_err(|e| e.0),
+                None => self.fit(absent, body).map_err(Unfit::reason),
             },
         }
     }
@@ -108,18 +122,15 @@ impl Inspector {
                     .iter()
                     .map(|i| self.spec.messages[*i].key.as_str())
                     .collect();
-                Err(Unfit(
-                    format!(
-                        "the body fits none of {} (payload schema)",
-                        names.join(", ")
-                    ),
-                    true,
-                ))
+                Err(Unfit::None(format!(
+                    "the body fits none of {} (payload schema)",
+                    names.join(", ")
+                )))
             }
-            several => Err(Unfit(
-                format!("the body fits several messages: {}", several.join(", ")),
-                false,
-            )),
+            several => Err(Unfit::Several(format!(
+                "the body fits several messages: {}",
+                several.join(", ")
+            ))),
         }
     }
 
