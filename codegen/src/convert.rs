@@ -15,7 +15,7 @@
 use serde_json::{Map, Value, json};
 
 use crate::diagnostics::{Diagnostic, Diagnostics, child, escape_token};
-use crate::document::{Document, channel_ids, operation_id, split_url, value_text};
+use crate::document::{Document, ParameterValues, channel_ids, operation_id, split_url};
 use crate::load::SpecFile;
 use crate::resolve::Resolver;
 
@@ -330,23 +330,15 @@ impl<'a> Converter<'a> {
                     .resolver
                     .follow(value, "")
                     .map_or(value, |(_, schema)| schema);
-                let strings = |key: &str| -> Option<Value> {
-                    let list = schema.get(key)?.as_array()?;
-                    Some(Value::Array(
-                        list.iter()
-                            .filter(|v| !v.is_null())
-                            .map(|v| json!(value_text(v)))
-                            .collect(),
-                    ))
-                };
-                if let Some(values) = strings("enum") {
-                    out.insert("enum".into(), values);
+                let values = ParameterValues::of_schema(schema);
+                if let Some(allowed) = values.allowed {
+                    out.insert("enum".into(), json!(allowed));
                 }
-                if let Some(default) = schema.get("default") {
-                    out.insert("default".into(), json!(value_text(default)));
+                if let Some(default) = values.default {
+                    out.insert("default".into(), json!(default));
                 }
-                if let Some(values) = strings("examples") {
-                    out.insert("examples".into(), values);
+                if let Some(examples) = values.examples {
+                    out.insert("examples".into(), json!(examples));
                 }
             } else {
                 out.insert(key.clone(), value.clone());

@@ -590,6 +590,36 @@ pub(crate) fn value_text(value: &Value) -> String {
         .map_or_else(|| value.to_string(), str::to_owned)
 }
 
+/// What a 2.x parameter's schema says that 3.x says on the parameter itself, as text
+/// (JSON nulls dropped); `None` where the schema does not say it. The 2.x reader and
+/// `convert` both take it from here.
+pub(crate) struct ParameterValues {
+    pub allowed: Option<Vec<String>>,
+    pub default: Option<String>,
+    pub examples: Option<Vec<String>>,
+}
+
+impl ParameterValues {
+    /// The `enum`, `default` and `examples` of a 2.x parameter's `schema`.
+    pub(crate) fn of_schema(schema: &Value) -> Self {
+        let list = |key: &str| -> Option<Vec<String>> {
+            let values = schema.get(key)?.as_array()?;
+            Some(
+                values
+                    .iter()
+                    .filter(|v| !v.is_null())
+                    .map(value_text)
+                    .collect(),
+            )
+        };
+        Self {
+            allowed: list("enum"),
+            default: schema.get("default").map(value_text),
+            examples: list("examples"),
+        }
+    }
+}
+
 /// The 3.x channel id a 2.x channel's address becomes in the 3.0 conversion: letters,
 /// digits, `.`, `-` and `_` kept, runs of anything else one `_`, trimmed (`/users/{id}`
 /// → `users_id`); `channel` when nothing is left. Uniqueness is the caller's.

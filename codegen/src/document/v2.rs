@@ -4,8 +4,8 @@
 use serde_json::Value;
 
 use super::{
-    Action, Channel, Document, Operation, Parameter, Reader, Server, channel_ids, operation_id,
-    split_url, text, value_text,
+    Action, Channel, Document, Operation, Parameter, ParameterValues, Reader, Server, channel_ids,
+    operation_id, split_url, text,
 };
 use crate::diagnostics::child;
 
@@ -108,29 +108,19 @@ fn parameters<'a>(reader: &mut Reader<'a>, item: &'a Value, at: &str) -> Vec<Par
         .filter_map(|(name, parameter)| {
             let p_at = child(&parameters_at, name);
             let (p_at, parameter) = reader.follow(parameter, &p_at)?;
-            let schema = parameter
+            let values = parameter
                 .get("schema")
                 .and_then(|s| reader.follow(s, &child(&p_at, "schema")))
-                .map(|(_, s)| s);
-            let list = |key: &str| -> Vec<String> {
-                schema
-                    .and_then(|s| s.get(key))
-                    .and_then(Value::as_array)
-                    .map(|values| {
-                        values
-                            .iter()
-                            .filter(|v| !v.is_null())
-                            .map(value_text)
-                            .collect()
-                    })
-                    .unwrap_or_default()
-            };
+                .map(|(_, schema)| ParameterValues::of_schema(schema));
+            let (allowed, default, examples) = values
+                .map(|v| (v.allowed, v.default, v.examples))
+                .unwrap_or_default();
             Some(Parameter {
                 name: name.clone(),
                 description: text(Some(parameter), "description"),
-                allowed: list("enum"),
-                default: schema.and_then(|s| s.get("default")).map(value_text),
-                examples: list("examples"),
+                allowed: allowed.unwrap_or_default(),
+                default,
+                examples: examples.unwrap_or_default(),
                 location: parameter
                     .get("location")
                     .and_then(Value::as_str)
