@@ -127,7 +127,8 @@ pub fn peek_discriminator<'a>(
 ) -> Result<Option<Cow<'a, str>>, DecodeError> {
     if let Some(start) = scan::top_level_value(body, field.as_bytes()) {
         // A plain string (no escape, no control character) is the value as written.
-        if body[start] == b'"' {
+        // (The value may start at the end of a truncated body: `get`, never an index.)
+        if body.get(start) == Some(&b'"') {
             let end = closing_quote(body, start + 1);
             let text = body.get(start + 1..end).unwrap_or_default();
             if end < body.len() && text.iter().all(|&b| b >= 0x20 && b != b'\\') {
@@ -759,7 +760,17 @@ mod tests {
 
     #[test]
     fn peek_rejects_non_objects_and_trailing_bytes() {
-        for body in [&b"[]"[..], b"\"x\"", b"{", b"{} x", b""] {
+        // The last two end where the value would start (a fuzz find: the fast path read
+        // one byte past the body).
+        for body in [
+            &b"[]"[..],
+            b"\"x\"",
+            b"{",
+            b"{} x",
+            b"",
+            b"{\"t\":",
+            b"{\"t\":\t",
+        ] {
             assert!(matches!(
                 peek_discriminator(body, "t"),
                 Err(DecodeError::NotJson(_))
