@@ -114,21 +114,9 @@ impl Builder {
             }
         };
         let options = Options {
-            receiver: if self.receiver {
-                Gate::Always
-            } else {
-                Gate::Never
-            },
-            sender: if self.sender {
-                Gate::Always
-            } else {
-                Gate::Never
-            },
-            schemas: if self.schemas {
-                Gate::Always
-            } else {
-                Gate::Never
-            },
+            receiver: Gate::when(self.receiver),
+            sender: Gate::when(self.sender),
+            schemas: Gate::when(self.schemas),
             in_generated_crate: false,
         };
         let mut diagnostics = Diagnostics::default();
@@ -198,10 +186,9 @@ impl Builder {
         for (module, text) in &modules {
             let path = out_dir.join(format!("{}.rs", crate::naming::unraw(module)));
             write(&path, text)?;
-            index.push_str(&format!(
-                "#[path = {:?}]\npub mod {module};\n",
-                path.to_string_lossy()
-            ));
+            // The path as a Rust string literal, written the way `quote!` writes one.
+            let literal = proc_macro2::Literal::string(&path.to_string_lossy());
+            index.push_str(&format!("#[path = {literal}]\npub mod {module};\n"));
             written.push(path);
         }
         let index_path = out_dir.join("hookgen.rs");

@@ -366,9 +366,7 @@ impl<'de> Deserialize<'de> for MaybeStr<'de> {
 /// `numbers` as for [`decode_payload`].
 #[doc(hidden)]
 pub fn try_payload<T: DeserializeOwned>(body: &[u8], numbers: Numbers) -> Option<T> {
-    if numbers == Numbers::Check {
-        exact_numbers(body).ok()?;
-    }
+    numbers.check(body).ok()?;
     serde_json::from_slice(body).ok()
 }
 
@@ -385,6 +383,16 @@ pub enum Numbers {
     TypeRefuses,
 }
 
+impl Numbers {
+    /// Runs the scan on `body` when this says so.
+    fn check(self, body: &[u8]) -> Result<(), DecodeError> {
+        match self {
+            Numbers::Check => exact_numbers(body),
+            Numbers::TypeRefuses => Ok(()),
+        }
+    }
+}
+
 /// Decodes `body` as the payload of `message`, reporting the JSON path of the first error;
 /// `numbers` says whether the exact-number scan comes first (the generator decides per
 /// payload type).
@@ -394,9 +402,7 @@ pub fn decode_payload<T: DeserializeOwned>(
     body: &[u8],
     numbers: Numbers,
 ) -> Result<T, DecodeError> {
-    if numbers == Numbers::Check {
-        exact_numbers(body)?;
-    }
+    numbers.check(body)?;
     // The fast path is plain serde_json; only a failure pays for tracking the path.
     serde_json::from_slice(body).map_err(|source| {
         if source.is_syntax() || source.is_eof() {

@@ -25,6 +25,11 @@ pub enum Gate {
 }
 
 impl Gate {
+    /// `Always` when `on`, else `Never`: the choice a build script makes.
+    pub fn when(on: bool) -> Self {
+        if on { Gate::Always } else { Gate::Never }
+    }
+
     /// The attribute that puts an item behind `feature`, as this gate says.
     fn attribute(self, feature: &str) -> TokenStream {
         match self {
@@ -70,8 +75,8 @@ impl Default for Options {
     }
 }
 
-/// What [`crate_root`] re-exports from the runtime.
-const REEXPORTED: &[&str] = &[
+/// The runtime items [`crate_root`] re-exports.
+const REEXPORTED_ITEMS: &[&str] = &[
     "Action",
     "Algorithm",
     "Channel",
@@ -93,9 +98,11 @@ const REEXPORTED: &[&str] = &[
     "SignedRequest",
     "SystemClock",
     "UnknownMessage",
-    "receiver",
-    "sender",
 ];
+
+/// The runtime modules [`crate_root`] re-exports, each behind the crate feature of the
+/// same name.
+const REEXPORTED_MODULES: &[&str] = &["receiver", "sender"];
 
 /// Rewrites every path `::hookgen_runtime::X` the crate root re-exports to `crate::X`.
 /// It visits the parsed syntax tree, so only paths change: literals (spec text) are
@@ -107,7 +114,11 @@ impl VisitMut for ThroughReexports {
         let reexported = path.leading_colon.is_some()
             && path.segments.len() >= 2
             && path.segments[0].ident == "hookgen_runtime"
-            && REEXPORTED.contains(&path.segments[1].ident.to_string().as_str());
+            && {
+                let second = path.segments[1].ident.to_string();
+                REEXPORTED_ITEMS.contains(&second.as_str())
+                    || REEXPORTED_MODULES.contains(&second.as_str())
+            };
         if reexported {
             path.leading_colon = None;
             let first = &mut path.segments[0].ident;
@@ -139,11 +150,11 @@ fn is_prelude(name: &str) -> bool {
 /// A reference to the spec's type `name`: `self::Option` where the name is also a
 /// prelude item, so that [`QualifyPrelude`] can tell it from the prelude's.
 fn type_path(name: &str) -> TokenStream {
-    let name = ident(name);
-    if is_prelude(&name.to_string()) {
-        quote! { self::#name }
+    let ident = ident(name);
+    if is_prelude(name) {
+        quote! { self::#ident }
     } else {
-        quote! { #name }
+        quote! { #ident }
     }
 }
 
@@ -319,15 +330,12 @@ pub fn crate_root(title: &str, modules: &[String]) -> String {
     let doc = inner_docs(&format!(
         "{title}\n\nOne module per spec; the shared runtime is re-exported at the root."
     ));
+    let items = REEXPORTED_ITEMS.iter().map(|item| ident(item));
     format(quote! {
         #doc
         #![forbid(unsafe_code)]
         #[rustfmt::skip]
-        pub use ::hookgen_runtime::{
-            Action, Algorithm, Channel, Clock, DecodeError, DeliveryPolicy, Encoding, MessageInfo, Operation,
-            Parameter, Reply, Route, STANDARD_WEBHOOKS, SecretFormat, Server, SignatureError, SignatureScheme, SignedContent,
-            SignedRequest, SystemClock, UnknownMessage,
-        };
+        pub use ::hookgen_runtime::{ #(#items),* };
         /// The axum receiver machinery (`ReceiverConfig`, `HandlerError`, axum itself).
         #[cfg(feature = "axum")]
         pub use ::hookgen_runtime::receiver;
