@@ -245,26 +245,187 @@ fn provider_vectors_computed_with_python() {
     );
 }
 
+/// A preset's scheme as the generator makes it: from the snapshot spec that selects it.
+fn preset(name: &str) -> hookgen_runtime::SignatureScheme {
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join(format!("codegen/tests/snapshots/{name}.yaml"));
+    let file = hookgen::SpecFile::discover(&path, format!("{name}.yaml"));
+    let inspector = hookgen_cli::inspect::Inspector::new(&file).expect("the snapshot spec loads");
+    hookgen_cli::runtime_scheme(
+        inspector
+            .spec
+            .signature
+            .as_ref()
+            .expect("a signature scheme"),
+    )
+}
+
+/// Each preset against its provider's published example, or against values computed
+/// independently (`scripts/signature-vectors.py`: Python's `hmac` and `cryptography`)
+/// where the provider publishes none.
+#[test]
+fn each_preset_verifies_its_published_or_independent_vector() {
+    use hookgen_runtime::SignedRequest;
+    let check =
+        |scheme: &hookgen_runtime::SignatureScheme,
+         secret: &[u8],
+         request: SignedRequest<'_>,
+         now: i64| scheme.verify_request(&[secret], &request, &FixedClock(now));
+
+    // GitHub's documentation: "It's a Secret to Everybody" over "Hello, World!".
+    let github = preset("github");
+    let expected = "sha256=757107ea0eb2509fc211221cce984b8a37570b6d7586c22c46f4379c8b043e17";
+    assert_eq!(github.header, "X-Hub-Signature-256");
+    assert_eq!(
+        github.sign(b"It's a Secret to Everybody", b"Hello, World!"),
+        expected
+    );
+    assert_eq!(
+        github.verify(b"It's a Secret to Everybody", expected, b"Hello, World!"),
+        Ok(())
+    );
+
+    // Slack's documentation: its worked example, at the time it was signed.
+    let slack = preset("slack");
+    let body = "token=xyzz0WbapA4vBCDEFasx0q6G&team_id=T1DC2JH3J&team_domain=testteamnow&channel_id=G8PSS9T3V&channel_name=foobar&user_id=U2CERLKJA&user_name=roadrunner&command=%2Fwebhook-collect&text=&response_url=https%3A%2F%2Fhooks.slack.com%2Fcommands%2FT1DC2JH3J%2F397700885554%2F96rGlfmibIGlgcZRskXaIFfN&trigger_id=398738663015.47445629121.803a0bc887a14d10d2c447fce8b6703c";
+    let secret = b"8f742231b10e8888abcd99yyyzzz85a5";
+    let expected = "v0=a2114d57b48eac39b9ad189dd8316235a7b4a8d21a10bd27519666489c69b503";
+    let request = SignedRequest {
+        signature: Some(expected),
+        id: None,
+        timestamp: Some("1531420618"),
+        body: body.as_bytes(),
+    };
+    assert_eq!(slack.timestamp_header, "X-Slack-Request-Timestamp");
+    assert_eq!(check(&slack, secret, request, 1_531_420_618 + 60), Ok(()));
+    assert_eq!(
+        slack.sign_message(secret, "", 1_531_420_618, body.as_bytes()),
+        Ok(expected.to_owned())
+    );
+    assert!(matches!(
+        check(&slack, secret, request, 1_531_420_618 + 301),
+        Err(SignatureError::OutsideTolerance { .. })
+    ));
+
+    // Stripe: computed independently (Stripe publishes no secret with its example).
+    let stripe = preset("stripe");
+    let body = br#"{"id":"evt_1NG8Du2eZvKYlo2CUI79vXWy","object":"event","type":"payment_intent.succeeded"}"#;
+    let secret = b"whsec_7kQa1zFQ3oV8b1bcN2Nf3Rxv";
+    let expected =
+        "t=1492774577,v1=091186dfbc5fb0209ca9264a4b11d9559ce00b71209557b4b66ca0a5fb43cf6f";
+    assert_eq!(
+        stripe.sign_message(secret, "", 1_492_774_577, body),
+        Ok(expected.to_owned())
+    );
+    let at = |signature| SignedRequest {
+        signature: Some(signature),
+        id: None,
+        timestamp: None,
+        body,
+    };
+    assert_eq!(check(&stripe, secret, at(expected), 1_492_774_600), Ok(()));
+    // Several `v1` values (a rolled secret) and a `v0` test-mode value, in any order.
+    let several = "v0=6ffbb59b2300aae63f272406069a9788598b792a944a07aba816edb039989a39,t=1492774577,v1=5257a869e7ecebeda32affa62cdca3fa51cad7e77a0e56ff536d0ce8e108d8bd,v1=091186dfbc5fb0209ca9264a4b11d9559ce00b71209557b4b66ca0a5fb43cf6f";
+    assert_eq!(check(&stripe, secret, at(several), 1_492_774_600), Ok(()));
+    // The timestamp is signed: moving it breaks the signature; dropping it is refused.
+    let moved = expected.replace("t=1492774577", "t=1492774600");
+    assert_eq!(
+        check(&stripe, secret, at(&moved), 1_492_774_600),
+        Err(SignatureError::Mismatch)
+    );
+    let dropped = &expected["t=1492774577,".len()..];
+    assert_eq!(
+        check(&stripe, secret, at(dropped), 1_492_774_600),
+        Err(SignatureError::Malformed("no timestamp entry"))
+    );
+    assert!(matches!(
+        check(&stripe, secret, at(expected), 1_492_774_577 + 301),
+        Err(SignatureError::OutsideTolerance { .. })
+    ));
+
+    // Shopify: computed independently.
+    let shopify = preset("shopify");
+    let body = br#"{"id":820982911946154508,"email":"jon@example.com","closed_at":null}"#;
+    let expected = "hTabssipYwlxWmpDvgWnHGzxIMm80f5wSaLiIDXUBpc=";
+    assert_eq!(shopify.sign(b"shpss_5e4c7ad8b2f0a1d3", body), expected);
+    assert_eq!(
+        shopify.verify(b"shpss_5e4c7ad8b2f0a1d3", expected, body),
+        Ok(())
+    );
+
+    // Standard Webhooks v1a: the reference libraries' signing vector, and a second
+    // message signed by Python's `cryptography`, verified with the `whpk_` public key.
+    let v1a = preset("standard-webhooks-v1a");
+    assert_eq!(v1a, hookgen_runtime::STANDARD_WEBHOOKS_V1A);
+    let secret_key = b"whsk_VEVTVFNJR05JTkdLRVlET05PVFVTRVRISVNGT1JBTlk=";
+    let public_key = b"whpk_ZlN4eg7dSSqi0moX9hQUk3orrOouK3QVQSlJa248c/g=";
+    for (id, timestamp, body, expected) in [
+        (
+            "msg_p5jXN8AQM9LWM0D4loKWxJek",
+            1_614_265_330,
+            &br#"{"test": 2432232314}"#[..],
+            "v1a,tQ9V2XOqn7jL/DQenEFpqIugdBVtiMmER5mhSkXBNwM0mkATuDe6KYYUuxqtaiHeYGb7KaaBRdM5WqyeFiL8Ag==",
+        ),
+        (
+            "msg_2KWPBgLlAfxdpx2AI54pPJ85f4W",
+            1_674_087_231,
+            &br#"{"type":"contact.created","timestamp":"2022-11-03T20:26:10.344522Z","data":{"id":"1f81eb52-5198-4599-803e-771906343485"}}"#[..],
+            "v1a,D1IWilxvllz7FK+EupPTVSh7cvU4GQDyOBpRW4rtuo+N7fpqCiM19uMWo9++KsT7lEdvbEqe81bIGGzmYcEfBw==",
+        ),
+    ] {
+        assert_eq!(v1a.sign_message(secret_key, id, timestamp, body), Ok(expected.to_owned()));
+        let ts = timestamp.to_string();
+        let request = SignedRequest {
+            signature: Some(expected),
+            id: Some(id),
+            timestamp: Some(&ts),
+            body,
+        };
+        for key in [&public_key[..], &public_key[5..], &secret_key[..]] {
+            assert_eq!(check(&v1a, key, request, timestamp), Ok(()), "{id}");
+        }
+        // An HMAC `v1` entry beside it is another scheme's: skipped, not an error.
+        let both = format!("v1,K5oZfzN95Z9UVu1EsfQmfVNQhnkZ2pj9o9NDN/H/pI4= {expected}");
+        let request = SignedRequest { signature: Some(&both), ..request };
+        assert_eq!(check(&v1a, public_key, request, timestamp), Ok(()));
+        let tampered = SignedRequest { id: Some("msg_other"), ..request };
+        assert_eq!(check(&v1a, public_key, tampered, timestamp), Err(SignatureError::Mismatch));
+    }
+    // A public key verifies but cannot sign.
+    assert!(matches!(
+        v1a.sign_message(public_key, "msg", 1, b"{}"),
+        Err(SignatureError::InvalidSecret(_))
+    ));
+}
+
 /// The schemes the properties run over: the four providers', Standard Webhooks, and a
 /// base64 scheme with a prefix and several signatures per header.
-fn schemes() -> Vec<(&'static str, hookgen_runtime::SignatureScheme)> {
+fn schemes() -> &'static [(&'static str, hookgen_runtime::SignatureScheme)] {
     use hookgen_runtime::{Encoding, SignatureScheme};
-    vec![
-        ("flyio", webhooks::flyio::SIGNATURE),
-        ("flagsmith", webhooks::flagsmith::SIGNATURE),
-        ("airmy", webhooks::airmy::SIGNATURE),
-        ("flymyai", webhooks::flymyai::SIGNATURE),
-        ("standard-webhooks", hookgen_runtime::STANDARD_WEBHOOKS),
-        (
-            "base64 sha256= prefix, comma separated",
-            SignatureScheme {
-                encoding: Encoding::Base64,
-                prefix: "sha256=",
-                separator: Some(','),
-                ..hookgen_runtime::signature::hex_body("X-Signature")
-            },
-        ),
-    ]
+    static SCHEMES: std::sync::OnceLock<Vec<(&str, SignatureScheme)>> = std::sync::OnceLock::new();
+    SCHEMES.get_or_init(|| {
+        vec![
+            ("flyio", webhooks::flyio::SIGNATURE),
+            ("flagsmith", webhooks::flagsmith::SIGNATURE),
+            ("airmy", webhooks::airmy::SIGNATURE),
+            ("flymyai", webhooks::flymyai::SIGNATURE),
+            ("standard-webhooks", hookgen_runtime::STANDARD_WEBHOOKS),
+            ("standard-webhooks-v1a", preset("standard-webhooks-v1a")),
+            ("stripe", preset("stripe")),
+            ("github", preset("github")),
+            ("slack", preset("slack")),
+            ("shopify", preset("shopify")),
+            (
+                "base64 sha256= prefix, comma separated",
+                SignatureScheme {
+                    encoding: Encoding::Base64,
+                    prefix: "sha256=",
+                    separator: Some(','),
+                    ..hookgen_runtime::signature::hex_body("X-Signature")
+                },
+            ),
+        ]
+    })
 }
 
 struct FixedClock(i64);
@@ -306,7 +467,7 @@ proptest::proptest! {
         use hookgen_runtime::{Encoding, SecretFormat, SignedRequest};
         let clock = FixedClock(timestamp);
         let ts = timestamp.to_string();
-        for (name, scheme) in schemes() {
+        for &(name, scheme) in schemes() {
             let secret = match scheme.secret_format {
                 SecretFormat::Bytes => raw_secret.clone(),
                 SecretFormat::WhsecBase64 => format!(
@@ -314,6 +475,13 @@ proptest::proptest! {
                     base64::engine::general_purpose::STANDARD.encode(&raw_secret)
                 )
                 .into_bytes(),
+                // A 32-byte seed: the secret key signs and, through its public key, verifies.
+                SecretFormat::Ed25519Base64 => {
+                    let mut seed = [0u8; 32];
+                    seed.iter_mut().zip(raw_secret.iter().cycle()).for_each(|(s, r)| *s = *r);
+                    format!("whsk_{}", base64::engine::general_purpose::STANDARD.encode(seed))
+                        .into_bytes()
+                }
             };
             let header = scheme.sign_message(&secret, &id, timestamp, &body).unwrap();
             let check = |secret: &[u8], header: &str, body: &[u8]| {
@@ -344,14 +512,22 @@ proptest::proptest! {
                 );
             }
 
-            let encoded = &header[scheme.prefix.len()..];
+            // The signature entry, after the timestamp entry of a scheme that has one.
+            let (stamp, entry) = match (scheme.timestamp_entry, scheme.separator) {
+                ("", _) | (_, None) => ("", header.as_str()),
+                (_, Some(separator)) => {
+                    let at = header.find(separator).unwrap() + separator.len_utf8();
+                    header.split_at(at)
+                }
+            };
+            let encoded = &entry[scheme.prefix.len()..];
             let mac = match scheme.encoding {
                 Encoding::Hex => hex::decode(encoded).unwrap(),
                 Encoding::Base64 => base64::engine::general_purpose::STANDARD.decode(encoded).unwrap(),
             };
             let mac2 = flip(&mac, at, bit);
             let header3 = format!(
-                "{}{}",
+                "{stamp}{}{}",
                 scheme.prefix,
                 match scheme.encoding {
                     Encoding::Hex => hex::encode(&mac2),

@@ -14,27 +14,38 @@ use hookgen::{Diagnostic, Diagnostics, SpecFile};
 /// The runtime signature scheme a spec declares (its strings leaked: for tools that
 /// build a scheme once per process, such as the `sign` and `verify` commands).
 pub fn runtime_scheme(signature: &ir::Signature) -> hookgen_runtime::SignatureScheme {
+    use hookgen_runtime::{Algorithm, Encoding, SecretFormat, SignedPart};
     let leak = |s: &str| -> &'static str { Box::leak(s.to_owned().into_boxed_str()) };
+    let signed: Vec<SignedPart> = signature
+        .signed
+        .iter()
+        .map(|part| match part {
+            ir::SignedPart::Id => SignedPart::Id,
+            ir::SignedPart::Timestamp => SignedPart::Timestamp,
+            ir::SignedPart::Body => SignedPart::Body,
+            ir::SignedPart::Text(text) => SignedPart::Text(leak(text)),
+        })
+        .collect();
     hookgen_runtime::SignatureScheme {
         header: leak(&signature.header),
-        algorithm: hookgen_runtime::Algorithm::HmacSha256,
+        algorithm: match signature.algorithm {
+            ir::SignatureAlgorithm::HmacSha256 => Algorithm::HmacSha256,
+            ir::SignatureAlgorithm::Ed25519 => Algorithm::Ed25519,
+        },
         encoding: match signature.encoding {
-            ir::SignatureEncoding::Hex => hookgen_runtime::Encoding::Hex,
-            ir::SignatureEncoding::Base64 => hookgen_runtime::Encoding::Base64,
+            ir::SignatureEncoding::Hex => Encoding::Hex,
+            ir::SignatureEncoding::Base64 => Encoding::Base64,
         },
         prefix: leak(&signature.prefix),
-        secret_format: if signature.whsec_secret {
-            hookgen_runtime::SecretFormat::WhsecBase64
-        } else {
-            hookgen_runtime::SecretFormat::Bytes
+        secret_format: match signature.secret {
+            ir::SecretFormat::Bytes => SecretFormat::Bytes,
+            ir::SecretFormat::WhsecBase64 => SecretFormat::WhsecBase64,
+            ir::SecretFormat::Ed25519Base64 => SecretFormat::Ed25519Base64,
         },
-        signed: if signature.signs_id_and_timestamp {
-            hookgen_runtime::SignedContent::IdTimestampBody
-        } else {
-            hookgen_runtime::SignedContent::Body
-        },
+        signed: Box::leak(signed.into_boxed_slice()),
         id_header: leak(&signature.id_header),
         timestamp_header: leak(&signature.timestamp_header),
+        timestamp_entry: leak(&signature.timestamp_entry),
         separator: signature.separator,
         tolerance_seconds: signature.tolerance_seconds,
     }

@@ -377,8 +377,10 @@ fn run(command: Command) -> Result<ExitCode> {
             let signature = scheme
                 .sign_message(key.secret.as_bytes(), &id, timestamp, &body)
                 .map_err(|e| anyhow::anyhow!("cannot sign: {e}"))?;
-            if scheme.signed == hookgen_runtime::SignedContent::IdTimestampBody {
+            if scheme.signs(hookgen_runtime::SignedPart::Id) {
                 println!("{}: {id}", scheme.id_header);
+            }
+            if !scheme.timestamp_header.is_empty() {
                 println!("{}: {timestamp}", scheme.timestamp_header);
             }
             println!("{}: {signature}", scheme.header);

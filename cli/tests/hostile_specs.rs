@@ -307,20 +307,52 @@ fn signature_settings_that_cannot_be_secure_are_refused() {
         // The MAC does not cover the timestamp: an old delivery replays with a fresh one.
         (
             "{header: X-Sig, timestamp-header: X-Ts, tolerance-seconds: 300}",
-            "needs `signed: id.timestamp.body`",
+            "needs `{timestamp}` in `signed`",
         ),
         (
             "{scheme: standard-webhooks, signed: body}",
-            "needs `signed: id.timestamp.body`",
+            "needs `{timestamp}` in `signed`",
+        ),
+        (
+            "{scheme: stripe, signed: '{body}'}",
+            "needs `{timestamp}` in `signed`",
         ),
         // Signed id and timestamp with no headers: every delivery refused.
         (
             "{header: X-Sig, signed: id.timestamp.body, tolerance-seconds: 60}",
-            "needs `id-header`",
+            "no `id-header` carries it",
         ),
         (
             "{scheme: standard-webhooks, timestamp-header: ''}",
-            "needs `timestamp-header`",
+            "neither `timestamp-header` nor `timestamp-entry` carries it",
+        ),
+        ("{scheme: slack, timestamp-entry: 't='}", "not both"),
+        (
+            "{header: X-Sig, signed: '{timestamp}.{body}', timestamp-entry: 't=', tolerance-seconds: 60}",
+            "needs a `separator`",
+        ),
+        (
+            "{scheme: stripe, prefix: 't=v1='}",
+            "the prefix starts with the timestamp entry",
+        ),
+        // The body unsigned, or signed twice; a part the template does not know.
+        ("{header: X-Sig, signed: 'x'}", "`{body}` exactly once"),
+        (
+            "{header: X-Sig, signed: '{body}{body}'}",
+            "`{body}` exactly once",
+        ),
+        (
+            "{header: X-Sig, signed: '{nonce}.{body}'}",
+            "unknown part `{nonce}`",
+        ),
+        // Keys of one algorithm for another.
+        (
+            "{scheme: standard-webhooks, algorithm: ed25519}",
+            "takes `secret: ed25519-base64` keys",
+        ),
+        (
+            "{header: X-Sig, secret: ed25519-base64}",
+            "need `algorithm: ed25519`",
         ),
         // A signed timestamp nobody checks does not stop replays.
         (
@@ -349,6 +381,12 @@ fn signature_settings_that_cannot_be_secure_are_refused() {
     // The presets and plain schemes stay accepted.
     for signature in [
         "{scheme: standard-webhooks}",
+        "{scheme: standard-webhooks-v1a}",
+        "{scheme: stripe}",
+        "{scheme: github}",
+        "{scheme: slack}",
+        "{scheme: shopify}",
+        "{header: X-Sig, signed: 'v0:{timestamp}:{body}', timestamp-header: X-Ts, tolerance-seconds: 60}",
         "{header: X-Sig}",
         "{header: X-Sig, signed: id.timestamp.body, id-header: X-Id, timestamp-header: X-Ts, tolerance-seconds: 60}",
     ] {

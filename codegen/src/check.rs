@@ -8,7 +8,7 @@
 use std::collections::BTreeMap;
 
 use crate::diagnostics::{Diagnostic, Diagnostics, child};
-use crate::document::{Document, Encoding, SignatureSettings, Signed};
+use crate::document::{Algorithm, Document, Encoding, SecretFormat, SignatureSettings, SignedPart};
 
 /// Runs every document rule; returns errors and warnings.
 pub fn check(document: &Document) -> Diagnostics {
@@ -190,15 +190,23 @@ pub fn template_parameters(address: &str) -> Vec<&str> {
         .collect()
 }
 
-/// Refuses signature settings that verify less than they appear to (presets and
-/// defaults applied, as generation applies them).
+/// Refuses signature settings that verify less than they appear to, or that no delivery
+/// could pass (presets and defaults applied, as generation applies them). The runtime's
+/// `SignatureScheme::check` holds a generated scheme to the same rules.
 fn check_signature(settings: &SignatureSettings, at: &str, report: &mut impl FnMut(&str, String)) {
-    let signs_id_and_timestamp = settings.signed == Signed::IdTimestampBody;
+    let signed = &settings.signed;
+    let signs_timestamp = signed.has(&SignedPart::Timestamp);
     let tolerance = settings.tolerance_seconds;
-    if tolerance.is_some() && !signs_id_and_timestamp {
+    if signed.0.iter().filter(|p| **p == SignedPart::Body).count() != 1 {
+        report(
+            &child(at, "signed"),
+            "`signed` must hold `{body}` exactly once".into(),
+        );
+    }
+    if tolerance.is_some() && !signs_timestamp {
         report(
             &child(at, "tolerance-seconds"),
-            "a timestamp tolerance needs `signed: id.timestamp.body`: the MAC does not cover the timestamp, so an old delivery would replay with a fresh one".into(),
+            "a timestamp tolerance needs `{timestamp}` in `signed`: the signature does not cover the timestamp, so an old delivery would replay with a fresh one".into(),
         );
     }
     if tolerance == Some(0) {
@@ -207,19 +215,26 @@ fn check_signature(settings: &SignatureSettings, at: &str, report: &mut impl FnM
             "a tolerance of 0 s refuses every delivery; give the clock skew allowed".into(),
         );
     }
-    if signs_id_and_timestamp {
-        for (key, name) in [
-            ("id-header", &settings.id_header),
-            ("timestamp-header", &settings.timestamp_header),
-        ] {
-            if name.is_empty() {
-                report(
-                    &child(at, "signed"),
-                    format!(
-                        "`signed: id.timestamp.body` needs `{key}`: without it every delivery is refused"
-                    ),
-                );
-            }
+    if signed.has(&SignedPart::Id) && settings.id_header.is_empty() {
+        report(
+            &child(at, "signed"),
+            "`{id}` is signed but no `id-header` carries it: every delivery would be refused"
+                .into(),
+        );
+    }
+    let entry = settings.timestamp_entry.as_str();
+    if signs_timestamp {
+        match (settings.timestamp_header.is_empty(), entry.is_empty()) {
+            (true, true) => report(
+                &child(at, "signed"),
+                "`{timestamp}` is signed but neither `timestamp-header` nor `timestamp-entry` carries it: every delivery would be refused".into(),
+            ),
+            (false, false) => report(
+                &child(at, "timestamp-entry"),
+                "the timestamp comes from `timestamp-header` or `timestamp-entry`, not both"
+                    .into(),
+            ),
+            _ => {}
         }
         if tolerance.is_none() {
             report(
@@ -228,6 +243,38 @@ fn check_signature(settings: &SignatureSettings, at: &str, report: &mut impl FnM
                     .into(),
             );
         }
+    } else if !entry.is_empty() {
+        report(
+            &child(at, "timestamp-entry"),
+            "a timestamp entry is read only when `signed` holds `{timestamp}`".into(),
+        );
+    }
+    if !entry.is_empty() {
+        if settings.separator.is_none() {
+            report(
+                &child(at, "timestamp-entry"),
+                "a timestamp entry needs a `separator` between the signature header's entries"
+                    .into(),
+            );
+        }
+        if settings.prefix.starts_with(entry) {
+            report(
+                &child(at, "timestamp-entry"),
+                "the prefix starts with the timestamp entry, so no signature would be read".into(),
+            );
+        }
+    }
+    match (settings.algorithm, settings.secret) {
+        (Algorithm::Ed25519, SecretFormat::Ed25519Base64)
+        | (Algorithm::HmacSha256, SecretFormat::Bytes | SecretFormat::WhsecBase64) => {}
+        (Algorithm::Ed25519, _) => report(
+            &child(at, "secret"),
+            "`algorithm: ed25519` takes `secret: ed25519-base64` keys".into(),
+        ),
+        (Algorithm::HmacSha256, _) => report(
+            &child(at, "secret"),
+            "`secret: ed25519-base64` keys need `algorithm: ed25519`".into(),
+        ),
     }
     let mut headers: Vec<(&str, &str)> = Vec::new();
     for (key, name) in [

@@ -362,45 +362,36 @@ pub struct Reply {
 
 pub use crate::document::Action;
 
+/// The signature settings' own types, as `x-hookgen.signature` names them.
+pub use crate::document::{
+    Algorithm as SignatureAlgorithm, Encoding as SignatureEncoding, SecretFormat, SignedPart,
+};
+
 /// How deliveries are signed (see `hookgen_runtime::SignatureScheme`).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Signature {
     /// The header name.
     pub header: String,
-    /// The algorithm (only `hmac-sha256` today).
+    /// The algorithm.
     pub algorithm: SignatureAlgorithm,
-    /// How the MAC is written.
+    /// How the signature is written.
     pub encoding: SignatureEncoding,
-    /// A fixed prefix before each encoded MAC.
+    /// A fixed prefix before each encoded signature.
     pub prefix: String,
-    /// The secret is base64 after `whsec_` (else its bytes are the key).
-    pub whsec_secret: bool,
-    /// `id.timestamp.body` is signed (else the body alone).
-    pub signs_id_and_timestamp: bool,
+    /// How the secret becomes the key.
+    pub secret: SecretFormat,
+    /// What is signed, in order.
+    pub signed: Vec<SignedPart>,
     /// The message id header, or empty.
     pub id_header: String,
     /// The timestamp header, or empty.
     pub timestamp_header: String,
-    /// The separator of several signatures in one header.
+    /// The start of the signature header's timestamp entry, or empty.
+    pub timestamp_entry: String,
+    /// The separator of several entries in one header.
     pub separator: Option<char>,
     /// The timestamp tolerance in seconds.
     pub tolerance_seconds: Option<u64>,
-}
-
-/// A signature algorithm.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum SignatureAlgorithm {
-    /// HMAC-SHA256.
-    HmacSha256,
-}
-
-/// A signature encoding.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum SignatureEncoding {
-    /// Hexadecimal.
-    Hex,
-    /// Base64.
-    Base64,
 }
 
 /// Documented delivery rules.

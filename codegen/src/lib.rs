@@ -305,6 +305,16 @@ fn parallel_map<T: Sync, R: Send>(items: &[T], job: impl Fn(&T) -> R + Sync) -> 
 
 /// Every file of the generated crate: the pieces ([`Piece`]) are made on every core,
 /// then put together in a fixed order.
+/// The optional `hookgen-runtime` features the specs need: `ed25519` for Ed25519 signatures.
+fn runtime_features(specs: &[ir::Spec]) -> Vec<&'static str> {
+    let ed25519 = specs.iter().any(|spec| {
+        spec.signature
+            .as_ref()
+            .is_some_and(|s| s.algorithm == ir::SignatureAlgorithm::Ed25519)
+    });
+    if ed25519 { vec!["ed25519"] } else { Vec::new() }
+}
+
 fn emit_crate(settings: &Settings, specs: &[ir::Spec]) -> Result<Vec<OutputFile>, Diagnostics> {
     let all_sources: Vec<String> = specs.iter().map(|s| s.sources.join(" with ")).collect();
     let generated_by = format!(
@@ -315,7 +325,7 @@ fn emit_crate(settings: &Settings, specs: &[ir::Spec]) -> Result<Vec<OutputFile>
         name: &settings.crate_name,
         generated_by: &generated_by,
         command: &settings.command,
-        runtime: settings.runtime.toml(),
+        runtime: settings.runtime.toml(&runtime_features(specs)),
     };
     let template_error = |e: minijinja::Error| {
         Diagnostics::from(Diagnostic::at(

@@ -14,10 +14,9 @@ use std::collections::{BTreeMap, BTreeSet};
 use serde_json::Value;
 
 use crate::diagnostics::{Diagnostic, Diagnostics};
-use crate::document::{self, Document, Encoding, SecretFormat, Signed};
+use crate::document::{self, Document};
 use crate::ir::{
-    self, Channel, Delivery, Example, Message, Operation, Parameter, Reply, Signature,
-    SignatureAlgorithm, SignatureEncoding, Ty,
+    self, Channel, Delivery, Example, Message, Operation, Parameter, Reply, Signature, Ty,
 };
 use crate::naming::{NameScope, type_name};
 use crate::resolve::Resolver;
@@ -370,16 +369,14 @@ impl<'a> Lowering<'a> {
         };
         Some(Signature {
             header,
-            algorithm: SignatureAlgorithm::HmacSha256,
-            encoding: match settings.encoding {
-                Encoding::Hex => SignatureEncoding::Hex,
-                Encoding::Base64 => SignatureEncoding::Base64,
-            },
+            algorithm: settings.algorithm,
+            encoding: settings.encoding,
             prefix: settings.prefix,
-            whsec_secret: settings.secret == SecretFormat::WhsecBase64,
-            signs_id_and_timestamp: settings.signed == Signed::IdTimestampBody,
+            secret: settings.secret,
+            signed: settings.signed.0,
             id_header: settings.id_header,
             timestamp_header: settings.timestamp_header,
+            timestamp_entry: settings.timestamp_entry,
             separator: settings.separator,
             tolerance_seconds: settings.tolerance_seconds,
         })

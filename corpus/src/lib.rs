@@ -12,8 +12,9 @@ pub use hookgen_runtime::receiver;
 pub use hookgen_runtime::sender;
 pub use hookgen_runtime::{
     Action, Algorithm, Channel, Clock, DecodeError, DeliveryPolicy, Encoding, MessageInfo,
-    Operation, Parameter, Reply, Route, STANDARD_WEBHOOKS, SecretFormat, Server, SignatureError,
-    SignatureScheme, SignedContent, SignedRequest, SystemClock, UnknownMessage,
+    Operation, Parameter, Reply, Route, STANDARD_WEBHOOKS, STANDARD_WEBHOOKS_V1A, SecretFormat,
+    Server, SignatureError, SignatureScheme, SignedPart, SignedRequest, SystemClock,
+    UnknownMessage,
 };
 
 include!(concat!(env!("OUT_DIR"), "/modules.rs"));

@@ -778,9 +778,10 @@ pub const SIGNATURE: crate::SignatureScheme = crate::SignatureScheme {
     encoding: crate::Encoding::Hex,
     prefix: "",
     secret_format: crate::SecretFormat::Bytes,
-    signed: crate::SignedContent::Body,
+    signed: &[crate::SignedPart::Body],
     id_header: "",
     timestamp_header: "",
+    timestamp_entry: "",
     separator: None,
     tolerance_seconds: None,
 };

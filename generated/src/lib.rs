@@ -9,9 +9,9 @@
 #[rustfmt::skip]
 pub use ::hookgen_runtime::{
     Action, Algorithm, Channel, Clock, DecodeError, DeliveryPolicy, Encoding,
-    MessageInfo, Operation, Parameter, Reply, Route, STANDARD_WEBHOOKS, SecretFormat,
-    Server, SignatureError, SignatureScheme, SignedContent, SignedRequest, SystemClock,
-    UnknownMessage,
+    MessageInfo, Operation, Parameter, Reply, Route, STANDARD_WEBHOOKS,
+    STANDARD_WEBHOOKS_V1A, SecretFormat, Server, SignatureError, SignatureScheme,
+    SignedPart, SignedRequest, SystemClock, UnknownMessage,
 };
 
 /// The axum receiver machinery (`ReceiverConfig`, `HandlerError`, axum itself).

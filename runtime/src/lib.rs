@@ -35,10 +35,14 @@ pub mod __private {
     };
     #[cfg(feature = "axum")]
     pub use crate::receiver::{Dispatch, HandlerFuture, SpecBinding};
+
+    /// Whether this build verifies Ed25519 (a module whose spec signs with Ed25519
+    /// asserts it at compile time, so a missing feature is a build error, not a 401).
+    pub const ED25519: bool = cfg!(feature = "ed25519");
 }
 pub use delivery::DeliveryPolicy;
 pub use routing::{Action, Channel, Operation, Parameter, Reply, Route, Server};
 pub use signature::{
-    Algorithm, Clock, Encoding, STANDARD_WEBHOOKS, SecretFormat, SignatureError, SignatureScheme,
-    SignedContent, SignedRequest, SystemClock,
+    Algorithm, Clock, Encoding, STANDARD_WEBHOOKS, STANDARD_WEBHOOKS_V1A, SecretFormat,
+    SignatureError, SignatureScheme, SignedPart, SignedRequest, SystemClock,
 };

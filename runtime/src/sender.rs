@@ -10,7 +10,7 @@
 use std::time::{Duration, Instant};
 
 use crate::delivery::DeliveryPolicy;
-use crate::signature::{Clock, SignatureScheme, SignedContent, SystemClock};
+use crate::signature::{Clock, SignatureScheme, SystemClock};
 
 /// When and how often a delivery is retried.
 #[derive(Debug, Clone, PartialEq)]
@@ -106,7 +106,7 @@ impl Sender {
     ) -> Result<Self, crate::SignatureError> {
         let secret = secret.into();
         scheme.check()?;
-        scheme.check_secret(&secret)?;
+        scheme.check_signing_secret(&secret)?;
         Ok(Self {
             client: reqwest::Client::new(),
             scheme,
@@ -194,10 +194,11 @@ impl Sender {
             .header("content-type", "application/json")
             .header(self.scheme.header, signature)
             .body(body.to_vec());
-        if self.scheme.signed == SignedContent::IdTimestampBody {
-            request = request
-                .header(self.scheme.id_header, id)
-                .header(self.scheme.timestamp_header, timestamp.to_string());
+        if !self.scheme.id_header.is_empty() {
+            request = request.header(self.scheme.id_header, id);
+        }
+        if !self.scheme.timestamp_header.is_empty() {
+            request = request.header(self.scheme.timestamp_header, timestamp.to_string());
         }
         let response = request.send().await.map_err(|e| {
             if e.is_timeout() {

@@ -1,32 +1,49 @@
 //! Webhook signatures, as data: a [`SignatureScheme`] says which header carries the
-//! signature, the MAC algorithm, how the MAC is written (hex or base64, with a prefix),
-//! how the secret becomes the key (its UTF-8 bytes, or base64 after `whsec_`), what is
-//! signed (the raw body, or `id.timestamp.body` as in Standard Webhooks), whether a
-//! header holds several signatures, and how old a timestamp may be.
+//! signature, the algorithm (HMAC-SHA256, or Ed25519 with the `ed25519` feature), how
+//! the signature is written (hex or base64, with a prefix), how the secret becomes the
+//! key (its UTF-8 bytes, base64 after `whsec_`, or an Ed25519 `whpk_`/`whsk_` key), what
+//! is signed (a template of [`SignedPart`]s: the body, `id.timestamp.body` as in Standard
+//! Webhooks, `timestamp.body` as Stripe, `v0:timestamp:body` as Slack), where the
+//! timestamp is (its own header, or an entry of the signature header such as Stripe's
+//! `t=`), whether a header holds several signatures, and how old a timestamp may be.
 //!
 //! Verification always runs over the raw bytes received (nothing is re-serialized),
 //! compares MACs in constant time with `hmac`'s `verify_slice` (which also rejects a
-//! wrong length), accepts any of several secrets (rotation) and reports which check
-//! failed without revealing the secret or the expected signature.
+//! wrong length), verifies Ed25519 signatures strictly (no malleable or weak-key
+//! signatures), accepts any of several keys (rotation) and reports which check failed
+//! without revealing the secret or the expected signature.
 
 use std::borrow::Cow;
 
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD as BASE64;
 use hmac::{Hmac, Mac};
-use sha2::Sha256;
+use sha2::{Digest as _, Sha256};
 
-/// The length of an HMAC-SHA256 tag, the one algorithm there is.
-const MAC_LEN: usize = 32;
+/// The longest signature of any algorithm (Ed25519: 64 bytes; HMAC-SHA256: 32).
+const MAX_SIGNATURE_LEN: usize = 64;
 
-/// The MAC algorithm of a scheme.
+/// The signature algorithm of a scheme.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Algorithm {
-    /// HMAC with SHA-256 (RFC 2104).
+    /// HMAC with SHA-256 (RFC 2104): a shared secret signs and verifies.
     HmacSha256,
+    /// Ed25519 (RFC 8032), as Standard Webhooks `v1a`: a secret key signs, its public
+    /// key verifies. Needs this crate's `ed25519` feature.
+    Ed25519,
 }
 
-/// How the MAC bytes are written in the header value.
+impl Algorithm {
+    /// The length of one signature, in bytes.
+    pub const fn signature_len(self) -> usize {
+        match self {
+            Self::HmacSha256 => 32,
+            Self::Ed25519 => 64,
+        }
+    }
+}
+
+/// How the signature bytes are written in the header value.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Encoding {
     /// Hexadecimal; signing writes lowercase, verification accepts either case.
@@ -35,22 +52,44 @@ pub enum Encoding {
     Base64,
 }
 
-/// How a secret becomes the MAC key.
+/// How a secret becomes the key.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum SecretFormat {
     /// The secret's bytes as given (the UTF-8 of a text secret).
     Bytes,
     /// Base64, optionally after a `whsec_` prefix (Standard Webhooks).
     WhsecBase64,
+    /// An Ed25519 key in base64 (Standard Webhooks `v1a`): a `whpk_` public key verifies;
+    /// a `whsk_` secret key (the 32-byte seed) signs, and verifies through its public key.
+    /// Without a prefix, a key is read as a public key for verifying and as a secret key
+    /// for signing, as the Standard Webhooks libraries read it.
+    Ed25519Base64,
 }
 
-/// What the MAC is computed over.
+/// One part of what a signature covers, in order.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum SignedContent {
+pub enum SignedPart {
+    /// The message id header's value.
+    Id,
+    /// The timestamp, as its text was received (from its header or its entry).
+    Timestamp,
     /// The raw body.
     Body,
-    /// `{id}.{timestamp}.{body}`, with the id and timestamp from their headers.
-    IdTimestampBody,
+    /// Fixed text (`.`, `v0:`).
+    Text(&'static str),
+}
+
+impl SignedPart {
+    /// The raw body alone.
+    pub const BODY: &'static [SignedPart] = &[SignedPart::Body];
+    /// `{id}.{timestamp}.{body}` (Standard Webhooks).
+    pub const ID_TIMESTAMP_BODY: &'static [SignedPart] = &[
+        SignedPart::Id,
+        SignedPart::Text("."),
+        SignedPart::Timestamp,
+        SignedPart::Text("."),
+        SignedPart::Body,
+    ];
 }
 
 /// Where and how a provider signs its webhook deliveries.
@@ -58,21 +97,25 @@ pub enum SignedContent {
 pub struct SignatureScheme {
     /// The HTTP header that carries the signature(s).
     pub header: &'static str,
-    /// The MAC algorithm.
+    /// The signature algorithm.
     pub algorithm: Algorithm,
-    /// How the MAC is encoded.
+    /// How each signature is encoded.
     pub encoding: Encoding,
-    /// Text before each encoded MAC (`sha256=`, `v1,`), or empty.
+    /// Text before each encoded signature (`sha256=`, `v1,`, `v1=`), or empty.
     pub prefix: &'static str,
     /// How the secret becomes the key.
     pub secret_format: SecretFormat,
-    /// What is signed.
-    pub signed: SignedContent,
-    /// The header with the message id (for [`SignedContent::IdTimestampBody`]), or empty.
+    /// What is signed, in order (see [`SignedPart`]).
+    pub signed: &'static [SignedPart],
+    /// The header with the message id, or empty.
     pub id_header: &'static str,
     /// The header with the Unix timestamp in seconds, or empty.
     pub timestamp_header: &'static str,
-    /// Separator of several signatures in one header (`Some(' ')`), or `None` for one.
+    /// The start of the signature header's entry that holds the timestamp (Stripe's
+    /// `t=`), or empty when the timestamp has its own header (or there is none).
+    pub timestamp_entry: &'static str,
+    /// Separator of the entries of the signature header (`Some(' ')`, `Some(',')`), or
+    /// `None` for a header holding one signature.
     pub separator: Option<char>,
     /// How far the timestamp may be from now, in seconds; `None` checks no timestamp.
     pub tolerance_seconds: Option<u64>,
@@ -86,11 +129,22 @@ pub const STANDARD_WEBHOOKS: SignatureScheme = SignatureScheme {
     encoding: Encoding::Base64,
     prefix: "v1,",
     secret_format: SecretFormat::WhsecBase64,
-    signed: SignedContent::IdTimestampBody,
+    signed: SignedPart::ID_TIMESTAMP_BODY,
     id_header: "webhook-id",
     timestamp_header: "webhook-timestamp",
+    timestamp_entry: "",
     separator: Some(' '),
     tolerance_seconds: Some(300),
+};
+
+/// The asymmetric Standard Webhooks scheme: `webhook-signature: v1a,<base64>` Ed25519
+/// signatures over `id.timestamp.body`, `whpk_` public keys to verify, `whsk_` secret
+/// keys to sign (feature `ed25519`).
+pub const STANDARD_WEBHOOKS_V1A: SignatureScheme = SignatureScheme {
+    algorithm: Algorithm::Ed25519,
+    prefix: "v1a,",
+    secret_format: SecretFormat::Ed25519Base64,
+    ..STANDARD_WEBHOOKS
 };
 
 /// A lowercase hex HMAC-SHA256 of the raw body in `header`, keyed with the secret's bytes:
@@ -102,9 +156,10 @@ pub const fn hex_body(header: &'static str) -> SignatureScheme {
         encoding: Encoding::Hex,
         prefix: "",
         secret_format: SecretFormat::Bytes,
-        signed: SignedContent::Body,
+        signed: SignedPart::BODY,
         id_header: "",
         timestamp_header: "",
+        timestamp_entry: "",
         separator: None,
         tolerance_seconds: None,
     }
@@ -149,7 +204,7 @@ pub enum SignatureError {
     /// The header value is not a well-formed signature for this scheme.
     #[error("signature header is malformed: {0}")]
     Malformed(&'static str),
-    /// The timestamp header is not a Unix time in seconds.
+    /// The timestamp is not a Unix time in seconds.
     #[error("the timestamp is not a Unix time in seconds")]
     BadTimestamp,
     /// The timestamp is further from now than the tolerance allows.
@@ -175,6 +230,9 @@ pub enum SignatureError {
     /// The scheme itself cannot be secure (see [`SignatureScheme::check`]).
     #[error("the signature scheme is not secure: {0}")]
     InsecureScheme(&'static str),
+    /// The scheme needs what this build lacks (Ed25519 without the `ed25519` feature).
+    #[error("the signature scheme is not supported by this build: {0}")]
+    Unsupported(&'static str),
     /// The signature is well formed but matches no secret.
     #[error("signature does not match the body")]
     Mismatch,
@@ -187,7 +245,7 @@ pub struct SignedRequest<'a> {
     pub signature: Option<&'a str>,
     /// The message id header's value.
     pub id: Option<&'a str>,
-    /// The timestamp header's value.
+    /// The timestamp header's value (for schemes whose timestamp has its own header).
     pub timestamp: Option<&'a str>,
     /// The raw body, exactly as received.
     pub body: &'a [u8],
@@ -211,36 +269,96 @@ impl Clock for SystemClock {
     }
 }
 
+/// A key ready to verify with.
+enum VerifyingKey<'s> {
+    Mac(Cow<'s, [u8]>),
+    #[cfg(feature = "ed25519")]
+    Ed25519(ed25519_dalek::VerifyingKey),
+}
+
+/// A key ready to sign with.
+enum SigningKey<'s> {
+    Mac(Cow<'s, [u8]>),
+    #[cfg(feature = "ed25519")]
+    Ed25519(Box<ed25519_dalek::SigningKey>),
+}
+
+/// The id and timestamp a request's signature covers, read and checked.
+struct Covered<'a> {
+    id: &'a str,
+    /// The timestamp's text as received, and its value.
+    timestamp: Option<(&'a str, i64)>,
+}
+
 impl SignatureScheme {
-    /// Refuses a scheme that verifies less than it appears to: a timestamp tolerance
-    /// when the MAC does not cover the timestamp (an old delivery would replay with a
-    /// fresh timestamp), or a signed id and timestamp without the headers that carry
-    /// them (every delivery would be refused).
+    /// Refuses a scheme that verifies less than it appears to, or that no request could
+    /// pass: the body unsigned; a signed id or timestamp without a header (or entry) to
+    /// carry it; a timestamp tolerance when the signature does not cover the timestamp
+    /// (an old delivery would replay with a fresh timestamp); a timestamp entry in a
+    /// header of one entry; a key format that is not the algorithm's.
     pub fn check(&self) -> Result<(), SignatureError> {
-        match self.signed {
-            SignedContent::Body if self.tolerance_seconds.is_some() => {
-                Err(SignatureError::InsecureScheme(
-                    "a timestamp tolerance, but the MAC does not cover the timestamp",
-                ))
+        let insecure = |reason| Err(SignatureError::InsecureScheme(reason));
+        if self
+            .signed
+            .iter()
+            .filter(|p| **p == SignedPart::Body)
+            .count()
+            != 1
+        {
+            return insecure("the body must be signed, once");
+        }
+        if self.signs(SignedPart::Id) && self.id_header.is_empty() {
+            return insecure("the id is signed, but no header carries it");
+        }
+        let timestamp_places = [self.timestamp_header, self.timestamp_entry]
+            .iter()
+            .filter(|s| !s.is_empty())
+            .count();
+        if self.signs(SignedPart::Timestamp) && timestamp_places != 1 {
+            return insecure(
+                "the timestamp is signed, but not carried by exactly one header or entry",
+            );
+        }
+        if self.tolerance_seconds.is_some() && !self.signs(SignedPart::Timestamp) {
+            return insecure(
+                "a timestamp tolerance, but the signature does not cover the timestamp",
+            );
+        }
+        if !self.timestamp_entry.is_empty() && self.separator.is_none() {
+            return insecure("a timestamp entry needs a separator between the header's entries");
+        }
+        match (self.algorithm, self.secret_format) {
+            (Algorithm::HmacSha256, SecretFormat::Bytes | SecretFormat::WhsecBase64) => Ok(()),
+            (Algorithm::Ed25519, SecretFormat::Ed25519Base64) if cfg!(feature = "ed25519") => {
+                Ok(())
             }
-            SignedContent::IdTimestampBody
-                if self.id_header.is_empty() || self.timestamp_header.is_empty() =>
-            {
-                Err(SignatureError::InsecureScheme(
-                    "the id and timestamp are signed, but no headers carry them",
-                ))
-            }
-            _ => Ok(()),
+            (Algorithm::Ed25519, SecretFormat::Ed25519Base64) => Err(SignatureError::Unsupported(
+                "Ed25519 needs hookgen-runtime's `ed25519` feature",
+            )),
+            _ => insecure("the key format is not the algorithm's"),
         }
     }
 
-    /// Refuses a secret this scheme cannot use: empty, or not in the scheme's format.
+    /// Whether the signature covers `part`.
+    pub fn signs(&self, part: SignedPart) -> bool {
+        self.signed.contains(&part)
+    }
+
+    /// Refuses a secret this scheme cannot verify with: empty, or not in the scheme's
+    /// format (for Ed25519, not a 32-byte key on the curve).
     pub fn check_secret(&self, secret: &[u8]) -> Result<(), SignatureError> {
-        self.key(secret).map(drop)
+        self.check()?;
+        self.verifying_key(secret).map(drop)
+    }
+
+    /// Refuses a secret this scheme cannot sign with (for Ed25519, a public key).
+    pub fn check_signing_secret(&self, secret: &[u8]) -> Result<(), SignatureError> {
+        self.check()?;
+        self.signing_key(secret).map(drop)
     }
 
     /// The header value that signs `body` with `secret` (for schemes that sign the body
-    /// alone; a scheme that also signs an id and timestamp needs [`Self::sign_message`]).
+    /// alone; a scheme that also signs an id or a timestamp needs [`Self::sign_message`]).
     ///
     /// A secret the scheme cannot use (empty, or not base64 for `whsec_` secrets) yields
     /// an empty value, which every verifier rejects.
@@ -248,7 +366,8 @@ impl SignatureScheme {
         self.sign_message(secret, "", 0, body).unwrap_or_default()
     }
 
-    /// The header value that signs `body` (with `id` and `timestamp` when the scheme signs them).
+    /// The signature header's value for `body` (with `id` and `timestamp` when the scheme
+    /// signs them; a scheme with a timestamp entry writes it first, as `t=…,v1=…`).
     pub fn sign_message(
         &self,
         secret: &[u8],
@@ -257,19 +376,43 @@ impl SignatureScheme {
         body: &[u8],
     ) -> Result<String, SignatureError> {
         self.check()?;
-        let key = self.key(secret)?;
-        let tag = self.mac(&key, id, timestamp, body).finalize().into_bytes();
-        let mut value = String::with_capacity(self.prefix.len() + 2 * MAC_LEN);
+        let key = self.signing_key(secret)?;
+        let timestamp_text = timestamp.to_string();
+        let covered = Covered {
+            id,
+            timestamp: Some((&timestamp_text, timestamp)),
+        };
+        let mut signature = [0u8; MAX_SIGNATURE_LEN];
+        let len = self.algorithm.signature_len();
+        match key {
+            SigningKey::Mac(key) => {
+                let tag = self.mac(&key, &covered, body).finalize().into_bytes();
+                signature[..len].copy_from_slice(&tag);
+            }
+            #[cfg(feature = "ed25519")]
+            SigningKey::Ed25519(key) => {
+                use ed25519_dalek::Signer as _;
+                let message = self.message(&covered, body);
+                signature.copy_from_slice(&key.sign(&message).to_bytes());
+            }
+        }
+        let mut value = String::with_capacity(self.prefix.len() + 2 * len + 16);
+        if !self.timestamp_entry.is_empty() {
+            value.push_str(self.timestamp_entry);
+            value.push_str(&timestamp_text);
+            // `check` requires a separator with a timestamp entry.
+            value.extend(self.separator);
+        }
         value.push_str(self.prefix);
         match self.encoding {
             Encoding::Hex => {
-                let mut hex = [0u8; 2 * MAC_LEN];
-                // The buffer is exactly twice the tag, and hex digits are ASCII.
-                if hex::encode_to_slice(tag, &mut hex).is_ok() {
-                    value.extend(hex.iter().map(|&b| char::from(b)));
+                let mut hex = [0u8; 2 * MAX_SIGNATURE_LEN];
+                // The buffer is at least twice the signature, and hex digits are ASCII.
+                if hex::encode_to_slice(&signature[..len], &mut hex[..2 * len]).is_ok() {
+                    value.extend(hex[..2 * len].iter().map(|&b| char::from(b)));
                 }
             }
-            Encoding::Base64 => BASE64.encode_string(tag, &mut value),
+            Encoding::Base64 => BASE64.encode_string(&signature[..len], &mut value),
         }
         Ok(value)
     }
@@ -301,9 +444,9 @@ impl SignatureScheme {
         self.verify(secret, header_value.ok_or(SignatureError::Missing)?, body)
     }
 
-    /// Verifies a request against any of `secrets` (several during a rotation): the
-    /// timestamp first (when the scheme has a tolerance), then every signature in the
-    /// header against every secret, in constant time per comparison.
+    /// Verifies a request against any of `secrets` (several during a rotation; public keys
+    /// for Ed25519): the timestamp first (when the scheme has a tolerance), then every
+    /// signature in the header against every key, in constant time per MAC comparison.
     pub fn verify_request(
         &self,
         secrets: &[&[u8]],
@@ -315,35 +458,19 @@ impl SignatureScheme {
         if secrets.is_empty() {
             return Err(SignatureError::NoSecret);
         }
-        for secret in secrets {
-            self.check_secret(secret)?;
-        }
+        let keys = secrets
+            .iter()
+            .map(|secret| self.verifying_key(secret))
+            .collect::<Result<Vec<_>, _>>()?;
         let value = request
             .signature
             .map(str::trim)
             .filter(|v| !v.is_empty())
             .ok_or(SignatureError::Missing)?;
-        let (id, timestamp) = match self.signed {
-            SignedContent::Body => ("", 0),
-            SignedContent::IdTimestampBody => {
-                let id = request
-                    .id
-                    .filter(|v| !v.is_empty())
-                    .ok_or(SignatureError::MissingHeader(self.id_header))?;
-                let raw = request
-                    .timestamp
-                    .filter(|v| !v.is_empty())
-                    .ok_or(SignatureError::MissingHeader(self.timestamp_header))?;
-                (
-                    id,
-                    raw.trim()
-                        .parse::<i64>()
-                        .map_err(|_| SignatureError::BadTimestamp)?,
-                )
-            }
-        };
+        let covered = self.covered(request)?;
         // `check` allows a tolerance only over a signed timestamp, read above.
-        if let Some(tolerance) = self.tolerance_seconds {
+        if let (Some(tolerance), Some((_, timestamp))) = (self.tolerance_seconds, covered.timestamp)
+        {
             let now = clock.now_unix();
             // `abs_diff` cannot overflow, whatever the two times are.
             let distance = now.abs_diff(timestamp);
@@ -355,35 +482,104 @@ impl SignatureScheme {
                 });
             }
         }
-        // The header is checked before any MAC is computed: its first well-formed MAC,
-        // and the entries after it.
+        // The header is checked before any signature is computed: its first well-formed
+        // signature, and the entries after it.
         let mut malformed = "missing the scheme's prefix";
         let mut entries = self.entries(value);
         let first = loop {
             let Some(entry) = entries.next() else {
                 return Err(SignatureError::Malformed(malformed));
             };
-            match self.strip_prefix(entry).map(|e| self.decode_mac(e)) {
-                Some(Ok(mac)) => break mac,
+            match self.strip_prefix(entry).map(|e| self.decode_signature(e)) {
+                Some(Ok(signature)) => break signature,
                 Some(Err(reason)) => malformed = reason,
                 None => {}
             }
         };
-        // Every secret was checked above; MACs are computed until one matches.
-        for secret in secrets {
-            let key = self.key(secret)?;
-            let mac = self.mac(&key, id, timestamp, request.body);
-            // `verify_slice` compares in constant time; a signature of another length fails.
-            let matches = |signature: &[u8]| mac.clone().verify_slice(signature).is_ok();
-            let mut others = entries
-                .clone()
+        let len = self.algorithm.signature_len();
+        let candidates = std::iter::once(first).chain(
+            entries
                 .filter_map(|e| self.strip_prefix(e))
-                .filter_map(|e| self.decode_mac(e).ok());
-            if matches(&first) || others.any(|signature| matches(&signature)) {
+                .filter_map(|e| self.decode_signature(e).ok()),
+        );
+        // Every key was checked above; signatures are checked until one matches.
+        for key in &keys {
+            let matched = match key {
+                VerifyingKey::Mac(key) => {
+                    let mac = self.mac(key, &covered, request.body);
+                    // `verify_slice` compares in constant time; another length fails.
+                    candidates
+                        .clone()
+                        .any(|signature| mac.clone().verify_slice(&signature[..len]).is_ok())
+                }
+                #[cfg(feature = "ed25519")]
+                VerifyingKey::Ed25519(key) => {
+                    let message = self.message(&covered, request.body);
+                    candidates.clone().any(|signature| {
+                        let signature = ed25519_dalek::Signature::from_bytes(&signature);
+                        key.verify_strict(&message, &signature).is_ok()
+                    })
+                }
+            };
+            if matched {
                 return Ok(());
             }
         }
         Err(SignatureError::Mismatch)
+    }
+
+    /// A key that identifies one delivery for replay protection: the message id when
+    /// the signature covers one (it stays the same when a provider retries), otherwise a
+    /// SHA-256 digest of everything signed (body, timestamp and fixed text). Neither can
+    /// be changed without breaking the signature, so a replayed delivery, however its
+    /// headers are rearranged, has the key of the original. Call it after
+    /// [`verify_request`](Self::verify_request) succeeded.
+    pub fn replay_key(&self, request: &SignedRequest<'_>) -> Result<[u8; 32], SignatureError> {
+        let covered = self.covered(request)?;
+        let mut digest = Sha256::new();
+        if self.signs(SignedPart::Id) {
+            digest.update(b"id\0");
+            digest.update(covered.id.as_bytes());
+        } else {
+            digest.update(b"signed\0");
+            self.feed(&covered, request.body, |part| digest.update(part));
+        }
+        Ok(digest.finalize().into())
+    }
+
+    /// The id and timestamp the signature covers, read from the request (empty and
+    /// `None` when the scheme does not sign them).
+    fn covered<'a>(&self, request: &SignedRequest<'a>) -> Result<Covered<'a>, SignatureError> {
+        let id = if self.signs(SignedPart::Id) {
+            request
+                .id
+                .filter(|v| !v.is_empty())
+                .ok_or(SignatureError::MissingHeader(self.id_header))?
+        } else {
+            ""
+        };
+        let timestamp = if self.signs(SignedPart::Timestamp) {
+            let raw = if self.timestamp_entry.is_empty() {
+                request
+                    .timestamp
+                    .map(str::trim)
+                    .filter(|v| !v.is_empty())
+                    .ok_or(SignatureError::MissingHeader(self.timestamp_header))?
+            } else {
+                self.entries(request.signature.unwrap_or_default())
+                    .find_map(|entry| entry.strip_prefix(self.timestamp_entry))
+                    .map(str::trim)
+                    .filter(|v| !v.is_empty())
+                    .ok_or(SignatureError::Malformed("no timestamp entry"))?
+            };
+            let value = raw
+                .parse::<i64>()
+                .map_err(|_| SignatureError::BadTimestamp)?;
+            Some((raw, value))
+        } else {
+            None
+        };
+        Ok(Covered { id, timestamp })
     }
 
     /// The non-empty entries of a header value, trimmed.
@@ -394,8 +590,12 @@ impl SignatureScheme {
         }
     }
 
-    /// An entry without the scheme's prefix; `None` when it has another (another version).
+    /// An entry without the scheme's prefix; `None` when it has another (another version,
+    /// or a timestamp entry).
     fn strip_prefix<'v>(&self, entry: &'v str) -> Option<&'v str> {
+        if !self.timestamp_entry.is_empty() && entry.starts_with(self.timestamp_entry) {
+            return None;
+        }
         if self.prefix.is_empty() {
             Some(entry)
         } else {
@@ -403,12 +603,14 @@ impl SignatureScheme {
         }
     }
 
-    /// One encoded MAC, decoded on the stack; the reason when it is not one.
-    fn decode_mac(&self, encoded: &str) -> Result<[u8; MAC_LEN], &'static str> {
-        let mut mac = [0u8; MAC_LEN];
+    /// One encoded signature, decoded on the stack (its first `signature_len` bytes);
+    /// the reason when it is not one.
+    fn decode_signature(&self, encoded: &str) -> Result<[u8; MAX_SIGNATURE_LEN], &'static str> {
+        let len = self.algorithm.signature_len();
+        let mut signature = [0u8; MAX_SIGNATURE_LEN];
         match self.encoding {
-            Encoding::Hex => match hex::decode_to_slice(encoded, &mut mac) {
-                Ok(()) => Ok(mac),
+            Encoding::Hex => match hex::decode_to_slice(encoded, &mut signature[..len]) {
+                Ok(()) => Ok(signature),
                 Err(hex::FromHexError::InvalidStringLength)
                     if encoded.len() % 2 == 0 && encoded.bytes().all(|b| b.is_ascii_hexdigit()) =>
                 {
@@ -416,10 +618,10 @@ impl SignatureScheme {
                 }
                 Err(_) => Err("not hexadecimal"),
             },
-            Encoding::Base64 => match BASE64.decode_slice(encoded, &mut mac) {
-                Ok(len) if len == MAC_LEN => Ok(mac),
+            Encoding::Base64 => match BASE64.decode_slice(encoded, &mut signature[..len]) {
+                Ok(decoded) if decoded == len => Ok(signature),
                 Ok(_) => Err("wrong signature length"),
-                // Too long for a MAC: is it base64 at all? (Rare; may allocate.)
+                // Too long for a signature: is it base64 at all? (Rare; may allocate.)
                 Err(base64::DecodeSliceError::OutputSliceTooSmall) => {
                     match BASE64.decode(encoded) {
                         Ok(_) => Err("wrong signature length"),
@@ -431,11 +633,67 @@ impl SignatureScheme {
         }
     }
 
+    /// The key a secret verifies with. An empty key is refused, however it was written.
+    fn verifying_key<'s>(&self, secret: &'s [u8]) -> Result<VerifyingKey<'s>, SignatureError> {
+        match self.secret_format {
+            SecretFormat::Bytes | SecretFormat::WhsecBase64 => {
+                self.mac_key(secret).map(VerifyingKey::Mac)
+            }
+            SecretFormat::Ed25519Base64 => {
+                #[cfg(feature = "ed25519")]
+                {
+                    if secret.starts_with(b"whsk_") {
+                        let key = ed25519_signing_key(secret)?;
+                        return Ok(VerifyingKey::Ed25519(key.verifying_key()));
+                    }
+                    let bytes = ed25519_key_bytes(secret.strip_prefix(b"whpk_").unwrap_or(secret))?;
+                    let key = ed25519_dalek::VerifyingKey::from_bytes(&bytes)
+                        .map_err(|_| SignatureError::InvalidSecret("not an Ed25519 public key"))?;
+                    if key.is_weak() {
+                        return Err(SignatureError::InvalidSecret("a weak Ed25519 public key"));
+                    }
+                    Ok(VerifyingKey::Ed25519(key))
+                }
+                #[cfg(not(feature = "ed25519"))]
+                {
+                    let _ = secret;
+                    Err(SignatureError::Unsupported(
+                        "Ed25519 needs hookgen-runtime's `ed25519` feature",
+                    ))
+                }
+            }
+        }
+    }
+
+    /// The key a secret signs with: a public key cannot.
+    fn signing_key<'s>(&self, secret: &'s [u8]) -> Result<SigningKey<'s>, SignatureError> {
+        match self.secret_format {
+            SecretFormat::Bytes | SecretFormat::WhsecBase64 => {
+                self.mac_key(secret).map(SigningKey::Mac)
+            }
+            SecretFormat::Ed25519Base64 => {
+                if secret.starts_with(b"whpk_") {
+                    return Err(SignatureError::InvalidSecret(
+                        "a `whpk_` public key verifies but cannot sign; give the `whsk_` key",
+                    ));
+                }
+                #[cfg(feature = "ed25519")]
+                {
+                    ed25519_signing_key(secret).map(|key| SigningKey::Ed25519(Box::new(key)))
+                }
+                #[cfg(not(feature = "ed25519"))]
+                {
+                    Err(SignatureError::Unsupported(
+                        "Ed25519 needs hookgen-runtime's `ed25519` feature",
+                    ))
+                }
+            }
+        }
+    }
+
     /// The MAC key of a secret: its bytes, or decoded from base64 for `whsec_` secrets.
-    /// An empty key is refused, however the secret was written.
-    fn key<'s>(&self, secret: &'s [u8]) -> Result<Cow<'s, [u8]>, SignatureError> {
+    fn mac_key<'s>(&self, secret: &'s [u8]) -> Result<Cow<'s, [u8]>, SignatureError> {
         let key = match self.secret_format {
-            SecretFormat::Bytes => Cow::Borrowed(secret),
             SecretFormat::WhsecBase64 => {
                 let encoded = secret.strip_prefix(b"whsec_").unwrap_or(secret);
                 BASE64
@@ -443,6 +701,7 @@ impl SignatureScheme {
                     .map(Cow::Owned)
                     .map_err(|_| SignatureError::InvalidSecret("not base64 after `whsec_`"))?
             }
+            _ => Cow::Borrowed(secret),
         };
         if key.is_empty() {
             return Err(SignatureError::EmptySecret);
@@ -450,22 +709,55 @@ impl SignatureScheme {
         Ok(key)
     }
 
-    fn mac(&self, key: &[u8], id: &str, timestamp: i64, body: &[u8]) -> Hmac<Sha256> {
-        match self.algorithm {
-            Algorithm::HmacSha256 => {
-                let mut mac = <Hmac<Sha256> as Mac>::new_from_slice(key)
-                    .unwrap_or_else(|_| unreachable!("HMAC takes keys of any length"));
-                if self.signed == SignedContent::IdTimestampBody {
-                    mac.update(id.as_bytes());
-                    mac.update(b".");
-                    mac.update(timestamp.to_string().as_bytes());
-                    mac.update(b".");
+    /// Hands what is signed to `sink`, part by part.
+    fn feed(&self, covered: &Covered<'_>, body: &[u8], mut sink: impl FnMut(&[u8])) {
+        for part in self.signed {
+            match part {
+                SignedPart::Id => sink(covered.id.as_bytes()),
+                SignedPart::Timestamp => {
+                    sink(covered.timestamp.map_or("", |(text, _)| text).as_bytes());
                 }
-                mac.update(body);
-                mac
+                SignedPart::Body => sink(body),
+                SignedPart::Text(text) => sink(text.as_bytes()),
             }
         }
     }
+
+    /// What is signed, in one buffer (for Ed25519, which signs a whole message).
+    #[cfg(feature = "ed25519")]
+    fn message(&self, covered: &Covered<'_>, body: &[u8]) -> Vec<u8> {
+        let mut message = Vec::with_capacity(body.len() + 64);
+        self.feed(covered, body, |part| message.extend_from_slice(part));
+        message
+    }
+
+    fn mac(&self, key: &[u8], covered: &Covered<'_>, body: &[u8]) -> Hmac<Sha256> {
+        let mut mac = <Hmac<Sha256> as Mac>::new_from_slice(key)
+            .unwrap_or_else(|_| unreachable!("HMAC takes keys of any length"));
+        self.feed(covered, body, |part| mac.update(part));
+        mac
+    }
+}
+
+/// The 32 bytes of an Ed25519 key written in base64 (its prefix removed).
+#[cfg(feature = "ed25519")]
+fn ed25519_key_bytes(encoded: &[u8]) -> Result<[u8; 32], SignatureError> {
+    let decoded = BASE64
+        .decode(encoded)
+        .map_err(|_| SignatureError::InvalidSecret("an Ed25519 key is not base64"))?;
+    if decoded.is_empty() {
+        return Err(SignatureError::EmptySecret);
+    }
+    decoded
+        .try_into()
+        .map_err(|_| SignatureError::InvalidSecret("an Ed25519 key is not 32 bytes"))
+}
+
+/// A `whsk_` (or unprefixed) Ed25519 secret key: its 32-byte seed in base64.
+#[cfg(feature = "ed25519")]
+fn ed25519_signing_key(secret: &[u8]) -> Result<ed25519_dalek::SigningKey, SignatureError> {
+    let seed = ed25519_key_bytes(secret.strip_prefix(b"whsk_").unwrap_or(secret))?;
+    Ok(ed25519_dalek::SigningKey::from_bytes(&seed))
 }
 
 #[cfg(test)]
@@ -703,7 +995,7 @@ mod tests {
             body: b"b",
         };
         let insecure = Err(SignatureError::InsecureScheme(
-            "a timestamp tolerance, but the MAC does not cover the timestamp",
+            "a timestamp tolerance, but the signature does not cover the timestamp",
         ));
         assert_eq!(unsigned_timestamp.check(), insecure);
         assert_eq!(
@@ -768,6 +1060,108 @@ mod tests {
         );
         assert_eq!(HEX.check_secret(b""), Err(SignatureError::EmptySecret));
         assert_eq!(HEX.check_secret(b"k"), Ok(()));
+    }
+
+    #[test]
+    fn templates_that_cannot_work_are_refused() {
+        let body_twice = SignatureScheme {
+            signed: &[SignedPart::Body, SignedPart::Body],
+            ..HEX
+        };
+        let no_body = SignatureScheme {
+            signed: &[SignedPart::Text("x")],
+            ..HEX
+        };
+        let entry_without_separator = SignatureScheme {
+            signed: &[
+                SignedPart::Timestamp,
+                SignedPart::Text("."),
+                SignedPart::Body,
+            ],
+            timestamp_entry: "t=",
+            tolerance_seconds: Some(300),
+            ..HEX
+        };
+        let two_timestamps = SignatureScheme {
+            timestamp_entry: "t=",
+            ..STANDARD_WEBHOOKS
+        };
+        let mixed_keys = SignatureScheme {
+            secret_format: SecretFormat::Ed25519Base64,
+            ..HEX
+        };
+        for scheme in [
+            body_twice,
+            no_body,
+            entry_without_separator,
+            two_timestamps,
+            mixed_keys,
+        ] {
+            assert!(
+                matches!(scheme.check(), Err(SignatureError::InsecureScheme(_))),
+                "{scheme:?}"
+            );
+            assert!(scheme.sign_message(b"k", "i", 1, b"{}").is_err());
+        }
+    }
+
+    #[test]
+    fn a_replay_has_the_key_of_the_original_however_its_headers_are_rearranged() {
+        const ROTATING: SignatureScheme = SignatureScheme {
+            signed: &[
+                SignedPart::Timestamp,
+                SignedPart::Text("."),
+                SignedPart::Body,
+            ],
+            timestamp_header: "",
+            timestamp_entry: "t=",
+            separator: Some(','),
+            prefix: "v1=",
+            tolerance_seconds: Some(300),
+            ..HEX
+        };
+        let (old, new): (&[u8], &[u8]) = (b"old-secret", b"new-secret");
+        let first = ROTATING.sign_message(old, "", 100, b"{}").unwrap();
+        let second = ROTATING.sign_message(new, "", 100, b"{}").unwrap();
+        let both = format!("{first},{}", &second["t=100,".len()..]);
+        let request = |signature| request(Some(signature), None, None, b"{}");
+        let key = |signature| {
+            let request = request(signature);
+            assert_eq!(
+                ROTATING.verify_request(&[old, new], &request, &Fixed(100)),
+                Ok(())
+            );
+            ROTATING.replay_key(&request).unwrap()
+        };
+        // One signature dropped, or the other: still the same delivery.
+        assert_eq!(key(&both), key(&first));
+        assert_eq!(key(&both), key(&second));
+        // Another body or another timestamp is another delivery.
+        let other_body = ROTATING.sign_message(old, "", 100, b"[]").unwrap();
+        let other = request(&other_body);
+        let other = SignedRequest {
+            body: b"[]",
+            ..other
+        };
+        assert_ne!(ROTATING.replay_key(&other).unwrap(), key(&first));
+        let later = ROTATING.sign_message(old, "", 101, b"{}").unwrap();
+        assert_ne!(key(&later), key(&first));
+        // With a signed id, the id is the delivery: a retry at another time is a replay.
+        let at = |timestamp: i64| {
+            let header = STANDARD_WEBHOOKS
+                .sign_message(VECTOR_SECRET, "msg_1", timestamp, b"{}")
+                .unwrap();
+            let ts = timestamp.to_string();
+            STANDARD_WEBHOOKS
+                .replay_key(&SignedRequest {
+                    signature: Some(&header),
+                    id: Some("msg_1"),
+                    timestamp: Some(&ts),
+                    body: b"{}",
+                })
+                .unwrap()
+        };
+        assert_eq!(at(100), at(200));
     }
 
     const VECTOR_SECRET: &[u8] = b"whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw";

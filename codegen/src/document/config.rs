@@ -53,43 +53,57 @@ pub struct SignatureConfig {
     pub scheme: Option<Preset>,
     /// The signature header (default: the spec's `httpApiKey` header security scheme).
     pub header: Option<String>,
-    /// The MAC algorithm.
+    /// The signature algorithm.
     pub algorithm: Option<Algorithm>,
-    /// How the MAC is written.
+    /// How the signature is written.
     pub encoding: Option<Encoding>,
-    /// A fixed prefix before each encoded MAC.
+    /// A fixed prefix before each encoded signature.
     pub prefix: Option<String>,
     /// What the secret is.
     pub secret: Option<SecretFormat>,
-    /// What is signed.
+    /// What is signed: a template of `{id}`, `{timestamp}`, `{body}` and fixed text.
     pub signed: Option<Signed>,
     /// The message id header.
     pub id_header: Option<String>,
     /// The timestamp header.
     pub timestamp_header: Option<String>,
-    /// The separator of several signatures in one header.
+    /// The start of the signature header's entry that holds the timestamp (`t=`).
+    pub timestamp_entry: Option<String>,
+    /// The separator of the entries of the signature header.
     pub separator: Option<char>,
     /// How old a signed timestamp may be, in seconds.
     pub tolerance_seconds: Option<u64>,
 }
 
-/// A named set of signature settings.
+/// A named set of signature settings: a provider's scheme, written once here.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum Preset {
-    /// <https://www.standardwebhooks.com>: `webhook-signature: v1,<base64>`.
+    /// <https://www.standardwebhooks.com>: `webhook-signature: v1,<base64>` HMAC-SHA256.
     StandardWebhooks,
+    /// Standard Webhooks `v1a`: `webhook-signature: v1a,<base64>` Ed25519 signatures.
+    StandardWebhooksV1a,
+    /// Stripe: `Stripe-Signature: t=<time>,v1=<hex>` over `{timestamp}.{body}`.
+    Stripe,
+    /// GitHub: `X-Hub-Signature-256: sha256=<hex>` over the body.
+    Github,
+    /// Slack: `X-Slack-Signature: v0=<hex>` over `v0:{timestamp}:{body}`.
+    Slack,
+    /// Shopify: `X-Shopify-Hmac-Sha256: <base64>` over the body.
+    Shopify,
 }
 
-/// A MAC algorithm.
+/// A signature algorithm.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum Algorithm {
     /// HMAC-SHA256.
     HmacSha256,
+    /// Ed25519.
+    Ed25519,
 }
 
-/// How a MAC is written.
+/// How a signature is written.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum Encoding {
@@ -107,17 +121,84 @@ pub enum SecretFormat {
     Bytes,
     /// `whsec_` then the key in base64.
     WhsecBase64,
+    /// An Ed25519 key in base64: `whpk_` public keys verify, `whsk_` secret keys sign.
+    Ed25519Base64,
 }
 
-/// What a MAC covers.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
-pub enum Signed {
-    /// The body alone.
-    #[serde(rename = "body")]
+/// One part of what a signature covers.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SignedPart {
+    /// The message id.
+    Id,
+    /// The timestamp.
+    Timestamp,
+    /// The raw body.
     Body,
-    /// `id.timestamp.body`.
-    #[serde(rename = "id.timestamp.body")]
-    IdTimestampBody,
+    /// Fixed text.
+    Text(String),
+}
+
+/// What a signature covers, in order: `{id}.{timestamp}.{body}`, `v0:{timestamp}:{body}`.
+/// `body` and `id.timestamp.body` are accepted as shorthands for `{body}` and
+/// `{id}.{timestamp}.{body}`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Signed(pub Vec<SignedPart>);
+
+impl Signed {
+    /// `{body}`.
+    pub fn body() -> Self {
+        Self(vec![SignedPart::Body])
+    }
+
+    /// Reads a template, or says what is wrong with it.
+    pub fn parse(template: &str) -> Result<Self, String> {
+        match template {
+            "body" => return Ok(Self::body()),
+            "id.timestamp.body" => return Self::parse("{id}.{timestamp}.{body}"),
+            _ => {}
+        }
+        let mut parts = Vec::new();
+        let mut rest = template;
+        while !rest.is_empty() {
+            let text_end = rest.find(['{', '}']).unwrap_or(rest.len());
+            if text_end > 0 {
+                parts.push(SignedPart::Text(rest[..text_end].to_owned()));
+            }
+            rest = &rest[text_end..];
+            if rest.starts_with('}') {
+                return Err("a `}` without its `{`".to_owned());
+            }
+            if let Some(inner) = rest.strip_prefix('{') {
+                let Some((name, after)) = inner.split_once('}') else {
+                    return Err("a `{` without its `}`".to_owned());
+                };
+                parts.push(match name {
+                    "id" => SignedPart::Id,
+                    "timestamp" => SignedPart::Timestamp,
+                    "body" => SignedPart::Body,
+                    other => {
+                        return Err(format!(
+                            "unknown part `{{{other}}}`: the parts are {{id}}, {{timestamp}} and {{body}}"
+                        ));
+                    }
+                });
+                rest = after;
+            }
+        }
+        Ok(Self(parts))
+    }
+
+    /// Whether `part` is signed.
+    pub fn has(&self, part: &SignedPart) -> bool {
+        self.0.contains(part)
+    }
+}
+
+impl<'de> Deserialize<'de> for Signed {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let template = String::deserialize(deserializer)?;
+        Self::parse(&template).map_err(serde::de::Error::custom)
+    }
 }
 
 /// A signature scheme with its preset and defaults applied.
@@ -139,53 +220,116 @@ pub struct SignatureSettings {
     pub id_header: String,
     /// The timestamp header (empty: none).
     pub timestamp_header: String,
-    /// The separator of several signatures.
+    /// The timestamp entry of the signature header (empty: none).
+    pub timestamp_entry: String,
+    /// The separator of several entries.
     pub separator: Option<char>,
     /// The timestamp tolerance.
     pub tolerance_seconds: Option<u64>,
+}
+
+impl Default for SignatureSettings {
+    /// No preset: a lowercase hex HMAC-SHA256 of the body, keyed with the secret's bytes.
+    fn default() -> Self {
+        Self {
+            header: None,
+            algorithm: Algorithm::HmacSha256,
+            encoding: Encoding::Hex,
+            prefix: String::new(),
+            secret: SecretFormat::Bytes,
+            signed: Signed::body(),
+            id_header: String::new(),
+            timestamp_header: String::new(),
+            timestamp_entry: String::new(),
+            separator: None,
+            tolerance_seconds: None,
+        }
+    }
+}
+
+impl Preset {
+    /// The settings this preset stands for, from the provider's documentation.
+    pub fn settings(self) -> SignatureSettings {
+        let text = |s: &str| s.to_owned();
+        let template = |t: &str| Signed::parse(t).unwrap_or_else(|_| Signed::body());
+        let standard = SignatureSettings {
+            header: Some(text("webhook-signature")),
+            encoding: Encoding::Base64,
+            prefix: text("v1,"),
+            secret: SecretFormat::WhsecBase64,
+            signed: template("{id}.{timestamp}.{body}"),
+            id_header: text("webhook-id"),
+            timestamp_header: text("webhook-timestamp"),
+            separator: Some(' '),
+            tolerance_seconds: Some(300),
+            ..SignatureSettings::default()
+        };
+        match self {
+            Self::StandardWebhooks => standard,
+            Self::StandardWebhooksV1a => SignatureSettings {
+                algorithm: Algorithm::Ed25519,
+                prefix: text("v1a,"),
+                secret: SecretFormat::Ed25519Base64,
+                ..standard
+            },
+            // https://docs.stripe.com/webhooks#verify-manually: the secret (`whsec_…`
+            // included) is the key as it is written.
+            Self::Stripe => SignatureSettings {
+                header: Some(text("Stripe-Signature")),
+                prefix: text("v1="),
+                signed: template("{timestamp}.{body}"),
+                timestamp_entry: text("t="),
+                separator: Some(','),
+                tolerance_seconds: Some(300),
+                ..SignatureSettings::default()
+            },
+            // https://docs.github.com/webhooks/using-webhooks/validating-webhook-deliveries
+            Self::Github => SignatureSettings {
+                header: Some(text("X-Hub-Signature-256")),
+                prefix: text("sha256="),
+                id_header: text("X-GitHub-Delivery"),
+                ..SignatureSettings::default()
+            },
+            // https://api.slack.com/authentication/verifying-requests-from-slack
+            Self::Slack => SignatureSettings {
+                header: Some(text("X-Slack-Signature")),
+                prefix: text("v0="),
+                signed: template("v0:{timestamp}:{body}"),
+                timestamp_header: text("X-Slack-Request-Timestamp"),
+                tolerance_seconds: Some(300),
+                ..SignatureSettings::default()
+            },
+            // https://shopify.dev/docs/apps/build/webhooks/subscribe/https#step-2-validate-the-origin-of-your-webhook-to-ensure-its-coming-from-shopify
+            Self::Shopify => SignatureSettings {
+                header: Some(text("X-Shopify-Hmac-Sha256")),
+                encoding: Encoding::Base64,
+                id_header: text("X-Shopify-Webhook-Id"),
+                ..SignatureSettings::default()
+            },
+        }
+    }
 }
 
 impl SignatureConfig {
     /// The settings: the spec's keys, else its preset's, else the defaults. The one
     /// place presets and defaults are applied, for checking and for lowering.
     pub fn settings(&self) -> SignatureSettings {
-        let standard = self.scheme == Some(Preset::StandardWebhooks);
-        let preset = |value: &'static str| standard.then(|| value.to_owned());
+        let base = self.scheme.map(Preset::settings).unwrap_or_default();
         SignatureSettings {
-            header: self.header.clone().or_else(|| preset("webhook-signature")),
-            algorithm: self.algorithm.unwrap_or(Algorithm::HmacSha256),
-            encoding: self.encoding.unwrap_or(if standard {
-                Encoding::Base64
-            } else {
-                Encoding::Hex
-            }),
-            prefix: self
-                .prefix
-                .clone()
-                .or_else(|| preset("v1,"))
-                .unwrap_or_default(),
-            secret: self.secret.unwrap_or(if standard {
-                SecretFormat::WhsecBase64
-            } else {
-                SecretFormat::Bytes
-            }),
-            signed: self.signed.unwrap_or(if standard {
-                Signed::IdTimestampBody
-            } else {
-                Signed::Body
-            }),
-            id_header: self
-                .id_header
-                .clone()
-                .or_else(|| preset("webhook-id"))
-                .unwrap_or_default(),
+            header: self.header.clone().or(base.header),
+            algorithm: self.algorithm.unwrap_or(base.algorithm),
+            encoding: self.encoding.unwrap_or(base.encoding),
+            prefix: self.prefix.clone().unwrap_or(base.prefix),
+            secret: self.secret.unwrap_or(base.secret),
+            signed: self.signed.clone().unwrap_or(base.signed),
+            id_header: self.id_header.clone().unwrap_or(base.id_header),
             timestamp_header: self
                 .timestamp_header
                 .clone()
-                .or_else(|| preset("webhook-timestamp"))
-                .unwrap_or_default(),
-            separator: self.separator.or(standard.then_some(' ')),
-            tolerance_seconds: self.tolerance_seconds.or(standard.then_some(300)),
+                .unwrap_or(base.timestamp_header),
+            timestamp_entry: self.timestamp_entry.clone().unwrap_or(base.timestamp_entry),
+            separator: self.separator.or(base.separator),
+            tolerance_seconds: self.tolerance_seconds.or(base.tolerance_seconds),
         }
     }
 }
@@ -288,12 +432,54 @@ mod tests {
         let settings = config.settings();
         assert_eq!(settings.header.as_deref(), Some("webhook-signature"));
         assert_eq!(settings.tolerance_seconds, Some(60));
-        assert_eq!(settings.signed, Signed::IdTimestampBody);
+        assert_eq!(
+            settings.signed.0,
+            [
+                SignedPart::Id,
+                SignedPart::Text(".".into()),
+                SignedPart::Timestamp,
+                SignedPart::Text(".".into()),
+                SignedPart::Body
+            ]
+        );
         let plain = SignatureConfig::default().settings();
         assert_eq!(
             (plain.encoding, plain.signed),
-            (Encoding::Hex, Signed::Body)
+            (Encoding::Hex, Signed::body())
         );
         assert_eq!(plain.header, None);
+    }
+
+    #[test]
+    fn signed_templates_read_their_parts_and_refuse_others() {
+        let parts = Signed::parse("v0:{timestamp}:{body}").unwrap().0;
+        assert_eq!(
+            parts,
+            [
+                SignedPart::Text("v0:".into()),
+                SignedPart::Timestamp,
+                SignedPart::Text(":".into()),
+                SignedPart::Body
+            ]
+        );
+        assert_eq!(
+            Signed::parse("id.timestamp.body"),
+            Signed::parse("{id}.{timestamp}.{body}")
+        );
+        assert_eq!(Signed::parse("body"), Ok(Signed::body()));
+        for (bad, why) in [
+            ("{time}.{body}", "unknown part `{time}`"),
+            ("{body", "without its `}`"),
+            ("body}", "without its `{`"),
+        ] {
+            let e = Signed::parse(bad).unwrap_err();
+            assert!(e.contains(why), "{bad}: {e}");
+        }
+        let e = Config::read(
+            Some(&json!({"signature": {"signed": "{nonce}{body}"}})),
+            "t.yaml",
+        )
+        .unwrap_err();
+        assert_eq!(e.pointer, "/x-hookgen/signature/signed");
     }
 }

@@ -19,7 +19,7 @@ use serde_json::Value;
 
 pub use config::{
     Algorithm, Config, DeliveryConfig, Encoding, Preset, SecretFormat, SignatureConfig,
-    SignatureSettings, Signed,
+    SignatureSettings, Signed, SignedPart,
 };
 
 use crate::diagnostics::{Diagnostic, Diagnostics};

@@ -90,11 +90,12 @@ const REEXPORTED_ITEMS: &[&str] = &[
     "Reply",
     "Route",
     "STANDARD_WEBHOOKS",
+    "STANDARD_WEBHOOKS_V1A",
     "SecretFormat",
     "Server",
     "SignatureError",
     "SignatureScheme",
-    "SignedContent",
+    "SignedPart",
     "SignedRequest",
     "SystemClock",
     "UnknownMessage",
@@ -1299,23 +1300,40 @@ fn signature(spec: &ir::Spec) -> TokenStream {
     let prefix = lit(&s.prefix);
     let id_header = lit(&s.id_header);
     let timestamp_header = lit(&s.timestamp_header);
+    let timestamp_entry = lit(&s.timestamp_entry);
     let algorithm = match s.algorithm {
         ir::SignatureAlgorithm::HmacSha256 => quote! { ::hookgen_runtime::Algorithm::HmacSha256 },
+        ir::SignatureAlgorithm::Ed25519 => quote! { ::hookgen_runtime::Algorithm::Ed25519 },
     };
     let encoding = match s.encoding {
         ir::SignatureEncoding::Hex => quote! { ::hookgen_runtime::Encoding::Hex },
         ir::SignatureEncoding::Base64 => quote! { ::hookgen_runtime::Encoding::Base64 },
     };
-    let secret_format = if s.whsec_secret {
-        quote! { ::hookgen_runtime::SecretFormat::WhsecBase64 }
-    } else {
-        quote! { ::hookgen_runtime::SecretFormat::Bytes }
+    let secret_format = match s.secret {
+        ir::SecretFormat::Bytes => quote! { ::hookgen_runtime::SecretFormat::Bytes },
+        ir::SecretFormat::WhsecBase64 => quote! { ::hookgen_runtime::SecretFormat::WhsecBase64 },
+        ir::SecretFormat::Ed25519Base64 => {
+            quote! { ::hookgen_runtime::SecretFormat::Ed25519Base64 }
+        }
     };
-    let signed = if s.signs_id_and_timestamp {
-        quote! { ::hookgen_runtime::SignedContent::IdTimestampBody }
-    } else {
-        quote! { ::hookgen_runtime::SignedContent::Body }
-    };
+    let parts = s.signed.iter().map(|part| match part {
+        ir::SignedPart::Id => quote! { ::hookgen_runtime::SignedPart::Id },
+        ir::SignedPart::Timestamp => quote! { ::hookgen_runtime::SignedPart::Timestamp },
+        ir::SignedPart::Body => quote! { ::hookgen_runtime::SignedPart::Body },
+        ir::SignedPart::Text(text) => {
+            let text = lit(text);
+            quote! { ::hookgen_runtime::SignedPart::Text(#text) }
+        }
+    });
+    let signed = quote! { &[#(#parts),*] };
+    let feature_check = (s.algorithm == ir::SignatureAlgorithm::Ed25519).then(|| {
+        quote! {
+            const _: () = assert!(
+                ::hookgen_runtime::__private::ED25519,
+                "this spec signs with Ed25519: enable the `ed25519` feature of hookgen-runtime"
+            );
+        }
+    });
     let separator = match s.separator {
         Some(c) => quote! { Some(#c) },
         None => quote! { None },
@@ -1338,9 +1356,12 @@ fn signature(spec: &ir::Spec) -> TokenStream {
             signed: #signed,
             id_header: #id_header,
             timestamp_header: #timestamp_header,
+            timestamp_entry: #timestamp_entry,
             separator: #separator,
             tolerance_seconds: #tolerance,
         };
+
+        #feature_check
 
         /// The HTTP header that carries the signature.
         pub const SIGNATURE_HEADER: &str = SIGNATURE.header;

@@ -35,14 +35,23 @@ pub struct CrateInfo<'a> {
 }
 
 impl RuntimeDependency {
-    /// The TOML value of the dependency.
-    pub fn toml(&self) -> String {
+    /// The TOML value of the dependency, with the runtime features the specs need.
+    pub fn toml(&self, features: &[&str]) -> String {
+        let features = if features.is_empty() {
+            String::new()
+        } else {
+            let list: Vec<String> = features.iter().map(|f| escape::toml_string(f)).collect();
+            format!(", features = [{}]", list.join(", "))
+        };
         match self {
             Self::Path(path) => format!(
-                "{{ path = {}, version = \"0.1\" }}",
+                "{{ path = {}, version = \"0.1\"{features} }}",
                 escape::toml_string(path)
             ),
-            Self::Version(version) => escape::toml_string(version),
+            Self::Version(version) if features.is_empty() => escape::toml_string(version),
+            Self::Version(version) => {
+                format!("{{ version = {}{features} }}", escape::toml_string(version))
+            }
         }
     }
 }

@@ -142,9 +142,16 @@ pub const SIGNATURE: crate::SignatureScheme = crate::SignatureScheme {
     encoding: crate::Encoding::Base64,
     prefix: "v1,",
     secret_format: crate::SecretFormat::WhsecBase64,
-    signed: crate::SignedContent::IdTimestampBody,
+    signed: &[
+        crate::SignedPart::Id,
+        crate::SignedPart::Text("."),
+        crate::SignedPart::Timestamp,
+        crate::SignedPart::Text("."),
+        crate::SignedPart::Body,
+    ],
     id_header: "webhook-id",
     timestamp_header: "webhook-timestamp",
+    timestamp_entry: "",
     separator: Some(' '),
     tolerance_seconds: Some(300),
 };
