@@ -85,6 +85,9 @@ async fn receive(
                 "body not received in time".into(),
             );
         }
+        Err(Refusal::Unreadable) => {
+            return answer(StatusCode::BAD_REQUEST, "body could not be read".into());
+        }
         Err(Refusal::Unauthorized(reason)) => {
             println!("401 {path}: rejected ({})", shown(&reason.to_string()));
             return Refusal::Unauthorized(reason).into_response();

@@ -6,7 +6,7 @@ use serde::de::DeserializeOwned;
 use serde_json::Value;
 
 // What the root of a generated crate re-exports, which its modules name as `crate::X`.
-#[cfg(feature = "axum")]
+#[cfg(feature = "tower")]
 pub use hookgen_runtime::receiver;
 #[cfg(feature = "client")]
 pub use hookgen_runtime::sender;

@@ -14,9 +14,13 @@ pub use ::hookgen_runtime::{
     SignedPart, SignedRequest, SystemClock, UnknownMessage,
 };
 
-/// The axum receiver machinery (`ReceiverConfig`, `HandlerError`, axum itself).
-#[cfg(feature = "axum")]
+/// The receiver machinery (`ReceiverConfig`, `HandlerError`, the tower service; axum itself
+/// with `axum`).
+#[cfg(feature = "tower")]
 pub use ::hookgen_runtime::receiver;
+
+/// Replay protection (`ReplayConfig`, `MemoryGuard`; `RedisGuard` with `redis`).
+pub use ::hookgen_runtime::replay;
 
 /// The sender machinery (`Sender`, `RetryPolicy`, `DeliveryReport`).
 #[cfg(feature = "client")]

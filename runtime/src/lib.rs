@@ -7,7 +7,9 @@
 //! - [`routing`]: the channel table types and address-template matching;
 //! - [`decode`]: reading a discriminator, decoding payloads, keeping unknown events;
 //! - [`delivery`]: the delivery rules a provider documents (attempts, backoff, timeout);
-//! - `receiver` (feature `axum`): an axum router that verifies, decodes and dispatches;
+//! - [`replay`]: replay protection, in memory or on Redis (feature `redis`);
+//! - `receiver` (feature `tower`): a tower service that verifies, checks replays, decodes
+//!   and dispatches, and an axum router on it (feature `axum`);
 //! - `sender` (feature `client`): signs, posts and retries deliveries.
 
 #![forbid(unsafe_code)]
@@ -15,8 +17,9 @@
 pub mod decode;
 pub mod delivery;
 mod open_enum;
-#[cfg(feature = "axum")]
+#[cfg(feature = "tower")]
 pub mod receiver;
+pub mod replay;
 pub mod routing;
 #[cfg(feature = "client")]
 pub mod sender;
@@ -33,8 +36,8 @@ pub mod __private {
         Candidate, Numbers, decode_by_shape, decode_payload, deserialize_str_enum, double_option,
         peek_discriminator, try_payload, unknown_message,
     };
-    #[cfg(feature = "axum")]
-    pub use crate::receiver::{Dispatch, HandlerFuture, SpecBinding};
+    #[cfg(feature = "tower")]
+    pub use crate::receiver::{Dispatch, DispatchService, HandlerFuture, SpecBinding};
 
     /// Whether this build verifies Ed25519 (a module whose spec signs with Ed25519
     /// asserts it at compile time, so a missing feature is a build error, not a 401).

@@ -1,28 +1,41 @@
-//! Receiving webhooks with axum (cargo feature `axum`): one router per spec that takes
-//! the raw body, enforces a size limit, verifies the signature over the exact bytes,
-//! decodes the message for the matched channel and hands it to a typed handler.
+//! Receiving webhooks (cargo feature `tower`): a tower [`Service`](tower_service::Service)
+//! that takes the raw body within a size limit and a read deadline, verifies the
+//! signature over the exact bytes, decodes the message for the matched channel, checks
+//! it is not a replay (when a [`ReplayConfig`] is set) and hands it to a handler service.
+//! The same receiver runs under hyper, axum (feature `axum`: [`router`] and [`serve`]) or
+//! anything else built on tower; [`WebhooksLayer`] puts it in front of any handler
+//! service, such as one wrapped in tower middleware.
 //!
 //! Answers: 413 for a body over the limit, 408 for a body not received within the read
-//! deadline, 401 (always the same body) for any signature failure, 404 for an address no
-//! channel matches, 400 for an undecodable body, 405 for another method than POST, 500
-//! when the handler fails, and 204 only when it succeeds.
+//! deadline, 400 for an unreadable or undecodable body, 401 (always the same body) for
+//! any signature failure, 404 for an address no channel matches, 405 for another method
+//! than POST, 500 when the handler fails, 503 with `Retry-After` when a copy of the
+//! delivery is being handled or the replay guard is unavailable (and fails closed), and
+//! 204 when the handler succeeded, or for a replay of a delivery it already handled.
 //!
-//! Slow clients: the router bounds the time a body may take ([`ReceiverConfig::read_timeout`]);
-//! [`serve`] also bounds the time request headers may take and the number of connections
-//! served at once ([`ServerLimits`]), which `axum::serve` does not.
+//! Slow clients: the service bounds the time a body may take
+//! ([`ReceiverConfig::read_timeout`]); [`serve`] also bounds the time request headers may
+//! take and the number of connections served at once ([`ServerLimits`]), which
+//! `axum::serve` does not.
 
+use std::convert::Infallible;
 use std::future::Future;
 use std::pin::Pin;
 use std::sync::Arc;
+use std::task::{Context, Poll};
 use std::time::Duration;
 
-use axum::body::{Body, to_bytes};
-use axum::http::{HeaderMap, Method, StatusCode, Uri};
-use axum::response::{IntoResponse, Response};
+use bytes::Bytes;
+use http::{HeaderMap, HeaderValue, Method, StatusCode};
+use http_body_util::{BodyExt as _, Full, Limited};
 
+#[cfg(feature = "axum")]
 pub use axum;
+pub use tower_layer::Layer;
+pub use tower_service::Service;
 
 use crate::decode::DecodeError;
+use crate::replay::{Claim, Counter, DeliveryKey, ReplayConfig, WhenUnavailable};
 use crate::routing::Route;
 use crate::signature::{Clock, SignatureScheme, SignedRequest, SystemClock};
 
@@ -34,6 +47,9 @@ pub const UNAUTHORIZED_BODY: &str = "invalid signature";
 
 /// What a handler returns when it could not process a message (the sender should retry).
 pub type HandlerError = Box<dyn std::error::Error + Send + Sync>;
+
+/// The responses of the receiver service.
+pub type Response = http::Response<Full<Bytes>>;
 
 /// A boxed future, as handlers return it.
 #[doc(hidden)]
@@ -49,15 +65,18 @@ pub trait Dispatch<M>: Send + Sync + 'static {
 /// How a receiver checks what it gets.
 #[derive(Clone)]
 pub struct ReceiverConfig {
-    /// The secrets any of which may have signed a delivery (several during a rotation).
+    /// The secrets any of which may have signed a delivery (several during a rotation;
+    /// public keys for Ed25519).
     pub secrets: Vec<Vec<u8>>,
     /// The largest body accepted, in bytes (default 1 MiB).
     pub max_body_bytes: usize,
     /// The clock for timestamp tolerances (default: the system clock).
     pub clock: Arc<dyn Clock + Send + Sync>,
-    /// How long the whole body may take to arrive once the router has the request
+    /// How long the whole body may take to arrive once the service has the request
     /// (default 10 s); a client slower than that is answered 408.
     pub read_timeout: Duration,
+    /// Replay protection (default none: every verified delivery reaches the handler).
+    pub replay: Option<ReplayConfig>,
 }
 
 impl ReceiverConfig {
@@ -68,6 +87,7 @@ impl ReceiverConfig {
             max_body_bytes: 1024 * 1024,
             clock: Arc::new(SystemClock),
             read_timeout: DEFAULT_READ_TIMEOUT,
+            replay: None,
         }
     }
 
@@ -86,6 +106,12 @@ impl ReceiverConfig {
     /// Sets the largest body accepted.
     pub fn with_max_body_bytes(mut self, bytes: usize) -> Self {
         self.max_body_bytes = bytes;
+        self
+    }
+
+    /// Hands each delivery to the handler once (see [`crate::replay`]).
+    pub fn with_replay(mut self, replay: ReplayConfig) -> Self {
+        self.replay = Some(replay);
         self
     }
 
@@ -121,50 +147,188 @@ pub struct SpecBinding<M> {
     pub decode_channel: fn(&str, &[u8]) -> Result<M, DecodeError>,
 }
 
+/// A delivery that passed every check, as a handler service receives it.
+#[derive(Debug, Clone)]
+pub struct Delivery<M> {
+    /// The channel it arrived at, with the address parameters.
+    pub route: Route,
+    /// The decoded message.
+    pub message: M,
+    /// The request's headers (the signature among them, already verified).
+    pub headers: HeaderMap,
+}
+
+/// What the receiver service and its layer share.
+struct Shared<M> {
+    binding: SpecBinding<M>,
+    config: ReceiverConfig,
+}
+
+/// The receiver as a tower service over `http::Request`s, handing each delivery that
+/// passes every check to the handler service `S` (see the module docs for the answers).
+/// A spec module's `service()` builds one; [`WebhooksLayer`] wraps any handler service.
+pub struct Webhooks<M, S> {
+    shared: Arc<Shared<M>>,
+    handler: S,
+}
+
+impl<M, S: Clone> Clone for Webhooks<M, S> {
+    fn clone(&self) -> Self {
+        Self {
+            shared: Arc::clone(&self.shared),
+            handler: self.handler.clone(),
+        }
+    }
+}
+
+/// A tower layer that puts a spec's receiver in front of a handler service of
+/// [`Delivery`]s. A spec module's `layer()` builds one.
+pub struct WebhooksLayer<M> {
+    shared: Arc<Shared<M>>,
+}
+
+impl<M> Clone for WebhooksLayer<M> {
+    fn clone(&self) -> Self {
+        Self {
+            shared: Arc::clone(&self.shared),
+        }
+    }
+}
+
+impl<M> WebhooksLayer<M> {
+    /// The layer for a spec's `binding`. Refused when the configuration cannot verify
+    /// anything: no secret, an empty or malformed one, or an insecure scheme.
+    #[doc(hidden)]
+    pub fn new(
+        binding: SpecBinding<M>,
+        config: ReceiverConfig,
+    ) -> Result<Self, crate::SignatureError> {
+        config.check(&binding.scheme)?;
+        Ok(Self {
+            shared: Arc::new(Shared { binding, config }),
+        })
+    }
+}
+
+impl<M, S> tower_layer::Layer<S> for WebhooksLayer<M> {
+    type Service = Webhooks<M, S>;
+
+    fn layer(&self, handler: S) -> Webhooks<M, S> {
+        Webhooks {
+            shared: Arc::clone(&self.shared),
+            handler,
+        }
+    }
+}
+
+/// A generated `Handler` as a handler service.
+#[doc(hidden)]
+pub struct DispatchService<M>(pub Arc<dyn Dispatch<M>>);
+
+impl<M> Clone for DispatchService<M> {
+    fn clone(&self) -> Self {
+        Self(Arc::clone(&self.0))
+    }
+}
+
+impl<M: Send + 'static> tower_service::Service<Delivery<M>> for DispatchService<M> {
+    type Response = ();
+    type Error = HandlerError;
+    type Future = Pin<Box<dyn Future<Output = Result<(), HandlerError>> + Send>>;
+
+    fn poll_ready(&mut self, _: &mut Context<'_>) -> Poll<Result<(), HandlerError>> {
+        Poll::Ready(Ok(()))
+    }
+
+    fn call(&mut self, delivery: Delivery<M>) -> Self::Future {
+        let dispatch = Arc::clone(&self.0);
+        Box::pin(async move { dispatch.dispatch(delivery.route, delivery.message).await })
+    }
+}
+
+impl<M, S, B> tower_service::Service<http::Request<B>> for Webhooks<M, S>
+where
+    M: Send + 'static,
+    S: tower_service::Service<Delivery<M>, Response = (), Error = HandlerError>
+        + Clone
+        + Send
+        + 'static,
+    S::Future: Send,
+    B: http_body::Body + Send + 'static,
+    B::Data: Send,
+    B::Error: Into<HandlerError>,
+{
+    type Response = Response;
+    type Error = Infallible;
+    type Future = Pin<Box<dyn Future<Output = Result<Response, Infallible>> + Send>>;
+
+    /// Always ready: the handler service's readiness is awaited per request, after the
+    /// checks, so a busy handler never delays refusing a forged delivery.
+    fn poll_ready(&mut self, _: &mut Context<'_>) -> Poll<Result<(), Infallible>> {
+        Poll::Ready(Ok(()))
+    }
+
+    fn call(&mut self, request: http::Request<B>) -> Self::Future {
+        let shared = Arc::clone(&self.shared);
+        // The clone that was driven ready is the one called (tower's convention).
+        let handler = self.handler.clone();
+        let handler = std::mem::replace(&mut self.handler, handler);
+        Box::pin(async move { Ok(receive(&shared, handler, request).await) })
+    }
+}
+
 /// An axum router serving every channel of a spec at its address (mount it with
 /// `Router::nest` to add a prefix). Refused when the configuration cannot verify
 /// anything: no secret, an empty or malformed one, or an insecure scheme.
+#[cfg(feature = "axum")]
+#[doc(hidden)]
 pub fn router<M: Send + 'static>(
     binding: SpecBinding<M>,
     config: ReceiverConfig,
     handler: Arc<dyn Dispatch<M>>,
 ) -> Result<axum::Router, crate::SignatureError> {
-    config.check(&binding.scheme)?;
-    let state = Arc::new((binding, config, handler));
-    Ok(axum::Router::new().fallback(
-        move |method: Method, uri: Uri, headers: HeaderMap, body: Body| {
-            let state = Arc::clone(&state);
-            async move {
-                let (binding, config, handler) = &*state;
-                receive(
-                    binding,
-                    config,
-                    handler.as_ref(),
-                    method,
-                    uri,
-                    headers,
-                    body,
-                )
-                .await
-            }
-        },
-    ))
+    let layer = WebhooksLayer::new(binding, config)?;
+    let service = tower_layer::Layer::layer(&layer, DispatchService(handler));
+    Ok(axum::Router::new().fallback_service(service))
 }
 
-async fn receive<M: Send + 'static>(
-    binding: &SpecBinding<M>,
-    config: &ReceiverConfig,
-    handler: &dyn Dispatch<M>,
-    method: Method,
-    uri: Uri,
-    headers: HeaderMap,
-    body: Body,
-) -> Response {
-    if method != Method::POST {
-        return (StatusCode::METHOD_NOT_ALLOWED, "webhooks are POSTed").into_response();
+/// A plain-text answer.
+fn answer(status: StatusCode, text: &'static str) -> Response {
+    let mut response = http::Response::new(Full::new(Bytes::from_static(text.as_bytes())));
+    *response.status_mut() = status;
+    if !text.is_empty() {
+        response.headers_mut().insert(
+            http::header::CONTENT_TYPE,
+            HeaderValue::from_static("text/plain; charset=utf-8"),
+        );
     }
-    let Some(route) = (binding.route)(uri.path()) else {
-        return (StatusCode::NOT_FOUND, "no channel at this address").into_response();
+    response
+}
+
+/// A 503 asking the sender to come back after `retry_after`.
+fn unavailable(text: &'static str, retry_after: Duration) -> Response {
+    let mut response = answer(StatusCode::SERVICE_UNAVAILABLE, text);
+    response.headers_mut().insert(
+        http::header::RETRY_AFTER,
+        HeaderValue::from(retry_after.as_secs().max(1)),
+    );
+    response
+}
+
+async fn receive<M, S, B>(shared: &Shared<M>, mut handler: S, request: http::Request<B>) -> Response
+where
+    M: Send + 'static,
+    S: tower_service::Service<Delivery<M>, Response = (), Error = HandlerError>,
+    B: http_body::Body,
+    B::Error: Into<HandlerError>,
+{
+    let Shared { binding, config } = shared;
+    let (parts, body) = request.into_parts();
+    if parts.method != Method::POST {
+        return answer(StatusCode::METHOD_NOT_ALLOWED, "webhooks are POSTed");
+    }
+    let Some(route) = (binding.route)(parts.uri.path()) else {
+        return answer(StatusCode::NOT_FOUND, "no channel at this address");
     };
     let secrets: Vec<&[u8]> = config.secrets.iter().map(Vec::as_slice).collect();
     let limits = BodyLimits {
@@ -176,20 +340,116 @@ async fn receive<M: Send + 'static>(
         &secrets,
         config.clock.as_ref(),
         limits,
-        &headers,
+        &parts.headers,
         body,
     );
     let body = match verified.await {
         Ok(body) => body,
-        Err(refusal) => return refusal.into_response(),
+        Err(refusal) => return refusal.response(),
     };
     let message = match (binding.decode_channel)(route.template(), &body) {
         Ok(message) => message,
-        Err(e) => return (StatusCode::BAD_REQUEST, e.to_string()).into_response(),
+        Err(_) => {
+            return answer(
+                StatusCode::BAD_REQUEST,
+                "the body is not a message of this channel",
+            );
+        }
     };
-    match handler.dispatch(route, message).await {
-        Ok(()) => StatusCode::NO_CONTENT.into_response(),
-        Err(_) => (StatusCode::INTERNAL_SERVER_ERROR, "the handler failed").into_response(),
+    // Replays are checked after decoding: a body no handler would take claims nothing.
+    let claimed = match &config.replay {
+        Some(replay) => match claim(&binding.scheme, replay, &parts.headers, &body).await {
+            Ok(claimed) => claimed,
+            Err(response) => return response,
+        },
+        None => None,
+    };
+    let delivery = Delivery {
+        route,
+        message,
+        headers: parts.headers,
+    };
+    let handled = match std::future::poll_fn(|cx| handler.poll_ready(cx)).await {
+        Ok(()) => handler.call(delivery).await,
+        Err(e) => Err(e),
+    };
+    match (handled, claimed) {
+        (Ok(()), Some((replay, key))) => {
+            let window = replay.window_for(binding.scheme.tolerance_seconds);
+            // Handled either way; a guard that cannot record it lets a replay through.
+            if guarded(replay, replay.guard.complete(key, window))
+                .await
+                .is_err()
+            {
+                replay.stats.count(Counter::Unavailable);
+            }
+            answer(StatusCode::NO_CONTENT, "")
+        }
+        (Ok(()), None) => answer(StatusCode::NO_CONTENT, ""),
+        (Err(_), claimed) => {
+            if let Some((replay, key)) = claimed {
+                if guarded(replay, replay.guard.release(key)).await.is_err() {
+                    // The claim lapses after its lease instead.
+                    replay.stats.count(Counter::Unavailable);
+                }
+            }
+            answer(StatusCode::INTERNAL_SERVER_ERROR, "the handler failed")
+        }
+    }
+}
+
+/// Claims a verified delivery: `Ok(Some(..))` to handle it and settle the claim after,
+/// `Ok(None)` to handle it unguarded, `Err(answer)` not to handle it.
+async fn claim<'r>(
+    scheme: &SignatureScheme,
+    replay: &'r ReplayConfig,
+    headers: &HeaderMap,
+    body: &[u8],
+) -> Result<Option<(&'r ReplayConfig, DeliveryKey)>, Response> {
+    let signature = signature_header(scheme, headers).ok().flatten();
+    let request = signed_request(scheme, headers, signature.as_deref(), body);
+    // The request verified, so its key can be read; were it not, nothing is handled.
+    let key = scheme
+        .replay_key(&request)
+        .map(DeliveryKey)
+        .map_err(|_| answer(StatusCode::UNAUTHORIZED, UNAUTHORIZED_BODY))?;
+    match guarded(replay, replay.guard.claim(key, replay.lease)).await {
+        Ok(Claim::Fresh) => Ok(Some((replay, key))),
+        Ok(Claim::Done) => {
+            replay.stats.count(Counter::Replay);
+            Err(answer(StatusCode::NO_CONTENT, ""))
+        }
+        Ok(Claim::InProgress) => {
+            replay.stats.count(Counter::InProgress);
+            Err(unavailable("this delivery is being handled", replay.lease))
+        }
+        Err(_) => {
+            replay.stats.count(Counter::Unavailable);
+            match replay.when_unavailable {
+                WhenUnavailable::Refuse => Err(unavailable(
+                    "replay protection is unavailable",
+                    Duration::from_secs(5),
+                )),
+                WhenUnavailable::Process => {
+                    replay.stats.count(Counter::Unguarded);
+                    Ok(None)
+                }
+            }
+        }
+    }
+}
+
+/// A guard operation within the configured timeout.
+async fn guarded<T>(
+    replay: &ReplayConfig,
+    operation: crate::replay::GuardFuture<'_, T>,
+) -> Result<T, crate::replay::GuardError> {
+    match tokio::time::timeout(replay.timeout, operation).await {
+        Ok(result) => result,
+        Err(_) => Err(crate::replay::GuardError(format!(
+            "no answer within {:?}",
+            replay.timeout
+        ))),
     }
 }
 
@@ -200,20 +460,29 @@ pub enum Refusal {
     TooLarge,
     /// The body did not arrive within the read deadline (408).
     TimedOut,
+    /// The body could not be read (the client failed mid-body) (400).
+    Unreadable,
     /// The signature check failed, for this reason (401, with [`UNAUTHORIZED_BODY`] whatever
     /// the reason, which is for the receiver's logs only).
     Unauthorized(crate::SignatureError),
 }
 
-impl IntoResponse for Refusal {
-    fn into_response(self) -> Response {
+impl Refusal {
+    /// The answer to a refused delivery.
+    pub fn response(&self) -> Response {
         match self {
-            Self::TooLarge => (StatusCode::PAYLOAD_TOO_LARGE, "body too large").into_response(),
-            Self::TimedOut => {
-                (StatusCode::REQUEST_TIMEOUT, "body not received in time").into_response()
-            }
-            Self::Unauthorized(_) => (StatusCode::UNAUTHORIZED, UNAUTHORIZED_BODY).into_response(),
+            Self::TooLarge => answer(StatusCode::PAYLOAD_TOO_LARGE, "body too large"),
+            Self::TimedOut => answer(StatusCode::REQUEST_TIMEOUT, "body not received in time"),
+            Self::Unreadable => answer(StatusCode::BAD_REQUEST, "body could not be read"),
+            Self::Unauthorized(_) => answer(StatusCode::UNAUTHORIZED, UNAUTHORIZED_BODY),
         }
+    }
+}
+
+#[cfg(feature = "axum")]
+impl axum::response::IntoResponse for Refusal {
+    fn into_response(self) -> axum::response::Response {
+        self.response().into_response()
     }
 }
 
@@ -228,42 +497,60 @@ pub struct BodyLimits {
 
 /// Reads `body` within `limits` and verifies its signature over those exact bytes
 /// against any of `secrets`: the checks every receiver makes before decoding anything.
-pub async fn verified_body(
+pub async fn verified_body<B>(
     scheme: &SignatureScheme,
     secrets: &[&[u8]],
     clock: &(dyn Clock + Sync),
     limits: BodyLimits,
     headers: &HeaderMap,
-    body: Body,
-) -> Result<axum::body::Bytes, Refusal> {
-    let max_body_bytes = limits.max_bytes;
+    body: B,
+) -> Result<Bytes, Refusal>
+where
+    B: http_body::Body,
+    B::Error: Into<HandlerError>,
+{
     let declared = headers
-        .get(axum::http::header::CONTENT_LENGTH)
+        .get(http::header::CONTENT_LENGTH)
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.parse::<u64>().ok());
-    if declared.is_some_and(|n| n > max_body_bytes as u64) {
+    if declared.is_some_and(|n| n > limits.max_bytes as u64) {
         return Err(Refusal::TooLarge);
     }
-    let body = tokio::time::timeout(limits.read_timeout, to_bytes(body, max_body_bytes))
-        .await
-        .map_err(|_| Refusal::TimedOut)?
-        .map_err(|_| Refusal::TooLarge)?;
+    let read = Limited::new(body, limits.max_bytes).collect();
+    let body = match tokio::time::timeout(limits.read_timeout, read).await {
+        Err(_) => return Err(Refusal::TimedOut),
+        Ok(Err(e)) if e.is::<http_body_util::LengthLimitError>() => {
+            return Err(Refusal::TooLarge);
+        }
+        Ok(Err(_)) => return Err(Refusal::Unreadable),
+        Ok(Ok(collected)) => collected.to_bytes(),
+    };
+    let signature = signature_header(scheme, headers).map_err(Refusal::Unauthorized)?;
+    let request = signed_request(scheme, headers, signature.as_deref(), &body);
+    scheme
+        .verify_request(secrets, &request, clock)
+        .map_err(Refusal::Unauthorized)?;
+    Ok(body)
+}
+
+/// The parts of a request its signature covers.
+fn signed_request<'a>(
+    scheme: &SignatureScheme,
+    headers: &'a HeaderMap,
+    signature: Option<&'a str>,
+    body: &'a [u8],
+) -> SignedRequest<'a> {
     let header = |name: &str| {
         (!name.is_empty())
             .then(|| headers.get(name).and_then(|v| v.to_str().ok()))
             .flatten()
     };
-    let signature = signature_header(scheme, headers).map_err(Refusal::Unauthorized)?;
-    let request = SignedRequest {
-        signature: signature.as_deref(),
+    SignedRequest {
+        signature,
         id: header(scheme.id_header),
         timestamp: header(scheme.timestamp_header),
-        body: &body,
-    };
-    scheme
-        .verify_request(secrets, &request, clock)
-        .map_err(Refusal::Unauthorized)?;
-    Ok(body)
+        body,
+    }
 }
 
 /// The signature header's value. Repeated headers are joined with the scheme's separator
@@ -316,6 +603,7 @@ impl Default for ServerLimits {
 /// is disconnected after [`ServerLimits::header_read_timeout`], and no more than
 /// [`ServerLimits::max_connections`] connections are open at once, so slow clients
 /// cannot hold a receiver forever or exhaust its memory. Runs until the listener fails.
+#[cfg(feature = "axum")]
 pub async fn serve(
     listener: tokio::net::TcpListener,
     app: axum::Router,

@@ -101,9 +101,24 @@ const REEXPORTED_ITEMS: &[&str] = &[
     "UnknownMessage",
 ];
 
-/// The runtime modules [`crate_root`] re-exports, each behind the crate feature of the
-/// same name.
-const REEXPORTED_MODULES: &[&str] = &["receiver", "sender"];
+/// The runtime modules [`crate_root`] re-exports: name, the crate feature it needs, doc.
+const REEXPORTED_MODULES: &[(&str, Option<&str>, &str)] = &[
+    (
+        "receiver",
+        Some("tower"),
+        "The receiver machinery (`ReceiverConfig`, `HandlerError`, the tower service; axum itself with `axum`).",
+    ),
+    (
+        "replay",
+        None,
+        "Replay protection (`ReplayConfig`, `MemoryGuard`; `RedisGuard` with `redis`).",
+    ),
+    (
+        "sender",
+        Some("client"),
+        "The sender machinery (`Sender`, `RetryPolicy`, `DeliveryReport`).",
+    ),
+];
 
 /// Rewrites every path `::hookgen_runtime::X` the crate root re-exports to `crate::X`.
 /// It visits the parsed syntax tree, so only paths change: literals (spec text) are
@@ -118,7 +133,7 @@ impl VisitMut for ThroughReexports {
             && {
                 let second = path.segments[1].ident.to_string();
                 REEXPORTED_ITEMS.contains(&second.as_str())
-                    || REEXPORTED_MODULES.contains(&second.as_str())
+                    || REEXPORTED_MODULES.iter().any(|(name, ..)| *name == second)
             };
         if reexported {
             path.leading_colon = None;
@@ -332,17 +347,18 @@ pub fn crate_root(title: &str, modules: &[String]) -> String {
         "{title}\n\nOne module per spec; the shared runtime is re-exported at the root."
     ));
     let items = REEXPORTED_ITEMS.iter().map(|item| ident(item));
+    let modules = REEXPORTED_MODULES.iter().map(|(name, feature, doc)| {
+        let name = ident(name);
+        let doc = docs(doc);
+        let gate = feature.map(|feature| quote! { #[cfg(feature = #feature)] });
+        quote! { #doc #gate pub use ::hookgen_runtime::#name; }
+    });
     format(quote! {
         #doc
         #![forbid(unsafe_code)]
         #[rustfmt::skip]
         pub use ::hookgen_runtime::{ #(#items),* };
-        /// The axum receiver machinery (`ReceiverConfig`, `HandlerError`, axum itself).
-        #[cfg(feature = "axum")]
-        pub use ::hookgen_runtime::receiver;
-        /// The sender machinery (`Sender`, `RetryPolicy`, `DeliveryReport`).
-        #[cfg(feature = "client")]
-        pub use ::hookgen_runtime::sender;
+        #(#modules)*
         #(#mods)*
     })
 }
@@ -449,6 +465,7 @@ fn receiver(spec: &ir::Spec, options: Options) -> TokenStream {
     if spec.signature.is_none() {
         return quote! {};
     }
+    let tower = options.receiver.attribute("tower");
     let axum = options.receiver.attribute("axum");
     let client = options.sender.attribute("client");
     let mut scope = crate::naming::NameScope::with_reserved(&["unknown", "router"]);
@@ -490,7 +507,7 @@ fn receiver(spec: &ir::Spec, options: Options) -> TokenStream {
         /// A typed webhook handler: one method per message of the spec, plus unknown events.
         /// Every method accepts its message unless overridden; an `Err` makes the receiver
         /// answer 500 so the sender retries.
-        #axum
+        #tower
         pub trait Handler: Send + Sync + 'static {
             #(#declarations)*
 
@@ -505,10 +522,10 @@ fn receiver(spec: &ir::Spec, options: Options) -> TokenStream {
             }
         }
 
-        #axum
+        #tower
         struct Dispatcher<H>(H);
 
-        #axum
+        #tower
         impl<H: Handler> ::hookgen_runtime::__private::Dispatch<Message> for Dispatcher<H> {
             fn dispatch(&self, route: ::hookgen_runtime::Route, message: Message) -> ::hookgen_runtime::__private::HandlerFuture<'_> {
                 Box::pin(async move {
@@ -532,14 +549,39 @@ fn receiver(spec: &ir::Spec, options: Options) -> TokenStream {
             ::hookgen_runtime::sender::Sender::new(SIGNATURE, secret, policy)
         }
 
-        /// An axum router serving every channel of this spec at its address: it verifies each
-        /// delivery with [`SIGNATURE`], decodes it and calls `handler` (see
-        /// `hookgen_runtime::receiver` for the status codes). Refused for a configuration
-        /// that cannot verify anything (no secret, an empty one, one not in the scheme's format).
+        /// The receiver of this spec as a tower service (for hyper, axum or any tower
+        /// server): it verifies each delivery with [`SIGNATURE`], decodes it, checks replays
+        /// when `config` has a guard, and calls `handler` (see `hookgen_runtime::receiver`
+        /// for the status codes). Refused for a configuration that cannot verify anything
+        /// (no secret, an empty one, one not in the scheme's format).
+        #tower
+        pub fn service<H: Handler>(
+            handler: H,
+            config: ::hookgen_runtime::receiver::ReceiverConfig,
+        ) -> Result<
+            ::hookgen_runtime::receiver::Webhooks<Message, ::hookgen_runtime::__private::DispatchService<Message>>,
+            ::hookgen_runtime::SignatureError,
+        > {
+            let dispatch = ::hookgen_runtime::__private::DispatchService(::std::sync::Arc::new(Dispatcher(handler)));
+            Ok(::hookgen_runtime::receiver::Layer::layer(&layer(config)?, dispatch))
+        }
+
+        /// The receiver of this spec as a tower layer over a handler service of
+        /// `Delivery<Message>`s (to put tower middleware around the handler). Refused as
+        /// [`service`] is.
+        #tower
+        pub fn layer(
+            config: ::hookgen_runtime::receiver::ReceiverConfig,
+        ) -> Result<::hookgen_runtime::receiver::WebhooksLayer<Message>, ::hookgen_runtime::SignatureError> {
+            let binding = ::hookgen_runtime::__private::SpecBinding { scheme: SIGNATURE, route, decode_channel };
+            ::hookgen_runtime::receiver::WebhooksLayer::new(binding, config)
+        }
+
+        /// An axum router serving every channel of this spec at its address: [`service`]
+        /// as the router's fallback (mount it with `Router::nest` for a prefix).
         #axum
         pub fn router<H: Handler>(handler: H, config: ::hookgen_runtime::receiver::ReceiverConfig) -> Result<::hookgen_runtime::receiver::axum::Router, ::hookgen_runtime::SignatureError> {
-            let binding = ::hookgen_runtime::__private::SpecBinding { scheme: SIGNATURE, route, decode_channel };
-            ::hookgen_runtime::receiver::router(binding, config, ::std::sync::Arc::new(Dispatcher(handler)))
+            Ok(::hookgen_runtime::receiver::axum::Router::new().fallback_service(service(handler, config)?))
         }
     }
 }

@@ -629,7 +629,7 @@ pub const DELIVERY: ::std::option::Option<crate::DeliveryPolicy> = None;
 /// A typed webhook handler: one method per message of the spec, plus unknown events.
 /// Every method accepts its message unless overridden; an `Err` makes the receiver
 /// answer 500 so the sender retries.
-#[cfg(feature = "axum")]
+#[cfg(feature = "tower")]
 pub trait Handler: ::std::marker::Send + ::std::marker::Sync + 'static {
     /// Handles `Handler`. Accepts it unless overridden.
     fn handler(
@@ -710,10 +710,10 @@ pub trait Handler: ::std::marker::Send + ::std::marker::Sync + 'static {
     }
 }
 
-#[cfg(feature = "axum")]
+#[cfg(feature = "tower")]
 struct Dispatcher<H>(H);
 
-#[cfg(feature = "axum")]
+#[cfg(feature = "tower")]
 impl<H: Handler> ::hookgen_runtime::__private::Dispatch<Message> for Dispatcher<H> {
     fn dispatch(
         &self,
@@ -748,19 +748,52 @@ pub fn sender(
     crate::sender::Sender::new(SIGNATURE, secret, policy)
 }
 
-/// An axum router serving every channel of this spec at its address: it verifies each
-/// delivery with [`SIGNATURE`], decodes it and calls `handler` (see
-/// `hookgen_runtime::receiver` for the status codes). Refused for a configuration
-/// that cannot verify anything (no secret, an empty one, one not in the scheme's format).
-#[cfg(feature = "axum")]
-pub fn router<H: Handler>(
+/// The receiver of this spec as a tower service (for hyper, axum or any tower
+/// server): it verifies each delivery with [`SIGNATURE`], decodes it, checks replays
+/// when `config` has a guard, and calls `handler` (see `hookgen_runtime::receiver`
+/// for the status codes). Refused for a configuration that cannot verify anything
+/// (no secret, an empty one, one not in the scheme's format).
+#[cfg(feature = "tower")]
+pub fn service<H: Handler>(
     handler: H,
     config: crate::receiver::ReceiverConfig,
-) -> ::std::result::Result<crate::receiver::axum::Router, crate::SignatureError> {
+) -> ::std::result::Result<
+    crate::receiver::Webhooks<
+        Message,
+        ::hookgen_runtime::__private::DispatchService<Message>,
+    >,
+    crate::SignatureError,
+> {
+    let dispatch = ::hookgen_runtime::__private::DispatchService(
+        ::std::sync::Arc::new(Dispatcher(handler)),
+    );
+    Ok(crate::receiver::Layer::layer(&layer(config)?, dispatch))
+}
+
+/// The receiver of this spec as a tower layer over a handler service of
+/// `Delivery<Message>`s (to put tower middleware around the handler). Refused as
+/// [`service`] is.
+#[cfg(feature = "tower")]
+pub fn layer(
+    config: crate::receiver::ReceiverConfig,
+) -> ::std::result::Result<
+    crate::receiver::WebhooksLayer<Message>,
+    crate::SignatureError,
+> {
     let binding = ::hookgen_runtime::__private::SpecBinding {
         scheme: SIGNATURE,
         route,
         decode_channel,
     };
-    crate::receiver::router(binding, config, ::std::sync::Arc::new(Dispatcher(handler)))
+    crate::receiver::WebhooksLayer::new(binding, config)
+}
+
+/// An axum router serving every channel of this spec at its address: [`service`]
+/// as the router's fallback (mount it with `Router::nest` for a prefix).
+#[cfg(feature = "axum")]
+pub fn router<H: Handler>(
+    handler: H,
+    config: crate::receiver::ReceiverConfig,
+) -> ::std::result::Result<crate::receiver::axum::Router, crate::SignatureError> {
+    Ok(crate::receiver::axum::Router::new().fallback_service(service(handler, config)?))
 }
