@@ -146,6 +146,25 @@ async fn retry_after_is_honoured() {
 }
 
 #[tokio::test]
+async fn retry_after_as_an_http_date_is_honoured() {
+    // RFC 9110 allows an HTTP date instead of seconds: two seconds from now.
+    let date = httpdate::fmt_http_date(std::time::SystemTime::now() + Duration::from_secs(2));
+    let date: &'static str = Box::leak(date.into_boxed_str());
+    let (url, _) = flaky(1, StatusCode::SERVICE_UNAVAILABLE, Some(date)).await;
+    let sender =
+        webhooks::sender::Sender::new(airmy::SIGNATURE, b"whsec_test".to_vec(), fast_policy())
+            .unwrap();
+    let report = sender.send(&url, &example()).await.unwrap();
+    assert!(report.delivered);
+    // Whole seconds: the date is truncated to its second, then counted from the answer.
+    let waited = report.attempts[1].waited;
+    assert!(
+        (Duration::from_secs(1)..=Duration::from_secs(2)).contains(&waited),
+        "{waited:?}"
+    );
+}
+
+#[tokio::test]
 async fn connection_failures_are_retried_and_reported() {
     // A port nothing listens on.
     let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();

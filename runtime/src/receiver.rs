@@ -1,4 +1,4 @@
-//! Receiving webhooks (cargo feature `tower`): a tower [`Service`](tower_service::Service)
+//! Receiving webhooks (cargo feature `tower`): a tower [`Service`]
 //! that takes the raw body within a size limit and a read deadline, verifies the
 //! signature over the exact bytes, decodes the message for the matched channel, checks
 //! it is not a replay (when a [`ReplayConfig`] is set) and hands it to a handler service.

@@ -16,7 +16,7 @@
 //!   answered 204 without calling the handler, as for a delivery already processed;
 //! - forgotten when the handler failed, so the provider's retry is processed.
 //!
-//! [`MemoryGuard`] serves one receiver process; [`RedisGuard`] (feature `redis`) is shared
+//! [`MemoryGuard`] serves one receiver process; `RedisGuard` (feature `redis`) is shared
 //! by receivers behind a load balancer.
 //!
 //! [`SignatureScheme::replay_key`]: crate::SignatureScheme::replay_key
@@ -257,7 +257,7 @@ impl MemoryGuard {
 }
 
 impl Default for MemoryGuard {
-    /// Room for 100 000 deliveries (a few megabytes).
+    /// Room for 100 000 deliveries (about 17 MiB, measured by `examples/replay_memory.rs`).
     fn default() -> Self {
         Self::new(100_000)
     }

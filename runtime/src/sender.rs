@@ -23,7 +23,7 @@ pub struct RetryPolicy {
     pub timeout: Duration,
     /// Random spread of each wait, as a fraction (0.1 = ±10 %).
     pub jitter: f64,
-    /// Wait at least as long as a `Retry-After` (in seconds) asks, up to this cap.
+    /// Wait at least as long as a `Retry-After` (seconds, or an HTTP date) asks, up to this cap.
     pub max_retry_after: Duration,
     /// Retry 4xx answers too (other than 408 and 429, which are always retried).
     pub retry_client_errors: bool,
@@ -175,7 +175,8 @@ impl Sender {
         }
     }
 
-    /// One POST: the status and any `Retry-After` in seconds, or what failed.
+    /// One POST: the status and any `Retry-After` (seconds or an HTTP date) as seconds
+    /// from now, or what failed.
     async fn attempt(
         &self,
         url: &str,
@@ -211,7 +212,7 @@ impl Sender {
             .headers()
             .get("retry-after")
             .and_then(|v| v.to_str().ok())
-            .and_then(|v| v.trim().parse::<u64>().ok());
+            .and_then(|v| retry_after_seconds(v, std::time::SystemTime::now()));
         Ok((response.status().as_u16(), retry_after))
     }
 
@@ -234,6 +235,51 @@ impl Sender {
                 jittered.max(Duration::from_secs(seconds).min(self.policy.max_retry_after))
             }
             None => jittered,
+        }
+    }
+}
+
+/// A `Retry-After` value as seconds from `now`: delay-seconds, or an HTTP date (RFC 9110
+/// §10.2.3: IMF-fixdate, or the obsolete RFC 850 and asctime forms); a date in the past
+/// is 0. `None` for anything else.
+fn retry_after_seconds(value: &str, now: std::time::SystemTime) -> Option<u64> {
+    let value = value.trim();
+    if let Ok(seconds) = value.parse::<u64>() {
+        return Some(seconds);
+    }
+    let date = httpdate::parse_http_date(value).ok()?;
+    Some(date.duration_since(now).map_or(0, |d| d.as_secs()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+    #[test]
+    fn retry_after_reads_seconds_and_every_http_date_form() {
+        // 1994-11-06 08:49:37 UTC, in RFC 9110's three forms.
+        let now = UNIX_EPOCH + Duration::from_secs(784_111_777 - 120);
+        for value in [
+            "Sun, 06 Nov 1994 08:49:37 GMT",
+            "Sunday, 06-Nov-94 08:49:37 GMT",
+            "Sun Nov  6 08:49:37 1994",
+        ] {
+            assert_eq!(retry_after_seconds(value, now), Some(120), "{value}");
+        }
+        assert_eq!(retry_after_seconds(" 30 ", now), Some(30));
+        // A date already past asks for no wait; nonsense asks for nothing.
+        let later = now + Duration::from_secs(1_000);
+        assert_eq!(
+            retry_after_seconds("Sun, 06 Nov 1994 08:49:37 GMT", later),
+            Some(0)
+        );
+        for nonsense in ["", "soon", "-5", "1.5", "Sun, 32 Nov 1994 08:49:37 GMT"] {
+            assert_eq!(
+                retry_after_seconds(nonsense, SystemTime::now()),
+                None,
+                "{nonsense}"
+            );
         }
     }
 }
