@@ -7,6 +7,8 @@ use serde_json::Value;
 
 // What the root of a generated crate re-exports, which its modules name as `crate::X`.
 #[cfg(feature = "tower")]
+pub use hookgen_runtime::queue;
+#[cfg(feature = "tower")]
 pub use hookgen_runtime::receiver;
 #[cfg(feature = "client")]
 pub use hookgen_runtime::sender;

@@ -775,6 +775,44 @@ pub fn layer(
     crate::receiver::WebhooksLayer::new(binding, config)
 }
 
+/// The receiver of this spec in queue mode: each delivery that passes [`service`]'s
+/// checks is stored in `queue` and answered 204 once stored (503 with `Retry-After`
+/// when the queue is full); [`process`] hands stored deliveries to the handler.
+#[cfg(feature = "tower")]
+pub fn queued(
+    queue: ::std::sync::Arc<dyn crate::queue::DeliveryQueue>,
+    config: crate::receiver::ReceiverConfig,
+) -> Result<
+    crate::receiver::Webhooks<Message, crate::queue::Enqueue>,
+    crate::SignatureError,
+> {
+    let enqueue = crate::queue::Enqueue::new(queue, ::std::time::Duration::from_secs(5));
+    Ok(crate::receiver::Layer::layer(&layer(config)?, enqueue))
+}
+
+/// Hands the deliveries [`queued`] stored in `queue` to `handler`, one at a time,
+/// until the queue is closed and drained; a failed delivery is given back to the
+/// queue. Counts what it did in `stats`.
+#[cfg(feature = "tower")]
+pub async fn process<H: Handler>(
+    queue: ::std::sync::Arc<dyn crate::queue::DeliveryQueue>,
+    handler: H,
+    stats: ::std::sync::Arc<crate::queue::WorkerStats>,
+) -> Result<(), crate::queue::QueueError> {
+    let binding = ::hookgen_runtime::__private::SpecBinding {
+        scheme: SIGNATURE,
+        route,
+        decode_channel,
+    };
+    ::hookgen_runtime::__private::process(
+            queue,
+            binding,
+            ::std::sync::Arc::new(Dispatcher(handler)),
+            stats,
+        )
+        .await
+}
+
 /// An axum router serving every channel of this spec at its address: [`service`]
 /// as the router's fallback (mount it with `Router::nest` for a prefix).
 #[cfg(feature = "axum")]

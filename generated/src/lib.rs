@@ -19,6 +19,10 @@ pub use ::hookgen_runtime::{
 #[cfg(feature = "tower")]
 pub use ::hookgen_runtime::receiver;
 
+/// Queue mode (`MemoryQueue`, `WorkerStats`; `RedisQueue` with `redis`).
+#[cfg(feature = "tower")]
+pub use ::hookgen_runtime::queue;
+
 /// Replay protection (`ReplayConfig`, `MemoryGuard`; `RedisGuard` with `redis`).
 pub use ::hookgen_runtime::replay;
 

@@ -8,6 +8,8 @@
 //! - [`decode`]: reading a discriminator, decoding payloads, keeping unknown events;
 //! - [`delivery`]: the delivery rules a provider documents (attempts, backoff, timeout);
 //! - [`replay`]: replay protection, in memory or on Redis (feature `redis`);
+//! - `queue` (feature `tower`): acknowledge fast, process later, from memory or a Redis
+//!   stream (feature `redis`);
 //! - `receiver` (feature `tower`): a tower service that verifies, checks replays, decodes
 //!   and dispatches, and an axum router on it (feature `axum`);
 //! - `sender` (feature `client`): signs, posts and retries deliveries.
@@ -17,6 +19,8 @@
 pub mod decode;
 pub mod delivery;
 mod open_enum;
+#[cfg(feature = "tower")]
+pub mod queue;
 #[cfg(feature = "tower")]
 pub mod receiver;
 pub mod replay;
@@ -36,6 +40,8 @@ pub mod __private {
         Candidate, Numbers, decode_by_shape, decode_payload, deserialize_str_enum, double_option,
         peek_discriminator, try_payload, unknown_message,
     };
+    #[cfg(feature = "tower")]
+    pub use crate::queue::process;
     #[cfg(feature = "tower")]
     pub use crate::receiver::{Dispatch, DispatchService, HandlerFuture, SpecBinding};
 

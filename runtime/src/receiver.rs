@@ -10,8 +10,10 @@
 //! deadline, 400 for an unreadable or undecodable body, 401 (always the same body) for
 //! any signature failure, 404 for an address no channel matches, 405 for another method
 //! than POST, 500 when the handler fails, 503 with `Retry-After` when a copy of the
-//! delivery is being handled or the replay guard is unavailable (and fails closed), and
-//! 204 when the handler succeeded, or for a replay of a delivery it already handled.
+//! delivery is being handled, the replay guard is unavailable (and fails closed) or the
+//! handler is [`Busy`] (a full delivery queue), and 204 when the handler succeeded (or,
+//! in queue mode, the queue accepted the delivery), or for a replay of a delivery it
+//! already handled.
 //!
 //! Slow clients: the service bounds the time a body may take
 //! ([`ReceiverConfig::read_timeout`]); [`serve`] also bounds the time request headers may
@@ -156,6 +158,21 @@ pub struct Delivery<M> {
     pub message: M,
     /// The request's headers (the signature among them, already verified).
     pub headers: HeaderMap,
+    /// The request path, as received.
+    pub path: String,
+    /// The raw body, as received and verified.
+    pub body: Bytes,
+}
+
+/// A handler error that asks the sender to come back later: the receiver answers 503
+/// with `Retry-After` instead of 500 (a full delivery queue returns it).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{reason}")]
+pub struct Busy {
+    /// Why (the response body).
+    pub reason: &'static str,
+    /// How long the sender should wait.
+    pub retry_after: Duration,
 }
 
 /// What the receiver service and its layer share.
@@ -368,6 +385,8 @@ where
         route,
         message,
         headers: parts.headers,
+        path: parts.uri.path().to_owned(),
+        body,
     };
     let handled = match std::future::poll_fn(|cx| handler.poll_ready(cx)).await {
         Ok(()) => handler.call(delivery).await,
@@ -386,14 +405,17 @@ where
             answer(StatusCode::NO_CONTENT, "")
         }
         (Ok(()), None) => answer(StatusCode::NO_CONTENT, ""),
-        (Err(_), claimed) => {
+        (Err(error), claimed) => {
             if let Some((replay, key)) = claimed {
                 if guarded(replay, replay.guard.release(key)).await.is_err() {
                     // The claim lapses after its lease instead.
                     replay.stats.count(Counter::Unavailable);
                 }
             }
-            answer(StatusCode::INTERNAL_SERVER_ERROR, "the handler failed")
+            match error.downcast_ref::<Busy>() {
+                Some(busy) => unavailable(busy.reason, busy.retry_after),
+                None => answer(StatusCode::INTERNAL_SERVER_ERROR, "the handler failed"),
+            }
         }
     }
 }

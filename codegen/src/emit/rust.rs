@@ -109,6 +109,11 @@ const REEXPORTED_MODULES: &[(&str, Option<&str>, &str)] = &[
         "The receiver machinery (`ReceiverConfig`, `HandlerError`, the tower service; axum itself with `axum`).",
     ),
     (
+        "queue",
+        Some("tower"),
+        "Queue mode (`MemoryQueue`, `WorkerStats`; `RedisQueue` with `redis`).",
+    ),
+    (
         "replay",
         None,
         "Replay protection (`ReplayConfig`, `MemoryGuard`; `RedisGuard` with `redis`).",
@@ -575,6 +580,34 @@ fn receiver(spec: &ir::Spec, options: Options) -> TokenStream {
         ) -> Result<::hookgen_runtime::receiver::WebhooksLayer<Message>, ::hookgen_runtime::SignatureError> {
             let binding = ::hookgen_runtime::__private::SpecBinding { scheme: SIGNATURE, route, decode_channel };
             ::hookgen_runtime::receiver::WebhooksLayer::new(binding, config)
+        }
+
+        /// The receiver of this spec in queue mode: each delivery that passes [`service`]'s
+        /// checks is stored in `queue` and answered 204 once stored (503 with `Retry-After`
+        /// when the queue is full); [`process`] hands stored deliveries to the handler.
+        #tower
+        pub fn queued(
+            queue: ::std::sync::Arc<dyn ::hookgen_runtime::queue::DeliveryQueue>,
+            config: ::hookgen_runtime::receiver::ReceiverConfig,
+        ) -> Result<
+            ::hookgen_runtime::receiver::Webhooks<Message, ::hookgen_runtime::queue::Enqueue>,
+            ::hookgen_runtime::SignatureError,
+        > {
+            let enqueue = ::hookgen_runtime::queue::Enqueue::new(queue, ::std::time::Duration::from_secs(5));
+            Ok(::hookgen_runtime::receiver::Layer::layer(&layer(config)?, enqueue))
+        }
+
+        /// Hands the deliveries [`queued`] stored in `queue` to `handler`, one at a time,
+        /// until the queue is closed and drained; a failed delivery is given back to the
+        /// queue. Counts what it did in `stats`.
+        #tower
+        pub async fn process<H: Handler>(
+            queue: ::std::sync::Arc<dyn ::hookgen_runtime::queue::DeliveryQueue>,
+            handler: H,
+            stats: ::std::sync::Arc<::hookgen_runtime::queue::WorkerStats>,
+        ) -> Result<(), ::hookgen_runtime::queue::QueueError> {
+            let binding = ::hookgen_runtime::__private::SpecBinding { scheme: SIGNATURE, route, decode_channel };
+            ::hookgen_runtime::__private::process(queue, binding, ::std::sync::Arc::new(Dispatcher(handler)), stats).await
         }
 
         /// An axum router serving every channel of this spec at its address: [`service`]
