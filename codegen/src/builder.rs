@@ -24,8 +24,9 @@ use crate::load::SpecFile;
 /// ```
 ///
 /// The including crate depends on `hookgen-runtime` (with its `axum` feature for
-/// [`Builder::receiver`], `client` for [`Builder::sender`]), `serde` (with `derive`),
-/// `serde_json`, and `schemars` for [`Builder::schemas`].
+/// [`Builder::receiver`], `client` for [`Builder::sender`], `testing` for
+/// [`Builder::testing`]), `serde` (with `derive`), `serde_json`, and `schemars` for
+/// [`Builder::schemas`].
 #[derive(Debug, Clone, Default)]
 #[must_use]
 pub struct Builder {
@@ -36,6 +37,7 @@ pub struct Builder {
     receiver: bool,
     sender: bool,
     schemas: bool,
+    testing: bool,
 }
 
 impl Builder {
@@ -69,8 +71,9 @@ impl Builder {
         self
     }
 
-    /// Emits each spec's `Handler` trait and axum `router()` (needs `hookgen-runtime`'s
-    /// `axum` feature). Default: off.
+    /// Emits each spec's `Handler` trait, its tower `service()`, `layer()`, `queued()`
+    /// and `process()`, and its axum `router()` (needs `hookgen-runtime`'s `axum`
+    /// feature). Default: off.
     pub fn receiver(mut self, on: bool) -> Self {
         self.receiver = on;
         self
@@ -88,6 +91,14 @@ impl Builder {
     /// publishes JSON Schemas needs.
     pub fn schemas(mut self, on: bool) -> Self {
         self.schemas = on;
+        self
+    }
+
+    /// Emits each spec's `test_signer()` and `Message::signed`/`broken`: correctly
+    /// signed and deliberately broken deliveries for tests (needs `hookgen-runtime`'s
+    /// `testing` feature). Default: off.
+    pub fn testing(mut self, on: bool) -> Self {
+        self.testing = on;
         self
     }
 
@@ -117,6 +128,7 @@ impl Builder {
             receiver: Gate::when(self.receiver),
             sender: Gate::when(self.sender),
             schemas: Gate::when(self.schemas),
+            testing: Gate::when(self.testing),
             in_generated_crate: false,
         };
         let mut diagnostics = Diagnostics::default();

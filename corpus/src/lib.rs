@@ -12,6 +12,8 @@ pub use hookgen_runtime::queue;
 pub use hookgen_runtime::receiver;
 #[cfg(feature = "client")]
 pub use hookgen_runtime::sender;
+#[cfg(feature = "testing")]
+pub use hookgen_runtime::testing;
 pub use hookgen_runtime::{
     Action, Algorithm, Channel, Clock, DecodeError, DeliveryPolicy, Encoding, MessageInfo,
     Operation, Parameter, Reply, Route, STANDARD_WEBHOOKS, STANDARD_WEBHOOKS_V1A, SecretFormat,

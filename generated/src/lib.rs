@@ -23,6 +23,10 @@ pub use ::hookgen_runtime::receiver;
 #[cfg(feature = "tower")]
 pub use ::hookgen_runtime::queue;
 
+/// Test helpers (`TestSigner`, `SignedDelivery`, `Breakage`).
+#[cfg(feature = "testing")]
+pub use ::hookgen_runtime::testing;
+
 /// Replay protection (`ReplayConfig`, `MemoryGuard`; `RedisGuard` with `redis`).
 pub use ::hookgen_runtime::replay;
 

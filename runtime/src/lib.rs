@@ -12,7 +12,9 @@
 //!   stream (feature `redis`);
 //! - `receiver` (feature `tower`): a tower service that verifies, checks replays, decodes
 //!   and dispatches, and an axum router on it (feature `axum`);
-//! - `sender` (feature `client`): signs, posts and retries deliveries.
+//! - `sender` (feature `client`): signs, posts and retries deliveries;
+//! - `testing` (feature `testing`): correctly signed and deliberately broken deliveries
+//!   for a service's own tests.
 
 #![forbid(unsafe_code)]
 
@@ -28,6 +30,8 @@ pub mod routing;
 #[cfg(feature = "client")]
 pub mod sender;
 pub mod signature;
+#[cfg(feature = "testing")]
+pub mod testing;
 
 pub use decode::{DecodeError, MessageInfo, UnknownMessage};
 

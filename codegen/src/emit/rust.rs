@@ -58,6 +58,8 @@ pub struct Options {
     pub sender: Gate,
     /// `schemars::JsonSchema` for every payload type (crate feature `schemars`).
     pub schemas: Gate,
+    /// `test_signer()` and `Message::signed` (runtime feature `testing`).
+    pub testing: Gate,
     /// The module sits in a crate whose root re-exports the runtime ([`crate_root`]):
     /// signatures name `crate::Route`, as the crate's docs teach, not the runtime's path.
     pub in_generated_crate: bool,
@@ -70,6 +72,7 @@ impl Default for Options {
             receiver: Gate::Feature,
             sender: Gate::Feature,
             schemas: Gate::Feature,
+            testing: Gate::Feature,
             in_generated_crate: true,
         }
     }
@@ -112,6 +115,11 @@ const REEXPORTED_MODULES: &[(&str, Option<&str>, &str)] = &[
         "queue",
         Some("tower"),
         "Queue mode (`MemoryQueue`, `WorkerStats`; `RedisQueue` with `redis`).",
+    ),
+    (
+        "testing",
+        Some("testing"),
+        "Test helpers (`TestSigner`, `SignedDelivery`, `Breakage`).",
     ),
     (
         "replay",
@@ -297,7 +305,8 @@ impl<'a> Module<'a> {
                 let signature = signature(spec);
                 let delivery = delivery(spec);
                 let receiver = receiver(spec, self.options);
-                quote! { #signature #delivery #receiver }
+                let testing = testing(spec, self.options);
+                quote! { #signature #delivery #receiver #testing }
             }
         };
         let mut file = parse(tokens);
@@ -615,6 +624,46 @@ fn receiver(spec: &ir::Spec, options: Options) -> TokenStream {
         #axum
         pub fn router<H: Handler>(handler: H, config: ::hookgen_runtime::receiver::ReceiverConfig) -> Result<::hookgen_runtime::receiver::axum::Router, ::hookgen_runtime::SignatureError> {
             Ok(::hookgen_runtime::receiver::axum::Router::new().fallback_service(service(handler, config)?))
+        }
+    }
+}
+
+/// `test_signer()` and `Message::signed`/`broken` (feature `testing`): deliveries signed
+/// as the provider signs them, for a service's own tests; only for specs with a scheme.
+fn testing(spec: &ir::Spec, options: Options) -> TokenStream {
+    if spec.signature.is_none() {
+        return quote! {};
+    }
+    let testing = options.testing.attribute("testing");
+    quote! {
+        /// Signs deliveries of this spec as [`SIGNATURE`] says, with `secret`, for tests: any
+        /// message ([`Message::signed`]), any example of [`MESSAGES`], deliberately broken
+        /// ones ([`Message::broken`]), posted to the channel of [`CHANNELS`] that carries them.
+        #testing
+        pub fn test_signer(secret: impl Into<Vec<u8>>) -> ::hookgen_runtime::testing::TestSigner {
+            ::hookgen_runtime::testing::TestSigner::new(SIGNATURE, CHANNELS, MESSAGES, secret)
+        }
+
+        #testing
+        impl Message {
+            /// This message as the provider sends it: serialized once, signed by `signer`,
+            /// posted to the channel that carries it.
+            pub fn signed(
+                &self,
+                signer: &::hookgen_runtime::testing::TestSigner,
+            ) -> Result<::hookgen_runtime::testing::SignedDelivery, ::hookgen_runtime::SignatureError> {
+                signer.sign(self.name(), self)
+            }
+
+            /// [`signed`](Self::signed) with one thing wrong, which a receiver must refuse;
+            /// `None` when the scheme cannot be broken that way.
+            pub fn broken(
+                &self,
+                signer: &::hookgen_runtime::testing::TestSigner,
+                breakage: ::hookgen_runtime::testing::Breakage,
+            ) -> Option<Result<::hookgen_runtime::testing::SignedDelivery, ::hookgen_runtime::SignatureError>> {
+                signer.broken(self.name(), self, breakage)
+            }
         }
     }
 }

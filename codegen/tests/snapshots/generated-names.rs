@@ -835,3 +835,36 @@ pub fn router<H: Handler>(
 ) -> ::std::result::Result<crate::receiver::axum::Router, crate::SignatureError> {
     Ok(crate::receiver::axum::Router::new().fallback_service(service(handler, config)?))
 }
+
+/// Signs deliveries of this spec as [`SIGNATURE`] says, with `secret`, for tests: any
+/// message ([`Message::signed`]), any example of [`MESSAGES`], deliberately broken
+/// ones ([`Message::broken`]), posted to the channel of [`CHANNELS`] that carries them.
+#[cfg(feature = "testing")]
+pub fn test_signer(
+    secret: impl ::std::convert::Into<::std::vec::Vec<u8>>,
+) -> crate::testing::TestSigner {
+    crate::testing::TestSigner::new(SIGNATURE, CHANNELS, MESSAGES, secret)
+}
+
+#[cfg(feature = "testing")]
+impl Message {
+    /// This message as the provider sends it: serialized once, signed by `signer`,
+    /// posted to the channel that carries it.
+    pub fn signed(
+        &self,
+        signer: &crate::testing::TestSigner,
+    ) -> ::std::result::Result<crate::testing::SignedDelivery, crate::SignatureError> {
+        signer.sign(self.name(), self)
+    }
+    /// [`signed`](Self::signed) with one thing wrong, which a receiver must refuse;
+    /// `None` when the scheme cannot be broken that way.
+    pub fn broken(
+        &self,
+        signer: &crate::testing::TestSigner,
+        breakage: crate::testing::Breakage,
+    ) -> ::std::option::Option<
+        ::std::result::Result<crate::testing::SignedDelivery, crate::SignatureError>,
+    > {
+        signer.broken(self.name(), self, breakage)
+    }
+}
