@@ -655,7 +655,7 @@ fn testing(spec: &ir::Spec, options: Options) -> TokenStream {
                 signer.sign(self.name(), self)
             }
 
-            /// [`signed`](Self::signed) with one thing wrong, which a receiver must refuse;
+            /// [`Message::signed`] with one thing wrong, which a receiver must refuse;
             /// `None` when the scheme cannot be broken that way.
             pub fn broken(
                 &self,

@@ -358,7 +358,7 @@ impl Message {
     ) -> Result<crate::testing::SignedDelivery, crate::SignatureError> {
         signer.sign(self.name(), self)
     }
-    /// [`signed`](Self::signed) with one thing wrong, which a receiver must refuse;
+    /// [`Message::signed`] with one thing wrong, which a receiver must refuse;
     /// `None` when the scheme cannot be broken that way.
     pub fn broken(
         &self,
