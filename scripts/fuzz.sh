@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Runs the fuzz targets (cargo fuzz, libFuzzer + AddressSanitizer) for SECONDS each
-# (default 60): all of them (generate, receive, doc_text), or the TARGETs named after
+# (default 60): all of them (generate, receive, signature, doc_text), or the TARGETs named after
 # SECONDS. Prints executions, coverage and new crashes per target. Crashes land in
 # fuzz/artifacts/<target>/; copy each into fuzz/regressions/<target>/ (replayed by
 # `cargo test --test fuzz_replay`) before fixing it.
@@ -15,7 +15,7 @@ set -euo pipefail
 seconds="${1:-60}"
 shift || true
 targets=("$@")
-if [ "${#targets[@]}" -eq 0 ]; then targets=(generate receive doc_text); fi
+if [ "${#targets[@]}" -eq 0 ]; then targets=(generate receive signature doc_text); fi
 root="$(cd "$(dirname "$0")/.." && pwd)"
 cd "$root"
 corpus="${HOOKGEN_CORPUS:-$root/../shared/corpus}"
@@ -31,8 +31,8 @@ if ! cargo fuzz --version >/dev/null 2>&1; then
     cargo install cargo-fuzz --locked
 fi
 
-mkdir -p "$work/generate" "$work/receive" "$work/doc_text" "$work/receive-seeds"
-cargo run -q --example fuzz_seeds -- "$work/receive-seeds"
+mkdir -p "$work/generate" "$work/receive" "$work/signature" "$work/doc_text" fuzz/regressions/signature
+cargo run -q --example fuzz_seeds -- "$work"
 
 generate_seeds=(specs codegen/tests/snapshots fuzz/seeds/generate fuzz/regressions/generate)
 if [ -d "$corpus/public" ]; then
@@ -41,6 +41,7 @@ else
     echo "fuzz.sh: no AsyncAPI corpus at $corpus; seeding without it" >&2
 fi
 receive_seeds=("$work/receive-seeds" fuzz/regressions/receive)
+signature_seeds=("$work/signature-seeds" fuzz/regressions/signature)
 doc_text_seeds=(fuzz/seeds/doc_text fuzz/regressions/doc_text specs)
 
 cargo +"$toolchain" fuzz build --release >/dev/null
@@ -51,6 +52,7 @@ for target in "${targets[@]}"; do
     case "$target" in
         generate) seeds=("${generate_seeds[@]}"); max_len=131072 ;;
         receive) seeds=("${receive_seeds[@]}"); max_len=65536 ;;
+        signature) seeds=("${signature_seeds[@]}"); max_len=4096 ;;
         doc_text) seeds=("${doc_text_seeds[@]}"); max_len=16384 ;;
         *) echo "fuzz.sh: unknown target $target" >&2; exit 2 ;;
     esac

@@ -98,3 +98,18 @@ fn receive_target_passes_every_seed_and_regression() {
         fuzz::receive,
     );
 }
+
+#[test]
+fn signature_target_passes_every_seed_and_regression() {
+    let seeds = fuzz::signature_seeds();
+    for (name, seed) in &seeds {
+        let result = std::panic::catch_unwind(|| fuzz::signature(seed));
+        assert!(result.is_ok(), "signature: seed {name} fails");
+    }
+    let n = replay(
+        "signature",
+        &files(&root().join("fuzz/regressions/signature")),
+        fuzz::signature,
+    );
+    assert!(seeds.len() + n >= 14, "only {} inputs", seeds.len() + n);
+}

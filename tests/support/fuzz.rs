@@ -295,3 +295,176 @@ pub fn receive_seeds() -> Vec<(String, Vec<u8>)> {
     }
     seeds
 }
+
+/// The schemes the `signature` target runs over, each with a secret it signs with and
+/// verifies with: every preset as the generator makes it (from its snapshot spec), and
+/// the providers' hex scheme.
+pub fn signature_schemes() -> &'static [(
+    &'static str,
+    hookgen_runtime::SignatureScheme,
+    &'static [u8],
+)] {
+    static SCHEMES: std::sync::OnceLock<
+        Vec<(
+            &'static str,
+            hookgen_runtime::SignatureScheme,
+            &'static [u8],
+        )>,
+    > = std::sync::OnceLock::new();
+    SCHEMES.get_or_init(|| {
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+        let preset = |name: &'static str| {
+            let path = root.join(format!("codegen/tests/snapshots/{name}.yaml"));
+            let file = hookgen::SpecFile::discover(&path, format!("{name}.yaml"));
+            let inspector = hookgen_cli::inspect::Inspector::new(&file).expect("a preset spec");
+            let scheme =
+                hookgen_cli::runtime_scheme(inspector.spec.signature.as_ref().expect("a scheme"));
+            let secret: &'static [u8] = match scheme.secret_format {
+                hookgen_runtime::SecretFormat::Bytes => b"fuzz-secret",
+                hookgen_runtime::SecretFormat::WhsecBase64 => {
+                    b"whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"
+                }
+                hookgen_runtime::SecretFormat::Ed25519Base64 => {
+                    b"whsk_VEVTVFNJR05JTkdLRVlET05PVFVTRVRISVNGT1JBTlk="
+                }
+            };
+            (name, scheme, secret)
+        };
+        vec![
+            preset("standard-webhooks"),
+            preset("standard-webhooks-v1a"),
+            preset("stripe"),
+            preset("github"),
+            preset("slack"),
+            preset("shopify"),
+            (
+                "hex-body",
+                hookgen_runtime::signature::hex_body("X-Signature"),
+                b"fuzz-secret",
+            ),
+        ]
+    })
+}
+
+/// Signature header, id, timestamp and body → `verify_request` and `replay_key` of one
+/// scheme.
+///
+/// Input layout: one selector byte (low bits: the scheme; bit 7: sign properly instead of
+/// using the given header), then the header, the id and the timestamp, each up to a
+/// newline, then the body. Checked: nothing panics; a properly signed request verifies
+/// (at its own time); a made-up header verifies only if one of its entries is the real
+/// signature of that id, timestamp and body (no MAC or Ed25519 forgery, whatever the
+/// header's shape); a verified request has a replay key.
+pub fn signature(data: &[u8]) {
+    let Some((&selector, rest)) = data.split_first() else {
+        return;
+    };
+    let schemes = signature_schemes();
+    let (name, scheme, secret) = schemes[usize::from(selector & 0x7f) % schemes.len()];
+    let mut fields = rest.splitn(4, |b| *b == b'\n');
+    let header = String::from_utf8_lossy(fields.next().unwrap_or_default()).into_owned();
+    let id = String::from_utf8_lossy(fields.next().unwrap_or_default()).into_owned();
+    let timestamp = String::from_utf8_lossy(fields.next().unwrap_or_default()).into_owned();
+    let body = fields.next().unwrap_or_default();
+    // The timestamp the scheme reads: its header's, or its entry in the signature header.
+    let signed_timestamp = match (scheme.timestamp_entry, scheme.separator) {
+        ("", _) | (_, None) => timestamp.clone(),
+        (entry, Some(separator)) => header
+            .split(separator)
+            .map(str::trim)
+            .find_map(|e| e.strip_prefix(entry))
+            .unwrap_or_default()
+            .trim()
+            .to_owned(),
+    };
+    let parsed = signed_timestamp.trim().parse::<i64>().ok();
+    struct At(i64);
+    impl hookgen_runtime::Clock for At {
+        fn now_unix(&self) -> i64 {
+            self.0
+        }
+    }
+    let clock = At(parsed.unwrap_or(0));
+    // The real signature of this id, timestamp and body (any timestamp, for a scheme that
+    // signs none).
+    let signs_timestamp = scheme.signs(hookgen_runtime::SignedPart::Timestamp);
+    let genuine = match parsed {
+        Some(t) => scheme.sign_message(secret, &id, t, body).ok(),
+        None if !signs_timestamp => scheme.sign_message(secret, &id, 0, body).ok(),
+        None => None,
+    };
+    let signature = if selector & 0x80 != 0 {
+        match &genuine {
+            Some(genuine) => genuine.clone(),
+            None => return,
+        }
+    } else {
+        header
+    };
+    let request = hookgen_runtime::SignedRequest {
+        signature: Some(&signature),
+        id: Some(&id),
+        timestamp: Some(&timestamp),
+        body,
+    };
+    let verified = scheme.verify_request(&[secret], &request, &clock);
+    if selector & 0x80 != 0 {
+        let canonical =
+            !signs_timestamp || parsed.is_some_and(|t| t.to_string() == signed_timestamp);
+        let id_needed = scheme.signs(hookgen_runtime::SignedPart::Id);
+        if canonical && (!id_needed || !id.is_empty()) {
+            assert_eq!(
+                verified,
+                Ok(()),
+                "{name}: a properly signed request does not verify"
+            );
+        }
+    } else if verified.is_ok() {
+        // The real signature's entry (after a timestamp entry, for schemes with one).
+        let genuine = genuine.unwrap_or_else(|| panic!("{name}: verified without a timestamp"));
+        let real = match (scheme.timestamp_entry, scheme.separator) {
+            ("", _) | (_, None) => genuine.as_str(),
+            (_, Some(separator)) => genuine.rsplit(separator).next().unwrap_or_default(),
+        };
+        let entries: Vec<&str> = match scheme.separator {
+            Some(separator) => signature.split(separator).map(str::trim).collect(),
+            None => vec![signature.trim()],
+        };
+        assert!(
+            entries.iter().any(|entry| entry.eq_ignore_ascii_case(real)),
+            "{name}: the made-up header {signature:?} verified"
+        );
+    }
+    if verified.is_ok() {
+        assert!(scheme.replay_key(&request).is_ok(), "{name}: no replay key");
+    } else {
+        let _ = scheme.replay_key(&request);
+    }
+}
+
+/// Seed inputs for [`signature`]: for each scheme, a properly signed request and the same
+/// request with its real header, named `<scheme>[-signed]`.
+pub fn signature_seeds() -> Vec<(String, Vec<u8>)> {
+    let mut seeds = Vec::new();
+    for (index, (name, scheme, secret)) in signature_schemes().iter().enumerate() {
+        let body = br#"{"id":"evt_1","type":"test"}"#;
+        let header = scheme
+            .sign_message(secret, "msg_1", 1_700_000_000, body)
+            .expect("signs");
+        for signed in [false, true] {
+            let mut seed = vec![if signed {
+                index as u8 | 0x80
+            } else {
+                index as u8
+            }];
+            seed.extend(header.as_bytes());
+            seed.extend(b"\nmsg_1\n1700000000\n");
+            seed.extend(body);
+            seeds.push((
+                format!("{name}{}", if signed { "-signed" } else { "" }),
+                seed,
+            ));
+        }
+    }
+    seeds
+}
