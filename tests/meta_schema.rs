@@ -35,7 +35,12 @@ fn specs_pass_the_asyncapi_2_6_0_meta_schema() {
     );
 
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
-    let specs = hookgen::workspace_specs(root).unwrap();
+    // The AsyncAPI specs; OpenAI's is an OpenAPI 3.1 document.
+    let specs: Vec<_> = hookgen::workspace_specs(root)
+        .unwrap()
+        .into_iter()
+        .filter(|s| parse_file(&s.path, &s.display).is_ok_and(|d| d.get("asyncapi").is_some()))
+        .collect();
     assert_eq!(specs.len(), 4);
     let mut failures = Vec::new();
     for spec in &specs {

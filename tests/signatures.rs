@@ -250,14 +250,8 @@ fn preset(name: &str) -> hookgen_runtime::SignatureScheme {
     let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
         .join(format!("codegen/tests/snapshots/{name}.yaml"));
     let file = hookgen::SpecFile::discover(&path, format!("{name}.yaml"));
-    let inspector = hookgen_cli::inspect::Inspector::new(&file).expect("the snapshot spec loads");
-    hookgen_cli::runtime_scheme(
-        inspector
-            .spec
-            .signature
-            .as_ref()
-            .expect("a signature scheme"),
-    )
+    let spec = hookgen::__private::compile(&file).expect("the snapshot spec loads");
+    hookgen_cli::runtime_scheme(spec.signature.as_ref().expect("a signature scheme"))
 }
 
 /// Each preset against its provider's published example, or against values computed
@@ -541,4 +535,36 @@ proptest::proptest! {
             proptest::prop_assert_eq!(check(&secret, &header3, &body), Err(webhooks::SignatureError::Mismatch), "{}", name);
         }
     }
+}
+
+/// OpenAI signs the Standard Webhooks way (its overlay says so, its document does not):
+/// the generated module's scheme is the preset, and the Standard Webhooks reference
+/// vector verifies through it.
+#[test]
+fn openai_verifies_the_standard_webhooks_vector() {
+    use hookgen_runtime::SignedRequest;
+    assert_eq!(
+        webhooks::openai::SIGNATURE,
+        hookgen_runtime::STANDARD_WEBHOOKS
+    );
+    let secret: &[u8] = b"whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw";
+    let request = SignedRequest {
+        signature: Some("v1,g0hM9SsE+OTPJTGt/tmIKtSyZlE3uFJELVlNIOLJ1OE="),
+        id: Some("msg_p5jXN8AQM9LWM0D4loKWxJek"),
+        timestamp: Some("1614265330"),
+        body: br#"{"test": 2432232314}"#,
+    };
+    let at_the_time = FixedClock(1_614_265_330);
+    assert_eq!(
+        webhooks::openai::verify_request(&[secret], &request, &at_the_time),
+        Ok(())
+    );
+    let tampered = SignedRequest {
+        id: Some("msg_other"),
+        ..request
+    };
+    assert_eq!(
+        webhooks::openai::verify_request(&[secret], &tampered, &at_the_time),
+        Err(SignatureError::Mismatch)
+    );
 }

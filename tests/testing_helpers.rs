@@ -7,6 +7,14 @@ use webhooks::testing::Breakage;
 
 const SECRET: &[u8] = b"test-secret";
 
+/// A secret in the scheme's format.
+fn secret_for(scheme: &webhooks::SignatureScheme) -> &'static [u8] {
+    match scheme.secret_format {
+        webhooks::SecretFormat::WhsecBase64 => b"whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw",
+        _ => SECRET,
+    }
+}
+
 /// What `SignedDelivery::http_request` makes.
 type Request = webhooks::receiver::axum::http::Request<
     http_body_util::Full<webhooks::receiver::axum::body::Bytes>,
@@ -32,8 +40,9 @@ macro_rules! check_module {
         use webhooks::$module as m;
         struct Accepting;
         impl m::Handler for Accepting {}
-        let signer = m::test_signer(SECRET);
-        let mut service = m::service(Accepting, ReceiverConfig::new(SECRET.to_vec())).unwrap();
+        let secret = secret_for(&m::SIGNATURE);
+        let signer = m::test_signer(secret);
+        let mut service = m::service(Accepting, ReceiverConfig::new(secret.to_vec())).unwrap();
         let mut checked = 0;
         for info in m::MESSAGES {
             for index in 0..info.examples.len() {
@@ -88,13 +97,16 @@ async fn every_example_signed_by_the_helpers_is_accepted_and_every_breakage_refu
     let checked = check_module!(airmy)
         + check_module!(flagsmith)
         + check_module!(flyio)
-        + check_module!(flymyai);
-    // Every example of the four specs, each with its five breakages.
+        + check_module!(flymyai)
+        + check_module!(openai);
+    // Every example of the five specs, each with its five breakages (OpenAI's Standard
+    // Webhooks scheme can also be made stale).
     let examples: usize = [
         webhooks::airmy::MESSAGES,
         webhooks::flagsmith::MESSAGES,
         webhooks::flyio::MESSAGES,
         webhooks::flymyai::MESSAGES,
+        webhooks::openai::MESSAGES,
     ]
     .iter()
     .flat_map(|messages| messages.iter())

@@ -15,6 +15,9 @@ pub struct Config {
     pub application: Option<String>,
     /// The party on the other side (default: "other parties").
     pub peer: Option<String>,
+    /// The address of the one channel an OpenAPI document's webhooks arrive at (default
+    /// `/webhooks`); not read from AsyncAPI documents, whose channels have addresses.
+    pub address: Option<String>,
     /// How deliveries are signed.
     pub signature: Option<SignatureConfig>,
     /// The provider's delivery rules.

@@ -11,6 +11,7 @@
 //! point into the file the user wrote.
 
 mod config;
+mod openapi;
 mod structure;
 mod v2;
 mod v3;
@@ -30,6 +31,22 @@ pub const SUPPORTED_VERSIONS: &[&str] = &[
     "2.0.0", "2.1.0", "2.2.0", "2.3.0", "2.4.0", "2.5.0", "2.6.0", "3.0.0", "3.1.0",
 ];
 
+/// The OpenAPI versions the generator reads (their top-level `webhooks`).
+pub const SUPPORTED_OPENAPI_VERSIONS: &[&str] = &["3.1.0", "3.1.1", "3.1.2"];
+
+pub use openapi::DEFAULT_ADDRESS as OPENAPI_DEFAULT_ADDRESS;
+
+/// Which language a document is written in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Format {
+    /// AsyncAPI 2.x.
+    AsyncApi2,
+    /// AsyncAPI 3.x.
+    AsyncApi3,
+    /// OpenAPI 3.1: its `webhooks`, read into the 3.x shape.
+    OpenApi31,
+}
+
 /// A document, read.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Document {
@@ -37,8 +54,10 @@ pub struct Document {
     pub root: Value,
     /// The file name used in diagnostics.
     pub file: String,
-    /// The major version: 2 or 3.
+    /// The major version: 2 or 3 (3 for OpenAPI, read into the 3.x shape).
     pub major: u8,
+    /// The language the document is written in.
+    pub format: Format,
     /// `info`.
     pub info: Info,
     /// `defaultContentType`, or empty.
@@ -265,15 +284,21 @@ pub struct SecurityScheme {
 /// version, its `$ref`s, traits, and `x-hookgen`. Returns the model (when the version is
 /// one Hookgen reads) and every problem found, errors and warnings.
 pub fn read(mut root: Value, file: &str) -> (Option<Document>, Diagnostics) {
-    let major = match version(&root, file) {
-        Ok(major) => major,
+    let format = match version(&root, file) {
+        Ok(format) => format,
         Err(d) => return (None, d.into()),
     };
-    let mut diagnostics = structure::check(&root, major, file);
+    let major = if format == Format::AsyncApi2 { 2 } else { 3 };
+    // An OpenAPI document's structure is checked where it is read (its webhooks only).
+    let mut diagnostics = if format == Format::OpenApi31 {
+        Diagnostics::default()
+    } else {
+        structure::check(&root, major, file)
+    };
     let refs = check_refs(&Resolver::new(&root, file));
     let refs_ok = !refs.has_errors();
     diagnostics.0.extend(refs.0);
-    if refs_ok {
+    if refs_ok && format != Format::OpenApi31 {
         diagnostics
             .0
             .extend(crate::traits::apply_traits(&mut root, file, major).0);
@@ -288,6 +313,7 @@ pub fn read(mut root: Value, file: &str) -> (Option<Document>, Diagnostics) {
     let mut document = Document {
         file: file.to_owned(),
         major,
+        format,
         info: Info::default(),
         default_content_type: String::new(),
         servers: Vec::new(),
@@ -302,20 +328,26 @@ pub fn read(mut root: Value, file: &str) -> (Option<Document>, Diagnostics) {
     };
     {
         let mut reader = Reader::new(Resolver::new(&root, file));
-        if major == 2 {
-            v2::read(&mut reader, &mut document);
-        } else {
-            v3::read(&mut reader, &mut document);
+        match format {
+            Format::AsyncApi2 => v2::read(&mut reader, &mut document),
+            Format::AsyncApi3 => v3::read(&mut reader, &mut document),
+            Format::OpenApi31 => openapi::read(&mut reader, &mut document),
         }
         reader.common(&mut document);
+        if format == Format::OpenApi31 {
+            // Only the schemas the webhooks reach are lowered (OpenAI's document also
+            // describes its whole API), and its security schemes are the API's.
+            document.component_schemas.clear();
+            document.security_schemes.clear();
+        }
         diagnostics.0.extend(reader.diagnostics.0);
     }
     document.root = root;
     (Some(document), diagnostics)
 }
 
-/// The major version, or the one error that says why the document cannot be read.
-fn version(root: &Value, file: &str) -> Result<u8, Diagnostic> {
+/// The document's language and version, or the one error that says why it cannot be read.
+fn version(root: &Value, file: &str) -> Result<Format, Diagnostic> {
     if !root.is_object() {
         return Err(Diagnostic::at(
             file,
@@ -323,9 +355,36 @@ fn version(root: &Value, file: &str) -> Result<u8, Diagnostic> {
             "an AsyncAPI document must be a mapping",
         ));
     }
+    if let Some(openapi) = root
+        .get("openapi")
+        .filter(|_| root.get("asyncapi").is_none())
+    {
+        return match openapi {
+            Value::String(v) if SUPPORTED_OPENAPI_VERSIONS.contains(&v.as_str()) => {
+                Ok(Format::OpenApi31)
+            }
+            Value::String(v) => Err(Diagnostic::at(
+                file,
+                "/openapi",
+                format!(
+                    "unsupported OpenAPI version `{v}`: Hookgen reads the `webhooks` of OpenAPI {}",
+                    SUPPORTED_OPENAPI_VERSIONS.join(", ")
+                ),
+            )),
+            _ => Err(Diagnostic::at(
+                file,
+                "/openapi",
+                "`openapi` must be a version string such as \"3.1.0\"",
+            )),
+        };
+    }
     match root.get("asyncapi") {
         Some(Value::String(v)) if SUPPORTED_VERSIONS.contains(&v.as_str()) => {
-            Ok(if v.starts_with("2.") { 2 } else { 3 })
+            Ok(if v.starts_with("2.") {
+                Format::AsyncApi2
+            } else {
+                Format::AsyncApi3
+            })
         }
         Some(Value::String(v)) => Err(Diagnostic::at(
             file,

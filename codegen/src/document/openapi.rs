@@ -1,0 +1,243 @@
+//! OpenAPI 3.1 `webhooks` into the document model: each entry's operation is a message
+//! the application receives (its JSON request body the payload, its key the name, its
+//! `summary` and `description` the docs), all on one channel whose address
+//! `x-hookgen.address` gives (default `/webhooks`). The rest of the document (paths,
+//! servers, security) describes the provider's API, not its webhooks, and is not read;
+//! only the schemas the webhooks reach are lowered.
+
+use serde_json::Value;
+
+use super::{Action, Channel, Document, Example, Message, Operation, Reader, Schema, text};
+use crate::diagnostics::child;
+
+/// The HTTP methods an OpenAPI path item may hold, in the order they are read.
+const METHODS: &[&str] = &[
+    "post", "put", "patch", "get", "delete", "head", "options", "trace",
+];
+
+/// The address of the channel when `x-hookgen.address` does not give one.
+pub const DEFAULT_ADDRESS: &str = "/webhooks";
+
+pub(super) fn read(reader: &mut Reader<'_>, document: &mut Document) {
+    let root = reader.root();
+    let Some(webhooks) = root.get("webhooks") else {
+        reader.error(
+            "",
+            "an OpenAPI document without `webhooks`: it describes no webhooks",
+        );
+        return;
+    };
+    let Some(webhooks) = webhooks.as_object() else {
+        reader.error(
+            "/webhooks",
+            "`webhooks` must be a mapping of names to path items",
+        );
+        return;
+    };
+    let mut messages = Vec::new();
+    for (name, item) in webhooks {
+        let at = child("/webhooks", name);
+        let Some((item_at, item)) = reader.follow(item, &at) else {
+            continue;
+        };
+        let Some(item) = item.as_object() else {
+            reader.error(&at, "a webhook must be a path item (a mapping of methods)");
+            continue;
+        };
+        let operations: Vec<&str> = METHODS
+            .iter()
+            .copied()
+            .filter(|m| item.contains_key(*m))
+            .collect();
+        match operations.as_slice() {
+            [] => reader.error(&at, "a webhook without an operation (`post`)"),
+            [method] => {
+                let op_at = child(&item_at, method);
+                if let Some(index) = message(reader, document, &item[*method], &op_at, name) {
+                    messages.push(index);
+                }
+            }
+            several => reader.error(
+                &at,
+                format!(
+                    "a webhook with several operations ({}): which one is delivered?",
+                    several.join(", ")
+                ),
+            ),
+        }
+    }
+    let address = document
+        .config
+        .address
+        .clone()
+        .unwrap_or_else(|| DEFAULT_ADDRESS.to_owned());
+    document.channels.push(Channel {
+        at: "/webhooks".to_owned(),
+        key: "webhooks".to_owned(),
+        address: Some(address),
+        description: String::new(),
+        parameters: Vec::new(),
+        messages: messages.clone(),
+        discriminator: None,
+        bindings: None,
+    });
+    document.operations.push(Operation {
+        at: "/webhooks".to_owned(),
+        id: "webhooks.receive".to_owned(),
+        action: Action::Receive,
+        channel: 0,
+        summary: String::new(),
+        messages,
+        bindings: None,
+        reply: None,
+    });
+}
+
+/// One webhook operation as a message: `None` (and a diagnostic) without a JSON body.
+fn message(
+    reader: &mut Reader<'_>,
+    document: &mut Document,
+    operation: &Value,
+    at: &str,
+    name: &str,
+) -> Option<usize> {
+    let (at, operation) = reader.follow(operation, at)?;
+    if !operation.is_object() {
+        reader.error(&at, "an operation must be a mapping");
+        return None;
+    }
+    let Some(body) = operation.get("requestBody") else {
+        reader.error(
+            &at,
+            "a webhook operation without a `requestBody`: nothing is delivered",
+        );
+        return None;
+    };
+    let (body_at, body) = reader.follow(body, &child(&at, "requestBody"))?;
+    let content_at = child(&body_at, "content");
+    let Some(content) = body.get("content").and_then(Value::as_object) else {
+        reader.error(&content_at, "a request body needs `content`");
+        return None;
+    };
+    let Some((media_type, media)) = content
+        .iter()
+        .find(|(t, _)| is_json(t))
+        .or_else(|| content.iter().next())
+    else {
+        reader.error(&content_at, "a request body with no media type");
+        return None;
+    };
+    let media_at = child(&content_at, media_type);
+    if !is_json(media_type) {
+        reader.error(
+            &media_at,
+            format!("`{media_type}`: Hookgen reads JSON webhook bodies only"),
+        );
+        return None;
+    }
+    let payload = media.get("schema").map(|_| Schema {
+        at: child(&media_at, "schema"),
+        format: None,
+    });
+    let mut examples = examples(media, &media_at);
+    if examples.is_empty() {
+        if let Some(payload) = &payload {
+            examples = schema_examples(reader, &payload.at);
+        }
+    }
+    document.messages.push(Message {
+        at: at.clone(),
+        key: name.to_owned(),
+        title: String::new(),
+        summary: text(Some(operation), "summary"),
+        description: text(Some(operation), "description"),
+        content_type: Some(media_type.clone()),
+        payload,
+        headers: None,
+        correlation_id: None,
+        examples,
+        discriminator_values: None,
+        bindings: None,
+    });
+    Some(document.messages.len() - 1)
+}
+
+/// The payload schema's own examples, when the media type gives none: JSON Schema's
+/// `examples`, OpenAPI's `example`, and OpenAI's `x-oaiMeta.example` (JSON text), which
+/// is where OpenAI's document keeps the example of each webhook event.
+fn schema_examples(reader: &Reader<'_>, at: &str) -> Vec<Example> {
+    let Some(schema) = reader.root().pointer(at) else {
+        return Vec::new();
+    };
+    let Some((at, schema)) = reader.follow(schema, at) else {
+        return Vec::new();
+    };
+    let mut found = Vec::new();
+    if let Some(list) = schema.get("examples").and_then(Value::as_array) {
+        for (i, example) in list.iter().enumerate() {
+            found.push(Example {
+                at: child(&child(&at, "examples"), &i.to_string()),
+                name: None,
+                payload: Some(example.clone()),
+                headers: None,
+            });
+        }
+    }
+    if let Some(example) = schema.get("example") {
+        found.push(Example {
+            at: child(&at, "example"),
+            name: None,
+            payload: Some(example.clone()),
+            headers: None,
+        });
+    }
+    let meta_at = child(&child(&at, "x-oaiMeta"), "example");
+    if let Some(text) = schema.pointer("/x-oaiMeta/example").and_then(Value::as_str) {
+        if let Ok(example) = serde_json::from_str::<Value>(text) {
+            found.push(Example {
+                at: meta_at,
+                name: None,
+                payload: Some(example),
+                headers: None,
+            });
+        }
+    }
+    found
+}
+
+/// `application/json` and the `+json` types.
+fn is_json(media_type: &str) -> bool {
+    let essence = media_type
+        .split(';')
+        .next()
+        .unwrap_or_default()
+        .trim()
+        .to_ascii_lowercase();
+    essence == "application/json" || essence.ends_with("+json")
+}
+
+/// A media type's `example` and `examples` (their `value`s).
+fn examples(media: &Value, at: &str) -> Vec<Example> {
+    let mut found = Vec::new();
+    if let Some(example) = media.get("example") {
+        found.push(Example {
+            at: child(at, "example"),
+            name: None,
+            payload: Some(example.clone()),
+            headers: None,
+        });
+    }
+    if let Some(examples) = media.get("examples").and_then(Value::as_object) {
+        for (name, example) in examples {
+            if let Some(value) = example.get("value") {
+                found.push(Example {
+                    at: child(&child(at, "examples"), name),
+                    name: Some(name.clone()),
+                    payload: Some(value.clone()),
+                    headers: None,
+                });
+            }
+        }
+    }
+    found
+}
