@@ -125,10 +125,12 @@ async fn a_full_queue_asks_senders_to_wait_and_a_closed_one_drains() {
     tokio::time::timeout(Duration::from_secs(10), worker)
         .await
         .expect("the worker stops once drained")
-        .unwrap()
         .unwrap();
     assert_eq!(handler.calls.load(Ordering::SeqCst), 3);
-    assert_eq!((stats.processed(), stats.failed()), (3, 0));
+    assert_eq!(
+        (stats.processed(), stats.failed(), stats.unavailable()),
+        (3, 0, 0)
+    );
     assert!(queue.is_empty());
 }
 
@@ -251,4 +253,52 @@ async fn killed_and_replaced(replacement: &str) {
     let left: usize = redis.xlen("deliveries").await.unwrap();
     assert_eq!(left, 0, "acknowledged deliveries leave the stream");
     drop(second);
+}
+
+#[tokio::test]
+async fn a_worker_waits_out_a_redis_outage_and_goes_on() {
+    use webhooks::queue::{Queued, RedisQueue};
+    let mut redis_server = RedisServer::start();
+    let queue: Arc<dyn DeliveryQueue> = Arc::new(
+        RedisQueue::connect(&redis_server.url(), "deliveries", "worker")
+            .await
+            .unwrap(),
+    );
+    let handler = Gated::default();
+    handler.gate.add_permits(100);
+    let stats = Arc::new(WorkerStats::default());
+    tokio::spawn(flyio::process(
+        Arc::clone(&queue),
+        handler.clone(),
+        Arc::clone(&stats),
+    ));
+    let push = |resource: &str| Queued {
+        path: "/api/hooks/extensions/acme".into(),
+        body: created(resource).into(),
+    };
+    let wait_for = |n: usize| {
+        let handler = handler.clone();
+        async move {
+            let deadline = Instant::now() + Duration::from_secs(20);
+            while handler.calls.load(Ordering::SeqCst) < n {
+                assert!(Instant::now() < deadline, "only {n} - 1 processed");
+                tokio::time::sleep(Duration::from_millis(20)).await;
+            }
+        }
+    };
+    queue.push(push("res_before")).await.unwrap();
+    wait_for(1).await;
+    // Redis down: the worker waits instead of ending.
+    redis_server.stop();
+    tokio::time::sleep(Duration::from_millis(2_500)).await;
+    assert!(stats.unavailable() >= 1);
+    // Redis back, empty (its stream and group are gone): the worker makes the group again.
+    redis_server.restart();
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while queue.push(push("res_after")).await.is_err() {
+        assert!(Instant::now() < deadline, "the queue did not reconnect");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    wait_for(2).await;
+    assert_eq!(stats.processed(), 2);
 }

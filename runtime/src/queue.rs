@@ -142,6 +142,7 @@ pub struct WorkerStats {
     processed: AtomicU64,
     failed: AtomicU64,
     undecodable: AtomicU64,
+    unavailable: AtomicU64,
 }
 
 impl WorkerStats {
@@ -160,40 +161,64 @@ impl WorkerStats {
     pub fn undecodable(&self) -> u64 {
         self.undecodable.load(Ordering::Relaxed)
     }
+
+    /// Times the queue could not answer (the worker waited and went on).
+    pub fn unavailable(&self) -> u64 {
+        self.unavailable.load(Ordering::Relaxed)
+    }
 }
+
+/// How long a worker waits before asking a queue that could not answer again.
+const UNAVAILABLE_PAUSE: Duration = Duration::from_secs(1);
 
 /// Takes deliveries from `queue` one at a time and hands them to `handler`, until the
 /// queue is closed and drained. A handler failure gives the delivery back to the queue.
+/// A queue that cannot answer (its store is down) is waited for, a second at a time
+/// (counted in [`WorkerStats::unavailable`]): a delivery whose acknowledgement was lost
+/// stays in the queue and is processed again (at least once).
 #[doc(hidden)]
 pub async fn process<M: Send + 'static>(
     queue: Arc<dyn DeliveryQueue>,
     binding: SpecBinding<M>,
     handler: Arc<dyn Dispatch<M>>,
     stats: Arc<WorkerStats>,
-) -> Result<(), QueueError> {
-    while let Some((ticket, queued)) = queue.next().await? {
+) {
+    let outage = |stats: &WorkerStats| stats.unavailable.fetch_add(1, Ordering::Relaxed);
+    loop {
+        let (ticket, queued) = match queue.next().await {
+            Ok(Some(next)) => next,
+            Ok(None) => return,
+            Err(_) => {
+                outage(&stats);
+                tokio::time::sleep(UNAVAILABLE_PAUSE).await;
+                continue;
+            }
+        };
         let decoded = (binding.route)(&queued.path).and_then(|route| {
             (binding.decode_channel)(route.template(), &queued.body)
                 .ok()
                 .map(|message| (route, message))
         });
-        let Some((route, message)) = decoded else {
-            stats.undecodable.fetch_add(1, Ordering::Relaxed);
-            queue.ack(ticket).await?;
-            continue;
+        let settled = match decoded {
+            None => {
+                stats.undecodable.fetch_add(1, Ordering::Relaxed);
+                queue.ack(ticket).await
+            }
+            Some((route, message)) => match handler.dispatch(route, message).await {
+                Ok(()) => {
+                    stats.processed.fetch_add(1, Ordering::Relaxed);
+                    queue.ack(ticket).await
+                }
+                Err(_) => {
+                    stats.failed.fetch_add(1, Ordering::Relaxed);
+                    queue.retry(ticket).await
+                }
+            },
         };
-        match handler.dispatch(route, message).await {
-            Ok(()) => {
-                queue.ack(ticket).await?;
-                stats.processed.fetch_add(1, Ordering::Relaxed);
-            }
-            Err(_) => {
-                stats.failed.fetch_add(1, Ordering::Relaxed);
-                queue.retry(ticket).await?;
-            }
+        if settled.is_err() {
+            outage(&stats);
         }
     }
-    Ok(())
 }
 
 /// A bounded queue in the receiver's memory: fast, and **lost if the process dies**.

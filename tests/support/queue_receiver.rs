@@ -68,6 +68,6 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     println!("listening {}", listener.local_addr()?.port());
     std::io::stdout().flush()?;
     webhooks::receiver::axum::serve(listener, app).await?;
-    worker.await??;
+    worker.await?;
     Ok(())
 }

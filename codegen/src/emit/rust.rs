@@ -608,13 +608,13 @@ fn receiver(spec: &ir::Spec, options: Options) -> TokenStream {
 
         /// Hands the deliveries [`queued`] stored in `queue` to `handler`, one at a time,
         /// until the queue is closed and drained; a failed delivery is given back to the
-        /// queue. Counts what it did in `stats`.
+        /// queue, and a queue that cannot answer is waited for. Counts what it did in `stats`.
         #tower
         pub async fn process<H: Handler>(
             queue: ::std::sync::Arc<dyn ::hookgen_runtime::queue::DeliveryQueue>,
             handler: H,
             stats: ::std::sync::Arc<::hookgen_runtime::queue::WorkerStats>,
-        ) -> Result<(), ::hookgen_runtime::queue::QueueError> {
+        ) {
             let binding = ::hookgen_runtime::__private::SpecBinding { scheme: SIGNATURE, route, decode_channel };
             ::hookgen_runtime::__private::process(queue, binding, ::std::sync::Arc::new(Dispatcher(handler)), stats).await
         }

@@ -470,13 +470,13 @@ pub fn queued(
 
 /// Hands the deliveries [`queued`] stored in `queue` to `handler`, one at a time,
 /// until the queue is closed and drained; a failed delivery is given back to the
-/// queue. Counts what it did in `stats`.
+/// queue, and a queue that cannot answer is waited for. Counts what it did in `stats`.
 #[cfg(feature = "tower")]
 pub async fn process<H: Handler>(
     queue: ::std::sync::Arc<dyn crate::queue::DeliveryQueue>,
     handler: H,
     stats: ::std::sync::Arc<crate::queue::WorkerStats>,
-) -> Result<(), crate::queue::QueueError> {
+) {
     let binding = ::hookgen_runtime::__private::SpecBinding {
         scheme: SIGNATURE,
         route,

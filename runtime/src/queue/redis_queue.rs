@@ -70,23 +70,10 @@ impl RedisQueue {
             .set_connection_timeout(Some(Duration::from_secs(2)))
             .set_response_timeout(Some(Duration::from_secs(5)))
             .set_number_of_retries(1);
-        let mut connection = redis::aio::ConnectionManager::new_with_config(client, config)
+        let connection = redis::aio::ConnectionManager::new_with_config(client, config)
             .await
             .map_err(unavailable)?;
-        let created: Result<(), _> = redis::cmd("XGROUP")
-            .arg("CREATE")
-            .arg(stream)
-            .arg("hookgen")
-            .arg("0")
-            .arg("MKSTREAM")
-            .query_async(&mut connection)
-            .await;
-        match created {
-            Ok(()) => {}
-            Err(e) if e.code() == Some("BUSYGROUP") => {}
-            Err(e) => return Err(unavailable(e)),
-        }
-        Ok(Self {
+        let queue = Self {
             connection,
             stream: stream.to_owned(),
             group: "hookgen".to_owned(),
@@ -95,7 +82,41 @@ impl RedisQueue {
             claim_after: Duration::from_secs(60),
             wait: Duration::from_secs(1),
             closed: std::sync::Arc::default(),
-        })
+        };
+        queue.ensure_group().await?;
+        Ok(queue)
+    }
+
+    /// Creates the stream and its consumer group unless they exist (again, after a Redis
+    /// restart without persistence).
+    async fn ensure_group(&self) -> Result<(), QueueError> {
+        let mut connection = self.connection.clone();
+        let created: Result<(), _> = redis::cmd("XGROUP")
+            .arg("CREATE")
+            .arg(&self.stream)
+            .arg(&self.group)
+            .arg("0")
+            .arg("MKSTREAM")
+            .query_async(&mut connection)
+            .await;
+        match created {
+            Ok(()) => Ok(()),
+            Err(e) if e.code() == Some("BUSYGROUP") => Ok(()),
+            Err(e) => Err(unavailable(e)),
+        }
+    }
+
+    /// A read's error: the group is made again when Redis lost it (nothing read this
+    /// time), anything else is unavailability.
+    async fn after_failed_read<T>(
+        &self,
+        error: redis::RedisError,
+    ) -> Result<Option<T>, QueueError> {
+        if error.code() == Some("NOGROUP") {
+            self.ensure_group().await?;
+            return Ok(None);
+        }
+        Err(unavailable(error))
     }
 
     /// Sets how many deliveries the stream may hold (waiting or being processed).
@@ -144,13 +165,16 @@ impl RedisQueue {
                 .arg("BLOCK")
                 .arg(u64::try_from(block.as_millis()).unwrap_or(u64::MAX));
         }
-        let reply: Option<StreamReadReply> = command
+        let reply: Option<StreamReadReply> = match command
             .arg("STREAMS")
             .arg(&self.stream)
             .arg(id)
             .query_async(&mut connection)
             .await
-            .map_err(unavailable)?;
+        {
+            Ok(reply) => reply,
+            Err(e) => return self.after_failed_read(e).await,
+        };
         Ok(reply
             .and_then(|r| r.keys.into_iter().next())
             .and_then(|key| key.ids.first().and_then(Self::delivery)))
@@ -159,7 +183,7 @@ impl RedisQueue {
     /// Takes over one delivery another worker has held longer than the claim timeout.
     async fn take_over(&self) -> Result<Option<(Ticket, Queued)>, QueueError> {
         let mut connection = self.connection.clone();
-        let reply: StreamAutoClaimReply = redis::cmd("XAUTOCLAIM")
+        let reply: StreamAutoClaimReply = match redis::cmd("XAUTOCLAIM")
             .arg(&self.stream)
             .arg(&self.group)
             .arg(&self.consumer)
@@ -169,7 +193,10 @@ impl RedisQueue {
             .arg(1)
             .query_async(&mut connection)
             .await
-            .map_err(unavailable)?;
+        {
+            Ok(reply) => reply,
+            Err(e) => return self.after_failed_read(e).await,
+        };
         Ok(reply.claimed.first().and_then(Self::delivery))
     }
 }
