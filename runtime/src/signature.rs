@@ -458,10 +458,11 @@ impl SignatureScheme {
         if secrets.is_empty() {
             return Err(SignatureError::NoSecret);
         }
-        let keys = secrets
-            .iter()
-            .map(|secret| self.verifying_key(secret))
-            .collect::<Result<Vec<_>, _>>()?;
+        // Every secret is checked before anything is verified (keys are made again below,
+        // one at a time, rather than kept: no allocation on the common path).
+        for secret in secrets {
+            self.verifying_key(secret)?;
+        }
         let value = request
             .signature
             .map(str::trim)
@@ -503,10 +504,10 @@ impl SignatureScheme {
                 .filter_map(|e| self.decode_signature(e).ok()),
         );
         // Every key was checked above; signatures are checked until one matches.
-        for key in &keys {
-            let matched = match key {
+        for secret in secrets {
+            let matched = match self.verifying_key(secret)? {
                 VerifyingKey::Mac(key) => {
-                    let mac = self.mac(key, &covered, request.body);
+                    let mac = self.mac(&key, &covered, request.body);
                     // `verify_slice` compares in constant time; another length fails.
                     candidates
                         .clone()
