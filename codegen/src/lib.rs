@@ -326,6 +326,10 @@ fn emit_crate(settings: &Settings, specs: &[ir::Spec]) -> Result<Vec<OutputFile>
         generated_by: &generated_by,
         command: &settings.command,
         runtime: settings.runtime.toml(&runtime_features(specs)),
+        module_features: specs
+            .iter()
+            .map(|s| emit::text::module_feature(&s.module))
+            .collect(),
     };
     let template_error = |e: minijinja::Error| {
         Diagnostics::from(Diagnostic::at(

@@ -34,17 +34,22 @@ pub use ::hookgen_runtime::replay;
 #[cfg(feature = "client")]
 pub use ::hookgen_runtime::sender;
 
+#[cfg(feature = "airmy")]
 #[rustfmt::skip]
 pub mod airmy;
 
+#[cfg(feature = "flagsmith")]
 #[rustfmt::skip]
 pub mod flagsmith;
 
+#[cfg(feature = "flyio")]
 #[rustfmt::skip]
 pub mod flyio;
 
+#[cfg(feature = "flymyai")]
 #[rustfmt::skip]
 pub mod flymyai;
 
+#[cfg(feature = "openai")]
 #[rustfmt::skip]
 pub mod openai;

@@ -354,8 +354,9 @@ pub fn join_parts(parts: &[String]) -> String {
 /// could close in the other. Each module documents itself, in one piece.
 pub fn crate_root(title: &str, modules: &[String]) -> String {
     let mods = modules.iter().map(|module| {
+        let feature = crate::emit::text::module_feature(module);
         let ident = ident(module);
-        quote! { #[rustfmt::skip] pub mod #ident; }
+        quote! { #[cfg(feature = #feature)] #[rustfmt::skip] pub mod #ident; }
     });
     let doc = inner_docs(&format!(
         "{title}\n\nOne module per spec; the shared runtime is re-exported at the root."

@@ -20,6 +20,23 @@ pub enum RuntimeDependency {
     Version(String),
 }
 
+/// The generated crate's own features: a spec module's feature takes another name when
+/// its module is named like one of them ([`module_feature`]).
+const CRATE_FEATURES: &[&str] = &[
+    "default", "tower", "axum", "redis", "client", "testing", "schemars",
+];
+
+/// The cargo feature that compiles spec module `module` (its name, unless that is one
+/// of the crate's own features: then `<module>-spec`).
+pub fn module_feature(module: &str) -> String {
+    let module = crate::naming::unraw(module);
+    if CRATE_FEATURES.contains(&module) {
+        format!("{module}-spec")
+    } else {
+        module.to_owned()
+    }
+}
+
 /// What the text templates need to know about the crate. Strings are as given: the
 /// templates escape them for where they go.
 #[derive(Debug, Clone, Serialize)]
@@ -32,6 +49,8 @@ pub struct CrateInfo<'a> {
     pub command: &'a str,
     /// The runtime dependency, rendered as TOML.
     pub runtime: String,
+    /// The feature of each spec module, in module order.
+    pub module_features: Vec<String>,
 }
 
 impl RuntimeDependency {
