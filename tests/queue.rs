@@ -16,28 +16,9 @@ use webhooks::flyio;
 use webhooks::queue::{DeliveryQueue, MemoryQueue, WorkerStats};
 use webhooks::receiver::ReceiverConfig;
 
-const SECRET: &[u8] = b"fly-secret";
+mod common;
 
-fn created(resource: &str) -> Vec<u8> {
-    format!(r#"{{"action":"resource.created","resource_id":"{resource}","config":{{}}}}"#)
-        .into_bytes()
-}
-
-/// Posts `body`, signed, to `base` + Fly.io's extension address: status, `Retry-After`.
-async fn deliver(base: &str, body: &[u8]) -> (u16, Option<String>) {
-    let response = reqwest::Client::new()
-        .post(format!("{base}/api/hooks/extensions/acme"))
-        .header(flyio::SIGNATURE_HEADER, flyio::sign(SECRET, body))
-        .body(body.to_vec())
-        .send()
-        .await
-        .unwrap();
-    let retry_after = response
-        .headers()
-        .get("retry-after")
-        .map(|v| v.to_str().unwrap().to_owned());
-    (response.status().as_u16(), retry_after)
-}
+use common::{PATH, SECRET, created, deliver};
 
 /// Counts deliveries and holds each until `gate` lets it through.
 #[derive(Clone)]
@@ -74,7 +55,7 @@ async fn a_full_queue_asks_senders_to_wait_and_a_closed_one_drains() {
     let service = flyio::queued(Arc::clone(&dyn_queue), ReceiverConfig::new(SECRET.to_vec()));
     let app = webhooks::receiver::axum::Router::new().fallback_service(service.unwrap());
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let base = format!("http://{}", listener.local_addr().unwrap());
+    let url = format!("http://{}{PATH}", listener.local_addr().unwrap());
     tokio::spawn(async move { webhooks::receiver::axum::serve(listener, app).await });
 
     // The handler is held: the first three are acknowledged once stored, the fourth is
@@ -83,12 +64,12 @@ async fn a_full_queue_asks_senders_to_wait_and_a_closed_one_drains() {
     let stats = Arc::new(WorkerStats::default());
     for n in 0..3 {
         assert_eq!(
-            deliver(&base, &created(&format!("res_{n}"))).await,
+            deliver(&url, &created(&format!("res_{n}"))).await,
             (204, None)
         );
     }
     assert_eq!(
-        deliver(&base, &created("res_3")).await,
+        deliver(&url, &created("res_3")).await,
         (503, Some("5".to_owned()))
     );
     assert_eq!(
@@ -98,7 +79,7 @@ async fn a_full_queue_asks_senders_to_wait_and_a_closed_one_drains() {
     );
     // A forged delivery is refused before it reaches the queue.
     let forged = reqwest::Client::new()
-        .post(format!("{base}/api/hooks/extensions/acme"))
+        .post(&url)
         .header(
             flyio::SIGNATURE_HEADER,
             flyio::sign(b"other", &created("x")),
@@ -118,7 +99,7 @@ async fn a_full_queue_asks_senders_to_wait_and_a_closed_one_drains() {
     ));
     queue.close();
     assert_eq!(
-        deliver(&base, &created("res_late")).await,
+        deliver(&url, &created("res_late")).await,
         (503, Some("5".to_owned()))
     );
     handler.gate.add_permits(3);
@@ -137,7 +118,8 @@ async fn a_full_queue_asks_senders_to_wait_and_a_closed_one_drains() {
 /// A `queue-receiver` process; killed when dropped.
 struct Receiver {
     child: Child,
-    base: String,
+    /// Where it receives deliveries.
+    url: String,
 }
 
 impl Receiver {
@@ -164,7 +146,7 @@ impl Receiver {
             .unwrap_or_else(|| panic!("unexpected first line {line:?}"));
         Self {
             child,
-            base: format!("http://127.0.0.1:{port}"),
+            url: format!("http://127.0.0.1:{port}{PATH}"),
         }
     }
 
@@ -211,7 +193,7 @@ async fn killed_and_replaced(replacement: &str) {
     let first = Receiver::start(&redis_server, "instance-1", 150);
     let ids: Vec<String> = (0..20).map(|n| format!("res_{n:02}")).collect();
     for id in &ids {
-        assert_eq!(deliver(&first.base, &created(id)).await.0, 204, "{id}");
+        assert_eq!(deliver(&first.url, &created(id)).await.0, 204, "{id}");
     }
     let deadline = Instant::now() + Duration::from_secs(20);
     while processed(&mut redis).await.len() < 3 {
@@ -273,7 +255,7 @@ async fn a_worker_waits_out_a_redis_outage_and_goes_on() {
         Arc::clone(&stats),
     ));
     let push = |resource: &str| Queued {
-        path: "/api/hooks/extensions/acme".into(),
+        path: PATH.into(),
         body: created(resource).into(),
     };
     let wait_for = |n: usize| {

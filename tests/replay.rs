@@ -12,8 +12,9 @@ use webhooks::flyio;
 use webhooks::receiver::ReceiverConfig;
 use webhooks::replay::{MemoryGuard, RedisGuard, ReplayConfig, WhenUnavailable};
 
-const SECRET: &[u8] = b"fly-secret";
-const PATH: &str = "/api/hooks/extensions/acme";
+mod common;
+
+use common::{PATH, SECRET, created, deliver};
 
 /// Counts `resource.created` deliveries; fails those for `res_fail` while `failing` is
 /// set, and holds those for `res_slow` until `release` is notified.
@@ -47,11 +48,6 @@ impl Counter {
     }
 }
 
-fn created(resource: &str) -> Vec<u8> {
-    format!(r#"{{"action":"resource.created","resource_id":"{resource}","config":{{}}}}"#)
-        .into_bytes()
-}
-
 /// Serves an axum router on a free loopback port; returns the delivery URL.
 async fn serve(router: webhooks::receiver::axum::Router) -> String {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
@@ -62,22 +58,6 @@ async fn serve(router: webhooks::receiver::axum::Router) -> String {
             .unwrap()
     });
     format!("http://{address}{PATH}")
-}
-
-/// Posts `body`, signed, to `url`: the status and `Retry-After`.
-async fn deliver(url: &str, body: &[u8]) -> (u16, Option<String>) {
-    let response = reqwest::Client::new()
-        .post(url)
-        .header(flyio::SIGNATURE_HEADER, flyio::sign(SECRET, body))
-        .body(body.to_vec())
-        .send()
-        .await
-        .unwrap();
-    let retry_after = response
-        .headers()
-        .get("retry-after")
-        .map(|v| v.to_str().unwrap().to_owned());
-    (response.status().as_u16(), retry_after)
 }
 
 fn guarded(replay: ReplayConfig) -> ReceiverConfig {

@@ -22,26 +22,18 @@ use crate::resolve::Resolver;
 /// The 3.0 form of the 2.x document `file`, or why it cannot be converted.
 pub fn to_v3(file: &SpecFile) -> Result<Value, Diagnostics> {
     let document = crate::read_checked(file)?;
-    match document.format {
-        crate::document::Format::AsyncApi2 => {}
-        crate::document::Format::AsyncApi3 => {
-            return Err(Diagnostic::at(
-                &file.display,
-                "/asyncapi",
-                "the document is already AsyncAPI 3; only 2.x documents are converted",
-            )
-            .into());
-        }
-        crate::document::Format::OpenApi31 => {
-            return Err(Diagnostic::at(
-                &file.display,
-                "/openapi",
-                "an OpenAPI document; only AsyncAPI 2.x documents are converted",
-            )
-            .into());
-        }
-    }
-    Ok(Converter::new(&document).run())
+    let (pointer, refusal) = match document.format {
+        crate::document::Format::AsyncApi2 => return Ok(Converter::new(&document).run()),
+        crate::document::Format::AsyncApi3 => (
+            "/asyncapi",
+            "the document is already AsyncAPI 3; only 2.x documents are converted",
+        ),
+        crate::document::Format::OpenApi31 => (
+            "/openapi",
+            "an OpenAPI document; only AsyncAPI 2.x documents are converted",
+        ),
+    };
+    Err(Diagnostic::at(&file.display, pointer, refusal).into())
 }
 
 /// What a value converted where it lives is.

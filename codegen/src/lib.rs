@@ -303,8 +303,6 @@ fn parallel_map<T: Sync, R: Send>(items: &[T], job: impl Fn(&T) -> R + Sync) -> 
     done.into_iter().map(|(_, r)| r).collect()
 }
 
-/// Every file of the generated crate: the pieces ([`Piece`]) are made on every core,
-/// then put together in a fixed order.
 /// The optional `hookgen-runtime` features the specs need: `ed25519` for Ed25519 signatures.
 fn runtime_features(specs: &[ir::Spec]) -> Vec<&'static str> {
     let ed25519 = specs.iter().any(|spec| {
@@ -315,6 +313,8 @@ fn runtime_features(specs: &[ir::Spec]) -> Vec<&'static str> {
     if ed25519 { vec!["ed25519"] } else { Vec::new() }
 }
 
+/// Every file of the generated crate: the pieces ([`Piece`]) are made on every core,
+/// then put together in a fixed order.
 fn emit_crate(settings: &Settings, specs: &[ir::Spec]) -> Result<Vec<OutputFile>, Diagnostics> {
     let all_sources: Vec<String> = specs.iter().map(|s| s.sources.join(" with ")).collect();
     let generated_by = format!(

@@ -457,6 +457,7 @@ pub static CHANNELS: &[crate::Channel] = &[
                 ),
                 allowed: &[],
                 default: None,
+                example: "example-provider_name",
                 location: None,
             },
         ],

@@ -25,6 +25,8 @@ mod open_enum;
 pub mod queue;
 #[cfg(feature = "tower")]
 pub mod receiver;
+#[cfg(feature = "redis")]
+mod redis_connection;
 pub mod replay;
 pub mod routing;
 #[cfg(feature = "client")]

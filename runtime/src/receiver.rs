@@ -1,8 +1,8 @@
-//! Receiving webhooks (cargo feature `tower`): a tower [`Service`]
-//! that takes the raw body within a size limit and a read deadline, verifies the
-//! signature over the exact bytes, decodes the message for the matched channel, checks
-//! it is not a replay (when a [`ReplayConfig`] is set) and hands it to a handler service.
-//! The same receiver runs under hyper, axum (feature `axum`: [`router`] and [`serve`]) or
+//! Receiving webhooks (cargo feature `tower`): a tower [`Service`] that takes the raw body
+//! within a size limit and a read deadline, verifies the signature over the exact bytes,
+//! decodes the message for the matched channel, checks it is not a replay (when a
+//! [`ReplayConfig`] is set) and hands it to a handler service. The same receiver runs
+//! under hyper, axum (feature `axum`: a spec module's `router()`, and [`serve`]) or
 //! anything else built on tower; [`WebhooksLayer`] puts it in front of any handler
 //! service, such as one wrapped in tower middleware.
 //!
@@ -294,21 +294,6 @@ where
     }
 }
 
-/// An axum router serving every channel of a spec at its address (mount it with
-/// `Router::nest` to add a prefix). Refused when the configuration cannot verify
-/// anything: no secret, an empty or malformed one, or an insecure scheme.
-#[cfg(feature = "axum")]
-#[doc(hidden)]
-pub fn router<M: Send + 'static>(
-    binding: SpecBinding<M>,
-    config: ReceiverConfig,
-    handler: Arc<dyn Dispatch<M>>,
-) -> Result<axum::Router, crate::SignatureError> {
-    let layer = WebhooksLayer::new(binding, config)?;
-    let service = tower_layer::Layer::layer(&layer, DispatchService(handler));
-    Ok(axum::Router::new().fallback_service(service))
-}
-
 /// A plain-text answer.
 fn answer(status: StatusCode, text: &'static str) -> Response {
     let mut response = http::Response::new(Full::new(Bytes::from_static(text.as_bytes())));
@@ -347,21 +332,25 @@ where
     let Some(route) = (binding.route)(parts.uri.path()) else {
         return answer(StatusCode::NOT_FOUND, "no channel at this address");
     };
-    let secrets: Vec<&[u8]> = config.secrets.iter().map(Vec::as_slice).collect();
     let limits = BodyLimits {
         max_bytes: config.max_body_bytes,
         read_timeout: config.read_timeout,
     };
-    let verified = verified_body(
+    let body = match read_body(limits, &parts.headers, body).await {
+        Ok(body) => body,
+        Err(refusal) => return refusal.response(),
+    };
+    let secrets: Vec<&[u8]> = config.secrets.iter().map(Vec::as_slice).collect();
+    let verified = verify(
         &binding.scheme,
         &secrets,
         config.clock.as_ref(),
-        limits,
         &parts.headers,
-        body,
+        &body,
+        config.replay.is_some(),
     );
-    let body = match verified.await {
-        Ok(body) => body,
+    let replay_key = match verified {
+        Ok(key) => key,
         Err(refusal) => return refusal.response(),
     };
     let message = match (binding.decode_channel)(route.template(), &body) {
@@ -374,12 +363,12 @@ where
         }
     };
     // Replays are checked after decoding: a body no handler would take claims nothing.
-    let claimed = match &config.replay {
-        Some(replay) => match claim(&binding.scheme, replay, &parts.headers, &body).await {
+    let claimed = match (&config.replay, replay_key) {
+        (Some(replay), Some(key)) => match claim(replay, key).await {
             Ok(claimed) => claimed,
             Err(response) => return response,
         },
-        None => None,
+        _ => None,
     };
     let delivery = Delivery {
         route,
@@ -422,19 +411,10 @@ where
 
 /// Claims a verified delivery: `Ok(Some(..))` to handle it and settle the claim after,
 /// `Ok(None)` to handle it unguarded, `Err(answer)` not to handle it.
-async fn claim<'r>(
-    scheme: &SignatureScheme,
-    replay: &'r ReplayConfig,
-    headers: &HeaderMap,
-    body: &[u8],
-) -> Result<Option<(&'r ReplayConfig, DeliveryKey)>, Response> {
-    let signature = signature_header(scheme, headers).ok().flatten();
-    let request = signed_request(scheme, headers, signature.as_deref(), body);
-    // The request verified, so its key can be read; were it not, nothing is handled.
-    let key = scheme
-        .replay_key(&request)
-        .map(DeliveryKey)
-        .map_err(|_| answer(StatusCode::UNAUTHORIZED, UNAUTHORIZED_BODY))?;
+async fn claim(
+    replay: &ReplayConfig,
+    key: DeliveryKey,
+) -> Result<Option<(&ReplayConfig, DeliveryKey)>, Response> {
     match guarded(replay, replay.guard.claim(key, replay.lease)).await {
         Ok(Claim::Fresh) => Ok(Some((replay, key))),
         Ok(Claim::Done) => {
@@ -531,6 +511,18 @@ where
     B: http_body::Body,
     B::Error: Into<HandlerError>,
 {
+    let body = read_body(limits, headers, body).await?;
+    verify(scheme, secrets, clock, headers, &body, false)?;
+    Ok(body)
+}
+
+/// Reads `body` within `limits`: a declared length over the cap is refused before
+/// reading, and the cap holds on the bytes actually read.
+async fn read_body<B>(limits: BodyLimits, headers: &HeaderMap, body: B) -> Result<Bytes, Refusal>
+where
+    B: http_body::Body,
+    B::Error: Into<HandlerError>,
+{
     let declared = headers
         .get(http::header::CONTENT_LENGTH)
         .and_then(|v| v.to_str().ok())
@@ -539,20 +531,35 @@ where
         return Err(Refusal::TooLarge);
     }
     let read = Limited::new(body, limits.max_bytes).collect();
-    let body = match tokio::time::timeout(limits.read_timeout, read).await {
-        Err(_) => return Err(Refusal::TimedOut),
-        Ok(Err(e)) if e.is::<http_body_util::LengthLimitError>() => {
-            return Err(Refusal::TooLarge);
-        }
-        Ok(Err(_)) => return Err(Refusal::Unreadable),
-        Ok(Ok(collected)) => collected.to_bytes(),
-    };
+    match tokio::time::timeout(limits.read_timeout, read).await {
+        Err(_) => Err(Refusal::TimedOut),
+        Ok(Err(e)) if e.is::<http_body_util::LengthLimitError>() => Err(Refusal::TooLarge),
+        Ok(Err(_)) => Err(Refusal::Unreadable),
+        Ok(Ok(collected)) => Ok(collected.to_bytes()),
+    }
+}
+
+/// Verifies the signature of `body` and its headers; with `replay_key`, also returns the
+/// key that identifies the delivery, read from the same verified parts.
+fn verify(
+    scheme: &SignatureScheme,
+    secrets: &[&[u8]],
+    clock: &(dyn Clock + Sync),
+    headers: &HeaderMap,
+    body: &[u8],
+    replay_key: bool,
+) -> Result<Option<DeliveryKey>, Refusal> {
     let signature = signature_header(scheme, headers).map_err(Refusal::Unauthorized)?;
-    let request = signed_request(scheme, headers, signature.as_deref(), &body);
+    let request = signed_request(scheme, headers, signature.as_deref(), body);
     scheme
         .verify_request(secrets, &request, clock)
         .map_err(Refusal::Unauthorized)?;
-    Ok(body)
+    if !replay_key {
+        return Ok(None);
+    }
+    // What verified has a key; an error here would be a verified request without one.
+    let key = scheme.replay_key(&request).map_err(Refusal::Unauthorized)?;
+    Ok(Some(DeliveryKey(key)))
 }
 
 /// The parts of a request its signature covers.

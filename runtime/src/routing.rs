@@ -32,6 +32,9 @@ pub struct Parameter {
     pub allowed: &'static [&'static str],
     /// The spec's default value.
     pub default: Option<&'static str>,
+    /// A value for examples and tests: the spec's first example, else its default, else
+    /// its first allowed value, else `example-<name>`.
+    pub example: &'static str,
     /// Where the value comes from (an AsyncAPI runtime expression), when the spec says.
     pub location: Option<&'static str>,
 }
@@ -104,6 +107,15 @@ pub struct Channel {
 }
 
 impl Channel {
+    /// A concrete address of this channel, each parameter filled with its example value
+    /// (`None` for a dynamic channel).
+    pub fn sample_address(&self) -> Option<String> {
+        let address = self.address?.to_owned();
+        Some(self.parameters.iter().fold(address, |address, p| {
+            address.replace(&format!("{{{}}}", p.name), p.example)
+        }))
+    }
+
     /// True when every parameter value is one the spec allows.
     fn allows(&self, params: &[(&'static str, String)]) -> bool {
         params.iter().all(|(name, value)| {
@@ -510,6 +522,7 @@ mod tests {
                 description: None,
                 allowed: &[],
                 default: None,
+                example: "example-name",
                 location: None,
             }],
             operations: &[],
@@ -540,6 +553,7 @@ mod tests {
                 description: None,
                 allowed: &["red", "green"],
                 default: Some("red"),
+                example: "red",
                 location: None,
             }],
             operations: &[],
@@ -634,6 +648,20 @@ mod tests {
         );
         assert_eq!(index.find("/tenants/t9/events/e2000"), None);
         assert_eq!(index.position("/tenants/{tenant}/events/e7"), Some(7));
+    }
+
+    #[test]
+    fn a_sample_address_routes_back_to_its_channel() {
+        assert_eq!(TABLE[3].sample_address().as_deref(), Some("/lights/red"));
+        assert_eq!(
+            TABLE[2].sample_address(),
+            None,
+            "a dynamic channel has none"
+        );
+        for channel in TABLE.iter().filter(|c| c.address.is_some()) {
+            let address = channel.sample_address().unwrap();
+            assert_eq!(route(&TABLE, &address).map(|r| r.channel), Some(channel));
+        }
     }
 
     #[test]

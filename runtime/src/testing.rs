@@ -226,8 +226,8 @@ impl TestSigner {
         }
     }
 
-    /// A concrete address of the channel carrying `name`: each parameter is its first
-    /// allowed value, else its default, else `test`.
+    /// An address of the channel carrying `name` (the first channel with an address for
+    /// an unknown event), with the parameters' example values.
     fn address_of(&self, name: Option<&str>) -> String {
         let carries = |channel: &&Channel| {
             name.is_none_or(|name| {
@@ -237,26 +237,12 @@ impl TestSigner {
                     .any(|op| op.messages.contains(&name))
             })
         };
-        let channel = self
-            .channels
-            .iter()
-            .filter(|c| c.address.is_some())
+        let with_address = || self.channels.iter().filter(|c| c.address.is_some());
+        with_address()
             .find(carries)
-            .or_else(|| self.channels.iter().find(|c| c.address.is_some()));
-        let Some(channel) = channel else {
-            return "/".to_owned();
-        };
-        let mut address = channel.address.unwrap_or("/").to_owned();
-        for parameter in channel.parameters {
-            let value = parameter
-                .allowed
-                .first()
-                .copied()
-                .or(parameter.default)
-                .unwrap_or("test");
-            address = address.replace(&format!("{{{}}}", parameter.name), value);
-        }
-        address
+            .or_else(|| with_address().next())
+            .and_then(Channel::sample_address)
+            .unwrap_or_else(|| "/".to_owned())
     }
 }
 
@@ -287,6 +273,7 @@ mod tests {
         description: None,
         allowed: &["acme", "globex"],
         default: None,
+        example: "acme",
         location: None,
     }];
     static OPERATIONS: [Operation; 1] = [Operation {

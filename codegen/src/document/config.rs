@@ -253,14 +253,15 @@ impl Default for SignatureSettings {
 impl Preset {
     /// The settings this preset stands for, from the provider's documentation.
     pub fn settings(self) -> SignatureSettings {
+        use SignedPart::{Body, Id, Timestamp};
         let text = |s: &str| s.to_owned();
-        let template = |t: &str| Signed::parse(t).unwrap_or_else(|_| Signed::body());
+        let fixed = |s: &str| SignedPart::Text(s.to_owned());
         let standard = SignatureSettings {
             header: Some(text("webhook-signature")),
             encoding: Encoding::Base64,
             prefix: text("v1,"),
             secret: SecretFormat::WhsecBase64,
-            signed: template("{id}.{timestamp}.{body}"),
+            signed: Signed(vec![Id, fixed("."), Timestamp, fixed("."), Body]),
             id_header: text("webhook-id"),
             timestamp_header: text("webhook-timestamp"),
             separator: Some(' '),
@@ -280,7 +281,7 @@ impl Preset {
             Self::Stripe => SignatureSettings {
                 header: Some(text("Stripe-Signature")),
                 prefix: text("v1="),
-                signed: template("{timestamp}.{body}"),
+                signed: Signed(vec![Timestamp, fixed("."), Body]),
                 timestamp_entry: text("t="),
                 separator: Some(','),
                 tolerance_seconds: Some(300),
@@ -297,7 +298,7 @@ impl Preset {
             Self::Slack => SignatureSettings {
                 header: Some(text("X-Slack-Signature")),
                 prefix: text("v0="),
-                signed: template("v0:{timestamp}:{body}"),
+                signed: Signed(vec![fixed("v0:"), Timestamp, fixed(":"), Body]),
                 timestamp_header: text("X-Slack-Request-Timestamp"),
                 tolerance_seconds: Some(300),
                 ..SignatureSettings::default()

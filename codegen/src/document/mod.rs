@@ -54,8 +54,6 @@ pub struct Document {
     pub root: Value,
     /// The file name used in diagnostics.
     pub file: String,
-    /// The major version: 2 or 3 (3 for OpenAPI, read into the 3.x shape).
-    pub major: u8,
     /// The language the document is written in.
     pub format: Format,
     /// `info`.
@@ -312,7 +310,6 @@ pub fn read(mut root: Value, file: &str) -> (Option<Document>, Diagnostics) {
     };
     let mut document = Document {
         file: file.to_owned(),
-        major,
         format,
         info: Info::default(),
         default_content_type: String::new(),
@@ -516,7 +513,7 @@ impl<'a> Reader<'a> {
         let schema = |reader: &mut Self, key: &str| -> Option<Schema> {
             let value = map.get(key)?;
             let schema_at = crate::diagnostics::child(&at, key);
-            if document.major == 2 {
+            if document.format == Format::AsyncApi2 {
                 return Some(Schema {
                     at: schema_at,
                     format: (key == "payload")

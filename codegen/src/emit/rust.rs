@@ -1040,6 +1040,7 @@ fn routing(spec: &ir::Spec) -> TokenStream {
             let description = present_lit(&p.description);
             let allowed = p.allowed.iter().map(|v| lit(v));
             let default = option_lit(p.default.as_deref());
+            let example = lit(&p.example);
             let location = option_lit(p.location.as_deref());
             quote! {
                 ::hookgen_runtime::Parameter {
@@ -1047,6 +1048,7 @@ fn routing(spec: &ir::Spec) -> TokenStream {
                     description: #description,
                     allowed: &[#(#allowed),*],
                     default: #default,
+                    example: #example,
                     location: #location,
                 },
             }

@@ -20,17 +20,19 @@ pub enum RuntimeDependency {
     Version(String),
 }
 
-/// The generated crate's own features: a spec module's feature takes another name when
-/// its module is named like one of them ([`module_feature`]).
-const CRATE_FEATURES: &[&str] = &[
-    "default", "tower", "axum", "redis", "client", "testing", "schemars",
-];
-
-/// The cargo feature that compiles spec module `module` (its name, unless that is one
-/// of the crate's own features: then `<module>-spec`).
+/// The cargo feature that compiles spec module `module`: its name, unless that is one of
+/// the crate's own features (those the `Cargo.toml` template declares): then
+/// `<module>-spec`.
 pub fn module_feature(module: &str) -> String {
     let module = crate::naming::unraw(module);
-    if CRATE_FEATURES.contains(&module) {
+    let own = CARGO_TOML
+        .lines()
+        .skip_while(|line| *line != "[features]")
+        .skip(1)
+        .take_while(|line| !line.starts_with('['))
+        .filter_map(|line| line.split_once(" = ").map(|(key, _)| key))
+        .any(|key| key == module);
+    if own {
         format!("{module}-spec")
     } else {
         module.to_owned()

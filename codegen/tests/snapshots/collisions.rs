@@ -326,6 +326,7 @@ pub static CHANNELS: &[crate::Channel] = &[
                 description: None,
                 allowed: &[],
                 default: None,
+                example: "example-type",
                 location: None,
             },
         ],

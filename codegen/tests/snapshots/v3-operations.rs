@@ -306,6 +306,7 @@ pub static CHANNELS: &[crate::Channel] = &[
                 description: Some("Where the order was placed."),
                 allowed: &["eu", "us"],
                 default: Some("eu"),
+                example: "eu",
                 location: Some("$message.payload#/region"),
             },
         ],

@@ -65,12 +65,8 @@ impl RedisQueue {
     /// one instance, different between instances). Holds at most 100 000 deliveries;
     /// takes over another worker's delivery after 60 s.
     pub async fn connect(url: &str, stream: &str, consumer: &str) -> Result<Self, QueueError> {
-        let client = redis::Client::open(url).map_err(unavailable)?;
-        let config = redis::aio::ConnectionManagerConfig::new()
-            .set_connection_timeout(Some(Duration::from_secs(2)))
-            .set_response_timeout(Some(Duration::from_secs(5)))
-            .set_number_of_retries(1);
-        let connection = redis::aio::ConnectionManager::new_with_config(client, config)
+        // Longer than the worker's blocking read (`wait`), which Redis holds open.
+        let connection = crate::redis_connection::connect(url, Duration::from_secs(5))
             .await
             .map_err(unavailable)?;
         let queue = Self {

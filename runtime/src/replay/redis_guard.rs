@@ -36,12 +36,7 @@ impl RedisGuard {
     /// Connects to the Redis server at `url` (`redis://host:port/db`), with keys under
     /// `hookgen:replay:`. Fails when the server cannot be reached now.
     pub async fn connect(url: &str) -> Result<Self, GuardError> {
-        let client = redis::Client::open(url).map_err(unavailable)?;
-        let config = redis::aio::ConnectionManagerConfig::new()
-            .set_connection_timeout(Some(Duration::from_secs(2)))
-            .set_response_timeout(Some(Duration::from_secs(2)))
-            .set_number_of_retries(1);
-        let connection = redis::aio::ConnectionManager::new_with_config(client, config)
+        let connection = crate::redis_connection::connect(url, Duration::from_secs(2))
             .await
             .map_err(unavailable)?;
         Ok(Self {
