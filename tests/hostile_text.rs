@@ -126,6 +126,47 @@ fn spec(t: &[String]) -> Value {
     })
 }
 
+/// An OpenAPI 3.1 document with `texts` in every field its front end reads (webhook
+/// names, summaries, descriptions, the title, schema docs and examples) and in the
+/// fixed text of its signature template.
+fn openapi_spec(t: &[String]) -> Value {
+    let payload = |tag: &str, i: usize| {
+        json!({
+            "type": "object",
+            "title": t[i],
+            "description": t[i + 1],
+            "required": ["type"],
+            "properties": {
+                "type": { "const": tag },
+                "note": { "type": ["string", "null"], "description": t[i + 2] }
+            }
+        })
+    };
+    let webhook = |summary: usize, tag: &str, schema: usize| {
+        json!({ "post": {
+            "summary": t[summary],
+            "description": t[summary + 1],
+            "requestBody": { "content": { "application/json": {
+                "schema": payload(tag, schema),
+                "example": { "type": tag, "note": t[summary + 2] }
+            } } }
+        } })
+    };
+    json!({
+        "openapi": "3.1.0",
+        "info": { "title": t[0], "version": t[1], "description": t[2] },
+        "x-hookgen": { "address": "/hooks", "signature": {
+            "scheme": "github",
+            // Fixed text of the signed template becomes a string literal in the module.
+            "signed": format!("{}{{body}}", t[17].replace(['{', '}'], ""))
+        } },
+        "webhooks": {
+            t[3].clone(): webhook(4, "first", 7),
+            format!("{}-second", t[10]): webhook(11, "second", 14)
+        }
+    })
+}
+
 fn generate_from(document: &Value, file_name: &str) -> Result<Vec<hookgen::OutputFile>, String> {
     let dir = tempfile::tempdir().map_err(|e| e.to_string())?;
     let path = dir.path().join("spec.json");
@@ -143,6 +184,19 @@ proptest! {
         let files = match files {
             Ok(files) => files,
             Err(e) => return Err(TestCaseError::fail(format!("a spec with hostile text did not generate:\n{e}"))),
+        };
+        let problems = problems(&files);
+        prop_assert!(problems.is_empty(), "{}", problems.join("\n"));
+    }
+
+    /// The same for an OpenAPI document: its webhook names and texts reach the same
+    /// places through the third front end.
+    #[test]
+    fn arbitrary_openapi_text_never_becomes_code(texts in prop::collection::vec(hostile_text(), 18), file_name in hostile_text()) {
+        let files = generate_from(&openapi_spec(&texts), &file_name);
+        let files = match files {
+            Ok(files) => files,
+            Err(e) => return Err(TestCaseError::fail(format!("an OpenAPI document with hostile text did not generate:\n{e}"))),
         };
         let problems = problems(&files);
         prop_assert!(problems.is_empty(), "{}", problems.join("\n"));
