@@ -257,6 +257,7 @@ async fn a_worker_waits_out_a_redis_outage_and_goes_on() {
     let push = |resource: &str| Queued {
         path: PATH.into(),
         body: created(resource).into(),
+        event: None,
     };
     let wait_for = |n: usize| {
         let handler = handler.clone();

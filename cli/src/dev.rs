@@ -97,9 +97,15 @@ async fn receive(
         Ok(json) => json,
         Err(e) => return answer(StatusCode::BAD_REQUEST, format!("not JSON: {e}")),
     };
-    let name = match inspector.identify(channel, &json) {
+    let name = match inspector.identify(channel, &headers, &json) {
         Ok(Identified::Message(name)) => name,
-        Ok(Identified::Unknown(tag)) => format!("unknown event ({})", tag.unwrap_or_default()),
+        Ok(Identified::Unknown {
+            event,
+            discriminator,
+        }) => {
+            let named: Vec<String> = event.into_iter().chain(discriminator).collect();
+            format!("unknown event ({})", named.join(" "))
+        }
         Err(e) => return answer(StatusCode::BAD_REQUEST, e),
     };
     let params: Vec<String> = params
@@ -175,7 +181,15 @@ pub fn send_test(
         } else {
             format!("{base}{address}")
         };
-        let report = runtime.block_on(sender.send(&target, &payload))?;
+        let index = inspector.spec.messages.iter().position(|m| m.key == name);
+        let headers = index
+            .map(|i| inspector.message_headers(i))
+            .unwrap_or_default();
+        let headers: Vec<(&str, &str)> = headers
+            .iter()
+            .map(|(k, v)| (k.as_str(), v.as_str()))
+            .collect();
+        let report = runtime.block_on(sender.send_with_headers(&target, &payload, &headers))?;
         let outcome =
             report
                 .attempts

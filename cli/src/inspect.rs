@@ -40,8 +40,14 @@ impl Unfit {
 pub enum Identified {
     /// A message of the spec (its name).
     Message(String),
-    /// A discriminator value the spec does not list.
-    Unknown(Option<String>),
+    /// An event the spec does not list: what its event header named (on a channel that
+    /// has one) and its discriminator value, each if any.
+    Unknown {
+        /// The event header's value.
+        event: Option<String>,
+        /// The discriminator value.
+        discriminator: Option<String>,
+    },
 }
 
 impl Inspector {
@@ -49,7 +55,7 @@ impl Inspector {
     pub fn new(file: &SpecFile) -> Result<Self, Diagnostics> {
         let document = hookgen::__private::read_checked(file)?;
         let spec = hookgen::__private::compile(file)?;
-        let validators = Validators::decoding(&document.root)
+        let validators = Validators::decoding(&document.root, document.receive_optional())
             .map_err(|e| Diagnostic::at(&file.display, "", e))?;
         let templates =
             hookgen_runtime::routing::TemplateIndex::sparse(spec.channels.iter().map(|c| {
@@ -73,13 +79,34 @@ impl Inspector {
         ))
     }
 
-    /// Which message of channel `channel` the JSON `body` is, by the channel's decode
-    /// plan (the one the generated `decode` follows), payloads fitted by their JSON Schema
-    /// as the generated types read it ([`Validators::decoding`]).
-    pub fn identify(&self, channel: usize, body: &Value) -> Result<Identified, String> {
+    /// Which message of channel `channel` a request with `headers` and the JSON `body`
+    /// is, by the channel's decode plan (the one the generated `decode` follows),
+    /// payloads fitted by their JSON Schema as the generated types read it
+    /// ([`Validators::decoding`]).
+    pub fn identify(
+        &self,
+        channel: usize,
+        headers: &dyn hookgen_runtime::Headers,
+        body: &Value,
+    ) -> Result<Identified, String> {
         let channel = self.spec.channels.get(channel).ok_or("no such channel")?;
-        match &channel.decode {
-            DecodePlan::KeepUnknown => Ok(Identified::Unknown(None)),
+        self.follow(&channel.decode, None, headers, body)
+    }
+
+    /// [`identify`](Self::identify) by `plan`; `event` is what an event header named.
+    fn follow(
+        &self,
+        plan: &DecodePlan,
+        event: Option<&str>,
+        headers: &dyn hookgen_runtime::Headers,
+        body: &Value,
+    ) -> Result<Identified, String> {
+        let unknown = |discriminator: Option<&str>| Identified::Unknown {
+            event: event.map(str::to_owned),
+            discriminator: discriminator.map(str::to_owned),
+        };
+        match plan {
+            DecodePlan::KeepUnknown => Ok(unknown(None)),
             DecodePlan::Fit(candidates) => self.fit(candidates, body).map_err(Unfit::reason),
             DecodePlan::ByField {
                 field,
@@ -89,9 +116,9 @@ impl Inspector {
             } => match body.get(field).and_then(Value::as_str) {
                 Some(tag) => match values.iter().find(|(v, _)| v == tag) {
                     Some((_, claimants)) => self.fit(claimants, body).map_err(Unfit::reason),
-                    None if unlisted.is_empty() => Ok(Identified::Unknown(Some(tag.to_owned()))),
+                    None if unlisted.is_empty() => Ok(unknown(Some(tag))),
                     None => match self.fit(unlisted, body) {
-                        Err(Unfit::None(_)) => Ok(Identified::Unknown(Some(tag.to_owned()))),
+                        Err(Unfit::None(_)) => Ok(unknown(Some(tag))),
                         other => other.map_err(Unfit::reason),
                     },
                 },
@@ -100,6 +127,18 @@ impl Inspector {
                 }
                 None => self.fit(absent, body).map_err(Unfit::reason),
             },
+            DecodePlan::ByEvent { header, events } => {
+                let Some(named) = headers.header(header) else {
+                    return Err(format!("no `{header}` header to name the event"));
+                };
+                match events.iter().find(|(e, _)| e == named) {
+                    Some((_, plan)) => self.follow(plan, Some(named), headers, body),
+                    None => Ok(Identified::Unknown {
+                        event: Some(named.to_owned()),
+                        discriminator: None,
+                    }),
+                }
+            }
         }
     }
 
@@ -132,6 +171,16 @@ impl Inspector {
                 several.join(", ")
             ))),
         }
+    }
+
+    /// The headers a delivery of message `index` carries for decoding to find it: its
+    /// channel's event header and its event, if the channel has one.
+    pub fn message_headers(&self, index: usize) -> Vec<(String, String)> {
+        self.spec
+            .event_header_of(index)
+            .map(|(header, event)| (header.to_owned(), event.to_owned()))
+            .into_iter()
+            .collect()
     }
 
     /// Every message example: message name, a concrete channel address, and the payload.

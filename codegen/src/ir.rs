@@ -43,6 +43,20 @@ pub struct Spec {
     pub warnings: Vec<crate::diagnostics::Diagnostic>,
 }
 
+impl Spec {
+    /// The header a delivery of message `index` carries for decoding to find it, as
+    /// `(name, value)`: its channel's event header and its event, if the channel has one.
+    pub fn event_header_of(&self, index: usize) -> Option<(&str, &str)> {
+        let header = self
+            .channels
+            .iter()
+            .find(|c| c.event_header.is_some() && c.messages.contains(&index))?
+            .event_header
+            .as_deref()?;
+        Some((header, self.messages.get(index)?.event.as_deref()?))
+    }
+}
+
 /// Index of a type in its [`TypeSpace`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct TypeId(pub usize);
@@ -209,6 +223,8 @@ pub struct Message {
     pub payload: Ty,
     /// The discriminator values that select this message (empty: none needed).
     pub discriminator_values: Vec<String>,
+    /// The value of its channel's event header that names it ([`Channel::event_header`]).
+    pub event: Option<String>,
     /// The values were stated by `x-hookgen-discriminator-value`, not read from the schema.
     pub explicit_values: bool,
     /// The spec's examples.
@@ -263,7 +279,11 @@ pub struct Channel {
     pub parameters: Vec<Parameter>,
     /// The operations.
     pub operations: Vec<Operation>,
-    /// The field that tells this channel's messages apart, if needed.
+    /// The request header that names each delivery's event, if the channel has one
+    /// (GitHub's `X-GitHub-Event`).
+    pub event_header: Option<String>,
+    /// The field that tells this channel's messages apart, if needed (on a channel with
+    /// an event header: the field every event that needs one uses, if they agree).
     pub discriminator: Option<String>,
     /// Indices into [`Spec::messages`] of every message on this channel, in order.
     pub messages: Vec<usize>,
@@ -297,6 +317,15 @@ pub enum DecodePlan {
         /// A value no message lists: the messages to fit, the body kept as unknown when
         /// it fits none; empty: kept as unknown.
         unlisted: Vec<usize>,
+    },
+    /// A request header names the event; each event's messages are told apart by its
+    /// own plan. A request without the header is refused (`MissingEventHeader`); an event
+    /// no message has is kept as unknown.
+    ByEvent {
+        /// The header.
+        header: String,
+        /// Each event, in order of first appearance, with the plan among its messages.
+        events: Vec<(String, DecodePlan)>,
     },
 }
 

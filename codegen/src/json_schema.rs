@@ -9,15 +9,57 @@ use serde_json::{Map, Value};
 /// A draft-07 schema that validates values against the schema at `pointer` of the AsyncAPI
 /// document `document` (`$ref`s inside it still resolve against the document).
 pub fn validation_schema(document: &Value, pointer: &str) -> Value {
+    let mut root = validation_document(document, &[]);
+    if let Value::Object(map) = &mut root {
+        map.insert("$ref".into(), reference(pointer).into());
+    }
+    root
+}
+
+/// The AsyncAPI document `document` as a draft-07 schema with no root schema of its own:
+/// [`validation_schema`] for any pointer is this with `$ref` set to [`reference`] of it
+/// (for a large document, written once and shared by every schema in it).
+/// Properties named in `optional` (`x-hookgen.receive.optional`) are not required, as
+/// the generated types read them.
+pub fn validation_document(document: &Value, optional: &[String]) -> Value {
     let mut root = to_draft7(document);
+    relax_required(&mut root, optional);
     if let Value::Object(map) = &mut root {
         map.insert(
             "$schema".into(),
             "http://json-schema.org/draft-07/schema#".into(),
         );
-        map.insert("$ref".into(), format!("#{}", fragment(pointer)).into());
     }
     root
+}
+
+/// Drops every name in `optional` from every `required` list in `value`: the schema as
+/// the generated types read it when `x-hookgen.receive.optional` relaxes those names.
+pub fn relax_required(value: &mut Value, optional: &[String]) {
+    if optional.is_empty() {
+        return;
+    }
+    // Iterative: a document may nest deeper than the stack allows recursion.
+    let mut pending = vec![value];
+    while let Some(value) = pending.pop() {
+        match value {
+            Value::Object(map) => {
+                if let Some(Value::Array(required)) = map.get_mut("required") {
+                    required
+                        .retain(|r| r.as_str().is_none_or(|r| !optional.iter().any(|o| o == r)));
+                }
+                pending.extend(map.values_mut());
+            }
+            Value::Array(items) => pending.extend(items.iter_mut()),
+            _ => {}
+        }
+    }
+}
+
+/// The `$ref` value that points at `pointer` of the document (`#` and the pointer as a
+/// URI fragment).
+pub fn reference(pointer: &str) -> String {
+    format!("#{}", fragment(pointer))
 }
 
 /// The URI under which [`Validators`] registers the document.
@@ -39,9 +81,12 @@ impl Validators {
     /// without the assertions the types do not enforce (string enums and consts are
     /// open, formats, patterns, lengths, bounds and `not` are documented, not checked).
     /// `hookgen listen` fits bodies with these, so it names the message `decode` names.
-    pub fn decoding(document: &Value) -> Result<Self, String> {
+    /// `optional` names the properties `x-hookgen.receive.optional` relaxes, which the
+    /// generated types accept absent.
+    pub fn decoding(document: &Value, optional: &[String]) -> Result<Self, String> {
         let mut converted = to_draft7(document);
         open_up(&mut converted, false);
+        relax_required(&mut converted, optional);
         Self::registry(converted)
     }
 

@@ -54,7 +54,8 @@ impl<'a> Lowering<'a> {
         Self {
             document,
             resolver,
-            schemas: SchemaLowering::new(resolver, RESERVED_TYPE_NAMES),
+            schemas: SchemaLowering::new(resolver, RESERVED_TYPE_NAMES)
+                .optional(document.receive_optional().iter().cloned()),
             diagnostics: Diagnostics::default(),
             messages: Vec::new(),
             variants: NameScope::default(),
@@ -86,13 +87,23 @@ impl<'a> Lowering<'a> {
             .map(|(index, channel)| self.channel(index, channel))
             .collect();
         for channel in &mut channels {
-            self.discriminate(channel);
-            channel.decode = decode_plan(channel, &self.messages);
+            channel.decode = match channel.event_header.clone() {
+                None => {
+                    let members = channel.messages.clone();
+                    channel.discriminator =
+                        self.discriminate(&members, channel.discriminator.take(), channel);
+                    decode_plan(channel.discriminator.as_deref(), &members, &self.messages)
+                }
+                Some(header) => self.by_event(channel, header),
+            };
         }
         let signature = self.signature();
         let delivery = document.config.delivery.as_ref().map(delivery);
         let unknown_variant = self.variants.claim("Unknown".to_owned());
-        let (types, schema_diagnostics) = self.schemas.finish();
+        let (types, schema_diagnostics, merged) = self.schemas.finish();
+        for message in &mut self.messages {
+            merged.apply(&mut message.payload);
+        }
         self.diagnostics.0.extend(schema_diagnostics.0);
         let spec = ir::Spec {
             module: module.to_owned(),
@@ -186,6 +197,7 @@ impl<'a> Lowering<'a> {
             description: channel.description.clone(),
             parameters,
             operations,
+            event_header: channel.event_header.clone(),
             discriminator: channel.discriminator.clone(),
             messages: channel.messages.clone(),
             bindings: json_text(channel.bindings.as_ref()),
@@ -252,6 +264,7 @@ impl<'a> Lowering<'a> {
             payload,
             explicit_values: !values.is_empty(),
             discriminator_values: values,
+            event: message.event.clone(),
             examples,
             notes,
             correlation_id: message.correlation_id.clone().unwrap_or_default(),
@@ -261,21 +274,57 @@ impl<'a> Lowering<'a> {
         }
     }
 
-    /// Chooses the channel's discriminator and each message's values.
+    /// The plan of a channel whose `header` names the event: its messages grouped by
+    /// event (in order of first appearance), each group told apart as a channel's
+    /// messages are. The channel's discriminator becomes the field the groups that need
+    /// one agree on (GitHub's `action`), if they agree.
+    fn by_event(&mut self, channel: &mut Channel, header: String) -> ir::DecodePlan {
+        let mut groups: Vec<(String, Vec<usize>)> = Vec::new();
+        for &index in &channel.messages {
+            let Some(event) = self.messages[index].event.clone() else {
+                let origin = self.messages[index].origin.clone();
+                self.error(&origin, format!("no `{header}` event names this message"));
+                continue;
+            };
+            match groups.iter_mut().find(|(e, _)| *e == event) {
+                Some((_, members)) => members.push(index),
+                None => groups.push((event, vec![index])),
+            }
+        }
+        let stated = channel.discriminator.take();
+        let mut fields = BTreeSet::new();
+        let events = groups
+            .into_iter()
+            .map(|(event, members)| {
+                let field = self.discriminate(&members, stated.clone(), channel);
+                fields.extend(field.clone());
+                let plan = decode_plan(field.as_deref(), &members, &self.messages);
+                (event, plan)
+            })
+            .collect();
+        channel.discriminator = match fields.len() {
+            1 => fields.pop_first(),
+            _ => stated,
+        };
+        ir::DecodePlan::ByEvent { header, events }
+    }
+
+    /// Chooses the field that tells `members` (messages of `channel`) apart, `stated`
+    /// if given, and fills in each message's values.
     ///
     /// Messages that share a value, or have none, are told apart by shape when decoding
     /// (exactly one must fit), so only a contradiction the spec states outright is an
     /// error: two messages given the same `x-hookgen-discriminator-value`.
-    fn discriminate(&mut self, channel: &mut Channel) {
-        let single = channel.messages.len() <= 1;
-        if channel.discriminator.is_none() {
-            channel.discriminator = self.infer_discriminator(&channel.messages, single);
-        }
-        let Some(field) = channel.discriminator.clone() else {
-            return;
-        };
+    fn discriminate(
+        &mut self,
+        members: &[usize],
+        stated: Option<String>,
+        channel: &Channel,
+    ) -> Option<String> {
+        let single = members.len() <= 1;
+        let field = stated.or_else(|| self.infer_discriminator(members, single))?;
         let mut claimed: BTreeMap<String, String> = BTreeMap::new();
-        for index in channel.messages.clone() {
+        for &index in members {
             if self.messages[index].discriminator_values.is_empty() {
                 self.messages[index].discriminator_values =
                     self.payload_values(&self.messages[index].clone(), &field);
@@ -293,14 +342,47 @@ impl<'a> Lowering<'a> {
                 }
             }
         }
+        Some(field)
     }
 
-    /// The `const`/`enum` values of a message payload's top-level field.
+    /// The `const`/`enum` values of a message payload's top-level field; of a `oneOf` or
+    /// `anyOf` payload, those of every alternative (none if one has none: GitHub's
+    /// `pull_request` `review_requested` payload is two objects, each `action:
+    /// review_requested`).
     fn payload_values(&self, message: &Message, field: &str) -> Vec<String> {
-        self.payload_schema(message)
-            .and_then(|payload| top_level_property(self.resolver, payload, field))
-            .map(string_values)
-            .unwrap_or_default()
+        let mut values: Vec<String> = Vec::new();
+        for alternative in self.payload_alternatives(message) {
+            let found = top_level_property(self.resolver, alternative, field)
+                .map(string_values)
+                .unwrap_or_default();
+            if found.is_empty() {
+                return Vec::new();
+            }
+            for value in found {
+                if !values.contains(&value) {
+                    values.push(value);
+                }
+            }
+        }
+        values
+    }
+
+    /// The message's payload schema, or each alternative of a `oneOf`/`anyOf` payload
+    /// (references followed); none without a payload schema.
+    fn payload_alternatives(&self, message: &Message) -> Vec<&'a Value> {
+        let Some(payload) = self.payload_schema(message) else {
+            return Vec::new();
+        };
+        let listed = ["oneOf", "anyOf"]
+            .iter()
+            .find_map(|k| payload.get(*k).and_then(Value::as_array));
+        match listed {
+            Some(alternatives) => alternatives
+                .iter()
+                .filter_map(|a| self.resolver.follow(a, "").ok().map(|(_, v)| v))
+                .collect(),
+            None => vec![payload],
+        }
     }
 
     /// The message's payload schema, references followed.
@@ -341,15 +423,21 @@ impl<'a> Lowering<'a> {
             .or_else(|| candidates.into_iter().next())
     }
 
+    /// The top-level fields of a message's payload (of every alternative of a `oneOf` or
+    /// `anyOf` payload).
     fn payload_fields(&self, message: &Message) -> Vec<String> {
-        self.payload_schema(message)
-            .map(|payload| {
-                object_properties(self.resolver, payload)
-                    .into_iter()
-                    .map(|(k, _)| k)
-                    .collect()
-            })
-            .unwrap_or_default()
+        let mut common: Option<Vec<String>> = None;
+        for alternative in self.payload_alternatives(message) {
+            let fields: Vec<String> = object_properties(self.resolver, alternative)
+                .into_iter()
+                .map(|(k, _)| k)
+                .collect();
+            common = Some(match common {
+                None => fields,
+                Some(common) => common.into_iter().filter(|f| fields.contains(f)).collect(),
+            });
+        }
+        common.unwrap_or_default()
     }
 
     /// The signature scheme from `x-hookgen.signature`: its settings (preset and
@@ -383,18 +471,19 @@ impl<'a> Lowering<'a> {
     }
 }
 
-/// How bodies of `channel` (its discriminator and values chosen) become messages.
-fn decode_plan(channel: &Channel, messages: &[Message]) -> ir::DecodePlan {
-    let Some(field) = &channel.discriminator else {
-        return match channel.messages.as_slice() {
+/// How bodies of `members` (messages told apart by `field`, their values chosen) become
+/// messages.
+fn decode_plan(field: Option<&str>, members: &[usize], messages: &[Message]) -> ir::DecodePlan {
+    let Some(field) = field else {
+        return match members {
             [] => ir::DecodePlan::KeepUnknown,
             all => ir::DecodePlan::Fit(all.to_vec()),
         };
     };
-    let single = channel.messages.len() == 1;
+    let single = members.len() == 1;
     let mut values: Vec<(String, Vec<usize>)> = Vec::new();
     let mut untagged = Vec::new();
-    for &index in &channel.messages {
+    for &index in members {
         let claimed = &messages[index].discriminator_values;
         if claimed.is_empty() {
             untagged.push(index);
@@ -407,13 +496,13 @@ fn decode_plan(channel: &Channel, messages: &[Message]) -> ir::DecodePlan {
         }
     }
     if single && values.is_empty() {
-        return ir::DecodePlan::Fit(channel.messages.clone());
+        return ir::DecodePlan::Fit(members.to_vec());
     }
     ir::DecodePlan::ByField {
-        field: field.clone(),
+        field: field.to_owned(),
         values,
         absent: if single {
-            channel.messages.clone()
+            members.to_vec()
         } else {
             untagged.clone()
         },

@@ -50,6 +50,9 @@ pub struct SchemaLowering<'a> {
     /// Where the properties of an `allOf` merge being lowered were written, so each is
     /// lowered at its own pointer (and a merge that reaches itself meets its own type).
     merged_origins: BTreeMap<String, String>,
+    /// Property names that are optional even where a schema requires them
+    /// (`x-hookgen.receive.optional`).
+    optional: std::collections::BTreeSet<String>,
 }
 
 impl<'a> SchemaLowering<'a> {
@@ -64,14 +67,23 @@ impl<'a> SchemaLowering<'a> {
             depth: 0,
             pending: std::collections::VecDeque::new(),
             merged_origins: BTreeMap::new(),
+            optional: Default::default(),
         }
     }
 
-    /// The finished table and every problem met.
-    pub fn finish(mut self) -> (TypeSpace, Diagnostics) {
+    /// Treats properties named `names` as optional even where a schema requires them.
+    pub fn optional(mut self, names: impl IntoIterator<Item = String>) -> Self {
+        self.optional.extend(names);
+        self
+    }
+
+    /// The finished table, every problem met, and where each type merged into an
+    /// identical one went (apply it with [`Merged::apply`] to types held elsewhere).
+    pub fn finish(mut self) -> (TypeSpace, Diagnostics, Merged) {
         self.drain();
+        let merged = merge_identical(&mut self.types);
         box_cycles(&mut self.types);
-        (self.types, self.diagnostics)
+        (self.types, self.diagnostics, merged)
     }
 
     /// Lowers the schema `schema` found at `pointer`; `hint` names it if it needs a name.
@@ -423,17 +435,26 @@ impl<'a> SchemaLowering<'a> {
                 .unwrap_or_else(|| child(&properties_pointer, wire));
             let field_hint = format!("{struct_name}_{wire}");
             let shape = self.lower(schema, &at, &field_hint);
+            let mut doc = if schema.get("$ref").is_some() {
+                Vec::new()
+            } else {
+                schema_doc(schema)
+            };
+            let mut required = required.contains(&wire.as_str());
+            if required && self.optional.contains(wire) {
+                required = false;
+                doc.push(
+                    "Required by the spec, but deliveries may lack it (`x-hookgen.receive.optional`)."
+                        .to_owned(),
+                );
+            }
             fields.push(Field {
                 wire: wire.clone(),
                 ident: scope.claim(field_name(wire, "field")),
                 ty: shape.ty,
-                required: required.contains(&wire.as_str()),
+                required,
                 nullable: shape.nullable,
-                doc: if schema.get("$ref").is_some() {
-                    Vec::new()
-                } else {
-                    schema_doc(schema)
-                },
+                doc,
             });
         }
         // Extra properties are kept only when the schema says what they are (or says `true`
@@ -469,6 +490,11 @@ impl<'a> SchemaLowering<'a> {
     }
 
     fn array(&mut self, map: &Map<String, Value>, pointer: &str, hint: &str) -> Ty {
+        // JSON Schema 2020-12 tuples (`prefixItems`, `items` for the rest): as 2019's
+        // tuple `items`, a list of any JSON values.
+        if map.contains_key("prefixItems") {
+            return Ty::Array(Box::new(Ty::Json));
+        }
         match map.get("items") {
             Some(items @ Value::Object(_)) | Some(items @ Value::Bool(_)) => {
                 let at = child(pointer, "items");
@@ -1007,6 +1033,93 @@ fn schema_doc_map(map: &Map<String, Value>) -> Vec<String> {
         doc.extend(notes);
     }
     doc
+}
+
+/// Types merged into an identical earlier one: old id → the id that stands for it.
+#[derive(Debug, Default)]
+pub struct Merged(BTreeMap<TypeId, TypeId>);
+
+impl Merged {
+    /// Points `ty` at the types that remain.
+    pub fn apply(&self, ty: &mut Ty) {
+        match ty {
+            Ty::Named(id) => {
+                if let Some(kept) = self.0.get(id) {
+                    *id = *kept;
+                }
+            }
+            Ty::Array(inner) | Ty::Map(inner) | Ty::Boxed(inner) => self.apply(inner),
+            _ => {}
+        }
+    }
+
+    /// Points every type inside `kind` at the types that remain.
+    fn apply_kind(&self, kind: &mut TypeKind) {
+        match kind {
+            TypeKind::Struct {
+                fields, additional, ..
+            } => {
+                for field in fields {
+                    self.apply(&mut field.ty);
+                }
+                if let Some(additional) = additional {
+                    self.apply(additional);
+                }
+            }
+            TypeKind::Union { variants } | TypeKind::TaggedUnion { variants, .. } => {
+                for variant in variants {
+                    self.apply(&mut variant.ty);
+                }
+            }
+            TypeKind::Alias(ty) => self.apply(ty),
+            TypeKind::StringEnum { .. } => {}
+        }
+    }
+}
+
+/// Merges types that are the same type under different names: same documentation and
+/// same definition, the types inside them merged first. Large documents repeat their
+/// inline schemas (GitHub's writes the same `user` object inline hundreds of times); each
+/// becomes one type, with the shortest of its names (the first, among equals). Repeated
+/// until nothing merges, so a struct of merged structs merges too.
+fn merge_identical(types: &mut TypeSpace) -> Merged {
+    let mut merged = Merged::default();
+    loop {
+        let mut groups: std::collections::HashMap<String, Vec<TypeId>> = Default::default();
+        for (id, def) in &types.types {
+            let mut kind = def.kind.clone();
+            merged.apply_kind(&mut kind);
+            groups
+                .entry(format!("{:?}{kind:?}", def.doc))
+                .or_default()
+                .push(*id);
+        }
+        let mut round = BTreeMap::new();
+        for group in groups.values().filter(|g| g.len() > 1) {
+            let name = |id: &TypeId| types.types.get(id).map_or(0, |d| d.name.len());
+            let Some(&kept) = group.iter().min_by_key(|id| (name(id), **id)) else {
+                continue;
+            };
+            round.extend(group.iter().filter(|id| **id != kept).map(|id| (*id, kept)));
+        }
+        if round.is_empty() {
+            break;
+        }
+        for gone in round.keys() {
+            types.types.remove(gone);
+        }
+        // Earlier merges that pointed at a type merged now follow it.
+        for kept in merged.0.values_mut() {
+            if let Some(next) = round.get(kept) {
+                *kept = *next;
+            }
+        }
+        merged.0.extend(round);
+    }
+    for def in types.types.values_mut() {
+        merged.apply_kind(&mut def.kind);
+    }
+    merged
 }
 
 /// Makes recursive types finite: a struct field or union alternative whose named type

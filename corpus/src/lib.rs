@@ -15,7 +15,7 @@ pub use hookgen_runtime::sender;
 #[cfg(feature = "testing")]
 pub use hookgen_runtime::testing;
 pub use hookgen_runtime::{
-    Action, Algorithm, Channel, Clock, DecodeError, DeliveryPolicy, Encoding, MessageInfo,
+    Action, Algorithm, Channel, Clock, DecodeError, DeliveryPolicy, Encoding, Headers, MessageInfo,
     Operation, Parameter, Reply, Route, STANDARD_WEBHOOKS, STANDARD_WEBHOOKS_V1A, SecretFormat,
     Server, SignatureError, SignatureScheme, SignedPart, SignedRequest, SystemClock,
     UnknownMessage,

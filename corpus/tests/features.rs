@@ -56,7 +56,8 @@ fn untagged_any_of_tries_alternatives_in_order() {
 fn all_of_parts_are_merged() {
     let order: all_of::Order =
         round_trip(json!({"id": "o1", "created_at": "2026-01-01T00:00:00Z", "total": 9.5}));
-    assert_eq!((order.id.as_str(), order.total), ("o1", 9.5));
+    assert_eq!(order.id.as_str(), "o1");
+    assert_eq!(order.total.as_f64(), Some(9.5));
     assert!(
         serde_json::from_value::<all_of::Order>(json!({"id": "o1"})).is_err(),
         "total is required"
@@ -74,7 +75,7 @@ fn nullable_keeps_null_apart_from_absent() {
     let p: nullable::ThingsPublishPayload = round_trip(
         json!({"required_nullable": "y", "required_plain": "x", "null_alternative": 1.5, "null_enum": null}),
     );
-    assert_eq!(p.null_alternative, Some(Some(1.5)));
+    assert_eq!(p.null_alternative, Some(serde_json::Number::from_f64(1.5)));
     assert_eq!(p.null_enum, Some(None));
     assert!(
         serde_json::from_value::<nullable::ThingsPublishPayload>(

@@ -459,7 +459,8 @@ pub enum Message {
     ///
     /// Sent on demand to check an endpoint.
     Test(TestEvent),
-    /// A well-formed payload whose discriminator value the spec does not list.
+    /// A well-formed payload of an event the spec does not list (its discriminator
+    /// value, or the event its request's event header names).
     Unknown(crate::UnknownMessage),
 }
 
@@ -503,6 +504,7 @@ pub static MESSAGES: &[crate::MessageInfo] = &[
         content_type: Some("application/json"),
         payload_type: "RunCompletedEvent",
         discriminator_values: &["run.completed"],
+        headers: &[],
         examples: &[
             "{\"id\":\"evt_01HXYZ\",\"type\":\"run.completed\",\"created_at\":\"2026-03-22T14:30:00Z\",\"data\":{\"id\":\"run_01HXYZ123\",\"agent_id\":\"ag_01HXYZ\",\"status\":\"completed\",\"output\":{\"result\":\"...\"},\"latency_ms\":48,\"tokens_used\":1247}}",
         ],
@@ -516,6 +518,7 @@ pub static MESSAGES: &[crate::MessageInfo] = &[
         content_type: Some("application/json"),
         payload_type: "RunFailedEvent",
         discriminator_values: &["run.failed"],
+        headers: &[],
         examples: &[
             "{\"id\":\"evt_01HXZ0\",\"type\":\"run.failed\",\"created_at\":\"2026-03-22T14:31:00Z\",\"data\":{\"id\":\"run_01HXYZ124\",\"agent_id\":\"ag_01HXYZ\",\"status\":\"failed\",\"latency_ms\":10000,\"error\":{\"message\":\"run timed out after 10000 ms\"}}}",
         ],
@@ -529,6 +532,7 @@ pub static MESSAGES: &[crate::MessageInfo] = &[
         content_type: Some("application/json"),
         payload_type: "DeploymentCreatedEvent",
         discriminator_values: &["deployment.created"],
+        headers: &[],
         examples: &[
             "{\"id\":\"evt_01HXZ1\",\"type\":\"deployment.created\",\"created_at\":\"2026-03-22T15:00:00Z\",\"data\":{\"id\":\"dep_01HXYZ\",\"agent_id\":\"ag_01HXYZ\"}}",
         ],
@@ -542,6 +546,7 @@ pub static MESSAGES: &[crate::MessageInfo] = &[
         content_type: Some("application/json"),
         payload_type: "DeploymentRollbackEvent",
         discriminator_values: &["deployment.rollback"],
+        headers: &[],
         examples: &[
             "{\"id\":\"evt_01HXZ2\",\"type\":\"deployment.rollback\",\"created_at\":\"2026-03-22T15:05:00Z\",\"data\":{\"id\":\"dep_01HXYZ\",\"agent_id\":\"ag_01HXYZ\",\"reason\":\"error rate above threshold\"}}",
         ],
@@ -555,6 +560,7 @@ pub static MESSAGES: &[crate::MessageInfo] = &[
         content_type: Some("application/json"),
         payload_type: "AlertTriggeredEvent",
         discriminator_values: &["alert.triggered"],
+        headers: &[],
         examples: &[
             "{\"id\":\"evt_01HXZ3\",\"type\":\"alert.triggered\",\"created_at\":\"2026-03-22T15:10:00Z\",\"data\":{\"id\":\"alr_01HXYZ\",\"name\":\"p95 latency\",\"metric_snapshot\":{\"metric\":\"latency_p95_ms\",\"value\":812}}}",
         ],
@@ -568,6 +574,7 @@ pub static MESSAGES: &[crate::MessageInfo] = &[
         content_type: Some("application/json"),
         payload_type: "AgentUpdatedEvent",
         discriminator_values: &["agent.updated"],
+        headers: &[],
         examples: &[
             "{\"id\":\"evt_01HXZ4\",\"type\":\"agent.updated\",\"created_at\":\"2026-03-22T15:20:00Z\",\"data\":{\"old\":{\"id\":\"ag_01HXYZ\",\"model\":\"small\"},\"new\":{\"id\":\"ag_01HXYZ\",\"model\":\"large\"}}}",
         ],
@@ -581,6 +588,7 @@ pub static MESSAGES: &[crate::MessageInfo] = &[
         content_type: Some("application/json"),
         payload_type: "PipelineCompletedEvent",
         discriminator_values: &["pipeline.completed"],
+        headers: &[],
         examples: &[
             "{\"id\":\"evt_01HXZ5\",\"type\":\"pipeline.completed\",\"created_at\":\"2026-03-22T15:30:00Z\",\"data\":{\"id\":\"pip_run_01HXYZ\",\"status\":\"completed\"}}",
         ],
@@ -594,6 +602,7 @@ pub static MESSAGES: &[crate::MessageInfo] = &[
         content_type: Some("application/json"),
         payload_type: "TestEvent",
         discriminator_values: &["test"],
+        headers: &[],
         examples: &[
             "{\"id\":\"evt_01HXZ6\",\"type\":\"test\",\"created_at\":\"2026-03-22T15:40:00Z\",\"data\":{}}",
         ],
@@ -603,25 +612,42 @@ pub static MESSAGES: &[crate::MessageInfo] = &[
 ];
 
 /// Decodes a body received at `address` (matched with [`route`]) into its message.
+/// On a channel that names its events in a request header (its `event_header`
+/// in [`CHANNELS`]), use [`decode_request`]: without headers the body is refused.
 pub fn decode(address: &str, body: &[u8]) -> Result<Message, crate::DecodeError> {
-    let route = route(address)
-        .ok_or_else(|| crate::DecodeError::UnknownChannel(address.to_owned()))?;
-    decode_at(route.index, body)
+    decode_request(address, &(), body)
 }
 
-/// Decodes a body received on the channel whose address template is `channel`.
+/// Decodes a request received at `address` (matched with [`route`]) into its
+/// message: its body, and the header that names the event on a channel that has one.
+pub fn decode_request(
+    address: &str,
+    headers: &dyn crate::Headers,
+    body: &[u8],
+) -> Result<Message, crate::DecodeError> {
+    let route = route(address)
+        .ok_or_else(|| crate::DecodeError::UnknownChannel(address.to_owned()))?;
+    decode_at(route.index, headers, body)
+}
+
+/// Decodes a request received on the channel whose address template is `channel`.
 pub fn decode_channel(
     channel: &str,
+    headers: &dyn crate::Headers,
     body: &[u8],
 ) -> Result<Message, crate::DecodeError> {
     let index = ROUTER
         .position(channel)
         .ok_or_else(|| crate::DecodeError::UnknownChannel(channel.to_owned()))?;
-    decode_at(index, body)
+    decode_at(index, headers, body)
 }
 
-/// Decodes a body of the channel at `index` in [`CHANNELS`].
-fn decode_at(index: usize, body: &[u8]) -> Result<Message, crate::DecodeError> {
+/// Decodes a request of the channel at `index` in [`CHANNELS`].
+fn decode_at(
+    index: usize,
+    _headers: &dyn crate::Headers,
+    body: &[u8],
+) -> Result<Message, crate::DecodeError> {
     match index {
         0usize => {
             Ok({
@@ -703,6 +729,7 @@ fn decode_at(index: usize, body: &[u8]) -> Result<Message, crate::DecodeError> {
                         Message::Unknown(
                             ::hookgen_runtime::__private::unknown_message(
                                 "/hooks/airmy",
+                                None,
                                 Some(("type", tag)),
                                 body,
                             )?,
@@ -757,6 +784,7 @@ pub static CHANNELS: &[crate::Channel] = &[
                 reply: None,
             },
         ],
+        event_header: None,
         discriminator: Some("type"),
         bindings: None,
     },

@@ -322,7 +322,8 @@ pub enum Message {
     ///
     /// Audit log event sent when changes occur within the organisation
     OrganisationWebhookEvent(OrganisationWebhookPayload),
-    /// A well-formed payload whose discriminator value the spec does not list.
+    /// A well-formed payload of an event the spec does not list (its discriminator
+    /// value, or the event its request's event header names).
     Unknown(crate::UnknownMessage),
 }
 
@@ -356,6 +357,7 @@ pub static MESSAGES: &[crate::MessageInfo] = &[
         content_type: Some("application/json"),
         payload_type: "EnvironmentWebhookPayload",
         discriminator_values: &["FLAG_UPDATED"],
+        headers: &[],
         examples: &[
             "{\"data\":[{\"id\":42,\"enabled\":true,\"environment\":7,\"feature\":{\"id\":11,\"name\":\"new_checkout\",\"created_date\":\"2026-01-05T09:30:00Z\",\"description\":null,\"initial_value\":null,\"default_enabled\":false,\"type\":\"STANDARD\"},\"feature_segment\":null,\"feature_state_value\":\"blue\",\"identity\":1234},{\"id\":43,\"enabled\":false,\"environment\":7,\"feature\":{\"id\":12,\"name\":\"max_items\",\"created_date\":\"2026-01-06T10:00:00Z\",\"description\":\"Items per page\",\"initial_value\":\"20\",\"default_enabled\":true,\"type\":\"MULTIVARIATE\"},\"feature_segment\":5,\"feature_state_value\":50,\"identity\":null}],\"event_type\":\"FLAG_UPDATED\",\"timestamp\":\"2026-03-22T14:30:00Z\"}",
         ],
@@ -369,6 +371,7 @@ pub static MESSAGES: &[crate::MessageInfo] = &[
         content_type: Some("application/json"),
         payload_type: "OrganisationWebhookPayload",
         discriminator_values: &["FLAG_UPDATED", "FLAG_DELETED", "AUDIT_LOG_CREATED"],
+        headers: &[],
         examples: &[
             "{\"data\":{\"id\":9001,\"created_date\":\"2026-03-22T14:29:58Z\",\"log\":\"Flag state updated for feature new_checkout\",\"author\":{\"id\":3,\"email\":\"dana@example.com\",\"first_name\":\"Dana\",\"last_name\":\"Lee\"},\"environment\":\"Production\",\"project\":\"Storefront\",\"related_object_id\":42,\"related_object_type\":\"FEATURE_STATE\"},\"event_type\":\"AUDIT_LOG_CREATED\",\"timestamp\":\"2026-03-22T14:30:00Z\"}",
         ],
@@ -378,25 +381,42 @@ pub static MESSAGES: &[crate::MessageInfo] = &[
 ];
 
 /// Decodes a body received at `address` (matched with [`route`]) into its message.
+/// On a channel that names its events in a request header (its `event_header`
+/// in [`CHANNELS`]), use [`decode_request`]: without headers the body is refused.
 pub fn decode(address: &str, body: &[u8]) -> Result<Message, crate::DecodeError> {
-    let route = route(address)
-        .ok_or_else(|| crate::DecodeError::UnknownChannel(address.to_owned()))?;
-    decode_at(route.index, body)
+    decode_request(address, &(), body)
 }
 
-/// Decodes a body received on the channel whose address template is `channel`.
+/// Decodes a request received at `address` (matched with [`route`]) into its
+/// message: its body, and the header that names the event on a channel that has one.
+pub fn decode_request(
+    address: &str,
+    headers: &dyn crate::Headers,
+    body: &[u8],
+) -> Result<Message, crate::DecodeError> {
+    let route = route(address)
+        .ok_or_else(|| crate::DecodeError::UnknownChannel(address.to_owned()))?;
+    decode_at(route.index, headers, body)
+}
+
+/// Decodes a request received on the channel whose address template is `channel`.
 pub fn decode_channel(
     channel: &str,
+    headers: &dyn crate::Headers,
     body: &[u8],
 ) -> Result<Message, crate::DecodeError> {
     let index = ROUTER
         .position(channel)
         .ok_or_else(|| crate::DecodeError::UnknownChannel(channel.to_owned()))?;
-    decode_at(index, body)
+    decode_at(index, headers, body)
 }
 
-/// Decodes a body of the channel at `index` in [`CHANNELS`].
-fn decode_at(index: usize, body: &[u8]) -> Result<Message, crate::DecodeError> {
+/// Decodes a request of the channel at `index` in [`CHANNELS`].
+fn decode_at(
+    index: usize,
+    _headers: &dyn crate::Headers,
+    body: &[u8],
+) -> Result<Message, crate::DecodeError> {
     match index {
         0usize => {
             Ok(
@@ -414,6 +434,7 @@ fn decode_at(index: usize, body: &[u8]) -> Result<Message, crate::DecodeError> {
                                 Message::Unknown(
                                     ::hookgen_runtime::__private::unknown_message(
                                         "/environment-webhook",
+                                        None,
                                         Some(("event_type", tag)),
                                         body,
                                     )?,
@@ -447,6 +468,7 @@ fn decode_at(index: usize, body: &[u8]) -> Result<Message, crate::DecodeError> {
                                 Message::Unknown(
                                     ::hookgen_runtime::__private::unknown_message(
                                         "/environment-webhook",
+                                        None,
                                         Some(("event_type", tag)),
                                         body,
                                     )?,
@@ -475,6 +497,7 @@ fn decode_at(index: usize, body: &[u8]) -> Result<Message, crate::DecodeError> {
                                 Message::Unknown(
                                     ::hookgen_runtime::__private::unknown_message(
                                         "/organisation-webhook",
+                                        None,
                                         Some(("event_type", tag)),
                                         body,
                                     )?,
@@ -524,6 +547,7 @@ fn decode_at(index: usize, body: &[u8]) -> Result<Message, crate::DecodeError> {
                                 Message::Unknown(
                                     ::hookgen_runtime::__private::unknown_message(
                                         "/organisation-webhook",
+                                        None,
                                         Some(("event_type", tag)),
                                         body,
                                     )?,
@@ -571,6 +595,7 @@ pub static CHANNELS: &[crate::Channel] = &[
                 reply: None,
             },
         ],
+        event_header: None,
         discriminator: Some("event_type"),
         bindings: None,
     },
@@ -592,6 +617,7 @@ pub static CHANNELS: &[crate::Channel] = &[
                 reply: None,
             },
         ],
+        event_header: None,
         discriminator: Some("event_type"),
         bindings: None,
     },

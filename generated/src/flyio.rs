@@ -165,7 +165,8 @@ pub enum Message {
     ///
     /// Notifies the provider that a Fly.io account has changed
     AccountChanged(CloudEventPayload),
-    /// A well-formed payload whose discriminator value the spec does not list.
+    /// A well-formed payload of an event the spec does not list (its discriminator
+    /// value, or the event its request's event header names).
     Unknown(crate::UnknownMessage),
 }
 
@@ -207,6 +208,7 @@ pub static MESSAGES: &[crate::MessageInfo] = &[
         content_type: Some("application/json"),
         payload_type: "ProviderWebhookPayload",
         discriminator_values: &["resource.created"],
+        headers: &[],
         examples: &[
             "{\"action\":\"resource.created\",\"resource_id\":\"res_abc123\",\"config\":{\"REDIS_URL\":\"rediss://default:password@host:6379\"}}",
         ],
@@ -220,6 +222,7 @@ pub static MESSAGES: &[crate::MessageInfo] = &[
         content_type: Some("application/json"),
         payload_type: "ProviderWebhookPayload",
         discriminator_values: &["resource.updated"],
+        headers: &[],
         examples: &[
             "{\"action\":\"resource.updated\",\"resource_id\":\"res_abc123\",\"config\":{\"REDIS_URL\":\"rediss://default:newpassword@newhost:6379\"}}",
         ],
@@ -233,6 +236,7 @@ pub static MESSAGES: &[crate::MessageInfo] = &[
         content_type: Some("application/json"),
         payload_type: "ResourceDeletedPayload",
         discriminator_values: &["resource.deleted"],
+        headers: &[],
         examples: &["{\"action\":\"resource.deleted\",\"resource_id\":\"res_abc123\"}"],
         correlation_id: None,
         bindings: None,
@@ -244,6 +248,7 @@ pub static MESSAGES: &[crate::MessageInfo] = &[
         content_type: Some("application/json"),
         payload_type: "CloudEventPayload",
         discriminator_values: &["io.fly.machine.started"],
+        headers: &[],
         examples: &[
             "{\"specversion\":\"1.0\",\"type\":\"io.fly.machine.started\",\"source\":\"https://api.fly.io\",\"id\":\"evt_01HXYZ\",\"time\":\"2026-03-21T00:00:00Z\",\"datacontenttype\":\"application/json\",\"data\":{\"machine_id\":\"abc123def456\",\"app_name\":\"my-fly-app\",\"region\":\"iad\"}}",
         ],
@@ -257,6 +262,7 @@ pub static MESSAGES: &[crate::MessageInfo] = &[
         content_type: Some("application/json"),
         payload_type: "CloudEventPayload",
         discriminator_values: &["io.fly.machine.stopped"],
+        headers: &[],
         examples: &[
             "{\"specversion\":\"1.0\",\"type\":\"io.fly.machine.stopped\",\"source\":\"https://api.fly.io\",\"id\":\"evt_01HABC\",\"time\":\"2026-03-21T01:00:00Z\",\"datacontenttype\":\"application/json\",\"data\":{\"machine_id\":\"abc123def456\",\"app_name\":\"my-fly-app\",\"region\":\"iad\"}}",
         ],
@@ -270,6 +276,7 @@ pub static MESSAGES: &[crate::MessageInfo] = &[
         content_type: Some("application/json"),
         payload_type: "CloudEventPayload",
         discriminator_values: &["io.fly.machine.destroyed"],
+        headers: &[],
         examples: &[
             "{\"specversion\":\"1.0\",\"type\":\"io.fly.machine.destroyed\",\"source\":\"https://api.fly.io\",\"id\":\"evt_01HDEF\",\"time\":\"2026-03-21T02:00:00Z\",\"datacontenttype\":\"application/json\",\"data\":{\"machine_id\":\"abc123def456\",\"app_name\":\"my-fly-app\",\"region\":\"iad\"}}",
         ],
@@ -283,6 +290,7 @@ pub static MESSAGES: &[crate::MessageInfo] = &[
         content_type: Some("application/json"),
         payload_type: "CloudEventPayload",
         discriminator_values: &["io.fly.account.changed"],
+        headers: &[],
         examples: &[
             "{\"specversion\":\"1.0\",\"type\":\"io.fly.account.changed\",\"source\":\"https://api.fly.io\",\"id\":\"evt_01HGHI\",\"time\":\"2026-03-21T03:00:00Z\",\"datacontenttype\":\"application/json\",\"data\":{\"organization_slug\":\"my-org\",\"change\":\"member_removed\"}}",
         ],
@@ -292,25 +300,42 @@ pub static MESSAGES: &[crate::MessageInfo] = &[
 ];
 
 /// Decodes a body received at `address` (matched with [`route`]) into its message.
+/// On a channel that names its events in a request header (its `event_header`
+/// in [`CHANNELS`]), use [`decode_request`]: without headers the body is refused.
 pub fn decode(address: &str, body: &[u8]) -> Result<Message, crate::DecodeError> {
-    let route = route(address)
-        .ok_or_else(|| crate::DecodeError::UnknownChannel(address.to_owned()))?;
-    decode_at(route.index, body)
+    decode_request(address, &(), body)
 }
 
-/// Decodes a body received on the channel whose address template is `channel`.
+/// Decodes a request received at `address` (matched with [`route`]) into its
+/// message: its body, and the header that names the event on a channel that has one.
+pub fn decode_request(
+    address: &str,
+    headers: &dyn crate::Headers,
+    body: &[u8],
+) -> Result<Message, crate::DecodeError> {
+    let route = route(address)
+        .ok_or_else(|| crate::DecodeError::UnknownChannel(address.to_owned()))?;
+    decode_at(route.index, headers, body)
+}
+
+/// Decodes a request received on the channel whose address template is `channel`.
 pub fn decode_channel(
     channel: &str,
+    headers: &dyn crate::Headers,
     body: &[u8],
 ) -> Result<Message, crate::DecodeError> {
     let index = ROUTER
         .position(channel)
         .ok_or_else(|| crate::DecodeError::UnknownChannel(channel.to_owned()))?;
-    decode_at(index, body)
+    decode_at(index, headers, body)
 }
 
-/// Decodes a body of the channel at `index` in [`CHANNELS`].
-fn decode_at(index: usize, body: &[u8]) -> Result<Message, crate::DecodeError> {
+/// Decodes a request of the channel at `index` in [`CHANNELS`].
+fn decode_at(
+    index: usize,
+    _headers: &dyn crate::Headers,
+    body: &[u8],
+) -> Result<Message, crate::DecodeError> {
     match index {
         0usize => {
             Ok({
@@ -352,6 +377,7 @@ fn decode_at(index: usize, body: &[u8]) -> Result<Message, crate::DecodeError> {
                         Message::Unknown(
                             ::hookgen_runtime::__private::unknown_message(
                                 "/api/hooks/extensions/{provider_name}",
+                                None,
                                 Some(("action", tag)),
                                 body,
                             )?,
@@ -408,6 +434,7 @@ fn decode_at(index: usize, body: &[u8]) -> Result<Message, crate::DecodeError> {
                         Message::Unknown(
                             ::hookgen_runtime::__private::unknown_message(
                                 "/extensions/events",
+                                None,
                                 Some(("type", tag)),
                                 body,
                             )?,
@@ -473,6 +500,7 @@ pub static CHANNELS: &[crate::Channel] = &[
                 reply: None,
             },
         ],
+        event_header: None,
         discriminator: Some("action"),
         bindings: None,
     },
@@ -499,6 +527,7 @@ pub static CHANNELS: &[crate::Channel] = &[
                 reply: None,
             },
         ],
+        event_header: None,
         discriminator: Some("type"),
         bindings: None,
     },

@@ -220,7 +220,8 @@ pub enum Message {
     ///
     /// Agent run failed with an error.
     RunFailed(RunFailedEvent),
-    /// A well-formed payload whose discriminator value the spec does not list.
+    /// A well-formed payload of an event the spec does not list (its discriminator
+    /// value, or the event its request's event header names).
     Unknown(crate::UnknownMessage),
 }
 
@@ -252,6 +253,7 @@ pub static MESSAGES: &[crate::MessageInfo] = &[
         content_type: Some("application/json"),
         payload_type: "RunCompletedEvent",
         discriminator_values: &["run.completed"],
+        headers: &[],
         examples: &[
             "{\"event\":\"run.completed\",\"timestamp\":\"2025-01-15T10:00:15Z\",\"data\":{\"run_id\":\"run_xyz789\",\"agent_id\":\"agent_abc123\",\"agent_name\":\"Sales Lead Profiler\",\"status\":\"done\",\"duration_ms\":14200,\"input\":{\"name\":\"Dana Lee\",\"company\":\"Acme Robotics\"},\"output\":{\"background\":\"VP of Engineering at Acme Robotics...\",\"buying_triggers\":[\"Scaling team\",\"New product launch\"],\"outreach_angle\":\"Focus on engineering productivity tools...\"}}}",
         ],
@@ -265,6 +267,7 @@ pub static MESSAGES: &[crate::MessageInfo] = &[
         content_type: Some("application/json"),
         payload_type: "RunFailedEvent",
         discriminator_values: &["run.failed"],
+        headers: &[],
         examples: &[
             "{\"event\":\"run.failed\",\"timestamp\":\"2025-01-15T10:00:15Z\",\"data\":{\"run_id\":\"run_xyz790\",\"agent_id\":\"agent_abc123\",\"status\":\"error\",\"error\":{\"type\":\"tool_error\",\"message\":\"web_search returned no results for query\"}}}",
         ],
@@ -274,25 +277,42 @@ pub static MESSAGES: &[crate::MessageInfo] = &[
 ];
 
 /// Decodes a body received at `address` (matched with [`route`]) into its message.
+/// On a channel that names its events in a request header (its `event_header`
+/// in [`CHANNELS`]), use [`decode_request`]: without headers the body is refused.
 pub fn decode(address: &str, body: &[u8]) -> Result<Message, crate::DecodeError> {
-    let route = route(address)
-        .ok_or_else(|| crate::DecodeError::UnknownChannel(address.to_owned()))?;
-    decode_at(route.index, body)
+    decode_request(address, &(), body)
 }
 
-/// Decodes a body received on the channel whose address template is `channel`.
+/// Decodes a request received at `address` (matched with [`route`]) into its
+/// message: its body, and the header that names the event on a channel that has one.
+pub fn decode_request(
+    address: &str,
+    headers: &dyn crate::Headers,
+    body: &[u8],
+) -> Result<Message, crate::DecodeError> {
+    let route = route(address)
+        .ok_or_else(|| crate::DecodeError::UnknownChannel(address.to_owned()))?;
+    decode_at(route.index, headers, body)
+}
+
+/// Decodes a request received on the channel whose address template is `channel`.
 pub fn decode_channel(
     channel: &str,
+    headers: &dyn crate::Headers,
     body: &[u8],
 ) -> Result<Message, crate::DecodeError> {
     let index = ROUTER
         .position(channel)
         .ok_or_else(|| crate::DecodeError::UnknownChannel(channel.to_owned()))?;
-    decode_at(index, body)
+    decode_at(index, headers, body)
 }
 
-/// Decodes a body of the channel at `index` in [`CHANNELS`].
-fn decode_at(index: usize, body: &[u8]) -> Result<Message, crate::DecodeError> {
+/// Decodes a request of the channel at `index` in [`CHANNELS`].
+fn decode_at(
+    index: usize,
+    _headers: &dyn crate::Headers,
+    body: &[u8],
+) -> Result<Message, crate::DecodeError> {
     match index {
         0usize => {
             Ok({
@@ -326,6 +346,7 @@ fn decode_at(index: usize, body: &[u8]) -> Result<Message, crate::DecodeError> {
                         Message::Unknown(
                             ::hookgen_runtime::__private::unknown_message(
                                 "/webhooks/flymy",
+                                None,
                                 Some(("event", tag)),
                                 body,
                             )?,
@@ -371,6 +392,7 @@ pub static CHANNELS: &[crate::Channel] = &[
                 reply: None,
             },
         ],
+        event_header: None,
         discriminator: Some("event"),
         bindings: None,
     },

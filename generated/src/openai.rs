@@ -31,37 +31,13 @@ pub struct WebhookBatchCancelled {
     /// The unique ID of the event.
     pub id: String,
     /// Event data payload.
-    pub data: WebhookBatchCancelledData,
+    pub data: WebhookBatchFailedData,
     /// The object of the event. Always `event`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub object: Option<WebhookBatchCancelledObject>,
+    pub object: Option<WebhookBatchFailedObject>,
     /// The type of the event. Always `batch.cancelled`.
     pub r#type: WebhookBatchCancelledType,
 }
-
-/// Event data payload.
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
-#[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
-pub struct WebhookBatchCancelledData {
-    /// The unique ID of the batch API request.
-    pub id: String,
-}
-
-/// The object of the event. Always `event`.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum WebhookBatchCancelledObject {
-    /// `event`
-    Event,
-    /// A value the spec does not list, kept as received.
-    Unknown(String),
-}
-
-::hookgen_runtime::open_enum!(
-    WebhookBatchCancelledObject { Event = "event" } else Unknown
-);
-
-#[cfg(feature = "schemars")]
-::hookgen_runtime::open_enum_schema!(WebhookBatchCancelledObject);
 
 /// The type of the event. Always `batch.cancelled`.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -92,37 +68,13 @@ pub struct WebhookBatchCompleted {
     /// The unique ID of the event.
     pub id: String,
     /// Event data payload.
-    pub data: WebhookBatchCompletedData,
+    pub data: WebhookBatchFailedData,
     /// The object of the event. Always `event`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub object: Option<WebhookBatchCompletedObject>,
+    pub object: Option<WebhookBatchFailedObject>,
     /// The type of the event. Always `batch.completed`.
     pub r#type: WebhookBatchCompletedType,
 }
-
-/// Event data payload.
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
-#[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
-pub struct WebhookBatchCompletedData {
-    /// The unique ID of the batch API request.
-    pub id: String,
-}
-
-/// The object of the event. Always `event`.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum WebhookBatchCompletedObject {
-    /// `event`
-    Event,
-    /// A value the spec does not list, kept as received.
-    Unknown(String),
-}
-
-::hookgen_runtime::open_enum!(
-    WebhookBatchCompletedObject { Event = "event" } else Unknown
-);
-
-#[cfg(feature = "schemars")]
-::hookgen_runtime::open_enum_schema!(WebhookBatchCompletedObject);
 
 /// The type of the event. Always `batch.completed`.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -153,37 +105,13 @@ pub struct WebhookBatchExpired {
     /// The unique ID of the event.
     pub id: String,
     /// Event data payload.
-    pub data: WebhookBatchExpiredData,
+    pub data: WebhookBatchFailedData,
     /// The object of the event. Always `event`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub object: Option<WebhookBatchExpiredObject>,
+    pub object: Option<WebhookBatchFailedObject>,
     /// The type of the event. Always `batch.expired`.
     pub r#type: WebhookBatchExpiredType,
 }
-
-/// Event data payload.
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
-#[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
-pub struct WebhookBatchExpiredData {
-    /// The unique ID of the batch API request.
-    pub id: String,
-}
-
-/// The object of the event. Always `event`.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum WebhookBatchExpiredObject {
-    /// `event`
-    Event,
-    /// A value the spec does not list, kept as received.
-    Unknown(String),
-}
-
-::hookgen_runtime::open_enum!(
-    WebhookBatchExpiredObject { Event = "event" } else Unknown
-);
-
-#[cfg(feature = "schemars")]
-::hookgen_runtime::open_enum_schema!(WebhookBatchExpiredObject);
 
 /// The type of the event. Always `batch.expired`.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -273,37 +201,13 @@ pub struct WebhookEvalRunCanceled {
     /// The unique ID of the event.
     pub id: String,
     /// Event data payload.
-    pub data: WebhookEvalRunCanceledData,
+    pub data: WebhookEvalRunFailedData,
     /// The object of the event. Always `event`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub object: Option<WebhookEvalRunCanceledObject>,
+    pub object: Option<WebhookBatchFailedObject>,
     /// The type of the event. Always `eval.run.canceled`.
     pub r#type: WebhookEvalRunCanceledType,
 }
-
-/// Event data payload.
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
-#[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
-pub struct WebhookEvalRunCanceledData {
-    /// The unique ID of the eval run.
-    pub id: String,
-}
-
-/// The object of the event. Always `event`.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum WebhookEvalRunCanceledObject {
-    /// `event`
-    Event,
-    /// A value the spec does not list, kept as received.
-    Unknown(String),
-}
-
-::hookgen_runtime::open_enum!(
-    WebhookEvalRunCanceledObject { Event = "event" } else Unknown
-);
-
-#[cfg(feature = "schemars")]
-::hookgen_runtime::open_enum_schema!(WebhookEvalRunCanceledObject);
 
 /// The type of the event. Always `eval.run.canceled`.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -337,7 +241,7 @@ pub struct WebhookEvalRunFailed {
     pub data: WebhookEvalRunFailedData,
     /// The object of the event. Always `event`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub object: Option<WebhookEvalRunFailedObject>,
+    pub object: Option<WebhookBatchFailedObject>,
     /// The type of the event. Always `eval.run.failed`.
     pub r#type: WebhookEvalRunFailedType,
 }
@@ -349,22 +253,6 @@ pub struct WebhookEvalRunFailedData {
     /// The unique ID of the eval run.
     pub id: String,
 }
-
-/// The object of the event. Always `event`.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum WebhookEvalRunFailedObject {
-    /// `event`
-    Event,
-    /// A value the spec does not list, kept as received.
-    Unknown(String),
-}
-
-::hookgen_runtime::open_enum!(
-    WebhookEvalRunFailedObject { Event = "event" } else Unknown
-);
-
-#[cfg(feature = "schemars")]
-::hookgen_runtime::open_enum_schema!(WebhookEvalRunFailedObject);
 
 /// The type of the event. Always `eval.run.failed`.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -395,37 +283,13 @@ pub struct WebhookEvalRunSucceeded {
     /// The unique ID of the event.
     pub id: String,
     /// Event data payload.
-    pub data: WebhookEvalRunSucceededData,
+    pub data: WebhookEvalRunFailedData,
     /// The object of the event. Always `event`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub object: Option<WebhookEvalRunSucceededObject>,
+    pub object: Option<WebhookBatchFailedObject>,
     /// The type of the event. Always `eval.run.succeeded`.
     pub r#type: WebhookEvalRunSucceededType,
 }
-
-/// Event data payload.
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
-#[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
-pub struct WebhookEvalRunSucceededData {
-    /// The unique ID of the eval run.
-    pub id: String,
-}
-
-/// The object of the event. Always `event`.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum WebhookEvalRunSucceededObject {
-    /// `event`
-    Event,
-    /// A value the spec does not list, kept as received.
-    Unknown(String),
-}
-
-::hookgen_runtime::open_enum!(
-    WebhookEvalRunSucceededObject { Event = "event" } else Unknown
-);
-
-#[cfg(feature = "schemars")]
-::hookgen_runtime::open_enum_schema!(WebhookEvalRunSucceededObject);
 
 /// The type of the event. Always `eval.run.succeeded`.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -456,37 +320,13 @@ pub struct WebhookFineTuningJobCancelled {
     /// The unique ID of the event.
     pub id: String,
     /// Event data payload.
-    pub data: WebhookFineTuningJobCancelledData,
+    pub data: WebhookFineTuningJobFailedData,
     /// The object of the event. Always `event`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub object: Option<WebhookFineTuningJobCancelledObject>,
+    pub object: Option<WebhookBatchFailedObject>,
     /// The type of the event. Always `fine_tuning.job.cancelled`.
     pub r#type: WebhookFineTuningJobCancelledType,
 }
-
-/// Event data payload.
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
-#[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
-pub struct WebhookFineTuningJobCancelledData {
-    /// The unique ID of the fine-tuning job.
-    pub id: String,
-}
-
-/// The object of the event. Always `event`.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum WebhookFineTuningJobCancelledObject {
-    /// `event`
-    Event,
-    /// A value the spec does not list, kept as received.
-    Unknown(String),
-}
-
-::hookgen_runtime::open_enum!(
-    WebhookFineTuningJobCancelledObject { Event = "event" } else Unknown
-);
-
-#[cfg(feature = "schemars")]
-::hookgen_runtime::open_enum_schema!(WebhookFineTuningJobCancelledObject);
 
 /// The type of the event. Always `fine_tuning.job.cancelled`.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -521,7 +361,7 @@ pub struct WebhookFineTuningJobFailed {
     pub data: WebhookFineTuningJobFailedData,
     /// The object of the event. Always `event`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub object: Option<WebhookFineTuningJobFailedObject>,
+    pub object: Option<WebhookBatchFailedObject>,
     /// The type of the event. Always `fine_tuning.job.failed`.
     pub r#type: WebhookFineTuningJobFailedType,
 }
@@ -533,22 +373,6 @@ pub struct WebhookFineTuningJobFailedData {
     /// The unique ID of the fine-tuning job.
     pub id: String,
 }
-
-/// The object of the event. Always `event`.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum WebhookFineTuningJobFailedObject {
-    /// `event`
-    Event,
-    /// A value the spec does not list, kept as received.
-    Unknown(String),
-}
-
-::hookgen_runtime::open_enum!(
-    WebhookFineTuningJobFailedObject { Event = "event" } else Unknown
-);
-
-#[cfg(feature = "schemars")]
-::hookgen_runtime::open_enum_schema!(WebhookFineTuningJobFailedObject);
 
 /// The type of the event. Always `fine_tuning.job.failed`.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -580,37 +404,13 @@ pub struct WebhookFineTuningJobSucceeded {
     /// The unique ID of the event.
     pub id: String,
     /// Event data payload.
-    pub data: WebhookFineTuningJobSucceededData,
+    pub data: WebhookFineTuningJobFailedData,
     /// The object of the event. Always `event`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub object: Option<WebhookFineTuningJobSucceededObject>,
+    pub object: Option<WebhookBatchFailedObject>,
     /// The type of the event. Always `fine_tuning.job.succeeded`.
     pub r#type: WebhookFineTuningJobSucceededType,
 }
-
-/// Event data payload.
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
-#[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
-pub struct WebhookFineTuningJobSucceededData {
-    /// The unique ID of the fine-tuning job.
-    pub id: String,
-}
-
-/// The object of the event. Always `event`.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum WebhookFineTuningJobSucceededObject {
-    /// `event`
-    Event,
-    /// A value the spec does not list, kept as received.
-    Unknown(String),
-}
-
-::hookgen_runtime::open_enum!(
-    WebhookFineTuningJobSucceededObject { Event = "event" } else Unknown
-);
-
-#[cfg(feature = "schemars")]
-::hookgen_runtime::open_enum_schema!(WebhookFineTuningJobSucceededObject);
 
 /// The type of the event. Always `fine_tuning.job.succeeded`.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -647,7 +447,7 @@ pub struct WebhookLiveCallIncoming {
     pub data: WebhookLiveCallIncomingData,
     /// The object of the event. Always `event`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub object: Option<WebhookLiveCallIncomingObject>,
+    pub object: Option<WebhookBatchFailedObject>,
     /// The type of the event. Always `live.call.incoming`.
     pub r#type: WebhookLiveCallIncomingType,
 }
@@ -672,22 +472,6 @@ pub struct WebhookLiveCallIncomingDataSipHeadersItem {
     /// Value of the SIP Header.
     pub value: String,
 }
-
-/// The object of the event. Always `event`.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum WebhookLiveCallIncomingObject {
-    /// `event`
-    Event,
-    /// A value the spec does not list, kept as received.
-    Unknown(String),
-}
-
-::hookgen_runtime::open_enum!(
-    WebhookLiveCallIncomingObject { Event = "event" } else Unknown
-);
-
-#[cfg(feature = "schemars")]
-::hookgen_runtime::open_enum_schema!(WebhookLiveCallIncomingObject);
 
 /// The type of the event. Always `live.call.incoming`.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -723,7 +507,7 @@ pub struct WebhookRealtimeCallIncoming {
     pub data: WebhookRealtimeCallIncomingData,
     /// The object of the event. Always `event`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub object: Option<WebhookRealtimeCallIncomingObject>,
+    pub object: Option<WebhookBatchFailedObject>,
     /// The type of the event. Always `realtime.call.incoming`.
     pub r#type: WebhookRealtimeCallIncomingType,
 }
@@ -736,34 +520,8 @@ pub struct WebhookRealtimeCallIncomingData {
     /// value appears as `session_id` in `live.call.incoming`.
     pub call_id: String,
     /// Headers from the SIP Invite.
-    pub sip_headers: Vec<WebhookRealtimeCallIncomingDataSipHeadersItem>,
+    pub sip_headers: Vec<WebhookLiveCallIncomingDataSipHeadersItem>,
 }
-
-/// A header from the SIP Invite.
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
-#[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
-pub struct WebhookRealtimeCallIncomingDataSipHeadersItem {
-    /// Name of the SIP Header.
-    pub name: String,
-    /// Value of the SIP Header.
-    pub value: String,
-}
-
-/// The object of the event. Always `event`.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum WebhookRealtimeCallIncomingObject {
-    /// `event`
-    Event,
-    /// A value the spec does not list, kept as received.
-    Unknown(String),
-}
-
-::hookgen_runtime::open_enum!(
-    WebhookRealtimeCallIncomingObject { Event = "event" } else Unknown
-);
-
-#[cfg(feature = "schemars")]
-::hookgen_runtime::open_enum_schema!(WebhookRealtimeCallIncomingObject);
 
 /// The type of the event. Always `realtime.call.incoming`.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -795,37 +553,13 @@ pub struct WebhookResponseCancelled {
     /// The unique ID of the event.
     pub id: String,
     /// Event data payload.
-    pub data: WebhookResponseCancelledData,
+    pub data: WebhookResponseFailedData,
     /// The object of the event. Always `event`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub object: Option<WebhookResponseCancelledObject>,
+    pub object: Option<WebhookBatchFailedObject>,
     /// The type of the event. Always `response.cancelled`.
     pub r#type: WebhookResponseCancelledType,
 }
-
-/// Event data payload.
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
-#[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
-pub struct WebhookResponseCancelledData {
-    /// The unique ID of the model response.
-    pub id: String,
-}
-
-/// The object of the event. Always `event`.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum WebhookResponseCancelledObject {
-    /// `event`
-    Event,
-    /// A value the spec does not list, kept as received.
-    Unknown(String),
-}
-
-::hookgen_runtime::open_enum!(
-    WebhookResponseCancelledObject { Event = "event" } else Unknown
-);
-
-#[cfg(feature = "schemars")]
-::hookgen_runtime::open_enum_schema!(WebhookResponseCancelledObject);
 
 /// The type of the event. Always `response.cancelled`.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -857,37 +591,13 @@ pub struct WebhookResponseCompleted {
     /// The unique ID of the event.
     pub id: String,
     /// Event data payload.
-    pub data: WebhookResponseCompletedData,
+    pub data: WebhookResponseFailedData,
     /// The object of the event. Always `event`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub object: Option<WebhookResponseCompletedObject>,
+    pub object: Option<WebhookBatchFailedObject>,
     /// The type of the event. Always `response.completed`.
     pub r#type: WebhookResponseCompletedType,
 }
-
-/// Event data payload.
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
-#[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
-pub struct WebhookResponseCompletedData {
-    /// The unique ID of the model response.
-    pub id: String,
-}
-
-/// The object of the event. Always `event`.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum WebhookResponseCompletedObject {
-    /// `event`
-    Event,
-    /// A value the spec does not list, kept as received.
-    Unknown(String),
-}
-
-::hookgen_runtime::open_enum!(
-    WebhookResponseCompletedObject { Event = "event" } else Unknown
-);
-
-#[cfg(feature = "schemars")]
-::hookgen_runtime::open_enum_schema!(WebhookResponseCompletedObject);
 
 /// The type of the event. Always `response.completed`.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -922,7 +632,7 @@ pub struct WebhookResponseFailed {
     pub data: WebhookResponseFailedData,
     /// The object of the event. Always `event`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub object: Option<WebhookResponseFailedObject>,
+    pub object: Option<WebhookBatchFailedObject>,
     /// The type of the event. Always `response.failed`.
     pub r#type: WebhookResponseFailedType,
 }
@@ -934,22 +644,6 @@ pub struct WebhookResponseFailedData {
     /// The unique ID of the model response.
     pub id: String,
 }
-
-/// The object of the event. Always `event`.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum WebhookResponseFailedObject {
-    /// `event`
-    Event,
-    /// A value the spec does not list, kept as received.
-    Unknown(String),
-}
-
-::hookgen_runtime::open_enum!(
-    WebhookResponseFailedObject { Event = "event" } else Unknown
-);
-
-#[cfg(feature = "schemars")]
-::hookgen_runtime::open_enum_schema!(WebhookResponseFailedObject);
 
 /// The type of the event. Always `response.failed`.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -980,37 +674,13 @@ pub struct WebhookResponseIncomplete {
     /// The unique ID of the event.
     pub id: String,
     /// Event data payload.
-    pub data: WebhookResponseIncompleteData,
+    pub data: WebhookResponseFailedData,
     /// The object of the event. Always `event`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub object: Option<WebhookResponseIncompleteObject>,
+    pub object: Option<WebhookBatchFailedObject>,
     /// The type of the event. Always `response.incomplete`.
     pub r#type: WebhookResponseIncompleteType,
 }
-
-/// Event data payload.
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
-#[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
-pub struct WebhookResponseIncompleteData {
-    /// The unique ID of the model response.
-    pub id: String,
-}
-
-/// The object of the event. Always `event`.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum WebhookResponseIncompleteObject {
-    /// `event`
-    Event,
-    /// A value the spec does not list, kept as received.
-    Unknown(String),
-}
-
-::hookgen_runtime::open_enum!(
-    WebhookResponseIncompleteObject { Event = "event" } else Unknown
-);
-
-#[cfg(feature = "schemars")]
-::hookgen_runtime::open_enum_schema!(WebhookResponseIncompleteObject);
 
 /// The type of the event. Always `response.incomplete`.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -1051,7 +721,8 @@ pub enum Message {
     ResponseCompleted(WebhookResponseCompleted),
     ResponseFailed(WebhookResponseFailed),
     ResponseIncomplete(WebhookResponseIncomplete),
-    /// A well-formed payload whose discriminator value the spec does not list.
+    /// A well-formed payload of an event the spec does not list (its discriminator
+    /// value, or the event its request's event header names).
     Unknown(crate::UnknownMessage),
 }
 
@@ -1111,6 +782,7 @@ pub static MESSAGES: &[crate::MessageInfo] = &[
         content_type: Some("application/json"),
         payload_type: "WebhookBatchCancelled",
         discriminator_values: &["batch.cancelled"],
+        headers: &[],
         examples: &[
             "{\"id\":\"evt_abc123\",\"type\":\"batch.cancelled\",\"created_at\":1719168000,\"data\":{\"id\":\"batch_abc123\"}}",
         ],
@@ -1124,6 +796,7 @@ pub static MESSAGES: &[crate::MessageInfo] = &[
         content_type: Some("application/json"),
         payload_type: "WebhookBatchCompleted",
         discriminator_values: &["batch.completed"],
+        headers: &[],
         examples: &[
             "{\"id\":\"evt_abc123\",\"type\":\"batch.completed\",\"created_at\":1719168000,\"data\":{\"id\":\"batch_abc123\"}}",
         ],
@@ -1137,6 +810,7 @@ pub static MESSAGES: &[crate::MessageInfo] = &[
         content_type: Some("application/json"),
         payload_type: "WebhookBatchExpired",
         discriminator_values: &["batch.expired"],
+        headers: &[],
         examples: &[
             "{\"id\":\"evt_abc123\",\"type\":\"batch.expired\",\"created_at\":1719168000,\"data\":{\"id\":\"batch_abc123\"}}",
         ],
@@ -1150,6 +824,7 @@ pub static MESSAGES: &[crate::MessageInfo] = &[
         content_type: Some("application/json"),
         payload_type: "WebhookBatchFailed",
         discriminator_values: &["batch.failed"],
+        headers: &[],
         examples: &[
             "{\"id\":\"evt_abc123\",\"type\":\"batch.failed\",\"created_at\":1719168000,\"data\":{\"id\":\"batch_abc123\"}}",
         ],
@@ -1163,6 +838,7 @@ pub static MESSAGES: &[crate::MessageInfo] = &[
         content_type: Some("application/json"),
         payload_type: "WebhookEvalRunCanceled",
         discriminator_values: &["eval.run.canceled"],
+        headers: &[],
         examples: &[
             "{\"id\":\"evt_abc123\",\"type\":\"eval.run.canceled\",\"created_at\":1719168000,\"data\":{\"id\":\"evalrun_abc123\"}}",
         ],
@@ -1176,6 +852,7 @@ pub static MESSAGES: &[crate::MessageInfo] = &[
         content_type: Some("application/json"),
         payload_type: "WebhookEvalRunFailed",
         discriminator_values: &["eval.run.failed"],
+        headers: &[],
         examples: &[
             "{\"id\":\"evt_abc123\",\"type\":\"eval.run.failed\",\"created_at\":1719168000,\"data\":{\"id\":\"evalrun_abc123\"}}",
         ],
@@ -1189,6 +866,7 @@ pub static MESSAGES: &[crate::MessageInfo] = &[
         content_type: Some("application/json"),
         payload_type: "WebhookEvalRunSucceeded",
         discriminator_values: &["eval.run.succeeded"],
+        headers: &[],
         examples: &[
             "{\"id\":\"evt_abc123\",\"type\":\"eval.run.succeeded\",\"created_at\":1719168000,\"data\":{\"id\":\"evalrun_abc123\"}}",
         ],
@@ -1202,6 +880,7 @@ pub static MESSAGES: &[crate::MessageInfo] = &[
         content_type: Some("application/json"),
         payload_type: "WebhookFineTuningJobCancelled",
         discriminator_values: &["fine_tuning.job.cancelled"],
+        headers: &[],
         examples: &[
             "{\"id\":\"evt_abc123\",\"type\":\"fine_tuning.job.cancelled\",\"created_at\":1719168000,\"data\":{\"id\":\"ftjob_abc123\"}}",
         ],
@@ -1215,6 +894,7 @@ pub static MESSAGES: &[crate::MessageInfo] = &[
         content_type: Some("application/json"),
         payload_type: "WebhookFineTuningJobFailed",
         discriminator_values: &["fine_tuning.job.failed"],
+        headers: &[],
         examples: &[
             "{\"id\":\"evt_abc123\",\"type\":\"fine_tuning.job.failed\",\"created_at\":1719168000,\"data\":{\"id\":\"ftjob_abc123\"}}",
         ],
@@ -1228,6 +908,7 @@ pub static MESSAGES: &[crate::MessageInfo] = &[
         content_type: Some("application/json"),
         payload_type: "WebhookFineTuningJobSucceeded",
         discriminator_values: &["fine_tuning.job.succeeded"],
+        headers: &[],
         examples: &[
             "{\"id\":\"evt_abc123\",\"type\":\"fine_tuning.job.succeeded\",\"created_at\":1719168000,\"data\":{\"id\":\"ftjob_abc123\"}}",
         ],
@@ -1241,6 +922,7 @@ pub static MESSAGES: &[crate::MessageInfo] = &[
         content_type: Some("application/json"),
         payload_type: "WebhookLiveCallIncoming",
         discriminator_values: &["live.call.incoming"],
+        headers: &[],
         examples: &[],
         correlation_id: None,
         bindings: None,
@@ -1252,6 +934,7 @@ pub static MESSAGES: &[crate::MessageInfo] = &[
         content_type: Some("application/json"),
         payload_type: "WebhookRealtimeCallIncoming",
         discriminator_values: &["realtime.call.incoming"],
+        headers: &[],
         examples: &[],
         correlation_id: None,
         bindings: None,
@@ -1263,6 +946,7 @@ pub static MESSAGES: &[crate::MessageInfo] = &[
         content_type: Some("application/json"),
         payload_type: "WebhookResponseCancelled",
         discriminator_values: &["response.cancelled"],
+        headers: &[],
         examples: &[
             "{\"id\":\"evt_abc123\",\"type\":\"response.cancelled\",\"created_at\":1719168000,\"data\":{\"id\":\"resp_abc123\"}}",
         ],
@@ -1276,6 +960,7 @@ pub static MESSAGES: &[crate::MessageInfo] = &[
         content_type: Some("application/json"),
         payload_type: "WebhookResponseCompleted",
         discriminator_values: &["response.completed"],
+        headers: &[],
         examples: &[
             "{\"id\":\"evt_abc123\",\"type\":\"response.completed\",\"created_at\":1719168000,\"data\":{\"id\":\"resp_abc123\"}}",
         ],
@@ -1289,6 +974,7 @@ pub static MESSAGES: &[crate::MessageInfo] = &[
         content_type: Some("application/json"),
         payload_type: "WebhookResponseFailed",
         discriminator_values: &["response.failed"],
+        headers: &[],
         examples: &[
             "{\"id\":\"evt_abc123\",\"type\":\"response.failed\",\"created_at\":1719168000,\"data\":{\"id\":\"resp_abc123\"}}",
         ],
@@ -1302,6 +988,7 @@ pub static MESSAGES: &[crate::MessageInfo] = &[
         content_type: Some("application/json"),
         payload_type: "WebhookResponseIncomplete",
         discriminator_values: &["response.incomplete"],
+        headers: &[],
         examples: &[
             "{\"id\":\"evt_abc123\",\"type\":\"response.incomplete\",\"created_at\":1719168000,\"data\":{\"id\":\"resp_abc123\"}}",
         ],
@@ -1311,25 +998,42 @@ pub static MESSAGES: &[crate::MessageInfo] = &[
 ];
 
 /// Decodes a body received at `address` (matched with [`route`]) into its message.
+/// On a channel that names its events in a request header (its `event_header`
+/// in [`CHANNELS`]), use [`decode_request`]: without headers the body is refused.
 pub fn decode(address: &str, body: &[u8]) -> Result<Message, crate::DecodeError> {
-    let route = route(address)
-        .ok_or_else(|| crate::DecodeError::UnknownChannel(address.to_owned()))?;
-    decode_at(route.index, body)
+    decode_request(address, &(), body)
 }
 
-/// Decodes a body received on the channel whose address template is `channel`.
+/// Decodes a request received at `address` (matched with [`route`]) into its
+/// message: its body, and the header that names the event on a channel that has one.
+pub fn decode_request(
+    address: &str,
+    headers: &dyn crate::Headers,
+    body: &[u8],
+) -> Result<Message, crate::DecodeError> {
+    let route = route(address)
+        .ok_or_else(|| crate::DecodeError::UnknownChannel(address.to_owned()))?;
+    decode_at(route.index, headers, body)
+}
+
+/// Decodes a request received on the channel whose address template is `channel`.
 pub fn decode_channel(
     channel: &str,
+    headers: &dyn crate::Headers,
     body: &[u8],
 ) -> Result<Message, crate::DecodeError> {
     let index = ROUTER
         .position(channel)
         .ok_or_else(|| crate::DecodeError::UnknownChannel(channel.to_owned()))?;
-    decode_at(index, body)
+    decode_at(index, headers, body)
 }
 
-/// Decodes a body of the channel at `index` in [`CHANNELS`].
-fn decode_at(index: usize, body: &[u8]) -> Result<Message, crate::DecodeError> {
+/// Decodes a request of the channel at `index` in [`CHANNELS`].
+fn decode_at(
+    index: usize,
+    _headers: &dyn crate::Headers,
+    body: &[u8],
+) -> Result<Message, crate::DecodeError> {
     match index {
         0usize => {
             Ok({
@@ -1475,6 +1179,7 @@ fn decode_at(index: usize, body: &[u8]) -> Result<Message, crate::DecodeError> {
                         Message::Unknown(
                             ::hookgen_runtime::__private::unknown_message(
                                 "/openai",
+                                None,
                                 Some(("type", tag)),
                                 body,
                             )?,
@@ -1525,6 +1230,7 @@ pub static CHANNELS: &[crate::Channel] = &[
                 reply: None,
             },
         ],
+        event_header: None,
         discriminator: Some("type"),
         bindings: None,
     },

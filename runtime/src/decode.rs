@@ -26,6 +26,13 @@ pub enum DecodeError {
         /// The discriminating field.
         field: &'static str,
     },
+    /// The channel names its events in a header (GitHub's `X-GitHub-Event`) and the
+    /// request has none.
+    #[error("the request has no `{header}` header to name its event")]
+    MissingEventHeader {
+        /// The event header.
+        header: &'static str,
+    },
     /// The body has the discriminating field more than once, with different values (JSON
     /// parsers disagree on which counts, so such a body is refused rather than guessed).
     #[error("the body has the `{field}` field more than once, with different values")]
@@ -77,6 +84,10 @@ pub enum DecodeError {
 pub struct UnknownMessage {
     /// The address template of the channel it arrived on.
     pub channel: &'static str,
+    /// The event its request's event header named, on a channel that names events in a
+    /// header (GitHub's `X-GitHub-Event`): an event the spec does not list, or a known
+    /// event with an action it does not list.
+    pub event: Option<String>,
     /// The discriminator value it carried, if any.
     pub discriminator: Option<String>,
     /// The payload, as received.
@@ -86,6 +97,56 @@ pub struct UnknownMessage {
 impl Serialize for UnknownMessage {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         self.payload.serialize(serializer)
+    }
+}
+
+/// The request headers decoding reads: on a channel that names its events in a header
+/// (GitHub's `X-GitHub-Event`), that header. Names match ignoring ASCII case; a value
+/// that is not text counts as absent.
+///
+/// Implemented for `http::HeaderMap` (feature `tower`), for lists and arrays of
+/// `(name, value)` pairs, and for `()`: no headers.
+pub trait Headers {
+    /// The value of header `name` (the first, when it is repeated).
+    fn header(&self, name: &str) -> Option<&str>;
+}
+
+impl Headers for () {
+    fn header(&self, _name: &str) -> Option<&str> {
+        None
+    }
+}
+
+impl<H: Headers + ?Sized> Headers for &H {
+    fn header(&self, name: &str) -> Option<&str> {
+        (**self).header(name)
+    }
+}
+
+impl<K: AsRef<str>, V: AsRef<str>> Headers for [(K, V)] {
+    fn header(&self, name: &str) -> Option<&str> {
+        self.iter()
+            .find(|(k, _)| k.as_ref().eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.as_ref())
+    }
+}
+
+impl<K: AsRef<str>, V: AsRef<str>, const N: usize> Headers for [(K, V); N] {
+    fn header(&self, name: &str) -> Option<&str> {
+        self.as_slice().header(name)
+    }
+}
+
+impl<K: AsRef<str>, V: AsRef<str>> Headers for Vec<(K, V)> {
+    fn header(&self, name: &str) -> Option<&str> {
+        self.as_slice().header(name)
+    }
+}
+
+#[cfg(feature = "tower")]
+impl Headers for http::HeaderMap {
+    fn header(&self, name: &str) -> Option<&str> {
+        self.get(name).and_then(|v| v.to_str().ok())
     }
 }
 
@@ -104,6 +165,10 @@ pub struct MessageInfo {
     pub payload_type: &'static str,
     /// The discriminator values that select this message.
     pub discriminator_values: &'static [&'static str],
+    /// The headers a delivery of this message carries for decoding to find it, as
+    /// `(name, value)`: the channel's event header and this message's event, when the
+    /// channel names its events in a header (GitHub's `X-GitHub-Event: issues`).
+    pub headers: &'static [(&'static str, &'static str)],
     /// The spec's examples of this message's payload, as JSON text.
     pub examples: &'static [&'static str],
     /// The runtime expression locating the correlation id (`$message.header#/id`).
@@ -555,12 +620,14 @@ pub fn decode_by_shape<M>(body: &[u8], candidates: &[Candidate<M>]) -> Result<M,
 
 /// Keeps a well-formed JSON object the spec does not describe.
 ///
-/// `discriminator` is the channel's discriminating field and the value
-/// [`peek_discriminator`] read (its first occurrence); a body whose last occurrence,
-/// which the kept JSON holds, says otherwise is refused.
+/// `event` is what the channel's event header named, if it has one; `discriminator` is
+/// the channel's discriminating field and the value [`peek_discriminator`] read (its
+/// first occurrence); a body whose last occurrence, which the kept JSON holds, says
+/// otherwise is refused.
 #[doc(hidden)]
 pub fn unknown_message(
     channel: &'static str,
+    event: Option<&str>,
     discriminator: Option<(&'static str, Option<Cow<'_, str>>)>,
     body: &[u8],
 ) -> Result<UnknownMessage, DecodeError> {
@@ -577,6 +644,7 @@ pub fn unknown_message(
     };
     Ok(UnknownMessage {
         channel,
+        event: event.map(str::to_owned),
         discriminator: tag,
         payload,
     })

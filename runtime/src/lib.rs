@@ -35,7 +35,7 @@ pub mod signature;
 #[cfg(feature = "testing")]
 pub mod testing;
 
-pub use decode::{DecodeError, MessageInfo, UnknownMessage};
+pub use decode::{DecodeError, Headers, MessageInfo, UnknownMessage};
 
 /// What only generated code calls (decoding steps, serde helpers, the receiver's
 /// binding): no API, no stability, may change in any release (serde's `__private`

@@ -26,6 +26,7 @@ use std::time::Duration;
 
 use bytes::Bytes;
 
+use crate::decode::Headers;
 use crate::receiver::{Busy, Delivery, Dispatch, HandlerError, SpecBinding};
 
 /// What a queue operation returns: boxed, so queues can be trait objects.
@@ -39,6 +40,9 @@ pub struct Queued {
     pub path: String,
     /// The raw body.
     pub body: Bytes,
+    /// The value of the channel's event header (GitHub's `X-GitHub-Event`), when the
+    /// channel names its events in one: decoding reads it again.
+    pub event: Option<String>,
 }
 
 /// Which queued delivery a worker holds, for [`DeliveryQueue::ack`] and
@@ -115,9 +119,16 @@ impl<M: Send + 'static> tower_service::Service<Delivery<M>> for Enqueue {
     fn call(&mut self, delivery: Delivery<M>) -> Self::Future {
         let queue = Arc::clone(&self.queue);
         let retry_after = self.retry_after;
+        let event = delivery
+            .route
+            .channel
+            .event_header
+            .and_then(|header| delivery.headers.header(header))
+            .map(str::to_owned);
         let queued = Queued {
             path: delivery.path,
             body: delivery.body,
+            event,
         };
         Box::pin(async move {
             match queue.push(queued).await {
@@ -195,7 +206,13 @@ pub async fn process<M: Send + 'static>(
             }
         };
         let decoded = (binding.route)(&queued.path).and_then(|route| {
-            (binding.decode_channel)(route.template(), &queued.body)
+            let headers: Vec<(&str, &str)> = route
+                .channel
+                .event_header
+                .zip(queued.event.as_deref())
+                .into_iter()
+                .collect();
+            (binding.decode_channel)(route.template(), &headers, &queued.body)
                 .ok()
                 .map(|message| (route, message))
         });
@@ -350,6 +367,7 @@ mod tests {
         Queued {
             path: "/hooks".into(),
             body: Bytes::from(vec![n]),
+            event: None,
         }
     }
 

@@ -36,7 +36,7 @@ pub use axum;
 pub use tower_layer::Layer;
 pub use tower_service::Service;
 
-use crate::decode::DecodeError;
+use crate::decode::{DecodeError, Headers};
 use crate::replay::{Claim, Counter, DeliveryKey, ReplayConfig, WhenUnavailable};
 use crate::routing::Route;
 use crate::signature::{Clock, SignatureScheme, SignedRequest, SystemClock};
@@ -146,7 +146,7 @@ pub struct SpecBinding<M> {
     /// The spec's `route`.
     pub route: fn(&str) -> Option<Route>,
     /// The spec's `decode_channel`.
-    pub decode_channel: fn(&str, &[u8]) -> Result<M, DecodeError>,
+    pub decode_channel: fn(&str, &dyn Headers, &[u8]) -> Result<M, DecodeError>,
 }
 
 /// A delivery that passed every check, as a handler service receives it.
@@ -353,7 +353,7 @@ where
         Ok(key) => key,
         Err(refusal) => return refusal.response(),
     };
-    let message = match (binding.decode_channel)(route.template(), &body) {
+    let message = match (binding.decode_channel)(route.template(), &parts.headers, &body) {
         Ok(message) => message,
         Err(_) => {
             return answer(

@@ -100,6 +100,10 @@ pub struct Channel {
     pub parameters: &'static [Parameter],
     /// The operations on this channel.
     pub operations: &'static [Operation],
+    /// The request header that names the event of each delivery, if the channel names
+    /// its events in one (GitHub's `X-GitHub-Event`): decoding reads it first, then the
+    /// discriminator among that event's messages.
+    pub event_header: Option<&'static str>,
     /// The payload field whose value tells this channel's messages apart, if any.
     pub discriminator: Option<&'static str>,
     /// The channel's protocol bindings as JSON text.
@@ -526,6 +530,7 @@ mod tests {
                 location: None,
             }],
             operations: &[],
+            event_header: None,
             discriminator: None,
             bindings: None,
         },
@@ -534,6 +539,7 @@ mod tests {
             description: None,
             parameters: &[],
             operations: &[],
+            event_header: None,
             discriminator: None,
             bindings: None,
         },
@@ -542,6 +548,7 @@ mod tests {
             description: Some("a dynamic reply channel"),
             parameters: &[],
             operations: &[],
+            event_header: None,
             discriminator: None,
             bindings: None,
         },
@@ -557,6 +564,7 @@ mod tests {
                 location: None,
             }],
             operations: &[],
+            event_header: None,
             discriminator: None,
             bindings: None,
         },

@@ -131,8 +131,32 @@ impl Sender {
         Ok(self.send_bytes(url, body).await)
     }
 
+    /// [`send`](Self::send) with extra `headers` on every attempt: those the message's
+    /// decoding reads (`message.info()`'s [`MessageInfo::headers`](crate::MessageInfo::headers),
+    /// such as GitHub's `X-GitHub-Event`).
+    pub async fn send_with_headers<T: serde::Serialize>(
+        &self,
+        url: &str,
+        message: &T,
+        headers: &[(&str, &str)],
+    ) -> Result<DeliveryReport, serde_json::Error> {
+        let body = serde_json::to_vec(message)?;
+        Ok(self.send_bytes_with_headers(url, body, headers).await)
+    }
+
     /// Delivers `body` to `url`, signing it, retrying by the policy.
     pub async fn send_bytes(&self, url: &str, body: Vec<u8>) -> DeliveryReport {
+        self.send_bytes_with_headers(url, body, &[]).await
+    }
+
+    /// [`send_bytes`](Self::send_bytes) with extra `headers` on every attempt (see
+    /// [`send_with_headers`](Self::send_with_headers)).
+    pub async fn send_bytes_with_headers(
+        &self,
+        url: &str,
+        body: Vec<u8>,
+        headers: &[(&str, &str)],
+    ) -> DeliveryReport {
         let id = format!("msg_{:016x}{:016x}", fastrand::u64(..), fastrand::u64(..));
         let mut attempts = Vec::new();
         let mut wait = Duration::ZERO;
@@ -141,7 +165,7 @@ impl Sender {
                 tokio::time::sleep(wait).await;
             }
             let started = Instant::now();
-            let outcome = self.attempt(url, &id, &body).await;
+            let outcome = self.attempt(url, &id, &body, headers).await;
             let took = started.elapsed();
             let (status, error, retry_after) = match &outcome {
                 Ok((status, retry_after)) => (Some(*status), None, *retry_after),
@@ -182,6 +206,7 @@ impl Sender {
         url: &str,
         id: &str,
         body: &[u8],
+        headers: &[(&str, &str)],
     ) -> Result<(u16, Option<u64>), String> {
         let timestamp = SystemClock.now_unix();
         let signature = self
@@ -195,6 +220,9 @@ impl Sender {
             .header("content-type", "application/json")
             .header(self.scheme.header, signature)
             .body(body.to_vec());
+        for (name, value) in headers {
+            request = request.header(*name, *value);
+        }
         if !self.scheme.id_header.is_empty() {
             request = request.header(self.scheme.id_header, id);
         }

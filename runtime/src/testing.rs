@@ -16,7 +16,8 @@ pub struct SignedDelivery {
     /// The request path (a channel address with its parameters filled in).
     pub path: String,
     /// The headers the provider sends: the signature, and the id and timestamp headers
-    /// of schemes that have them, and `content-type`.
+    /// of schemes that have them, `content-type`, and the event header of a channel that
+    /// names its events in one.
     pub headers: Vec<(String, String)>,
     /// The raw body.
     pub body: Vec<u8>,
@@ -49,6 +50,12 @@ impl SignedDelivery {
             }
         }
         request
+    }
+}
+
+impl crate::decode::Headers for SignedDelivery {
+    fn header(&self, name: &str) -> Option<&str> {
+        SignedDelivery::header(self, name)
     }
 }
 
@@ -123,7 +130,7 @@ impl TestSigner {
     ) -> Result<SignedDelivery, SignatureError> {
         let body = serde_json::to_vec(payload)
             .map_err(|_| SignatureError::Malformed("the payload does not serialize"))?;
-        self.sign_body(&self.address_of(name), &body)
+        self.sign_message(name, &body)
     }
 
     /// The `index`th example of message `name` from the spec, signed; `None` when the
@@ -135,7 +142,24 @@ impl TestSigner {
     ) -> Option<Result<SignedDelivery, SignatureError>> {
         let info = self.messages.iter().find(|m| m.name == name)?;
         let example = info.examples.get(index)?;
-        Some(self.sign_body(&self.address_of(Some(name)), example.as_bytes()))
+        Some(self.sign_message(Some(name), example.as_bytes()))
+    }
+
+    /// `body` signed as message `name`: posted to its channel, with the headers its
+    /// decoding reads (an event header).
+    fn sign_message(
+        &self,
+        name: Option<&str>,
+        body: &[u8],
+    ) -> Result<SignedDelivery, SignatureError> {
+        let mut delivery = self.sign_body(&self.address_of(name), body)?;
+        let info = name.and_then(|name| self.messages.iter().find(|m| m.name == name));
+        for (header, value) in info.map_or(&[][..], |m| m.headers) {
+            delivery
+                .headers
+                .push(((*header).to_owned(), (*value).to_owned()));
+        }
+        Ok(delivery)
     }
 
     /// `body` posted to `path`, signed.
@@ -292,6 +316,7 @@ mod tests {
             description: None,
             parameters: &[],
             operations: &[],
+            event_header: None,
             discriminator: None,
             bindings: None,
         },
@@ -300,6 +325,7 @@ mod tests {
             description: None,
             parameters: &PARAMETERS,
             operations: &OPERATIONS,
+            event_header: None,
             discriminator: None,
             bindings: None,
         },

@@ -6,7 +6,7 @@ pub mod draw;
 pub mod fuzz;
 pub mod redis;
 
-use hookgen_runtime::DecodeError;
+use hookgen_runtime::{DecodeError, Headers};
 use proptest::prelude::*;
 use proptest::test_runner::{Config, TestCaseError, TestRunner};
 use schemars::JsonSchema;
@@ -22,13 +22,52 @@ pub struct Example<M: 'static> {
     pub address: &'static str,
     /// The example payload, as JSON text.
     pub payload: &'static str,
-    /// The spec's own payload schema, as draft-07 JSON Schema text.
-    pub spec_schema: &'static str,
-    /// The generated `decode`.
-    pub decode: fn(&str, &[u8]) -> Result<M, DecodeError>,
+    /// The spec's own payload schema.
+    pub spec_schema: SpecSchema,
+    /// The headers a delivery of the message carries for decoding (an event header).
+    pub headers: &'static [(&'static str, &'static str)],
+    /// The generated `decode_request`.
+    pub decode: Decode<M>,
     /// The generated `Message::name`.
     pub message_name: fn(&M) -> Option<&'static str>,
 }
+
+/// A payload schema of a spec: the spec as a draft-07 schema (its text, shared by every
+/// schema of the spec: GitHub's is 5 MB) and the `$ref` to the payload in it.
+pub struct SpecSchema {
+    /// The spec as a draft-07 schema, without a root schema.
+    pub document: &'static str,
+    /// The `$ref` that points at the payload schema.
+    pub reference: &'static str,
+}
+
+impl SpecSchema {
+    /// The payload schema: the document with its root `$ref`.
+    pub fn value(&self) -> Value {
+        static PARSED: std::sync::Mutex<Vec<(usize, Value)>> = std::sync::Mutex::new(Vec::new());
+        let key = self.document.as_ptr() as usize;
+        let mut parsed = PARSED
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        let document = match parsed.iter().find(|(k, _)| *k == key) {
+            Some((_, document)) => document.clone(),
+            None => {
+                let document: Value = serde_json::from_str(self.document).expect("schema is JSON");
+                parsed.push((key, document.clone()));
+                document
+            }
+        };
+        drop(parsed);
+        let mut schema = document;
+        if let Value::Object(map) = &mut schema {
+            map.insert("$ref".into(), self.reference.into());
+        }
+        schema
+    }
+}
+
+/// A generated `decode_request`.
+pub type Decode<M> = fn(&str, &dyn Headers, &[u8]) -> Result<M, DecodeError>;
 
 /// Checks one example against its generated payload type `T` and its spec module:
 /// typed round trip, `decode` picking the right variant, the spec's schema and the
@@ -49,8 +88,12 @@ where
         "{name}: typed round trip changed the example"
     );
 
-    let decoded = (example.decode)(example.address, example.payload.as_bytes())
-        .unwrap_or_else(|e| panic!("{name}: decode({}) failed: {e}", example.address));
+    let decoded = (example.decode)(
+        example.address,
+        &example.headers,
+        example.payload.as_bytes(),
+    )
+    .unwrap_or_else(|e| panic!("{name}: decode({}) failed: {e}", example.address));
     assert_eq!(
         (example.message_name)(&decoded),
         Some(name),
@@ -62,7 +105,7 @@ where
         "{name}: decoded message does not serialize back to the example"
     );
 
-    let spec_schema: Value = serde_json::from_str(example.spec_schema).expect("schema is JSON");
+    let spec_schema = example.spec_schema.value();
     assert_valid(
         &spec_schema,
         &payload,
@@ -99,18 +142,47 @@ pub struct PropertyCase<M: 'static> {
     /// A concrete address of a channel that carries the message.
     pub address: &'static str,
     /// The spec's own payload schema, as draft-07 JSON Schema text (the whole document
-    /// with a root `$ref` to the payload).
-    pub spec_schema: &'static str,
+    /// The spec's own payload schema.
+    pub spec_schema: SpecSchema,
     /// The payload field naming the message on its channel, and the message's values.
     pub discriminator: Option<(&'static str, &'static [&'static str])>,
-    /// The generated `decode`.
-    pub decode: fn(&str, &[u8]) -> Result<M, DecodeError>,
+    /// The headers a delivery of the message carries for decoding (an event header).
+    pub headers: &'static [(&'static str, &'static str)],
+    /// The generated `decode_request`.
+    pub decode: Decode<M>,
     /// The generated `Message::name`.
     pub message_name: fn(&M) -> Option<&'static str>,
     /// The spec file, for `hookgen listen`'s identification (`inspect`).
     pub spec: &'static str,
     /// The channel's position in the spec's `CHANNELS`.
     pub channel: usize,
+    /// How many values to draw (`PROPTEST_CASES` overrides it).
+    pub cases: u32,
+}
+
+/// `hookgen listen`'s view of the spec at `path`, compiled once per test process and
+/// shared by the tests of its messages (GitHub's takes seconds in a debug build).
+fn inspector(
+    path: &'static str,
+    spec: &hookgen::SpecFile,
+) -> std::sync::Arc<hookgen_cli::inspect::Inspector> {
+    type Compiled = Vec<(
+        &'static str,
+        std::sync::Arc<hookgen_cli::inspect::Inspector>,
+    )>;
+    static COMPILED: std::sync::Mutex<Compiled> = std::sync::Mutex::new(Vec::new());
+    let mut compiled = COMPILED
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
+    if let Some((_, inspector)) = compiled.iter().find(|(p, _)| *p == path) {
+        return std::sync::Arc::clone(inspector);
+    }
+    let inspector = std::sync::Arc::new(
+        hookgen_cli::inspect::Inspector::new(spec)
+            .unwrap_or_else(|d| panic!("{path}: the spec does not compile: {d}")),
+    );
+    compiled.push((path, std::sync::Arc::clone(&inspector)));
+    inspector
 }
 
 /// Draws values from the message's payload schema and checks that every valid one
@@ -119,7 +191,7 @@ pub struct PropertyCase<M: 'static> {
 /// field of the wrong `type` is rejected. The spec's schema, through an independent
 /// validator, confirms each drawn value is valid and each broken one is not.
 pub fn check_properties<M: Serialize + std::fmt::Debug>(case: &PropertyCase<M>) {
-    let schema: Value = serde_json::from_str(case.spec_schema).expect("schema is JSON");
+    let schema = case.spec_schema.value();
     let validator = jsonschema::options()
         .should_validate_formats(true)
         .build(&schema)
@@ -130,10 +202,14 @@ pub fn check_properties<M: Serialize + std::fmt::Debug>(case: &PropertyCase<M>) 
     }
     let strategy = drawer.strategy(&schema);
     let spec = hookgen::SpecFile::discover(std::path::Path::new(case.spec), case.spec.to_owned());
-    let listen = hookgen_cli::inspect::Inspector::new(&spec)
-        .unwrap_or_else(|d| panic!("{}: the spec does not compile: {d}", case.message));
-    // `PROPTEST_CASES` sets the number of values (default 256).
+    let listen = inspector(case.spec, &spec);
+    // `PROPTEST_CASES` sets the number of values; else the case's own number.
+    let cases = std::env::var("PROPTEST_CASES")
+        .ok()
+        .and_then(|n| n.parse().ok())
+        .unwrap_or(case.cases);
     let config = Config {
+        cases,
         failure_persistence: None,
         ..Config::default()
     };
@@ -152,7 +228,7 @@ pub fn check_properties<M: Serialize + std::fmt::Debug>(case: &PropertyCase<M>) 
             )));
         }
         let body = serde_json::to_vec(&drawn.value).expect("serializes");
-        let message = (case.decode)(case.address, &body)
+        let message = (case.decode)(case.address, &case.headers, &body)
             .map_err(|e| fail(format!("decode rejected a valid value: {e}")))?;
         if (case.message_name)(&message) != Some(name) {
             return Err(fail(format!(
@@ -161,7 +237,7 @@ pub fn check_properties<M: Serialize + std::fmt::Debug>(case: &PropertyCase<M>) 
             )));
         }
         // `hookgen listen` follows the same decode plan: it must name the same message.
-        let identified = listen.identify(case.channel, &drawn.value);
+        let identified = listen.identify(case.channel, &case.headers, &drawn.value);
         if identified != Ok(hookgen_cli::inspect::Identified::Message(name.to_owned())) {
             return Err(fail(format!(
                 "decode says {name}, listen says {identified:?} for {}",
@@ -191,13 +267,13 @@ pub fn check_properties<M: Serialize + std::fmt::Debug>(case: &PropertyCase<M>) 
         }
         let body = serde_json::to_vec(&value).expect("serializes");
         if let Ok(hookgen_cli::inspect::Identified::Message(other)) =
-            listen.identify(case.channel, &value)
+            listen.identify(case.channel, &case.headers, &value)
         {
             return Err(fail(format!(
                 "{change}: decode refuses {value}, listen names it {other}"
             )));
         }
-        match (case.decode)(case.address, &body) {
+        match (case.decode)(case.address, &case.headers, &body) {
             Err(_) => Ok(()),
             Ok(message) => Err(fail(format!(
                 "{change}: decode accepted {value} as {message:?}"

@@ -18,10 +18,18 @@ pub struct Config {
     /// The address of the one channel an OpenAPI document's webhooks arrive at (default
     /// `/webhooks`); not read from AsyncAPI documents, whose channels have addresses.
     pub address: Option<String>,
+    /// The request header that names the event of each webhook of an OpenAPI document
+    /// (GitHub's `X-GitHub-Event`). Each webhook's event is its operation's
+    /// `x-hookgen-event`, else its `operationId` up to the first `/` (else its key), with
+    /// `-` written `_` (`issues/opened` → `issues`); decoding matches the header first,
+    /// then the payload discriminator among that event's webhooks (GitHub's `action`).
+    pub event_header: Option<String>,
     /// How deliveries are signed.
     pub signature: Option<SignatureConfig>,
     /// The provider's delivery rules.
     pub delivery: Option<DeliveryConfig>,
+    /// What real deliveries do that the spec does not say.
+    pub receive: Option<ReceiveConfig>,
 }
 
 impl Config {
@@ -336,6 +344,18 @@ impl SignatureConfig {
             tolerance_seconds: self.tolerance_seconds.or(base.tolerance_seconds),
         }
     }
+}
+
+/// `x-hookgen.receive`: where the provider's real deliveries and its spec differ, as
+/// the overlay states it (the spec itself is followed everywhere else).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct ReceiveConfig {
+    /// Properties the spec requires that deliveries may lack (fields added to a schema
+    /// after its event was first sent): in every schema, a required property of one of
+    /// these names is typed `Option` (absent stays absent when serialized again).
+    #[serde(default)]
+    pub optional: Vec<String>,
 }
 
 /// `x-hookgen.delivery`: the provider's delivery rules as its docs state them.

@@ -84,6 +84,15 @@ impl Document {
     pub fn resolver(&self) -> Resolver<'_> {
         Resolver::new(&self.root, &self.file)
     }
+
+    /// The properties `x-hookgen.receive.optional` makes optional where schemas require
+    /// them.
+    pub fn receive_optional(&self) -> &[String] {
+        self.config
+            .receive
+            .as_ref()
+            .map_or(&[][..], |r| r.optional.as_slice())
+    }
 }
 
 /// `info`.
@@ -130,6 +139,9 @@ pub struct Channel {
     pub messages: Vec<usize>,
     /// `x-hookgen-discriminator`.
     pub discriminator: Option<String>,
+    /// The request header that names each delivery's event (`x-hookgen.event-header`,
+    /// OpenAPI documents only); its messages' [`Message::event`] are its values.
+    pub event_header: Option<String>,
     /// `bindings`, references followed.
     pub bindings: Option<Value>,
 }
@@ -222,6 +234,9 @@ pub struct Message {
     pub examples: Vec<Example>,
     /// `x-hookgen-discriminator-value`.
     pub discriminator_values: Option<Vec<String>>,
+    /// The value of its channel's event header that names it (see
+    /// [`Channel::event_header`]).
+    pub event: Option<String>,
     /// `bindings`, references followed.
     pub bindings: Option<Value>,
 }
@@ -331,6 +346,12 @@ pub fn read(mut root: Value, file: &str) -> (Option<Document>, Diagnostics) {
             Format::OpenApi31 => openapi::read(&mut reader, &mut document),
         }
         reader.common(&mut document);
+        if format != Format::OpenApi31 && document.config.event_header.is_some() {
+            reader.error(
+                "/x-hookgen/event-header",
+                "`event-header` is read from OpenAPI documents only: an AsyncAPI channel tells its messages apart by a payload field (`x-hookgen-discriminator`)",
+            );
+        }
         if format == Format::OpenApi31 {
             // Only the schemas the webhooks reach are lowered (OpenAI's document also
             // describes its whole API), and its security schemes are the API's.
@@ -595,6 +616,7 @@ impl<'a> Reader<'a> {
             correlation_id,
             examples,
             discriminator_values,
+            event: None,
             bindings,
             at: at.clone(),
         });

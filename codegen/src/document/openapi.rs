@@ -4,6 +4,9 @@
 //! `x-hookgen.address` gives (default `/webhooks`). The rest of the document (paths,
 //! servers, security) describes the provider's API, not its webhooks, and is not read;
 //! only the schemas the webhooks reach are lowered.
+//!
+//! With `x-hookgen.event-header`, a request header names each delivery's event (GitHub's
+//! `X-GitHub-Event`) and each webhook's event is derived here ([`event`]).
 
 use serde_json::Value;
 
@@ -79,6 +82,7 @@ pub(super) fn read(reader: &mut Reader<'_>, document: &mut Document) {
         parameters: Vec::new(),
         messages: messages.clone(),
         discriminator: None,
+        event_header: document.config.event_header.clone(),
         bindings: None,
     });
     document.operations.push(Operation {
@@ -139,6 +143,12 @@ fn message(
         at: child(&media_at, "schema"),
         format: None,
     });
+    let event = document
+        .config
+        .event_header
+        .is_some()
+        .then(|| event(reader, operation, &at, name))
+        .flatten();
     let mut examples = examples(media, &media_at);
     if examples.is_empty() {
         if let Some(payload) = &payload {
@@ -157,9 +167,42 @@ fn message(
         correlation_id: None,
         examples,
         discriminator_values: None,
+        event,
         bindings: None,
     });
     Some(document.messages.len() - 1)
+}
+
+/// The event a webhook's deliveries name in the event header: the operation's
+/// `x-hookgen-event`, else its `operationId` up to the first `/` (else the webhook's
+/// key), with `-` written `_`. GitHub's `issues/opened` is the `issues` event (its
+/// `opened` action is the payload's `action`), `branch-protection-rule/created` the
+/// `branch_protection_rule` event, as GitHub's `X-GitHub-Event` names them.
+fn event(reader: &mut Reader<'_>, operation: &Value, at: &str, name: &str) -> Option<String> {
+    if let Some(stated) = operation.get("x-hookgen-event") {
+        let Some(stated) = stated.as_str().filter(|s| !s.is_empty()) else {
+            reader.error(
+                &child(at, "x-hookgen-event"),
+                "`x-hookgen-event` must be a non-empty string",
+            );
+            return None;
+        };
+        return Some(stated.to_owned());
+    }
+    let id = operation
+        .get("operationId")
+        .and_then(Value::as_str)
+        .filter(|id| !id.is_empty())
+        .unwrap_or(name);
+    let event = id.split('/').next().unwrap_or(id).replace('-', "_");
+    if event.is_empty() {
+        reader.error(
+            at,
+            "no event for the event header: the `operationId` starts with `/`; state it with `x-hookgen-event`",
+        );
+        return None;
+    }
+    Some(event)
 }
 
 /// The payload schema's own examples, when the media type gives none: JSON Schema's

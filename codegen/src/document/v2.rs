@@ -46,6 +46,7 @@ pub(super) fn read<'a>(reader: &mut Reader<'a>, document: &mut Document) {
             parameters,
             messages: Vec::new(),
             discriminator,
+            event_header: None,
             bindings: reader.bindings(item.get("bindings"), &at),
         });
         for (keyword, action) in [("publish", Action::Receive), ("subscribe", Action::Send)] {

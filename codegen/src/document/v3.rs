@@ -63,6 +63,7 @@ pub(super) fn read<'a>(reader: &mut Reader<'a>, document: &mut Document) {
                 parameters,
                 messages,
                 discriminator,
+                event_header: None,
                 bindings: reader.bindings(map.get("bindings"), &defined_at),
             });
             channel_at.push(defined_at);

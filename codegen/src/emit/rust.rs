@@ -87,6 +87,7 @@ const REEXPORTED_ITEMS: &[&str] = &[
     "DecodeError",
     "DeliveryPolicy",
     "Encoding",
+    "Headers",
     "MessageInfo",
     "Operation",
     "Parameter",
@@ -494,7 +495,7 @@ fn receiver(spec: &ir::Spec, options: Options) -> TokenStream {
         .collect();
     let unknown = ident(&spec.unknown_variant);
     let declarations = methods.iter().map(|(method, m)| {
-        let payload = ty(spec, &m.payload);
+        let payload = variant_payload(spec, m);
         // The summary's own full stop ends the sentence (never "successfully..").
         let summary = m.summary.trim_end().trim_end_matches('.');
         let doc = docs(&format!(
@@ -686,7 +687,7 @@ fn ty(spec: &ir::Spec, t: &Ty) -> TokenStream {
         Ty::Integer(IntWidth::I32) => quote! { i32 },
         Ty::Integer(IntWidth::I64) => quote! { i64 },
         Ty::Integer(IntWidth::U64) => quote! { u64 },
-        Ty::Number => quote! { f64 },
+        Ty::Number => quote! { ::serde_json::Number },
         Ty::Null => quote! { () },
         Ty::Json => quote! { ::serde_json::Value },
         Ty::JsonObject => quote! { ::serde_json::Map<String, ::serde_json::Value> },
@@ -702,6 +703,63 @@ fn ty(spec: &ir::Spec, t: &Ty) -> TokenStream {
         Ty::Boxed(inner) => {
             let inner = ty(spec, inner);
             quote! { Box<#inner> }
+        }
+    }
+}
+
+/// The payload type a `Message` variant (and a `Handler` method) holds: the payload type,
+/// boxed when it is large. GitHub's payloads hold their issue, repository and user objects
+/// inline (about 20 KB a message): unboxed, every `Message` would be that size, and
+/// decoding would put one on the stack per variant, overflowing a thread's stack.
+fn variant_payload(spec: &ir::Spec, m: &ir::Message) -> TokenStream {
+    let payload = ty(spec, &m.payload);
+    if estimated_size(spec, &m.payload, &mut Vec::new()) > MAX_INLINE_PAYLOAD {
+        quote! { Box<#payload> }
+    } else {
+        payload
+    }
+}
+
+/// The largest payload a `Message` variant holds inline, in (estimated) bytes: a
+/// kilobyte, far above the payloads of most providers (which stay unboxed, one allocation
+/// fewer per delivery) and far below GitHub's.
+const MAX_INLINE_PAYLOAD: usize = 1024;
+
+/// About how many bytes a value of `t` takes (as on 64-bit targets, without padding).
+fn estimated_size(spec: &ir::Spec, t: &Ty, seen: &mut Vec<ir::TypeId>) -> usize {
+    const WORD: usize = 8;
+    match t {
+        Ty::Null => 0,
+        Ty::Bool | Ty::Integer(_) | Ty::Number | Ty::Boxed(_) => WORD,
+        Ty::String | Ty::Array(_) | Ty::Map(_) => 3 * WORD,
+        Ty::Json | Ty::JsonObject => 10 * WORD,
+        Ty::Named(id) => {
+            if seen.contains(id) {
+                return WORD;
+            }
+            seen.push(*id);
+            let size = match spec.types.get(*id).map(|d| &d.kind) {
+                Some(TypeKind::Struct {
+                    fields, additional, ..
+                }) => {
+                    let fields: usize = fields
+                        .iter()
+                        .map(|f| estimated_size(spec, &f.ty, seen))
+                        .sum();
+                    fields + additional.as_ref().map_or(0, |_| 3 * WORD)
+                }
+                Some(TypeKind::Union { variants } | TypeKind::TaggedUnion { variants, .. }) => {
+                    let largest = variants
+                        .iter()
+                        .map(|v| estimated_size(spec, &v.ty, seen))
+                        .max();
+                    largest.unwrap_or_default() + WORD
+                }
+                Some(TypeKind::Alias(inner)) => estimated_size(spec, inner, seen),
+                Some(TypeKind::StringEnum { .. }) | None => 3 * WORD,
+            };
+            seen.pop();
+            size
         }
     }
 }
@@ -927,7 +985,7 @@ fn message_enum(spec: &ir::Spec) -> TokenStream {
             .collect();
         let doc = docs(&paragraphs.join("\n\n"));
         let name = ident(&m.variant);
-        let payload = ty(spec, &m.payload);
+        let payload = variant_payload(spec, m);
         quote! { #doc #name(#payload), }
     });
     let name_arms = spec.messages.iter().map(|m| {
@@ -954,7 +1012,8 @@ fn message_enum(spec: &ir::Spec) -> TokenStream {
         #[serde(untagged)]
         pub enum Message {
             #(#variants)*
-            /// A well-formed payload whose discriminator value the spec does not list.
+            /// A well-formed payload of an event the spec does not list (its discriminator
+            /// value, or the event its request's event header names).
             #unknown(::hookgen_runtime::UnknownMessage),
         }
 
@@ -979,8 +1038,15 @@ fn message_enum(spec: &ir::Spec) -> TokenStream {
 }
 
 fn message_table(spec: &ir::Spec) -> TokenStream {
-    let infos = spec.messages.iter().map(|m| {
+    let infos = spec.messages.iter().enumerate().map(|(index, m)| {
         let name = lit(&m.key);
+        let headers = spec
+            .event_header_of(index)
+            .map(|(header, event)| {
+                let (header, event) = (lit(header), lit(event));
+                quote! { (#header, #event) }
+            })
+            .into_iter();
         let title = present_lit(&m.title);
         let summary = present_lit(&m.summary);
         let content_type = present_lit(&m.content_type);
@@ -997,6 +1063,7 @@ fn message_table(spec: &ir::Spec) -> TokenStream {
                 content_type: #content_type,
                 payload_type: #payload_type,
                 discriminator_values: &[#(#values),*],
+                headers: &[#(#headers),*],
                 examples: &[#(#examples),*],
                 correlation_id: #correlation_id,
                 bindings: #bindings,
@@ -1097,6 +1164,7 @@ fn routing(spec: &ir::Spec) -> TokenStream {
             }
         });
         let discriminator = option_lit(c.discriminator.as_deref());
+        let event_header = option_lit(c.event_header.as_deref());
         let bindings = present_lit(&c.bindings);
         quote! {
             ::hookgen_runtime::Channel {
@@ -1104,6 +1172,7 @@ fn routing(spec: &ir::Spec) -> TokenStream {
                 description: #description,
                 parameters: &[#(#params)*],
                 operations: &[#(#ops)*],
+                event_header: #event_header,
                 discriminator: #discriminator,
                 bindings: #bindings,
             },
@@ -1165,38 +1234,111 @@ fn decoding(spec: &ir::Spec) -> TokenStream {
         };
         (format_ident!("body"), dispatch)
     };
+    let by_event = spec
+        .channels
+        .iter()
+        .any(|c| matches!(c.decode, ir::DecodePlan::ByEvent { .. }));
+    let headers = if by_event {
+        format_ident!("headers")
+    } else {
+        format_ident!("_headers")
+    };
     quote! {
         /// Decodes a body received at `address` (matched with [`route`]) into its message.
+        /// On a channel that names its events in a request header (its `event_header`
+        /// in [`CHANNELS`]), use [`decode_request`]: without headers the body is refused.
         pub fn decode(address: &str, body: &[u8]) -> Result<Message, ::hookgen_runtime::DecodeError> {
+            decode_request(address, &(), body)
+        }
+
+        /// Decodes a request received at `address` (matched with [`route`]) into its
+        /// message: its body, and the header that names the event on a channel that has one.
+        pub fn decode_request(
+            address: &str,
+            headers: &dyn ::hookgen_runtime::Headers,
+            body: &[u8],
+        ) -> Result<Message, ::hookgen_runtime::DecodeError> {
             let route = route(address)
                 .ok_or_else(|| ::hookgen_runtime::DecodeError::UnknownChannel(address.to_owned()))?;
-            decode_at(route.index, body)
+            decode_at(route.index, headers, body)
         }
 
-        /// Decodes a body received on the channel whose address template is `channel`.
-        pub fn decode_channel(channel: &str, body: &[u8]) -> Result<Message, ::hookgen_runtime::DecodeError> {
+        /// Decodes a request received on the channel whose address template is `channel`.
+        pub fn decode_channel(
+            channel: &str,
+            headers: &dyn ::hookgen_runtime::Headers,
+            body: &[u8],
+        ) -> Result<Message, ::hookgen_runtime::DecodeError> {
             let index = ROUTER.position(channel)
                 .ok_or_else(|| ::hookgen_runtime::DecodeError::UnknownChannel(channel.to_owned()))?;
-            decode_at(index, body)
+            decode_at(index, headers, body)
         }
 
-        /// Decodes a body of the channel at `index` in [`CHANNELS`].
-        fn decode_at(index: usize, #body: &[u8]) -> Result<Message, ::hookgen_runtime::DecodeError> {
+        /// Decodes a request of the channel at `index` in [`CHANNELS`].
+        fn decode_at(
+            index: usize,
+            #headers: &dyn ::hookgen_runtime::Headers,
+            #body: &[u8],
+        ) -> Result<Message, ::hookgen_runtime::DecodeError> {
             #dispatch
         }
     }
 }
 
-/// The expression that decodes a body of channel `c` into a `Message`, as its
+/// The expression that decodes a request of channel `c` into a `Message`, as its
 /// [`ir::DecodePlan`] says.
 fn channel_decoder(spec: &ir::Spec, c: &ir::Channel) -> TokenStream {
-    let unknown = ident(&spec.unknown_variant);
     let address = lit(c.address.as_deref().unwrap_or_default());
-    let (field, values, absent, unlisted) = match &c.decode {
+    plan_decoder(spec, &c.decode, &address, &quote! { None })
+}
+
+/// The expression that reads the event `header` and decodes the body by the plan of
+/// that event (`events`), or keeps it as an unknown event.
+fn event_decoder(
+    spec: &ir::Spec,
+    header: &str,
+    events: &[(String, ir::DecodePlan)],
+    address: &proc_macro2::Literal,
+) -> TokenStream {
+    let unknown = ident(&spec.unknown_variant);
+    let header = lit(header);
+    let arms = events.iter().map(|(event, plan)| {
+        let decode = plan_decoder(spec, plan, address, &quote! { event });
+        let event = lit(event);
+        quote! { Some(#event) => #decode, }
+    });
+    quote! {{
+        let event = headers.header(#header);
+        match event {
+            #(#arms)*
+            Some(_) => Message::#unknown(
+                ::hookgen_runtime::__private::unknown_message(#address, event, None, body)?,
+            ),
+            None => {
+                return Err(::hookgen_runtime::DecodeError::MissingEventHeader { header: #header })
+            }
+        }
+    }}
+}
+
+/// The expression that decodes a body into a `Message` as `plan` says, on the channel
+/// whose address is the literal `address`; `event` is an `Option<&str>` expression: what
+/// the event header named, kept in an unknown message.
+fn plan_decoder(
+    spec: &ir::Spec,
+    plan: &ir::DecodePlan,
+    address: &proc_macro2::Literal,
+    event: &TokenStream,
+) -> TokenStream {
+    let unknown = ident(&spec.unknown_variant);
+    let (field, values, absent, unlisted) = match plan {
         ir::DecodePlan::KeepUnknown => {
             return quote! {
-                Message::#unknown(::hookgen_runtime::__private::unknown_message(#address, None, body)?)
+                Message::#unknown(::hookgen_runtime::__private::unknown_message(#address, #event, None, body)?)
             };
+        }
+        ir::DecodePlan::ByEvent { header, events } => {
+            return event_decoder(spec, header, events, address);
         }
         ir::DecodePlan::Fit(candidates) => {
             let decode = decode_candidates(spec, candidates);
@@ -1212,6 +1354,7 @@ fn channel_decoder(spec: &ir::Spec, c: &ir::Channel) -> TokenStream {
     let keep_unknown = quote! {
         Message::#unknown(::hookgen_runtime::__private::unknown_message(
             #address,
+            #event,
             Some((#field, tag)),
             body,
         )?)
@@ -1250,7 +1393,7 @@ fn channel_decoder(spec: &ir::Spec, c: &ir::Channel) -> TokenStream {
             Some(_) => #unlisted,
         }
     }};
-    let Some(first) = payload_first(spec, c) else {
+    let Some(first) = payload_first(spec, plan) else {
         return by_scan;
     };
     // One message for every listed value, the discriminator one of its fields: decode it
@@ -1342,13 +1485,13 @@ struct PayloadFirst {
 /// Whether channel `c` can decode payload first: its plan is by a field, every listed
 /// value names the same single message, unlisted values are unknown events, and the
 /// field is a top-level string or string-enum field of that message's payload struct.
-fn payload_first(spec: &ir::Spec, c: &ir::Channel) -> Option<PayloadFirst> {
+fn payload_first(spec: &ir::Spec, plan: &ir::DecodePlan) -> Option<PayloadFirst> {
     let ir::DecodePlan::ByField {
         field,
         values,
         absent,
         unlisted,
-    } = &c.decode
+    } = plan
     else {
         return None;
     };
@@ -1387,7 +1530,7 @@ fn payload_first(spec: &ir::Spec, c: &ir::Channel) -> Option<PayloadFirst> {
     };
     Some(PayloadFirst {
         message,
-        payload: ty(spec, &spec.messages[message].payload),
+        payload: variant_payload(spec, &spec.messages[message]),
         tag,
     })
 }

@@ -171,7 +171,8 @@ pub enum Message {
     Unknown(self::Result),
     Unknown2(self::Option),
     Message(Self_),
-    /// A well-formed payload whose discriminator value the spec does not list.
+    /// A well-formed payload of an event the spec does not list (its discriminator
+    /// value, or the event its request's event header names).
     Unknown3(crate::UnknownMessage),
 }
 
@@ -205,6 +206,7 @@ pub static MESSAGES: &[crate::MessageInfo] = &[
         content_type: None,
         payload_type: "Result",
         discriminator_values: &["result"],
+        headers: &[],
         examples: &[],
         correlation_id: None,
         bindings: None,
@@ -216,6 +218,7 @@ pub static MESSAGES: &[crate::MessageInfo] = &[
         content_type: None,
         payload_type: "Option",
         discriminator_values: &["option"],
+        headers: &[],
         examples: &[],
         correlation_id: None,
         bindings: None,
@@ -227,6 +230,7 @@ pub static MESSAGES: &[crate::MessageInfo] = &[
         content_type: None,
         payload_type: "Self_",
         discriminator_values: &["message"],
+        headers: &[],
         examples: &[],
         correlation_id: None,
         bindings: None,
@@ -234,29 +238,43 @@ pub static MESSAGES: &[crate::MessageInfo] = &[
 ];
 
 /// Decodes a body received at `address` (matched with [`route`]) into its message.
+/// On a channel that names its events in a request header (its `event_header`
+/// in [`CHANNELS`]), use [`decode_request`]: without headers the body is refused.
 pub fn decode(
     address: &str,
     body: &[u8],
 ) -> ::std::result::Result<Message, crate::DecodeError> {
-    let route = route(address)
-        .ok_or_else(|| crate::DecodeError::UnknownChannel(address.to_owned()))?;
-    decode_at(route.index, body)
+    decode_request(address, &(), body)
 }
 
-/// Decodes a body received on the channel whose address template is `channel`.
+/// Decodes a request received at `address` (matched with [`route`]) into its
+/// message: its body, and the header that names the event on a channel that has one.
+pub fn decode_request(
+    address: &str,
+    headers: &dyn crate::Headers,
+    body: &[u8],
+) -> ::std::result::Result<Message, crate::DecodeError> {
+    let route = route(address)
+        .ok_or_else(|| crate::DecodeError::UnknownChannel(address.to_owned()))?;
+    decode_at(route.index, headers, body)
+}
+
+/// Decodes a request received on the channel whose address template is `channel`.
 pub fn decode_channel(
     channel: &str,
+    headers: &dyn crate::Headers,
     body: &[u8],
 ) -> ::std::result::Result<Message, crate::DecodeError> {
     let index = ROUTER
         .position(channel)
         .ok_or_else(|| crate::DecodeError::UnknownChannel(channel.to_owned()))?;
-    decode_at(index, body)
+    decode_at(index, headers, body)
 }
 
-/// Decodes a body of the channel at `index` in [`CHANNELS`].
+/// Decodes a request of the channel at `index` in [`CHANNELS`].
 fn decode_at(
     index: usize,
+    _headers: &dyn crate::Headers,
     body: &[u8],
 ) -> ::std::result::Result<Message, crate::DecodeError> {
     match index {
@@ -300,6 +318,7 @@ fn decode_at(
                         Message::Unknown3(
                             ::hookgen_runtime::__private::unknown_message(
                                 "self/{type}",
+                                None,
                                 Some(("kind", tag)),
                                 body,
                             )?,
@@ -342,6 +361,7 @@ pub static CHANNELS: &[crate::Channel] = &[
                 reply: None,
             },
         ],
+        event_header: None,
         discriminator: Some("kind"),
         bindings: None,
     },

@@ -335,7 +335,8 @@ pub enum Message {
     Unknown(UnknownMessage),
     Sender(H),
     Message(Message2),
-    /// A well-formed payload whose discriminator value the spec does not list.
+    /// A well-formed payload of an event the spec does not list (its discriminator
+    /// value, or the event its request's event header names).
     Unknown2(crate::UnknownMessage),
 }
 
@@ -375,6 +376,7 @@ pub static MESSAGES: &[crate::MessageInfo] = &[
         content_type: None,
         payload_type: "Handler2",
         discriminator_values: &["handler"],
+        headers: &[],
         examples: &[],
         correlation_id: None,
         bindings: None,
@@ -386,6 +388,7 @@ pub static MESSAGES: &[crate::MessageInfo] = &[
         content_type: None,
         payload_type: "Dispatcher2",
         discriminator_values: &["dispatcher"],
+        headers: &[],
         examples: &[],
         correlation_id: None,
         bindings: None,
@@ -397,6 +400,7 @@ pub static MESSAGES: &[crate::MessageInfo] = &[
         content_type: None,
         payload_type: "Route",
         discriminator_values: &["router"],
+        headers: &[],
         examples: &[],
         correlation_id: None,
         bindings: None,
@@ -408,6 +412,7 @@ pub static MESSAGES: &[crate::MessageInfo] = &[
         content_type: None,
         payload_type: "UnknownMessage",
         discriminator_values: &["unknown"],
+        headers: &[],
         examples: &[],
         correlation_id: None,
         bindings: None,
@@ -419,6 +424,7 @@ pub static MESSAGES: &[crate::MessageInfo] = &[
         content_type: None,
         payload_type: "H",
         discriminator_values: &["sender"],
+        headers: &[],
         examples: &[],
         correlation_id: None,
         bindings: None,
@@ -430,6 +436,7 @@ pub static MESSAGES: &[crate::MessageInfo] = &[
         content_type: None,
         payload_type: "Message2",
         discriminator_values: &["message"],
+        headers: &[],
         examples: &[],
         correlation_id: None,
         bindings: None,
@@ -437,29 +444,43 @@ pub static MESSAGES: &[crate::MessageInfo] = &[
 ];
 
 /// Decodes a body received at `address` (matched with [`route`]) into its message.
+/// On a channel that names its events in a request header (its `event_header`
+/// in [`CHANNELS`]), use [`decode_request`]: without headers the body is refused.
 pub fn decode(
     address: &str,
     body: &[u8],
 ) -> ::std::result::Result<Message, crate::DecodeError> {
-    let route = route(address)
-        .ok_or_else(|| crate::DecodeError::UnknownChannel(address.to_owned()))?;
-    decode_at(route.index, body)
+    decode_request(address, &(), body)
 }
 
-/// Decodes a body received on the channel whose address template is `channel`.
+/// Decodes a request received at `address` (matched with [`route`]) into its
+/// message: its body, and the header that names the event on a channel that has one.
+pub fn decode_request(
+    address: &str,
+    headers: &dyn crate::Headers,
+    body: &[u8],
+) -> ::std::result::Result<Message, crate::DecodeError> {
+    let route = route(address)
+        .ok_or_else(|| crate::DecodeError::UnknownChannel(address.to_owned()))?;
+    decode_at(route.index, headers, body)
+}
+
+/// Decodes a request received on the channel whose address template is `channel`.
 pub fn decode_channel(
     channel: &str,
+    headers: &dyn crate::Headers,
     body: &[u8],
 ) -> ::std::result::Result<Message, crate::DecodeError> {
     let index = ROUTER
         .position(channel)
         .ok_or_else(|| crate::DecodeError::UnknownChannel(channel.to_owned()))?;
-    decode_at(index, body)
+    decode_at(index, headers, body)
 }
 
-/// Decodes a body of the channel at `index` in [`CHANNELS`].
+/// Decodes a request of the channel at `index` in [`CHANNELS`].
 fn decode_at(
     index: usize,
+    _headers: &dyn crate::Headers,
     body: &[u8],
 ) -> ::std::result::Result<Message, crate::DecodeError> {
     match index {
@@ -527,6 +548,7 @@ fn decode_at(
                         Message::Unknown2(
                             ::hookgen_runtime::__private::unknown_message(
                                 "/hooks",
+                                None,
                                 Some(("kind", tag)),
                                 body,
                             )?,
@@ -567,6 +589,7 @@ pub static CHANNELS: &[crate::Channel] = &[
                 reply: None,
             },
         ],
+        event_header: None,
         discriminator: Some("kind"),
         bindings: None,
     },

@@ -34,8 +34,8 @@ pub struct ThingsPublishPayload {
         skip_serializing_if = "Option::is_none",
         deserialize_with = "::hookgen_runtime::__private::double_option"
     )]
-    #[cfg_attr(feature = "schemars", schemars(with = "Option<f64>"))]
-    pub null_alternative: Option<Option<f64>>,
+    #[cfg_attr(feature = "schemars", schemars(with = "Option<::serde_json::Number>"))]
+    pub null_alternative: Option<Option<::serde_json::Number>>,
     #[serde(
         default,
         skip_serializing_if = "Option::is_none",
@@ -79,7 +79,8 @@ pub enum ThingsPublishPayloadNullEnum {
 #[serde(untagged)]
 pub enum Message {
     ThingsPublish(ThingsPublishPayload),
-    /// A well-formed payload whose discriminator value the spec does not list.
+    /// A well-formed payload of an event the spec does not list (its discriminator
+    /// value, or the event its request's event header names).
     Unknown(crate::UnknownMessage),
 }
 
@@ -109,6 +110,7 @@ pub static MESSAGES: &[crate::MessageInfo] = &[
         content_type: None,
         payload_type: "ThingsPublishPayload",
         discriminator_values: &[],
+        headers: &[],
         examples: &[],
         correlation_id: None,
         bindings: None,
@@ -116,25 +118,42 @@ pub static MESSAGES: &[crate::MessageInfo] = &[
 ];
 
 /// Decodes a body received at `address` (matched with [`route`]) into its message.
+/// On a channel that names its events in a request header (its `event_header`
+/// in [`CHANNELS`]), use [`decode_request`]: without headers the body is refused.
 pub fn decode(address: &str, body: &[u8]) -> Result<Message, crate::DecodeError> {
-    let route = route(address)
-        .ok_or_else(|| crate::DecodeError::UnknownChannel(address.to_owned()))?;
-    decode_at(route.index, body)
+    decode_request(address, &(), body)
 }
 
-/// Decodes a body received on the channel whose address template is `channel`.
+/// Decodes a request received at `address` (matched with [`route`]) into its
+/// message: its body, and the header that names the event on a channel that has one.
+pub fn decode_request(
+    address: &str,
+    headers: &dyn crate::Headers,
+    body: &[u8],
+) -> Result<Message, crate::DecodeError> {
+    let route = route(address)
+        .ok_or_else(|| crate::DecodeError::UnknownChannel(address.to_owned()))?;
+    decode_at(route.index, headers, body)
+}
+
+/// Decodes a request received on the channel whose address template is `channel`.
 pub fn decode_channel(
     channel: &str,
+    headers: &dyn crate::Headers,
     body: &[u8],
 ) -> Result<Message, crate::DecodeError> {
     let index = ROUTER
         .position(channel)
         .ok_or_else(|| crate::DecodeError::UnknownChannel(channel.to_owned()))?;
-    decode_at(index, body)
+    decode_at(index, headers, body)
 }
 
-/// Decodes a body of the channel at `index` in [`CHANNELS`].
-fn decode_at(index: usize, body: &[u8]) -> Result<Message, crate::DecodeError> {
+/// Decodes a request of the channel at `index` in [`CHANNELS`].
+fn decode_at(
+    index: usize,
+    _headers: &dyn crate::Headers,
+    body: &[u8],
+) -> Result<Message, crate::DecodeError> {
     match index {
         0usize => {
             Ok(
@@ -171,6 +190,7 @@ pub static CHANNELS: &[crate::Channel] = &[
                 reply: None,
             },
         ],
+        event_header: None,
         discriminator: None,
         bindings: None,
     },

@@ -29,7 +29,7 @@ pub struct Cat {
 #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
 pub struct Circle {
     pub kind: CircleKind,
-    pub radius: f64,
+    pub radius: ::serde_json::Number,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -138,7 +138,7 @@ impl<'de> ::serde::Deserialize<'de> for Shape {
 #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
 pub struct Square {
     pub kind: SquareKind,
-    pub side: f64,
+    pub side: ::serde_json::Number,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -161,7 +161,8 @@ pub enum SquareKind {
 #[serde(untagged)]
 pub enum Message {
     ShapesPublish(Shape),
-    /// A well-formed payload whose discriminator value the spec does not list.
+    /// A well-formed payload of an event the spec does not list (its discriminator
+    /// value, or the event its request's event header names).
     Unknown(crate::UnknownMessage),
 }
 
@@ -190,7 +191,8 @@ pub static MESSAGES: &[crate::MessageInfo] = &[
         summary: None,
         content_type: None,
         payload_type: "Shape",
-        discriminator_values: &[],
+        discriminator_values: &["circle", "square"],
+        headers: &[],
         examples: &[],
         correlation_id: None,
         bindings: None,
@@ -198,35 +200,86 @@ pub static MESSAGES: &[crate::MessageInfo] = &[
 ];
 
 /// Decodes a body received at `address` (matched with [`route`]) into its message.
+/// On a channel that names its events in a request header (its `event_header`
+/// in [`CHANNELS`]), use [`decode_request`]: without headers the body is refused.
 pub fn decode(address: &str, body: &[u8]) -> Result<Message, crate::DecodeError> {
-    let route = route(address)
-        .ok_or_else(|| crate::DecodeError::UnknownChannel(address.to_owned()))?;
-    decode_at(route.index, body)
+    decode_request(address, &(), body)
 }
 
-/// Decodes a body received on the channel whose address template is `channel`.
+/// Decodes a request received at `address` (matched with [`route`]) into its
+/// message: its body, and the header that names the event on a channel that has one.
+pub fn decode_request(
+    address: &str,
+    headers: &dyn crate::Headers,
+    body: &[u8],
+) -> Result<Message, crate::DecodeError> {
+    let route = route(address)
+        .ok_or_else(|| crate::DecodeError::UnknownChannel(address.to_owned()))?;
+    decode_at(route.index, headers, body)
+}
+
+/// Decodes a request received on the channel whose address template is `channel`.
 pub fn decode_channel(
     channel: &str,
+    headers: &dyn crate::Headers,
     body: &[u8],
 ) -> Result<Message, crate::DecodeError> {
     let index = ROUTER
         .position(channel)
         .ok_or_else(|| crate::DecodeError::UnknownChannel(channel.to_owned()))?;
-    decode_at(index, body)
+    decode_at(index, headers, body)
 }
 
-/// Decodes a body of the channel at `index` in [`CHANNELS`].
-fn decode_at(index: usize, body: &[u8]) -> Result<Message, crate::DecodeError> {
+/// Decodes a request of the channel at `index` in [`CHANNELS`].
+fn decode_at(
+    index: usize,
+    _headers: &dyn crate::Headers,
+    body: &[u8],
+) -> Result<Message, crate::DecodeError> {
     match index {
         0usize => {
-            Ok(
-                ::hookgen_runtime::__private::decode_payload(
-                        "shapes.publish",
-                        body,
-                        ::hookgen_runtime::__private::Numbers::Check,
-                    )
-                    .map(Message::ShapesPublish)?,
-            )
+            Ok({
+                let tag = ::hookgen_runtime::__private::peek_discriminator(
+                    body,
+                    "kind",
+                )?;
+                match tag.as_deref() {
+                    Some("circle") => {
+                        ::hookgen_runtime::__private::decode_payload(
+                                "shapes.publish",
+                                body,
+                                ::hookgen_runtime::__private::Numbers::Check,
+                            )
+                            .map(Message::ShapesPublish)?
+                    }
+                    Some("square") => {
+                        ::hookgen_runtime::__private::decode_payload(
+                                "shapes.publish",
+                                body,
+                                ::hookgen_runtime::__private::Numbers::Check,
+                            )
+                            .map(Message::ShapesPublish)?
+                    }
+                    None => {
+                        ::hookgen_runtime::__private::decode_payload(
+                                "shapes.publish",
+                                body,
+                                ::hookgen_runtime::__private::Numbers::Check,
+                            )
+                            .map(Message::ShapesPublish)?
+                    }
+                    Some(_) => {
+                        Message::Unknown(
+                            ::hookgen_runtime::__private::unknown_message(
+                                "shapes",
+                                None,
+                                Some(("kind", tag)),
+                                body,
+                            )?,
+                        )
+                    }
+                }
+            })
         }
         _ => Err(crate::DecodeError::UnknownChannel(::std::format!("#{index}"))),
     }
@@ -253,7 +306,8 @@ pub static CHANNELS: &[crate::Channel] = &[
                 reply: None,
             },
         ],
-        discriminator: None,
+        event_header: None,
+        discriminator: Some("kind"),
         bindings: None,
     },
 ];

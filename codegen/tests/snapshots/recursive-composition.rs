@@ -19,21 +19,7 @@
 #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
 pub struct Left {
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub right: Option<LeftRight>,
-}
-
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
-#[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
-pub struct LeftRight {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub left: Option<Box<LeftRightLeft>>,
-}
-
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
-#[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
-pub struct LeftRightLeft {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub right: Option<Box<LeftRight>>,
+    pub right: Option<Box<Right>>,
 }
 
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
@@ -77,9 +63,9 @@ pub struct NodeParent {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub parent: Option<Box<NodeParent>>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub sibling: Option<Box<NodeParentSibling>>,
+    pub sibling: Option<Box<NodeSibling>>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub alias: Option<Box<NodeParentAlias>>,
+    pub alias: Option<Box<NodeAlias>>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub children: Option<Vec<Node>>,
     /// A tuple (`items` is a list): typed as a list of JSON values.
@@ -98,22 +84,6 @@ pub struct NodeParent {
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
 #[serde(untagged)]
-pub enum NodeParentAlias {
-    Node(Box<Node>),
-    Integer(i64),
-}
-
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
-#[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
-#[serde(untagged)]
-pub enum NodeParentSibling {
-    Node(Box<Node>),
-    String(String),
-}
-
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
-#[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
-#[serde(untagged)]
 pub enum NodeSibling {
     Node(Box<Node>),
     String(String),
@@ -123,7 +93,7 @@ pub enum NodeSibling {
 #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
 pub struct Right {
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub left: Option<LeftRightLeft>,
+    pub left: Option<Box<Left>>,
 }
 
 /// Every message of the spec, plus the events it does not list.
@@ -133,7 +103,8 @@ pub struct Right {
 #[serde(untagged)]
 pub enum Message {
     Tree(Node),
-    /// A well-formed payload whose discriminator value the spec does not list.
+    /// A well-formed payload of an event the spec does not list (its discriminator
+    /// value, or the event its request's event header names).
     Unknown(crate::UnknownMessage),
 }
 
@@ -163,6 +134,7 @@ pub static MESSAGES: &[crate::MessageInfo] = &[
         content_type: None,
         payload_type: "Node",
         discriminator_values: &[],
+        headers: &[],
         examples: &[],
         correlation_id: None,
         bindings: None,
@@ -170,25 +142,42 @@ pub static MESSAGES: &[crate::MessageInfo] = &[
 ];
 
 /// Decodes a body received at `address` (matched with [`route`]) into its message.
+/// On a channel that names its events in a request header (its `event_header`
+/// in [`CHANNELS`]), use [`decode_request`]: without headers the body is refused.
 pub fn decode(address: &str, body: &[u8]) -> Result<Message, crate::DecodeError> {
-    let route = route(address)
-        .ok_or_else(|| crate::DecodeError::UnknownChannel(address.to_owned()))?;
-    decode_at(route.index, body)
+    decode_request(address, &(), body)
 }
 
-/// Decodes a body received on the channel whose address template is `channel`.
+/// Decodes a request received at `address` (matched with [`route`]) into its
+/// message: its body, and the header that names the event on a channel that has one.
+pub fn decode_request(
+    address: &str,
+    headers: &dyn crate::Headers,
+    body: &[u8],
+) -> Result<Message, crate::DecodeError> {
+    let route = route(address)
+        .ok_or_else(|| crate::DecodeError::UnknownChannel(address.to_owned()))?;
+    decode_at(route.index, headers, body)
+}
+
+/// Decodes a request received on the channel whose address template is `channel`.
 pub fn decode_channel(
     channel: &str,
+    headers: &dyn crate::Headers,
     body: &[u8],
 ) -> Result<Message, crate::DecodeError> {
     let index = ROUTER
         .position(channel)
         .ok_or_else(|| crate::DecodeError::UnknownChannel(channel.to_owned()))?;
-    decode_at(index, body)
+    decode_at(index, headers, body)
 }
 
-/// Decodes a body of the channel at `index` in [`CHANNELS`].
-fn decode_at(index: usize, body: &[u8]) -> Result<Message, crate::DecodeError> {
+/// Decodes a request of the channel at `index` in [`CHANNELS`].
+fn decode_at(
+    index: usize,
+    _headers: &dyn crate::Headers,
+    body: &[u8],
+) -> Result<Message, crate::DecodeError> {
     match index {
         0usize => {
             Ok(
@@ -225,6 +214,7 @@ pub static CHANNELS: &[crate::Channel] = &[
                 reply: None,
             },
         ],
+        event_header: None,
         discriminator: None,
         bindings: None,
     },

@@ -30,7 +30,7 @@ pub struct ScalarsPublishPayload {
     pub signed: Option<i64>,
     /// Format: `double` (kept as written, not checked).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub price: Option<f64>,
+    pub price: Option<::serde_json::Number>,
     /// Format: `date-time` (kept as written, not checked).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub when: Option<String>,
@@ -55,7 +55,8 @@ pub struct ScalarsPublishPayload {
 #[serde(untagged)]
 pub enum Message {
     ScalarsPublish(ScalarsPublishPayload),
-    /// A well-formed payload whose discriminator value the spec does not list.
+    /// A well-formed payload of an event the spec does not list (its discriminator
+    /// value, or the event its request's event header names).
     Unknown(crate::UnknownMessage),
 }
 
@@ -85,6 +86,7 @@ pub static MESSAGES: &[crate::MessageInfo] = &[
         content_type: None,
         payload_type: "ScalarsPublishPayload",
         discriminator_values: &[],
+        headers: &[],
         examples: &[],
         correlation_id: None,
         bindings: None,
@@ -92,25 +94,42 @@ pub static MESSAGES: &[crate::MessageInfo] = &[
 ];
 
 /// Decodes a body received at `address` (matched with [`route`]) into its message.
+/// On a channel that names its events in a request header (its `event_header`
+/// in [`CHANNELS`]), use [`decode_request`]: without headers the body is refused.
 pub fn decode(address: &str, body: &[u8]) -> Result<Message, crate::DecodeError> {
-    let route = route(address)
-        .ok_or_else(|| crate::DecodeError::UnknownChannel(address.to_owned()))?;
-    decode_at(route.index, body)
+    decode_request(address, &(), body)
 }
 
-/// Decodes a body received on the channel whose address template is `channel`.
+/// Decodes a request received at `address` (matched with [`route`]) into its
+/// message: its body, and the header that names the event on a channel that has one.
+pub fn decode_request(
+    address: &str,
+    headers: &dyn crate::Headers,
+    body: &[u8],
+) -> Result<Message, crate::DecodeError> {
+    let route = route(address)
+        .ok_or_else(|| crate::DecodeError::UnknownChannel(address.to_owned()))?;
+    decode_at(route.index, headers, body)
+}
+
+/// Decodes a request received on the channel whose address template is `channel`.
 pub fn decode_channel(
     channel: &str,
+    headers: &dyn crate::Headers,
     body: &[u8],
 ) -> Result<Message, crate::DecodeError> {
     let index = ROUTER
         .position(channel)
         .ok_or_else(|| crate::DecodeError::UnknownChannel(channel.to_owned()))?;
-    decode_at(index, body)
+    decode_at(index, headers, body)
 }
 
-/// Decodes a body of the channel at `index` in [`CHANNELS`].
-fn decode_at(index: usize, body: &[u8]) -> Result<Message, crate::DecodeError> {
+/// Decodes a request of the channel at `index` in [`CHANNELS`].
+fn decode_at(
+    index: usize,
+    _headers: &dyn crate::Headers,
+    body: &[u8],
+) -> Result<Message, crate::DecodeError> {
     match index {
         0usize => {
             Ok(
@@ -147,6 +166,7 @@ pub static CHANNELS: &[crate::Channel] = &[
                 reply: None,
             },
         ],
+        event_header: None,
         discriminator: None,
         bindings: None,
     },

@@ -29,7 +29,8 @@ pub struct WebhooksPublishPayload {
 #[serde(untagged)]
 pub enum Message {
     WebhooksPublish(WebhooksPublishPayload),
-    /// A well-formed payload whose discriminator value the spec does not list.
+    /// A well-formed payload of an event the spec does not list (its discriminator
+    /// value, or the event its request's event header names).
     Unknown(crate::UnknownMessage),
 }
 
@@ -59,6 +60,7 @@ pub static MESSAGES: &[crate::MessageInfo] = &[
         content_type: None,
         payload_type: "WebhooksPublishPayload",
         discriminator_values: &[],
+        headers: &[],
         examples: &[],
         correlation_id: None,
         bindings: None,
@@ -66,25 +68,42 @@ pub static MESSAGES: &[crate::MessageInfo] = &[
 ];
 
 /// Decodes a body received at `address` (matched with [`route`]) into its message.
+/// On a channel that names its events in a request header (its `event_header`
+/// in [`CHANNELS`]), use [`decode_request`]: without headers the body is refused.
 pub fn decode(address: &str, body: &[u8]) -> Result<Message, crate::DecodeError> {
-    let route = route(address)
-        .ok_or_else(|| crate::DecodeError::UnknownChannel(address.to_owned()))?;
-    decode_at(route.index, body)
+    decode_request(address, &(), body)
 }
 
-/// Decodes a body received on the channel whose address template is `channel`.
+/// Decodes a request received at `address` (matched with [`route`]) into its
+/// message: its body, and the header that names the event on a channel that has one.
+pub fn decode_request(
+    address: &str,
+    headers: &dyn crate::Headers,
+    body: &[u8],
+) -> Result<Message, crate::DecodeError> {
+    let route = route(address)
+        .ok_or_else(|| crate::DecodeError::UnknownChannel(address.to_owned()))?;
+    decode_at(route.index, headers, body)
+}
+
+/// Decodes a request received on the channel whose address template is `channel`.
 pub fn decode_channel(
     channel: &str,
+    headers: &dyn crate::Headers,
     body: &[u8],
 ) -> Result<Message, crate::DecodeError> {
     let index = ROUTER
         .position(channel)
         .ok_or_else(|| crate::DecodeError::UnknownChannel(channel.to_owned()))?;
-    decode_at(index, body)
+    decode_at(index, headers, body)
 }
 
-/// Decodes a body of the channel at `index` in [`CHANNELS`].
-fn decode_at(index: usize, body: &[u8]) -> Result<Message, crate::DecodeError> {
+/// Decodes a request of the channel at `index` in [`CHANNELS`].
+fn decode_at(
+    index: usize,
+    _headers: &dyn crate::Headers,
+    body: &[u8],
+) -> Result<Message, crate::DecodeError> {
     match index {
         0usize => {
             Ok(
@@ -121,6 +140,7 @@ pub static CHANNELS: &[crate::Channel] = &[
                 reply: None,
             },
         ],
+        event_header: None,
         discriminator: None,
         bindings: None,
     },

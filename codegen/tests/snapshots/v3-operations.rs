@@ -103,7 +103,8 @@ pub enum Message {
     /// payload is kept as raw JSON.
     AuditRecord(::serde_json::Value),
     Ack(AckPayload),
-    /// A well-formed payload whose discriminator value the spec does not list.
+    /// A well-formed payload of an event the spec does not list (its discriminator
+    /// value, or the event its request's event header names).
     Unknown(crate::UnknownMessage),
 }
 
@@ -141,6 +142,7 @@ pub static MESSAGES: &[crate::MessageInfo] = &[
         content_type: None,
         payload_type: "OrderCreatedPayload",
         discriminator_values: &["order.created"],
+        headers: &[],
         examples: &[],
         correlation_id: None,
         bindings: None,
@@ -152,6 +154,7 @@ pub static MESSAGES: &[crate::MessageInfo] = &[
         content_type: None,
         payload_type: "OrderCancelledPayload",
         discriminator_values: &["order.cancelled"],
+        headers: &[],
         examples: &[],
         correlation_id: None,
         bindings: None,
@@ -163,6 +166,7 @@ pub static MESSAGES: &[crate::MessageInfo] = &[
         content_type: None,
         payload_type: "OrderCorrectedPayload",
         discriminator_values: &["order.corrected"],
+        headers: &[],
         examples: &[],
         correlation_id: None,
         bindings: None,
@@ -174,6 +178,7 @@ pub static MESSAGES: &[crate::MessageInfo] = &[
         content_type: None,
         payload_type: "serde_json::Value",
         discriminator_values: &[],
+        headers: &[],
         examples: &[],
         correlation_id: None,
         bindings: None,
@@ -185,6 +190,7 @@ pub static MESSAGES: &[crate::MessageInfo] = &[
         content_type: None,
         payload_type: "AckPayload",
         discriminator_values: &[],
+        headers: &[],
         examples: &[],
         correlation_id: None,
         bindings: None,
@@ -192,25 +198,42 @@ pub static MESSAGES: &[crate::MessageInfo] = &[
 ];
 
 /// Decodes a body received at `address` (matched with [`route`]) into its message.
+/// On a channel that names its events in a request header (its `event_header`
+/// in [`CHANNELS`]), use [`decode_request`]: without headers the body is refused.
 pub fn decode(address: &str, body: &[u8]) -> Result<Message, crate::DecodeError> {
-    let route = route(address)
-        .ok_or_else(|| crate::DecodeError::UnknownChannel(address.to_owned()))?;
-    decode_at(route.index, body)
+    decode_request(address, &(), body)
 }
 
-/// Decodes a body received on the channel whose address template is `channel`.
+/// Decodes a request received at `address` (matched with [`route`]) into its
+/// message: its body, and the header that names the event on a channel that has one.
+pub fn decode_request(
+    address: &str,
+    headers: &dyn crate::Headers,
+    body: &[u8],
+) -> Result<Message, crate::DecodeError> {
+    let route = route(address)
+        .ok_or_else(|| crate::DecodeError::UnknownChannel(address.to_owned()))?;
+    decode_at(route.index, headers, body)
+}
+
+/// Decodes a request received on the channel whose address template is `channel`.
 pub fn decode_channel(
     channel: &str,
+    headers: &dyn crate::Headers,
     body: &[u8],
 ) -> Result<Message, crate::DecodeError> {
     let index = ROUTER
         .position(channel)
         .ok_or_else(|| crate::DecodeError::UnknownChannel(channel.to_owned()))?;
-    decode_at(index, body)
+    decode_at(index, headers, body)
 }
 
-/// Decodes a body of the channel at `index` in [`CHANNELS`].
-fn decode_at(index: usize, body: &[u8]) -> Result<Message, crate::DecodeError> {
+/// Decodes a request of the channel at `index` in [`CHANNELS`].
+fn decode_at(
+    index: usize,
+    _headers: &dyn crate::Headers,
+    body: &[u8],
+) -> Result<Message, crate::DecodeError> {
     match index {
         0usize => {
             Ok({
@@ -252,6 +275,7 @@ fn decode_at(index: usize, body: &[u8]) -> Result<Message, crate::DecodeError> {
                         Message::Unknown(
                             ::hookgen_runtime::__private::unknown_message(
                                 "/orders/{region}",
+                                None,
                                 Some(("type", tag)),
                                 body,
                             )?,
@@ -336,6 +360,7 @@ pub static CHANNELS: &[crate::Channel] = &[
                 reply: None,
             },
         ],
+        event_header: None,
         discriminator: Some("type"),
         bindings: None,
     },
@@ -355,6 +380,7 @@ pub static CHANNELS: &[crate::Channel] = &[
                 reply: None,
             },
         ],
+        event_header: None,
         discriminator: None,
         bindings: None,
     },
@@ -363,6 +389,7 @@ pub static CHANNELS: &[crate::Channel] = &[
         description: Some("Where the sender asked for acknowledgements."),
         parameters: &[],
         operations: &[],
+        event_header: None,
         discriminator: None,
         bindings: None,
     },

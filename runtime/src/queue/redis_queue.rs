@@ -11,7 +11,11 @@ use super::{DeliveryQueue, QueueError, QueueFuture, Queued, Ticket};
 /// Adds a delivery unless the stream is full, atomically.
 const PUSH: &str = r"
 if redis.call('XLEN', KEYS[1]) >= tonumber(ARGV[1]) then return 0 end
-redis.call('XADD', KEYS[1], '*', 'path', ARGV[2], 'body', ARGV[3])
+if ARGV[4] == '' then
+  redis.call('XADD', KEYS[1], '*', 'path', ARGV[2], 'body', ARGV[3])
+else
+  redis.call('XADD', KEYS[1], '*', 'path', ARGV[2], 'body', ARGV[3], 'event', ARGV[5])
+end
 return 1";
 
 /// Moves a taken delivery to the end of the stream (to be taken again), atomically.
@@ -132,11 +136,13 @@ impl RedisQueue {
     fn delivery(entry: &StreamId) -> Option<(Ticket, Queued)> {
         let path: String = entry.get("path")?;
         let body: Vec<u8> = entry.get("body")?;
+        let event: Option<String> = entry.get("event");
         Some((
             Ticket(entry.id.clone()),
             Queued {
                 path,
                 body: Bytes::from(body),
+                event,
             },
         ))
     }
@@ -211,6 +217,12 @@ impl DeliveryQueue for RedisQueue {
                 .arg(self.capacity)
                 .arg(&delivery.path)
                 .arg(delivery.body.as_ref())
+                .arg(if delivery.event.is_some() {
+                    "event"
+                } else {
+                    ""
+                })
+                .arg(delivery.event.as_deref().unwrap_or_default())
                 .query_async(&mut connection)
                 .await
                 .map_err(unavailable)?;
