@@ -90,7 +90,7 @@ fn property_tests(spec: &Spec, spec_file: &hookgen::SpecFile) -> Vec<TokenStream
         let Some(payload) = &message.payload_schema else {
             continue;
         };
-        let schema = spec_schema(&spec, payload);
+        let schema = spec_schema(spec, payload);
         let spec_path = spec_file.path.display().to_string();
         let discriminator = match &channel.discriminator {
             Some(field) if !message.discriminator_values.is_empty() => {
@@ -153,7 +153,7 @@ fn example_tests(spec: &Spec) -> Vec<TokenStream> {
         let (Some(address), Some(payload)) = (address, &message.payload_schema) else {
             continue;
         };
-        let schema = spec_schema(&spec, payload);
+        let schema = spec_schema(spec, payload);
         for (n, example) in message.examples.iter().enumerate() {
             let test = format_ident!(
                 "{}__{}__example_{}",

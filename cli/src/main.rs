@@ -18,7 +18,7 @@ use hookgen::{RuntimeDependency, Settings, SpecFile};
 #[command(
     name = "hookgen",
     version,
-    about = "AsyncAPI 2.x and 3.x webhooks → a Rust crate"
+    about = "AsyncAPI 2.x and 3.x, and OpenAPI 3.1 webhooks → a Rust crate"
 )]
 struct Cli {
     #[command(subcommand)]
