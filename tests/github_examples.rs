@@ -102,6 +102,31 @@ fn difference(sent: &Value, back: &Value, at: String) -> Option<String> {
 }
 
 #[test]
+fn the_declared_request_headers_are_typed() {
+    let headers = [
+        ("user-agent", "GitHub-Hookshot/123abc"),
+        ("x-github-hook-id", "12312312"),
+        ("x-github-event", "issues"),
+        ("x-github-hook-installation-target-id", "123123"),
+        ("x-github-hook-installation-target-type", "repository"),
+        ("x-github-delivery", "0b989ba4-242f-11e5-81e1-c7b6966d2516"),
+        ("x-hub-signature-256", "sha256=6dcb09b5"),
+    ];
+    let typed = github::WebhookHeaders::from_request(&headers).expect("all declared");
+    assert_eq!(
+        typed.x_git_hub_delivery,
+        "0b989ba4-242f-11e5-81e1-c7b6966d2516"
+    );
+    assert_eq!(typed.x_github_event, "issues");
+    // Every one is required: without the delivery id the request's headers do not fit.
+    let missing = github::WebhookHeaders::from_request(&headers[..6].to_vec());
+    assert!(matches!(
+        missing,
+        Err(hookgen_runtime::DecodeError::InvalidHeaders(_))
+    ));
+}
+
+#[test]
 fn github_examples_decode_into_their_messages() {
     let corpus = std::env::var_os("HOOKGEN_CORPUS").map_or_else(
         || PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../shared/corpus"),

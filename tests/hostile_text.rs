@@ -127,8 +127,9 @@ fn spec(t: &[String]) -> Value {
 }
 
 /// An OpenAPI 3.1 document with `texts` in every field its front end reads (webhook
-/// names, summaries, descriptions, the title, schema docs and examples) and in the
-/// fixed text of its signature template.
+/// names, operation ids that name events, header parameter names and descriptions,
+/// summaries, descriptions, the title, schema docs and examples) and in the fixed text
+/// of its signature template.
 fn openapi_spec(t: &[String]) -> Value {
     let payload = |tag: &str, i: usize| {
         json!({
@@ -144,6 +145,13 @@ fn openapi_spec(t: &[String]) -> Value {
     };
     let webhook = |summary: usize, tag: &str, schema: usize| {
         json!({ "post": {
+            "operationId": format!("e{}/x", t[summary + 2]),
+            "parameters": [
+                { "name": format!("{}-a", t[5]), "in": "header", "required": true,
+                  "description": t[8], "schema": { "type": "string" } },
+                { "name": format!("{}-b", t[6]), "in": "header", "description": t[9],
+                  "schema": { "type": "string" } }
+            ],
             "summary": t[summary],
             "description": t[summary + 1],
             "requestBody": { "content": { "application/json": {
@@ -155,7 +163,7 @@ fn openapi_spec(t: &[String]) -> Value {
     json!({
         "openapi": "3.1.0",
         "info": { "title": t[0], "version": t[1], "description": t[2] },
-        "x-hookgen": { "address": "/hooks", "signature": {
+        "x-hookgen": { "address": "/hooks", "event-header": "X-Event", "signature": {
             "scheme": "github",
             // Fixed text of the signed template becomes a string literal in the module.
             "signed": format!("{}{{body}}", t[17].replace(['{', '}'], ""))

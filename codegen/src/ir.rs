@@ -225,6 +225,9 @@ pub struct Message {
     pub discriminator_values: Vec<String>,
     /// The value of its channel's event header that names it ([`Channel::event_header`]).
     pub event: Option<String>,
+    /// The struct of the request headers it declares (OpenAPI header parameters), read
+    /// from a request with its generated `from_request`, and the header names in order.
+    pub headers: Option<(Ty, Vec<String>)>,
     /// The values were stated by `x-hookgen-discriminator-value`, not read from the schema.
     pub explicit_values: bool,
     /// The spec's examples.

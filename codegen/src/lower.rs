@@ -103,6 +103,9 @@ impl<'a> Lowering<'a> {
         let (types, schema_diagnostics, merged) = self.schemas.finish();
         for message in &mut self.messages {
             merged.apply(&mut message.payload);
+            if let Some((headers, _)) = &mut message.headers {
+                merged.apply(headers);
+            }
         }
         self.diagnostics.0.extend(schema_diagnostics.0);
         let spec = ir::Spec {
@@ -265,6 +268,7 @@ impl<'a> Lowering<'a> {
             explicit_values: !values.is_empty(),
             discriminator_values: values,
             event: message.event.clone(),
+            headers: self.header_type(message),
             examples,
             notes,
             correlation_id: message.correlation_id.clone().unwrap_or_default(),
@@ -307,6 +311,42 @@ impl<'a> Lowering<'a> {
             _ => stated,
         };
         ir::DecodePlan::ByEvent { header, events }
+    }
+
+    /// The struct of a message's declared request headers: every header a string field
+    /// named after it (header values are text; the schema's type is not read), optional
+    /// unless `required`, in the order of their names (ignoring ASCII case). Named
+    /// `WebhookHeaders` (with a number where webhooks declare different sets), so the many
+    /// webhooks declaring the same headers, in whatever order, share one type.
+    fn header_type(&mut self, message: &document::Message) -> Option<(Ty, Vec<String>)> {
+        if message.header_parameters.is_empty() {
+            return None;
+        }
+        let mut declared: Vec<&document::HeaderParameter> =
+            message.header_parameters.iter().collect();
+        declared.sort_by_key(|h| h.name.to_ascii_lowercase());
+        let mut properties = serde_json::Map::new();
+        let mut required = Vec::new();
+        for header in &declared {
+            let mut property = serde_json::Map::new();
+            property.insert("type".into(), "string".into());
+            if !header.description.is_empty() {
+                property.insert("description".into(), header.description.clone().into());
+            }
+            properties.insert(header.name.clone(), Value::Object(property));
+            if header.required {
+                required.push(Value::from(header.name.clone()));
+            }
+        }
+        let schema = serde_json::json!({
+            "type": "object",
+            "properties": properties,
+            "required": required,
+        });
+        let at = crate::diagnostics::child(&message.at, "parameters");
+        let ty = self.schemas.lower(&schema, &at, "WebhookHeaders").ty;
+        let names = declared.iter().map(|h| h.name.clone()).collect();
+        Some((ty, names))
     }
 
     /// Chooses the field that tells `members` (messages of `channel`) apart, `stated`

@@ -13460,6 +13460,46 @@ pub enum WebhookGollumPagesItemAction {
 #[cfg(feature = "schemars")]
 ::hookgen_runtime::open_enum_schema!(WebhookGollumPagesItemAction);
 
+#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+pub struct WebhookHeaders {
+    #[serde(rename = "User-Agent")]
+    pub user_agent: String,
+    #[serde(rename = "X-GitHub-Delivery")]
+    pub x_git_hub_delivery: String,
+    #[serde(rename = "X-Github-Event")]
+    pub x_github_event: String,
+    #[serde(rename = "X-Github-Hook-Id")]
+    pub x_github_hook_id: String,
+    #[serde(rename = "X-Github-Hook-Installation-Target-Id")]
+    pub x_github_hook_installation_target_id: String,
+    #[serde(rename = "X-Github-Hook-Installation-Target-Type")]
+    pub x_github_hook_installation_target_type: String,
+    #[serde(rename = "X-Hub-Signature-256")]
+    pub x_hub_signature_256: String,
+}
+
+impl WebhookHeaders {
+    /// Reads these headers from a request (names matched ignoring ASCII case); a
+    /// required one that is absent, or not text, is an error.
+    pub fn from_request(
+        headers: &dyn crate::Headers,
+    ) -> Result<Self, crate::DecodeError> {
+        ::hookgen_runtime::__private::decode_headers(
+            &[
+                "User-Agent",
+                "X-GitHub-Delivery",
+                "X-Github-Event",
+                "X-Github-Hook-Id",
+                "X-Github-Hook-Installation-Target-Id",
+                "X-Github-Hook-Installation-Target-Type",
+                "X-Hub-Signature-256",
+            ],
+            headers,
+        )
+    }
+}
+
 /// installation created event
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]

@@ -26,6 +26,10 @@ pub enum DecodeError {
         /// The discriminating field.
         field: &'static str,
     },
+    /// The request's headers do not fit the headers its message declares (a required
+    /// one is absent).
+    #[error("the request's headers do not fit: {0}")]
+    InvalidHeaders(serde_json::Error),
     /// The channel names its events in a header (GitHub's `X-GitHub-Event`) and the
     /// request has none.
     #[error("the request has no `{header}` header to name its event")]
@@ -616,6 +620,20 @@ pub fn decode_by_shape<M>(body: &[u8], candidates: &[Candidate<M>]) -> Result<M,
         }
         _ => Err(DecodeError::Ambiguous { matches }),
     }
+}
+
+/// Reads the headers `names` of a request into `T`, a struct whose fields are those
+/// headers (as text) under their declared names.
+#[doc(hidden)]
+pub fn decode_headers<T: DeserializeOwned>(
+    names: &[&str],
+    headers: &dyn Headers,
+) -> Result<T, DecodeError> {
+    let present: serde_json::Map<String, serde_json::Value> = names
+        .iter()
+        .filter_map(|name| Some(((*name).to_owned(), headers.header(name)?.into())))
+        .collect();
+    serde_json::from_value(serde_json::Value::Object(present)).map_err(DecodeError::InvalidHeaders)
 }
 
 /// Keeps a well-formed JSON object the spec does not describe.

@@ -43,8 +43,8 @@ pub use decode::{DecodeError, Headers, MessageInfo, UnknownMessage};
 #[doc(hidden)]
 pub mod __private {
     pub use crate::decode::{
-        Candidate, Numbers, decode_by_shape, decode_payload, deserialize_str_enum, double_option,
-        peek_discriminator, try_payload, unknown_message,
+        Candidate, Numbers, decode_by_shape, decode_headers, decode_payload, deserialize_str_enum,
+        double_option, peek_discriminator, try_payload, unknown_message,
     };
     #[cfg(feature = "tower")]
     pub use crate::queue::process;

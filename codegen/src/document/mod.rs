@@ -237,8 +237,21 @@ pub struct Message {
     /// The value of its channel's event header that names it (see
     /// [`Channel::event_header`]).
     pub event: Option<String>,
+    /// The request headers an OpenAPI webhook declares (`parameters` with `in: header`).
+    pub header_parameters: Vec<HeaderParameter>,
     /// `bindings`, references followed.
     pub bindings: Option<Value>,
+}
+
+/// A request header an OpenAPI webhook declares.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct HeaderParameter {
+    /// Its name, as declared (headers match it ignoring ASCII case).
+    pub name: String,
+    /// `description`, or empty.
+    pub description: String,
+    /// `required`.
+    pub required: bool,
 }
 
 /// A schema: where it is and in which language.
@@ -617,6 +630,7 @@ impl<'a> Reader<'a> {
             examples,
             discriminator_values,
             event: None,
+            header_parameters: Vec::new(),
             bindings,
             at: at.clone(),
         });

@@ -10,7 +10,9 @@
 
 use serde_json::Value;
 
-use super::{Action, Channel, Document, Example, Message, Operation, Reader, Schema, text};
+use super::{
+    Action, Channel, Document, Example, HeaderParameter, Message, Operation, Reader, Schema, text,
+};
 use crate::diagnostics::child;
 
 /// The HTTP methods an OpenAPI path item may hold, in the order they are read.
@@ -149,6 +151,7 @@ fn message(
         .is_some()
         .then(|| event(reader, operation, &at, name))
         .flatten();
+    let header_parameters = header_parameters(reader, operation, &at);
     let mut examples = examples(media, &media_at);
     if examples.is_empty() {
         if let Some(payload) = &payload {
@@ -168,9 +171,55 @@ fn message(
         examples,
         discriminator_values: None,
         event,
+        header_parameters,
         bindings: None,
     });
     Some(document.messages.len() - 1)
+}
+
+/// The operation's header parameters (references followed), in declaration order; the
+/// first of two with the same name (ignoring ASCII case) is kept, and the other reported.
+fn header_parameters(reader: &mut Reader<'_>, operation: &Value, at: &str) -> Vec<HeaderParameter> {
+    let list_at = child(at, "parameters");
+    let Some(list) = operation.get("parameters") else {
+        return Vec::new();
+    };
+    let Some(list) = list.as_array() else {
+        reader.error(&list_at, "`parameters` must be a list");
+        return Vec::new();
+    };
+    let mut found: Vec<HeaderParameter> = Vec::new();
+    for (i, parameter) in list.iter().enumerate() {
+        let Some((parameter_at, parameter)) =
+            reader.follow(parameter, &child(&list_at, &i.to_string()))
+        else {
+            continue;
+        };
+        if parameter.get("in").and_then(Value::as_str) != Some("header") {
+            continue;
+        }
+        let Some(name) = parameter
+            .get("name")
+            .and_then(Value::as_str)
+            .filter(|n| !n.is_empty())
+        else {
+            reader.error(&parameter_at, "a header parameter needs a `name`");
+            continue;
+        };
+        if found.iter().any(|p| p.name.eq_ignore_ascii_case(name)) {
+            reader.error(
+                &parameter_at,
+                format!("the header `{name}` is declared twice"),
+            );
+            continue;
+        }
+        found.push(HeaderParameter {
+            name: name.to_owned(),
+            description: text(Some(parameter), "description"),
+            required: parameter.get("required").and_then(Value::as_bool) == Some(true),
+        });
+    }
+    found
 }
 
 /// The event a webhook's deliveries name in the event header: the operation's

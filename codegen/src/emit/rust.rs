@@ -291,10 +291,11 @@ impl<'a> Module<'a> {
         let spec = self.spec;
         let tokens = match part {
             Part::Header => module_header(spec),
-            Part::Type(id) => spec
-                .types
-                .get(id)
-                .map_or_else(TokenStream::new, |def| type_def(spec, def, self)),
+            Part::Type(id) => spec.types.get(id).map_or_else(TokenStream::new, |def| {
+                let def_tokens = type_def(spec, def, self);
+                let reader = headers_reader(spec, id);
+                quote! { #def_tokens #reader }
+            }),
             Part::Messages => {
                 let message = message_enum(spec);
                 let messages = message_table(spec);
@@ -760,6 +761,31 @@ fn estimated_size(spec: &ir::Spec, t: &Ty, seen: &mut Vec<ir::TypeId>) -> usize 
             };
             seen.pop();
             size
+        }
+    }
+}
+
+/// `from_request` for a struct of declared request headers (an OpenAPI webhook's header
+/// parameters); nothing for other types.
+fn headers_reader(spec: &ir::Spec, id: ir::TypeId) -> TokenStream {
+    let Some((_, names)) = spec
+        .messages
+        .iter()
+        .find_map(|m| m.headers.as_ref().filter(|(ty, _)| *ty == Ty::Named(id)))
+    else {
+        return TokenStream::new();
+    };
+    let name = ident(spec.types.name(id));
+    let names = names.iter().map(|n| lit(n));
+    quote! {
+        impl #name {
+            /// Reads these headers from a request (names matched ignoring ASCII case); a
+            /// required one that is absent, or not text, is an error.
+            pub fn from_request(
+                headers: &dyn ::hookgen_runtime::Headers,
+            ) -> Result<Self, ::hookgen_runtime::DecodeError> {
+                ::hookgen_runtime::__private::decode_headers(&[#(#names),*], headers)
+            }
         }
     }
 }

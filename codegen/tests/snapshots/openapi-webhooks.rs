@@ -84,6 +84,32 @@ pub struct PingPayload {
     pub position: Option<Vec<::serde_json::Value>>,
 }
 
+#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+pub struct WebhookHeaders {
+    /// The delivery's id.
+    #[serde(rename = "X-Delivery")]
+    pub x_delivery: String,
+    #[serde(rename = "X-Repo-Event")]
+    pub x_repo_event: String,
+    #[serde(rename = "X-Retry")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub x_retry: Option<String>,
+}
+
+impl WebhookHeaders {
+    /// Reads these headers from a request (names matched ignoring ASCII case); a
+    /// required one that is absent, or not text, is an error.
+    pub fn from_request(
+        headers: &dyn crate::Headers,
+    ) -> Result<Self, crate::DecodeError> {
+        ::hookgen_runtime::__private::decode_headers(
+            &["X-Delivery", "X-Repo-Event", "X-Retry"],
+            headers,
+        )
+    }
+}
+
 /// Every message of the spec, plus the events it does not list.
 ///
 /// Serializes as the bare payload, as it travels on the wire.
