@@ -332,6 +332,23 @@ pub enum DecodePlan {
     },
 }
 
+impl DecodePlan {
+    /// The payload field whose value selects message `index` under this plan, if one does
+    /// (on a channel with an event header, the field of that message's event).
+    pub fn field_of(&self, index: usize) -> Option<&str> {
+        match self {
+            DecodePlan::KeepUnknown | DecodePlan::Fit(_) => None,
+            DecodePlan::ByField { field, values, .. } => values
+                .iter()
+                .any(|(_, claimants)| claimants.contains(&index))
+                .then_some(field.as_str()),
+            DecodePlan::ByEvent { events, .. } => {
+                events.iter().find_map(|(_, plan)| plan.field_of(index))
+            }
+        }
+    }
+}
+
 impl Channel {
     /// A concrete address for this channel, each parameter filled with its example
     /// value (`None` for a dynamic channel).

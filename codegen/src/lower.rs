@@ -296,11 +296,35 @@ impl<'a> Lowering<'a> {
             }
         }
         let stated = channel.discriminator.take();
+        // The field the events of several messages are told apart by (GitHub's `action`)
+        // is preferred for every event whose messages all fix it, even an event of one
+        // message that also fixes another (`secret_scanning_scan`'s `type`).
+        let common = stated.clone().or_else(|| {
+            let mut counts: BTreeMap<String, usize> = BTreeMap::new();
+            for (_, members) in groups.iter().filter(|(_, m)| m.len() > 1) {
+                if let Some(field) = self.infer_discriminator(members, false) {
+                    *counts.entry(field).or_default() += 1;
+                }
+            }
+            let most = counts.values().copied().max()?;
+            counts.into_iter().find(|(_, n)| *n == most).map(|(f, _)| f)
+        });
         let mut fields = BTreeSet::new();
         let events = groups
             .into_iter()
             .map(|(event, members)| {
-                let field = self.discriminate(&members, stated.clone(), channel);
+                let fixes_common = common.as_ref().filter(|field| {
+                    members.iter().all(|&m| {
+                        !self
+                            .payload_values(&self.messages[m].clone(), field)
+                            .is_empty()
+                    })
+                });
+                let field = self.discriminate(
+                    &members,
+                    stated.clone().or_else(|| fixes_common.cloned()),
+                    channel,
+                );
                 fields.extend(field.clone());
                 let plan = decode_plan(field.as_deref(), &members, &self.messages);
                 (event, plan)

@@ -39870,11 +39870,7 @@ pub static MESSAGES: &[crate::MessageInfo] = &[
         ),
         content_type: Some("application/json"),
         payload_type: "WebhookSecretScanningScanCompleted",
-        discriminator_values: &[
-            "backfill",
-            "custom-pattern-backfill",
-            "pattern-version-backfill",
-        ],
+        discriminator_values: &["completed"],
         headers: &[("X-GitHub-Event", "secret_scanning_scan")],
         examples: &[],
         correlation_id: None,
@@ -43641,10 +43637,8 @@ fn decode_at(
                             Box<WebhookSecretScanningScanCompleted>,
                         >(body, ::hookgen_runtime::__private::Numbers::Check) {
                             Some(payload) => {
-                                match Some(payload.r#type.as_str()) {
-                                    Some("backfill")
-                                    | Some("custom-pattern-backfill")
-                                    | Some("pattern-version-backfill") => {
+                                match Some(payload.action.as_str()) {
+                                    Some("completed") => {
                                         Message::SecretScanningScanCompleted(payload)
                                     }
                                     None => Message::SecretScanningScanCompleted(payload),
@@ -43654,7 +43648,7 @@ fn decode_at(
                                             ::hookgen_runtime::__private::unknown_message(
                                                 "/github",
                                                 event,
-                                                Some(("type", tag)),
+                                                Some(("action", tag)),
                                                 body,
                                             )?,
                                         )
@@ -43664,26 +43658,10 @@ fn decode_at(
                             None => {
                                 let tag = ::hookgen_runtime::__private::peek_discriminator(
                                     body,
-                                    "type",
+                                    "action",
                                 )?;
                                 match tag.as_deref() {
-                                    Some("backfill") => {
-                                        ::hookgen_runtime::__private::decode_payload(
-                                                "secret-scanning-scan-completed",
-                                                body,
-                                                ::hookgen_runtime::__private::Numbers::Check,
-                                            )
-                                            .map(Message::SecretScanningScanCompleted)?
-                                    }
-                                    Some("custom-pattern-backfill") => {
-                                        ::hookgen_runtime::__private::decode_payload(
-                                                "secret-scanning-scan-completed",
-                                                body,
-                                                ::hookgen_runtime::__private::Numbers::Check,
-                                            )
-                                            .map(Message::SecretScanningScanCompleted)?
-                                    }
-                                    Some("pattern-version-backfill") => {
+                                    Some("completed") => {
                                         ::hookgen_runtime::__private::decode_payload(
                                                 "secret-scanning-scan-completed",
                                                 body,
@@ -43704,7 +43682,7 @@ fn decode_at(
                                             ::hookgen_runtime::__private::unknown_message(
                                                 "/github",
                                                 event,
-                                                Some(("type", tag)),
+                                                Some(("action", tag)),
                                                 body,
                                             )?,
                                         )
@@ -44485,7 +44463,7 @@ pub static CHANNELS: &[crate::Channel] = &[
             },
         ],
         event_header: Some("X-GitHub-Event"),
-        discriminator: None,
+        discriminator: Some("action"),
         bindings: None,
     },
 ];

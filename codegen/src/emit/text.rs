@@ -132,9 +132,12 @@ fn spec_row(spec: &ir::Spec) -> SpecRow {
                 .iter()
                 .filter(|c| c.messages.contains(&index))
                 .collect();
-            let discriminator = on
+            let event = spec
+                .event_header_of(index)
+                .map(|(header, event)| escape::markdown_code(&format!("{header}: {event}")));
+            let field = on
                 .iter()
-                .find_map(|c| c.discriminator.as_ref())
+                .find_map(|c| c.decode.field_of(index))
                 .filter(|_| !m.discriminator_values.is_empty())
                 .map(|field| {
                     let values: Vec<String> = m
@@ -143,8 +146,13 @@ fn spec_row(spec: &ir::Spec) -> SpecRow {
                         .map(|v| escape::markdown_code(v))
                         .collect();
                     format!("{} = {}", escape::markdown_code(field), values.join(", "))
-                })
-                .unwrap_or_else(|| "(the channel)".to_owned());
+                });
+            let selectors: Vec<String> = event.into_iter().chain(field).collect();
+            let discriminator = if selectors.is_empty() {
+                "(the channel)".to_owned()
+            } else {
+                selectors.join(", ")
+            };
             let direction: Vec<String> = on
                 .iter()
                 .flat_map(|c| c.operations.iter())
