@@ -93,6 +93,69 @@ fn every_example_of_every_spec_goes_through_listen() {
     }
 }
 
+/// A channel that names its events in a header: `send-test` sends each example with its
+/// event header (`X-Repo-Event`), `listen` reads it to identify the message; a request
+/// naming another event, or another action of a known event, is kept as unknown, one
+/// naming none refused.
+#[test]
+fn events_named_in_a_header_go_through_listen() {
+    let spec = "codegen/tests/snapshots/openapi-webhooks.yaml";
+    send_every_example(spec, 3);
+    let listener = listen(spec, "e2e-secret");
+    let body = br#"{"action":"opened","issue":{"number":1,"title":"t","labels":[]}}"#;
+    let signature = github_signature("e2e-secret", body);
+    let signed = ("X-Hub-Signature-256", signature.as_str());
+    let unknown = raw_post(
+        &listener.base,
+        "/hooks",
+        &[signed, ("X-Repo-Event", "star")],
+        body,
+    );
+    let unnamed = raw_post(&listener.base, "/hooks", &[signed], body);
+    let reopened = br#"{"action":"reopened","issue":{"number":1,"title":"t","labels":[]}}"#;
+    let signature = github_signature("e2e-secret", reopened);
+    let signed = ("X-Hub-Signature-256", signature.as_str());
+    let new_action = raw_post(
+        &listener.base,
+        "/hooks",
+        &[signed, ("X-Repo-Event", "issue")],
+        reopened,
+    );
+    let received = drain(&listener);
+    assert_eq!(
+        (unknown, unnamed, new_action),
+        (204, 400, 204),
+        "{received:?}"
+    );
+    for shown in ["unknown event (star)", "unknown event (issue reopened)"] {
+        assert!(
+            received.iter().any(|l| l.contains(shown)),
+            "{shown}: {received:?}"
+        );
+    }
+}
+
+/// `X-Hub-Signature-256: sha256=<hex>` of `body`, computed with `hookgen sign`.
+fn github_signature(secret: &str, body: &[u8]) -> String {
+    let mut child = hookgen()
+        .args([
+            "sign",
+            "--spec",
+            "codegen/tests/snapshots/openapi-webhooks.yaml",
+            "--secret",
+            secret,
+        ])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    child.stdin.take().unwrap().write_all(body).unwrap();
+    let output = child.wait_with_output().unwrap();
+    let line = String::from_utf8_lossy(&output.stdout).trim().to_owned();
+    line.split_once(": ")
+        .map_or(line.clone(), |(_, v)| v.to_owned())
+}
+
 /// The same with the specs converted to AsyncAPI 3.0 (`hookgen convert --to 3.0`).
 #[test]
 fn every_example_of_every_spec_in_3_0_form_goes_through_listen() {
