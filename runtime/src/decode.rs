@@ -707,6 +707,26 @@ mod tests {
     use super::*;
 
     #[test]
+    fn headers_match_their_names_ignoring_ascii_case_and_the_first_wins() {
+        let pairs = [("x-github-event", "issues"), ("X-GitHub-Event", "push")];
+        assert_eq!(pairs.header("X-GITHUB-EVENT"), Some("issues"));
+        assert_eq!(pairs.header("X-GitHub-Delivery"), None);
+        assert_eq!(().header("X-GitHub-Event"), None);
+        let owned = vec![("X-Event".to_owned(), "a".to_owned())];
+        assert_eq!(owned.header("x-event"), Some("a"));
+        #[cfg(feature = "tower")]
+        {
+            let mut map = http::HeaderMap::new();
+            map.insert("x-github-event", http::HeaderValue::from_static("issues"));
+            map.insert("x-binary", http::HeaderValue::from_bytes(b"\xff").unwrap());
+            assert_eq!(map.header("X-GitHub-Event"), Some("issues"));
+            // Not text: absent. A name no header can have: absent, not a panic.
+            assert_eq!(map.header("x-binary"), None);
+            assert_eq!(map.header("bad name\n"), None);
+        }
+    }
+
+    #[test]
     fn peek_finds_string_field_anywhere_and_ignores_other_types() {
         let body = br#"{"a":{"type":"inner"},"n":[1,{"x":null}],"type":"outer"}"#;
         assert_eq!(
