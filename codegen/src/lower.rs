@@ -314,11 +314,9 @@ impl<'a> Lowering<'a> {
             .into_iter()
             .map(|(event, members)| {
                 let fixes_common = common.as_ref().filter(|field| {
-                    members.iter().all(|&m| {
-                        !self
-                            .payload_values(&self.messages[m].clone(), field)
-                            .is_empty()
-                    })
+                    members
+                        .iter()
+                        .all(|&m| !self.payload_values(&self.messages[m], field).is_empty())
                 });
                 let field = self.discriminate(
                     &members,
