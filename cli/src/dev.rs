@@ -182,12 +182,9 @@ pub fn send_test(
             format!("{base}{address}")
         };
         let index = inspector.spec.messages.iter().position(|m| m.key == name);
-        let headers = index
-            .map(|i| inspector.message_headers(i))
-            .unwrap_or_default();
-        let headers: Vec<(&str, &str)> = headers
-            .iter()
-            .map(|(k, v)| (k.as_str(), v.as_str()))
+        let headers: Vec<(&str, &str)> = index
+            .and_then(|i| inspector.spec.event_header_of(i))
+            .into_iter()
             .collect();
         let report = runtime.block_on(sender.send_with_headers(&target, &payload, &headers))?;
         let outcome =

@@ -173,16 +173,6 @@ impl Inspector {
         }
     }
 
-    /// The headers a delivery of message `index` carries for decoding to find it: its
-    /// channel's event header and its event, if the channel has one.
-    pub fn message_headers(&self, index: usize) -> Vec<(String, String)> {
-        self.spec
-            .event_header_of(index)
-            .map(|(header, event)| (header.to_owned(), event.to_owned()))
-            .into_iter()
-            .collect()
-    }
-
     /// Every message example: message name, a concrete channel address, and the payload.
     pub fn examples(&self) -> Vec<(String, String, Value)> {
         let mut out = Vec::new();

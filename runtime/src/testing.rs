@@ -26,10 +26,7 @@ pub struct SignedDelivery {
 impl SignedDelivery {
     /// The value of header `name` (ASCII case-insensitive).
     pub fn header(&self, name: &str) -> Option<&str> {
-        self.headers
-            .iter()
-            .find(|(n, _)| n.eq_ignore_ascii_case(name))
-            .map(|(_, v)| v.as_str())
+        crate::decode::Headers::header(&self.headers, name)
     }
 
     /// The delivery as an HTTP request, to call a receiver service directly.
