@@ -357,7 +357,7 @@ fn route(c: &mut Criterion) {
 /// full, so every claim also evicts), and in a [`RedisGuard`] on a local `redis-server`
 /// (two round trips over loopback). Each iteration claims a fresh key.
 fn replay(c: &mut Criterion) {
-    use webhooks::replay::{DeliveryKey, MemoryGuard, RedisGuard, ReplayGuard};
+    use webhooks::replay::{ClaimToken, DeliveryKey, MemoryGuard, RedisGuard, ReplayGuard};
     let body = example(webhooks::airmy::MESSAGES, "RunCompleted");
     let header = webhooks::airmy::sign(SECRET, &body);
     let scheme = webhooks::airmy::SIGNATURE;
@@ -374,7 +374,9 @@ fn replay(c: &mut Criterion) {
     let mut counter = 0u64;
     let mut fresh_key = || {
         counter += 1;
-        let mut key = scheme.replay_key(black_box(&request)).expect("verified");
+        let mut key = scheme
+            .replay_key("airmy", SECRET, black_box(&request))
+            .expect("verified");
         key[..8].copy_from_slice(&counter.to_le_bytes());
         DeliveryKey(key)
     };
@@ -390,7 +392,10 @@ fn replay(c: &mut Criterion) {
     let memory_guard = MemoryGuard::new(100_000);
     let guarded = |guard: &dyn ReplayGuard, key: DeliveryKey| {
         runtime.block_on(async {
-            guard.claim(key, minute).await.expect("claims");
+            guard
+                .claim(key, ClaimToken::new(), minute)
+                .await
+                .expect("claims");
             guard.complete(key, minute).await.expect("completes");
         })
     };

@@ -5,7 +5,7 @@
 
 use std::time::Duration;
 
-use webhooks::replay::{DeliveryKey, MemoryGuard, ReplayGuard};
+use webhooks::replay::{ClaimToken, DeliveryKey, MemoryGuard, ReplayGuard};
 
 /// Resident memory in KiB, from `/proc/self/statm` (Linux).
 fn resident_kib() -> u64 {
@@ -35,7 +35,7 @@ fn main() {
             key[..8].copy_from_slice(&i.to_le_bytes());
             let key = DeliveryKey(key);
             guard
-                .claim(key, Duration::from_secs(60))
+                .claim(key, ClaimToken::new(), Duration::from_secs(60))
                 .await
                 .expect("claims");
             guard.complete(key, window).await.expect("completes");

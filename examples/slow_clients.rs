@@ -27,7 +27,7 @@ fn serve() {
             .await
             .expect("bind");
         println!("{}", listener.local_addr().expect("address").port());
-        let config = webhooks::receiver::ReceiverConfig::new(b"secret".to_vec());
+        let config = webhooks::receiver::ReceiverConfig::new(b"slow-clients-secret-2026".to_vec());
         let app = webhooks::flyio::router(Quiet, config).expect("config");
         let limits = webhooks::receiver::ServerLimits {
             max_connections: 100_000,

@@ -82,7 +82,7 @@ async fn a_full_queue_asks_senders_to_wait_and_a_closed_one_drains() {
         .post(&url)
         .header(
             flyio::SIGNATURE_HEADER,
-            flyio::sign(b"other", &created("x")),
+            flyio::sign(b"another-secret-24-bytes", &created("x")),
         )
         .body(created("x"))
         .send()

@@ -76,35 +76,46 @@ async fn post(url: &str, signature: Option<&str>, body: &[u8]) -> (u16, String) 
 #[tokio::test]
 async fn receiver_answers_every_case_over_http() {
     let recorder = Recorder::default();
-    let config = ReceiverConfig::new(b"new-secret".to_vec())
-        .with_secret(b"old-secret".to_vec())
+    let config = ReceiverConfig::new(b"the-new-secret-24-bytes".to_vec())
+        .with_secret(b"the-old-secret-24-bytes".to_vec())
         .with_max_body_bytes(1024);
     let base = serve(flyio::router(recorder.clone(), config).unwrap()).await;
     let created = br#"{"action":"resource.created","resource_id":"res_1","config":{"URL":"x"}}"#;
 
     let url = format!("{base}/api/hooks/extensions/acme");
     assert_eq!(
-        post(&url, Some(&flyio::sign(b"new-secret", created)), created)
-            .await
-            .0,
+        post(
+            &url,
+            Some(&flyio::sign(b"the-new-secret-24-bytes", created)),
+            created
+        )
+        .await
+        .0,
         204
     );
     // Rotation: the old secret still verifies.
     assert_eq!(
-        post(&url, Some(&flyio::sign(b"old-secret", created)), created)
-            .await
-            .0,
+        post(
+            &url,
+            Some(&flyio::sign(b"the-old-secret-24-bytes", created)),
+            created
+        )
+        .await
+        .0,
         204
     );
 
     // Every signature failure gets the same 401.
-    let wrong = flyio::sign(b"other", created);
+    let wrong = flyio::sign(b"another-secret-24-bytes", created);
     let tampered = br#"{"action":"resource.created","resource_id":"res_2","config":{"URL":"x"}}"#;
     for (signature, body) in [
         (Some(wrong.as_str()), &created[..]),
         (None, &created[..]),
         (Some("zz"), &created[..]),
-        (Some(&flyio::sign(b"new-secret", created)), &tampered[..]),
+        (
+            Some(&flyio::sign(b"the-new-secret-24-bytes", created)),
+            &tampered[..],
+        ),
     ] {
         assert_eq!(
             post(&url, signature, body).await,
@@ -116,9 +127,13 @@ async fn receiver_answers_every_case_over_http() {
     let started =
         br#"{"specversion":"1.0","type":"io.fly.machine.started","source":"s","id":"evt_1"}"#;
     assert_eq!(
-        post(&events, Some(&flyio::sign(b"new-secret", started)), started)
-            .await
-            .0,
+        post(
+            &events,
+            Some(&flyio::sign(b"the-new-secret-24-bytes", started)),
+            started
+        )
+        .await
+        .0,
         204
     );
     let rebooted =
@@ -126,7 +141,7 @@ async fn receiver_answers_every_case_over_http() {
     assert_eq!(
         post(
             &events,
-            Some(&flyio::sign(b"new-secret", rebooted)),
+            Some(&flyio::sign(b"the-new-secret-24-bytes", rebooted)),
             rebooted
         )
         .await
@@ -138,7 +153,7 @@ async fn receiver_answers_every_case_over_http() {
     assert_eq!(
         post(
             &events,
-            Some(&flyio::sign(b"new-secret", not_json)),
+            Some(&flyio::sign(b"the-new-secret-24-bytes", not_json)),
             not_json
         )
         .await
@@ -148,7 +163,7 @@ async fn receiver_answers_every_case_over_http() {
     assert_eq!(
         post(
             &format!("{base}/nowhere"),
-            Some(&flyio::sign(b"new-secret", started)),
+            Some(&flyio::sign(b"the-new-secret-24-bytes", started)),
             started
         )
         .await
@@ -157,16 +172,24 @@ async fn receiver_answers_every_case_over_http() {
     );
     let big = vec![b' '; 2048];
     assert_eq!(
-        post(&events, Some(&flyio::sign(b"new-secret", &big)), &big)
-            .await
-            .0,
+        post(
+            &events,
+            Some(&flyio::sign(b"the-new-secret-24-bytes", &big)),
+            &big
+        )
+        .await
+        .0,
         413
     );
     let failing = br#"{"action":"resource.created","resource_id":"res_fail"}"#;
     assert_eq!(
-        post(&url, Some(&flyio::sign(b"new-secret", failing)), failing)
-            .await
-            .0,
+        post(
+            &url,
+            Some(&flyio::sign(b"the-new-secret-24-bytes", failing)),
+            failing
+        )
+        .await
+        .0,
         500
     );
     let get = reqwest::Client::new().get(&events).send().await.unwrap();
@@ -184,37 +207,59 @@ async fn receiver_answers_every_case_over_http() {
 }
 
 #[tokio::test]
-async fn a_receiver_with_an_empty_secret_is_refused_before_it_serves() {
+async fn a_receiver_with_a_weak_secret_is_refused_before_it_serves() {
     // A secret read from an environment variable that is set but empty.
     let empty = std::env::var("HOOKGEN_TEST_SURELY_UNSET").unwrap_or_default();
     let refused = |config: ReceiverConfig| flyio::router(Recorder::default(), config).err();
+    let weak = |entry, reason| Some(webhooks::SignatureError::WeakSecret { entry, reason });
     assert_eq!(
         refused(ReceiverConfig::new(empty.clone())),
-        Some(webhooks::SignatureError::EmptySecret)
+        weak(0, "it is empty")
     );
-    // An empty entry anywhere in a rotation list.
-    assert_eq!(
-        refused(ReceiverConfig::new(b"s".to_vec()).with_secret(empty.clone())),
-        Some(webhooks::SignatureError::EmptySecret)
-    );
-    let mut none = ReceiverConfig::new(b"s".to_vec());
+    // A weak entry anywhere in a rotation list, named by its place.
+    let good = b"receiver-secret-24-bytes".to_vec();
+    for (secret, reason) in [
+        (" ", "it is shorter than 16 bytes"),
+        ("\n", "it is shorter than 16 bytes"),
+        ("\0", "it is shorter than 16 bytes"),
+        ("k", "it is shorter than 16 bytes"),
+        ("                ", "it is one byte repeated"),
+        (
+            " \t \t \t \t \t \t \t \t",
+            "it is only whitespace and control characters",
+        ),
+    ] {
+        assert_eq!(
+            refused(ReceiverConfig::new(good.clone()).with_secret(secret)),
+            weak(1, reason),
+            "{secret:?}"
+        );
+        assert_eq!(
+            refused(ReceiverConfig::new(secret).with_secret(good.clone())),
+            weak(0, reason),
+            "{secret:?}"
+        );
+        // And the sender.
+        assert_eq!(webhooks::airmy::sender(secret).err(), weak(0, reason));
+    }
+    let mut none = ReceiverConfig::new(good);
     none.secrets.clear();
     assert_eq!(refused(none), Some(webhooks::SignatureError::NoSecret));
-    // And the sender.
-    assert_eq!(
-        webhooks::airmy::sender(empty).err(),
-        Some(webhooks::SignatureError::EmptySecret)
-    );
 }
 
 #[tokio::test]
 async fn repeated_signature_headers_are_refused_for_single_signature_schemes() {
-    let base =
-        serve(flyio::router(Recorder::default(), ReceiverConfig::new(b"s".to_vec())).unwrap())
-            .await;
+    let base = serve(
+        flyio::router(
+            Recorder::default(),
+            ReceiverConfig::new(b"receiver-secret-24-bytes".to_vec()),
+        )
+        .unwrap(),
+    )
+    .await;
     let body =
         br#"{"specversion":"1.0","type":"io.fly.machine.started","source":"s","id":"evt_1"}"#;
-    let good = flyio::sign(b"s", body);
+    let good = flyio::sign(b"receiver-secret-24-bytes", body);
     let response = reqwest::Client::new()
         .post(format!("{base}/extensions/events"))
         .header(flyio::SIGNATURE_HEADER, "0".repeat(64))
@@ -272,7 +317,8 @@ fn short_limits() -> webhooks::receiver::ServerLimits {
 }
 
 fn slow_config() -> ReceiverConfig {
-    ReceiverConfig::new(b"s".to_vec()).with_read_timeout(std::time::Duration::from_millis(300))
+    ReceiverConfig::new(b"receiver-secret-24-bytes".to_vec())
+        .with_read_timeout(std::time::Duration::from_millis(300))
 }
 
 #[tokio::test]
@@ -333,7 +379,7 @@ async fn connections_over_the_limit_wait_for_a_free_slot() {
         br#"{"specversion":"1.0","type":"io.fly.machine.started","source":"s","id":"evt_1"}"#;
     let (status, _) = post(
         &format!("http://{address}/extensions/events"),
-        Some(&flyio::sign(b"s", body)),
+        Some(&flyio::sign(b"receiver-secret-24-bytes", body)),
         body,
     )
     .await;

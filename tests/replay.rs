@@ -152,7 +152,10 @@ async fn the_tower_service_runs_under_plain_hyper() {
     // The same answers as under axum: a forged signature, an unknown address.
     let forged = reqwest::Client::new()
         .post(&url)
-        .header(flyio::SIGNATURE_HEADER, flyio::sign(b"other", &body))
+        .header(
+            flyio::SIGNATURE_HEADER,
+            flyio::sign(b"another-secret-24-bytes", &body),
+        )
         .body(body.clone())
         .send()
         .await
@@ -300,4 +303,184 @@ async fn when_redis_is_down_the_receiver_fails_closed_or_open_as_configured() {
         2,
         "a replay after the outage reached the handler"
     );
+}
+
+/// Another receiver's secret (a tenant, a test endpoint) that an attacker may hold.
+const OTHER_SECRET: &[u8] = b"another-receiver-secret-2026";
+
+#[tokio::test]
+async fn receivers_with_different_secrets_sharing_a_guard_never_pre_empt_each_other() {
+    let redis = RedisServer::start();
+    let memory = ReplayConfig::new(MemoryGuard::default());
+    for shared in ["memory", "redis"] {
+        let (mine, theirs) = match shared {
+            "memory" => (memory.clone(), memory.clone()),
+            _ => (
+                ReplayConfig::new(RedisGuard::connect(&redis.url()).await.unwrap()),
+                ReplayConfig::new(RedisGuard::connect(&redis.url()).await.unwrap()),
+            ),
+        };
+        let (victim, attacker) = (Counter::default(), Counter::default());
+        let victim_url = serve(flyio::router(victim.clone(), guarded(mine)).unwrap()).await;
+        let attacker_config = ReceiverConfig::new(OTHER_SECRET.to_vec()).with_replay(theirs);
+        let attacker_url = serve(flyio::router(attacker.clone(), attacker_config).unwrap()).await;
+        // The attacker signs the body the provider will send, for the receiver whose
+        // secret it holds, first.
+        let body = created(&format!("res_{shared}"));
+        let forged = reqwest::Client::new()
+            .post(&attacker_url)
+            .header(flyio::SIGNATURE_HEADER, flyio::sign(OTHER_SECRET, &body))
+            .body(body.clone())
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(forged.status().as_u16(), 204);
+        assert_eq!(attacker.calls(), 1);
+        // The provider's real delivery still reaches the victim's handler.
+        assert_eq!(deliver(&victim_url, &body).await, (204, None), "{shared}");
+        assert_eq!(victim.calls(), 1, "{shared}: the delivery was pre-empted");
+        // And a replay of it is still a replay.
+        assert_eq!(deliver(&victim_url, &body).await, (204, None));
+        assert_eq!(victim.calls(), 1, "{shared}");
+    }
+}
+
+#[tokio::test]
+async fn a_lapsed_claimant_cannot_erase_what_another_instance_recorded() {
+    use webhooks::replay::{Claim, ClaimToken, DeliveryKey, ReplayGuard};
+    let redis = RedisServer::start();
+    let guard = RedisGuard::connect(&redis.url()).await.unwrap();
+    let key = DeliveryKey([7; 32]);
+    let (first, second) = (ClaimToken::new(), ClaimToken::new());
+    let short = Duration::from_millis(100);
+    assert_eq!(guard.claim(key, first, short).await.unwrap(), Claim::Fresh);
+    assert!(guard.extend(key, first, short).await.unwrap());
+    assert!(!guard.extend(key, second, short).await.unwrap());
+    // Another instance's release leaves the claim alone.
+    guard.release(key, second).await.unwrap();
+    assert_eq!(
+        guard.claim(key, second, short).await.unwrap(),
+        Claim::InProgress
+    );
+    // The first handler outlives its lease; the second instance claims and succeeds.
+    tokio::time::sleep(Duration::from_millis(250)).await;
+    assert!(!guard.extend(key, first, short).await.unwrap());
+    assert_eq!(
+        guard
+            .claim(key, second, Duration::from_secs(60))
+            .await
+            .unwrap(),
+        Claim::Fresh
+    );
+    guard.complete(key, Duration::from_secs(60)).await.unwrap();
+    // The first handler then fails: its release must not erase the done marker.
+    guard.release(key, first).await.unwrap();
+    assert_eq!(
+        guard
+            .claim(key, ClaimToken::new(), Duration::from_secs(60))
+            .await
+            .unwrap(),
+        Claim::Done
+    );
+    // Durations beyond any sense are cut, not refused by Redis.
+    let long = DeliveryKey([8; 32]);
+    assert_eq!(
+        guard.claim(long, first, Duration::MAX).await.unwrap(),
+        Claim::Fresh
+    );
+    guard.complete(long, Duration::MAX).await.unwrap();
+    assert_eq!(guard.claim(long, second, short).await.unwrap(), Claim::Done);
+}
+
+/// A guard whose claims land but whose answers come too late (a Redis stall longer than
+/// the receiver's timeout), while `stalled` is set.
+struct Stalling {
+    inner: MemoryGuard,
+    stalled: Arc<std::sync::atomic::AtomicBool>,
+}
+
+impl webhooks::replay::ReplayGuard for Stalling {
+    fn claim(
+        &self,
+        key: webhooks::replay::DeliveryKey,
+        token: webhooks::replay::ClaimToken,
+        lease: Duration,
+    ) -> webhooks::replay::GuardFuture<'_, webhooks::replay::Claim> {
+        let stalled = self.stalled.load(Ordering::SeqCst);
+        let claim = self.inner.claim(key, token, lease);
+        Box::pin(async move {
+            let claim = claim.await;
+            if stalled {
+                tokio::time::sleep(Duration::from_secs(2)).await;
+            }
+            claim
+        })
+    }
+
+    fn extend(
+        &self,
+        key: webhooks::replay::DeliveryKey,
+        token: webhooks::replay::ClaimToken,
+        lease: Duration,
+    ) -> webhooks::replay::GuardFuture<'_, bool> {
+        self.inner.extend(key, token, lease)
+    }
+
+    fn complete(
+        &self,
+        key: webhooks::replay::DeliveryKey,
+        window: Duration,
+    ) -> webhooks::replay::GuardFuture<'_, ()> {
+        self.inner.complete(key, window)
+    }
+
+    fn release(
+        &self,
+        key: webhooks::replay::DeliveryKey,
+        token: webhooks::replay::ClaimToken,
+    ) -> webhooks::replay::GuardFuture<'_, ()> {
+        self.inner.release(key, token)
+    }
+}
+
+#[tokio::test]
+async fn a_claim_whose_answer_was_lost_does_not_block_the_retries() {
+    let stalled = Arc::new(std::sync::atomic::AtomicBool::new(true));
+    let mut replay = ReplayConfig::new(Stalling {
+        inner: MemoryGuard::default(),
+        stalled: Arc::clone(&stalled),
+    });
+    replay.timeout = Duration::from_millis(100);
+    let handler = Counter::default();
+    let url = serve(flyio::router(handler.clone(), guarded(replay)).unwrap()).await;
+    let body = created("res_stalled");
+    // The claim lands, but its answer comes after the timeout: fail closed.
+    assert_eq!(deliver(&url, &body).await, (503, Some("5".into())));
+    assert_eq!(handler.calls(), 0);
+    // The provider retries: the lost claim was released in the background, so the retry
+    // is handled at once instead of waiting out a lease.
+    stalled.store(false, Ordering::SeqCst);
+    tokio::time::sleep(Duration::from_millis(50)).await;
+    assert_eq!(deliver(&url, &body).await, (204, None));
+    assert_eq!(handler.calls(), 1);
+}
+
+#[tokio::test]
+async fn a_handler_slower_than_its_lease_keeps_its_claim() {
+    let replay = ReplayConfig::new(MemoryGuard::default()).with_lease(Duration::from_secs(1));
+    let stats = Arc::clone(&replay.stats);
+    let handler = Counter::default();
+    let url = serve(flyio::router(handler.clone(), guarded(replay)).unwrap()).await;
+    let body = created("res_slow");
+    let first = tokio::spawn({
+        let (url, body) = (url.clone(), body.clone());
+        async move { deliver(&url, &body).await }
+    });
+    // Three leases later, a copy still finds the delivery in progress.
+    tokio::time::sleep(Duration::from_millis(3_000)).await;
+    assert_eq!(deliver(&url, &body).await.0, 503);
+    handler.release.notify_one();
+    assert_eq!(first.await.unwrap(), (204, None));
+    assert_eq!(handler.calls(), 1);
+    assert_eq!(stats.leases_lost(), 0);
 }

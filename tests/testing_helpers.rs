@@ -5,7 +5,7 @@
 use webhooks::receiver::ReceiverConfig;
 use webhooks::testing::Breakage;
 
-const SECRET: &[u8] = b"test-secret";
+const SECRET: &[u8] = b"test-secret-of-24-bytes";
 
 /// A secret in the scheme's format.
 fn secret_for(scheme: &webhooks::SignatureScheme) -> &'static [u8] {

@@ -76,7 +76,7 @@ enum Command {
     },
     /// Print the signature header(s) for a body (a file, or standard input).
     #[command(
-        after_help = "Example:\n  hookgen sign --spec airmy --secret whsec_test event.json\n  echo -n '{}' | HOOKGEN_SECRET=s hookgen sign --spec flyio"
+        after_help = "Example:\n  hookgen sign --spec airmy --secret whsec_dev-secret-of-24-bytes event.json\n  echo -n '{}' | HOOKGEN_SECRET=fly-dev-secret-24-bytes hookgen sign --spec flyio"
     )]
     Sign {
         #[command(flatten)]
@@ -92,7 +92,7 @@ enum Command {
     },
     /// Exit 0 when SIGNATURE is valid for the body, 1 with the reason otherwise.
     #[command(
-        after_help = "Example:\n  hookgen verify --spec airmy --secret whsec_test --signature 7ae79d69... event.json"
+        after_help = "Example:\n  hookgen verify --spec airmy --secret whsec_dev-secret-of-24-bytes --signature 7ae79d69... event.json"
     )]
     Verify {
         #[command(flatten)]
@@ -111,7 +111,7 @@ enum Command {
     },
     /// Serve every channel of a spec on 127.0.0.1: verify, decode and print each delivery.
     #[command(
-        after_help = "Example:\n  hookgen listen --spec airmy --secret whsec_test --port 8080"
+        after_help = "Example:\n  hookgen listen --spec airmy --secret whsec_dev-secret-of-24-bytes --port 8080"
     )]
     Listen {
         #[command(flatten)]
@@ -122,7 +122,7 @@ enum Command {
     },
     /// POST signed example messages of a spec to URL (one of each, or --message M).
     #[command(
-        after_help = "Without a path in URL, each message goes to its channel's address under it.\nExample:\n  hookgen send-test --spec airmy --secret whsec_test --url http://127.0.0.1:8080"
+        after_help = "Without a path in URL, each message goes to its channel's address under it.\nExample:\n  hookgen send-test --spec airmy --secret whsec_dev-secret-of-24-bytes --url http://127.0.0.1:8080"
     )]
     SendTest {
         #[command(flatten)]

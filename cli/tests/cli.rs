@@ -336,10 +336,19 @@ fn hookgen_stdin(args: &[&str], stdin: &[u8]) -> Output {
 
 #[test]
 fn sign_and_verify_use_the_specs_scheme() {
-    // Python: hmac.new(b"fly-secret", body, hashlib.sha256).hexdigest()
+    // Python: hmac.new(b"fly-webhook-secret-2026", body, hashlib.sha256).hexdigest()
     let body = br#"{"action":"resource.deleted","resource_id":"res_abc123"}"#;
-    let expected = "2b42ccad5db24839cee969ca813090a7cdfde4634439e88661060bb83a18b0e0";
-    let output = hookgen_stdin(&["sign", "--spec", "flyio", "--secret", "fly-secret"], body);
+    let expected = "e899f01e5c5bb332ce9e24b85567b1482402b4befc4247361b154c105d3a1640";
+    let output = hookgen_stdin(
+        &[
+            "sign",
+            "--spec",
+            "flyio",
+            "--secret",
+            "fly-webhook-secret-2026",
+        ],
+        body,
+    );
     assert!(output.status.success(), "{}", stderr(&output));
     assert_eq!(
         String::from_utf8_lossy(&output.stdout),
@@ -360,8 +369,12 @@ fn sign_and_verify_use_the_specs_scheme() {
             body,
         )
     };
-    assert!(verify("fly-secret", expected, body).status.success());
-    let wrong = verify("other", expected, body);
+    assert!(
+        verify("fly-webhook-secret-2026", expected, body)
+            .status
+            .success()
+    );
+    let wrong = verify("another-secret-24-bytes", expected, body);
     assert_eq!(wrong.status.code(), Some(1));
     assert!(
         stderr(&wrong).contains("does not match"),
@@ -369,12 +382,12 @@ fn sign_and_verify_use_the_specs_scheme() {
         stderr(&wrong)
     );
     let tampered = verify(
-        "fly-secret",
+        "fly-webhook-secret-2026",
         expected,
         br#"{"action":"resource.deleted","resource_id":"res_abc124"}"#,
     );
     assert_eq!(tampered.status.code(), Some(1));
-    let malformed = verify("fly-secret", "zz", body);
+    let malformed = verify("fly-webhook-secret-2026", "zz", body);
     assert!(
         stderr(&malformed).contains("malformed"),
         "{}",
@@ -424,7 +437,16 @@ fn sign_follows_a_standard_webhooks_spec() {
 
 #[test]
 fn sign_names_unknown_specs_and_empty_secrets() {
-    let unknown = hookgen_stdin(&["sign", "--spec", "nope", "--secret", "s"], b"{}");
+    let unknown = hookgen_stdin(
+        &[
+            "sign",
+            "--spec",
+            "nope",
+            "--secret",
+            "receiver-secret-24-bytes",
+        ],
+        b"{}",
+    );
     assert_eq!(unknown.status.code(), Some(1));
     assert!(
         stderr(&unknown).contains("no spec named `nope`; known: airmy, flagsmith, flyio, flymyai"),
@@ -472,7 +494,7 @@ fn sign_names_unknown_specs_and_empty_secrets() {
             stderr(&output)
         );
         assert!(
-            stderr(&output).contains("a secret is empty"),
+            stderr(&output).contains("is not a secret: it is empty"),
             "{args:?}: {}",
             stderr(&output)
         );

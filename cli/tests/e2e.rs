@@ -101,9 +101,9 @@ fn every_example_of_every_spec_goes_through_listen() {
 fn events_named_in_a_header_go_through_listen() {
     let spec = "codegen/tests/snapshots/openapi-webhooks.yaml";
     send_every_example(spec, 3);
-    let listener = listen(spec, "e2e-secret");
+    let listener = listen(spec, "e2e-secret-of-20-bytes");
     let body = br#"{"action":"opened","issue":{"number":1,"title":"t","labels":[]}}"#;
-    let signature = github_signature("e2e-secret", body);
+    let signature = github_signature("e2e-secret-of-20-bytes", body);
     let signed = ("X-Hub-Signature-256", signature.as_str());
     let unknown = raw_post(
         &listener.base,
@@ -113,7 +113,7 @@ fn events_named_in_a_header_go_through_listen() {
     );
     let unnamed = raw_post(&listener.base, "/hooks", &[signed], body);
     let reopened = br#"{"action":"reopened","issue":{"number":1,"title":"t","labels":[]}}"#;
-    let signature = github_signature("e2e-secret", reopened);
+    let signature = github_signature("e2e-secret-of-20-bytes", reopened);
     let signed = ("X-Hub-Signature-256", signature.as_str());
     let new_action = raw_post(
         &listener.base,
@@ -179,14 +179,14 @@ fn every_example_of_every_spec_in_3_0_form_goes_through_listen() {
 
 fn send_every_example(spec: &str, messages: usize) {
     {
-        let listener = listen(spec, "e2e-secret");
+        let listener = listen(spec, "e2e-secret-of-20-bytes");
         let output = hookgen()
             .args([
                 "send-test",
                 "--spec",
                 spec,
                 "--secret",
-                "e2e-secret",
+                "e2e-secret-of-20-bytes",
                 "--url",
                 &listener.base,
             ])
@@ -215,10 +215,10 @@ fn send_every_example(spec: &str, messages: usize) {
 
 #[test]
 fn tampered_and_wrongly_signed_requests_are_rejected() {
-    let listener = listen("airmy", "e2e-secret");
+    let listener = listen("airmy", "e2e-secret-of-20-bytes");
     let body = br#"{"id":"evt_1","type":"test","created_at":"2026-03-22T15:40:00Z","data":{}}"#;
     let sign = airmy_signature;
-    let good = sign("e2e-secret", body);
+    let good = sign("e2e-secret-of-20-bytes", body);
     assert_eq!(
         raw_post(
             &listener.base,
@@ -282,11 +282,11 @@ fn airmy_signature(secret: &str, body: &[u8]) -> String {
 
 #[test]
 fn listen_shows_untrusted_strings_escaped() {
-    let listener = listen("airmy", "e2e-secret");
+    let listener = listen("airmy", "e2e-secret-of-20-bytes");
     // An unlisted event whose type and fields hold terminal escape sequences (CSI, OSC,
     // the C1 CSI, BEL), a carriage return and a direction override.
     let body = br#"{"id":"evt_1","type":"run.\u001b[2J\u009b31m\u202eevil","created_at":"2026-03-22T15:40:00Z","data":{"note":"\u001b]0;pwned\u0007\rfake 204 line"}}"#;
-    let signature = airmy_signature("e2e-secret", body);
+    let signature = airmy_signature("e2e-secret-of-20-bytes", body);
     assert_eq!(
         raw_post(
             &listener.base,

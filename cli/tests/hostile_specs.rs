@@ -372,6 +372,39 @@ fn signature_settings_that_cannot_be_secure_are_refused() {
             "{header: X-Sig, prefix: 'v1,', separator: ','}",
             "the prefix holds the separator",
         ),
+        // Second round: settings that can never verify, or verify more than they say.
+        ("{header: ''}", "the signature header's name is empty"),
+        (
+            "{scheme: standard-webhooks, separator: '='}",
+            "is a base64 character",
+        ),
+        (
+            "{scheme: standard-webhooks, separator: 'A'}",
+            "is a base64 character",
+        ),
+        ("{scheme: stripe, separator: \"\\t\"}", "visible ASCII"),
+        ("{header: X-Sig, prefix: \"v1\\n\"}", "visible ASCII"),
+        (
+            "{scheme: standard-webhooks, tolerance-seconds: 18446744073709551615}",
+            "a tolerance over 3600 s",
+        ),
+        (
+            "{scheme: standard-webhooks, tolerance-seconds: 3601}",
+            "a tolerance over 3600 s",
+        ),
+        // Parts that could be split another way: a replayer re-splits id and timestamp.
+        (
+            "{scheme: standard-webhooks, signed: '{id}{timestamp}{body}'}",
+            "could be split another way",
+        ),
+        (
+            "{scheme: standard-webhooks, signed: '{id}.{timestamp}{body}'}",
+            "could be split another way",
+        ),
+        (
+            "{scheme: standard-webhooks, signed: '{id}.{timestamp}1{body}'}",
+            "beside text of digits",
+        ),
     ];
     for (signature, expect) in cases {
         let dir = tempfile::tempdir().unwrap();
@@ -389,10 +422,53 @@ fn signature_settings_that_cannot_be_secure_are_refused() {
         "{header: X-Sig, signed: 'v0:{timestamp}:{body}', timestamp-header: X-Ts, tolerance-seconds: 60}",
         "{header: X-Sig}",
         "{header: X-Sig, signed: id.timestamp.body, id-header: X-Id, timestamp-header: X-Ts, tolerance-seconds: 60}",
+        "{scheme: standard-webhooks, tolerance-seconds: 3600}",
+        "{scheme: standard-webhooks, signed: 'v1:{timestamp}:{id}:{body}'}",
     ] {
         let dir = tempfile::tempdir().unwrap();
         write_spec(dir.path(), &spec_signed(signature));
         assert_both_accept(dir.path(), &[]);
+    }
+}
+
+#[test]
+fn a_delivery_schedule_beyond_the_bounds_is_refused() {
+    for (delivery, at, expect) in [
+        (
+            "{attempts: 4294967295}",
+            "/x-hookgen/delivery/attempts",
+            "from 1 to 50",
+        ),
+        (
+            "{attempts: 0}",
+            "/x-hookgen/delivery/attempts",
+            "from 1 to 50",
+        ),
+        (
+            "{backoff-seconds: [1, 0]}",
+            "/x-hookgen/delivery/backoff-seconds/1",
+            "from 1 to 86400",
+        ),
+        (
+            "{timeout-seconds: 31536000}",
+            "/x-hookgen/delivery/timeout-seconds",
+            "from 1 to 300",
+        ),
+        (
+            "{timeout-seconds: 0}",
+            "/x-hookgen/delivery/timeout-seconds",
+            "from 1 to 300",
+        ),
+    ] {
+        let dir = tempfile::tempdir().unwrap();
+        let spec = spec_signed("{header: X-Sig}").replacen(
+            "x-hookgen:",
+            &format!("x-hookgen:\n  delivery: {delivery}"),
+            1,
+        );
+        write_spec(dir.path(), &spec);
+        assert_both_refuse(dir.path(), &[], expect);
+        assert_both_refuse(dir.path(), &[], at);
     }
 }
 

@@ -215,6 +215,17 @@ fn check_signature(settings: &SignatureSettings, at: &str, report: &mut impl FnM
             "a tolerance of 0 s refuses every delivery; give the clock skew allowed".into(),
         );
     }
+    if tolerance.is_some_and(|t| t > MAX_TOLERANCE_SECONDS) {
+        report(
+            &child(at, "tolerance-seconds"),
+            format!(
+                "a tolerance over {MAX_TOLERANCE_SECONDS} s (an hour) lets a captured delivery replay for that long; no provider needs more for clock skew"
+            ),
+        );
+    }
+    if let Some(reason) = template_ambiguity(&signed.0) {
+        report(&child(at, "signed"), reason.into());
+    }
     if signed.has(&SignedPart::Id) && settings.id_header.is_empty() {
         report(
             &child(at, "signed"),
@@ -276,6 +287,23 @@ fn check_signature(settings: &SignatureSettings, at: &str, report: &mut impl FnM
             "`secret: ed25519-base64` keys need `algorithm: ed25519`".into(),
         ),
     }
+    if settings.header.as_deref() == Some("") {
+        report(
+            &child(at, "header"),
+            "the signature header's name is empty: no request could carry it".into(),
+        );
+    }
+    for (key, text) in [
+        ("prefix", settings.prefix.as_str()),
+        ("timestamp-entry", settings.timestamp_entry.as_str()),
+    ] {
+        if !text.bytes().all(|b| (b' '..=b'~').contains(&b)) {
+            report(
+                &child(at, key),
+                "holds a character other than visible ASCII or space, which no header value can carry".into(),
+            );
+        }
+    }
     let mut headers: Vec<(&str, &str)> = Vec::new();
     for (key, name) in [
         ("header", settings.header.as_deref().unwrap_or("")),
@@ -305,14 +333,63 @@ fn check_signature(settings: &SignatureSettings, at: &str, report: &mut impl FnM
             format!("the prefix holds the separator {c:?}, so no signature would ever match"),
         );
     }
-    if settings.encoding == Encoding::Hex
-        && settings.separator.is_some_and(|c| c.is_ascii_hexdigit())
-    {
-        report(
-            &child(at, "separator"),
-            "a hex digit cannot separate hex signatures".into(),
-        );
+    if let Some(c) = settings.separator {
+        if !(c == ' ' || c.is_ascii_graphic()) {
+            report(
+                &child(at, "separator"),
+                format!(
+                    "{c:?} is not a space or a visible ASCII character, which a header value needs"
+                ),
+            );
+        }
+        match settings.encoding {
+            Encoding::Hex if c.is_ascii_hexdigit() => report(
+                &child(at, "separator"),
+                "a hex digit cannot separate hex signatures".into(),
+            ),
+            Encoding::Base64 if c.is_ascii_alphanumeric() || matches!(c, '+' | '/' | '=') => {
+                report(
+                    &child(at, "separator"),
+                    format!("{c:?} is a base64 character: it cannot separate base64 signatures"),
+                );
+            }
+            _ => {}
+        }
     }
+}
+
+/// The largest timestamp tolerance, as the runtime's `MAX_TOLERANCE_SECONDS`.
+const MAX_TOLERANCE_SECONDS: u64 = 3600;
+
+/// Why signed parts could be split more than one way (the runtime's
+/// `signature::template_ambiguity`, over the model's parts): two variable parts with no
+/// text between them, or a timestamp beside text of digits. A replayer could then move
+/// bytes between the parts (`evt_10`+`1700000000` vs `evt_1`+`01700000000`).
+fn template_ambiguity(signed: &[SignedPart]) -> Option<&'static str> {
+    let parts: Vec<&SignedPart> = signed
+        .iter()
+        .filter(|p| !matches!(p, SignedPart::Text(t) if t.is_empty()))
+        .collect();
+    for pair in parts.windows(2) {
+        match pair {
+            [SignedPart::Text(_), SignedPart::Text(_)] => {}
+            [SignedPart::Text(text), SignedPart::Timestamp]
+            | [SignedPart::Timestamp, SignedPart::Text(text)]
+                if text.bytes().all(|b| b.is_ascii_digit()) =>
+            {
+                return Some(
+                    "`{timestamp}` beside text of digits could be split another way: put a delimiter that is not a digit beside it",
+                );
+            }
+            [SignedPart::Text(_), _] | [_, SignedPart::Text(_)] => {}
+            _ => {
+                return Some(
+                    "two parts of `signed` with no text between them could be split another way (a replayer could move bytes from one to the other): put a delimiter between them",
+                );
+            }
+        }
+    }
+    None
 }
 
 /// A byte of an HTTP header name (an RFC 9110 token).

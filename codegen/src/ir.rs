@@ -69,6 +69,85 @@ pub struct TypeSpace {
 }
 
 impl TypeSpace {
+    /// About how many bytes a value of `ty` takes inline (as on 64-bit targets, without
+    /// padding), saturating. `memo` caches the size of each named type, so a graph in
+    /// which every type holds the one below twice costs its size, not 2^depth; a type
+    /// met again while its own size is computed (a cycle, which `Box` breaks) counts as
+    /// a pointer.
+    pub fn estimated_size(
+        &self,
+        ty: &Ty,
+        memo: &mut std::collections::HashMap<TypeId, usize>,
+    ) -> usize {
+        const WORD: usize = 8;
+        match ty {
+            Ty::Null => 0,
+            Ty::Bool | Ty::Integer(_) | Ty::Number | Ty::Boxed(_) => WORD,
+            Ty::String | Ty::Array(_) | Ty::Map(_) => 3 * WORD,
+            Ty::Json | Ty::JsonObject => 10 * WORD,
+            Ty::Named(id) => {
+                if let Some(size) = memo.get(id) {
+                    return *size;
+                }
+                memo.insert(*id, WORD);
+                let size = match self.get(*id).map(|d| &d.kind) {
+                    Some(TypeKind::Struct {
+                        fields, additional, ..
+                    }) => fields
+                        .iter()
+                        .map(|f| self.estimated_size(&f.ty, memo))
+                        .fold(
+                            additional.as_ref().map_or(0, |_| 3 * WORD),
+                            usize::saturating_add,
+                        ),
+                    Some(TypeKind::Union { variants } | TypeKind::TaggedUnion { variants, .. }) => {
+                        variants
+                            .iter()
+                            .map(|v| self.estimated_size(&v.ty, memo))
+                            .max()
+                            .unwrap_or_default()
+                            .saturating_add(WORD)
+                    }
+                    Some(TypeKind::Alias(inner)) => self.estimated_size(inner, memo),
+                    Some(TypeKind::StringEnum { .. }) | None => 3 * WORD,
+                };
+                memo.insert(*id, size);
+                size
+            }
+        }
+    }
+
+    /// Whether a value of `ty` may hold a number Rust cannot keep exactly: an `f64` or a
+    /// JSON value among the types it reaches. Each named type is visited once (linear in
+    /// the number of types, however often they are reached, cycles included).
+    pub fn holds_inexact_numbers(&self, ty: &Ty) -> bool {
+        let mut seen = std::collections::HashSet::new();
+        let mut pending = vec![ty];
+        while let Some(ty) = pending.pop() {
+            match ty {
+                Ty::Number | Ty::Json | Ty::JsonObject => return true,
+                Ty::String | Ty::Bool | Ty::Integer(_) | Ty::Null => {}
+                Ty::Array(inner) | Ty::Map(inner) | Ty::Boxed(inner) => pending.push(inner),
+                Ty::Named(id) if !seen.insert(*id) => {}
+                Ty::Named(id) => match self.get(*id).map(|d| &d.kind) {
+                    None => return true,
+                    Some(TypeKind::Struct {
+                        fields, additional, ..
+                    }) => {
+                        pending.extend(fields.iter().map(|f| &f.ty));
+                        pending.extend(additional);
+                    }
+                    Some(TypeKind::Union { variants } | TypeKind::TaggedUnion { variants, .. }) => {
+                        pending.extend(variants.iter().map(|v| &v.ty));
+                    }
+                    Some(TypeKind::Alias(target)) => pending.push(target),
+                    Some(TypeKind::StringEnum { .. }) => {}
+                },
+            }
+        }
+        false
+    }
+
     /// The type with id `id`.
     pub fn get(&self, id: TypeId) -> Option<&TypeDef> {
         self.types.get(&id)

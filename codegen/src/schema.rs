@@ -83,6 +83,7 @@ impl<'a> SchemaLowering<'a> {
         self.drain();
         let merged = merge_identical(&mut self.types);
         box_cycles(&mut self.types);
+        box_large(&mut self.types);
         (self.types, self.diagnostics, merged)
     }
 
@@ -774,6 +775,8 @@ fn integer_width(map: &Map<String, Value>) -> IntWidth {
 }
 
 /// The top-level properties of an object schema, `allOf` parts included (bounded depth).
+/// Each schema a `$ref` reaches is read once, however many paths lead to it: a document
+/// whose every level refers twice to the level below costs its size, not 2^levels.
 pub fn object_properties<'v>(
     resolver: Resolver<'v>,
     schema: &'v Value,
@@ -782,6 +785,7 @@ pub fn object_properties<'v>(
         resolver: Resolver<'v>,
         schema: &'v Value,
         depth: usize,
+        seen: &mut std::collections::HashSet<String>,
         out: &mut Vec<(String, &'v Value)>,
     ) {
         if depth > MAX_DEPTH {
@@ -796,13 +800,26 @@ pub fn object_properties<'v>(
             .into_iter()
             .flatten()
         {
-            if let Ok((_, part)) = resolver.follow(part, "") {
-                collect(resolver, part, depth + 1, out);
+            let referenced = part.get("$ref").is_some();
+            let Ok((at, part)) = resolver.follow(part, "") else {
+                continue;
+            };
+            // Inline parts are unique to this path; a part reached through a `$ref`
+            // (`at` is then its target) is read once.
+            if referenced && !seen.insert(at) {
+                continue;
             }
+            collect(resolver, part, depth + 1, seen, out);
         }
     }
     let mut out = Vec::new();
-    collect(resolver, schema, 0, &mut out);
+    collect(
+        resolver,
+        schema,
+        0,
+        &mut std::collections::HashSet::new(),
+        &mut out,
+    );
     out
 }
 
@@ -1120,6 +1137,106 @@ fn merge_identical(types: &mut TypeSpace) -> Merged {
         merged.apply_kind(&mut def.kind);
     }
     merged
+}
+
+/// The largest a named type may be held inline, in estimated bytes (see
+/// [`TypeSpace::estimated_size`]).
+const MAX_INLINE_TYPE: usize = 16 * 1024;
+
+/// Keeps every type small enough to decode on a thread's stack: where a struct's fields
+/// (or a union's largest alternative) would make it larger than [`MAX_INLINE_TYPE`], its
+/// largest named fields are boxed until it is not. Without it, a few hundred bytes of
+/// schema in which each type holds the one below twice make a type of 2^depth bytes,
+/// whose decoding overflows any stack on the first delivery. Decided bottom-up (each
+/// type after the types it holds), without recursion, in time linear in the table.
+fn box_large(types: &mut TypeSpace) {
+    const WORD: usize = 8;
+    let mut size: BTreeMap<TypeId, usize> = BTreeMap::new();
+    let mut boxed: Vec<(TypeId, usize)> = Vec::new();
+    let members = |def: &crate::ir::TypeDef| -> Vec<Ty> {
+        match &def.kind {
+            TypeKind::Struct { fields, .. } => fields.iter().map(|f| f.ty.clone()).collect(),
+            TypeKind::Union { variants } | TypeKind::TaggedUnion { variants, .. } => {
+                variants.iter().map(|v| v.ty.clone()).collect()
+            }
+            TypeKind::Alias(ty) => vec![ty.clone()],
+            TypeKind::StringEnum { .. } => Vec::new(),
+        }
+    };
+    let ids: Vec<TypeId> = types.types.keys().copied().collect();
+    for root in ids {
+        // Post-order without recursion: a type is settled once every named type it holds
+        // inline is (a cycle, already boxed by `box_cycles`, would count as a pointer).
+        let mut stack = vec![(root, false)];
+        while let Some((id, children_done)) = stack.pop() {
+            if size.contains_key(&id) && !children_done {
+                continue;
+            }
+            let Some(def) = types.get(id) else {
+                size.insert(id, 3 * WORD);
+                continue;
+            };
+            let held = members(def);
+            if !children_done {
+                size.insert(id, WORD);
+                stack.push((id, true));
+                for ty in &held {
+                    if let Ty::Named(child) = ty {
+                        if !size.contains_key(child) {
+                            stack.push((*child, false));
+                        }
+                    }
+                }
+                continue;
+            }
+            let mut sizes: Vec<usize> = held
+                .iter()
+                .map(|ty| match ty {
+                    Ty::Named(child) => size.get(child).copied().unwrap_or(WORD),
+                    other => types.estimated_size(other, &mut Default::default()),
+                })
+                .collect();
+            let total = |sizes: &[usize]| match &def.kind {
+                TypeKind::Struct { additional, .. } => sizes
+                    .iter()
+                    .fold(additional.as_ref().map_or(0, |_| 3 * WORD), |a, b| {
+                        a.saturating_add(*b)
+                    }),
+                TypeKind::Alias(_) => sizes.first().copied().unwrap_or_default(),
+                _ => sizes
+                    .iter()
+                    .copied()
+                    .max()
+                    .unwrap_or_default()
+                    .saturating_add(WORD),
+            };
+            let boxable = !matches!(def.kind, TypeKind::Alias(_));
+            while boxable && total(&sizes) > MAX_INLINE_TYPE {
+                let largest = (0..held.len())
+                    .filter(|i| matches!(held[*i], Ty::Named(_)) && sizes[*i] > WORD)
+                    .max_by_key(|i| (sizes[*i], std::cmp::Reverse(*i)));
+                let Some(i) = largest else { break };
+                sizes[i] = WORD;
+                boxed.push((id, i));
+            }
+            size.insert(id, total(&sizes));
+        }
+    }
+    for (id, i) in boxed {
+        let Some(def) = types.types.get_mut(&id) else {
+            continue;
+        };
+        let ty = match &mut def.kind {
+            TypeKind::Struct { fields, .. } => fields.get_mut(i).map(|f| &mut f.ty),
+            TypeKind::Union { variants } | TypeKind::TaggedUnion { variants, .. } => {
+                variants.get_mut(i).map(|v| &mut v.ty)
+            }
+            _ => None,
+        };
+        if let Some(ty) = ty {
+            *ty = Ty::Boxed(Box::new(ty.clone()));
+        }
+    }
 }
 
 /// Makes recursive types finite: a struct field or union alternative whose named type

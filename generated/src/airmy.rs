@@ -1039,6 +1039,7 @@ pub fn layer(
     config: crate::receiver::ReceiverConfig,
 ) -> Result<crate::receiver::WebhooksLayer<Message>, crate::SignatureError> {
     let binding = ::hookgen_runtime::__private::SpecBinding {
+        spec: "airmy",
         scheme: SIGNATURE,
         route,
         decode_channel,
@@ -1071,6 +1072,7 @@ pub async fn process<H: Handler>(
     stats: ::std::sync::Arc<crate::queue::WorkerStats>,
 ) {
     let binding = ::hookgen_runtime::__private::SpecBinding {
+        spec: "airmy",
         scheme: SIGNATURE,
         route,
         decode_channel,

@@ -794,6 +794,7 @@ pub fn layer(
     config: crate::receiver::ReceiverConfig,
 ) -> Result<crate::receiver::WebhooksLayer<Message>, crate::SignatureError> {
     let binding = ::hookgen_runtime::__private::SpecBinding {
+        spec: "flagsmith",
         scheme: SIGNATURE,
         route,
         decode_channel,
@@ -826,6 +827,7 @@ pub async fn process<H: Handler>(
     stats: ::std::sync::Arc<crate::queue::WorkerStats>,
 ) {
     let binding = ::hookgen_runtime::__private::SpecBinding {
+        spec: "flagsmith",
         scheme: SIGNATURE,
         route,
         decode_channel,

@@ -558,6 +558,7 @@ pub fn layer(
     config: crate::receiver::ReceiverConfig,
 ) -> Result<crate::receiver::WebhooksLayer<Message>, crate::SignatureError> {
     let binding = ::hookgen_runtime::__private::SpecBinding {
+        spec: "flymyai",
         scheme: SIGNATURE,
         route,
         decode_channel,
@@ -590,6 +591,7 @@ pub async fn process<H: Handler>(
     stats: ::std::sync::Arc<crate::queue::WorkerStats>,
 ) {
     let binding = ::hookgen_runtime::__private::SpecBinding {
+        spec: "flymyai",
         scheme: SIGNATURE,
         route,
         decode_channel,

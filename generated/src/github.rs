@@ -14134,7 +14134,7 @@ pub struct WebhookIssueDependenciesBlockedByAdded {
     pub action: WebhookIssueDependenciesBlockedByAddedAction,
     /// The ID of the blocked issue.
     pub blocked_issue_id: ::serde_json::Number,
-    pub blocked_issue: Issue,
+    pub blocked_issue: Box<Issue>,
     /// The ID of the blocking issue.
     pub blocking_issue_id: ::serde_json::Number,
     pub blocking_issue: Issue,
@@ -14169,7 +14169,7 @@ pub struct WebhookIssueDependenciesBlockedByRemoved {
     pub action: WebhookIssueDependenciesBlockedByRemovedAction,
     /// The ID of the blocked issue.
     pub blocked_issue_id: ::serde_json::Number,
-    pub blocked_issue: Issue,
+    pub blocked_issue: Box<Issue>,
     /// The ID of the blocking issue.
     pub blocking_issue_id: ::serde_json::Number,
     pub blocking_issue: Issue,
@@ -14204,7 +14204,7 @@ pub struct WebhookIssueDependenciesBlockingAdded {
     pub action: WebhookIssueDependenciesBlockingAddedAction,
     /// The ID of the blocked issue.
     pub blocked_issue_id: ::serde_json::Number,
-    pub blocked_issue: Issue,
+    pub blocked_issue: Box<Issue>,
     pub blocked_issue_repo: Repository,
     /// The ID of the blocking issue.
     pub blocking_issue_id: ::serde_json::Number,
@@ -14239,7 +14239,7 @@ pub struct WebhookIssueDependenciesBlockingRemoved {
     pub action: WebhookIssueDependenciesBlockingRemovedAction,
     /// The ID of the blocked issue.
     pub blocked_issue_id: ::serde_json::Number,
-    pub blocked_issue: Issue,
+    pub blocked_issue: Box<Issue>,
     pub blocked_issue_repo: Repository,
     /// The ID of the blocking issue.
     pub blocking_issue_id: ::serde_json::Number,
@@ -28884,7 +28884,7 @@ pub struct WebhookSubIssuesParentIssueAdded {
     pub action: WebhookSubIssuesParentIssueAddedAction,
     /// The ID of the parent issue.
     pub parent_issue_id: ::serde_json::Number,
-    pub parent_issue: Issue,
+    pub parent_issue: Box<Issue>,
     pub parent_issue_repo: Repository,
     /// The ID of the sub-issue.
     pub sub_issue_id: ::serde_json::Number,
@@ -28922,7 +28922,7 @@ pub struct WebhookSubIssuesParentIssueRemoved {
     pub action: WebhookSubIssuesParentIssueRemovedAction,
     /// The ID of the parent issue.
     pub parent_issue_id: ::serde_json::Number,
-    pub parent_issue: Issue,
+    pub parent_issue: Box<Issue>,
     pub parent_issue_repo: Repository,
     /// The ID of the sub-issue.
     pub sub_issue_id: ::serde_json::Number,
@@ -28960,7 +28960,7 @@ pub struct WebhookSubIssuesSubIssueAdded {
     pub action: WebhookSubIssuesSubIssueAddedAction,
     /// The ID of the sub-issue.
     pub sub_issue_id: ::serde_json::Number,
-    pub sub_issue: Issue,
+    pub sub_issue: Box<Issue>,
     pub sub_issue_repo: Repository,
     /// The ID of the parent issue.
     pub parent_issue_id: ::serde_json::Number,
@@ -28998,7 +28998,7 @@ pub struct WebhookSubIssuesSubIssueRemoved {
     pub action: WebhookSubIssuesSubIssueRemovedAction,
     /// The ID of the sub-issue.
     pub sub_issue_id: ::serde_json::Number,
-    pub sub_issue: Issue,
+    pub sub_issue: Box<Issue>,
     pub sub_issue_repo: Repository,
     /// The ID of the parent issue.
     pub parent_issue_id: ::serde_json::Number,
@@ -49768,6 +49768,7 @@ pub fn layer(
     config: crate::receiver::ReceiverConfig,
 ) -> Result<crate::receiver::WebhooksLayer<Message>, crate::SignatureError> {
     let binding = ::hookgen_runtime::__private::SpecBinding {
+        spec: "github",
         scheme: SIGNATURE,
         route,
         decode_channel,
@@ -49800,6 +49801,7 @@ pub async fn process<H: Handler>(
     stats: ::std::sync::Arc<crate::queue::WorkerStats>,
 ) {
     let binding = ::hookgen_runtime::__private::SpecBinding {
+        spec: "github",
         scheme: SIGNATURE,
         route,
         decode_channel,

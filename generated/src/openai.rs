@@ -1600,6 +1600,7 @@ pub fn layer(
     config: crate::receiver::ReceiverConfig,
 ) -> Result<crate::receiver::WebhooksLayer<Message>, crate::SignatureError> {
     let binding = ::hookgen_runtime::__private::SpecBinding {
+        spec: "openai",
         scheme: SIGNATURE,
         route,
         decode_channel,
@@ -1632,6 +1633,7 @@ pub async fn process<H: Handler>(
     stats: ::std::sync::Arc<crate::queue::WorkerStats>,
 ) {
     let binding = ::hookgen_runtime::__private::SpecBinding {
+        spec: "openai",
         scheme: SIGNATURE,
         route,
         decode_channel,

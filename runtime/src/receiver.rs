@@ -37,7 +37,7 @@ pub use tower_layer::Layer;
 pub use tower_service::Service;
 
 use crate::decode::{DecodeError, Headers};
-use crate::replay::{Claim, Counter, DeliveryKey, ReplayConfig, WhenUnavailable};
+use crate::replay::{Claim, ClaimToken, Counter, DeliveryKey, ReplayConfig, WhenUnavailable};
 use crate::routing::Route;
 use crate::signature::{Clock, SignatureScheme, SignedRequest, SystemClock};
 
@@ -117,17 +117,12 @@ impl ReceiverConfig {
         self
     }
 
-    /// Refuses a configuration that cannot verify anything under `scheme`: no secret,
-    /// an empty secret (anywhere in a rotation list), one not in the scheme's format,
-    /// or a scheme that is not secure.
+    /// Refuses a configuration that cannot verify anything under `scheme`: no secret, a
+    /// weak one (anywhere in a rotation list, named by its place), one not in the
+    /// scheme's format, or a scheme that is not secure.
     pub fn check(&self, scheme: &SignatureScheme) -> Result<(), crate::SignatureError> {
-        scheme.check()?;
-        if self.secrets.is_empty() {
-            return Err(crate::SignatureError::NoSecret);
-        }
-        self.secrets
-            .iter()
-            .try_for_each(|secret| scheme.check_secret(secret))
+        let secrets: Vec<&[u8]> = self.secrets.iter().map(Vec::as_slice).collect();
+        scheme.check_secrets(&secrets)
     }
 
     /// Sets the clock used for timestamp tolerances.
@@ -141,6 +136,9 @@ impl ReceiverConfig {
 #[derive(Clone, Copy)]
 #[doc(hidden)]
 pub struct SpecBinding<M> {
+    /// The spec's module name: with the key that verified a delivery, it scopes the
+    /// delivery's replay key (see [`SignatureScheme::replay_key`]).
+    pub spec: &'static str,
     /// The signature scheme.
     pub scheme: SignatureScheme,
     /// The spec's `route`.
@@ -342,6 +340,7 @@ where
     };
     let secrets: Vec<&[u8]> = config.secrets.iter().map(Vec::as_slice).collect();
     let verified = verify(
+        binding.spec,
         &binding.scheme,
         &secrets,
         config.clock.as_ref(),
@@ -377,12 +376,18 @@ where
         path: parts.uri.path().to_owned(),
         body,
     };
-    let handled = match std::future::poll_fn(|cx| handler.poll_ready(cx)).await {
-        Ok(()) => handler.call(delivery).await,
-        Err(e) => Err(e),
+    let handling = async {
+        match std::future::poll_fn(|cx| handler.poll_ready(cx)).await {
+            Ok(()) => handler.call(delivery).await,
+            Err(e) => Err(e),
+        }
+    };
+    let handled = match claimed {
+        Some((replay, key, token)) => holding(replay, key, token, handling).await,
+        None => handling.await,
     };
     match (handled, claimed) {
-        (Ok(()), Some((replay, key))) => {
+        (Ok(()), Some((replay, key, _))) => {
             let window = replay.window_for(binding.scheme.tolerance_seconds);
             // Handled either way; a guard that cannot record it lets a replay through.
             if guarded(replay, replay.guard.complete(key, window))
@@ -395,8 +400,11 @@ where
         }
         (Ok(()), None) => answer(StatusCode::NO_CONTENT, ""),
         (Err(error), claimed) => {
-            if let Some((replay, key)) = claimed {
-                if guarded(replay, replay.guard.release(key)).await.is_err() {
+            if let Some((replay, key, token)) = claimed {
+                if guarded(replay, replay.guard.release(key, token))
+                    .await
+                    .is_err()
+                {
                     // The claim lapses after its lease instead.
                     replay.stats.count(Counter::Unavailable);
                 }
@@ -409,14 +417,73 @@ where
     }
 }
 
+/// Runs `handling` while holding `token`'s claim of `key`: the claim is extended every
+/// third of a lease, so a slow handler keeps it; when an extension finds the claim lost
+/// (lapsed while the guard was unreachable, and perhaps taken by another instance), it
+/// is counted ([`crate::replay::ReplayStats::leases_lost`]) and the handler goes on.
+async fn holding<F: Future>(
+    replay: &ReplayConfig,
+    key: DeliveryKey,
+    token: ClaimToken,
+    handling: F,
+) -> F::Output {
+    let renew = async {
+        let period = (replay.lease / 3).max(Duration::from_millis(100));
+        loop {
+            tokio::time::sleep(period).await;
+            match guarded(replay, replay.guard.extend(key, token, replay.lease)).await {
+                Ok(true) => {}
+                Ok(false) => {
+                    replay.stats.count(Counter::LeaseLost);
+                    return;
+                }
+                // Unreachable for now: try again at the next period.
+                Err(_) => replay.stats.count(Counter::Unavailable),
+            }
+        }
+    };
+    let handling = std::pin::pin!(handling);
+    let renew = std::pin::pin!(renew);
+    match futures_select(handling, renew).await {
+        Ok(output) => output,
+        // The claim was lost: nothing left to extend; finish the handler.
+        Err(handling) => handling.await,
+    }
+}
+
+/// Polls both futures until `first` finishes (`Ok`), or `second` does (`Err` with `first`
+/// to finish alone).
+async fn futures_select<A: Future + Unpin, B: Future<Output = ()> + Unpin>(
+    mut first: A,
+    mut second: B,
+) -> Result<A::Output, A> {
+    let mut second_done = false;
+    std::future::poll_fn(|cx| {
+        if let Poll::Ready(output) = Pin::new(&mut first).poll(cx) {
+            return Poll::Ready(Some(output));
+        }
+        if !second_done && Pin::new(&mut second).poll(cx).is_ready() {
+            second_done = true;
+            return Poll::Ready(None);
+        }
+        Poll::Pending
+    })
+    .await
+    .ok_or(first)
+}
+
 /// Claims a verified delivery: `Ok(Some(..))` to handle it and settle the claim after,
-/// `Ok(None)` to handle it unguarded, `Err(answer)` not to handle it.
+/// `Ok(None)` to handle it unguarded, `Err(answer)` not to handle it. A claim whose
+/// outcome is unknown (the guard did not answer in time: it may have landed) is released
+/// in the background as soon as the guard answers, so the provider's retries wait at most
+/// one lease, and usually not at all.
 async fn claim(
     replay: &ReplayConfig,
     key: DeliveryKey,
-) -> Result<Option<(&ReplayConfig, DeliveryKey)>, Response> {
-    match guarded(replay, replay.guard.claim(key, replay.lease)).await {
-        Ok(Claim::Fresh) => Ok(Some((replay, key))),
+) -> Result<Option<(&ReplayConfig, DeliveryKey, ClaimToken)>, Response> {
+    let token = ClaimToken::new();
+    match guarded(replay, replay.guard.claim(key, token, replay.lease)).await {
+        Ok(Claim::Fresh) => Ok(Some((replay, key, token))),
         Ok(Claim::Done) => {
             replay.stats.count(Counter::Replay);
             Err(answer(StatusCode::NO_CONTENT, ""))
@@ -427,6 +494,12 @@ async fn claim(
         }
         Err(_) => {
             replay.stats.count(Counter::Unavailable);
+            let guard = std::sync::Arc::clone(&replay.guard);
+            let lease = replay.lease;
+            tokio::spawn(async move {
+                // Within the lease: after it, the claim has lapsed anyway.
+                let _ = tokio::time::timeout(lease, guard.release(key, token)).await;
+            });
             match replay.when_unavailable {
                 WhenUnavailable::Refuse => Err(unavailable(
                     "replay protection is unavailable",
@@ -512,7 +585,7 @@ where
     B::Error: Into<HandlerError>,
 {
     let body = read_body(limits, headers, body).await?;
-    verify(scheme, secrets, clock, headers, &body, false)?;
+    verify("", scheme, secrets, clock, headers, &body, false)?;
     Ok(body)
 }
 
@@ -540,8 +613,10 @@ where
 }
 
 /// Verifies the signature of `body` and its headers; with `replay_key`, also returns the
-/// key that identifies the delivery, read from the same verified parts.
+/// key that identifies the delivery within `spec`, read from the same verified parts and
+/// bound to the receiver's first secret (see `SignatureScheme::replay_key`).
 fn verify(
+    spec: &str,
     scheme: &SignatureScheme,
     secrets: &[&[u8]],
     clock: &(dyn Clock + Sync),
@@ -554,11 +629,13 @@ fn verify(
     scheme
         .verify_request(secrets, &request, clock)
         .map_err(Refusal::Unauthorized)?;
-    if !replay_key {
+    let (true, Some(first)) = (replay_key, secrets.first()) else {
         return Ok(None);
-    }
+    };
     // What verified has a key; an error here would be a verified request without one.
-    let key = scheme.replay_key(&request).map_err(Refusal::Unauthorized)?;
+    let key = scheme
+        .replay_key(spec, first, &request)
+        .map_err(Refusal::Unauthorized)?;
     Ok(Some(DeliveryKey(key)))
 }
 

@@ -8,9 +8,12 @@
 //! of an event), otherwise a digest of everything signed. Neither can be changed without
 //! breaking the signature. A [`ReplayGuard`] remembers keys in three states:
 //!
-//! - **claimed** while a handler runs, for a short lease: a copy arriving meanwhile is
-//!   answered 503 with `Retry-After`, so the provider tries again later and nothing is
-//!   lost if the first attempt fails;
+//! - **claimed** while a handler runs, for a short lease that the receiver extends while
+//!   the handler is still running: a copy arriving meanwhile is answered 503 with
+//!   `Retry-After`, so the provider tries again later and nothing is lost if the first
+//!   attempt fails. A claim carries the claimant's [`ClaimToken`]: only its holder can
+//!   extend or release it, so an instance whose lease lapsed cannot erase what another
+//!   instance recorded since;
 //! - **done** once the handler succeeded, for the replay window (twice the scheme's
 //!   tolerance, or [`ReplayConfig::window`] for schemes without a timestamp): a copy is
 //!   answered 204 without calling the handler, as for a delivery already processed;
@@ -28,6 +31,10 @@ use std::sync::Mutex;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
+/// The longest a guard remembers anything (a year): longer windows and leases are cut to
+/// it, so no arithmetic on them overflows and no store refuses them.
+pub const MAX_REMEMBER: Duration = Duration::from_secs(366 * 24 * 60 * 60);
+
 /// What a guard's operations return: boxed, so guards can be trait objects.
 pub type GuardFuture<'a, T> = Pin<Box<dyn Future<Output = Result<T, GuardError>> + Send + 'a>>;
 
@@ -39,6 +46,46 @@ impl DeliveryKey {
     /// The key as lowercase hex (for stores keyed by text).
     pub fn to_hex(&self) -> String {
         hex::encode(self.0)
+    }
+}
+
+/// Who holds a claim: a value unique to one claim, chosen by the claimant before it asks
+/// (so that a claim whose answer was lost can still be released by its holder).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct ClaimToken(pub [u8; 16]);
+
+impl ClaimToken {
+    /// A token no other claim of this or any other process has (a per-process random
+    /// seed, a counter and the time, hashed).
+    pub fn new() -> Self {
+        use std::hash::{BuildHasher as _, Hasher as _};
+        static COUNTER: AtomicU64 = AtomicU64::new(0);
+        static SEED: std::sync::OnceLock<std::collections::hash_map::RandomState> =
+            std::sync::OnceLock::new();
+        let seed = SEED.get_or_init(std::collections::hash_map::RandomState::new);
+        let count = COUNTER.fetch_add(1, Ordering::Relaxed);
+        let now = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.as_nanos());
+        let mut high = seed.build_hasher();
+        high.write_u64(count);
+        high.write_u128(now);
+        high.write_u32(std::process::id());
+        let mut token = [0u8; 16];
+        token[..8].copy_from_slice(&high.finish().to_le_bytes());
+        token[8..].copy_from_slice(&count.to_le_bytes());
+        Self(token)
+    }
+
+    /// The token as lowercase hex.
+    pub fn to_hex(&self) -> String {
+        hex::encode(self.0)
+    }
+}
+
+impl Default for ClaimToken {
+    fn default() -> Self {
+        Self::new()
     }
 }
 
@@ -62,19 +109,31 @@ pub enum Claim {
 #[error("the replay guard is unavailable: {0}")]
 pub struct GuardError(pub String);
 
-/// Remembers which deliveries were handled. Implementations must make [`claim`] atomic:
-/// of two copies claimed at once, exactly one is [`Claim::Fresh`].
+/// Remembers which deliveries were handled. Implementations must make [`claim`] atomic
+/// (of two copies claimed at once, exactly one is [`Claim::Fresh`]) and [`extend`] and
+/// [`release`] act only on the claim of the given token (compare and act in one step).
 ///
 /// [`claim`]: ReplayGuard::claim
+/// [`extend`]: ReplayGuard::extend
+/// [`release`]: ReplayGuard::release
 pub trait ReplayGuard: Send + Sync + 'static {
-    /// Claims `key` for `lease` (how long a handler may take before the claim lapses).
-    fn claim(&self, key: DeliveryKey, lease: Duration) -> GuardFuture<'_, Claim>;
+    /// Claims `key` as `token` for `lease` (how long until the claim lapses unless
+    /// extended).
+    fn claim(&self, key: DeliveryKey, token: ClaimToken, lease: Duration)
+    -> GuardFuture<'_, Claim>;
 
-    /// Marks a claimed `key` done, remembered for `window`.
+    /// Extends `token`'s claim of `key` to `lease` from now; `false` when the claim is no
+    /// longer `token`'s (it lapsed, and perhaps another instance claimed the delivery).
+    fn extend(&self, key: DeliveryKey, token: ClaimToken, lease: Duration)
+    -> GuardFuture<'_, bool>;
+
+    /// Marks `key` done, remembered for `window`, whoever holds its claim now (the
+    /// delivery was handled).
     fn complete(&self, key: DeliveryKey, window: Duration) -> GuardFuture<'_, ()>;
 
-    /// Forgets a claimed `key` (its handler failed; the provider will retry).
-    fn release(&self, key: DeliveryKey) -> GuardFuture<'_, ()>;
+    /// Forgets `key` if `token` still holds its claim (its handler failed; the provider
+    /// will retry); anything else (another instance's claim, a done marker) is kept.
+    fn release(&self, key: DeliveryKey, token: ClaimToken) -> GuardFuture<'_, ()>;
 }
 
 /// What a receiver does when its guard cannot answer.
@@ -97,7 +156,10 @@ pub struct ReplayConfig {
     /// How long handled deliveries are remembered when the scheme checks no timestamp
     /// (default 24 hours); with a tolerance, twice the tolerance is enough and is used.
     pub window: Duration,
-    /// How long a handler may hold a claim (default 60 s).
+    /// How long a claim lasts unless extended (default 10 s). The receiver extends it
+    /// every third of a lease while the handler runs, so a handler may take as long as it
+    /// needs; the lease bounds how long a receiver that died mid-handler, or a claim whose
+    /// answer was lost, keeps a delivery's retries waiting.
     pub lease: Duration,
     /// How long the guard may take to answer before it counts as unavailable (default 2 s).
     pub timeout: Duration,
@@ -113,7 +175,7 @@ impl ReplayConfig {
         Self {
             guard: std::sync::Arc::new(guard),
             window: Duration::from_secs(24 * 60 * 60),
-            lease: Duration::from_secs(60),
+            lease: Duration::from_secs(10),
             timeout: Duration::from_secs(2),
             when_unavailable: WhenUnavailable::Refuse,
             stats: std::sync::Arc::default(),
@@ -122,13 +184,13 @@ impl ReplayConfig {
 
     /// Sets how long deliveries are remembered for schemes without a timestamp.
     pub fn with_window(mut self, window: Duration) -> Self {
-        self.window = window;
+        self.window = window.min(MAX_REMEMBER);
         self
     }
 
-    /// Sets how long a handler may hold a claim.
+    /// Sets how long a claim lasts unless extended (at least one second).
     pub fn with_lease(mut self, lease: Duration) -> Self {
-        self.lease = lease;
+        self.lease = lease.clamp(Duration::from_secs(1), MAX_REMEMBER);
         self
     }
 
@@ -143,8 +205,8 @@ impl ReplayConfig {
     /// arrival covers every replay that could still verify.
     pub fn window_for(&self, tolerance_seconds: Option<u64>) -> Duration {
         match tolerance_seconds {
-            Some(t) => Duration::from_secs(t.saturating_mul(2)),
-            None => self.window,
+            Some(t) => Duration::from_secs(t.saturating_mul(2)).min(MAX_REMEMBER),
+            None => self.window.min(MAX_REMEMBER),
         }
     }
 }
@@ -156,6 +218,7 @@ pub struct ReplayStats {
     in_progress: AtomicU64,
     unavailable: AtomicU64,
     unguarded: AtomicU64,
+    leases_lost: AtomicU64,
 }
 
 impl ReplayStats {
@@ -179,6 +242,12 @@ impl ReplayStats {
         self.unguarded.load(Ordering::Relaxed)
     }
 
+    /// Handlers that outlived their claim: an extension found the claim lapsed or taken
+    /// by another instance (which may then handle the delivery too).
+    pub fn leases_lost(&self) -> u64 {
+        self.leases_lost.load(Ordering::Relaxed)
+    }
+
     #[cfg_attr(not(feature = "tower"), allow(dead_code))]
     pub(crate) fn count(&self, counter: Counter) {
         let field = match counter {
@@ -186,6 +255,7 @@ impl ReplayStats {
             Counter::InProgress => &self.in_progress,
             Counter::Unavailable => &self.unavailable,
             Counter::Unguarded => &self.unguarded,
+            Counter::LeaseLost => &self.leases_lost,
         };
         field.fetch_add(1, Ordering::Relaxed);
     }
@@ -199,6 +269,7 @@ pub(crate) enum Counter {
     InProgress,
     Unavailable,
     Unguarded,
+    LeaseLost,
 }
 
 /// A bounded in-memory guard, for a receiver running as one process. What it remembers
@@ -221,7 +292,8 @@ struct Memory {
 
 #[derive(Debug, Clone, Copy)]
 struct Entry {
-    done: bool,
+    /// `None` once done; the claimant's token while claimed.
+    claimant: Option<ClaimToken>,
     expires: Instant,
 }
 
@@ -265,14 +337,27 @@ impl Default for MemoryGuard {
 
 impl Memory {
     /// Writes `key`'s entry, making room first.
-    fn write(&mut self, capacity: usize, key: DeliveryKey, done: bool, ttl: Duration) {
+    fn write(
+        &mut self,
+        capacity: usize,
+        key: DeliveryKey,
+        claimant: Option<ClaimToken>,
+        ttl: Duration,
+    ) {
         let now = Instant::now();
-        let expires = now
-            .checked_add(ttl)
-            .unwrap_or(now + Duration::from_secs(1 << 32));
+        let expires = now + ttl.min(MAX_REMEMBER);
         self.sweep(now, capacity, &key);
-        self.entries.insert(key, Entry { done, expires });
+        self.entries.insert(key, Entry { claimant, expires });
         self.order.push_back((key, expires));
+        // Items whose entries were rewritten or removed since stay queued behind a live
+        // one until it reaches the front: rebuild the queue once they outnumber the
+        // entries, so its memory is bounded by the capacity whatever the calls (a
+        // handler failing forever claims and releases the same key again and again).
+        if self.order.len() > 2 * capacity + 16 {
+            let entries = &self.entries;
+            self.order
+                .retain(|(key, expires)| entries.get(key).is_some_and(|e| e.expires == *expires));
+        }
     }
 
     /// Drops expired entries from the front, and while there is no room for `incoming`,
@@ -293,31 +378,60 @@ impl Memory {
             }
         }
     }
+
+    /// The live entry of `key` if `token` holds its claim.
+    fn held(&self, key: &DeliveryKey, token: ClaimToken, now: Instant) -> bool {
+        self.entries
+            .get(key)
+            .is_some_and(|e| e.expires > now && e.claimant == Some(token))
+    }
 }
 
 impl ReplayGuard for MemoryGuard {
-    fn claim(&self, key: DeliveryKey, lease: Duration) -> GuardFuture<'_, Claim> {
+    fn claim(
+        &self,
+        key: DeliveryKey,
+        token: ClaimToken,
+        lease: Duration,
+    ) -> GuardFuture<'_, Claim> {
         let now = Instant::now();
         // Checked and written under one lock: of two claims, one is fresh.
         let mut memory = self.lock();
         let claim = match memory.entries.get(&key).filter(|e| e.expires > now) {
-            Some(e) if e.done => Claim::Done,
+            Some(e) if e.claimant.is_none() => Claim::Done,
             Some(_) => Claim::InProgress,
             None => {
-                memory.write(self.capacity, key, false, lease);
+                memory.write(self.capacity, key, Some(token), lease);
                 Claim::Fresh
             }
         };
         Box::pin(std::future::ready(Ok(claim)))
     }
 
+    fn extend(
+        &self,
+        key: DeliveryKey,
+        token: ClaimToken,
+        lease: Duration,
+    ) -> GuardFuture<'_, bool> {
+        let mut memory = self.lock();
+        let held = memory.held(&key, token, Instant::now());
+        if held {
+            memory.write(self.capacity, key, Some(token), lease);
+        }
+        Box::pin(std::future::ready(Ok(held)))
+    }
+
     fn complete(&self, key: DeliveryKey, window: Duration) -> GuardFuture<'_, ()> {
-        self.lock().write(self.capacity, key, true, window);
+        self.lock().write(self.capacity, key, None, window);
         Box::pin(std::future::ready(Ok(())))
     }
 
-    fn release(&self, key: DeliveryKey) -> GuardFuture<'_, ()> {
-        self.lock().entries.remove(&key);
+    fn release(&self, key: DeliveryKey, token: ClaimToken) -> GuardFuture<'_, ()> {
+        let mut memory = self.lock();
+        if memory.held(&key, token, Instant::now()) {
+            memory.entries.remove(&key);
+        }
         Box::pin(std::future::ready(Ok(())))
     }
 }
@@ -336,7 +450,15 @@ mod tests {
     }
 
     fn claim(guard: &MemoryGuard, n: u8, lease: Duration) -> Claim {
-        let mut future = guard.claim(key(n), lease);
+        claim_as(guard, n, token(0), lease)
+    }
+
+    fn token(n: u8) -> ClaimToken {
+        ClaimToken([n; 16])
+    }
+
+    fn claim_as(guard: &MemoryGuard, n: u8, token: ClaimToken, lease: Duration) -> Claim {
+        let mut future = guard.claim(key(n), token, lease);
         // The memory guard answers at once.
         let waker = std::task::Waker::noop();
         match future
@@ -348,15 +470,16 @@ mod tests {
         }
     }
 
-    fn run(future: GuardFuture<'_, ()>) {
+    fn run<T>(future: GuardFuture<'_, T>) -> T {
         let mut future = future;
         let waker = std::task::Waker::noop();
-        assert!(
-            future
-                .as_mut()
-                .poll(&mut std::task::Context::from_waker(waker))
-                .is_ready()
-        );
+        match future
+            .as_mut()
+            .poll(&mut std::task::Context::from_waker(waker))
+        {
+            std::task::Poll::Ready(result) => result.unwrap(),
+            std::task::Poll::Pending => unreachable!("the memory guard never waits"),
+        }
     }
 
     const MINUTE: Duration = Duration::from_secs(60);
@@ -370,8 +493,53 @@ mod tests {
         assert_eq!(claim(&guard, 1, MINUTE), Claim::Done);
         // A failed handler releases its claim: the retry is fresh.
         assert_eq!(claim(&guard, 2, MINUTE), Claim::Fresh);
-        run(guard.release(key(2)));
+        run(guard.release(key(2), token(0)));
         assert_eq!(claim(&guard, 2, MINUTE), Claim::Fresh);
+    }
+
+    #[test]
+    fn only_the_claimant_extends_or_releases_its_claim() {
+        let guard = MemoryGuard::new(10);
+        let short = Duration::from_millis(30);
+        assert_eq!(claim_as(&guard, 1, token(1), short), Claim::Fresh);
+        assert!(run(guard.extend(key(1), token(1), short)));
+        assert!(!run(guard.extend(key(1), token(2), short)));
+        run(guard.release(key(1), token(2)));
+        assert_eq!(claim_as(&guard, 1, token(2), short), Claim::InProgress);
+        // The first claimant's lease lapses; a second instance claims and completes.
+        std::thread::sleep(Duration::from_millis(60));
+        assert!(!run(guard.extend(key(1), token(1), short)));
+        assert_eq!(claim_as(&guard, 1, token(2), MINUTE), Claim::Fresh);
+        run(guard.complete(key(1), MINUTE));
+        // The first one's handler fails: its release must not erase the done marker.
+        run(guard.release(key(1), token(1)));
+        assert_eq!(claim_as(&guard, 1, token(3), MINUTE), Claim::Done);
+    }
+
+    #[test]
+    fn memory_stays_bounded_when_a_handler_keeps_failing() {
+        let guard = MemoryGuard::new(4);
+        // A live entry at the front of the queue, then one delivery failing forever.
+        assert_eq!(claim(&guard, 0, MINUTE), Claim::Fresh);
+        run(guard.complete(key(0), MINUTE));
+        for _ in 0..100_000 {
+            assert_eq!(claim_as(&guard, 1, token(1), MINUTE), Claim::Fresh);
+            run(guard.release(key(1), token(1)));
+        }
+        assert_eq!(guard.len(), 1);
+        assert!(
+            guard.lock().order.len() <= 2 * 4 + 16 + 1,
+            "{}",
+            guard.lock().order.len()
+        );
+        assert_eq!(claim(&guard, 0, MINUTE), Claim::Done);
+    }
+
+    #[test]
+    fn tokens_differ() {
+        let tokens: std::collections::HashSet<ClaimToken> =
+            (0..10_000).map(|_| ClaimToken::new()).collect();
+        assert_eq!(tokens.len(), 10_000);
     }
 
     #[test]
@@ -409,7 +577,7 @@ mod tests {
             let mut bytes = [0u8; 32];
             bytes[..4].copy_from_slice(&n.to_le_bytes());
             let key = DeliveryKey(bytes);
-            let mut future = guard.claim(key, MINUTE);
+            let mut future = guard.claim(key, token(0), MINUTE);
             let waker = std::task::Waker::noop();
             let _ = future
                 .as_mut()
@@ -427,9 +595,14 @@ mod tests {
         let config = ReplayConfig::new(MemoryGuard::new(1));
         assert_eq!(config.window_for(Some(300)), Duration::from_secs(600));
         assert_eq!(config.window_for(None), Duration::from_secs(86_400));
-        assert_eq!(
-            config.window_for(Some(u64::MAX)),
-            Duration::from_secs(u64::MAX)
-        );
+        assert_eq!(config.window_for(Some(u64::MAX)), MAX_REMEMBER);
+        let config = config.with_window(Duration::MAX).with_lease(Duration::MAX);
+        assert_eq!(config.window_for(None), MAX_REMEMBER);
+        assert_eq!(config.lease, MAX_REMEMBER);
+        // A guard given the longest durations does not overflow.
+        let guard = MemoryGuard::new(2);
+        assert_eq!(claim(&guard, 1, Duration::MAX), Claim::Fresh);
+        run(guard.complete(key(1), Duration::MAX));
+        assert_eq!(claim(&guard, 1, MINUTE), Claim::Done);
     }
 }

@@ -29,21 +29,34 @@ pub struct RetryPolicy {
     pub retry_client_errors: bool,
 }
 
+/// The most attempts a spec's schedule may make for one delivery.
+pub const MAX_ATTEMPTS: u32 = 50;
+/// The shortest wait between attempts a spec's schedule may set.
+pub const MIN_WAIT: Duration = Duration::from_secs(1);
+/// The longest wait between attempts a spec's schedule may set (a day).
+pub const MAX_WAIT: Duration = Duration::from_secs(86_400);
+/// The longest time one attempt may take under a spec's schedule.
+pub const MAX_TIMEOUT: Duration = Duration::from_secs(300);
+
 impl RetryPolicy {
-    /// The provider's documented schedule, with 10 % jitter.
+    /// The provider's documented schedule, with 10 % jitter, held to the bounds a spec
+    /// may set (as `hookgen validate` holds the spec): at most [`MAX_ATTEMPTS`] attempts,
+    /// waits from [`MIN_WAIT`] to [`MAX_WAIT`], at most [`MAX_TIMEOUT`] per attempt. A
+    /// policy built by hand is the developer's own and is not bounded.
     pub fn from_delivery(policy: &DeliveryPolicy) -> Self {
         Self {
-            attempts: policy.attempts.max(1),
+            attempts: policy.attempts.clamp(1, MAX_ATTEMPTS),
             backoff: policy
                 .backoff_ms
                 .iter()
-                .map(|ms| Duration::from_millis(*ms))
+                .map(|ms| Duration::from_millis(*ms).clamp(MIN_WAIT, MAX_WAIT))
                 .collect(),
             timeout: Duration::from_millis(if policy.timeout_ms == 0 {
                 10_000
             } else {
                 policy.timeout_ms
-            }),
+            })
+            .clamp(MIN_WAIT, MAX_TIMEOUT),
             ..Self::default()
         }
     }
@@ -98,7 +111,9 @@ pub struct Sender {
 
 impl Sender {
     /// A sender for `scheme` signing with `secret`, retrying by `policy`; refused when
-    /// the secret is empty or not in the scheme's format, or the scheme is not secure.
+    /// the secret is weak or not in the scheme's format, or the scheme is not secure.
+    /// It follows no redirect: a webhook is delivered to the endpoint it was sent to, or
+    /// not at all (a 3xx is a failed attempt, never retried elsewhere).
     pub fn new(
         scheme: SignatureScheme,
         secret: impl Into<Vec<u8>>,
@@ -107,15 +122,21 @@ impl Sender {
         let secret = secret.into();
         scheme.check()?;
         scheme.check_signing_secret(&secret)?;
+        let client = reqwest::Client::builder()
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .unwrap_or_else(|_| reqwest::Client::new());
         Ok(Self {
-            client: reqwest::Client::new(),
+            client,
             scheme,
             secret,
             policy,
         })
     }
 
-    /// Uses `client` (for TLS settings, proxies, …) instead of a default one.
+    /// Uses `client` (for TLS settings, proxies, …) instead of a default one. Build it
+    /// with `redirect(Policy::none())`: an answer that comes from another address than
+    /// the one posted to (a redirect the client followed) is never counted as delivered.
     pub fn with_client(mut self, client: reqwest::Client) -> Self {
         self.client = client;
         self
@@ -167,9 +188,9 @@ impl Sender {
             let started = Instant::now();
             let outcome = self.attempt(url, &id, &body, headers).await;
             let took = started.elapsed();
-            let (status, error, retry_after) = match &outcome {
-                Ok((status, retry_after)) => (Some(*status), None, *retry_after),
-                Err(e) => (None, Some(e.clone()), None),
+            let (status, error, retry_after, retryable) = match outcome {
+                Ok((status, retry_after)) => (Some(status), None, retry_after, true),
+                Err(failure) => (None, Some(failure.reason), None, failure.retryable),
             };
             attempts.push(Attempt {
                 number,
@@ -185,8 +206,10 @@ impl Sender {
                         delivered: true,
                     };
                 }
+                // A redirect is the endpoint's configuration, not a passing failure.
+                Some(s) if (300..400).contains(&s) => false,
                 Some(s) => s >= 500 || s == 408 || s == 429 || self.policy.retry_client_errors,
-                None => true,
+                None => retryable,
             };
             if !retry {
                 break;
@@ -207,12 +230,12 @@ impl Sender {
         id: &str,
         body: &[u8],
         headers: &[(&str, &str)],
-    ) -> Result<(u16, Option<u64>), String> {
+    ) -> Result<(u16, Option<u64>), Failure> {
         let timestamp = SystemClock.now_unix();
         let signature = self
             .scheme
             .sign_message(&self.secret, id, timestamp, body)
-            .map_err(|e| e.to_string())?;
+            .map_err(|e| Failure::retry(e.to_string()))?;
         let mut request = self
             .client
             .post(url)
@@ -230,12 +253,23 @@ impl Sender {
             request = request.header(self.scheme.timestamp_header, timestamp.to_string());
         }
         let response = request.send().await.map_err(|e| {
-            if e.is_timeout() {
+            Failure::retry(if e.is_timeout() {
                 format!("timed out after {:?}", self.policy.timeout)
             } else {
                 format!("request failed: {e}")
-            }
+            })
         })?;
+        // A client that follows redirects (given with `with_client`) answers from where
+        // it was sent: that is not the endpoint, and not a delivery.
+        if reqwest::Url::parse(url).ok().as_ref() != Some(response.url()) {
+            return Err(Failure {
+                reason: format!(
+                    "redirected to another address, whose answer ({}) does not count",
+                    response.status().as_u16()
+                ),
+                retryable: false,
+            });
+        }
         let retry_after = response
             .headers()
             .get("retry-after")
@@ -263,6 +297,22 @@ impl Sender {
                 jittered.max(Duration::from_secs(seconds).min(self.policy.max_retry_after))
             }
             None => jittered,
+        }
+    }
+}
+
+/// Why an attempt got no answer from the endpoint, and whether to try again.
+struct Failure {
+    reason: String,
+    retryable: bool,
+}
+
+impl Failure {
+    /// A passing failure (connection, timeout): retried.
+    fn retry(reason: String) -> Self {
+        Self {
+            reason,
+            retryable: true,
         }
     }
 }

@@ -23,6 +23,20 @@ use sha2::{Digest as _, Sha256};
 /// The longest signature of any algorithm (Ed25519: 64 bytes; HMAC-SHA256: 32).
 const MAX_SIGNATURE_LEN: usize = 64;
 
+/// The shortest HMAC key accepted, in bytes after decoding (a `whsec_` secret's decoded
+/// bytes, a text secret's UTF-8). Ed25519 keys are exactly 32 bytes.
+pub const MIN_SECRET_BYTES: usize = 16;
+
+/// The most entries a signature header may hold (signatures of several keys or versions,
+/// a timestamp entry): senders send a handful during a rotation, and each entry may cost
+/// a signature check per key (an Ed25519 verification is about 50 µs).
+pub const MAX_SIGNATURE_ENTRIES: usize = 8;
+
+/// The largest timestamp tolerance a scheme may have, in seconds (one hour): beyond it a
+/// captured delivery replays for longer than any provider needs for clock skew, and a
+/// replay guard must remember every delivery twice as long.
+pub const MAX_TOLERANCE_SECONDS: u64 = 3600;
+
 /// The signature algorithm of a scheme.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Algorithm {
@@ -192,6 +206,56 @@ impl<'v> Iterator for Entries<'v> {
     }
 }
 
+/// Why a template of signed parts could be split more than one way, so that a replayer
+/// could move bytes between parts (`{id}{timestamp}`: `evt_10`+`1700000000` and
+/// `evt_1`+`01700000000` sign the same bytes): two variable parts with no text between
+/// them, or a timestamp beside text that is all digits. Ids are held to the rest of the
+/// rule when a request is read: an id may not hold the text beside it.
+pub fn template_ambiguity(signed: &[SignedPart]) -> Option<&'static str> {
+    let parts: Vec<&SignedPart> = signed
+        .iter()
+        .filter(|p| !matches!(p, SignedPart::Text("")))
+        .collect();
+    for pair in parts.windows(2) {
+        match pair {
+            [SignedPart::Text(_), SignedPart::Text(_)] => {}
+            [SignedPart::Text(text), SignedPart::Timestamp]
+            | [SignedPart::Timestamp, SignedPart::Text(text)]
+                if text.bytes().all(|b| b.is_ascii_digit()) =>
+            {
+                return Some("a timestamp beside text of digits could be split another way");
+            }
+            [SignedPart::Text(_), _] | [_, SignedPart::Text(_)] => {}
+            _ => {
+                return Some(
+                    "two signed parts with no text between them could be split another way",
+                );
+            }
+        }
+    }
+    None
+}
+
+/// An RFC 9110 token: what an HTTP header name is.
+fn is_header_name(name: &str) -> bool {
+    !name.is_empty()
+        && name
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&b))
+}
+
+/// A Unix timestamp written strictly: decimal digits only, no sign, no leading zero (but
+/// `0` itself), no whitespace, within `i64`. Anything else could be rewritten into other
+/// text for the same time, which a replay key over the signed text would not recognize.
+fn parse_timestamp(text: &str) -> Option<i64> {
+    let strict = match text.as_bytes() {
+        [b'0'] => true,
+        [b'1'..=b'9', rest @ ..] => rest.iter().all(u8::is_ascii_digit),
+        _ => false,
+    };
+    strict.then(|| text.parse().ok()).flatten()
+}
+
 /// Why a signature was rejected. Never includes the secret or the expected value.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum SignatureError {
@@ -218,15 +282,27 @@ pub enum SignatureError {
         in_future: bool,
     },
     /// A secret is not in the scheme's format (for example not base64 after `whsec_`).
-    #[error("a secret is not in the scheme's format: {0}")]
-    InvalidSecret(&'static str),
+    #[error("secret {} (of the rotation list, counting from 1) is not in the scheme's format: {reason}", .entry + 1)]
+    InvalidSecret {
+        /// Which secret, counting from 0 (0 for a single secret).
+        entry: usize,
+        /// Why.
+        reason: &'static str,
+    },
     /// No secret was given.
     #[error("no secret to verify with")]
     NoSecret,
-    /// A secret is empty (empty bytes, `whsec_` with nothing after it, an empty entry in
-    /// a rotation list): anyone can compute a MAC under an empty key, so it verifies nothing.
-    #[error("a secret is empty; an empty key would accept forged signatures")]
-    EmptySecret,
+    /// A secret is too weak to verify anything: empty, shorter than [`MIN_SECRET_BYTES`]
+    /// after decoding, one byte repeated, or (for a text secret) with control characters
+    /// or surrounding whitespace. Anyone could compute signatures under such a key, or it
+    /// is a configuration mistake (a newline read with the secret from a file).
+    #[error("secret {} (of the rotation list, counting from 1) is not a secret: {reason}", .entry + 1)]
+    WeakSecret {
+        /// Which secret, counting from 0 (0 for a single secret).
+        entry: usize,
+        /// Why.
+        reason: &'static str,
+    },
     /// The scheme itself cannot be secure (see [`SignatureScheme::check`]).
     #[error("the signature scheme is not secure: {0}")]
     InsecureScheme(&'static str),
@@ -293,9 +369,12 @@ struct Covered<'a> {
 impl SignatureScheme {
     /// Refuses a scheme that verifies less than it appears to, or that no request could
     /// pass: the body unsigned; a signed id or timestamp without a header (or entry) to
-    /// carry it; a timestamp tolerance when the signature does not cover the timestamp
-    /// (an old delivery would replay with a fresh timestamp); a timestamp entry in a
-    /// header of one entry; a key format that is not the algorithm's.
+    /// carry it; signed parts that could be split another way (two variable parts with no
+    /// text between them, a timestamp beside digits); a timestamp tolerance when the
+    /// signature does not cover the timestamp (an old delivery would replay with a fresh
+    /// timestamp), of 0, or over [`MAX_TOLERANCE_SECONDS`]; a timestamp entry in a header
+    /// of one entry; header names that are not HTTP tokens; a separator the encoding's
+    /// alphabet or the prefix holds; a key format that is not the algorithm's.
     pub fn check(&self) -> Result<(), SignatureError> {
         let insecure = |reason| Err(SignatureError::InsecureScheme(reason));
         if self
@@ -306,6 +385,9 @@ impl SignatureScheme {
             != 1
         {
             return insecure("the body must be signed, once");
+        }
+        if let Some(reason) = template_ambiguity(self.signed) {
+            return insecure(reason);
         }
         if self.signs(SignedPart::Id) && self.id_header.is_empty() {
             return insecure("the id is signed, but no header carries it");
@@ -319,13 +401,57 @@ impl SignatureScheme {
                 "the timestamp is signed, but not carried by exactly one header or entry",
             );
         }
-        if self.tolerance_seconds.is_some() && !self.signs(SignedPart::Timestamp) {
-            return insecure(
-                "a timestamp tolerance, but the signature does not cover the timestamp",
-            );
+        match self.tolerance_seconds {
+            Some(_) if !self.signs(SignedPart::Timestamp) => {
+                return insecure(
+                    "a timestamp tolerance, but the signature does not cover the timestamp",
+                );
+            }
+            None if self.signs(SignedPart::Timestamp) => {
+                return insecure("a signed timestamp needs a tolerance, or it stops no replay");
+            }
+            Some(0) => return insecure("a tolerance of 0 s refuses every delivery"),
+            Some(t) if t > MAX_TOLERANCE_SECONDS => {
+                return insecure("a tolerance over an hour lets captured deliveries replay");
+            }
+            _ => {}
         }
         if !self.timestamp_entry.is_empty() && self.separator.is_none() {
             return insecure("a timestamp entry needs a separator between the header's entries");
+        }
+        if !is_header_name(self.header) {
+            return insecure("the signature header's name is empty or not an HTTP token");
+        }
+        for name in [self.id_header, self.timestamp_header] {
+            if !name.is_empty() && !is_header_name(name) {
+                return insecure("an id or timestamp header's name is not an HTTP token");
+            }
+        }
+        if ![self.prefix, self.timestamp_entry]
+            .iter()
+            .all(|text| text.bytes().all(|b| (b' '..=b'~').contains(&b)))
+        {
+            return insecure("a prefix or timestamp entry holds what no header value can");
+        }
+        if !self.timestamp_entry.is_empty() && self.prefix.starts_with(self.timestamp_entry) {
+            return insecure("the prefix starts with the timestamp entry");
+        }
+        if let Some(separator) = self.separator {
+            if !(separator == ' ' || separator.is_ascii_graphic()) {
+                return insecure("the separator is not a space or a visible ASCII character");
+            }
+            if self.prefix.contains(separator) {
+                return insecure("the prefix holds the separator");
+            }
+            let in_alphabet = match self.encoding {
+                Encoding::Hex => separator.is_ascii_hexdigit(),
+                Encoding::Base64 => {
+                    separator.is_ascii_alphanumeric() || matches!(separator, '+' | '/' | '=')
+                }
+            };
+            if in_alphabet {
+                return insecure("the separator is a character of the signature's encoding");
+            }
         }
         match (self.algorithm, self.secret_format) {
             (Algorithm::HmacSha256, SecretFormat::Bytes | SecretFormat::WhsecBase64) => Ok(()),
@@ -349,6 +475,20 @@ impl SignatureScheme {
     pub fn check_secret(&self, secret: &[u8]) -> Result<(), SignatureError> {
         self.check()?;
         self.verifying_key(secret).map(drop)
+    }
+
+    /// Refuses a rotation list this scheme cannot verify with: none at all, or any entry
+    /// weak or not in the scheme's format (the error names the entry).
+    pub fn check_secrets(&self, secrets: &[&[u8]]) -> Result<(), SignatureError> {
+        self.check()?;
+        if secrets.is_empty() {
+            return Err(SignatureError::NoSecret);
+        }
+        secrets.iter().enumerate().try_for_each(|(entry, secret)| {
+            self.verifying_key(secret)
+                .map(drop)
+                .map_err(|e| e.at_entry(entry))
+        })
     }
 
     /// Refuses a secret this scheme cannot sign with (for Ed25519, a public key).
@@ -447,6 +587,8 @@ impl SignatureScheme {
     /// Verifies a request against any of `secrets` (several during a rotation; public keys
     /// for Ed25519): the timestamp first (when the scheme has a tolerance), then every
     /// signature in the header against every key, in constant time per MAC comparison.
+    /// A header of more than [`MAX_SIGNATURE_ENTRIES`] entries is refused before any
+    /// signature is computed.
     pub fn verify_request(
         &self,
         secrets: &[&[u8]],
@@ -460,14 +602,19 @@ impl SignatureScheme {
         }
         // Every secret is checked before anything is verified (keys are made again below,
         // one at a time, rather than kept: no allocation on the common path).
-        for secret in secrets {
-            self.verifying_key(secret)?;
+        for (entry, secret) in secrets.iter().enumerate() {
+            self.verifying_key(secret).map_err(|e| e.at_entry(entry))?;
         }
         let value = request
             .signature
             .map(str::trim)
             .filter(|v| !v.is_empty())
             .ok_or(SignatureError::Missing)?;
+        if self.entries(value).nth(MAX_SIGNATURE_ENTRIES).is_some() {
+            return Err(SignatureError::Malformed(
+                "more entries than the 8 a signature header may hold",
+            ));
+        }
         let covered = self.covered(request)?;
         // `check` allows a tolerance only over a signed timestamp, read above.
         if let (Some(tolerance), Some((_, timestamp))) = (self.tolerance_seconds, covered.timestamp)
@@ -529,15 +676,35 @@ impl SignatureScheme {
         Err(SignatureError::Mismatch)
     }
 
-    /// A key that identifies one delivery for replay protection: the message id when
-    /// the signature covers one (it stays the same when a provider retries), otherwise a
-    /// SHA-256 digest of everything signed (body, timestamp and fixed text). Neither can
-    /// be changed without breaking the signature, so a replayed delivery, however its
-    /// headers are rearranged, has the key of the original. Call it after
+    /// A key that identifies one delivery for replay protection, bound to the receiver
+    /// that verified it: its `scope` (its spec) and the identity of its `secret` (the
+    /// first of its rotation list; a MAC of a fixed text under the key, or the Ed25519
+    /// public key, never the key itself). Within that, the message id when the signature
+    /// covers one (it stays the same when a provider retries), otherwise a SHA-256 digest
+    /// of everything signed (body, timestamp and fixed text).
+    ///
+    /// Nothing in it can be changed without breaking the signature, so a replayed
+    /// delivery, however its headers are rearranged (one of two rotation signatures
+    /// dropped), has the key of the original; and two receivers with different secrets
+    /// sharing one guard never share a key, so whoever can sign for one cannot pre-empt
+    /// the other's deliveries. The key that matched is not used (dropping a signature
+    /// would change it), nor the request path (it is not signed). Call it after
     /// [`verify_request`](Self::verify_request) succeeded.
-    pub fn replay_key(&self, request: &SignedRequest<'_>) -> Result<[u8; 32], SignatureError> {
+    pub fn replay_key(
+        &self,
+        scope: &str,
+        secret: &[u8],
+        request: &SignedRequest<'_>,
+    ) -> Result<[u8; 32], SignatureError> {
         let covered = self.covered(request)?;
+        let identity = self.key_identity(secret)?;
         let mut digest = Sha256::new();
+        // Each variable-length part is preceded by its length: no two (scope, id) pairs
+        // feed the same bytes.
+        digest.update(b"hookgen replay key v2\0");
+        digest.update((scope.len() as u64).to_be_bytes());
+        digest.update(scope.as_bytes());
+        digest.update(identity);
         if self.signs(SignedPart::Id) {
             digest.update(b"id\0");
             digest.update(covered.id.as_bytes());
@@ -548,14 +715,37 @@ impl SignatureScheme {
         Ok(digest.finalize().into())
     }
 
+    /// What identifies a key without revealing it: the HMAC of a fixed text under a MAC
+    /// key, the public key of an Ed25519 key.
+    fn key_identity(&self, secret: &[u8]) -> Result<[u8; 32], SignatureError> {
+        match self.verifying_key(secret)? {
+            VerifyingKey::Mac(key) => {
+                let mut mac = <Hmac<Sha256> as Mac>::new_from_slice(&key)
+                    .unwrap_or_else(|_| unreachable!("HMAC takes keys of any length"));
+                mac.update(b"hookgen replay key identity");
+                Ok(mac.finalize().into_bytes().into())
+            }
+            #[cfg(feature = "ed25519")]
+            VerifyingKey::Ed25519(key) => Ok(key.to_bytes()),
+        }
+    }
+
     /// The id and timestamp the signature covers, read from the request (empty and
     /// `None` when the scheme does not sign them).
     fn covered<'a>(&self, request: &SignedRequest<'a>) -> Result<Covered<'a>, SignatureError> {
         let id = if self.signs(SignedPart::Id) {
-            request
+            let id = request
                 .id
                 .filter(|v| !v.is_empty())
-                .ok_or(SignatureError::MissingHeader(self.id_header))?
+                .ok_or(SignatureError::MissingHeader(self.id_header))?;
+            // Text beside the id must delimit it, or its bytes could be read as part of
+            // its neighbour's (see `template_ambiguity`).
+            if !self.delimits_id(id) {
+                return Err(SignatureError::Malformed(
+                    "the id holds the text that delimits it in what is signed",
+                ));
+            }
+            id
         } else {
             ""
         };
@@ -563,24 +753,42 @@ impl SignatureScheme {
             let raw = if self.timestamp_entry.is_empty() {
                 request
                     .timestamp
-                    .map(str::trim)
                     .filter(|v| !v.is_empty())
                     .ok_or(SignatureError::MissingHeader(self.timestamp_header))?
             } else {
                 self.entries(request.signature.unwrap_or_default())
                     .find_map(|entry| entry.strip_prefix(self.timestamp_entry))
-                    .map(str::trim)
                     .filter(|v| !v.is_empty())
                     .ok_or(SignatureError::Malformed("no timestamp entry"))?
             };
-            let value = raw
-                .parse::<i64>()
-                .map_err(|_| SignatureError::BadTimestamp)?;
+            let value = parse_timestamp(raw).ok_or(SignatureError::BadTimestamp)?;
             Some((raw, value))
         } else {
             None
         };
         Ok(Covered { id, timestamp })
+    }
+
+    /// Whether `id` holds none of the fixed texts next to the id in what is signed.
+    fn delimits_id(&self, id: &str) -> bool {
+        let signed = self.signed;
+        let text_at = |i: usize| match signed.get(i) {
+            Some(SignedPart::Text(text)) => Some(*text),
+            _ => None,
+        };
+        signed.iter().enumerate().all(|(i, part)| {
+            if *part != SignedPart::Id {
+                return true;
+            }
+            // The nearest non-empty text on each side, if the neighbour is text.
+            let left = (0..i).rev().map(text_at).find(|t| t != &Some(""));
+            let right = (i + 1..signed.len()).map(text_at).find(|t| t != &Some(""));
+            [left, right]
+                .into_iter()
+                .flatten()
+                .flatten()
+                .all(|text| !id.contains(text))
+        })
     }
 
     /// The non-empty entries of a header value, trimmed.
@@ -634,7 +842,7 @@ impl SignatureScheme {
         }
     }
 
-    /// The key a secret verifies with. An empty key is refused, however it was written.
+    /// The key a secret verifies with. A weak key is refused, however it was written.
     fn verifying_key<'s>(&self, secret: &'s [u8]) -> Result<VerifyingKey<'s>, SignatureError> {
         match self.secret_format {
             SecretFormat::Bytes | SecretFormat::WhsecBase64 => {
@@ -649,9 +857,9 @@ impl SignatureScheme {
                     }
                     let bytes = ed25519_key_bytes(secret.strip_prefix(b"whpk_").unwrap_or(secret))?;
                     let key = ed25519_dalek::VerifyingKey::from_bytes(&bytes)
-                        .map_err(|_| SignatureError::InvalidSecret("not an Ed25519 public key"))?;
+                        .map_err(|_| invalid("not an Ed25519 public key"))?;
                     if key.is_weak() {
-                        return Err(SignatureError::InvalidSecret("a weak Ed25519 public key"));
+                        return Err(weak("a weak (small-order) Ed25519 public key"));
                     }
                     Ok(VerifyingKey::Ed25519(key))
                 }
@@ -674,7 +882,7 @@ impl SignatureScheme {
             }
             SecretFormat::Ed25519Base64 => {
                 if secret.starts_with(b"whpk_") {
-                    return Err(SignatureError::InvalidSecret(
+                    return Err(invalid(
                         "a `whpk_` public key verifies but cannot sign; give the `whsk_` key",
                     ));
                 }
@@ -692,7 +900,8 @@ impl SignatureScheme {
         }
     }
 
-    /// The MAC key of a secret: its bytes, or decoded from base64 for `whsec_` secrets.
+    /// The MAC key of a secret: its bytes, or decoded from base64 for `whsec_` secrets;
+    /// refused when it is weak (see [`SignatureError::WeakSecret`]).
     fn mac_key<'s>(&self, secret: &'s [u8]) -> Result<Cow<'s, [u8]>, SignatureError> {
         let key = match self.secret_format {
             SecretFormat::WhsecBase64 => {
@@ -700,12 +909,12 @@ impl SignatureScheme {
                 BASE64
                     .decode(encoded)
                     .map(Cow::Owned)
-                    .map_err(|_| SignatureError::InvalidSecret("not base64 after `whsec_`"))?
+                    .map_err(|_| invalid("not base64 after `whsec_`"))?
             }
             _ => Cow::Borrowed(secret),
         };
-        if key.is_empty() {
-            return Err(SignatureError::EmptySecret);
+        if let Some(reason) = key_weakness(&key, MIN_SECRET_BYTES) {
+            return Err(weak(reason));
         }
         Ok(key)
     }
@@ -745,13 +954,50 @@ impl SignatureScheme {
 fn ed25519_key_bytes(encoded: &[u8]) -> Result<[u8; 32], SignatureError> {
     let decoded = BASE64
         .decode(encoded)
-        .map_err(|_| SignatureError::InvalidSecret("an Ed25519 key is not base64"))?;
-    if decoded.is_empty() {
-        return Err(SignatureError::EmptySecret);
+        .map_err(|_| invalid("an Ed25519 key is not base64"))?;
+    if let Some(reason) = key_weakness(&decoded, 1) {
+        return Err(weak(reason));
     }
     decoded
         .try_into()
-        .map_err(|_| SignatureError::InvalidSecret("an Ed25519 key is not 32 bytes"))
+        .map_err(|_| invalid("an Ed25519 key is not 32 bytes"))
+}
+
+/// Why a key's bytes (after decoding) cannot be a secret: empty, shorter than
+/// [`MIN_SECRET_BYTES`] (an Ed25519 key's length is checked as its format), one byte
+/// repeated (all zeros, sixteen spaces), or nothing but whitespace and control bytes
+/// (`" \t\n…"`: a random key is that with a probability of about 10⁻¹⁴).
+fn key_weakness(key: &[u8], min: usize) -> Option<&'static str> {
+    match key {
+        [] => Some("it is empty"),
+        _ if key.len() < min => Some("it is shorter than 16 bytes"),
+        [first, rest @ ..] if rest.iter().all(|b| b == first) => Some("it is one byte repeated"),
+        _ if key.iter().all(|b| *b <= b' ' || *b == 0x7f) => {
+            Some("it is only whitespace and control characters")
+        }
+        _ => None,
+    }
+}
+
+/// A weak secret, at entry 0 until [`SignatureError::at_entry`] says which.
+fn weak(reason: &'static str) -> SignatureError {
+    SignatureError::WeakSecret { entry: 0, reason }
+}
+
+/// A secret not in the scheme's format, at entry 0 until [`SignatureError::at_entry`].
+fn invalid(reason: &'static str) -> SignatureError {
+    SignatureError::InvalidSecret { entry: 0, reason }
+}
+
+impl SignatureError {
+    /// The same error about the secret at `entry` of a rotation list.
+    fn at_entry(self, entry: usize) -> Self {
+        match self {
+            Self::WeakSecret { reason, .. } => Self::WeakSecret { entry, reason },
+            Self::InvalidSecret { reason, .. } => Self::InvalidSecret { entry, reason },
+            other => other,
+        }
+    }
 }
 
 /// A `whsk_` (or unprefixed) Ed25519 secret key: its 32-byte seed in base64.
@@ -803,15 +1049,14 @@ mod tests {
     }
 
     const HEX: SignatureScheme = hex_body("X-Test-Signature");
+    /// A key strong enough to be accepted, and another.
+    const KEY: &[u8] = b"a test key, 27 bytes long.";
+    const OTHER_KEY: &[u8] = b"another test key, 30 bytes..";
 
     #[test]
     fn malformed_signatures_say_how() {
         let malformed = |scheme: &SignatureScheme, header: &str| {
-            scheme.verify_request(
-                &[b"k"],
-                &request(Some(header), None, None, b"{}"),
-                &Fixed(0),
-            )
+            scheme.verify_request(&[KEY], &request(Some(header), None, None, b"{}"), &Fixed(0))
         };
         let base64 = SignatureScheme {
             encoding: Encoding::Base64,
@@ -839,28 +1084,28 @@ mod tests {
     #[test]
     fn every_secret_must_be_usable_even_after_a_match() {
         let good = b"whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw";
-        let scheme = SignatureScheme {
-            tolerance_seconds: None,
-            ..STANDARD_WEBHOOKS
-        };
+        let scheme = STANDARD_WEBHOOKS;
         let header = scheme.sign_message(good, "m", 10, b"{}").unwrap();
         let signed = request(Some(&header), Some("m"), Some("10"), b"{}");
         assert_eq!(scheme.verify_request(&[good], &signed, &Fixed(10)), Ok(()));
         assert_eq!(
             scheme.verify_request(&[good, b"whsec_not base64!"], &signed, &Fixed(10)),
-            Err(SignatureError::InvalidSecret("not base64 after `whsec_`"))
+            Err(SignatureError::InvalidSecret {
+                entry: 1,
+                reason: "not base64 after `whsec_`"
+            })
         );
     }
 
     #[test]
-    fn a_header_of_many_entries_is_read_once() {
+    fn a_header_of_too_many_entries_is_refused_before_any_signature_is_computed() {
         let secret = b"whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw";
         let body = b"{}";
         let good = STANDARD_WEBHOOKS
             .sign_message(secret, "m", 10, body)
             .unwrap();
-        // 200 000 malformed or foreign entries before the good one: a quadratic reading
-        // would take minutes.
+        // 200 000 malformed or foreign entries before the good one: refused after reading
+        // nine of them, before any signature is computed.
         let junk = "v1,??? v2,abc ".repeat(100_000);
         let request = |signature| SignedRequest {
             signature: Some(signature),
@@ -868,18 +1113,25 @@ mod tests {
             timestamp: Some("10"),
             body,
         };
-        let scheme = SignatureScheme {
-            tolerance_seconds: None,
-            ..STANDARD_WEBHOOKS
-        };
-        assert_eq!(
-            scheme.verify_request(&[secret], &request(&junk), &Fixed(10)),
-            Err(SignatureError::Malformed("not base64"))
-        );
+        let scheme = STANDARD_WEBHOOKS;
+        let too_many = Err(SignatureError::Malformed(
+            "more entries than the 8 a signature header may hold",
+        ));
         let with_good = format!("{junk}{good}");
         assert_eq!(
             scheme.verify_request(&[secret], &request(&with_good), &Fixed(10)),
+            too_many
+        );
+        // Eight entries are read, the good one last; a ninth is one too many.
+        let eight = format!("{}{good}", "v1,??? ".repeat(7));
+        assert_eq!(
+            scheme.verify_request(&[secret], &request(&eight), &Fixed(10)),
             Ok(())
+        );
+        let nine = format!("{}{good}", "v1,??? ".repeat(8));
+        assert_eq!(
+            scheme.verify_request(&[secret], &request(&nine), &Fixed(10)),
+            too_many
         );
     }
 
@@ -904,43 +1156,48 @@ mod tests {
         }
     }
 
+    /// GitHub's published example (docs: "Validating webhook deliveries"). RFC 4231's
+    /// vectors all use keys this module refuses as weak (one byte repeated, 4 bytes, or
+    /// bytes 0x01 to 0x19, nothing but control characters).
+    const GITHUB_SECRET: &[u8] = b"It's a Secret to Everybody";
+    const GITHUB_BODY: &[u8] = b"Hello, World!";
+
     #[test]
-    fn rfc4231_test_case_2() {
-        // RFC 4231, test case 2: key "Jefe", data "what do ya want for nothing?".
+    fn githubs_published_example() {
         assert_eq!(
-            HEX.sign(b"Jefe", b"what do ya want for nothing?"),
-            "5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843"
+            HEX.sign(GITHUB_SECRET, GITHUB_BODY),
+            "757107ea0eb2509fc211221cce984b8a37570b6d7586c22c46f4379c8b043e17"
         );
     }
 
     #[test]
     fn verify_accepts_uppercase_and_surrounding_whitespace() {
-        let sig = HEX.sign(b"k", b"body").to_uppercase();
-        assert_eq!(HEX.verify(b"k", &format!(" {sig}\t"), b"body"), Ok(()));
+        let sig = HEX.sign(KEY, b"body").to_uppercase();
+        assert_eq!(HEX.verify(KEY, &format!(" {sig}\t"), b"body"), Ok(()));
     }
 
     #[test]
     fn verify_rejects_each_malformation() {
-        let sig = HEX.sign(b"k", b"body");
-        assert_eq!(HEX.verify(b"k", "", b"body"), Err(SignatureError::Missing));
+        let sig = HEX.sign(KEY, b"body");
+        assert_eq!(HEX.verify(KEY, "", b"body"), Err(SignatureError::Missing));
         assert_eq!(
-            HEX.verify_header(b"k", None, b"body"),
+            HEX.verify_header(KEY, None, b"body"),
             Err(SignatureError::Missing)
         );
         assert_eq!(
-            HEX.verify(b"k", &sig[..62], b"body"),
+            HEX.verify(KEY, &sig[..62], b"body"),
             Err(SignatureError::Malformed("wrong signature length"))
         );
         assert_eq!(
-            HEX.verify(b"k", &sig[..63], b"body"),
+            HEX.verify(KEY, &sig[..63], b"body"),
             Err(SignatureError::Malformed("not hexadecimal"))
         );
         assert_eq!(
-            HEX.verify(b"k", &format!("{sig}00"), b"body"),
+            HEX.verify(KEY, &format!("{sig}00"), b"body"),
             Err(SignatureError::Malformed("wrong signature length"))
         );
         assert_eq!(
-            HEX.verify(b"j", &sig, b"body"),
+            HEX.verify(OTHER_KEY, &sig, b"body"),
             Err(SignatureError::Mismatch)
         );
     }
@@ -951,11 +1208,11 @@ mod tests {
             prefix: "sha256=",
             ..HEX
         };
-        let sig = scheme.sign(b"k", b"b");
+        let sig = scheme.sign(KEY, b"b");
         assert!(sig.starts_with("sha256="));
-        assert_eq!(scheme.verify(b"k", &sig, b"b"), Ok(()));
+        assert_eq!(scheme.verify(KEY, &sig, b"b"), Ok(()));
         assert_eq!(
-            scheme.verify(b"k", &sig["sha256=".len()..], b"b"),
+            scheme.verify(KEY, &sig["sha256=".len()..], b"b"),
             Err(SignatureError::Malformed("missing the scheme's prefix"))
         );
     }
@@ -967,15 +1224,12 @@ mod tests {
             prefix: "sha256=",
             ..HEX
         };
-        let sig = scheme.sign(b"Jefe", b"what do ya want for nothing?");
-        // RFC 4231 test case 2, base64 (Python: base64.b64encode(hmac.new(...).digest())).
-        assert_eq!(sig, "sha256=W9zBRr9gdU5qBCQmCJV1x1oAPwidJzmDnexYuWTsOEM=");
+        let sig = scheme.sign(GITHUB_SECRET, GITHUB_BODY);
+        // GitHub's example, base64 (Python: base64.b64encode(bytes.fromhex(...))).
+        assert_eq!(sig, "sha256=dXEH6g6yUJ/CESIczphLijdXC211hsIsRvQ3nIsEPhc=");
+        assert_eq!(scheme.verify(GITHUB_SECRET, &sig, GITHUB_BODY), Ok(()));
         assert_eq!(
-            scheme.verify(b"Jefe", &sig, b"what do ya want for nothing?"),
-            Ok(())
-        );
-        assert_eq!(
-            scheme.verify(b"Jefe", "sha256=!!!", b"x"),
+            scheme.verify(GITHUB_SECRET, "sha256=!!!", b"x"),
             Err(SignatureError::Malformed("not base64"))
         );
     }
@@ -1000,11 +1254,11 @@ mod tests {
         ));
         assert_eq!(unsigned_timestamp.check(), insecure);
         assert_eq!(
-            unsigned_timestamp.verify_request(&[b"k"], &request, &Fixed(1000)),
+            unsigned_timestamp.verify_request(&[KEY], &request, &Fixed(1000)),
             insecure
         );
         assert_eq!(
-            unsigned_timestamp.sign_message(b"k", "", 0, b"b"),
+            unsigned_timestamp.sign_message(KEY, "", 0, b"b"),
             insecure.map(|()| String::new())
         );
         // A signed id and timestamp with no headers to carry them.
@@ -1020,31 +1274,100 @@ mod tests {
         assert_eq!(HEX.check(), Ok(()));
     }
 
-    #[test]
-    fn an_empty_key_verifies_nothing() {
-        let forged = HEX.sign(b"", b"body");
-        assert!(forged.is_empty(), "nothing is signed with an empty key");
-        // A MAC computed under an empty key by an attacker:
-        let mut mac = <Hmac<Sha256> as Mac>::new_from_slice(b"").unwrap();
-        mac.update(b"body");
-        let forged = hex::encode(mac.finalize().into_bytes());
-        assert_eq!(
-            HEX.verify(b"", &forged, b"body"),
-            Err(SignatureError::EmptySecret)
+    /// Keys anyone could guess or compute, or that are a configuration mistake, in the
+    /// scheme's own format (text secrets, `whsec_` base64, Ed25519 base64).
+    fn weak_keys() -> impl proptest::strategy::Strategy<Value = (SecretFormat, Vec<u8>)> {
+        use proptest::prelude::*;
+        let short_text = proptest::collection::vec(any::<u8>(), 0..MIN_SECRET_BYTES);
+        let repeated = (any::<u8>(), 16usize..64).prop_map(|(b, n)| vec![b; n]);
+        let blank = proptest::collection::vec(
+            prop::sample::select(vec![0u8, b' ', b'\n', b'\r', b'\t', 0x0b, 0x0c, 0x1b, 0x7f]),
+            0..64,
         );
-        let request = SignedRequest {
-            signature: Some(&forged),
-            id: None,
-            timestamp: None,
-            body: b"body",
-        };
-        // Any empty entry in a rotation list, wherever it is.
-        let real: &[u8] = b"real";
-        let empty: &[u8] = b"";
-        for secrets in [[real, empty], [empty, real]] {
+        let text = prop_oneof![short_text, repeated.clone(), blank]
+            .prop_map(|key| (SecretFormat::Bytes, key));
+        let decoded = prop_oneof![
+            proptest::collection::vec(any::<u8>(), 0..MIN_SECRET_BYTES),
+            repeated,
+        ];
+        let whsec = (decoded, any::<bool>()).prop_map(|(key, prefixed)| {
+            let encoded = BASE64.encode(key);
+            let text = if prefixed {
+                format!("whsec_{encoded}")
+            } else {
+                encoded
+            };
+            (SecretFormat::WhsecBase64, text.into_bytes())
+        });
+        let ed25519 = (
+            any::<u8>(),
+            prop::sample::select(vec!["", "whpk_", "whsk_"]),
+        )
+            .prop_map(|(b, prefix)| {
+                let key = format!("{prefix}{}", BASE64.encode([b; 32]));
+                (SecretFormat::Ed25519Base64, key.into_bytes())
+            });
+        prop_oneof![text, whsec, ed25519]
+    }
+
+    proptest::proptest! {
+        /// No weak key verifies, signs, or passes a check, alone or anywhere in a rotation
+        /// list, and the error names its entry.
+        #[test]
+        fn a_weak_key_verifies_nothing((format, weak_key) in weak_keys(), at in 0usize..3) {
+            let scheme = match format {
+                SecretFormat::Ed25519Base64 => STANDARD_WEBHOOKS_V1A,
+                format => SignatureScheme { secret_format: format, ..HEX },
+            };
+            let good: &[u8] = match format {
+                SecretFormat::Ed25519Base64 => b"whsk_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSwUv1hr41lYWo=",
+                SecretFormat::WhsecBase64 => VECTOR_SECRET,
+                SecretFormat::Bytes => KEY,
+            };
+            // Whatever the attacker sends, a MAC under the weak key among the candidates:
+            let forged = if format == SecretFormat::Ed25519Base64 {
+                "v1a,AAAA".to_owned()
+            } else {
+                let key = scheme.mac_key(&weak_key).map(|k| k.into_owned()).unwrap_or_default();
+                let mut mac = <Hmac<Sha256> as Mac>::new_from_slice(&key).unwrap();
+                mac.update(b"body");
+                hex::encode(mac.finalize().into_bytes())
+            };
+            let request = SignedRequest { signature: Some(&forged), id: Some("m"), timestamp: Some("1"), body: b"body" };
+            let mut secrets = vec![good; 2];
+            secrets.insert(at, weak_key.as_slice());
+            let verdict = scheme.verify_request(&secrets, &request, &Fixed(1));
+            #[cfg(feature = "ed25519")]
+            let named = matches!(
+                verdict,
+                Err(SignatureError::WeakSecret { entry, .. } | SignatureError::InvalidSecret { entry, .. }) if entry == at
+            );
+            #[cfg(not(feature = "ed25519"))]
+            let named = verdict.is_err();
+            proptest::prop_assert!(named, "{:?}: {:?}", String::from_utf8_lossy(&weak_key), verdict);
+            proptest::prop_assert!(scheme.check_secret(&weak_key).is_err());
+            proptest::prop_assert!(scheme.check_signing_secret(&weak_key).is_err());
+            proptest::prop_assert_eq!(scheme.sign(&weak_key, b"body"), "");
+        }
+    }
+
+    #[test]
+    fn the_weakest_keys_are_refused_with_their_reason() {
+        for (key, reason) in [
+            (&b""[..], "it is empty"),
+            (b" ", "it is shorter than 16 bytes"),
+            (b"\0", "it is shorter than 16 bytes"),
+            (b"a", "it is shorter than 16 bytes"),
+            (b"0000000000000000", "it is one byte repeated"),
+            (
+                b" \t\n\r \t\n\r \t\n\r \t\n\r",
+                "it is only whitespace and control characters",
+            ),
+        ] {
             assert_eq!(
-                HEX.verify_request(&secrets, &request, &SystemClock),
-                Err(SignatureError::EmptySecret)
+                HEX.check_secret(key),
+                Err(SignatureError::WeakSecret { entry: 0, reason }),
+                "{key:?}"
             );
         }
         let whsec = SignatureScheme {
@@ -1052,15 +1375,33 @@ mod tests {
             ..HEX
         };
         assert_eq!(
-            whsec.verify(b"whsec_", &forged, b"body"),
-            Err(SignatureError::EmptySecret)
-        );
-        assert_eq!(
             whsec.check_secret(b"whsec_"),
-            Err(SignatureError::EmptySecret)
+            Err(SignatureError::WeakSecret {
+                entry: 0,
+                reason: "it is empty"
+            })
         );
-        assert_eq!(HEX.check_secret(b""), Err(SignatureError::EmptySecret));
-        assert_eq!(HEX.check_secret(b"k"), Ok(()));
+        // 12 bytes of base64 text, 9 after decoding:
+        assert_eq!(
+            whsec.check_secret(b"whsec_c2VjcmV0c2VjcmV0"),
+            Err(SignatureError::WeakSecret {
+                entry: 0,
+                reason: "it is shorter than 16 bytes"
+            })
+        );
+        assert_eq!(HEX.check_secret(KEY), Ok(()));
+        let message = HEX
+            .verify_request(
+                &[KEY, b"short"],
+                &request(Some("00"), None, None, b""),
+                &Fixed(0),
+            )
+            .unwrap_err()
+            .to_string();
+        assert_eq!(
+            message,
+            "secret 2 (of the rotation list, counting from 1) is not a secret: it is shorter than 16 bytes"
+        );
     }
 
     #[test]
@@ -1102,8 +1443,168 @@ mod tests {
                 matches!(scheme.check(), Err(SignatureError::InsecureScheme(_))),
                 "{scheme:?}"
             );
-            assert!(scheme.sign_message(b"k", "i", 1, b"{}").is_err());
+            assert!(scheme.sign_message(KEY, "i", 1, b"{}").is_err());
         }
+    }
+
+    #[test]
+    fn settings_that_can_never_verify_or_verify_too_much_are_refused() {
+        let refused = |scheme: SignatureScheme, why: &str| match scheme.check() {
+            Err(SignatureError::InsecureScheme(reason)) => {
+                assert!(reason.contains(why), "{why}: {reason}");
+            }
+            other => panic!("{why}: {other:?} for {scheme:?}"),
+        };
+        let base64 = SignatureScheme {
+            encoding: Encoding::Base64,
+            separator: Some(','),
+            ..HEX
+        };
+        assert_eq!(base64.check(), Ok(()));
+        for c in ['=', '+', '/', 'A', '0'] {
+            refused(
+                SignatureScheme {
+                    separator: Some(c),
+                    ..base64
+                },
+                "encoding",
+            );
+        }
+        for c in ['\n', '\0', '\u{7f}', 'é'] {
+            refused(
+                SignatureScheme {
+                    separator: Some(c),
+                    ..base64
+                },
+                "visible ASCII",
+            );
+        }
+        refused(SignatureScheme { header: "", ..HEX }, "header's name");
+        refused(
+            SignatureScheme {
+                header: "X Sig",
+                ..HEX
+            },
+            "header's name",
+        );
+        refused(
+            SignatureScheme {
+                id_header: "web hook-id",
+                ..STANDARD_WEBHOOKS
+            },
+            "not an HTTP token",
+        );
+        refused(
+            SignatureScheme {
+                prefix: "v1\n",
+                ..HEX
+            },
+            "no header value",
+        );
+        for tolerance in [MAX_TOLERANCE_SECONDS + 1, u64::MAX] {
+            refused(
+                SignatureScheme {
+                    tolerance_seconds: Some(tolerance),
+                    ..STANDARD_WEBHOOKS
+                },
+                "over an hour",
+            );
+        }
+        refused(
+            SignatureScheme {
+                tolerance_seconds: Some(0),
+                ..STANDARD_WEBHOOKS
+            },
+            "0 s",
+        );
+        let longest = SignatureScheme {
+            tolerance_seconds: Some(MAX_TOLERANCE_SECONDS),
+            ..STANDARD_WEBHOOKS
+        };
+        assert_eq!(longest.check(), Ok(()));
+    }
+
+    #[test]
+    fn signed_parts_that_could_be_split_another_way_are_refused() {
+        use SignedPart::{Body, Id, Text, Timestamp};
+        let ambiguous: [&[SignedPart]; 6] = [
+            &[Id, Timestamp, Body],
+            &[Id, Text(""), Timestamp, Text("."), Body],
+            &[Timestamp, Body],
+            &[Body, Id],
+            &[Timestamp, Text("1"), Body],
+            &[Id, Text("."), Timestamp, Text("00"), Body],
+        ];
+        for signed in ambiguous {
+            assert!(template_ambiguity(signed).is_some(), "{signed:?}");
+        }
+        for signed in [
+            SignedPart::ID_TIMESTAMP_BODY,
+            SignedPart::BODY,
+            &[Text("v0:"), Timestamp, Text(":"), Body],
+            &[Timestamp, Text("."), Body],
+            &[Text("a"), Text("b"), Body],
+        ] {
+            assert_eq!(template_ambiguity(signed), None, "{signed:?}");
+        }
+        let scheme = SignatureScheme {
+            signed: &[Id, Timestamp, Body],
+            ..STANDARD_WEBHOOKS
+        };
+        assert!(matches!(
+            scheme.check(),
+            Err(SignatureError::InsecureScheme(_))
+        ));
+        // An id holding the text that delimits it is refused when it arrives: `evt.1` +
+        // `.5` could be read as `evt` + `.1.5…`.
+        let header = STANDARD_WEBHOOKS
+            .sign_message(VECTOR_SECRET, "evt.1", 5, b"{}")
+            .unwrap();
+        let request = SignedRequest {
+            signature: Some(&header),
+            id: Some("evt.1"),
+            timestamp: Some("5"),
+            body: b"{}",
+        };
+        assert_eq!(
+            STANDARD_WEBHOOKS.verify_request(&[VECTOR_SECRET], &request, &Fixed(5)),
+            Err(SignatureError::Malformed(
+                "the id holds the text that delimits it in what is signed"
+            ))
+        );
+    }
+
+    #[test]
+    fn timestamps_are_read_strictly() {
+        for good in ["0", "5", "1614265330", "9223372036854775807"] {
+            assert!(parse_timestamp(good).is_some(), "{good}");
+        }
+        for bad in [
+            "",
+            "01614265330",
+            "00",
+            "+1614265330",
+            "-1",
+            " 1",
+            "1 ",
+            "1_000",
+            "1e9",
+            "1.0",
+            "9223372036854775808",
+            "١٢٣",
+        ] {
+            assert_eq!(parse_timestamp(bad), None, "{bad:?}");
+        }
+        // The same instant written with a leading zero does not verify, so it cannot be a
+        // fresh replay key over the same signed bytes.
+        let zeroed = SignedRequest {
+            timestamp: Some("01614265330"),
+            ..vector_request(VECTOR_SIGNATURE)
+        };
+        assert_eq!(
+            STANDARD_WEBHOOKS.verify_request(&[VECTOR_SECRET], &zeroed, &Fixed(VECTOR_TIMESTAMP)),
+            Err(SignatureError::BadTimestamp)
+        );
     }
 
     #[test]
@@ -1121,7 +1622,7 @@ mod tests {
             tolerance_seconds: Some(300),
             ..HEX
         };
-        let (old, new): (&[u8], &[u8]) = (b"old-secret", b"new-secret");
+        let (old, new): (&[u8], &[u8]) = (b"the old secret, 22 b", b"the new secret, 22 b");
         let first = ROTATING.sign_message(old, "", 100, b"{}").unwrap();
         let second = ROTATING.sign_message(new, "", 100, b"{}").unwrap();
         let both = format!("{first},{}", &second["t=100,".len()..]);
@@ -1132,7 +1633,7 @@ mod tests {
                 ROTATING.verify_request(&[old, new], &request, &Fixed(100)),
                 Ok(())
             );
-            ROTATING.replay_key(&request).unwrap()
+            ROTATING.replay_key("spec", old, &request).unwrap()
         };
         // One signature dropped, or the other: still the same delivery.
         assert_eq!(key(&both), key(&first));
@@ -1144,7 +1645,10 @@ mod tests {
             body: b"[]",
             ..other
         };
-        assert_ne!(ROTATING.replay_key(&other).unwrap(), key(&first));
+        assert_ne!(
+            ROTATING.replay_key("spec", old, &other).unwrap(),
+            key(&first)
+        );
         let later = ROTATING.sign_message(old, "", 101, b"{}").unwrap();
         assert_ne!(key(&later), key(&first));
         // With a signed id, the id is the delivery: a retry at another time is a replay.
@@ -1154,15 +1658,44 @@ mod tests {
                 .unwrap();
             let ts = timestamp.to_string();
             STANDARD_WEBHOOKS
-                .replay_key(&SignedRequest {
-                    signature: Some(&header),
-                    id: Some("msg_1"),
-                    timestamp: Some(&ts),
-                    body: b"{}",
-                })
+                .replay_key(
+                    "spec",
+                    VECTOR_SECRET,
+                    &SignedRequest {
+                        signature: Some(&header),
+                        id: Some("msg_1"),
+                        timestamp: Some(&ts),
+                        body: b"{}",
+                    },
+                )
                 .unwrap()
         };
         assert_eq!(at(100), at(200));
+    }
+
+    #[test]
+    fn receivers_with_different_secrets_or_specs_never_share_a_replay_key() {
+        let other: &[u8] = b"whsec_C2FVsBQIhrscChlQIMV+b5sSYspob7oD";
+        let key = |scope: &str, secret: &[u8]| {
+            let header = STANDARD_WEBHOOKS
+                .sign_message(secret, "msg_1", 100, b"{}")
+                .unwrap();
+            let request = SignedRequest {
+                signature: Some(&header),
+                id: Some("msg_1"),
+                timestamp: Some("100"),
+                body: b"{}",
+            };
+            STANDARD_WEBHOOKS
+                .replay_key(scope, secret, &request)
+                .unwrap()
+        };
+        // The same `webhook-id`, signed by whoever holds another receiver's secret:
+        assert_ne!(key("spec", VECTOR_SECRET), key("spec", other));
+        assert_ne!(key("spec", VECTOR_SECRET), key("other", VECTOR_SECRET));
+        // Scope and id are length-prefixed: ("ab", "c…") is not ("a", "bc…").
+        assert_ne!(key("specs", VECTOR_SECRET), key("spec", VECTOR_SECRET));
+        assert_eq!(key("spec", VECTOR_SECRET), key("spec", VECTOR_SECRET));
     }
 
     const VECTOR_SECRET: &[u8] = b"whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw";
@@ -1334,7 +1867,10 @@ mod tests {
                 &vector_request(VECTOR_SIGNATURE),
                 &clock
             ),
-            Err(SignatureError::InvalidSecret("not base64 after `whsec_`"))
+            Err(SignatureError::InvalidSecret {
+                entry: 0,
+                reason: "not base64 after `whsec_`"
+            })
         );
         // Tampered body: a mismatch whose message holds neither secret nor signature.
         let tampered = SignedRequest {

@@ -361,7 +361,7 @@ mod tests {
         let secret_of = |scheme: &SignatureScheme| -> &'static [u8] {
             match scheme.secret_format {
                 crate::SecretFormat::WhsecBase64 => b"whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw",
-                _ => b"s3cret",
+                _ => b"a s3cret of 20 bytes",
             }
         };
         let payload = serde_json::json!({"id": "evt_1"});

@@ -3,7 +3,7 @@
 use webhooks::flyio;
 
 /// The secret the tests' receivers verify with.
-pub const SECRET: &[u8] = b"fly-secret";
+pub const SECRET: &[u8] = b"fly-webhook-secret-2026";
 
 /// The Fly.io extension address the deliveries go to.
 pub const PATH: &str = "/api/hooks/extensions/acme";

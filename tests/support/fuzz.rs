@@ -325,7 +325,7 @@ pub fn signature_schemes() -> &'static [(
             let spec = hookgen::__private::compile(&file).expect("a preset spec");
             let scheme = hookgen_cli::runtime_scheme(spec.signature.as_ref().expect("a scheme"));
             let secret: &'static [u8] = match scheme.secret_format {
-                hookgen_runtime::SecretFormat::Bytes => b"fuzz-secret",
+                hookgen_runtime::SecretFormat::Bytes => b"a fuzz secret, 24 bytes.",
                 hookgen_runtime::SecretFormat::WhsecBase64 => {
                     b"whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"
                 }
@@ -345,7 +345,7 @@ pub fn signature_schemes() -> &'static [(
             (
                 "hex-body",
                 hookgen_runtime::signature::hex_body("X-Signature"),
-                b"fuzz-secret",
+                b"a fuzz secret, 24 bytes.",
             ),
         ]
     })
@@ -417,7 +417,7 @@ pub fn signature(data: &[u8]) {
         let canonical =
             !signs_timestamp || parsed.is_some_and(|t| t.to_string() == signed_timestamp);
         let id_needed = scheme.signs(hookgen_runtime::SignedPart::Id);
-        if canonical && (!id_needed || !id.is_empty()) {
+        if canonical && (!id_needed || (!id.is_empty() && delimited(&scheme, &id))) {
             assert_eq!(
                 verified,
                 Ok(()),
@@ -441,10 +441,35 @@ pub fn signature(data: &[u8]) {
         );
     }
     if verified.is_ok() {
-        assert!(scheme.replay_key(&request).is_ok(), "{name}: no replay key");
+        assert!(
+            scheme.replay_key(name, secret, &request).is_ok(),
+            "{name}: no replay key"
+        );
     } else {
-        let _ = scheme.replay_key(&request);
+        let _ = scheme.replay_key(name, secret, &request);
     }
+}
+
+/// Whether `id` holds none of the fixed texts beside `{id}` in what `scheme` signs (an id
+/// that holds one could be split another way, and is refused).
+fn delimited(scheme: &hookgen_runtime::SignatureScheme, id: &str) -> bool {
+    use hookgen_runtime::SignedPart;
+    let parts: Vec<&SignedPart> = scheme
+        .signed
+        .iter()
+        .filter(|p| !matches!(p, SignedPart::Text("")))
+        .collect();
+    parts.iter().enumerate().all(|(i, part)| {
+        **part != SignedPart::Id
+            || [i.checked_sub(1), Some(i + 1)]
+                .into_iter()
+                .flatten()
+                .filter_map(|j| match parts.get(j) {
+                    Some(SignedPart::Text(text)) => Some(*text),
+                    _ => None,
+                })
+                .all(|text| !id.contains(text))
+    })
 }
 
 /// Seed inputs for [`signature`]: for each scheme, a properly signed request and the same

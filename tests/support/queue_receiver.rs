@@ -15,7 +15,7 @@ use webhooks::queue::{DeliveryQueue, RedisQueue, WorkerStats};
 use webhooks::receiver::ReceiverConfig;
 
 /// The secret the test signs with.
-const SECRET: &[u8] = b"fly-secret";
+const SECRET: &[u8] = b"fly-webhook-secret-2026";
 
 #[derive(Clone)]
 struct Recorder {

@@ -385,23 +385,48 @@ impl DeliveryConfig {
 
     fn check(&self, file: &str) -> Result<(), Diagnostic> {
         let at = "/x-hookgen/delivery";
-        let usable = |s: f64| s.is_finite() && (0.0..=86_400.0 * 365.0).contains(&s);
-        if let Some(i) = self.backoff_seconds.iter().position(|s| !usable(*s)) {
+        let within =
+            |s: f64, range: std::ops::RangeInclusive<f64>| s.is_finite() && range.contains(&s);
+        if self
+            .attempts
+            .is_some_and(|n| !(1..=Self::MAX_ATTEMPTS).contains(&n))
+        {
+            return Err(Diagnostic::at(
+                file,
+                &child(at, "attempts"),
+                "attempts must be from 1 to 50: a sender makes no more requests for one delivery",
+            ));
+        }
+        if let Some(i) = self
+            .backoff_seconds
+            .iter()
+            .position(|s| !within(*s, Self::WAIT_SECONDS))
+        {
             return Err(Diagnostic::at(
                 file,
                 &child(&child(at, "backoff-seconds"), &i.to_string()),
-                "a wait must be a number of seconds from 0 to a year",
+                "a wait must be a number of seconds from 1 to 86400 (a day): a sender never retries at once",
             ));
         }
-        if self.timeout_seconds.is_some_and(|s| !usable(s)) {
+        if self
+            .timeout_seconds
+            .is_some_and(|s| !within(s, Self::TIMEOUT_SECONDS))
+        {
             return Err(Diagnostic::at(
                 file,
                 &child(at, "timeout-seconds"),
-                "a timeout must be a number of seconds from 0 to a year",
+                "a timeout must be a number of seconds from 1 to 300",
             ));
         }
         Ok(())
     }
+
+    /// The most attempts a spec may ask for (the runtime's `sender::MAX_ATTEMPTS`).
+    pub const MAX_ATTEMPTS: u32 = 50;
+    /// The waits a spec may ask for between attempts, in seconds.
+    const WAIT_SECONDS: std::ops::RangeInclusive<f64> = 1.0..=86_400.0;
+    /// The per-attempt timeouts a spec may ask for, in seconds.
+    const TIMEOUT_SECONDS: std::ops::RangeInclusive<f64> = 1.0..=300.0;
 }
 
 /// Deserializes `value` (at `pointer`) into `T`, or says where and what is wrong.

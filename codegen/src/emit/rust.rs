@@ -485,6 +485,8 @@ fn receiver(spec: &ir::Spec, options: Options) -> TokenStream {
     let tower = options.receiver.attribute("tower");
     let axum = options.receiver.attribute("axum");
     let client = options.sender.attribute("client");
+    // The replay scope: two receivers of different specs sharing a guard never share keys.
+    let spec_name = proc_macro2::Literal::string(&spec.module);
     let mut scope = crate::naming::NameScope::with_reserved(&["unknown", "router"]);
     let methods: Vec<(Ident, &ir::Message)> = spec
         .messages
@@ -590,7 +592,7 @@ fn receiver(spec: &ir::Spec, options: Options) -> TokenStream {
         pub fn layer(
             config: ::hookgen_runtime::receiver::ReceiverConfig,
         ) -> Result<::hookgen_runtime::receiver::WebhooksLayer<Message>, ::hookgen_runtime::SignatureError> {
-            let binding = ::hookgen_runtime::__private::SpecBinding { scheme: SIGNATURE, route, decode_channel };
+            let binding = ::hookgen_runtime::__private::SpecBinding { spec: #spec_name, scheme: SIGNATURE, route, decode_channel };
             ::hookgen_runtime::receiver::WebhooksLayer::new(binding, config)
         }
 
@@ -618,7 +620,7 @@ fn receiver(spec: &ir::Spec, options: Options) -> TokenStream {
             handler: H,
             stats: ::std::sync::Arc<::hookgen_runtime::queue::WorkerStats>,
         ) {
-            let binding = ::hookgen_runtime::__private::SpecBinding { scheme: SIGNATURE, route, decode_channel };
+            let binding = ::hookgen_runtime::__private::SpecBinding { spec: #spec_name, scheme: SIGNATURE, route, decode_channel };
             ::hookgen_runtime::__private::process(queue, binding, ::std::sync::Arc::new(Dispatcher(handler)), stats).await
         }
 
@@ -714,7 +716,11 @@ fn ty(spec: &ir::Spec, t: &Ty) -> TokenStream {
 /// decoding would put one on the stack per variant, overflowing a thread's stack.
 fn variant_payload(spec: &ir::Spec, m: &ir::Message) -> TokenStream {
     let payload = ty(spec, &m.payload);
-    if estimated_size(spec, &m.payload, &mut Vec::new()) > MAX_INLINE_PAYLOAD {
+    if spec
+        .types
+        .estimated_size(&m.payload, &mut Default::default())
+        > MAX_INLINE_PAYLOAD
+    {
         quote! { Box<#payload> }
     } else {
         payload
@@ -725,45 +731,6 @@ fn variant_payload(spec: &ir::Spec, m: &ir::Message) -> TokenStream {
 /// kilobyte, far above the payloads of most providers (which stay unboxed, one allocation
 /// fewer per delivery) and far below GitHub's.
 const MAX_INLINE_PAYLOAD: usize = 1024;
-
-/// About how many bytes a value of `t` takes (as on 64-bit targets, without padding).
-fn estimated_size(spec: &ir::Spec, t: &Ty, seen: &mut Vec<ir::TypeId>) -> usize {
-    const WORD: usize = 8;
-    match t {
-        Ty::Null => 0,
-        Ty::Bool | Ty::Integer(_) | Ty::Number | Ty::Boxed(_) => WORD,
-        Ty::String | Ty::Array(_) | Ty::Map(_) => 3 * WORD,
-        Ty::Json | Ty::JsonObject => 10 * WORD,
-        Ty::Named(id) => {
-            if seen.contains(id) {
-                return WORD;
-            }
-            seen.push(*id);
-            let size = match spec.types.get(*id).map(|d| &d.kind) {
-                Some(TypeKind::Struct {
-                    fields, additional, ..
-                }) => {
-                    let fields: usize = fields
-                        .iter()
-                        .map(|f| estimated_size(spec, &f.ty, seen))
-                        .sum();
-                    fields + additional.as_ref().map_or(0, |_| 3 * WORD)
-                }
-                Some(TypeKind::Union { variants } | TypeKind::TaggedUnion { variants, .. }) => {
-                    let largest = variants
-                        .iter()
-                        .map(|v| estimated_size(spec, &v.ty, seen))
-                        .max();
-                    largest.unwrap_or_default() + WORD
-                }
-                Some(TypeKind::Alias(inner)) => estimated_size(spec, inner, seen),
-                Some(TypeKind::StringEnum { .. }) | None => 3 * WORD,
-            };
-            seen.pop();
-            size
-        }
-    }
-}
 
 /// `from_request` for a struct of declared request headers (an OpenAPI webhook's header
 /// parameters); nothing for other types.
@@ -1459,39 +1426,7 @@ fn plan_decoder(
 /// (`Numbers::Check`): only when the type holds an `f64` or a JSON value somewhere, since
 /// serde itself refuses any number an integer field cannot hold.
 fn numbers(spec: &ir::Spec, payload: &Ty) -> TokenStream {
-    fn rounds(spec: &ir::Spec, t: &Ty, seen: &mut Vec<ir::TypeId>) -> bool {
-        match t {
-            Ty::Number | Ty::Json | Ty::JsonObject => true,
-            Ty::String | Ty::Bool | Ty::Integer(_) | Ty::Null => false,
-            Ty::Array(inner) | Ty::Map(inner) | Ty::Boxed(inner) => rounds(spec, inner, seen),
-            Ty::Named(id) => {
-                if seen.contains(id) {
-                    return false;
-                }
-                seen.push(*id);
-                let Some(def) = spec.types.get(*id) else {
-                    return true;
-                };
-                match &def.kind {
-                    TypeKind::Struct {
-                        fields, additional, ..
-                    } => {
-                        fields.iter().any(|f| rounds(spec, &f.ty, seen))
-                            || additional.as_ref().is_some_and(|a| rounds(spec, a, seen))
-                    }
-                    TypeKind::Union { variants } => {
-                        variants.iter().any(|v| rounds(spec, &v.ty, seen))
-                    }
-                    TypeKind::TaggedUnion { variants, .. } => {
-                        variants.iter().any(|v| rounds(spec, &v.ty, seen))
-                    }
-                    TypeKind::Alias(target) => rounds(spec, target, seen),
-                    TypeKind::StringEnum { .. } => false,
-                }
-            }
-        }
-    }
-    if rounds(spec, payload, &mut Vec::new()) {
+    if spec.types.holds_inexact_numbers(payload) {
         quote! { ::hookgen_runtime::__private::Numbers::Check }
     } else {
         quote! { ::hookgen_runtime::__private::Numbers::TypeRefuses }

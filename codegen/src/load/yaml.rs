@@ -9,8 +9,79 @@ use std::fmt;
 use serde::de::{self, DeserializeSeed, MapAccess, SeqAccess, Visitor};
 use serde_json::{Map, Number, Value};
 
+/// The deepest nesting of flow collections (`[`, `{`) a document may have: serde_yaml's
+/// own limit, checked first in linear time (its parser reads the whole document before
+/// it counts, at a cost of its size times its depth: 256 KB of `[` took 73 s).
+pub const MAX_FLOW_DEPTH: usize = 128;
+
+/// Where a document nests flow collections deeper than [`MAX_FLOW_DEPTH`]: the line and
+/// column (from 1) of the first bracket too deep. One pass, without parsing.
+///
+/// Sound for the parser's purpose: the count never falls below the parser's flow depth.
+/// Every `[` and `{` counts, even inside quotes and comments; a `]` or `}` lowers the
+/// count only outside what may be a quoted scalar or a comment (a quote that starts a
+/// scalar in a flow collection, as YAML reads it, or a `#` after a space). So text can
+/// make the count too high (a document with 129 unclosed brackets in its strings is
+/// refused), never too low.
+pub fn too_deep(text: &str) -> Option<(usize, usize)> {
+    let bytes = text.as_bytes();
+    let (mut depth, mut line, mut line_start) = (0usize, 1usize, 0usize);
+    // The last byte that was not a space or tab (a newline at a line's start).
+    let mut previous = b'\n';
+    let mut i = 0;
+    // Inside a quoted scalar (its quote byte) or a comment: closers do not count.
+    let mut quoted: Option<u8> = None;
+    let mut comment = false;
+    while let Some(&b) = bytes.get(i) {
+        let blank_before = i == 0 || matches!(bytes[i - 1], b' ' | b'\t' | b'\n' | b'\r');
+        match b {
+            b'\n' => {
+                line += 1;
+                line_start = i + 1;
+                comment = false;
+            }
+            b'[' | b'{' => {
+                depth += 1;
+                if depth > MAX_FLOW_DEPTH {
+                    return Some((line, text[line_start..i].chars().count() + 1));
+                }
+            }
+            _ if comment => {}
+            b'\\' if quoted == Some(b'"') => i += 1,
+            b'"' | b'\'' if quoted == Some(b) => {
+                // `''` inside single quotes is an escaped quote.
+                if b == b'\'' && bytes.get(i + 1) == Some(&b'\'') {
+                    i += 1;
+                } else {
+                    quoted = None;
+                }
+            }
+            _ if quoted.is_some() => {}
+            b'"' | b'\''
+                if depth > 0 && matches!(previous, b'[' | b'{' | b',' | b':' | b'\n' | b'?') =>
+            {
+                quoted = Some(b);
+            }
+            b'#' if blank_before => comment = true,
+            b']' | b'}' => depth = depth.saturating_sub(1),
+            _ => {}
+        }
+        if !matches!(b, b' ' | b'\t' | b'\r') {
+            previous = b;
+        }
+        i += 1;
+    }
+    None
+}
+
 /// Parses `text` as one YAML document into a JSON value (`null` when it holds none).
+/// A document nested deeper than [`MAX_FLOW_DEPTH`] is refused before it is parsed.
 pub fn from_str(text: &str) -> Result<Value, serde_yaml::Error> {
+    if let Some((line, column)) = too_deep(text) {
+        return Err(de::Error::custom(format_args!(
+            "brackets nested deeper than {MAX_FLOW_DEPTH} levels at line {line} column {column} (a `[` or `{{` inside a quoted string counts too)"
+        )));
+    }
     let mut documents = serde_yaml::Deserializer::from_str(text);
     let Some(document) = documents.next() else {
         return Ok(Value::Null);
@@ -185,6 +256,34 @@ mod tests {
                 "{text:?}"
             );
         }
+    }
+
+    #[test]
+    fn nesting_is_refused_at_the_first_bracket_too_deep_in_linear_time() {
+        let deep = format!("a: {}", "[".repeat(256 * 1024));
+        let started = std::time::Instant::now();
+        assert_eq!(too_deep(&deep), Some((1, 4 + MAX_FLOW_DEPTH)));
+        let error = from_str(&deep).unwrap_err().to_string();
+        assert!(error.contains("line 1 column 132"), "{error}");
+        // 4 MB of brackets: one pass (the parser alone took 73 s on 256 KB).
+        let huge = "[".repeat(4 << 20);
+        assert!(too_deep(&huge).is_some());
+        assert!(started.elapsed() < std::time::Duration::from_secs(5));
+        // Quoted closers do not hide depth; quoted or commented openers count.
+        for hiding in ["[ \"]\", ", "[ ']''', ", "[ # ]\n", "{ \"a\\\"]\": "] {
+            let hidden = format!("a: {}", hiding.repeat(200));
+            assert!(too_deep(&hidden).is_some(), "{hiding:?}");
+        }
+        // Balanced text, brackets in strings and apostrophes are fine.
+        let fine = format!(
+            "a: {}\nb: \"[[[\"\nc: [don't, 'it''s', \"]\"]\nd: {}\n",
+            "[".repeat(MAX_FLOW_DEPTH) + &"]".repeat(MAX_FLOW_DEPTH),
+            "[x] ".repeat(1000)
+        );
+        assert_eq!(too_deep(&fine), None);
+        let parsed = "a: [[x]]\nb: \"[[[\"\nc: [don't, 'it''s', \"]\"]\nd: see [1] and [2\n";
+        assert_eq!(too_deep(parsed), None);
+        assert!(from_str(parsed).is_ok());
     }
 
     #[test]

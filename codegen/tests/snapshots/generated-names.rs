@@ -804,6 +804,7 @@ pub fn layer(
     crate::SignatureError,
 > {
     let binding = ::hookgen_runtime::__private::SpecBinding {
+        spec: "generated_names",
         scheme: SIGNATURE,
         route,
         decode_channel,
@@ -836,6 +837,7 @@ pub async fn process<H: Handler>(
     stats: ::std::sync::Arc<crate::queue::WorkerStats>,
 ) {
     let binding = ::hookgen_runtime::__private::SpecBinding {
+        spec: "generated_names",
         scheme: SIGNATURE,
         route,
         decode_channel,

@@ -305,6 +305,7 @@ pub fn layer(
     config: crate::receiver::ReceiverConfig,
 ) -> Result<crate::receiver::WebhooksLayer<Message>, crate::SignatureError> {
     let binding = ::hookgen_runtime::__private::SpecBinding {
+        spec: "standard_webhooks_v1a",
         scheme: SIGNATURE,
         route,
         decode_channel,
@@ -337,6 +338,7 @@ pub async fn process<H: Handler>(
     stats: ::std::sync::Arc<crate::queue::WorkerStats>,
 ) {
     let binding = ::hookgen_runtime::__private::SpecBinding {
+        spec: "standard_webhooks_v1a",
         scheme: SIGNATURE,
         route,
         decode_channel,

@@ -298,6 +298,7 @@ pub fn layer(
     config: crate::receiver::ReceiverConfig,
 ) -> Result<crate::receiver::WebhooksLayer<Message>, crate::SignatureError> {
     let binding = ::hookgen_runtime::__private::SpecBinding {
+        spec: "stripe",
         scheme: SIGNATURE,
         route,
         decode_channel,
@@ -330,6 +331,7 @@ pub async fn process<H: Handler>(
     stats: ::std::sync::Arc<crate::queue::WorkerStats>,
 ) {
     let binding = ::hookgen_runtime::__private::SpecBinding {
+        spec: "stripe",
         scheme: SIGNATURE,
         route,
         decode_channel,

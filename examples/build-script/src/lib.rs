@@ -32,10 +32,10 @@ mod tests {
     #[test]
     fn a_signed_delivery_verifies_and_decodes() {
         let body = br#"{"type":"order.created","id":"o_1","total_cents":1250}"#;
-        let header = orders::sign(b"shop-secret", body);
+        let header = orders::sign(b"shop-secret-of-24-bytes", body);
         assert!(header.starts_with("sha256="));
-        orders::verify(b"shop-secret", &header, body).expect("verifies");
-        assert!(orders::verify(b"other", &header, body).is_err());
+        orders::verify(b"shop-secret-of-24-bytes", &header, body).expect("verifies");
+        assert!(orders::verify(b"another-secret-24-bytes", &header, body).is_err());
         match orders::decode("/hooks/orders", body).expect("decodes") {
             orders::Message::OrderCreated(order) => assert_eq!(order.total_cents, 1250),
             other => panic!("decoded as {other:?}"),
@@ -44,7 +44,7 @@ mod tests {
 
     #[test]
     fn the_router_is_built_from_the_generated_handler() {
-        let config = hookgen_runtime::receiver::ReceiverConfig::new("shop-secret");
+        let config = hookgen_runtime::receiver::ReceiverConfig::new("shop-secret-of-24-bytes");
         assert!(orders::router(Orders::default(), config).is_ok());
         let empty = hookgen_runtime::receiver::ReceiverConfig::new("");
         assert!(orders::router(Orders::default(), empty).is_err());

@@ -4,16 +4,30 @@ use std::time::Duration;
 
 use redis::AsyncCommands as _;
 
-use super::{Claim, DeliveryKey, GuardError, GuardFuture, ReplayGuard};
+use super::{Claim, ClaimToken, DeliveryKey, GuardError, GuardFuture, MAX_REMEMBER, ReplayGuard};
 
-/// The value of a claimed key.
-const CLAIMED: &str = "claimed";
+/// The start of a claimed key's value (followed by the claimant's token).
+const CLAIMED: &str = "claimed:";
 /// The value of a handled key.
 const DONE: &str = "done";
 
-/// A replay guard on Redis (feature `redis`): a claim is one atomic `SET key claimed NX PX
-/// lease`, so of two instances receiving the same delivery exactly one handles it.
-/// Keys are `<prefix><hex digest>` and expire on their own; nothing else is stored.
+/// Extends a claim if the token still holds it: `KEYS[1]`, `ARGV[1]` the value, `ARGV[2]`
+/// the lease in milliseconds. Compare and act in one step, so no other claim is touched.
+const EXTEND: &str = r"if redis.call('GET', KEYS[1]) == ARGV[1] then
+  return redis.call('PEXPIRE', KEYS[1], ARGV[2])
+end
+return 0";
+
+/// Deletes a claim if the token still holds it (never a done marker or another's claim).
+const RELEASE: &str = r"if redis.call('GET', KEYS[1]) == ARGV[1] then
+  return redis.call('DEL', KEYS[1])
+end
+return 0";
+
+/// A replay guard on Redis (feature `redis`): a claim is one atomic `SET key
+/// claimed:<token> NX PX lease`, so of two instances receiving the same delivery exactly
+/// one handles it; extending and releasing a claim compare the token and act in one Lua
+/// script. Keys are `<prefix><hex digest>` and expire on their own; nothing else is stored.
 ///
 /// The connection reconnects by itself after an outage; while Redis cannot answer, each
 /// operation fails with [`GuardError`] and the receiver applies its
@@ -60,21 +74,32 @@ fn unavailable(error: redis::RedisError) -> GuardError {
     GuardError(error.to_string())
 }
 
-/// Milliseconds for `PX`: at least one (Redis refuses 0).
+/// Milliseconds for `PX`: at least one (Redis refuses 0), at most [`MAX_REMEMBER`] (Redis
+/// refuses an expiry that overflows when added to its clock).
 fn millis(duration: Duration) -> u64 {
-    u64::try_from(duration.as_millis())
+    u64::try_from(duration.min(MAX_REMEMBER).as_millis())
         .unwrap_or(u64::MAX)
         .max(1)
 }
 
+/// The value a claim by `token` writes.
+fn claimed(token: ClaimToken) -> String {
+    format!("{CLAIMED}{}", token.to_hex())
+}
+
 impl ReplayGuard for RedisGuard {
-    fn claim(&self, key: DeliveryKey, lease: Duration) -> GuardFuture<'_, Claim> {
+    fn claim(
+        &self,
+        key: DeliveryKey,
+        token: ClaimToken,
+        lease: Duration,
+    ) -> GuardFuture<'_, Claim> {
         let mut connection = self.connection.clone();
         let key = self.key(key);
         Box::pin(async move {
             let set: Option<String> = redis::cmd("SET")
                 .arg(&key)
-                .arg(CLAIMED)
+                .arg(claimed(token))
                 .arg("NX")
                 .arg("PX")
                 .arg(millis(lease))
@@ -105,9 +130,37 @@ impl ReplayGuard for RedisGuard {
         })
     }
 
-    fn release(&self, key: DeliveryKey) -> GuardFuture<'_, ()> {
+    fn extend(
+        &self,
+        key: DeliveryKey,
+        token: ClaimToken,
+        lease: Duration,
+    ) -> GuardFuture<'_, bool> {
         let mut connection = self.connection.clone();
         let key = self.key(key);
-        Box::pin(async move { connection.del::<_, ()>(&key).await.map_err(unavailable) })
+        Box::pin(async move {
+            let extended: i64 = redis::Script::new(EXTEND)
+                .key(&key)
+                .arg(claimed(token))
+                .arg(millis(lease))
+                .invoke_async(&mut connection)
+                .await
+                .map_err(unavailable)?;
+            Ok(extended == 1)
+        })
+    }
+
+    fn release(&self, key: DeliveryKey, token: ClaimToken) -> GuardFuture<'_, ()> {
+        let mut connection = self.connection.clone();
+        let key = self.key(key);
+        Box::pin(async move {
+            redis::Script::new(RELEASE)
+                .key(&key)
+                .arg(claimed(token))
+                .invoke_async::<i64>(&mut connection)
+                .await
+                .map(drop)
+                .map_err(unavailable)
+        })
     }
 }
