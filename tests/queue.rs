@@ -258,6 +258,7 @@ async fn a_worker_waits_out_a_redis_outage_and_goes_on() {
         path: PATH.into(),
         body: created(resource).into(),
         event: None,
+        failures: 0,
     };
     let wait_for = |n: usize| {
         let handler = handler.clone();
@@ -284,4 +285,78 @@ async fn a_worker_waits_out_a_redis_outage_and_goes_on() {
     }
     wait_for(2).await;
     assert_eq!(stats.processed(), 2);
+}
+
+/// Fails every delivery, counting the calls.
+#[derive(Clone, Default)]
+struct Failing {
+    calls: Arc<AtomicUsize>,
+}
+
+impl flyio::Handler for Failing {
+    async fn resource_created(
+        &self,
+        _: &webhooks::Route,
+        _: flyio::ProviderWebhookPayload,
+    ) -> Result<(), webhooks::receiver::HandlerError> {
+        self.calls.fetch_add(1, Ordering::SeqCst);
+        Err("database unavailable".into())
+    }
+}
+
+#[tokio::test]
+async fn a_failing_delivery_backs_off_and_is_set_aside_on_redis_then_revived() {
+    use webhooks::queue::{RedisQueue, RetrySchedule};
+    let redis = RedisServer::start();
+    let schedule = RetrySchedule {
+        waits: vec![Duration::from_millis(300)],
+        attempts: 3,
+        jitter: 0.0,
+    };
+    let queue = RedisQueue::connect(&redis.url(), "failing", "worker-1")
+        .await
+        .unwrap()
+        .with_retries(schedule);
+    let queue: Arc<dyn DeliveryQueue> = Arc::new(queue);
+    let service = flyio::queued(Arc::clone(&queue), ReceiverConfig::new(SECRET.to_vec()));
+    let app = webhooks::receiver::axum::Router::new().fallback_service(service.unwrap());
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}{PATH}", listener.local_addr().unwrap());
+    tokio::spawn(async move { webhooks::receiver::axum::serve(listener, app).await });
+
+    let handler = Failing::default();
+    let stats = Arc::new(WorkerStats::default());
+    let worker = tokio::spawn(flyio::process(
+        Arc::clone(&queue),
+        handler.clone(),
+        Arc::clone(&stats),
+    ));
+    // While the worker blocks on its read, intake answers at once (its own connection).
+    let started = Instant::now();
+    assert_eq!(deliver(&url, &created("res_fail")).await, (204, None));
+    let intake = started.elapsed();
+    assert!(
+        intake < Duration::from_millis(200),
+        "intake took {intake:?}"
+    );
+    // Three attempts, 300 ms apart, then set aside: no hot loop.
+    tokio::time::sleep(Duration::from_millis(2_500)).await;
+    assert_eq!(handler.calls.load(Ordering::SeqCst), 3);
+    assert_eq!((stats.failed(), stats.dead()), (3, 1));
+    let dead = queue.dead_letters(10).await.unwrap();
+    assert_eq!(dead.len(), 1);
+    assert_eq!(dead[0].queued.failures, 3);
+    assert_eq!(dead[0].reason, "database unavailable");
+    assert_eq!(dead[0].queued.body, created("res_fail"));
+    // Revived, it is tried again (three more attempts), then set aside again.
+    assert!(queue.revive(dead[0].ticket.clone()).await.unwrap());
+    assert!(!queue.revive(dead[0].ticket.clone()).await.unwrap());
+    tokio::time::sleep(Duration::from_millis(2_500)).await;
+    assert_eq!(handler.calls.load(Ordering::SeqCst), 6);
+    assert_eq!(queue.dead_letters(10).await.unwrap().len(), 1);
+    queue.close();
+    tokio::time::timeout(Duration::from_secs(10), worker)
+        .await
+        .expect("the worker stops once drained")
+        .unwrap();
 }

@@ -313,6 +313,8 @@ fn short_limits() -> webhooks::receiver::ServerLimits {
     webhooks::receiver::ServerLimits {
         header_read_timeout: std::time::Duration::from_millis(300),
         max_connections: 2,
+        max_connections_per_address: None,
+        shed_below_free: 0,
     }
 }
 
@@ -410,4 +412,135 @@ async fn an_idle_keep_alive_connection_is_closed() {
         closed.is_some(),
         "an idle keep-alive connection held its slot"
     );
+}
+
+/// A signed Fly.io delivery, written by hand on `stream` (HTTP/1.1, keep-alive).
+async fn deliver_on(stream: &mut tokio::net::TcpStream) -> String {
+    use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
+    let body =
+        br#"{"specversion":"1.0","type":"io.fly.machine.started","source":"s","id":"evt_1"}"#;
+    let request = format!(
+        "POST /extensions/events HTTP/1.1\r\nHost: a\r\n{}: {}\r\nContent-Length: {}\r\n\r\n",
+        flyio::SIGNATURE_HEADER,
+        flyio::sign(b"receiver-secret-24-bytes", body),
+        body.len()
+    );
+    stream.write_all(request.as_bytes()).await.unwrap();
+    stream.write_all(body).await.unwrap();
+    let mut status = [0u8; 12];
+    stream.read_exact(&mut status).await.unwrap();
+    String::from_utf8_lossy(&status).into_owned()
+}
+
+#[tokio::test]
+async fn idle_keep_alive_connections_give_way_to_waiting_deliveries() {
+    // Eight slots, the header deadline far off: cheap clients that keep their connection
+    // alive between tiny requests would hold every slot until it passes.
+    let limits = webhooks::receiver::ServerLimits {
+        header_read_timeout: std::time::Duration::from_secs(30),
+        max_connections: 8,
+        max_connections_per_address: None,
+        shed_below_free: 2,
+    };
+    let router = flyio::router(Recorder::default(), slow_config()).unwrap();
+    let address = serve_limited(router, limits).await;
+    let mut idle = Vec::new();
+    for _ in 0..8 {
+        let mut stream = tokio::net::TcpStream::connect(address).await.unwrap();
+        assert_eq!(deliver_on(&mut stream).await, "HTTP/1.1 204");
+        idle.push(stream);
+    }
+    // A real delivery gets a slot within a second, not after the 30 s deadline.
+    let started = std::time::Instant::now();
+    let body =
+        br#"{"specversion":"1.0","type":"io.fly.machine.started","source":"s","id":"evt_2"}"#;
+    let delivered = tokio::time::timeout(
+        std::time::Duration::from_secs(5),
+        post(
+            &format!("http://{address}/extensions/events"),
+            Some(&flyio::sign(b"receiver-secret-24-bytes", body)),
+            body,
+        ),
+    )
+    .await;
+    assert_eq!(delivered.map(|(status, _)| status).ok(), Some(204));
+    assert!(started.elapsed() < std::time::Duration::from_secs(2));
+    // The idle connections were let go.
+    let mut closed = 0;
+    for stream in &mut idle {
+        if read_until_closed(stream, std::time::Duration::from_millis(500))
+            .await
+            .is_some()
+        {
+            closed += 1;
+        }
+    }
+    assert!(closed >= 6, "only {closed} idle connections were closed");
+}
+
+#[tokio::test]
+async fn one_address_cannot_take_more_than_its_share_of_connections() {
+    let limits = webhooks::receiver::ServerLimits {
+        max_connections_per_address: Some(2),
+        ..short_limits()
+    };
+    let limits = webhooks::receiver::ServerLimits {
+        max_connections: 16,
+        header_read_timeout: std::time::Duration::from_secs(30),
+        ..limits
+    };
+    let router = flyio::router(Recorder::default(), slow_config()).unwrap();
+    let address = serve_limited(router, limits).await;
+    let mut held = Vec::new();
+    for _ in 0..2 {
+        let mut stream = tokio::net::TcpStream::connect(address).await.unwrap();
+        assert_eq!(deliver_on(&mut stream).await, "HTTP/1.1 204");
+        held.push(stream);
+    }
+    // The third is closed at once, without an answer.
+    let mut third = tokio::net::TcpStream::connect(address).await.unwrap();
+    let closed = read_until_closed(&mut third, std::time::Duration::from_secs(2)).await;
+    assert_eq!(closed.as_deref(), Some(""));
+    // Once one of the two goes, the address may connect again.
+    drop(held.pop());
+    tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    let mut again = tokio::net::TcpStream::connect(address).await.unwrap();
+    assert_eq!(deliver_on(&mut again).await, "HTTP/1.1 204");
+}
+
+#[tokio::test]
+async fn stalled_bodies_hold_at_most_the_body_budget() {
+    use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
+    // A 64 KiB budget, 1 MiB bodies: the first stalled client may hold 60 KiB; the next
+    // cannot take more than what is left, and is answered 503 rather than read.
+    let config = slow_config()
+        .with_read_timeout(std::time::Duration::from_secs(2))
+        .with_body_budget(64 * 1024);
+    let budget = config.body_budget.clone();
+    let router = flyio::router(Recorder::default(), config).unwrap();
+    let address = serve_limited(
+        router,
+        webhooks::receiver::ServerLimits {
+            max_connections: 16,
+            ..short_limits()
+        },
+    )
+    .await;
+    let head = "POST /extensions/events HTTP/1.1\r\nHost: a\r\nContent-Length: 1000000\r\n\r\n";
+    let mut first = tokio::net::TcpStream::connect(address).await.unwrap();
+    first.write_all(head.as_bytes()).await.unwrap();
+    first.write_all(&[b' '; 60 * 1024]).await.unwrap();
+    tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    assert!(budget.in_use() >= 60 * 1024, "{}", budget.in_use());
+    let mut second = tokio::net::TcpStream::connect(address).await.unwrap();
+    second.write_all(head.as_bytes()).await.unwrap();
+    second.write_all(&[b' '; 60 * 1024]).await.unwrap();
+    let mut status = [0u8; 12];
+    second.read_exact(&mut status).await.unwrap();
+    assert_eq!(&status, b"HTTP/1.1 503");
+    assert!(budget.in_use() <= budget.capacity());
+    // When the stalled body times out, its bytes return to the budget.
+    let closed = read_until_closed(&mut first, std::time::Duration::from_secs(5)).await;
+    assert!(closed.is_some_and(|answer| answer.starts_with("HTTP/1.1 408")));
+    assert_eq!(budget.in_use(), 0);
 }

@@ -92,6 +92,10 @@ async fn receive(
             println!("401 {path}: rejected ({})", shown(&reason.to_string()));
             return Refusal::Unauthorized(reason).into_response();
         }
+        Err(other) => {
+            println!("503 {path}: {other:?}");
+            return other.into_response();
+        }
     };
     let json: serde_json::Value = match serde_json::from_slice(&body) {
         Ok(json) => json,
@@ -122,6 +126,25 @@ async fn receive(
         pretty.join("\n")
     );
     StatusCode::NO_CONTENT.into_response()
+}
+
+/// `base` (a URL without a path) with the spec's channel `address` as its path: joined as
+/// parsed parts, never as text, so an address cannot name another host (`@evil:80/x`,
+/// `.evil.example/x`, `//evil/x`), port or scheme. `None` when the address is not a
+/// path (it must start with one `/`).
+fn target_url(base: &reqwest::Url, address: &str) -> Option<String> {
+    if !address.starts_with('/') || address.starts_with("//") {
+        return None;
+    }
+    let mut target = base.clone();
+    target.set_path(address);
+    target.set_query(None);
+    target.set_fragment(None);
+    let same_origin = target.scheme() == base.scheme()
+        && target.host() == base.host()
+        && target.port() == base.port()
+        && target.username() == base.username();
+    same_origin.then(|| target.to_string())
 }
 
 /// Untrusted text (from a request or a spec) as printed: no escape sequences, one line.
@@ -155,16 +178,16 @@ pub fn send_test(
             .collect();
         anyhow::bail!(
             "no example for message `{}`; messages with examples: {}",
-            message.unwrap_or(""),
-            names.join(", ")
+            shown(message.unwrap_or("")),
+            shown(&names.join(", "))
         );
     }
-    let base = url.trim_end_matches('/');
-    let has_path = url
-        .split_once("://")
-        .map_or(url, |(_, rest)| rest)
-        .contains('/')
-        && !url.ends_with('/');
+    let base =
+        reqwest::Url::parse(url).with_context(|| format!("--url {} is not a URL", shown(url)))?;
+    if !matches!(base.scheme(), "http" | "https") || base.host().is_none() {
+        anyhow::bail!("--url {} is not an http(s) URL with a host", shown(url));
+    }
+    let has_path = base.path() != "/";
     let policy = hookgen_runtime::sender::RetryPolicy {
         attempts: 1,
         ..Default::default()
@@ -177,9 +200,20 @@ pub fn send_test(
     let mut failures = 0;
     for (name, address, payload) in examples {
         let target = if has_path {
-            url.to_owned()
+            base.to_string()
         } else {
-            format!("{base}{address}")
+            match target_url(&base, &address) {
+                Some(target) => target,
+                None => {
+                    println!(
+                        "{} → refused: its channel address {} is not a path, so it cannot go under --url",
+                        shown(&name),
+                        shown(&address)
+                    );
+                    failures += 1;
+                    continue;
+                }
+            }
         };
         let index = inspector.spec.messages.iter().position(|m| m.key == name);
         let headers: Vec<(&str, &str)> = index
@@ -200,4 +234,33 @@ pub fn send_test(
         failures += usize::from(!report.delivered);
     }
     Ok(failures)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::target_url;
+
+    #[test]
+    fn an_address_is_a_path_under_the_base_and_never_another_host() {
+        let base = reqwest::Url::parse("http://127.0.0.1:18201").unwrap();
+        assert_eq!(
+            target_url(&base, "/hooks/airmy").as_deref(),
+            Some("http://127.0.0.1:18201/hooks/airmy")
+        );
+        // Characters a path cannot hold are encoded, never read as a query or fragment.
+        assert_eq!(
+            target_url(&base, "/a?b#c").as_deref(),
+            Some("http://127.0.0.1:18201/a%3Fb%23c")
+        );
+        for hostile in [
+            "@127.0.0.1:18202/collected",
+            ".localtest.me:18202/x",
+            "//evil.example/x",
+            "evil.example/x",
+            ":18202/x",
+            "",
+        ] {
+            assert_eq!(target_url(&base, hostile), None, "{hostile}");
+        }
+    }
 }

@@ -38,6 +38,10 @@ enum Command {
         /// Write a standalone crate here instead of the workspace's `generated/`.
         #[arg(long, requires = "specs")]
         out: Option<PathBuf>,
+        /// Write into --out even when it holds files of its own (they are left alone; a file
+        /// Hookgen did not generate is never replaced).
+        #[arg(long, requires = "out")]
+        force: bool,
         /// Package name of a standalone crate.
         #[arg(long, default_value = "webhooks", requires = "out")]
         name: String,
@@ -134,6 +138,20 @@ enum Command {
         #[arg(long)]
         message: Option<String>,
     },
+    /// The dead letters of a Redis delivery queue: list them, or put one back.
+    #[command(
+        after_help = "Examples:\n  hookgen queue --redis redis://127.0.0.1:6379 --stream deliveries dead\n  hookgen queue --redis redis://127.0.0.1:6379 --stream deliveries revive 1733140000000-0"
+    )]
+    Queue {
+        /// The Redis server (`redis://host:port/db`).
+        #[arg(long)]
+        redis: String,
+        /// The queue's stream.
+        #[arg(long)]
+        stream: String,
+        #[command(subcommand)]
+        action: QueueAction,
+    },
     /// Exit 1 with a unified diff when `generated/` differs from what `specs/` produce.
     Check {
         /// The workspace root (default: the nearest directory upwards with `specs/`).
@@ -161,6 +179,22 @@ fn parse_ref_map(text: &str) -> Result<(String, PathBuf), String> {
         }
         _ => Err("expected URL_PREFIX=DIR, such as https://example.com/schemas/=./schemas".into()),
     }
+}
+
+/// What `hookgen queue` does.
+#[derive(Subcommand)]
+enum QueueAction {
+    /// List the dead letters, oldest first: ticket, failures, path, reason.
+    Dead {
+        /// At most this many.
+        #[arg(long, default_value_t = 100)]
+        limit: usize,
+    },
+    /// Put a dead letter back in the queue, its attempts renewed.
+    Revive {
+        /// Its ticket, as `dead` lists it.
+        ticket: String,
+    },
 }
 
 /// Which spec's scheme, and which secret.
@@ -280,6 +314,7 @@ fn run(command: Command) -> Result<ExitCode> {
     match command {
         Command::Generate {
             out: Some(out),
+            force,
             name,
             runtime_path,
             refs,
@@ -304,8 +339,17 @@ fn run(command: Command) -> Result<ExitCode> {
                         .join(" ")
                 ));
             let outputs = generate(&settings, &files)?;
-            let changed = hookgen::write_files(&out, &outputs)
-                .with_context(|| format!("writing {}", out.display()))?;
+            let write = if force {
+                hookgen::write_files_beside
+            } else {
+                hookgen::write_files
+            };
+            let changed = write(&out, &outputs).with_context(|| {
+                format!(
+                    "writing {}",
+                    hookgen::__private::escape::terminal(&out.display().to_string())
+                )
+            })?;
             eprintln!("{}: {} file(s) written", out.display(), changed.len());
             Ok(ExitCode::SUCCESS)
         }
@@ -434,6 +478,46 @@ fn run(command: Command) -> Result<ExitCode> {
                 ExitCode::SUCCESS
             } else {
                 ExitCode::FAILURE
+            })
+        }
+        Command::Queue {
+            redis,
+            stream,
+            action,
+        } => {
+            use hookgen_runtime::queue::{DeliveryQueue as _, RedisQueue, Ticket};
+            let runtime = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .context("starting the runtime")?;
+            runtime.block_on(async {
+                let queue = RedisQueue::connect(&redis, &stream, "hookgen-cli").await?;
+                match action {
+                    QueueAction::Dead { limit } => {
+                        for letter in queue.dead_letters(limit).await? {
+                            println!(
+                                "{}\t{} failures\t{}\t{}",
+                                letter.ticket.0,
+                                letter.queued.failures,
+                                hookgen::__private::escape::terminal(&letter.queued.path),
+                                hookgen::__private::escape::terminal(&letter.reason)
+                            );
+                        }
+                        Ok(ExitCode::SUCCESS)
+                    }
+                    QueueAction::Revive { ticket } => {
+                        if queue.revive(Ticket(ticket.clone())).await? {
+                            eprintln!("{ticket}: back in the queue");
+                            Ok(ExitCode::SUCCESS)
+                        } else {
+                            eprintln!(
+                                "no dead letter {}",
+                                hookgen::__private::escape::terminal(&ticket)
+                            );
+                            Ok(ExitCode::FAILURE)
+                        }
+                    }
+                }
             })
         }
         Command::Check { root } => {

@@ -167,16 +167,20 @@ fn a_fifo_or_a_device_is_refused_without_waiting_or_reading_forever() {
     let specs = write_spec(dir.path(), &spec_referring_to("pipe.yaml"));
     let made = Command::new("mkfifo").arg(specs.join("pipe.yaml")).status();
     if made.is_ok_and(|s| s.success()) {
-        assert_both_refuse(dir.path(), &[], "not a regular file (a FIFO)");
+        // Named where the `$ref` is written: the spec, its line and pointer.
+        assert_both_refuse(dir.path(), &[], "`$ref: pipe.yaml` reaches");
+        assert_both_refuse(dir.path(), &[], "which is a FIFO");
+        assert_both_refuse(dir.path(), &[], "--> specs/spec.yaml:");
     } else {
         eprintln!("SKIPPED the FIFO case: mkfifo is not available");
     }
     write_spec(dir.path(), &spec_referring_to("/dev/zero"));
-    assert_both_refuse(
-        dir.path(),
-        &["--ref-root", "/"],
-        "not a regular file (a device)",
-    );
+    assert_both_refuse(dir.path(), &["--ref-root", "/"], "which is a device");
+    assert_both_refuse(dir.path(), &["--ref-root", "/"], "--> specs/spec.yaml:");
+    // A directory, too.
+    write_spec(dir.path(), &spec_referring_to("."));
+    assert_both_refuse(dir.path(), &[], "which is a directory");
+    assert_both_refuse(dir.path(), &[], "--> specs/spec.yaml:");
     // The spec itself, too.
     let outcome = hookgen(&["validate", "/dev/zero"], dir.path());
     assert_eq!(outcome.status.code(), Some(1), "{}", stderr(&outcome));

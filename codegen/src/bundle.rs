@@ -29,15 +29,34 @@ pub const BUNDLE_KEY: &str = "x-hookgen-bundled";
 /// Most files one spec may pull in.
 const MAX_FILES: usize = 256;
 
+/// The directory a spec sits in (`.` for a bare file name).
+fn spec_dir(file: &SpecFile) -> &Path {
+    match file.path.parent() {
+        Some(parent) if !parent.as_os_str().is_empty() => parent,
+        _ => Path::new("."),
+    }
+}
+
+/// The directory every file read on a spec's behalf (the files its `$ref`s name, its
+/// discovered overlay) must be in once symlinks are resolved: `--ref-root`, or the
+/// spec's own directory.
+pub fn reference_root(file: &SpecFile) -> Result<PathBuf, Diagnostics> {
+    let dir = file.ref_root.as_deref().unwrap_or(spec_dir(file));
+    dir.canonicalize().map_err(|e| {
+        Diagnostics::from(Diagnostic::at(
+            &file.display,
+            "",
+            format!("the reference root `{}` cannot be used: {e}", dir.display()),
+        ))
+    })
+}
+
 /// Rewrites every reference to another file in `document` (loaded from `file`) and
 /// returns the files it read. References may reach only files under the reference root
 /// (default: the spec's directory) or under a directory of the reference map.
 pub fn bundle(document: &mut Value, file: &SpecFile) -> Result<Vec<PathBuf>, Diagnostics> {
     let display = file.display.as_str();
-    let base = match file.path.parent() {
-        Some(parent) if !parent.as_os_str().is_empty() => parent,
-        _ => Path::new("."),
-    };
+    let base = spec_dir(file);
     let canonical = |dir: &Path| {
         dir.canonicalize().map_err(|e| {
             Diagnostics::from(Diagnostic::at(
@@ -47,7 +66,7 @@ pub fn bundle(document: &mut Value, file: &SpecFile) -> Result<Vec<PathBuf>, Dia
             ))
         })
     };
-    let root = canonical(file.ref_root.as_deref().unwrap_or(base))?;
+    let root = reference_root(file)?;
     let map = file
         .ref_map
         .iter()
@@ -196,6 +215,18 @@ impl Bundler {
                     return None;
                 }
                 let file_display = relative_display(display, file);
+                // A FIFO, a device or a directory is named where the `$ref` is written.
+                if let Some(kind) = crate::load::irregular_file(&canonical) {
+                    self.diagnostics.push(Diagnostic::at(
+                        display,
+                        at,
+                        format!(
+                            "`$ref: {reference}` reaches `{}`, which is {kind}; only regular files are read",
+                            canonical.display()
+                        ),
+                    ));
+                    return None;
+                }
                 let mut loaded = match parse_file(&canonical, &file_display) {
                     Ok(v) => v,
                     Err(d) => {

@@ -124,7 +124,29 @@ pub struct LoadedSpec {
 pub fn load(file: &SpecFile) -> Result<LoadedSpec, Diagnostics> {
     let mut document = parse_file(&file.path, &file.display)?;
     if let (Some(overlay), Some(display)) = (&file.overlay, file.overlay_display()) {
-        let patch = parse_file(overlay, &display)?;
+        // Held to the reference root like every file read on the spec's behalf: a
+        // symlink beside the spec must not bring another file's text into the crate.
+        let root = crate::bundle::reference_root(file)?;
+        let canonical = overlay.canonicalize().map_err(|e| {
+            Diagnostics::from(Diagnostic::at(
+                &display,
+                "",
+                format!("cannot read the overlay: {e}"),
+            ))
+        })?;
+        if !canonical.starts_with(&root) {
+            return Err(Diagnostic::at(
+                &display,
+                "",
+                format!(
+                    "the overlay is a link to `{}`, outside the reference root `{}`; only files under it are read (widen it with `--ref-root DIR`)",
+                    canonical.display(),
+                    root.display()
+                ),
+            )
+            .into());
+        }
+        let patch = parse_file(&canonical, &display)?;
         if !patch.is_object() {
             return Err(Diagnostic::at(
                 &display,
@@ -193,6 +215,14 @@ fn read_regular_file(path: &Path) -> Result<Vec<u8>, String> {
         ));
     }
     Ok(bytes)
+}
+
+/// What `path` is when it is not a regular file (after symlinks): `a FIFO`, `a device`,
+/// `a directory`…; `None` for a regular file or one that cannot be read (reported when
+/// it is opened).
+pub(crate) fn irregular_file(path: &Path) -> Option<&'static str> {
+    let metadata = std::fs::metadata(path).ok()?;
+    (!metadata.is_file()).then(|| file_kind(&metadata.file_type()))
 }
 
 fn file_kind(kind: &std::fs::FileType) -> &'static str {

@@ -78,12 +78,21 @@ pub fn field_name(raw: &str, fallback: &str) -> String {
     escape(prefix_digit(name, "_"))
 }
 
+/// The runtime modules a generated crate's root re-exports (`pub use
+/// ::hookgen_runtime::receiver`, …): no spec module may take their names.
+pub const RUNTIME_MODULES: &[&str] = &["receiver", "queue", "testing", "replay", "sender"];
+
 /// A module name for a spec file stem (`flyio`, `flag_smith`). `lib` and `main`, which
-/// would clash with the crate's own files, become `lib_spec` and `main_spec`.
+/// would clash with the crate's own files, and the [`RUNTIME_MODULES`] become
+/// `lib_spec`, `main_spec`, `receiver_spec`….
 pub fn module_name(stem: &str) -> String {
     let name = field_name(stem, "spec");
     match unraw(&name) {
-        "lib" | "main" => format!("{}_spec", unraw(&name)),
+        // `lib` and `main` are special files; the others are the runtime modules the
+        // crate root re-exports (`pub use ::hookgen_runtime::receiver`, …).
+        n if n == "lib" || n == "main" || RUNTIME_MODULES.contains(&n) => {
+            format!("{n}_spec")
+        }
         _ => name,
     }
 }

@@ -855,6 +855,7 @@ pub const DELIVERY: Option<crate::DeliveryPolicy> = Some(crate::DeliveryPolicy {
 /// Every method accepts its message unless overridden; an `Err` makes the receiver
 /// answer 500 so the sender retries.
 #[cfg(feature = "tower")]
+#[allow(clippy::wrong_self_convention)]
 pub trait Handler: Send + Sync + 'static {
     /// Handles `RunCompleted`: Agent run finished successfully. Accepts it unless overridden.
     fn run_completed(
@@ -970,26 +971,32 @@ impl<H: Handler> ::hookgen_runtime::__private::Dispatch<Message> for Dispatcher<
         Box::pin(async move {
             match message {
                 Message::RunCompleted(payload) => {
-                    self.0.run_completed(&route, payload).await
+                    <H as Handler>::run_completed(&self.0, &route, payload).await
                 }
-                Message::RunFailed(payload) => self.0.run_failed(&route, payload).await,
+                Message::RunFailed(payload) => {
+                    <H as Handler>::run_failed(&self.0, &route, payload).await
+                }
                 Message::DeploymentCreated(payload) => {
-                    self.0.deployment_created(&route, payload).await
+                    <H as Handler>::deployment_created(&self.0, &route, payload).await
                 }
                 Message::DeploymentRollback(payload) => {
-                    self.0.deployment_rollback(&route, payload).await
+                    <H as Handler>::deployment_rollback(&self.0, &route, payload).await
                 }
                 Message::AlertTriggered(payload) => {
-                    self.0.alert_triggered(&route, payload).await
+                    <H as Handler>::alert_triggered(&self.0, &route, payload).await
                 }
                 Message::AgentUpdated(payload) => {
-                    self.0.agent_updated(&route, payload).await
+                    <H as Handler>::agent_updated(&self.0, &route, payload).await
                 }
                 Message::PipelineCompleted(payload) => {
-                    self.0.pipeline_completed(&route, payload).await
+                    <H as Handler>::pipeline_completed(&self.0, &route, payload).await
                 }
-                Message::Test(payload) => self.0.test(&route, payload).await,
-                Message::Unknown(message) => self.0.unknown(&route, message).await,
+                Message::Test(payload) => {
+                    <H as Handler>::test(&self.0, &route, payload).await
+                }
+                Message::Unknown(message) => {
+                    <H as Handler>::unknown(&self.0, &route, message).await
+                }
             }
         })
     }

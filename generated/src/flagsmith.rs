@@ -688,6 +688,7 @@ pub const DELIVERY: Option<crate::DeliveryPolicy> = Some(crate::DeliveryPolicy {
 /// Every method accepts its message unless overridden; an `Err` makes the receiver
 /// answer 500 so the sender retries.
 #[cfg(feature = "tower")]
+#[allow(clippy::wrong_self_convention)]
 pub trait Handler: Send + Sync + 'static {
     /// Handles `EnvironmentWebhookEvent`: Flag evaluation data sent when an identity's flags
     /// are evaluated. Accepts it unless overridden.
@@ -739,12 +740,16 @@ impl<H: Handler> ::hookgen_runtime::__private::Dispatch<Message> for Dispatcher<
         Box::pin(async move {
             match message {
                 Message::EnvironmentWebhookEvent(payload) => {
-                    self.0.environment_webhook_event(&route, payload).await
+                    <H as Handler>::environment_webhook_event(&self.0, &route, payload)
+                        .await
                 }
                 Message::OrganisationWebhookEvent(payload) => {
-                    self.0.organisation_webhook_event(&route, payload).await
+                    <H as Handler>::organisation_webhook_event(&self.0, &route, payload)
+                        .await
                 }
-                Message::Unknown(message) => self.0.unknown(&route, message).await,
+                Message::Unknown(message) => {
+                    <H as Handler>::unknown(&self.0, &route, message).await
+                }
             }
         })
     }

@@ -591,6 +591,7 @@ pub const DELIVERY: Option<crate::DeliveryPolicy> = None;
 /// Every method accepts its message unless overridden; an `Err` makes the receiver
 /// answer 500 so the sender retries.
 #[cfg(feature = "tower")]
+#[allow(clippy::wrong_self_convention)]
 pub trait Handler: Send + Sync + 'static {
     /// Handles `ResourceCreated`: Notifies Fly.io that an extension resource has been
     /// provisioned. Accepts it unless overridden.
@@ -702,27 +703,29 @@ impl<H: Handler> ::hookgen_runtime::__private::Dispatch<Message> for Dispatcher<
         Box::pin(async move {
             match message {
                 Message::ResourceCreated(payload) => {
-                    self.0.resource_created(&route, payload).await
+                    <H as Handler>::resource_created(&self.0, &route, payload).await
                 }
                 Message::ResourceUpdated(payload) => {
-                    self.0.resource_updated(&route, payload).await
+                    <H as Handler>::resource_updated(&self.0, &route, payload).await
                 }
                 Message::ResourceDeleted(payload) => {
-                    self.0.resource_deleted(&route, payload).await
+                    <H as Handler>::resource_deleted(&self.0, &route, payload).await
                 }
                 Message::MachineStarted(payload) => {
-                    self.0.machine_started(&route, payload).await
+                    <H as Handler>::machine_started(&self.0, &route, payload).await
                 }
                 Message::MachineStopped(payload) => {
-                    self.0.machine_stopped(&route, payload).await
+                    <H as Handler>::machine_stopped(&self.0, &route, payload).await
                 }
                 Message::MachineDestroyed(payload) => {
-                    self.0.machine_destroyed(&route, payload).await
+                    <H as Handler>::machine_destroyed(&self.0, &route, payload).await
                 }
                 Message::AccountChanged(payload) => {
-                    self.0.account_changed(&route, payload).await
+                    <H as Handler>::account_changed(&self.0, &route, payload).await
                 }
-                Message::Unknown(message) => self.0.unknown(&route, message).await,
+                Message::Unknown(message) => {
+                    <H as Handler>::unknown(&self.0, &route, message).await
+                }
             }
         })
     }

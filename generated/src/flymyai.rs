@@ -456,6 +456,7 @@ pub const DELIVERY: Option<crate::DeliveryPolicy> = None;
 /// Every method accepts its message unless overridden; an `Err` makes the receiver
 /// answer 500 so the sender retries.
 #[cfg(feature = "tower")]
+#[allow(clippy::wrong_self_convention)]
 pub trait Handler: Send + Sync + 'static {
     /// Handles `RunCompleted`: Agent run finished successfully. Accepts it unless overridden.
     fn run_completed(
@@ -505,10 +506,14 @@ impl<H: Handler> ::hookgen_runtime::__private::Dispatch<Message> for Dispatcher<
         Box::pin(async move {
             match message {
                 Message::RunCompleted(payload) => {
-                    self.0.run_completed(&route, payload).await
+                    <H as Handler>::run_completed(&self.0, &route, payload).await
                 }
-                Message::RunFailed(payload) => self.0.run_failed(&route, payload).await,
-                Message::Unknown(message) => self.0.unknown(&route, message).await,
+                Message::RunFailed(payload) => {
+                    <H as Handler>::run_failed(&self.0, &route, payload).await
+                }
+                Message::Unknown(message) => {
+                    <H as Handler>::unknown(&self.0, &route, message).await
+                }
             }
         })
     }

@@ -44526,6 +44526,7 @@ pub const DELIVERY: Option<crate::DeliveryPolicy> = None;
 /// Every method accepts its message unless overridden; an `Err` makes the receiver
 /// answer 500 so the sender retries.
 #[cfg(feature = "tower")]
+#[allow(clippy::wrong_self_convention)]
 pub trait Handler: Send + Sync + 'static {
     /// Handles `branch-protection-configuration-disabled`: This event occurs when there is a
     /// change to branch protection configurations for a repository.
@@ -48954,771 +48955,1205 @@ impl<H: Handler> ::hookgen_runtime::__private::Dispatch<Message> for Dispatcher<
         Box::pin(async move {
             match message {
                 Message::BranchProtectionConfigurationDisabled(payload) => {
-                    self.0
-                        .branch_protection_configuration_disabled(&route, payload)
+                    <H as Handler>::branch_protection_configuration_disabled(
+                            &self.0,
+                            &route,
+                            payload,
+                        )
                         .await
                 }
                 Message::BranchProtectionConfigurationEnabled(payload) => {
-                    self.0.branch_protection_configuration_enabled(&route, payload).await
+                    <H as Handler>::branch_protection_configuration_enabled(
+                            &self.0,
+                            &route,
+                            payload,
+                        )
+                        .await
                 }
                 Message::BranchProtectionRuleCreated(payload) => {
-                    self.0.branch_protection_rule_created(&route, payload).await
+                    <H as Handler>::branch_protection_rule_created(
+                            &self.0,
+                            &route,
+                            payload,
+                        )
+                        .await
                 }
                 Message::BranchProtectionRuleDeleted(payload) => {
-                    self.0.branch_protection_rule_deleted(&route, payload).await
+                    <H as Handler>::branch_protection_rule_deleted(
+                            &self.0,
+                            &route,
+                            payload,
+                        )
+                        .await
                 }
                 Message::BranchProtectionRuleEdited(payload) => {
-                    self.0.branch_protection_rule_edited(&route, payload).await
+                    <H as Handler>::branch_protection_rule_edited(
+                            &self.0,
+                            &route,
+                            payload,
+                        )
+                        .await
                 }
                 Message::CheckRunCompleted(payload) => {
-                    self.0.check_run_completed(&route, payload).await
+                    <H as Handler>::check_run_completed(&self.0, &route, payload).await
                 }
                 Message::CheckRunCreated(payload) => {
-                    self.0.check_run_created(&route, payload).await
+                    <H as Handler>::check_run_created(&self.0, &route, payload).await
                 }
                 Message::CheckRunRequestedAction(payload) => {
-                    self.0.check_run_requested_action(&route, payload).await
+                    <H as Handler>::check_run_requested_action(&self.0, &route, payload)
+                        .await
                 }
                 Message::CheckRunRerequested(payload) => {
-                    self.0.check_run_rerequested(&route, payload).await
+                    <H as Handler>::check_run_rerequested(&self.0, &route, payload).await
                 }
                 Message::CheckSuiteCompleted(payload) => {
-                    self.0.check_suite_completed(&route, payload).await
+                    <H as Handler>::check_suite_completed(&self.0, &route, payload).await
                 }
                 Message::CheckSuiteRequested(payload) => {
-                    self.0.check_suite_requested(&route, payload).await
+                    <H as Handler>::check_suite_requested(&self.0, &route, payload).await
                 }
                 Message::CheckSuiteRerequested(payload) => {
-                    self.0.check_suite_rerequested(&route, payload).await
+                    <H as Handler>::check_suite_rerequested(&self.0, &route, payload)
+                        .await
                 }
                 Message::CodeScanningAlertAppearedInBranch(payload) => {
-                    self.0.code_scanning_alert_appeared_in_branch(&route, payload).await
+                    <H as Handler>::code_scanning_alert_appeared_in_branch(
+                            &self.0,
+                            &route,
+                            payload,
+                        )
+                        .await
                 }
                 Message::CodeScanningAlertClosedByUser(payload) => {
-                    self.0.code_scanning_alert_closed_by_user(&route, payload).await
+                    <H as Handler>::code_scanning_alert_closed_by_user(
+                            &self.0,
+                            &route,
+                            payload,
+                        )
+                        .await
                 }
                 Message::CodeScanningAlertCreated(payload) => {
-                    self.0.code_scanning_alert_created(&route, payload).await
+                    <H as Handler>::code_scanning_alert_created(&self.0, &route, payload)
+                        .await
                 }
                 Message::CodeScanningAlertFixed(payload) => {
-                    self.0.code_scanning_alert_fixed(&route, payload).await
+                    <H as Handler>::code_scanning_alert_fixed(&self.0, &route, payload)
+                        .await
                 }
                 Message::CodeScanningAlertReopened(payload) => {
-                    self.0.code_scanning_alert_reopened(&route, payload).await
+                    <H as Handler>::code_scanning_alert_reopened(
+                            &self.0,
+                            &route,
+                            payload,
+                        )
+                        .await
                 }
                 Message::CodeScanningAlertReopenedByUser(payload) => {
-                    self.0.code_scanning_alert_reopened_by_user(&route, payload).await
+                    <H as Handler>::code_scanning_alert_reopened_by_user(
+                            &self.0,
+                            &route,
+                            payload,
+                        )
+                        .await
                 }
                 Message::CommitCommentCreated(payload) => {
-                    self.0.commit_comment_created(&route, payload).await
+                    <H as Handler>::commit_comment_created(&self.0, &route, payload)
+                        .await
                 }
-                Message::Create(payload) => self.0.create(&route, payload).await,
+                Message::Create(payload) => {
+                    <H as Handler>::create(&self.0, &route, payload).await
+                }
                 Message::CustomPropertyCreated(payload) => {
-                    self.0.custom_property_created(&route, payload).await
+                    <H as Handler>::custom_property_created(&self.0, &route, payload)
+                        .await
                 }
                 Message::CustomPropertyDeleted(payload) => {
-                    self.0.custom_property_deleted(&route, payload).await
+                    <H as Handler>::custom_property_deleted(&self.0, &route, payload)
+                        .await
                 }
                 Message::CustomPropertyPromotedToEnterprise(payload) => {
-                    self.0.custom_property_promoted_to_enterprise(&route, payload).await
+                    <H as Handler>::custom_property_promoted_to_enterprise(
+                            &self.0,
+                            &route,
+                            payload,
+                        )
+                        .await
                 }
                 Message::CustomPropertyUpdated(payload) => {
-                    self.0.custom_property_updated(&route, payload).await
+                    <H as Handler>::custom_property_updated(&self.0, &route, payload)
+                        .await
                 }
                 Message::CustomPropertyValuesUpdated(payload) => {
-                    self.0.custom_property_values_updated(&route, payload).await
+                    <H as Handler>::custom_property_values_updated(
+                            &self.0,
+                            &route,
+                            payload,
+                        )
+                        .await
                 }
-                Message::Delete(payload) => self.0.delete(&route, payload).await,
+                Message::Delete(payload) => {
+                    <H as Handler>::delete(&self.0, &route, payload).await
+                }
                 Message::DependabotAlertAutoDismissed(payload) => {
-                    self.0.dependabot_alert_auto_dismissed(&route, payload).await
+                    <H as Handler>::dependabot_alert_auto_dismissed(
+                            &self.0,
+                            &route,
+                            payload,
+                        )
+                        .await
                 }
                 Message::DependabotAlertAutoReopened(payload) => {
-                    self.0.dependabot_alert_auto_reopened(&route, payload).await
+                    <H as Handler>::dependabot_alert_auto_reopened(
+                            &self.0,
+                            &route,
+                            payload,
+                        )
+                        .await
                 }
                 Message::DependabotAlertCreated(payload) => {
-                    self.0.dependabot_alert_created(&route, payload).await
+                    <H as Handler>::dependabot_alert_created(&self.0, &route, payload)
+                        .await
                 }
                 Message::DependabotAlertDismissed(payload) => {
-                    self.0.dependabot_alert_dismissed(&route, payload).await
+                    <H as Handler>::dependabot_alert_dismissed(&self.0, &route, payload)
+                        .await
                 }
                 Message::DependabotAlertFixed(payload) => {
-                    self.0.dependabot_alert_fixed(&route, payload).await
+                    <H as Handler>::dependabot_alert_fixed(&self.0, &route, payload)
+                        .await
                 }
                 Message::DependabotAlertReintroduced(payload) => {
-                    self.0.dependabot_alert_reintroduced(&route, payload).await
+                    <H as Handler>::dependabot_alert_reintroduced(
+                            &self.0,
+                            &route,
+                            payload,
+                        )
+                        .await
                 }
                 Message::DependabotAlertReopened(payload) => {
-                    self.0.dependabot_alert_reopened(&route, payload).await
+                    <H as Handler>::dependabot_alert_reopened(&self.0, &route, payload)
+                        .await
                 }
                 Message::DeployKeyCreated(payload) => {
-                    self.0.deploy_key_created(&route, payload).await
+                    <H as Handler>::deploy_key_created(&self.0, &route, payload).await
                 }
                 Message::DeployKeyDeleted(payload) => {
-                    self.0.deploy_key_deleted(&route, payload).await
+                    <H as Handler>::deploy_key_deleted(&self.0, &route, payload).await
                 }
                 Message::DeploymentCreated(payload) => {
-                    self.0.deployment_created(&route, payload).await
+                    <H as Handler>::deployment_created(&self.0, &route, payload).await
                 }
                 Message::DeploymentProtectionRuleRequested(payload) => {
-                    self.0.deployment_protection_rule_requested(&route, payload).await
+                    <H as Handler>::deployment_protection_rule_requested(
+                            &self.0,
+                            &route,
+                            payload,
+                        )
+                        .await
                 }
                 Message::DeploymentReviewApproved(payload) => {
-                    self.0.deployment_review_approved(&route, payload).await
+                    <H as Handler>::deployment_review_approved(&self.0, &route, payload)
+                        .await
                 }
                 Message::DeploymentReviewRejected(payload) => {
-                    self.0.deployment_review_rejected(&route, payload).await
+                    <H as Handler>::deployment_review_rejected(&self.0, &route, payload)
+                        .await
                 }
                 Message::DeploymentReviewRequested(payload) => {
-                    self.0.deployment_review_requested(&route, payload).await
+                    <H as Handler>::deployment_review_requested(&self.0, &route, payload)
+                        .await
                 }
                 Message::DeploymentStatusCreated(payload) => {
-                    self.0.deployment_status_created(&route, payload).await
+                    <H as Handler>::deployment_status_created(&self.0, &route, payload)
+                        .await
                 }
                 Message::DiscussionAnswered(payload) => {
-                    self.0.discussion_answered(&route, payload).await
+                    <H as Handler>::discussion_answered(&self.0, &route, payload).await
                 }
                 Message::DiscussionCategoryChanged(payload) => {
-                    self.0.discussion_category_changed(&route, payload).await
+                    <H as Handler>::discussion_category_changed(&self.0, &route, payload)
+                        .await
                 }
                 Message::DiscussionClosed(payload) => {
-                    self.0.discussion_closed(&route, payload).await
+                    <H as Handler>::discussion_closed(&self.0, &route, payload).await
                 }
                 Message::DiscussionCommentCreated(payload) => {
-                    self.0.discussion_comment_created(&route, payload).await
+                    <H as Handler>::discussion_comment_created(&self.0, &route, payload)
+                        .await
                 }
                 Message::DiscussionCommentDeleted(payload) => {
-                    self.0.discussion_comment_deleted(&route, payload).await
+                    <H as Handler>::discussion_comment_deleted(&self.0, &route, payload)
+                        .await
                 }
                 Message::DiscussionCommentEdited(payload) => {
-                    self.0.discussion_comment_edited(&route, payload).await
+                    <H as Handler>::discussion_comment_edited(&self.0, &route, payload)
+                        .await
                 }
                 Message::DiscussionCreated(payload) => {
-                    self.0.discussion_created(&route, payload).await
+                    <H as Handler>::discussion_created(&self.0, &route, payload).await
                 }
                 Message::DiscussionDeleted(payload) => {
-                    self.0.discussion_deleted(&route, payload).await
+                    <H as Handler>::discussion_deleted(&self.0, &route, payload).await
                 }
                 Message::DiscussionEdited(payload) => {
-                    self.0.discussion_edited(&route, payload).await
+                    <H as Handler>::discussion_edited(&self.0, &route, payload).await
                 }
                 Message::DiscussionLabeled(payload) => {
-                    self.0.discussion_labeled(&route, payload).await
+                    <H as Handler>::discussion_labeled(&self.0, &route, payload).await
                 }
                 Message::DiscussionLocked(payload) => {
-                    self.0.discussion_locked(&route, payload).await
+                    <H as Handler>::discussion_locked(&self.0, &route, payload).await
                 }
                 Message::DiscussionPinned(payload) => {
-                    self.0.discussion_pinned(&route, payload).await
+                    <H as Handler>::discussion_pinned(&self.0, &route, payload).await
                 }
                 Message::DiscussionReopened(payload) => {
-                    self.0.discussion_reopened(&route, payload).await
+                    <H as Handler>::discussion_reopened(&self.0, &route, payload).await
                 }
                 Message::DiscussionTransferred(payload) => {
-                    self.0.discussion_transferred(&route, payload).await
+                    <H as Handler>::discussion_transferred(&self.0, &route, payload)
+                        .await
                 }
                 Message::DiscussionUnanswered(payload) => {
-                    self.0.discussion_unanswered(&route, payload).await
+                    <H as Handler>::discussion_unanswered(&self.0, &route, payload).await
                 }
                 Message::DiscussionUnlabeled(payload) => {
-                    self.0.discussion_unlabeled(&route, payload).await
+                    <H as Handler>::discussion_unlabeled(&self.0, &route, payload).await
                 }
                 Message::DiscussionUnlocked(payload) => {
-                    self.0.discussion_unlocked(&route, payload).await
+                    <H as Handler>::discussion_unlocked(&self.0, &route, payload).await
                 }
                 Message::DiscussionUnpinned(payload) => {
-                    self.0.discussion_unpinned(&route, payload).await
+                    <H as Handler>::discussion_unpinned(&self.0, &route, payload).await
                 }
-                Message::Fork(payload) => self.0.fork(&route, payload).await,
+                Message::Fork(payload) => {
+                    <H as Handler>::fork(&self.0, &route, payload).await
+                }
                 Message::GithubAppAuthorizationRevoked(payload) => {
-                    self.0.github_app_authorization_revoked(&route, payload).await
+                    <H as Handler>::github_app_authorization_revoked(
+                            &self.0,
+                            &route,
+                            payload,
+                        )
+                        .await
                 }
-                Message::Gollum(payload) => self.0.gollum(&route, payload).await,
+                Message::Gollum(payload) => {
+                    <H as Handler>::gollum(&self.0, &route, payload).await
+                }
                 Message::InstallationCreated(payload) => {
-                    self.0.installation_created(&route, payload).await
+                    <H as Handler>::installation_created(&self.0, &route, payload).await
                 }
                 Message::InstallationDeleted(payload) => {
-                    self.0.installation_deleted(&route, payload).await
+                    <H as Handler>::installation_deleted(&self.0, &route, payload).await
                 }
                 Message::InstallationNewPermissionsAccepted(payload) => {
-                    self.0.installation_new_permissions_accepted(&route, payload).await
+                    <H as Handler>::installation_new_permissions_accepted(
+                            &self.0,
+                            &route,
+                            payload,
+                        )
+                        .await
                 }
                 Message::InstallationRepositoriesAdded(payload) => {
-                    self.0.installation_repositories_added(&route, payload).await
+                    <H as Handler>::installation_repositories_added(
+                            &self.0,
+                            &route,
+                            payload,
+                        )
+                        .await
                 }
                 Message::InstallationRepositoriesRemoved(payload) => {
-                    self.0.installation_repositories_removed(&route, payload).await
+                    <H as Handler>::installation_repositories_removed(
+                            &self.0,
+                            &route,
+                            payload,
+                        )
+                        .await
                 }
                 Message::InstallationSuspend(payload) => {
-                    self.0.installation_suspend(&route, payload).await
+                    <H as Handler>::installation_suspend(&self.0, &route, payload).await
                 }
                 Message::InstallationTargetRenamed(payload) => {
-                    self.0.installation_target_renamed(&route, payload).await
+                    <H as Handler>::installation_target_renamed(&self.0, &route, payload)
+                        .await
                 }
                 Message::InstallationUnsuspend(payload) => {
-                    self.0.installation_unsuspend(&route, payload).await
+                    <H as Handler>::installation_unsuspend(&self.0, &route, payload)
+                        .await
                 }
                 Message::IssueCommentCreated(payload) => {
-                    self.0.issue_comment_created(&route, payload).await
+                    <H as Handler>::issue_comment_created(&self.0, &route, payload).await
                 }
                 Message::IssueCommentDeleted(payload) => {
-                    self.0.issue_comment_deleted(&route, payload).await
+                    <H as Handler>::issue_comment_deleted(&self.0, &route, payload).await
                 }
                 Message::IssueCommentEdited(payload) => {
-                    self.0.issue_comment_edited(&route, payload).await
+                    <H as Handler>::issue_comment_edited(&self.0, &route, payload).await
                 }
                 Message::IssueDependenciesBlockedByAdded(payload) => {
-                    self.0.issue_dependencies_blocked_by_added(&route, payload).await
+                    <H as Handler>::issue_dependencies_blocked_by_added(
+                            &self.0,
+                            &route,
+                            payload,
+                        )
+                        .await
                 }
                 Message::IssueDependenciesBlockedByRemoved(payload) => {
-                    self.0.issue_dependencies_blocked_by_removed(&route, payload).await
+                    <H as Handler>::issue_dependencies_blocked_by_removed(
+                            &self.0,
+                            &route,
+                            payload,
+                        )
+                        .await
                 }
                 Message::IssueDependenciesBlockingAdded(payload) => {
-                    self.0.issue_dependencies_blocking_added(&route, payload).await
+                    <H as Handler>::issue_dependencies_blocking_added(
+                            &self.0,
+                            &route,
+                            payload,
+                        )
+                        .await
                 }
                 Message::IssueDependenciesBlockingRemoved(payload) => {
-                    self.0.issue_dependencies_blocking_removed(&route, payload).await
+                    <H as Handler>::issue_dependencies_blocking_removed(
+                            &self.0,
+                            &route,
+                            payload,
+                        )
+                        .await
                 }
                 Message::IssuesAssigned(payload) => {
-                    self.0.issues_assigned(&route, payload).await
+                    <H as Handler>::issues_assigned(&self.0, &route, payload).await
                 }
                 Message::IssuesClosed(payload) => {
-                    self.0.issues_closed(&route, payload).await
+                    <H as Handler>::issues_closed(&self.0, &route, payload).await
                 }
                 Message::IssuesDeleted(payload) => {
-                    self.0.issues_deleted(&route, payload).await
+                    <H as Handler>::issues_deleted(&self.0, &route, payload).await
                 }
                 Message::IssuesDemilestoned(payload) => {
-                    self.0.issues_demilestoned(&route, payload).await
+                    <H as Handler>::issues_demilestoned(&self.0, &route, payload).await
                 }
                 Message::IssuesEdited(payload) => {
-                    self.0.issues_edited(&route, payload).await
+                    <H as Handler>::issues_edited(&self.0, &route, payload).await
                 }
                 Message::IssuesLabeled(payload) => {
-                    self.0.issues_labeled(&route, payload).await
+                    <H as Handler>::issues_labeled(&self.0, &route, payload).await
                 }
                 Message::IssuesLocked(payload) => {
-                    self.0.issues_locked(&route, payload).await
+                    <H as Handler>::issues_locked(&self.0, &route, payload).await
                 }
                 Message::IssuesMilestoned(payload) => {
-                    self.0.issues_milestoned(&route, payload).await
+                    <H as Handler>::issues_milestoned(&self.0, &route, payload).await
                 }
                 Message::IssuesOpened(payload) => {
-                    self.0.issues_opened(&route, payload).await
+                    <H as Handler>::issues_opened(&self.0, &route, payload).await
                 }
                 Message::IssuesPinned(payload) => {
-                    self.0.issues_pinned(&route, payload).await
+                    <H as Handler>::issues_pinned(&self.0, &route, payload).await
                 }
                 Message::IssuesReopened(payload) => {
-                    self.0.issues_reopened(&route, payload).await
+                    <H as Handler>::issues_reopened(&self.0, &route, payload).await
                 }
                 Message::IssuesTransferred(payload) => {
-                    self.0.issues_transferred(&route, payload).await
+                    <H as Handler>::issues_transferred(&self.0, &route, payload).await
                 }
                 Message::IssuesTyped(payload) => {
-                    self.0.issues_typed(&route, payload).await
+                    <H as Handler>::issues_typed(&self.0, &route, payload).await
                 }
                 Message::IssuesUnassigned(payload) => {
-                    self.0.issues_unassigned(&route, payload).await
+                    <H as Handler>::issues_unassigned(&self.0, &route, payload).await
                 }
                 Message::IssuesUnlabeled(payload) => {
-                    self.0.issues_unlabeled(&route, payload).await
+                    <H as Handler>::issues_unlabeled(&self.0, &route, payload).await
                 }
                 Message::IssuesUnlocked(payload) => {
-                    self.0.issues_unlocked(&route, payload).await
+                    <H as Handler>::issues_unlocked(&self.0, &route, payload).await
                 }
                 Message::IssuesUnpinned(payload) => {
-                    self.0.issues_unpinned(&route, payload).await
+                    <H as Handler>::issues_unpinned(&self.0, &route, payload).await
                 }
                 Message::IssuesUntyped(payload) => {
-                    self.0.issues_untyped(&route, payload).await
+                    <H as Handler>::issues_untyped(&self.0, &route, payload).await
                 }
                 Message::LabelCreated(payload) => {
-                    self.0.label_created(&route, payload).await
+                    <H as Handler>::label_created(&self.0, &route, payload).await
                 }
                 Message::LabelDeleted(payload) => {
-                    self.0.label_deleted(&route, payload).await
+                    <H as Handler>::label_deleted(&self.0, &route, payload).await
                 }
                 Message::LabelEdited(payload) => {
-                    self.0.label_edited(&route, payload).await
+                    <H as Handler>::label_edited(&self.0, &route, payload).await
                 }
                 Message::MarketplacePurchaseCancelled(payload) => {
-                    self.0.marketplace_purchase_cancelled(&route, payload).await
+                    <H as Handler>::marketplace_purchase_cancelled(
+                            &self.0,
+                            &route,
+                            payload,
+                        )
+                        .await
                 }
                 Message::MarketplacePurchaseChanged(payload) => {
-                    self.0.marketplace_purchase_changed(&route, payload).await
+                    <H as Handler>::marketplace_purchase_changed(
+                            &self.0,
+                            &route,
+                            payload,
+                        )
+                        .await
                 }
                 Message::MarketplacePurchasePendingChange(payload) => {
-                    self.0.marketplace_purchase_pending_change(&route, payload).await
+                    <H as Handler>::marketplace_purchase_pending_change(
+                            &self.0,
+                            &route,
+                            payload,
+                        )
+                        .await
                 }
                 Message::MarketplacePurchasePendingChangeCancelled(payload) => {
-                    self.0
-                        .marketplace_purchase_pending_change_cancelled(&route, payload)
+                    <H as Handler>::marketplace_purchase_pending_change_cancelled(
+                            &self.0,
+                            &route,
+                            payload,
+                        )
                         .await
                 }
                 Message::MarketplacePurchasePurchased(payload) => {
-                    self.0.marketplace_purchase_purchased(&route, payload).await
+                    <H as Handler>::marketplace_purchase_purchased(
+                            &self.0,
+                            &route,
+                            payload,
+                        )
+                        .await
                 }
                 Message::MemberAdded(payload) => {
-                    self.0.member_added(&route, payload).await
+                    <H as Handler>::member_added(&self.0, &route, payload).await
                 }
                 Message::MemberEdited(payload) => {
-                    self.0.member_edited(&route, payload).await
+                    <H as Handler>::member_edited(&self.0, &route, payload).await
                 }
                 Message::MemberRemoved(payload) => {
-                    self.0.member_removed(&route, payload).await
+                    <H as Handler>::member_removed(&self.0, &route, payload).await
                 }
                 Message::MembershipAdded(payload) => {
-                    self.0.membership_added(&route, payload).await
+                    <H as Handler>::membership_added(&self.0, &route, payload).await
                 }
                 Message::MembershipRemoved(payload) => {
-                    self.0.membership_removed(&route, payload).await
+                    <H as Handler>::membership_removed(&self.0, &route, payload).await
                 }
                 Message::MergeGroupChecksRequested(payload) => {
-                    self.0.merge_group_checks_requested(&route, payload).await
+                    <H as Handler>::merge_group_checks_requested(
+                            &self.0,
+                            &route,
+                            payload,
+                        )
+                        .await
                 }
                 Message::MergeGroupDestroyed(payload) => {
-                    self.0.merge_group_destroyed(&route, payload).await
+                    <H as Handler>::merge_group_destroyed(&self.0, &route, payload).await
                 }
                 Message::MetaDeleted(payload) => {
-                    self.0.meta_deleted(&route, payload).await
+                    <H as Handler>::meta_deleted(&self.0, &route, payload).await
                 }
                 Message::MilestoneClosed(payload) => {
-                    self.0.milestone_closed(&route, payload).await
+                    <H as Handler>::milestone_closed(&self.0, &route, payload).await
                 }
                 Message::MilestoneCreated(payload) => {
-                    self.0.milestone_created(&route, payload).await
+                    <H as Handler>::milestone_created(&self.0, &route, payload).await
                 }
                 Message::MilestoneDeleted(payload) => {
-                    self.0.milestone_deleted(&route, payload).await
+                    <H as Handler>::milestone_deleted(&self.0, &route, payload).await
                 }
                 Message::MilestoneEdited(payload) => {
-                    self.0.milestone_edited(&route, payload).await
+                    <H as Handler>::milestone_edited(&self.0, &route, payload).await
                 }
                 Message::MilestoneOpened(payload) => {
-                    self.0.milestone_opened(&route, payload).await
+                    <H as Handler>::milestone_opened(&self.0, &route, payload).await
                 }
                 Message::OrgBlockBlocked(payload) => {
-                    self.0.org_block_blocked(&route, payload).await
+                    <H as Handler>::org_block_blocked(&self.0, &route, payload).await
                 }
                 Message::OrgBlockUnblocked(payload) => {
-                    self.0.org_block_unblocked(&route, payload).await
+                    <H as Handler>::org_block_unblocked(&self.0, &route, payload).await
                 }
                 Message::OrganizationDeleted(payload) => {
-                    self.0.organization_deleted(&route, payload).await
+                    <H as Handler>::organization_deleted(&self.0, &route, payload).await
                 }
                 Message::OrganizationMemberAdded(payload) => {
-                    self.0.organization_member_added(&route, payload).await
+                    <H as Handler>::organization_member_added(&self.0, &route, payload)
+                        .await
                 }
                 Message::OrganizationMemberInvited(payload) => {
-                    self.0.organization_member_invited(&route, payload).await
+                    <H as Handler>::organization_member_invited(&self.0, &route, payload)
+                        .await
                 }
                 Message::OrganizationMemberRemoved(payload) => {
-                    self.0.organization_member_removed(&route, payload).await
+                    <H as Handler>::organization_member_removed(&self.0, &route, payload)
+                        .await
                 }
                 Message::OrganizationRenamed(payload) => {
-                    self.0.organization_renamed(&route, payload).await
+                    <H as Handler>::organization_renamed(&self.0, &route, payload).await
                 }
                 Message::PackagePublished(payload) => {
-                    self.0.package_published(&route, payload).await
+                    <H as Handler>::package_published(&self.0, &route, payload).await
                 }
                 Message::PackageUpdated(payload) => {
-                    self.0.package_updated(&route, payload).await
+                    <H as Handler>::package_updated(&self.0, &route, payload).await
                 }
-                Message::PageBuild(payload) => self.0.page_build(&route, payload).await,
+                Message::PageBuild(payload) => {
+                    <H as Handler>::page_build(&self.0, &route, payload).await
+                }
                 Message::PersonalAccessTokenRequestApproved(payload) => {
-                    self.0.personal_access_token_request_approved(&route, payload).await
+                    <H as Handler>::personal_access_token_request_approved(
+                            &self.0,
+                            &route,
+                            payload,
+                        )
+                        .await
                 }
                 Message::PersonalAccessTokenRequestCancelled(payload) => {
-                    self.0.personal_access_token_request_cancelled(&route, payload).await
+                    <H as Handler>::personal_access_token_request_cancelled(
+                            &self.0,
+                            &route,
+                            payload,
+                        )
+                        .await
                 }
                 Message::PersonalAccessTokenRequestCreated(payload) => {
-                    self.0.personal_access_token_request_created(&route, payload).await
+                    <H as Handler>::personal_access_token_request_created(
+                            &self.0,
+                            &route,
+                            payload,
+                        )
+                        .await
                 }
                 Message::PersonalAccessTokenRequestDenied(payload) => {
-                    self.0.personal_access_token_request_denied(&route, payload).await
+                    <H as Handler>::personal_access_token_request_denied(
+                            &self.0,
+                            &route,
+                            payload,
+                        )
+                        .await
                 }
-                Message::Ping(payload) => self.0.ping(&route, payload).await,
+                Message::Ping(payload) => {
+                    <H as Handler>::ping(&self.0, &route, payload).await
+                }
                 Message::ProjectCardConverted(payload) => {
-                    self.0.project_card_converted(&route, payload).await
+                    <H as Handler>::project_card_converted(&self.0, &route, payload)
+                        .await
                 }
                 Message::ProjectCardCreated(payload) => {
-                    self.0.project_card_created(&route, payload).await
+                    <H as Handler>::project_card_created(&self.0, &route, payload).await
                 }
                 Message::ProjectCardDeleted(payload) => {
-                    self.0.project_card_deleted(&route, payload).await
+                    <H as Handler>::project_card_deleted(&self.0, &route, payload).await
                 }
                 Message::ProjectCardEdited(payload) => {
-                    self.0.project_card_edited(&route, payload).await
+                    <H as Handler>::project_card_edited(&self.0, &route, payload).await
                 }
                 Message::ProjectCardMoved(payload) => {
-                    self.0.project_card_moved(&route, payload).await
+                    <H as Handler>::project_card_moved(&self.0, &route, payload).await
                 }
                 Message::ProjectClosed(payload) => {
-                    self.0.project_closed(&route, payload).await
+                    <H as Handler>::project_closed(&self.0, &route, payload).await
                 }
                 Message::ProjectColumnCreated(payload) => {
-                    self.0.project_column_created(&route, payload).await
+                    <H as Handler>::project_column_created(&self.0, &route, payload)
+                        .await
                 }
                 Message::ProjectColumnDeleted(payload) => {
-                    self.0.project_column_deleted(&route, payload).await
+                    <H as Handler>::project_column_deleted(&self.0, &route, payload)
+                        .await
                 }
                 Message::ProjectColumnEdited(payload) => {
-                    self.0.project_column_edited(&route, payload).await
+                    <H as Handler>::project_column_edited(&self.0, &route, payload).await
                 }
                 Message::ProjectColumnMoved(payload) => {
-                    self.0.project_column_moved(&route, payload).await
+                    <H as Handler>::project_column_moved(&self.0, &route, payload).await
                 }
                 Message::ProjectCreated(payload) => {
-                    self.0.project_created(&route, payload).await
+                    <H as Handler>::project_created(&self.0, &route, payload).await
                 }
                 Message::ProjectDeleted(payload) => {
-                    self.0.project_deleted(&route, payload).await
+                    <H as Handler>::project_deleted(&self.0, &route, payload).await
                 }
                 Message::ProjectEdited(payload) => {
-                    self.0.project_edited(&route, payload).await
+                    <H as Handler>::project_edited(&self.0, &route, payload).await
                 }
                 Message::ProjectReopened(payload) => {
-                    self.0.project_reopened(&route, payload).await
+                    <H as Handler>::project_reopened(&self.0, &route, payload).await
                 }
                 Message::ProjectsV2Closed(payload) => {
-                    self.0.projects_v2_closed(&route, payload).await
+                    <H as Handler>::projects_v2_closed(&self.0, &route, payload).await
                 }
                 Message::ProjectsV2Created(payload) => {
-                    self.0.projects_v2_created(&route, payload).await
+                    <H as Handler>::projects_v2_created(&self.0, &route, payload).await
                 }
                 Message::ProjectsV2Deleted(payload) => {
-                    self.0.projects_v2_deleted(&route, payload).await
+                    <H as Handler>::projects_v2_deleted(&self.0, &route, payload).await
                 }
                 Message::ProjectsV2Edited(payload) => {
-                    self.0.projects_v2_edited(&route, payload).await
+                    <H as Handler>::projects_v2_edited(&self.0, &route, payload).await
                 }
                 Message::ProjectsV2ItemArchived(payload) => {
-                    self.0.projects_v2_item_archived(&route, payload).await
+                    <H as Handler>::projects_v2_item_archived(&self.0, &route, payload)
+                        .await
                 }
                 Message::ProjectsV2ItemConverted(payload) => {
-                    self.0.projects_v2_item_converted(&route, payload).await
+                    <H as Handler>::projects_v2_item_converted(&self.0, &route, payload)
+                        .await
                 }
                 Message::ProjectsV2ItemCreated(payload) => {
-                    self.0.projects_v2_item_created(&route, payload).await
+                    <H as Handler>::projects_v2_item_created(&self.0, &route, payload)
+                        .await
                 }
                 Message::ProjectsV2ItemDeleted(payload) => {
-                    self.0.projects_v2_item_deleted(&route, payload).await
+                    <H as Handler>::projects_v2_item_deleted(&self.0, &route, payload)
+                        .await
                 }
                 Message::ProjectsV2ItemEdited(payload) => {
-                    self.0.projects_v2_item_edited(&route, payload).await
+                    <H as Handler>::projects_v2_item_edited(&self.0, &route, payload)
+                        .await
                 }
                 Message::ProjectsV2ItemReordered(payload) => {
-                    self.0.projects_v2_item_reordered(&route, payload).await
+                    <H as Handler>::projects_v2_item_reordered(&self.0, &route, payload)
+                        .await
                 }
                 Message::ProjectsV2ItemRestored(payload) => {
-                    self.0.projects_v2_item_restored(&route, payload).await
+                    <H as Handler>::projects_v2_item_restored(&self.0, &route, payload)
+                        .await
                 }
                 Message::ProjectsV2Reopened(payload) => {
-                    self.0.projects_v2_reopened(&route, payload).await
+                    <H as Handler>::projects_v2_reopened(&self.0, &route, payload).await
                 }
                 Message::ProjectsV2StatusUpdateCreated(payload) => {
-                    self.0.projects_v2_status_update_created(&route, payload).await
+                    <H as Handler>::projects_v2_status_update_created(
+                            &self.0,
+                            &route,
+                            payload,
+                        )
+                        .await
                 }
                 Message::ProjectsV2StatusUpdateDeleted(payload) => {
-                    self.0.projects_v2_status_update_deleted(&route, payload).await
+                    <H as Handler>::projects_v2_status_update_deleted(
+                            &self.0,
+                            &route,
+                            payload,
+                        )
+                        .await
                 }
                 Message::ProjectsV2StatusUpdateEdited(payload) => {
-                    self.0.projects_v2_status_update_edited(&route, payload).await
+                    <H as Handler>::projects_v2_status_update_edited(
+                            &self.0,
+                            &route,
+                            payload,
+                        )
+                        .await
                 }
-                Message::Public(payload) => self.0.public(&route, payload).await,
+                Message::Public(payload) => {
+                    <H as Handler>::public(&self.0, &route, payload).await
+                }
                 Message::PullRequestAssigned(payload) => {
-                    self.0.pull_request_assigned(&route, payload).await
+                    <H as Handler>::pull_request_assigned(&self.0, &route, payload).await
                 }
                 Message::PullRequestAutoMergeDisabled(payload) => {
-                    self.0.pull_request_auto_merge_disabled(&route, payload).await
+                    <H as Handler>::pull_request_auto_merge_disabled(
+                            &self.0,
+                            &route,
+                            payload,
+                        )
+                        .await
                 }
                 Message::PullRequestAutoMergeEnabled(payload) => {
-                    self.0.pull_request_auto_merge_enabled(&route, payload).await
+                    <H as Handler>::pull_request_auto_merge_enabled(
+                            &self.0,
+                            &route,
+                            payload,
+                        )
+                        .await
                 }
                 Message::PullRequestClosed(payload) => {
-                    self.0.pull_request_closed(&route, payload).await
+                    <H as Handler>::pull_request_closed(&self.0, &route, payload).await
                 }
                 Message::PullRequestConvertedToDraft(payload) => {
-                    self.0.pull_request_converted_to_draft(&route, payload).await
+                    <H as Handler>::pull_request_converted_to_draft(
+                            &self.0,
+                            &route,
+                            payload,
+                        )
+                        .await
                 }
                 Message::PullRequestDemilestoned(payload) => {
-                    self.0.pull_request_demilestoned(&route, payload).await
+                    <H as Handler>::pull_request_demilestoned(&self.0, &route, payload)
+                        .await
                 }
                 Message::PullRequestDequeued(payload) => {
-                    self.0.pull_request_dequeued(&route, payload).await
+                    <H as Handler>::pull_request_dequeued(&self.0, &route, payload).await
                 }
                 Message::PullRequestEdited(payload) => {
-                    self.0.pull_request_edited(&route, payload).await
+                    <H as Handler>::pull_request_edited(&self.0, &route, payload).await
                 }
                 Message::PullRequestEnqueued(payload) => {
-                    self.0.pull_request_enqueued(&route, payload).await
+                    <H as Handler>::pull_request_enqueued(&self.0, &route, payload).await
                 }
                 Message::PullRequestLabeled(payload) => {
-                    self.0.pull_request_labeled(&route, payload).await
+                    <H as Handler>::pull_request_labeled(&self.0, &route, payload).await
                 }
                 Message::PullRequestLocked(payload) => {
-                    self.0.pull_request_locked(&route, payload).await
+                    <H as Handler>::pull_request_locked(&self.0, &route, payload).await
                 }
                 Message::PullRequestMilestoned(payload) => {
-                    self.0.pull_request_milestoned(&route, payload).await
+                    <H as Handler>::pull_request_milestoned(&self.0, &route, payload)
+                        .await
                 }
                 Message::PullRequestOpened(payload) => {
-                    self.0.pull_request_opened(&route, payload).await
+                    <H as Handler>::pull_request_opened(&self.0, &route, payload).await
                 }
                 Message::PullRequestReadyForReview(payload) => {
-                    self.0.pull_request_ready_for_review(&route, payload).await
+                    <H as Handler>::pull_request_ready_for_review(
+                            &self.0,
+                            &route,
+                            payload,
+                        )
+                        .await
                 }
                 Message::PullRequestReopened(payload) => {
-                    self.0.pull_request_reopened(&route, payload).await
+                    <H as Handler>::pull_request_reopened(&self.0, &route, payload).await
                 }
                 Message::PullRequestReviewCommentCreated(payload) => {
-                    self.0.pull_request_review_comment_created(&route, payload).await
+                    <H as Handler>::pull_request_review_comment_created(
+                            &self.0,
+                            &route,
+                            payload,
+                        )
+                        .await
                 }
                 Message::PullRequestReviewCommentDeleted(payload) => {
-                    self.0.pull_request_review_comment_deleted(&route, payload).await
+                    <H as Handler>::pull_request_review_comment_deleted(
+                            &self.0,
+                            &route,
+                            payload,
+                        )
+                        .await
                 }
                 Message::PullRequestReviewCommentEdited(payload) => {
-                    self.0.pull_request_review_comment_edited(&route, payload).await
+                    <H as Handler>::pull_request_review_comment_edited(
+                            &self.0,
+                            &route,
+                            payload,
+                        )
+                        .await
                 }
                 Message::PullRequestReviewDismissed(payload) => {
-                    self.0.pull_request_review_dismissed(&route, payload).await
+                    <H as Handler>::pull_request_review_dismissed(
+                            &self.0,
+                            &route,
+                            payload,
+                        )
+                        .await
                 }
                 Message::PullRequestReviewEdited(payload) => {
-                    self.0.pull_request_review_edited(&route, payload).await
+                    <H as Handler>::pull_request_review_edited(&self.0, &route, payload)
+                        .await
                 }
                 Message::PullRequestReviewRequestRemoved(payload) => {
-                    self.0.pull_request_review_request_removed(&route, payload).await
+                    <H as Handler>::pull_request_review_request_removed(
+                            &self.0,
+                            &route,
+                            payload,
+                        )
+                        .await
                 }
                 Message::PullRequestReviewRequested(payload) => {
-                    self.0.pull_request_review_requested(&route, payload).await
+                    <H as Handler>::pull_request_review_requested(
+                            &self.0,
+                            &route,
+                            payload,
+                        )
+                        .await
                 }
                 Message::PullRequestReviewSubmitted(payload) => {
-                    self.0.pull_request_review_submitted(&route, payload).await
+                    <H as Handler>::pull_request_review_submitted(
+                            &self.0,
+                            &route,
+                            payload,
+                        )
+                        .await
                 }
                 Message::PullRequestReviewThreadResolved(payload) => {
-                    self.0.pull_request_review_thread_resolved(&route, payload).await
+                    <H as Handler>::pull_request_review_thread_resolved(
+                            &self.0,
+                            &route,
+                            payload,
+                        )
+                        .await
                 }
                 Message::PullRequestReviewThreadUnresolved(payload) => {
-                    self.0.pull_request_review_thread_unresolved(&route, payload).await
+                    <H as Handler>::pull_request_review_thread_unresolved(
+                            &self.0,
+                            &route,
+                            payload,
+                        )
+                        .await
                 }
                 Message::PullRequestSynchronize(payload) => {
-                    self.0.pull_request_synchronize(&route, payload).await
+                    <H as Handler>::pull_request_synchronize(&self.0, &route, payload)
+                        .await
                 }
                 Message::PullRequestUnassigned(payload) => {
-                    self.0.pull_request_unassigned(&route, payload).await
+                    <H as Handler>::pull_request_unassigned(&self.0, &route, payload)
+                        .await
                 }
                 Message::PullRequestUnlabeled(payload) => {
-                    self.0.pull_request_unlabeled(&route, payload).await
+                    <H as Handler>::pull_request_unlabeled(&self.0, &route, payload)
+                        .await
                 }
                 Message::PullRequestUnlocked(payload) => {
-                    self.0.pull_request_unlocked(&route, payload).await
+                    <H as Handler>::pull_request_unlocked(&self.0, &route, payload).await
                 }
-                Message::Push(payload) => self.0.push(&route, payload).await,
+                Message::Push(payload) => {
+                    <H as Handler>::push(&self.0, &route, payload).await
+                }
                 Message::RegistryPackagePublished(payload) => {
-                    self.0.registry_package_published(&route, payload).await
+                    <H as Handler>::registry_package_published(&self.0, &route, payload)
+                        .await
                 }
                 Message::RegistryPackageUpdated(payload) => {
-                    self.0.registry_package_updated(&route, payload).await
+                    <H as Handler>::registry_package_updated(&self.0, &route, payload)
+                        .await
                 }
                 Message::ReleaseCreated(payload) => {
-                    self.0.release_created(&route, payload).await
+                    <H as Handler>::release_created(&self.0, &route, payload).await
                 }
                 Message::ReleaseDeleted(payload) => {
-                    self.0.release_deleted(&route, payload).await
+                    <H as Handler>::release_deleted(&self.0, &route, payload).await
                 }
                 Message::ReleaseEdited(payload) => {
-                    self.0.release_edited(&route, payload).await
+                    <H as Handler>::release_edited(&self.0, &route, payload).await
                 }
                 Message::ReleasePrereleased(payload) => {
-                    self.0.release_prereleased(&route, payload).await
+                    <H as Handler>::release_prereleased(&self.0, &route, payload).await
                 }
                 Message::ReleasePublished(payload) => {
-                    self.0.release_published(&route, payload).await
+                    <H as Handler>::release_published(&self.0, &route, payload).await
                 }
                 Message::ReleaseReleased(payload) => {
-                    self.0.release_released(&route, payload).await
+                    <H as Handler>::release_released(&self.0, &route, payload).await
                 }
                 Message::ReleaseUnpublished(payload) => {
-                    self.0.release_unpublished(&route, payload).await
+                    <H as Handler>::release_unpublished(&self.0, &route, payload).await
                 }
                 Message::RepositoryAdvisoryPublished(payload) => {
-                    self.0.repository_advisory_published(&route, payload).await
+                    <H as Handler>::repository_advisory_published(
+                            &self.0,
+                            &route,
+                            payload,
+                        )
+                        .await
                 }
                 Message::RepositoryAdvisoryReported(payload) => {
-                    self.0.repository_advisory_reported(&route, payload).await
+                    <H as Handler>::repository_advisory_reported(
+                            &self.0,
+                            &route,
+                            payload,
+                        )
+                        .await
                 }
                 Message::RepositoryArchived(payload) => {
-                    self.0.repository_archived(&route, payload).await
+                    <H as Handler>::repository_archived(&self.0, &route, payload).await
                 }
                 Message::RepositoryCreated(payload) => {
-                    self.0.repository_created(&route, payload).await
+                    <H as Handler>::repository_created(&self.0, &route, payload).await
                 }
                 Message::RepositoryDeleted(payload) => {
-                    self.0.repository_deleted(&route, payload).await
+                    <H as Handler>::repository_deleted(&self.0, &route, payload).await
                 }
                 Message::RepositoryDispatchSampleCollected(payload) => {
-                    self.0.repository_dispatch_sample_collected(&route, payload).await
+                    <H as Handler>::repository_dispatch_sample_collected(
+                            &self.0,
+                            &route,
+                            payload,
+                        )
+                        .await
                 }
                 Message::RepositoryEdited(payload) => {
-                    self.0.repository_edited(&route, payload).await
+                    <H as Handler>::repository_edited(&self.0, &route, payload).await
                 }
                 Message::RepositoryImport(payload) => {
-                    self.0.repository_import(&route, payload).await
+                    <H as Handler>::repository_import(&self.0, &route, payload).await
                 }
                 Message::RepositoryPrivatized(payload) => {
-                    self.0.repository_privatized(&route, payload).await
+                    <H as Handler>::repository_privatized(&self.0, &route, payload).await
                 }
                 Message::RepositoryPublicized(payload) => {
-                    self.0.repository_publicized(&route, payload).await
+                    <H as Handler>::repository_publicized(&self.0, &route, payload).await
                 }
                 Message::RepositoryRenamed(payload) => {
-                    self.0.repository_renamed(&route, payload).await
+                    <H as Handler>::repository_renamed(&self.0, &route, payload).await
                 }
                 Message::RepositoryRulesetCreated(payload) => {
-                    self.0.repository_ruleset_created(&route, payload).await
+                    <H as Handler>::repository_ruleset_created(&self.0, &route, payload)
+                        .await
                 }
                 Message::RepositoryRulesetDeleted(payload) => {
-                    self.0.repository_ruleset_deleted(&route, payload).await
+                    <H as Handler>::repository_ruleset_deleted(&self.0, &route, payload)
+                        .await
                 }
                 Message::RepositoryRulesetEdited(payload) => {
-                    self.0.repository_ruleset_edited(&route, payload).await
+                    <H as Handler>::repository_ruleset_edited(&self.0, &route, payload)
+                        .await
                 }
                 Message::RepositoryTransferred(payload) => {
-                    self.0.repository_transferred(&route, payload).await
+                    <H as Handler>::repository_transferred(&self.0, &route, payload)
+                        .await
                 }
                 Message::RepositoryUnarchived(payload) => {
-                    self.0.repository_unarchived(&route, payload).await
+                    <H as Handler>::repository_unarchived(&self.0, &route, payload).await
                 }
                 Message::RepositoryVulnerabilityAlertCreate(payload) => {
-                    self.0.repository_vulnerability_alert_create(&route, payload).await
+                    <H as Handler>::repository_vulnerability_alert_create(
+                            &self.0,
+                            &route,
+                            payload,
+                        )
+                        .await
                 }
                 Message::RepositoryVulnerabilityAlertDismiss(payload) => {
-                    self.0.repository_vulnerability_alert_dismiss(&route, payload).await
+                    <H as Handler>::repository_vulnerability_alert_dismiss(
+                            &self.0,
+                            &route,
+                            payload,
+                        )
+                        .await
                 }
                 Message::RepositoryVulnerabilityAlertReopen(payload) => {
-                    self.0.repository_vulnerability_alert_reopen(&route, payload).await
+                    <H as Handler>::repository_vulnerability_alert_reopen(
+                            &self.0,
+                            &route,
+                            payload,
+                        )
+                        .await
                 }
                 Message::RepositoryVulnerabilityAlertResolve(payload) => {
-                    self.0.repository_vulnerability_alert_resolve(&route, payload).await
+                    <H as Handler>::repository_vulnerability_alert_resolve(
+                            &self.0,
+                            &route,
+                            payload,
+                        )
+                        .await
                 }
                 Message::SecretScanningAlertAssigned(payload) => {
-                    self.0.secret_scanning_alert_assigned(&route, payload).await
+                    <H as Handler>::secret_scanning_alert_assigned(
+                            &self.0,
+                            &route,
+                            payload,
+                        )
+                        .await
                 }
                 Message::SecretScanningAlertCreated(payload) => {
-                    self.0.secret_scanning_alert_created(&route, payload).await
+                    <H as Handler>::secret_scanning_alert_created(
+                            &self.0,
+                            &route,
+                            payload,
+                        )
+                        .await
                 }
                 Message::SecretScanningAlertLocationCreated(payload) => {
-                    self.0.secret_scanning_alert_location_created(&route, payload).await
+                    <H as Handler>::secret_scanning_alert_location_created(
+                            &self.0,
+                            &route,
+                            payload,
+                        )
+                        .await
                 }
                 Message::SecretScanningAlertPubliclyLeaked(payload) => {
-                    self.0.secret_scanning_alert_publicly_leaked(&route, payload).await
+                    <H as Handler>::secret_scanning_alert_publicly_leaked(
+                            &self.0,
+                            &route,
+                            payload,
+                        )
+                        .await
                 }
                 Message::SecretScanningAlertReopened(payload) => {
-                    self.0.secret_scanning_alert_reopened(&route, payload).await
+                    <H as Handler>::secret_scanning_alert_reopened(
+                            &self.0,
+                            &route,
+                            payload,
+                        )
+                        .await
                 }
                 Message::SecretScanningAlertResolved(payload) => {
-                    self.0.secret_scanning_alert_resolved(&route, payload).await
+                    <H as Handler>::secret_scanning_alert_resolved(
+                            &self.0,
+                            &route,
+                            payload,
+                        )
+                        .await
                 }
                 Message::SecretScanningAlertUnassigned(payload) => {
-                    self.0.secret_scanning_alert_unassigned(&route, payload).await
+                    <H as Handler>::secret_scanning_alert_unassigned(
+                            &self.0,
+                            &route,
+                            payload,
+                        )
+                        .await
                 }
                 Message::SecretScanningAlertValidated(payload) => {
-                    self.0.secret_scanning_alert_validated(&route, payload).await
+                    <H as Handler>::secret_scanning_alert_validated(
+                            &self.0,
+                            &route,
+                            payload,
+                        )
+                        .await
                 }
                 Message::SecretScanningScanCompleted(payload) => {
-                    self.0.secret_scanning_scan_completed(&route, payload).await
+                    <H as Handler>::secret_scanning_scan_completed(
+                            &self.0,
+                            &route,
+                            payload,
+                        )
+                        .await
                 }
                 Message::SecurityAdvisoryPublished(payload) => {
-                    self.0.security_advisory_published(&route, payload).await
+                    <H as Handler>::security_advisory_published(&self.0, &route, payload)
+                        .await
                 }
                 Message::SecurityAdvisoryUpdated(payload) => {
-                    self.0.security_advisory_updated(&route, payload).await
+                    <H as Handler>::security_advisory_updated(&self.0, &route, payload)
+                        .await
                 }
                 Message::SecurityAdvisoryWithdrawn(payload) => {
-                    self.0.security_advisory_withdrawn(&route, payload).await
+                    <H as Handler>::security_advisory_withdrawn(&self.0, &route, payload)
+                        .await
                 }
                 Message::SecurityAndAnalysis(payload) => {
-                    self.0.security_and_analysis(&route, payload).await
+                    <H as Handler>::security_and_analysis(&self.0, &route, payload).await
                 }
                 Message::SponsorshipCancelled(payload) => {
-                    self.0.sponsorship_cancelled(&route, payload).await
+                    <H as Handler>::sponsorship_cancelled(&self.0, &route, payload).await
                 }
                 Message::SponsorshipCreated(payload) => {
-                    self.0.sponsorship_created(&route, payload).await
+                    <H as Handler>::sponsorship_created(&self.0, &route, payload).await
                 }
                 Message::SponsorshipEdited(payload) => {
-                    self.0.sponsorship_edited(&route, payload).await
+                    <H as Handler>::sponsorship_edited(&self.0, &route, payload).await
                 }
                 Message::SponsorshipPendingCancellation(payload) => {
-                    self.0.sponsorship_pending_cancellation(&route, payload).await
+                    <H as Handler>::sponsorship_pending_cancellation(
+                            &self.0,
+                            &route,
+                            payload,
+                        )
+                        .await
                 }
                 Message::SponsorshipPendingTierChange(payload) => {
-                    self.0.sponsorship_pending_tier_change(&route, payload).await
+                    <H as Handler>::sponsorship_pending_tier_change(
+                            &self.0,
+                            &route,
+                            payload,
+                        )
+                        .await
                 }
                 Message::SponsorshipTierChanged(payload) => {
-                    self.0.sponsorship_tier_changed(&route, payload).await
+                    <H as Handler>::sponsorship_tier_changed(&self.0, &route, payload)
+                        .await
                 }
                 Message::StarCreated(payload) => {
-                    self.0.star_created(&route, payload).await
+                    <H as Handler>::star_created(&self.0, &route, payload).await
                 }
                 Message::StarDeleted(payload) => {
-                    self.0.star_deleted(&route, payload).await
+                    <H as Handler>::star_deleted(&self.0, &route, payload).await
                 }
-                Message::Status(payload) => self.0.status(&route, payload).await,
+                Message::Status(payload) => {
+                    <H as Handler>::status(&self.0, &route, payload).await
+                }
                 Message::SubIssuesParentIssueAdded(payload) => {
-                    self.0.sub_issues_parent_issue_added(&route, payload).await
+                    <H as Handler>::sub_issues_parent_issue_added(
+                            &self.0,
+                            &route,
+                            payload,
+                        )
+                        .await
                 }
                 Message::SubIssuesParentIssueRemoved(payload) => {
-                    self.0.sub_issues_parent_issue_removed(&route, payload).await
+                    <H as Handler>::sub_issues_parent_issue_removed(
+                            &self.0,
+                            &route,
+                            payload,
+                        )
+                        .await
                 }
                 Message::SubIssuesSubIssueAdded(payload) => {
-                    self.0.sub_issues_sub_issue_added(&route, payload).await
+                    <H as Handler>::sub_issues_sub_issue_added(&self.0, &route, payload)
+                        .await
                 }
                 Message::SubIssuesSubIssueRemoved(payload) => {
-                    self.0.sub_issues_sub_issue_removed(&route, payload).await
+                    <H as Handler>::sub_issues_sub_issue_removed(
+                            &self.0,
+                            &route,
+                            payload,
+                        )
+                        .await
                 }
-                Message::TeamAdd(payload) => self.0.team_add(&route, payload).await,
+                Message::TeamAdd(payload) => {
+                    <H as Handler>::team_add(&self.0, &route, payload).await
+                }
                 Message::TeamAddedToRepository(payload) => {
-                    self.0.team_added_to_repository(&route, payload).await
+                    <H as Handler>::team_added_to_repository(&self.0, &route, payload)
+                        .await
                 }
                 Message::TeamCreated(payload) => {
-                    self.0.team_created(&route, payload).await
+                    <H as Handler>::team_created(&self.0, &route, payload).await
                 }
                 Message::TeamDeleted(payload) => {
-                    self.0.team_deleted(&route, payload).await
+                    <H as Handler>::team_deleted(&self.0, &route, payload).await
                 }
-                Message::TeamEdited(payload) => self.0.team_edited(&route, payload).await,
+                Message::TeamEdited(payload) => {
+                    <H as Handler>::team_edited(&self.0, &route, payload).await
+                }
                 Message::TeamRemovedFromRepository(payload) => {
-                    self.0.team_removed_from_repository(&route, payload).await
+                    <H as Handler>::team_removed_from_repository(
+                            &self.0,
+                            &route,
+                            payload,
+                        )
+                        .await
                 }
                 Message::WatchStarted(payload) => {
-                    self.0.watch_started(&route, payload).await
+                    <H as Handler>::watch_started(&self.0, &route, payload).await
                 }
                 Message::WorkflowDispatch(payload) => {
-                    self.0.workflow_dispatch(&route, payload).await
+                    <H as Handler>::workflow_dispatch(&self.0, &route, payload).await
                 }
                 Message::WorkflowJobCompleted(payload) => {
-                    self.0.workflow_job_completed(&route, payload).await
+                    <H as Handler>::workflow_job_completed(&self.0, &route, payload)
+                        .await
                 }
                 Message::WorkflowJobInProgress(payload) => {
-                    self.0.workflow_job_in_progress(&route, payload).await
+                    <H as Handler>::workflow_job_in_progress(&self.0, &route, payload)
+                        .await
                 }
                 Message::WorkflowJobQueued(payload) => {
-                    self.0.workflow_job_queued(&route, payload).await
+                    <H as Handler>::workflow_job_queued(&self.0, &route, payload).await
                 }
                 Message::WorkflowJobWaiting(payload) => {
-                    self.0.workflow_job_waiting(&route, payload).await
+                    <H as Handler>::workflow_job_waiting(&self.0, &route, payload).await
                 }
                 Message::WorkflowRunCompleted(payload) => {
-                    self.0.workflow_run_completed(&route, payload).await
+                    <H as Handler>::workflow_run_completed(&self.0, &route, payload)
+                        .await
                 }
                 Message::WorkflowRunInProgress(payload) => {
-                    self.0.workflow_run_in_progress(&route, payload).await
+                    <H as Handler>::workflow_run_in_progress(&self.0, &route, payload)
+                        .await
                 }
                 Message::WorkflowRunRequested(payload) => {
-                    self.0.workflow_run_requested(&route, payload).await
+                    <H as Handler>::workflow_run_requested(&self.0, &route, payload)
+                        .await
                 }
-                Message::Unknown(message) => self.0.unknown(&route, message).await,
+                Message::Unknown(message) => {
+                    <H as Handler>::unknown(&self.0, &route, message).await
+                }
             }
         })
     }

@@ -1300,6 +1300,7 @@ pub const DELIVERY: Option<crate::DeliveryPolicy> = None;
 /// Every method accepts its message unless overridden; an `Err` makes the receiver
 /// answer 500 so the sender retries.
 #[cfg(feature = "tower")]
+#[allow(clippy::wrong_self_convention)]
 pub trait Handler: Send + Sync + 'static {
     /// Handles `batch_cancelled`. Accepts it unless overridden.
     fn batch_cancelled(
@@ -1503,54 +1504,60 @@ impl<H: Handler> ::hookgen_runtime::__private::Dispatch<Message> for Dispatcher<
         Box::pin(async move {
             match message {
                 Message::BatchCancelled(payload) => {
-                    self.0.batch_cancelled(&route, payload).await
+                    <H as Handler>::batch_cancelled(&self.0, &route, payload).await
                 }
                 Message::BatchCompleted(payload) => {
-                    self.0.batch_completed(&route, payload).await
+                    <H as Handler>::batch_completed(&self.0, &route, payload).await
                 }
                 Message::BatchExpired(payload) => {
-                    self.0.batch_expired(&route, payload).await
+                    <H as Handler>::batch_expired(&self.0, &route, payload).await
                 }
                 Message::BatchFailed(payload) => {
-                    self.0.batch_failed(&route, payload).await
+                    <H as Handler>::batch_failed(&self.0, &route, payload).await
                 }
                 Message::EvalRunCanceled(payload) => {
-                    self.0.eval_run_canceled(&route, payload).await
+                    <H as Handler>::eval_run_canceled(&self.0, &route, payload).await
                 }
                 Message::EvalRunFailed(payload) => {
-                    self.0.eval_run_failed(&route, payload).await
+                    <H as Handler>::eval_run_failed(&self.0, &route, payload).await
                 }
                 Message::EvalRunSucceeded(payload) => {
-                    self.0.eval_run_succeeded(&route, payload).await
+                    <H as Handler>::eval_run_succeeded(&self.0, &route, payload).await
                 }
                 Message::FineTuningJobCancelled(payload) => {
-                    self.0.fine_tuning_job_cancelled(&route, payload).await
+                    <H as Handler>::fine_tuning_job_cancelled(&self.0, &route, payload)
+                        .await
                 }
                 Message::FineTuningJobFailed(payload) => {
-                    self.0.fine_tuning_job_failed(&route, payload).await
+                    <H as Handler>::fine_tuning_job_failed(&self.0, &route, payload)
+                        .await
                 }
                 Message::FineTuningJobSucceeded(payload) => {
-                    self.0.fine_tuning_job_succeeded(&route, payload).await
+                    <H as Handler>::fine_tuning_job_succeeded(&self.0, &route, payload)
+                        .await
                 }
                 Message::LiveCallIncoming(payload) => {
-                    self.0.live_call_incoming(&route, payload).await
+                    <H as Handler>::live_call_incoming(&self.0, &route, payload).await
                 }
                 Message::RealtimeCallIncoming(payload) => {
-                    self.0.realtime_call_incoming(&route, payload).await
+                    <H as Handler>::realtime_call_incoming(&self.0, &route, payload)
+                        .await
                 }
                 Message::ResponseCancelled(payload) => {
-                    self.0.response_cancelled(&route, payload).await
+                    <H as Handler>::response_cancelled(&self.0, &route, payload).await
                 }
                 Message::ResponseCompleted(payload) => {
-                    self.0.response_completed(&route, payload).await
+                    <H as Handler>::response_completed(&self.0, &route, payload).await
                 }
                 Message::ResponseFailed(payload) => {
-                    self.0.response_failed(&route, payload).await
+                    <H as Handler>::response_failed(&self.0, &route, payload).await
                 }
                 Message::ResponseIncomplete(payload) => {
-                    self.0.response_incomplete(&route, payload).await
+                    <H as Handler>::response_incomplete(&self.0, &route, payload).await
                 }
-                Message::Unknown(message) => self.0.unknown(&route, message).await,
+                Message::Unknown(message) => {
+                    <H as Handler>::unknown(&self.0, &route, message).await
+                }
             }
         })
     }

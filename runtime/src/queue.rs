@@ -13,8 +13,12 @@
 //!
 //! A handler runs at least once per accepted delivery, and exactly once unless its
 //! process dies between the handler's success and the acknowledgement (one round trip),
-//! or the handler fails (it runs again). Pair the receiver with a replay guard so a
-//! replayed delivery is not queued twice.
+//! or the handler fails. A delivery whose handler fails is tried again on the queue's
+//! [`RetrySchedule`] (waits that grow, with jitter), and after its last attempt is set
+//! aside as a [`DeadLetter`]: kept (bounded), listed with
+//! [`DeliveryQueue::dead_letters`] and put back with [`DeliveryQueue::revive`] (the CLI's
+//! `hookgen queue dead` and `hookgen queue revive` on Redis). Pair the receiver with a
+//! replay guard so a replayed delivery is not queued twice.
 
 use std::collections::{HashMap, VecDeque};
 use std::future::Future;
@@ -43,6 +47,84 @@ pub struct Queued {
     /// The value of the channel's event header (GitHub's `X-GitHub-Event`), when the
     /// channel names its events in one: decoding reads it again.
     pub event: Option<String>,
+    /// How many times its handler failed so far.
+    pub failures: u32,
+}
+
+/// When a queue tries a failed delivery again, and when it gives up: the wait after the
+/// n-th failure is `waits[n - 1]` (the last one repeating), spread by `jitter`, until
+/// `attempts` attempts in all have failed; the delivery is then a [`DeadLetter`].
+/// svix retries on a similar schedule (5 s, 5 min, 30 min, 2 h, 5 h, 10 h…); the default
+/// here is shorter, for a receiver's own processing.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RetrySchedule {
+    /// The waits before attempt 2, 3, …
+    pub waits: Vec<Duration>,
+    /// Attempts in all before a delivery is set aside (at least 1).
+    pub attempts: u32,
+    /// Random spread of each wait, as a fraction (0.2 = ±20 %).
+    pub jitter: f64,
+}
+
+impl Default for RetrySchedule {
+    /// 8 attempts: waits of 1 s, 5 s, 30 s, 2 min, 10 min, 30 min, 1 h; ±20 % jitter.
+    fn default() -> Self {
+        Self {
+            waits: [1, 5, 30, 120, 600, 1800, 3600]
+                .into_iter()
+                .map(Duration::from_secs)
+                .collect(),
+            attempts: 8,
+            jitter: 0.2,
+        }
+    }
+}
+
+impl RetrySchedule {
+    /// What follows a delivery's `failures`-th failure: a wait, or `None` to give up.
+    pub fn after_failure(&self, failures: u32) -> Option<Duration> {
+        if failures >= self.attempts.max(1) {
+            return None;
+        }
+        let index = usize::try_from(failures.saturating_sub(1)).unwrap_or(usize::MAX);
+        let base = self
+            .waits
+            .get(index)
+            .or(self.waits.last())
+            .copied()
+            .unwrap_or_default();
+        let spread = self.jitter.clamp(0.0, 1.0) * (unit_random() * 2.0 - 1.0);
+        Some(base.mul_f64((1.0 + spread).max(0.0)))
+    }
+}
+
+/// A number in `[0, 1)`, different on every call (for jitter; not for secrets).
+fn unit_random() -> f64 {
+    use std::hash::{BuildHasher as _, Hasher as _};
+    static COUNTER: AtomicU64 = AtomicU64::new(0);
+    let mut hasher = std::collections::hash_map::RandomState::new().build_hasher();
+    hasher.write_u64(COUNTER.fetch_add(1, Ordering::Relaxed));
+    (hasher.finish() >> 11) as f64 / (1u64 << 53) as f64
+}
+
+/// A delivery set aside after its last attempt failed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DeadLetter {
+    /// Which one, for [`DeliveryQueue::revive`].
+    pub ticket: Ticket,
+    /// The delivery (its `failures` count included).
+    pub queued: Queued,
+    /// Why its last attempt failed.
+    pub reason: String,
+}
+
+/// What became of a failed delivery given back to its queue.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Retried {
+    /// It will be tried again after this wait.
+    After(Duration),
+    /// Its attempts are spent: it is a [`DeadLetter`] now.
+    Dead,
 }
 
 /// Which queued delivery a worker holds, for [`DeliveryQueue::ack`] and
@@ -76,8 +158,17 @@ pub trait DeliveryQueue: Send + Sync + 'static {
     /// Forgets a delivery whose handler succeeded.
     fn ack(&self, ticket: Ticket) -> QueueFuture<'_, ()>;
 
-    /// Gives back a delivery whose handler failed, to be processed again later.
-    fn retry(&self, ticket: Ticket) -> QueueFuture<'_, ()>;
+    /// Gives back a delivery whose handler failed (for `reason`): it is tried again on
+    /// the queue's [`RetrySchedule`], or set aside as a [`DeadLetter`] after its last
+    /// attempt.
+    fn retry(&self, ticket: Ticket, reason: &str) -> QueueFuture<'_, Retried>;
+
+    /// The deliveries set aside, oldest first, at most `limit`.
+    fn dead_letters(&self, limit: usize) -> QueueFuture<'_, Vec<DeadLetter>>;
+
+    /// Puts a dead letter back in the queue, with its attempts renewed; `false` when no
+    /// dead letter has that ticket.
+    fn revive(&self, ticket: Ticket) -> QueueFuture<'_, bool>;
 
     /// Stops intake ([`push`](Self::push) fails with [`QueueError::Closed`]) and wakes
     /// waiting workers, which drain what is left.
@@ -129,6 +220,7 @@ impl<M: Send + 'static> tower_service::Service<Delivery<M>> for Enqueue {
             path: delivery.path,
             body: delivery.body,
             event,
+            failures: 0,
         };
         Box::pin(async move {
             match queue.push(queued).await {
@@ -152,6 +244,7 @@ impl<M: Send + 'static> tower_service::Service<Delivery<M>> for Enqueue {
 pub struct WorkerStats {
     processed: AtomicU64,
     failed: AtomicU64,
+    dead: AtomicU64,
     undecodable: AtomicU64,
     unavailable: AtomicU64,
 }
@@ -162,9 +255,15 @@ impl WorkerStats {
         self.processed.load(Ordering::Relaxed)
     }
 
-    /// Handler failures (each delivery is given back and processed again).
+    /// Handler failures (each delivery is given back, and tried again on the queue's
+    /// schedule or set aside).
     pub fn failed(&self) -> u64 {
         self.failed.load(Ordering::Relaxed)
+    }
+
+    /// Deliveries set aside as dead letters after their last attempt.
+    pub fn dead(&self) -> u64 {
+        self.dead.load(Ordering::Relaxed)
     }
 
     /// Queued deliveries that no longer decode (dropped: a queue shared with another
@@ -183,7 +282,8 @@ impl WorkerStats {
 const UNAVAILABLE_PAUSE: Duration = Duration::from_secs(1);
 
 /// Takes deliveries from `queue` one at a time and hands them to `handler`, until the
-/// queue is closed and drained. A handler failure gives the delivery back to the queue.
+/// queue is closed and drained. A handler failure gives the delivery back to the queue,
+/// which tries it again later or sets it aside (never at once: no hot loop).
 /// A queue that cannot answer (its store is down) is waited for, a second at a time
 /// (counted in [`WorkerStats::unavailable`]): a delivery whose acknowledgement was lost
 /// stays in the queue and is processed again (at least once).
@@ -226,9 +326,16 @@ pub async fn process<M: Send + 'static>(
                     stats.processed.fetch_add(1, Ordering::Relaxed);
                     queue.ack(ticket).await
                 }
-                Err(_) => {
+                Err(error) => {
                     stats.failed.fetch_add(1, Ordering::Relaxed);
-                    queue.retry(ticket).await
+                    match queue.retry(ticket, &error.to_string()).await {
+                        Ok(Retried::Dead) => {
+                            stats.dead.fetch_add(1, Ordering::Relaxed);
+                            Ok(())
+                        }
+                        Ok(Retried::After(_)) => Ok(()),
+                        Err(e) => Err(e),
+                    }
                 }
             },
         };
@@ -239,9 +346,12 @@ pub async fn process<M: Send + 'static>(
 }
 
 /// A bounded queue in the receiver's memory: fast, and **lost if the process dies**.
-/// Deliveries being processed count towards the capacity until acknowledged.
+/// Deliveries being processed or waiting to be tried again count towards the capacity
+/// until acknowledged; it keeps as many dead letters, the oldest forgotten first
+/// (counted in [`MemoryQueue::dead_letters_dropped`]).
 pub struct MemoryQueue {
     capacity: usize,
+    schedule: RetrySchedule,
     state: Mutex<MemoryState>,
     ready: tokio::sync::Notify,
 }
@@ -249,30 +359,63 @@ pub struct MemoryQueue {
 #[derive(Default)]
 struct MemoryState {
     waiting: VecDeque<(u64, Queued)>,
+    /// Failed deliveries by when they may be taken again.
+    later: std::collections::BTreeMap<(tokio::time::Instant, u64), Queued>,
     taken: HashMap<u64, Queued>,
+    dead: VecDeque<(u64, Queued, String)>,
+    dead_dropped: u64,
     next_ticket: u64,
     closed: bool,
 }
 
+impl MemoryState {
+    fn held(&self) -> usize {
+        self.waiting.len() + self.later.len() + self.taken.len()
+    }
+
+    /// Moves the deliveries whose wait is over to the back of the waiting line.
+    fn promote(&mut self, now: tokio::time::Instant) {
+        while let Some(entry) = self.later.first_entry() {
+            if entry.key().0 > now {
+                break;
+            }
+            let ((_, ticket), queued) = entry.remove_entry();
+            self.waiting.push_back((ticket, queued));
+        }
+    }
+}
+
 impl MemoryQueue {
-    /// A queue holding at most `capacity` deliveries (at least one).
+    /// A queue holding at most `capacity` deliveries (at least one), retrying on the
+    /// default [`RetrySchedule`].
     pub fn new(capacity: usize) -> Self {
         Self {
             capacity: capacity.max(1),
+            schedule: RetrySchedule::default(),
             state: Mutex::default(),
             ready: tokio::sync::Notify::new(),
         }
     }
 
-    /// Deliveries held now, waiting or being processed.
+    /// Retries failed deliveries on `schedule`.
+    pub fn with_retries(mut self, schedule: RetrySchedule) -> Self {
+        self.schedule = schedule;
+        self
+    }
+
+    /// Deliveries held now, waiting, waiting to be tried again or being processed.
     pub fn len(&self) -> usize {
-        let state = self.lock();
-        state.waiting.len() + state.taken.len()
+        self.lock().held()
     }
 
     /// Whether the queue holds nothing.
     pub fn is_empty(&self) -> bool {
         self.len() == 0
+    }
+
+    /// Dead letters forgotten because more than `capacity` were kept.
+    pub fn dead_letters_dropped(&self) -> u64 {
+        self.lock().dead_dropped
     }
 
     fn lock(&self) -> std::sync::MutexGuard<'_, MemoryState> {
@@ -291,7 +434,7 @@ impl DeliveryQueue for MemoryQueue {
             let mut state = self.lock();
             if state.closed {
                 Err(QueueError::Closed)
-            } else if state.waiting.len() + state.taken.len() >= self.capacity {
+            } else if state.held() >= self.capacity {
                 Err(QueueError::Full)
             } else {
                 let ticket = state.next_ticket;
@@ -313,17 +456,31 @@ impl DeliveryQueue for MemoryQueue {
                 let notified = self.ready.notified();
                 let mut notified = std::pin::pin!(notified);
                 notified.as_mut().enable();
-                {
+                let due = {
                     let mut state = self.lock();
+                    state.promote(tokio::time::Instant::now());
                     if let Some((ticket, queued)) = state.waiting.pop_front() {
                         state.taken.insert(ticket, queued.clone());
                         return Ok(Some((Ticket(ticket.to_string()), queued)));
                     }
+                    // Closed: what waits to be tried again is tried at once.
                     if state.closed {
-                        return Ok(None);
+                        match state.later.pop_first() {
+                            Some(((_, ticket), queued)) => {
+                                state.taken.insert(ticket, queued.clone());
+                                return Ok(Some((Ticket(ticket.to_string()), queued)));
+                            }
+                            None => return Ok(None),
+                        }
                     }
+                    state.later.first_key_value().map(|((due, _), _)| *due)
+                };
+                match due {
+                    Some(due) => {
+                        let _ = tokio::time::timeout_at(due, notified).await;
+                    }
+                    None => notified.await,
                 }
-                notified.await;
             }
         })
     }
@@ -335,17 +492,70 @@ impl DeliveryQueue for MemoryQueue {
         Box::pin(std::future::ready(Ok(())))
     }
 
-    fn retry(&self, ticket: Ticket) -> QueueFuture<'_, ()> {
-        {
+    fn retry(&self, ticket: Ticket, reason: &str) -> QueueFuture<'_, Retried> {
+        let retried = {
             let mut state = self.lock();
-            if let Some(ticket) = Self::ticket(&ticket.0) {
-                if let Some(queued) = state.taken.remove(&ticket) {
-                    state.waiting.push_back((ticket, queued));
+            let taken = Self::ticket(&ticket.0).and_then(|t| Some((t, state.taken.remove(&t)?)));
+            match taken {
+                None => Retried::Dead,
+                Some((ticket, mut queued)) => {
+                    queued.failures = queued.failures.saturating_add(1);
+                    match self.schedule.after_failure(queued.failures) {
+                        Some(wait) => {
+                            let due = tokio::time::Instant::now() + wait;
+                            state.later.insert((due, ticket), queued);
+                            Retried::After(wait)
+                        }
+                        None => {
+                            if state.dead.len() >= self.capacity {
+                                state.dead.pop_front();
+                                state.dead_dropped += 1;
+                            }
+                            state.dead.push_back((ticket, queued, reason.to_owned()));
+                            Retried::Dead
+                        }
+                    }
                 }
             }
-        }
+        };
         self.ready.notify_one();
-        Box::pin(std::future::ready(Ok(())))
+        Box::pin(std::future::ready(Ok(retried)))
+    }
+
+    fn dead_letters(&self, limit: usize) -> QueueFuture<'_, Vec<DeadLetter>> {
+        let letters = self
+            .lock()
+            .dead
+            .iter()
+            .take(limit)
+            .map(|(ticket, queued, reason)| DeadLetter {
+                ticket: Ticket(ticket.to_string()),
+                queued: queued.clone(),
+                reason: reason.clone(),
+            })
+            .collect();
+        Box::pin(std::future::ready(Ok(letters)))
+    }
+
+    fn revive(&self, ticket: Ticket) -> QueueFuture<'_, bool> {
+        let revived = {
+            let mut state = self.lock();
+            let wanted = Self::ticket(&ticket.0);
+            match state.dead.iter().position(|(t, ..)| Some(*t) == wanted) {
+                Some(i) if state.held() < self.capacity && !state.closed => {
+                    let (ticket, mut queued, _) =
+                        state.dead.remove(i).unwrap_or_else(|| unreachable!());
+                    queued.failures = 0;
+                    state.waiting.push_back((ticket, queued));
+                    Ok(true)
+                }
+                Some(_) if state.closed => Err(QueueError::Closed),
+                Some(_) => Err(QueueError::Full),
+                None => Ok(false),
+            }
+        };
+        self.ready.notify_one();
+        Box::pin(std::future::ready(revived))
     }
 
     fn close(&self) {
@@ -368,6 +578,7 @@ mod tests {
             path: "/hooks".into(),
             body: Bytes::from(vec![n]),
             event: None,
+            failures: 0,
         }
     }
 
@@ -385,10 +596,64 @@ mod tests {
         queue.push(queued(3)).await.unwrap();
         let (second, two) = queue.next().await.unwrap().unwrap();
         assert_eq!(two, queued(2));
-        // A failed delivery goes to the back.
-        queue.retry(second).await.unwrap();
+        // A failed delivery waits its turn on the schedule, behind what is ready.
+        assert!(matches!(
+            queue.retry(second, "down").await.unwrap(),
+            Retried::After(_)
+        ));
         assert_eq!(queue.next().await.unwrap().unwrap().1, queued(3));
-        assert_eq!(queue.next().await.unwrap().unwrap().1, queued(2));
+        let again = queue.next().await.unwrap().unwrap().1;
+        assert_eq!((again.body, again.failures), (queued(2).body, 1));
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_failing_delivery_backs_off_then_is_set_aside_and_can_be_revived() {
+        let schedule = RetrySchedule {
+            waits: vec![Duration::from_secs(1), Duration::from_secs(10)],
+            attempts: 4,
+            jitter: 0.0,
+        };
+        let queue = MemoryQueue::new(4).with_retries(schedule);
+        queue.push(queued(1)).await.unwrap();
+        let started = tokio::time::Instant::now();
+        let mut taken_at = Vec::new();
+        loop {
+            let (ticket, _) = queue.next().await.unwrap().unwrap();
+            taken_at.push(started.elapsed().as_secs());
+            if queue.retry(ticket, "database unavailable").await.unwrap() == Retried::Dead {
+                break;
+            }
+        }
+        // Four attempts: at once, after 1 s, then 10 s, then 10 s again.
+        assert_eq!(taken_at, [0, 1, 11, 21]);
+        assert!(queue.is_empty());
+        let dead = queue.dead_letters(10).await.unwrap();
+        assert_eq!(dead.len(), 1);
+        assert_eq!(
+            (dead[0].queued.failures, dead[0].reason.as_str()),
+            (4, "database unavailable")
+        );
+        assert!(queue.revive(dead[0].ticket.clone()).await.unwrap());
+        assert!(!queue.revive(dead[0].ticket.clone()).await.unwrap());
+        let (_, revived) = queue.next().await.unwrap().unwrap();
+        assert_eq!((revived.body, revived.failures), (queued(1).body, 0));
+    }
+
+    #[test]
+    fn waits_are_spread_by_the_jitter_and_end_with_the_attempts() {
+        let schedule = RetrySchedule::default();
+        for failures in 1..schedule.attempts {
+            let wait = schedule.after_failure(failures).unwrap();
+            let base = schedule.waits[(failures as usize - 1).min(schedule.waits.len() - 1)];
+            assert!(
+                wait >= base.mul_f64(0.8) && wait <= base.mul_f64(1.2),
+                "{wait:?}"
+            );
+        }
+        assert_eq!(schedule.after_failure(schedule.attempts), None);
+        let waits: std::collections::HashSet<Duration> =
+            (0..50).filter_map(|_| schedule.after_failure(3)).collect();
+        assert!(waits.len() > 1, "no jitter");
     }
 
     #[tokio::test]

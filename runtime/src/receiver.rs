@@ -79,6 +79,57 @@ pub struct ReceiverConfig {
     pub read_timeout: Duration,
     /// Replay protection (default none: every verified delivery reaches the handler).
     pub replay: Option<ReplayConfig>,
+    /// The bytes of bodies not yet verified that the receiver holds at once, across all
+    /// its requests (default [`DEFAULT_BODY_BUDGET`]): past it, a request is answered 503
+    /// with `Retry-After` instead of being read. Shared by the clones of this configuration.
+    pub body_budget: BodyBudget,
+}
+
+/// The default [`ReceiverConfig::body_budget`]: 64 MiB.
+pub const DEFAULT_BODY_BUDGET: usize = 64 * 1024 * 1024;
+
+/// A budget of bytes for bodies not yet verified, shared by every request of a receiver:
+/// clients that send most of a large body and stall hold at most this much memory in all,
+/// not their number times the size limit.
+#[derive(Clone, Debug)]
+pub struct BodyBudget {
+    bytes: Arc<tokio::sync::Semaphore>,
+    capacity: usize,
+}
+
+impl BodyBudget {
+    /// A budget of `bytes` (at least one).
+    pub fn new(bytes: usize) -> Self {
+        let capacity = bytes.clamp(1, tokio::sync::Semaphore::MAX_PERMITS);
+        Self {
+            bytes: Arc::new(tokio::sync::Semaphore::new(capacity)),
+            capacity,
+        }
+    }
+
+    /// The budget in bytes.
+    pub fn capacity(&self) -> usize {
+        self.capacity
+    }
+
+    /// The bytes held by bodies being read or verified now.
+    pub fn in_use(&self) -> usize {
+        self.capacity - self.bytes.available_permits()
+    }
+
+    /// Takes `n` more bytes for `held`, or `None` when the budget cannot spare them.
+    fn take(&self, n: usize, held: &mut Option<tokio::sync::OwnedSemaphorePermit>) -> Option<()> {
+        let n = u32::try_from(n).ok()?;
+        if n == 0 {
+            return Some(());
+        }
+        let permit = Arc::clone(&self.bytes).try_acquire_many_owned(n).ok()?;
+        match held {
+            Some(held) => held.merge(permit),
+            None => *held = Some(permit),
+        }
+        Some(())
+    }
 }
 
 impl ReceiverConfig {
@@ -90,7 +141,14 @@ impl ReceiverConfig {
             clock: Arc::new(SystemClock),
             read_timeout: DEFAULT_READ_TIMEOUT,
             replay: None,
+            body_budget: BodyBudget::new(DEFAULT_BODY_BUDGET),
         }
+    }
+
+    /// Sets how many bytes of bodies not yet verified the receiver holds at once.
+    pub fn with_body_budget(mut self, bytes: usize) -> Self {
+        self.body_budget = BodyBudget::new(bytes);
+        self
     }
 
     /// Sets how long a body may take to arrive (answered 408 after that).
@@ -334,10 +392,12 @@ where
         max_bytes: config.max_body_bytes,
         read_timeout: config.read_timeout,
     };
-    let body = match read_body(limits, &parts.headers, body).await {
-        Ok(body) => body,
-        Err(refusal) => return refusal.response(),
-    };
+    // The bytes stay counted against the budget until the signature is checked.
+    let (body, budget) =
+        match read_body(limits, Some(&config.body_budget), &parts.headers, body).await {
+            Ok(read) => read,
+            Err(refusal) => return refusal.response(),
+        };
     let secrets: Vec<&[u8]> = config.secrets.iter().map(Vec::as_slice).collect();
     let verified = verify(
         binding.spec,
@@ -348,6 +408,7 @@ where
         &body,
         config.replay.is_some(),
     );
+    drop(budget);
     let replay_key = match verified {
         Ok(key) => key,
         Err(refusal) => return refusal.response(),
@@ -530,6 +591,7 @@ async fn guarded<T>(
 
 /// Why a delivery was refused before it was decoded.
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum Refusal {
     /// The body is over the size limit (413).
     TooLarge,
@@ -540,6 +602,9 @@ pub enum Refusal {
     /// The signature check failed, for this reason (401, with [`UNAUTHORIZED_BODY`] whatever
     /// the reason, which is for the receiver's logs only).
     Unauthorized(crate::SignatureError),
+    /// The bodies being read already hold the receiver's whole [`BodyBudget`] (503 with
+    /// `Retry-After: 1`).
+    Overloaded,
 }
 
 impl Refusal {
@@ -550,6 +615,10 @@ impl Refusal {
             Self::TimedOut => answer(StatusCode::REQUEST_TIMEOUT, "body not received in time"),
             Self::Unreadable => answer(StatusCode::BAD_REQUEST, "body could not be read"),
             Self::Unauthorized(_) => answer(StatusCode::UNAUTHORIZED, UNAUTHORIZED_BODY),
+            Self::Overloaded => unavailable(
+                "too many bodies being received; try again",
+                Duration::from_secs(1),
+            ),
         }
     }
 }
@@ -584,14 +653,21 @@ where
     B: http_body::Body,
     B::Error: Into<HandlerError>,
 {
-    let body = read_body(limits, headers, body).await?;
+    let (body, _budget) = read_body(limits, None, headers, body).await?;
     verify("", scheme, secrets, clock, headers, &body, false)?;
     Ok(body)
 }
 
 /// Reads `body` within `limits`: a declared length over the cap is refused before
-/// reading, and the cap holds on the bytes actually read.
-async fn read_body<B>(limits: BodyLimits, headers: &HeaderMap, body: B) -> Result<Bytes, Refusal>
+/// reading, and the cap holds on the bytes actually read. With a `budget`, every chunk is
+/// counted against it as it arrives (refused as [`Refusal::Overloaded`] when it cannot
+/// be), and the bytes stay counted while the returned permit lives.
+async fn read_body<B>(
+    limits: BodyLimits,
+    budget: Option<&BodyBudget>,
+    headers: &HeaderMap,
+    body: B,
+) -> Result<(Bytes, Option<tokio::sync::OwnedSemaphorePermit>), Refusal>
 where
     B: http_body::Body,
     B::Error: Into<HandlerError>,
@@ -603,12 +679,35 @@ where
     if declared.is_some_and(|n| n > limits.max_bytes as u64) {
         return Err(Refusal::TooLarge);
     }
-    let read = Limited::new(body, limits.max_bytes).collect();
+    let mut held = None;
+    let read = async {
+        let body = Limited::new(body, limits.max_bytes);
+        let mut body = std::pin::pin!(body);
+        let mut bytes = bytes::BytesMut::new();
+        while let Some(frame) = body.as_mut().frame().await {
+            let frame = frame.map_err(|e| {
+                if e.is::<http_body_util::LengthLimitError>() {
+                    Refusal::TooLarge
+                } else {
+                    Refusal::Unreadable
+                }
+            })?;
+            if let Ok(data) = frame.into_data() {
+                use bytes::{Buf as _, BufMut as _};
+                if let Some(budget) = budget {
+                    budget
+                        .take(data.remaining(), &mut held)
+                        .ok_or(Refusal::Overloaded)?;
+                }
+                bytes.put(data);
+            }
+        }
+        Ok(bytes.freeze())
+    };
     match tokio::time::timeout(limits.read_timeout, read).await {
         Err(_) => Err(Refusal::TimedOut),
-        Ok(Err(e)) if e.is::<http_body_util::LengthLimitError>() => Err(Refusal::TooLarge),
-        Ok(Err(_)) => Err(Refusal::Unreadable),
-        Ok(Ok(collected)) => Ok(collected.to_bytes()),
+        Ok(Err(refusal)) => Err(refusal),
+        Ok(Ok(bytes)) => Ok((bytes, held)),
     }
 }
 
@@ -684,15 +783,26 @@ pub fn signature_header(
 }
 
 /// Limits of a receiving server: how long a client may take to send its request headers,
-/// and how many connections are served at once (further clients wait in the listen
-/// backlog until one ends).
+/// how many connections are served at once and from one address, and when idle
+/// keep-alive connections are let go (further clients wait in the listen backlog until
+/// a connection ends).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct ServerLimits {
-    /// How long a client may take to send a request's headers before the connection is
-    /// closed (default [`DEFAULT_READ_TIMEOUT`]).
+    /// How long a client may take to send a request's headers, and a keep-alive
+    /// connection may stay idle between requests, before it is closed (default
+    /// [`DEFAULT_READ_TIMEOUT`]).
     pub header_read_timeout: Duration,
     /// How many connections are served at once (default 1024).
     pub max_connections: usize,
+    /// How many of them may come from one IP address (default 64; `None`: no limit,
+    /// for a receiver behind a proxy whose connections all come from one address). A
+    /// client over it is disconnected at once.
+    pub max_connections_per_address: Option<usize>,
+    /// When fewer slots than this are free (default a quarter of `max_connections`),
+    /// idle keep-alive connections are closed and busy ones close after their request,
+    /// so connections that hold a slot cheaply (a tiny request every few seconds) give
+    /// way to the deliveries waiting in the backlog.
+    pub shed_below_free: usize,
 }
 
 impl Default for ServerLimits {
@@ -700,29 +810,75 @@ impl Default for ServerLimits {
         Self {
             header_read_timeout: DEFAULT_READ_TIMEOUT,
             max_connections: 1024,
+            max_connections_per_address: Some(64),
+            shed_below_free: 256,
+        }
+    }
+}
+
+/// Connections per client address, for [`ServerLimits::max_connections_per_address`].
+#[cfg(feature = "axum")]
+#[derive(Default)]
+struct PerAddress(std::sync::Mutex<std::collections::HashMap<std::net::IpAddr, usize>>);
+
+#[cfg(feature = "axum")]
+impl PerAddress {
+    /// Counts one more connection from `ip`, unless it has `limit` already.
+    fn enter(self: &Arc<Self>, ip: std::net::IpAddr, limit: Option<usize>) -> Option<AddressSlot> {
+        let mut counts = self.0.lock().unwrap_or_else(|e| e.into_inner());
+        let count = counts.entry(ip).or_default();
+        if limit.is_some_and(|limit| *count >= limit) {
+            return None;
+        }
+        *count += 1;
+        Some(AddressSlot(Arc::clone(self), ip))
+    }
+}
+
+/// One connection counted against its address; uncounted when dropped.
+#[cfg(feature = "axum")]
+struct AddressSlot(Arc<PerAddress>, std::net::IpAddr);
+
+#[cfg(feature = "axum")]
+impl Drop for AddressSlot {
+    fn drop(&mut self) {
+        let mut counts = self.0.0.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(count) = counts.get_mut(&self.1) {
+            *count -= 1;
+            if *count == 0 {
+                counts.remove(&self.1);
+            }
         }
     }
 }
 
 /// Serves `app` (a spec module's `router()`, or any axum router) on `listener` over
 /// HTTP/1.1, like `axum::serve` but with `limits`: a client that stalls in its headers
-/// is disconnected after [`ServerLimits::header_read_timeout`], and no more than
-/// [`ServerLimits::max_connections`] connections are open at once, so slow clients
-/// cannot hold a receiver forever or exhaust its memory. Runs until the listener fails.
+/// (or idles between requests) is disconnected after
+/// [`ServerLimits::header_read_timeout`], no more than [`ServerLimits::max_connections`]
+/// connections are open at once and [`ServerLimits::max_connections_per_address`] from
+/// one address, and when slots run short idle keep-alive connections are let go, so
+/// slow or idle clients cannot hold a receiver forever or exhaust its memory. Runs until
+/// the listener fails.
 #[cfg(feature = "axum")]
 pub async fn serve(
     listener: tokio::net::TcpListener,
     app: axum::Router,
     limits: ServerLimits,
 ) -> std::io::Result<()> {
-    let slots = Arc::new(tokio::sync::Semaphore::new(limits.max_connections.max(1)));
+    let max = limits.max_connections.max(1);
+    let slots = Arc::new(tokio::sync::Semaphore::new(max));
+    let per_address = Arc::new(PerAddress::default());
+    // Counts the connections accepted while free slots were short: each one asks the
+    // keep-alive connections open before it to close when idle.
+    let (pressure, _) = tokio::sync::watch::channel(0u64);
     loop {
         // A free slot first: over the limit, new connections wait in the backlog.
         let Ok(slot) = Arc::clone(&slots).acquire_owned().await else {
             return Ok(());
         };
-        let stream = match listener.accept().await {
-            Ok((stream, _)) => stream,
+        let (stream, peer) = match listener.accept().await {
+            Ok(accepted) => accepted,
             // Per-connection failures (reset before accept, out of descriptors) must not
             // stop the server; back off briefly and go on.
             Err(_) => {
@@ -730,15 +886,43 @@ pub async fn serve(
                 continue;
             }
         };
+        let Some(address_slot) = per_address.enter(peer.ip(), limits.max_connections_per_address)
+        else {
+            // Over its address's share: closed at once, the slot freed.
+            drop(stream);
+            continue;
+        };
+        let short = slots.available_permits() < limits.shed_below_free.min(max);
+        if short {
+            pressure.send_modify(|accepted| *accepted += 1);
+        }
+        let mut shed = pressure.subscribe();
+        shed.borrow_and_update();
         let service = hyper_util::service::TowerToHyperService::new(app.clone());
         tokio::spawn(async move {
             let mut http = hyper::server::conn::http1::Builder::new();
             http.timer(hyper_util::rt::TokioTimer::new())
-                .header_read_timeout(limits.header_read_timeout);
+                .header_read_timeout(limits.header_read_timeout)
+                // Under pressure, a new connection serves one request.
+                .keep_alive(!short);
             let io = hyper_util::rt::TokioIo::new(stream);
-            // A client's errors (timeouts, resets, bad requests) end its connection only.
-            let _ = http.serve_connection(io, service).await;
+            let connection = http.serve_connection(io, service);
+            let mut connection = std::pin::pin!(connection);
+            // Only a rise after it was accepted concerns it (a connection accepted under
+            // pressure serves one request anyway).
+            let raised = async move { !short && shed.changed().await.is_ok() };
+            tokio::select! {
+                // A client's errors (timeouts, resets, bad requests) end its connection
+                // only.
+                _ = connection.as_mut() => {}
+                true = raised => {
+                    // Closes now if idle, after the current request if busy.
+                    connection.as_mut().graceful_shutdown();
+                    let _ = connection.as_mut().await;
+                }
+            }
             drop(slot);
+            drop(address_slot);
         });
     }
 }

@@ -520,13 +520,16 @@ fn receiver(spec: &ir::Spec, options: Options) -> TokenStream {
     });
     let arms = methods.iter().map(|(method, m)| {
         let variant = ident(&m.variant);
-        quote! { Message::#variant(payload) => self.0.#method(&route, payload).await, }
+        // Called through the trait: a method named like a method of a trait in scope
+        // (`into`, `try_into`, `clone`, `eq`…) would otherwise resolve to that one.
+        quote! { Message::#variant(payload) => <H as Handler>::#method(&self.0, &route, payload).await, }
     });
     quote! {
         /// A typed webhook handler: one method per message of the spec, plus unknown events.
         /// Every method accepts its message unless overridden; an `Err` makes the receiver
         /// answer 500 so the sender retries.
         #tower
+        #[allow(clippy::wrong_self_convention)] // method names come from the spec (`into_iterator`)
         pub trait Handler: Send + Sync + 'static {
             #(#declarations)*
 
@@ -550,7 +553,7 @@ fn receiver(spec: &ir::Spec, options: Options) -> TokenStream {
                 Box::pin(async move {
                     match message {
                         #(#arms)*
-                        Message::#unknown(message) => self.0.unknown(&route, message).await,
+                        Message::#unknown(message) => <H as Handler>::unknown(&self.0, &route, message).await,
                     }
                 })
             }
@@ -1643,6 +1646,18 @@ fn delivery(spec: &ir::Spec) -> TokenStream {
                 retry_on: #retry_on,
                 notes: #notes,
             });
+    }
+}
+
+#[cfg(test)]
+mod reexport_tests {
+    #[test]
+    fn spec_modules_never_take_the_name_of_a_reexported_runtime_module() {
+        let reexported: Vec<&str> = super::REEXPORTED_MODULES.iter().map(|(n, ..)| *n).collect();
+        assert_eq!(reexported, crate::naming::RUNTIME_MODULES);
+        for name in reexported {
+            assert_eq!(crate::naming::module_name(name), format!("{name}_spec"));
+        }
     }
 }
 

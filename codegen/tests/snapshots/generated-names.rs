@@ -17,12 +17,126 @@
 
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+pub struct ArcPayload {
+    pub kind: ArcPayloadKind,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum ArcPayloadKind {
+    /// `arc`
+    Arc,
+    /// A value the spec does not list, kept as received.
+    Unknown(::std::string::String),
+}
+
+::hookgen_runtime::open_enum!(ArcPayloadKind { Arc = "arc" } else Unknown);
+
+#[cfg(feature = "schemars")]
+::hookgen_runtime::open_enum_schema!(ArcPayloadKind);
+
+#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+pub struct AsMutPayload {
+    pub kind: AsMutPayloadKind,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum AsMutPayloadKind {
+    /// `asmut`
+    Asmut,
+    /// A value the spec does not list, kept as received.
+    Unknown(::std::string::String),
+}
+
+::hookgen_runtime::open_enum!(AsMutPayloadKind { Asmut = "asmut" } else Unknown);
+
+#[cfg(feature = "schemars")]
+::hookgen_runtime::open_enum_schema!(AsMutPayloadKind);
+
+#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+pub struct AsRefPayload {
+    pub kind: AsRefPayloadKind,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum AsRefPayloadKind {
+    /// `asref`
+    Asref,
+    /// A value the spec does not list, kept as received.
+    Unknown(::std::string::String),
+}
+
+::hookgen_runtime::open_enum!(AsRefPayloadKind { Asref = "asref" } else Unknown);
+
+#[cfg(feature = "schemars")]
+::hookgen_runtime::open_enum_schema!(AsRefPayloadKind);
+
+#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
 pub struct Box {
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub inner: ::std::option::Option<::std::boxed::Box<self::Box>>,
 }
 
+#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+pub struct BoxPayload {
+    pub kind: BoxPayloadKind,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum BoxPayloadKind {
+    /// `box`
+    Box,
+    /// A value the spec does not list, kept as received.
+    Unknown(::std::string::String),
+}
+
+::hookgen_runtime::open_enum!(BoxPayloadKind { Box = "box" } else Unknown);
+
+#[cfg(feature = "schemars")]
+::hookgen_runtime::open_enum_schema!(BoxPayloadKind);
+
 pub type Channels = ::std::vec::Vec<::std::string::String>;
+
+#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+pub struct ClonePayload {
+    pub kind: ClonePayloadKind,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum ClonePayloadKind {
+    /// `clone`
+    Clone,
+    /// A value the spec does not list, kept as received.
+    Unknown(::std::string::String),
+}
+
+::hookgen_runtime::open_enum!(ClonePayloadKind { Clone = "clone" } else Unknown);
+
+#[cfg(feature = "schemars")]
+::hookgen_runtime::open_enum_schema!(ClonePayloadKind);
+
+#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+pub struct CopyPayload {
+    pub kind: CopyPayloadKind,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum CopyPayloadKind {
+    /// `copy`
+    Copy,
+    /// A value the spec does not list, kept as received.
+    Unknown(::std::string::String),
+}
+
+::hookgen_runtime::open_enum!(CopyPayloadKind { Copy = "copy" } else Unknown);
+
+#[cfg(feature = "schemars")]
+::hookgen_runtime::open_enum_schema!(CopyPayloadKind);
 
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize)]
 #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
@@ -99,6 +213,25 @@ pub enum DecodeUnknownT {
 
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+pub struct DefaultPayload {
+    pub kind: DefaultPayloadKind,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum DefaultPayloadKind {
+    /// `default`
+    Default,
+    /// A value the spec does not list, kept as received.
+    Unknown(::std::string::String),
+}
+
+::hookgen_runtime::open_enum!(DefaultPayloadKind { Default = "default" } else Unknown);
+
+#[cfg(feature = "schemars")]
+::hookgen_runtime::open_enum_schema!(DefaultPayloadKind);
+
+#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
 pub struct Dispatcher2 {
     pub kind: Dispatcher2Kind,
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
@@ -135,6 +268,241 @@ pub enum Dispatcher2Kind {
 
 #[cfg(feature = "schemars")]
 ::hookgen_runtime::open_enum_schema!(Dispatcher2Kind);
+
+#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+pub struct DoubleEndedIteratorPayload {
+    pub kind: DoubleEndedIteratorPayloadKind,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum DoubleEndedIteratorPayloadKind {
+    /// `doubleendediterator`
+    Doubleendediterator,
+    /// A value the spec does not list, kept as received.
+    Unknown(::std::string::String),
+}
+
+::hookgen_runtime::open_enum!(
+    DoubleEndedIteratorPayloadKind { Doubleendediterator = "doubleendediterator" } else
+    Unknown
+);
+
+#[cfg(feature = "schemars")]
+::hookgen_runtime::open_enum_schema!(DoubleEndedIteratorPayloadKind);
+
+#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+pub struct DropPayload {
+    pub kind: DropPayloadKind,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum DropPayloadKind {
+    /// `drop`
+    Drop,
+    /// A value the spec does not list, kept as received.
+    Unknown(::std::string::String),
+}
+
+::hookgen_runtime::open_enum!(DropPayloadKind { Drop = "drop" } else Unknown);
+
+#[cfg(feature = "schemars")]
+::hookgen_runtime::open_enum_schema!(DropPayloadKind);
+
+#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+pub struct EqPayload {
+    pub kind: EqPayloadKind,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum EqPayloadKind {
+    /// `eq`
+    Eq,
+    /// A value the spec does not list, kept as received.
+    Unknown(::std::string::String),
+}
+
+::hookgen_runtime::open_enum!(EqPayloadKind { Eq = "eq" } else Unknown);
+
+#[cfg(feature = "schemars")]
+::hookgen_runtime::open_enum_schema!(EqPayloadKind);
+
+#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+pub struct ErrPayload {
+    pub kind: ErrPayloadKind,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum ErrPayloadKind {
+    /// `err`
+    Err,
+    /// A value the spec does not list, kept as received.
+    Unknown(::std::string::String),
+}
+
+::hookgen_runtime::open_enum!(ErrPayloadKind { Err = "err" } else Unknown);
+
+#[cfg(feature = "schemars")]
+::hookgen_runtime::open_enum_schema!(ErrPayloadKind);
+
+#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+pub struct ExactSizeIteratorPayload {
+    pub kind: ExactSizeIteratorPayloadKind,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum ExactSizeIteratorPayloadKind {
+    /// `exactsizeiterator`
+    Exactsizeiterator,
+    /// A value the spec does not list, kept as received.
+    Unknown(::std::string::String),
+}
+
+::hookgen_runtime::open_enum!(
+    ExactSizeIteratorPayloadKind { Exactsizeiterator = "exactsizeiterator" } else Unknown
+);
+
+#[cfg(feature = "schemars")]
+::hookgen_runtime::open_enum_schema!(ExactSizeIteratorPayloadKind);
+
+#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+pub struct ExtendPayload {
+    pub kind: ExtendPayloadKind,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum ExtendPayloadKind {
+    /// `extend`
+    Extend,
+    /// A value the spec does not list, kept as received.
+    Unknown(::std::string::String),
+}
+
+::hookgen_runtime::open_enum!(ExtendPayloadKind { Extend = "extend" } else Unknown);
+
+#[cfg(feature = "schemars")]
+::hookgen_runtime::open_enum_schema!(ExtendPayloadKind);
+
+#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+pub struct FnMutPayload {
+    pub kind: FnMutPayloadKind,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum FnMutPayloadKind {
+    /// `fnmut`
+    Fnmut,
+    /// A value the spec does not list, kept as received.
+    Unknown(::std::string::String),
+}
+
+::hookgen_runtime::open_enum!(FnMutPayloadKind { Fnmut = "fnmut" } else Unknown);
+
+#[cfg(feature = "schemars")]
+::hookgen_runtime::open_enum_schema!(FnMutPayloadKind);
+
+#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+pub struct FnOncePayload {
+    pub kind: FnOncePayloadKind,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum FnOncePayloadKind {
+    /// `fnonce`
+    Fnonce,
+    /// A value the spec does not list, kept as received.
+    Unknown(::std::string::String),
+}
+
+::hookgen_runtime::open_enum!(FnOncePayloadKind { Fnonce = "fnonce" } else Unknown);
+
+#[cfg(feature = "schemars")]
+::hookgen_runtime::open_enum_schema!(FnOncePayloadKind);
+
+#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+pub struct FnPayload {
+    pub kind: FnPayloadKind,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum FnPayloadKind {
+    /// `fn`
+    Fn,
+    /// A value the spec does not list, kept as received.
+    Unknown(::std::string::String),
+}
+
+::hookgen_runtime::open_enum!(FnPayloadKind { Fn = "fn" } else Unknown);
+
+#[cfg(feature = "schemars")]
+::hookgen_runtime::open_enum_schema!(FnPayloadKind);
+
+#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+pub struct FromIteratorPayload {
+    pub kind: FromIteratorPayloadKind,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum FromIteratorPayloadKind {
+    /// `fromiterator`
+    Fromiterator,
+    /// A value the spec does not list, kept as received.
+    Unknown(::std::string::String),
+}
+
+::hookgen_runtime::open_enum!(
+    FromIteratorPayloadKind { Fromiterator = "fromiterator" } else Unknown
+);
+
+#[cfg(feature = "schemars")]
+::hookgen_runtime::open_enum_schema!(FromIteratorPayloadKind);
+
+#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+pub struct FromPayload {
+    pub kind: FromPayloadKind,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum FromPayloadKind {
+    /// `from`
+    From,
+    /// A value the spec does not list, kept as received.
+    Unknown(::std::string::String),
+}
+
+::hookgen_runtime::open_enum!(FromPayloadKind { From = "from" } else Unknown);
+
+#[cfg(feature = "schemars")]
+::hookgen_runtime::open_enum_schema!(FromPayloadKind);
+
+#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+pub struct FuturePayload {
+    pub kind: FuturePayloadKind,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum FuturePayloadKind {
+    /// `future`
+    Future,
+    /// A value the spec does not list, kept as received.
+    Unknown(::std::string::String),
+}
+
+::hookgen_runtime::open_enum!(FuturePayloadKind { Future = "future" } else Unknown);
+
+#[cfg(feature = "schemars")]
+::hookgen_runtime::open_enum_schema!(FuturePayloadKind);
 
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
@@ -191,6 +559,67 @@ pub struct Into {
 
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+pub struct IntoIteratorPayload {
+    pub kind: IntoIteratorPayloadKind,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum IntoIteratorPayloadKind {
+    /// `intoiterator`
+    Intoiterator,
+    /// A value the spec does not list, kept as received.
+    Unknown(::std::string::String),
+}
+
+::hookgen_runtime::open_enum!(
+    IntoIteratorPayloadKind { Intoiterator = "intoiterator" } else Unknown
+);
+
+#[cfg(feature = "schemars")]
+::hookgen_runtime::open_enum_schema!(IntoIteratorPayloadKind);
+
+#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+pub struct IntoPayload {
+    pub kind: IntoPayloadKind,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum IntoPayloadKind {
+    /// `into`
+    Into,
+    /// A value the spec does not list, kept as received.
+    Unknown(::std::string::String),
+}
+
+::hookgen_runtime::open_enum!(IntoPayloadKind { Into = "into" } else Unknown);
+
+#[cfg(feature = "schemars")]
+::hookgen_runtime::open_enum_schema!(IntoPayloadKind);
+
+#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+pub struct IteratorPayload {
+    pub kind: IteratorPayloadKind,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum IteratorPayloadKind {
+    /// `iterator`
+    Iterator,
+    /// A value the spec does not list, kept as received.
+    Unknown(::std::string::String),
+}
+
+::hookgen_runtime::open_enum!(
+    IteratorPayloadKind { Iterator = "iterator" } else Unknown
+);
+
+#[cfg(feature = "schemars")]
+::hookgen_runtime::open_enum_schema!(IteratorPayloadKind);
+
+#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
 pub struct Message2 {
     pub kind: Message2Kind,
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
@@ -212,10 +641,147 @@ pub enum Message2Kind {
 
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+pub struct NonePayload {
+    pub kind: NonePayloadKind,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum NonePayloadKind {
+    /// `none`
+    None,
+    /// A value the spec does not list, kept as received.
+    Unknown(::std::string::String),
+}
+
+::hookgen_runtime::open_enum!(NonePayloadKind { None = "none" } else Unknown);
+
+#[cfg(feature = "schemars")]
+::hookgen_runtime::open_enum_schema!(NonePayloadKind);
+
+#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+pub struct OkPayload {
+    pub kind: OkPayloadKind,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum OkPayloadKind {
+    /// `ok`
+    Ok,
+    /// A value the spec does not list, kept as received.
+    Unknown(::std::string::String),
+}
+
+::hookgen_runtime::open_enum!(OkPayloadKind { Ok = "ok" } else Unknown);
+
+#[cfg(feature = "schemars")]
+::hookgen_runtime::open_enum_schema!(OkPayloadKind);
+
+#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
 pub struct Option {
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub some: ::std::option::Option<::std::string::String>,
 }
+
+#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+pub struct OptionPayload {
+    pub kind: OptionPayloadKind,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum OptionPayloadKind {
+    /// `option`
+    Option,
+    /// A value the spec does not list, kept as received.
+    Unknown(::std::string::String),
+}
+
+::hookgen_runtime::open_enum!(OptionPayloadKind { Option = "option" } else Unknown);
+
+#[cfg(feature = "schemars")]
+::hookgen_runtime::open_enum_schema!(OptionPayloadKind);
+
+#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+pub struct OrdPayload {
+    pub kind: OrdPayloadKind,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum OrdPayloadKind {
+    /// `ord`
+    Ord,
+    /// A value the spec does not list, kept as received.
+    Unknown(::std::string::String),
+}
+
+::hookgen_runtime::open_enum!(OrdPayloadKind { Ord = "ord" } else Unknown);
+
+#[cfg(feature = "schemars")]
+::hookgen_runtime::open_enum_schema!(OrdPayloadKind);
+
+#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+pub struct PartialEqPayload {
+    pub kind: PartialEqPayloadKind,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum PartialEqPayloadKind {
+    /// `partialeq`
+    Partialeq,
+    /// A value the spec does not list, kept as received.
+    Unknown(::std::string::String),
+}
+
+::hookgen_runtime::open_enum!(
+    PartialEqPayloadKind { Partialeq = "partialeq" } else Unknown
+);
+
+#[cfg(feature = "schemars")]
+::hookgen_runtime::open_enum_schema!(PartialEqPayloadKind);
+
+#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+pub struct PartialOrdPayload {
+    pub kind: PartialOrdPayloadKind,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum PartialOrdPayloadKind {
+    /// `partialord`
+    Partialord,
+    /// A value the spec does not list, kept as received.
+    Unknown(::std::string::String),
+}
+
+::hookgen_runtime::open_enum!(
+    PartialOrdPayloadKind { Partialord = "partialord" } else Unknown
+);
+
+#[cfg(feature = "schemars")]
+::hookgen_runtime::open_enum_schema!(PartialOrdPayloadKind);
+
+#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+pub struct PinPayload {
+    pub kind: PinPayloadKind,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum PinPayloadKind {
+    /// `pin`
+    Pin,
+    /// A value the spec does not list, kept as received.
+    Unknown(::std::string::String),
+}
+
+::hookgen_runtime::open_enum!(PinPayloadKind { Pin = "pin" } else Unknown);
+
+#[cfg(feature = "schemars")]
+::hookgen_runtime::open_enum_schema!(PinPayloadKind);
 
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum Result {
@@ -231,6 +797,25 @@ pub enum Result {
 
 #[cfg(feature = "schemars")]
 ::hookgen_runtime::open_enum_schema!(Result);
+
+#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+pub struct ResultPayload {
+    pub kind: ResultPayloadKind,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum ResultPayloadKind {
+    /// `result`
+    Result,
+    /// A value the spec does not list, kept as received.
+    Unknown(::std::string::String),
+}
+
+::hookgen_runtime::open_enum!(ResultPayloadKind { Result = "result" } else Unknown);
+
+#[cfg(feature = "schemars")]
+::hookgen_runtime::open_enum_schema!(ResultPayloadKind);
 
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
@@ -260,9 +845,66 @@ pub struct Send {
     pub at: ::std::option::Option<::std::string::String>,
 }
 
+#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+pub struct SendPayload {
+    pub kind: SendPayloadKind,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum SendPayloadKind {
+    /// `send`
+    Send,
+    /// A value the spec does not list, kept as received.
+    Unknown(::std::string::String),
+}
+
+::hookgen_runtime::open_enum!(SendPayloadKind { Send = "send" } else Unknown);
+
+#[cfg(feature = "schemars")]
+::hookgen_runtime::open_enum_schema!(SendPayloadKind);
+
 pub type Sender = ::std::string::String;
 
 pub type Signature = i64;
+
+#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+pub struct SizedPayload {
+    pub kind: SizedPayloadKind,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum SizedPayloadKind {
+    /// `sized`
+    Sized,
+    /// A value the spec does not list, kept as received.
+    Unknown(::std::string::String),
+}
+
+::hookgen_runtime::open_enum!(SizedPayloadKind { Sized = "sized" } else Unknown);
+
+#[cfg(feature = "schemars")]
+::hookgen_runtime::open_enum_schema!(SizedPayloadKind);
+
+#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+pub struct SomePayload {
+    pub kind: SomePayloadKind,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum SomePayloadKind {
+    /// `some`
+    Some,
+    /// A value the spec does not list, kept as received.
+    Unknown(::std::string::String),
+}
+
+::hookgen_runtime::open_enum!(SomePayloadKind { Some = "some" } else Unknown);
+
+#[cfg(feature = "schemars")]
+::hookgen_runtime::open_enum_schema!(SomePayloadKind);
 
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
@@ -273,10 +915,126 @@ pub struct String {
 
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+pub struct StringPayload {
+    pub kind: StringPayloadKind,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum StringPayloadKind {
+    /// `string`
+    String,
+    /// A value the spec does not list, kept as received.
+    Unknown(::std::string::String),
+}
+
+::hookgen_runtime::open_enum!(StringPayloadKind { String = "string" } else Unknown);
+
+#[cfg(feature = "schemars")]
+::hookgen_runtime::open_enum_schema!(StringPayloadKind);
+
+#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
 pub struct Sync {
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub at: ::std::option::Option<i64>,
 }
+
+#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+pub struct SyncPayload {
+    pub kind: SyncPayloadKind,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum SyncPayloadKind {
+    /// `sync`
+    Sync,
+    /// A value the spec does not list, kept as received.
+    Unknown(::std::string::String),
+}
+
+::hookgen_runtime::open_enum!(SyncPayloadKind { Sync = "sync" } else Unknown);
+
+#[cfg(feature = "schemars")]
+::hookgen_runtime::open_enum_schema!(SyncPayloadKind);
+
+#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+pub struct ToOwnedPayload {
+    pub kind: ToOwnedPayloadKind,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum ToOwnedPayloadKind {
+    /// `toowned`
+    Toowned,
+    /// A value the spec does not list, kept as received.
+    Unknown(::std::string::String),
+}
+
+::hookgen_runtime::open_enum!(ToOwnedPayloadKind { Toowned = "toowned" } else Unknown);
+
+#[cfg(feature = "schemars")]
+::hookgen_runtime::open_enum_schema!(ToOwnedPayloadKind);
+
+#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+pub struct ToStringPayload {
+    pub kind: ToStringPayloadKind,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum ToStringPayloadKind {
+    /// `tostring`
+    Tostring,
+    /// A value the spec does not list, kept as received.
+    Unknown(::std::string::String),
+}
+
+::hookgen_runtime::open_enum!(
+    ToStringPayloadKind { Tostring = "tostring" } else Unknown
+);
+
+#[cfg(feature = "schemars")]
+::hookgen_runtime::open_enum_schema!(ToStringPayloadKind);
+
+#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+pub struct TryFromPayload {
+    pub kind: TryFromPayloadKind,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum TryFromPayloadKind {
+    /// `tryfrom`
+    Tryfrom,
+    /// A value the spec does not list, kept as received.
+    Unknown(::std::string::String),
+}
+
+::hookgen_runtime::open_enum!(TryFromPayloadKind { Tryfrom = "tryfrom" } else Unknown);
+
+#[cfg(feature = "schemars")]
+::hookgen_runtime::open_enum_schema!(TryFromPayloadKind);
+
+#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+pub struct TryIntoPayload {
+    pub kind: TryIntoPayloadKind,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum TryIntoPayloadKind {
+    /// `tryinto`
+    Tryinto,
+    /// A value the spec does not list, kept as received.
+    Unknown(::std::string::String),
+}
+
+::hookgen_runtime::open_enum!(TryIntoPayloadKind { Tryinto = "tryinto" } else Unknown);
+
+#[cfg(feature = "schemars")]
+::hookgen_runtime::open_enum_schema!(TryIntoPayloadKind);
 
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
@@ -321,7 +1079,45 @@ pub enum UnknownMessageMode {
 #[cfg(feature = "schemars")]
 ::hookgen_runtime::open_enum_schema!(UnknownMessageMode);
 
+#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+pub struct UnpinPayload {
+    pub kind: UnpinPayloadKind,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum UnpinPayloadKind {
+    /// `unpin`
+    Unpin,
+    /// A value the spec does not list, kept as received.
+    Unknown(::std::string::String),
+}
+
+::hookgen_runtime::open_enum!(UnpinPayloadKind { Unpin = "unpin" } else Unknown);
+
+#[cfg(feature = "schemars")]
+::hookgen_runtime::open_enum_schema!(UnpinPayloadKind);
+
 pub type Vec = ::std::vec::Vec<self::String>;
+
+#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+pub struct VecPayload {
+    pub kind: VecPayloadKind,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum VecPayloadKind {
+    /// `vec`
+    Vec,
+    /// A value the spec does not list, kept as received.
+    Unknown(::std::string::String),
+}
+
+::hookgen_runtime::open_enum!(VecPayloadKind { Vec = "vec" } else Unknown);
+
+#[cfg(feature = "schemars")]
+::hookgen_runtime::open_enum_schema!(VecPayloadKind);
 
 /// Every message of the spec, plus the events it does not list.
 ///
@@ -335,6 +1131,47 @@ pub enum Message {
     Unknown(UnknownMessage),
     Sender(H),
     Message(Message2),
+    Copy(CopyPayload),
+    Send(SendPayload),
+    Sized(SizedPayload),
+    Sync(SyncPayload),
+    Unpin(UnpinPayload),
+    Drop(DropPayload),
+    Fn(FnPayload),
+    FnMut(FnMutPayload),
+    FnOnce(FnOncePayload),
+    Box(BoxPayload),
+    ToOwned(ToOwnedPayload),
+    Clone(ClonePayload),
+    PartialEq(PartialEqPayload),
+    PartialOrd(PartialOrdPayload),
+    Eq(EqPayload),
+    Ord(OrdPayload),
+    AsRef(AsRefPayload),
+    AsMut(AsMutPayload),
+    Into(IntoPayload),
+    From(FromPayload),
+    Default(DefaultPayload),
+    Iterator(IteratorPayload),
+    Extend(ExtendPayload),
+    IntoIterator(IntoIteratorPayload),
+    DoubleEndedIterator(DoubleEndedIteratorPayload),
+    ExactSizeIterator(ExactSizeIteratorPayload),
+    Option(OptionPayload),
+    Some(SomePayload),
+    None(NonePayload),
+    Result(ResultPayload),
+    Ok(OkPayload),
+    Err(ErrPayload),
+    String(StringPayload),
+    ToString(ToStringPayload),
+    Vec(VecPayload),
+    TryFrom(TryFromPayload),
+    TryInto(TryIntoPayload),
+    FromIterator(FromIteratorPayload),
+    Future(FuturePayload),
+    Pin(PinPayload),
+    Arc(ArcPayload),
     /// A well-formed payload of an event the spec does not list (its discriminator
     /// value, or the event its request's event header names).
     Unknown2(crate::UnknownMessage),
@@ -350,6 +1187,47 @@ impl Message {
             Self::Unknown(_) => Some("unknown"),
             Self::Sender(_) => Some("sender"),
             Self::Message(_) => Some("Message"),
+            Self::Copy(_) => Some("Copy"),
+            Self::Send(_) => Some("Send"),
+            Self::Sized(_) => Some("Sized"),
+            Self::Sync(_) => Some("Sync"),
+            Self::Unpin(_) => Some("Unpin"),
+            Self::Drop(_) => Some("Drop"),
+            Self::Fn(_) => Some("Fn"),
+            Self::FnMut(_) => Some("FnMut"),
+            Self::FnOnce(_) => Some("FnOnce"),
+            Self::Box(_) => Some("Box"),
+            Self::ToOwned(_) => Some("ToOwned"),
+            Self::Clone(_) => Some("Clone"),
+            Self::PartialEq(_) => Some("PartialEq"),
+            Self::PartialOrd(_) => Some("PartialOrd"),
+            Self::Eq(_) => Some("Eq"),
+            Self::Ord(_) => Some("Ord"),
+            Self::AsRef(_) => Some("AsRef"),
+            Self::AsMut(_) => Some("AsMut"),
+            Self::Into(_) => Some("Into"),
+            Self::From(_) => Some("From"),
+            Self::Default(_) => Some("Default"),
+            Self::Iterator(_) => Some("Iterator"),
+            Self::Extend(_) => Some("Extend"),
+            Self::IntoIterator(_) => Some("IntoIterator"),
+            Self::DoubleEndedIterator(_) => Some("DoubleEndedIterator"),
+            Self::ExactSizeIterator(_) => Some("ExactSizeIterator"),
+            Self::Option(_) => Some("Option"),
+            Self::Some(_) => Some("Some"),
+            Self::None(_) => Some("None"),
+            Self::Result(_) => Some("Result"),
+            Self::Ok(_) => Some("Ok"),
+            Self::Err(_) => Some("Err"),
+            Self::String(_) => Some("String"),
+            Self::ToString(_) => Some("ToString"),
+            Self::Vec(_) => Some("Vec"),
+            Self::TryFrom(_) => Some("TryFrom"),
+            Self::TryInto(_) => Some("TryInto"),
+            Self::FromIterator(_) => Some("FromIterator"),
+            Self::Future(_) => Some("Future"),
+            Self::Pin(_) => Some("Pin"),
+            Self::Arc(_) => Some("Arc"),
             Self::Unknown2(_) => None,
         }
     }
@@ -362,6 +1240,47 @@ impl Message {
             Self::Unknown(_) => MESSAGES.get(3),
             Self::Sender(_) => MESSAGES.get(4),
             Self::Message(_) => MESSAGES.get(5),
+            Self::Copy(_) => MESSAGES.get(6),
+            Self::Send(_) => MESSAGES.get(7),
+            Self::Sized(_) => MESSAGES.get(8),
+            Self::Sync(_) => MESSAGES.get(9),
+            Self::Unpin(_) => MESSAGES.get(10),
+            Self::Drop(_) => MESSAGES.get(11),
+            Self::Fn(_) => MESSAGES.get(12),
+            Self::FnMut(_) => MESSAGES.get(13),
+            Self::FnOnce(_) => MESSAGES.get(14),
+            Self::Box(_) => MESSAGES.get(15),
+            Self::ToOwned(_) => MESSAGES.get(16),
+            Self::Clone(_) => MESSAGES.get(17),
+            Self::PartialEq(_) => MESSAGES.get(18),
+            Self::PartialOrd(_) => MESSAGES.get(19),
+            Self::Eq(_) => MESSAGES.get(20),
+            Self::Ord(_) => MESSAGES.get(21),
+            Self::AsRef(_) => MESSAGES.get(22),
+            Self::AsMut(_) => MESSAGES.get(23),
+            Self::Into(_) => MESSAGES.get(24),
+            Self::From(_) => MESSAGES.get(25),
+            Self::Default(_) => MESSAGES.get(26),
+            Self::Iterator(_) => MESSAGES.get(27),
+            Self::Extend(_) => MESSAGES.get(28),
+            Self::IntoIterator(_) => MESSAGES.get(29),
+            Self::DoubleEndedIterator(_) => MESSAGES.get(30),
+            Self::ExactSizeIterator(_) => MESSAGES.get(31),
+            Self::Option(_) => MESSAGES.get(32),
+            Self::Some(_) => MESSAGES.get(33),
+            Self::None(_) => MESSAGES.get(34),
+            Self::Result(_) => MESSAGES.get(35),
+            Self::Ok(_) => MESSAGES.get(36),
+            Self::Err(_) => MESSAGES.get(37),
+            Self::String(_) => MESSAGES.get(38),
+            Self::ToString(_) => MESSAGES.get(39),
+            Self::Vec(_) => MESSAGES.get(40),
+            Self::TryFrom(_) => MESSAGES.get(41),
+            Self::TryInto(_) => MESSAGES.get(42),
+            Self::FromIterator(_) => MESSAGES.get(43),
+            Self::Future(_) => MESSAGES.get(44),
+            Self::Pin(_) => MESSAGES.get(45),
+            Self::Arc(_) => MESSAGES.get(46),
             Self::Unknown2(_) => None,
         }
     }
@@ -436,6 +1355,498 @@ pub static MESSAGES: &[crate::MessageInfo] = &[
         content_type: None,
         payload_type: "Message2",
         discriminator_values: &["message"],
+        headers: &[],
+        examples: &[],
+        correlation_id: None,
+        bindings: None,
+    },
+    crate::MessageInfo {
+        name: "Copy",
+        title: None,
+        summary: None,
+        content_type: None,
+        payload_type: "CopyPayload",
+        discriminator_values: &["copy"],
+        headers: &[],
+        examples: &[],
+        correlation_id: None,
+        bindings: None,
+    },
+    crate::MessageInfo {
+        name: "Send",
+        title: None,
+        summary: None,
+        content_type: None,
+        payload_type: "SendPayload",
+        discriminator_values: &["send"],
+        headers: &[],
+        examples: &[],
+        correlation_id: None,
+        bindings: None,
+    },
+    crate::MessageInfo {
+        name: "Sized",
+        title: None,
+        summary: None,
+        content_type: None,
+        payload_type: "SizedPayload",
+        discriminator_values: &["sized"],
+        headers: &[],
+        examples: &[],
+        correlation_id: None,
+        bindings: None,
+    },
+    crate::MessageInfo {
+        name: "Sync",
+        title: None,
+        summary: None,
+        content_type: None,
+        payload_type: "SyncPayload",
+        discriminator_values: &["sync"],
+        headers: &[],
+        examples: &[],
+        correlation_id: None,
+        bindings: None,
+    },
+    crate::MessageInfo {
+        name: "Unpin",
+        title: None,
+        summary: None,
+        content_type: None,
+        payload_type: "UnpinPayload",
+        discriminator_values: &["unpin"],
+        headers: &[],
+        examples: &[],
+        correlation_id: None,
+        bindings: None,
+    },
+    crate::MessageInfo {
+        name: "Drop",
+        title: None,
+        summary: None,
+        content_type: None,
+        payload_type: "DropPayload",
+        discriminator_values: &["drop"],
+        headers: &[],
+        examples: &[],
+        correlation_id: None,
+        bindings: None,
+    },
+    crate::MessageInfo {
+        name: "Fn",
+        title: None,
+        summary: None,
+        content_type: None,
+        payload_type: "FnPayload",
+        discriminator_values: &["fn"],
+        headers: &[],
+        examples: &[],
+        correlation_id: None,
+        bindings: None,
+    },
+    crate::MessageInfo {
+        name: "FnMut",
+        title: None,
+        summary: None,
+        content_type: None,
+        payload_type: "FnMutPayload",
+        discriminator_values: &["fnmut"],
+        headers: &[],
+        examples: &[],
+        correlation_id: None,
+        bindings: None,
+    },
+    crate::MessageInfo {
+        name: "FnOnce",
+        title: None,
+        summary: None,
+        content_type: None,
+        payload_type: "FnOncePayload",
+        discriminator_values: &["fnonce"],
+        headers: &[],
+        examples: &[],
+        correlation_id: None,
+        bindings: None,
+    },
+    crate::MessageInfo {
+        name: "Box",
+        title: None,
+        summary: None,
+        content_type: None,
+        payload_type: "BoxPayload",
+        discriminator_values: &["box"],
+        headers: &[],
+        examples: &[],
+        correlation_id: None,
+        bindings: None,
+    },
+    crate::MessageInfo {
+        name: "ToOwned",
+        title: None,
+        summary: None,
+        content_type: None,
+        payload_type: "ToOwnedPayload",
+        discriminator_values: &["toowned"],
+        headers: &[],
+        examples: &[],
+        correlation_id: None,
+        bindings: None,
+    },
+    crate::MessageInfo {
+        name: "Clone",
+        title: None,
+        summary: None,
+        content_type: None,
+        payload_type: "ClonePayload",
+        discriminator_values: &["clone"],
+        headers: &[],
+        examples: &[],
+        correlation_id: None,
+        bindings: None,
+    },
+    crate::MessageInfo {
+        name: "PartialEq",
+        title: None,
+        summary: None,
+        content_type: None,
+        payload_type: "PartialEqPayload",
+        discriminator_values: &["partialeq"],
+        headers: &[],
+        examples: &[],
+        correlation_id: None,
+        bindings: None,
+    },
+    crate::MessageInfo {
+        name: "PartialOrd",
+        title: None,
+        summary: None,
+        content_type: None,
+        payload_type: "PartialOrdPayload",
+        discriminator_values: &["partialord"],
+        headers: &[],
+        examples: &[],
+        correlation_id: None,
+        bindings: None,
+    },
+    crate::MessageInfo {
+        name: "Eq",
+        title: None,
+        summary: None,
+        content_type: None,
+        payload_type: "EqPayload",
+        discriminator_values: &["eq"],
+        headers: &[],
+        examples: &[],
+        correlation_id: None,
+        bindings: None,
+    },
+    crate::MessageInfo {
+        name: "Ord",
+        title: None,
+        summary: None,
+        content_type: None,
+        payload_type: "OrdPayload",
+        discriminator_values: &["ord"],
+        headers: &[],
+        examples: &[],
+        correlation_id: None,
+        bindings: None,
+    },
+    crate::MessageInfo {
+        name: "AsRef",
+        title: None,
+        summary: None,
+        content_type: None,
+        payload_type: "AsRefPayload",
+        discriminator_values: &["asref"],
+        headers: &[],
+        examples: &[],
+        correlation_id: None,
+        bindings: None,
+    },
+    crate::MessageInfo {
+        name: "AsMut",
+        title: None,
+        summary: None,
+        content_type: None,
+        payload_type: "AsMutPayload",
+        discriminator_values: &["asmut"],
+        headers: &[],
+        examples: &[],
+        correlation_id: None,
+        bindings: None,
+    },
+    crate::MessageInfo {
+        name: "Into",
+        title: None,
+        summary: None,
+        content_type: None,
+        payload_type: "IntoPayload",
+        discriminator_values: &["into"],
+        headers: &[],
+        examples: &[],
+        correlation_id: None,
+        bindings: None,
+    },
+    crate::MessageInfo {
+        name: "From",
+        title: None,
+        summary: None,
+        content_type: None,
+        payload_type: "FromPayload",
+        discriminator_values: &["from"],
+        headers: &[],
+        examples: &[],
+        correlation_id: None,
+        bindings: None,
+    },
+    crate::MessageInfo {
+        name: "Default",
+        title: None,
+        summary: None,
+        content_type: None,
+        payload_type: "DefaultPayload",
+        discriminator_values: &["default"],
+        headers: &[],
+        examples: &[],
+        correlation_id: None,
+        bindings: None,
+    },
+    crate::MessageInfo {
+        name: "Iterator",
+        title: None,
+        summary: None,
+        content_type: None,
+        payload_type: "IteratorPayload",
+        discriminator_values: &["iterator"],
+        headers: &[],
+        examples: &[],
+        correlation_id: None,
+        bindings: None,
+    },
+    crate::MessageInfo {
+        name: "Extend",
+        title: None,
+        summary: None,
+        content_type: None,
+        payload_type: "ExtendPayload",
+        discriminator_values: &["extend"],
+        headers: &[],
+        examples: &[],
+        correlation_id: None,
+        bindings: None,
+    },
+    crate::MessageInfo {
+        name: "IntoIterator",
+        title: None,
+        summary: None,
+        content_type: None,
+        payload_type: "IntoIteratorPayload",
+        discriminator_values: &["intoiterator"],
+        headers: &[],
+        examples: &[],
+        correlation_id: None,
+        bindings: None,
+    },
+    crate::MessageInfo {
+        name: "DoubleEndedIterator",
+        title: None,
+        summary: None,
+        content_type: None,
+        payload_type: "DoubleEndedIteratorPayload",
+        discriminator_values: &["doubleendediterator"],
+        headers: &[],
+        examples: &[],
+        correlation_id: None,
+        bindings: None,
+    },
+    crate::MessageInfo {
+        name: "ExactSizeIterator",
+        title: None,
+        summary: None,
+        content_type: None,
+        payload_type: "ExactSizeIteratorPayload",
+        discriminator_values: &["exactsizeiterator"],
+        headers: &[],
+        examples: &[],
+        correlation_id: None,
+        bindings: None,
+    },
+    crate::MessageInfo {
+        name: "Option",
+        title: None,
+        summary: None,
+        content_type: None,
+        payload_type: "OptionPayload",
+        discriminator_values: &["option"],
+        headers: &[],
+        examples: &[],
+        correlation_id: None,
+        bindings: None,
+    },
+    crate::MessageInfo {
+        name: "Some",
+        title: None,
+        summary: None,
+        content_type: None,
+        payload_type: "SomePayload",
+        discriminator_values: &["some"],
+        headers: &[],
+        examples: &[],
+        correlation_id: None,
+        bindings: None,
+    },
+    crate::MessageInfo {
+        name: "None",
+        title: None,
+        summary: None,
+        content_type: None,
+        payload_type: "NonePayload",
+        discriminator_values: &["none"],
+        headers: &[],
+        examples: &[],
+        correlation_id: None,
+        bindings: None,
+    },
+    crate::MessageInfo {
+        name: "Result",
+        title: None,
+        summary: None,
+        content_type: None,
+        payload_type: "ResultPayload",
+        discriminator_values: &["result"],
+        headers: &[],
+        examples: &[],
+        correlation_id: None,
+        bindings: None,
+    },
+    crate::MessageInfo {
+        name: "Ok",
+        title: None,
+        summary: None,
+        content_type: None,
+        payload_type: "OkPayload",
+        discriminator_values: &["ok"],
+        headers: &[],
+        examples: &[],
+        correlation_id: None,
+        bindings: None,
+    },
+    crate::MessageInfo {
+        name: "Err",
+        title: None,
+        summary: None,
+        content_type: None,
+        payload_type: "ErrPayload",
+        discriminator_values: &["err"],
+        headers: &[],
+        examples: &[],
+        correlation_id: None,
+        bindings: None,
+    },
+    crate::MessageInfo {
+        name: "String",
+        title: None,
+        summary: None,
+        content_type: None,
+        payload_type: "StringPayload",
+        discriminator_values: &["string"],
+        headers: &[],
+        examples: &[],
+        correlation_id: None,
+        bindings: None,
+    },
+    crate::MessageInfo {
+        name: "ToString",
+        title: None,
+        summary: None,
+        content_type: None,
+        payload_type: "ToStringPayload",
+        discriminator_values: &["tostring"],
+        headers: &[],
+        examples: &[],
+        correlation_id: None,
+        bindings: None,
+    },
+    crate::MessageInfo {
+        name: "Vec",
+        title: None,
+        summary: None,
+        content_type: None,
+        payload_type: "VecPayload",
+        discriminator_values: &["vec"],
+        headers: &[],
+        examples: &[],
+        correlation_id: None,
+        bindings: None,
+    },
+    crate::MessageInfo {
+        name: "TryFrom",
+        title: None,
+        summary: None,
+        content_type: None,
+        payload_type: "TryFromPayload",
+        discriminator_values: &["tryfrom"],
+        headers: &[],
+        examples: &[],
+        correlation_id: None,
+        bindings: None,
+    },
+    crate::MessageInfo {
+        name: "TryInto",
+        title: None,
+        summary: None,
+        content_type: None,
+        payload_type: "TryIntoPayload",
+        discriminator_values: &["tryinto"],
+        headers: &[],
+        examples: &[],
+        correlation_id: None,
+        bindings: None,
+    },
+    crate::MessageInfo {
+        name: "FromIterator",
+        title: None,
+        summary: None,
+        content_type: None,
+        payload_type: "FromIteratorPayload",
+        discriminator_values: &["fromiterator"],
+        headers: &[],
+        examples: &[],
+        correlation_id: None,
+        bindings: None,
+    },
+    crate::MessageInfo {
+        name: "Future",
+        title: None,
+        summary: None,
+        content_type: None,
+        payload_type: "FuturePayload",
+        discriminator_values: &["future"],
+        headers: &[],
+        examples: &[],
+        correlation_id: None,
+        bindings: None,
+    },
+    crate::MessageInfo {
+        name: "Pin",
+        title: None,
+        summary: None,
+        content_type: None,
+        payload_type: "PinPayload",
+        discriminator_values: &["pin"],
+        headers: &[],
+        examples: &[],
+        correlation_id: None,
+        bindings: None,
+    },
+    crate::MessageInfo {
+        name: "Arc",
+        title: None,
+        summary: None,
+        content_type: None,
+        payload_type: "ArcPayload",
+        discriminator_values: &["arc"],
         headers: &[],
         examples: &[],
         correlation_id: None,
@@ -539,6 +1950,334 @@ fn decode_at(
                             )
                             .map(Message::Message)?
                     }
+                    Some("copy") => {
+                        ::hookgen_runtime::__private::decode_payload(
+                                "Copy",
+                                body,
+                                ::hookgen_runtime::__private::Numbers::TypeRefuses,
+                            )
+                            .map(Message::Copy)?
+                    }
+                    Some("send") => {
+                        ::hookgen_runtime::__private::decode_payload(
+                                "Send",
+                                body,
+                                ::hookgen_runtime::__private::Numbers::TypeRefuses,
+                            )
+                            .map(Message::Send)?
+                    }
+                    Some("sized") => {
+                        ::hookgen_runtime::__private::decode_payload(
+                                "Sized",
+                                body,
+                                ::hookgen_runtime::__private::Numbers::TypeRefuses,
+                            )
+                            .map(Message::Sized)?
+                    }
+                    Some("sync") => {
+                        ::hookgen_runtime::__private::decode_payload(
+                                "Sync",
+                                body,
+                                ::hookgen_runtime::__private::Numbers::TypeRefuses,
+                            )
+                            .map(Message::Sync)?
+                    }
+                    Some("unpin") => {
+                        ::hookgen_runtime::__private::decode_payload(
+                                "Unpin",
+                                body,
+                                ::hookgen_runtime::__private::Numbers::TypeRefuses,
+                            )
+                            .map(Message::Unpin)?
+                    }
+                    Some("drop") => {
+                        ::hookgen_runtime::__private::decode_payload(
+                                "Drop",
+                                body,
+                                ::hookgen_runtime::__private::Numbers::TypeRefuses,
+                            )
+                            .map(Message::Drop)?
+                    }
+                    Some("fn") => {
+                        ::hookgen_runtime::__private::decode_payload(
+                                "Fn",
+                                body,
+                                ::hookgen_runtime::__private::Numbers::TypeRefuses,
+                            )
+                            .map(Message::Fn)?
+                    }
+                    Some("fnmut") => {
+                        ::hookgen_runtime::__private::decode_payload(
+                                "FnMut",
+                                body,
+                                ::hookgen_runtime::__private::Numbers::TypeRefuses,
+                            )
+                            .map(Message::FnMut)?
+                    }
+                    Some("fnonce") => {
+                        ::hookgen_runtime::__private::decode_payload(
+                                "FnOnce",
+                                body,
+                                ::hookgen_runtime::__private::Numbers::TypeRefuses,
+                            )
+                            .map(Message::FnOnce)?
+                    }
+                    Some("box") => {
+                        ::hookgen_runtime::__private::decode_payload(
+                                "Box",
+                                body,
+                                ::hookgen_runtime::__private::Numbers::TypeRefuses,
+                            )
+                            .map(Message::Box)?
+                    }
+                    Some("toowned") => {
+                        ::hookgen_runtime::__private::decode_payload(
+                                "ToOwned",
+                                body,
+                                ::hookgen_runtime::__private::Numbers::TypeRefuses,
+                            )
+                            .map(Message::ToOwned)?
+                    }
+                    Some("clone") => {
+                        ::hookgen_runtime::__private::decode_payload(
+                                "Clone",
+                                body,
+                                ::hookgen_runtime::__private::Numbers::TypeRefuses,
+                            )
+                            .map(Message::Clone)?
+                    }
+                    Some("partialeq") => {
+                        ::hookgen_runtime::__private::decode_payload(
+                                "PartialEq",
+                                body,
+                                ::hookgen_runtime::__private::Numbers::TypeRefuses,
+                            )
+                            .map(Message::PartialEq)?
+                    }
+                    Some("partialord") => {
+                        ::hookgen_runtime::__private::decode_payload(
+                                "PartialOrd",
+                                body,
+                                ::hookgen_runtime::__private::Numbers::TypeRefuses,
+                            )
+                            .map(Message::PartialOrd)?
+                    }
+                    Some("eq") => {
+                        ::hookgen_runtime::__private::decode_payload(
+                                "Eq",
+                                body,
+                                ::hookgen_runtime::__private::Numbers::TypeRefuses,
+                            )
+                            .map(Message::Eq)?
+                    }
+                    Some("ord") => {
+                        ::hookgen_runtime::__private::decode_payload(
+                                "Ord",
+                                body,
+                                ::hookgen_runtime::__private::Numbers::TypeRefuses,
+                            )
+                            .map(Message::Ord)?
+                    }
+                    Some("asref") => {
+                        ::hookgen_runtime::__private::decode_payload(
+                                "AsRef",
+                                body,
+                                ::hookgen_runtime::__private::Numbers::TypeRefuses,
+                            )
+                            .map(Message::AsRef)?
+                    }
+                    Some("asmut") => {
+                        ::hookgen_runtime::__private::decode_payload(
+                                "AsMut",
+                                body,
+                                ::hookgen_runtime::__private::Numbers::TypeRefuses,
+                            )
+                            .map(Message::AsMut)?
+                    }
+                    Some("into") => {
+                        ::hookgen_runtime::__private::decode_payload(
+                                "Into",
+                                body,
+                                ::hookgen_runtime::__private::Numbers::TypeRefuses,
+                            )
+                            .map(Message::Into)?
+                    }
+                    Some("from") => {
+                        ::hookgen_runtime::__private::decode_payload(
+                                "From",
+                                body,
+                                ::hookgen_runtime::__private::Numbers::TypeRefuses,
+                            )
+                            .map(Message::From)?
+                    }
+                    Some("default") => {
+                        ::hookgen_runtime::__private::decode_payload(
+                                "Default",
+                                body,
+                                ::hookgen_runtime::__private::Numbers::TypeRefuses,
+                            )
+                            .map(Message::Default)?
+                    }
+                    Some("iterator") => {
+                        ::hookgen_runtime::__private::decode_payload(
+                                "Iterator",
+                                body,
+                                ::hookgen_runtime::__private::Numbers::TypeRefuses,
+                            )
+                            .map(Message::Iterator)?
+                    }
+                    Some("extend") => {
+                        ::hookgen_runtime::__private::decode_payload(
+                                "Extend",
+                                body,
+                                ::hookgen_runtime::__private::Numbers::TypeRefuses,
+                            )
+                            .map(Message::Extend)?
+                    }
+                    Some("intoiterator") => {
+                        ::hookgen_runtime::__private::decode_payload(
+                                "IntoIterator",
+                                body,
+                                ::hookgen_runtime::__private::Numbers::TypeRefuses,
+                            )
+                            .map(Message::IntoIterator)?
+                    }
+                    Some("doubleendediterator") => {
+                        ::hookgen_runtime::__private::decode_payload(
+                                "DoubleEndedIterator",
+                                body,
+                                ::hookgen_runtime::__private::Numbers::TypeRefuses,
+                            )
+                            .map(Message::DoubleEndedIterator)?
+                    }
+                    Some("exactsizeiterator") => {
+                        ::hookgen_runtime::__private::decode_payload(
+                                "ExactSizeIterator",
+                                body,
+                                ::hookgen_runtime::__private::Numbers::TypeRefuses,
+                            )
+                            .map(Message::ExactSizeIterator)?
+                    }
+                    Some("option") => {
+                        ::hookgen_runtime::__private::decode_payload(
+                                "Option",
+                                body,
+                                ::hookgen_runtime::__private::Numbers::TypeRefuses,
+                            )
+                            .map(Message::Option)?
+                    }
+                    Some("some") => {
+                        ::hookgen_runtime::__private::decode_payload(
+                                "Some",
+                                body,
+                                ::hookgen_runtime::__private::Numbers::TypeRefuses,
+                            )
+                            .map(Message::Some)?
+                    }
+                    Some("none") => {
+                        ::hookgen_runtime::__private::decode_payload(
+                                "None",
+                                body,
+                                ::hookgen_runtime::__private::Numbers::TypeRefuses,
+                            )
+                            .map(Message::None)?
+                    }
+                    Some("result") => {
+                        ::hookgen_runtime::__private::decode_payload(
+                                "Result",
+                                body,
+                                ::hookgen_runtime::__private::Numbers::TypeRefuses,
+                            )
+                            .map(Message::Result)?
+                    }
+                    Some("ok") => {
+                        ::hookgen_runtime::__private::decode_payload(
+                                "Ok",
+                                body,
+                                ::hookgen_runtime::__private::Numbers::TypeRefuses,
+                            )
+                            .map(Message::Ok)?
+                    }
+                    Some("err") => {
+                        ::hookgen_runtime::__private::decode_payload(
+                                "Err",
+                                body,
+                                ::hookgen_runtime::__private::Numbers::TypeRefuses,
+                            )
+                            .map(Message::Err)?
+                    }
+                    Some("string") => {
+                        ::hookgen_runtime::__private::decode_payload(
+                                "String",
+                                body,
+                                ::hookgen_runtime::__private::Numbers::TypeRefuses,
+                            )
+                            .map(Message::String)?
+                    }
+                    Some("tostring") => {
+                        ::hookgen_runtime::__private::decode_payload(
+                                "ToString",
+                                body,
+                                ::hookgen_runtime::__private::Numbers::TypeRefuses,
+                            )
+                            .map(Message::ToString)?
+                    }
+                    Some("vec") => {
+                        ::hookgen_runtime::__private::decode_payload(
+                                "Vec",
+                                body,
+                                ::hookgen_runtime::__private::Numbers::TypeRefuses,
+                            )
+                            .map(Message::Vec)?
+                    }
+                    Some("tryfrom") => {
+                        ::hookgen_runtime::__private::decode_payload(
+                                "TryFrom",
+                                body,
+                                ::hookgen_runtime::__private::Numbers::TypeRefuses,
+                            )
+                            .map(Message::TryFrom)?
+                    }
+                    Some("tryinto") => {
+                        ::hookgen_runtime::__private::decode_payload(
+                                "TryInto",
+                                body,
+                                ::hookgen_runtime::__private::Numbers::TypeRefuses,
+                            )
+                            .map(Message::TryInto)?
+                    }
+                    Some("fromiterator") => {
+                        ::hookgen_runtime::__private::decode_payload(
+                                "FromIterator",
+                                body,
+                                ::hookgen_runtime::__private::Numbers::TypeRefuses,
+                            )
+                            .map(Message::FromIterator)?
+                    }
+                    Some("future") => {
+                        ::hookgen_runtime::__private::decode_payload(
+                                "Future",
+                                body,
+                                ::hookgen_runtime::__private::Numbers::TypeRefuses,
+                            )
+                            .map(Message::Future)?
+                    }
+                    Some("pin") => {
+                        ::hookgen_runtime::__private::decode_payload(
+                                "Pin",
+                                body,
+                                ::hookgen_runtime::__private::Numbers::TypeRefuses,
+                            )
+                            .map(Message::Pin)?
+                    }
+                    Some("arc") => {
+                        ::hookgen_runtime::__private::decode_payload(
+                                "Arc",
+                                body,
+                                ::hookgen_runtime::__private::Numbers::TypeRefuses,
+                            )
+                            .map(Message::Arc)?
+                    }
                     None => {
                         return Err(crate::DecodeError::MissingDiscriminator {
                             field: "kind",
@@ -584,6 +2323,47 @@ pub static CHANNELS: &[crate::Channel] = &[
                     "unknown",
                     "sender",
                     "Message",
+                    "Copy",
+                    "Send",
+                    "Sized",
+                    "Sync",
+                    "Unpin",
+                    "Drop",
+                    "Fn",
+                    "FnMut",
+                    "FnOnce",
+                    "Box",
+                    "ToOwned",
+                    "Clone",
+                    "PartialEq",
+                    "PartialOrd",
+                    "Eq",
+                    "Ord",
+                    "AsRef",
+                    "AsMut",
+                    "Into",
+                    "From",
+                    "Default",
+                    "Iterator",
+                    "Extend",
+                    "IntoIterator",
+                    "DoubleEndedIterator",
+                    "ExactSizeIterator",
+                    "Option",
+                    "Some",
+                    "None",
+                    "Result",
+                    "Ok",
+                    "Err",
+                    "String",
+                    "ToString",
+                    "Vec",
+                    "TryFrom",
+                    "TryInto",
+                    "FromIterator",
+                    "Future",
+                    "Pin",
+                    "Arc",
                 ],
                 bindings: None,
                 reply: None,
@@ -653,6 +2433,7 @@ pub const DELIVERY: ::std::option::Option<crate::DeliveryPolicy> = None;
 /// Every method accepts its message unless overridden; an `Err` makes the receiver
 /// answer 500 so the sender retries.
 #[cfg(feature = "tower")]
+#[allow(clippy::wrong_self_convention)]
 pub trait Handler: ::std::marker::Send + ::std::marker::Sync + 'static {
     /// Handles `Handler`. Accepts it unless overridden.
     fn handler(
@@ -720,6 +2501,457 @@ pub trait Handler: ::std::marker::Send + ::std::marker::Sync + 'static {
         let _ = (route, payload);
         async { Ok(()) }
     }
+    /// Handles `Copy`. Accepts it unless overridden.
+    fn copy(
+        &self,
+        route: &crate::Route,
+        payload: CopyPayload,
+    ) -> impl ::std::future::Future<
+        Output = ::std::result::Result<(), crate::receiver::HandlerError>,
+    > + ::std::marker::Send {
+        let _ = (route, payload);
+        async { Ok(()) }
+    }
+    /// Handles `Send`. Accepts it unless overridden.
+    fn send(
+        &self,
+        route: &crate::Route,
+        payload: SendPayload,
+    ) -> impl ::std::future::Future<
+        Output = ::std::result::Result<(), crate::receiver::HandlerError>,
+    > + ::std::marker::Send {
+        let _ = (route, payload);
+        async { Ok(()) }
+    }
+    /// Handles `Sized`. Accepts it unless overridden.
+    fn sized(
+        &self,
+        route: &crate::Route,
+        payload: SizedPayload,
+    ) -> impl ::std::future::Future<
+        Output = ::std::result::Result<(), crate::receiver::HandlerError>,
+    > + ::std::marker::Send {
+        let _ = (route, payload);
+        async { Ok(()) }
+    }
+    /// Handles `Sync`. Accepts it unless overridden.
+    fn sync(
+        &self,
+        route: &crate::Route,
+        payload: SyncPayload,
+    ) -> impl ::std::future::Future<
+        Output = ::std::result::Result<(), crate::receiver::HandlerError>,
+    > + ::std::marker::Send {
+        let _ = (route, payload);
+        async { Ok(()) }
+    }
+    /// Handles `Unpin`. Accepts it unless overridden.
+    fn unpin(
+        &self,
+        route: &crate::Route,
+        payload: UnpinPayload,
+    ) -> impl ::std::future::Future<
+        Output = ::std::result::Result<(), crate::receiver::HandlerError>,
+    > + ::std::marker::Send {
+        let _ = (route, payload);
+        async { Ok(()) }
+    }
+    /// Handles `Drop`. Accepts it unless overridden.
+    fn drop(
+        &self,
+        route: &crate::Route,
+        payload: DropPayload,
+    ) -> impl ::std::future::Future<
+        Output = ::std::result::Result<(), crate::receiver::HandlerError>,
+    > + ::std::marker::Send {
+        let _ = (route, payload);
+        async { Ok(()) }
+    }
+    /// Handles `Fn`. Accepts it unless overridden.
+    fn r#fn(
+        &self,
+        route: &crate::Route,
+        payload: FnPayload,
+    ) -> impl ::std::future::Future<
+        Output = ::std::result::Result<(), crate::receiver::HandlerError>,
+    > + ::std::marker::Send {
+        let _ = (route, payload);
+        async { Ok(()) }
+    }
+    /// Handles `FnMut`. Accepts it unless overridden.
+    fn fn_mut(
+        &self,
+        route: &crate::Route,
+        payload: FnMutPayload,
+    ) -> impl ::std::future::Future<
+        Output = ::std::result::Result<(), crate::receiver::HandlerError>,
+    > + ::std::marker::Send {
+        let _ = (route, payload);
+        async { Ok(()) }
+    }
+    /// Handles `FnOnce`. Accepts it unless overridden.
+    fn fn_once(
+        &self,
+        route: &crate::Route,
+        payload: FnOncePayload,
+    ) -> impl ::std::future::Future<
+        Output = ::std::result::Result<(), crate::receiver::HandlerError>,
+    > + ::std::marker::Send {
+        let _ = (route, payload);
+        async { Ok(()) }
+    }
+    /// Handles `Box`. Accepts it unless overridden.
+    fn r#box(
+        &self,
+        route: &crate::Route,
+        payload: BoxPayload,
+    ) -> impl ::std::future::Future<
+        Output = ::std::result::Result<(), crate::receiver::HandlerError>,
+    > + ::std::marker::Send {
+        let _ = (route, payload);
+        async { Ok(()) }
+    }
+    /// Handles `ToOwned`. Accepts it unless overridden.
+    fn to_owned(
+        &self,
+        route: &crate::Route,
+        payload: ToOwnedPayload,
+    ) -> impl ::std::future::Future<
+        Output = ::std::result::Result<(), crate::receiver::HandlerError>,
+    > + ::std::marker::Send {
+        let _ = (route, payload);
+        async { Ok(()) }
+    }
+    /// Handles `Clone`. Accepts it unless overridden.
+    fn clone(
+        &self,
+        route: &crate::Route,
+        payload: ClonePayload,
+    ) -> impl ::std::future::Future<
+        Output = ::std::result::Result<(), crate::receiver::HandlerError>,
+    > + ::std::marker::Send {
+        let _ = (route, payload);
+        async { Ok(()) }
+    }
+    /// Handles `PartialEq`. Accepts it unless overridden.
+    fn partial_eq(
+        &self,
+        route: &crate::Route,
+        payload: PartialEqPayload,
+    ) -> impl ::std::future::Future<
+        Output = ::std::result::Result<(), crate::receiver::HandlerError>,
+    > + ::std::marker::Send {
+        let _ = (route, payload);
+        async { Ok(()) }
+    }
+    /// Handles `PartialOrd`. Accepts it unless overridden.
+    fn partial_ord(
+        &self,
+        route: &crate::Route,
+        payload: PartialOrdPayload,
+    ) -> impl ::std::future::Future<
+        Output = ::std::result::Result<(), crate::receiver::HandlerError>,
+    > + ::std::marker::Send {
+        let _ = (route, payload);
+        async { Ok(()) }
+    }
+    /// Handles `Eq`. Accepts it unless overridden.
+    fn eq(
+        &self,
+        route: &crate::Route,
+        payload: EqPayload,
+    ) -> impl ::std::future::Future<
+        Output = ::std::result::Result<(), crate::receiver::HandlerError>,
+    > + ::std::marker::Send {
+        let _ = (route, payload);
+        async { Ok(()) }
+    }
+    /// Handles `Ord`. Accepts it unless overridden.
+    fn ord(
+        &self,
+        route: &crate::Route,
+        payload: OrdPayload,
+    ) -> impl ::std::future::Future<
+        Output = ::std::result::Result<(), crate::receiver::HandlerError>,
+    > + ::std::marker::Send {
+        let _ = (route, payload);
+        async { Ok(()) }
+    }
+    /// Handles `AsRef`. Accepts it unless overridden.
+    fn as_ref(
+        &self,
+        route: &crate::Route,
+        payload: AsRefPayload,
+    ) -> impl ::std::future::Future<
+        Output = ::std::result::Result<(), crate::receiver::HandlerError>,
+    > + ::std::marker::Send {
+        let _ = (route, payload);
+        async { Ok(()) }
+    }
+    /// Handles `AsMut`. Accepts it unless overridden.
+    fn as_mut(
+        &self,
+        route: &crate::Route,
+        payload: AsMutPayload,
+    ) -> impl ::std::future::Future<
+        Output = ::std::result::Result<(), crate::receiver::HandlerError>,
+    > + ::std::marker::Send {
+        let _ = (route, payload);
+        async { Ok(()) }
+    }
+    /// Handles `Into`. Accepts it unless overridden.
+    fn into(
+        &self,
+        route: &crate::Route,
+        payload: IntoPayload,
+    ) -> impl ::std::future::Future<
+        Output = ::std::result::Result<(), crate::receiver::HandlerError>,
+    > + ::std::marker::Send {
+        let _ = (route, payload);
+        async { Ok(()) }
+    }
+    /// Handles `From`. Accepts it unless overridden.
+    fn from(
+        &self,
+        route: &crate::Route,
+        payload: FromPayload,
+    ) -> impl ::std::future::Future<
+        Output = ::std::result::Result<(), crate::receiver::HandlerError>,
+    > + ::std::marker::Send {
+        let _ = (route, payload);
+        async { Ok(()) }
+    }
+    /// Handles `Default`. Accepts it unless overridden.
+    fn default(
+        &self,
+        route: &crate::Route,
+        payload: DefaultPayload,
+    ) -> impl ::std::future::Future<
+        Output = ::std::result::Result<(), crate::receiver::HandlerError>,
+    > + ::std::marker::Send {
+        let _ = (route, payload);
+        async { Ok(()) }
+    }
+    /// Handles `Iterator`. Accepts it unless overridden.
+    fn iterator(
+        &self,
+        route: &crate::Route,
+        payload: IteratorPayload,
+    ) -> impl ::std::future::Future<
+        Output = ::std::result::Result<(), crate::receiver::HandlerError>,
+    > + ::std::marker::Send {
+        let _ = (route, payload);
+        async { Ok(()) }
+    }
+    /// Handles `Extend`. Accepts it unless overridden.
+    fn extend(
+        &self,
+        route: &crate::Route,
+        payload: ExtendPayload,
+    ) -> impl ::std::future::Future<
+        Output = ::std::result::Result<(), crate::receiver::HandlerError>,
+    > + ::std::marker::Send {
+        let _ = (route, payload);
+        async { Ok(()) }
+    }
+    /// Handles `IntoIterator`. Accepts it unless overridden.
+    fn into_iterator(
+        &self,
+        route: &crate::Route,
+        payload: IntoIteratorPayload,
+    ) -> impl ::std::future::Future<
+        Output = ::std::result::Result<(), crate::receiver::HandlerError>,
+    > + ::std::marker::Send {
+        let _ = (route, payload);
+        async { Ok(()) }
+    }
+    /// Handles `DoubleEndedIterator`. Accepts it unless overridden.
+    fn double_ended_iterator(
+        &self,
+        route: &crate::Route,
+        payload: DoubleEndedIteratorPayload,
+    ) -> impl ::std::future::Future<
+        Output = ::std::result::Result<(), crate::receiver::HandlerError>,
+    > + ::std::marker::Send {
+        let _ = (route, payload);
+        async { Ok(()) }
+    }
+    /// Handles `ExactSizeIterator`. Accepts it unless overridden.
+    fn exact_size_iterator(
+        &self,
+        route: &crate::Route,
+        payload: ExactSizeIteratorPayload,
+    ) -> impl ::std::future::Future<
+        Output = ::std::result::Result<(), crate::receiver::HandlerError>,
+    > + ::std::marker::Send {
+        let _ = (route, payload);
+        async { Ok(()) }
+    }
+    /// Handles `Option`. Accepts it unless overridden.
+    fn option(
+        &self,
+        route: &crate::Route,
+        payload: OptionPayload,
+    ) -> impl ::std::future::Future<
+        Output = ::std::result::Result<(), crate::receiver::HandlerError>,
+    > + ::std::marker::Send {
+        let _ = (route, payload);
+        async { Ok(()) }
+    }
+    /// Handles `Some`. Accepts it unless overridden.
+    fn some(
+        &self,
+        route: &crate::Route,
+        payload: SomePayload,
+    ) -> impl ::std::future::Future<
+        Output = ::std::result::Result<(), crate::receiver::HandlerError>,
+    > + ::std::marker::Send {
+        let _ = (route, payload);
+        async { Ok(()) }
+    }
+    /// Handles `None`. Accepts it unless overridden.
+    fn none(
+        &self,
+        route: &crate::Route,
+        payload: NonePayload,
+    ) -> impl ::std::future::Future<
+        Output = ::std::result::Result<(), crate::receiver::HandlerError>,
+    > + ::std::marker::Send {
+        let _ = (route, payload);
+        async { Ok(()) }
+    }
+    /// Handles `Result`. Accepts it unless overridden.
+    fn result(
+        &self,
+        route: &crate::Route,
+        payload: ResultPayload,
+    ) -> impl ::std::future::Future<
+        Output = ::std::result::Result<(), crate::receiver::HandlerError>,
+    > + ::std::marker::Send {
+        let _ = (route, payload);
+        async { Ok(()) }
+    }
+    /// Handles `Ok`. Accepts it unless overridden.
+    fn ok(
+        &self,
+        route: &crate::Route,
+        payload: OkPayload,
+    ) -> impl ::std::future::Future<
+        Output = ::std::result::Result<(), crate::receiver::HandlerError>,
+    > + ::std::marker::Send {
+        let _ = (route, payload);
+        async { Ok(()) }
+    }
+    /// Handles `Err`. Accepts it unless overridden.
+    fn err(
+        &self,
+        route: &crate::Route,
+        payload: ErrPayload,
+    ) -> impl ::std::future::Future<
+        Output = ::std::result::Result<(), crate::receiver::HandlerError>,
+    > + ::std::marker::Send {
+        let _ = (route, payload);
+        async { Ok(()) }
+    }
+    /// Handles `String`. Accepts it unless overridden.
+    fn string(
+        &self,
+        route: &crate::Route,
+        payload: StringPayload,
+    ) -> impl ::std::future::Future<
+        Output = ::std::result::Result<(), crate::receiver::HandlerError>,
+    > + ::std::marker::Send {
+        let _ = (route, payload);
+        async { Ok(()) }
+    }
+    /// Handles `ToString`. Accepts it unless overridden.
+    fn to_string(
+        &self,
+        route: &crate::Route,
+        payload: ToStringPayload,
+    ) -> impl ::std::future::Future<
+        Output = ::std::result::Result<(), crate::receiver::HandlerError>,
+    > + ::std::marker::Send {
+        let _ = (route, payload);
+        async { Ok(()) }
+    }
+    /// Handles `Vec`. Accepts it unless overridden.
+    fn vec(
+        &self,
+        route: &crate::Route,
+        payload: VecPayload,
+    ) -> impl ::std::future::Future<
+        Output = ::std::result::Result<(), crate::receiver::HandlerError>,
+    > + ::std::marker::Send {
+        let _ = (route, payload);
+        async { Ok(()) }
+    }
+    /// Handles `TryFrom`. Accepts it unless overridden.
+    fn try_from(
+        &self,
+        route: &crate::Route,
+        payload: TryFromPayload,
+    ) -> impl ::std::future::Future<
+        Output = ::std::result::Result<(), crate::receiver::HandlerError>,
+    > + ::std::marker::Send {
+        let _ = (route, payload);
+        async { Ok(()) }
+    }
+    /// Handles `TryInto`. Accepts it unless overridden.
+    fn try_into(
+        &self,
+        route: &crate::Route,
+        payload: TryIntoPayload,
+    ) -> impl ::std::future::Future<
+        Output = ::std::result::Result<(), crate::receiver::HandlerError>,
+    > + ::std::marker::Send {
+        let _ = (route, payload);
+        async { Ok(()) }
+    }
+    /// Handles `FromIterator`. Accepts it unless overridden.
+    fn from_iterator(
+        &self,
+        route: &crate::Route,
+        payload: FromIteratorPayload,
+    ) -> impl ::std::future::Future<
+        Output = ::std::result::Result<(), crate::receiver::HandlerError>,
+    > + ::std::marker::Send {
+        let _ = (route, payload);
+        async { Ok(()) }
+    }
+    /// Handles `Future`. Accepts it unless overridden.
+    fn future(
+        &self,
+        route: &crate::Route,
+        payload: FuturePayload,
+    ) -> impl ::std::future::Future<
+        Output = ::std::result::Result<(), crate::receiver::HandlerError>,
+    > + ::std::marker::Send {
+        let _ = (route, payload);
+        async { Ok(()) }
+    }
+    /// Handles `Pin`. Accepts it unless overridden.
+    fn pin(
+        &self,
+        route: &crate::Route,
+        payload: PinPayload,
+    ) -> impl ::std::future::Future<
+        Output = ::std::result::Result<(), crate::receiver::HandlerError>,
+    > + ::std::marker::Send {
+        let _ = (route, payload);
+        async { Ok(()) }
+    }
+    /// Handles `Arc`. Accepts it unless overridden.
+    fn arc(
+        &self,
+        route: &crate::Route,
+        payload: ArcPayload,
+    ) -> impl ::std::future::Future<
+        Output = ::std::result::Result<(), crate::receiver::HandlerError>,
+    > + ::std::marker::Send {
+        let _ = (route, payload);
+        async { Ok(()) }
+    }
     /// Handles an event the spec does not list. Accepts it unless overridden.
     fn unknown(
         &self,
@@ -745,13 +2977,150 @@ impl<H: Handler> ::hookgen_runtime::__private::Dispatch<Message> for Dispatcher<
     ) -> ::hookgen_runtime::__private::HandlerFuture<'_> {
         ::std::boxed::Box::pin(async move {
             match message {
-                Message::Handler(payload) => self.0.handler(&route, payload).await,
-                Message::Dispatcher(payload) => self.0.dispatcher(&route, payload).await,
-                Message::Router(payload) => self.0.router2(&route, payload).await,
-                Message::Unknown(payload) => self.0.unknown2(&route, payload).await,
-                Message::Sender(payload) => self.0.sender(&route, payload).await,
-                Message::Message(payload) => self.0.message(&route, payload).await,
-                Message::Unknown2(message) => self.0.unknown(&route, message).await,
+                Message::Handler(payload) => {
+                    <H as Handler>::handler(&self.0, &route, payload).await
+                }
+                Message::Dispatcher(payload) => {
+                    <H as Handler>::dispatcher(&self.0, &route, payload).await
+                }
+                Message::Router(payload) => {
+                    <H as Handler>::router2(&self.0, &route, payload).await
+                }
+                Message::Unknown(payload) => {
+                    <H as Handler>::unknown2(&self.0, &route, payload).await
+                }
+                Message::Sender(payload) => {
+                    <H as Handler>::sender(&self.0, &route, payload).await
+                }
+                Message::Message(payload) => {
+                    <H as Handler>::message(&self.0, &route, payload).await
+                }
+                Message::Copy(payload) => {
+                    <H as Handler>::copy(&self.0, &route, payload).await
+                }
+                Message::Send(payload) => {
+                    <H as Handler>::send(&self.0, &route, payload).await
+                }
+                Message::Sized(payload) => {
+                    <H as Handler>::sized(&self.0, &route, payload).await
+                }
+                Message::Sync(payload) => {
+                    <H as Handler>::sync(&self.0, &route, payload).await
+                }
+                Message::Unpin(payload) => {
+                    <H as Handler>::unpin(&self.0, &route, payload).await
+                }
+                Message::Drop(payload) => {
+                    <H as Handler>::drop(&self.0, &route, payload).await
+                }
+                Message::Fn(payload) => {
+                    <H as Handler>::r#fn(&self.0, &route, payload).await
+                }
+                Message::FnMut(payload) => {
+                    <H as Handler>::fn_mut(&self.0, &route, payload).await
+                }
+                Message::FnOnce(payload) => {
+                    <H as Handler>::fn_once(&self.0, &route, payload).await
+                }
+                Message::Box(payload) => {
+                    <H as Handler>::r#box(&self.0, &route, payload).await
+                }
+                Message::ToOwned(payload) => {
+                    <H as Handler>::to_owned(&self.0, &route, payload).await
+                }
+                Message::Clone(payload) => {
+                    <H as Handler>::clone(&self.0, &route, payload).await
+                }
+                Message::PartialEq(payload) => {
+                    <H as Handler>::partial_eq(&self.0, &route, payload).await
+                }
+                Message::PartialOrd(payload) => {
+                    <H as Handler>::partial_ord(&self.0, &route, payload).await
+                }
+                Message::Eq(payload) => {
+                    <H as Handler>::eq(&self.0, &route, payload).await
+                }
+                Message::Ord(payload) => {
+                    <H as Handler>::ord(&self.0, &route, payload).await
+                }
+                Message::AsRef(payload) => {
+                    <H as Handler>::as_ref(&self.0, &route, payload).await
+                }
+                Message::AsMut(payload) => {
+                    <H as Handler>::as_mut(&self.0, &route, payload).await
+                }
+                Message::Into(payload) => {
+                    <H as Handler>::into(&self.0, &route, payload).await
+                }
+                Message::From(payload) => {
+                    <H as Handler>::from(&self.0, &route, payload).await
+                }
+                Message::Default(payload) => {
+                    <H as Handler>::default(&self.0, &route, payload).await
+                }
+                Message::Iterator(payload) => {
+                    <H as Handler>::iterator(&self.0, &route, payload).await
+                }
+                Message::Extend(payload) => {
+                    <H as Handler>::extend(&self.0, &route, payload).await
+                }
+                Message::IntoIterator(payload) => {
+                    <H as Handler>::into_iterator(&self.0, &route, payload).await
+                }
+                Message::DoubleEndedIterator(payload) => {
+                    <H as Handler>::double_ended_iterator(&self.0, &route, payload).await
+                }
+                Message::ExactSizeIterator(payload) => {
+                    <H as Handler>::exact_size_iterator(&self.0, &route, payload).await
+                }
+                Message::Option(payload) => {
+                    <H as Handler>::option(&self.0, &route, payload).await
+                }
+                Message::Some(payload) => {
+                    <H as Handler>::some(&self.0, &route, payload).await
+                }
+                Message::None(payload) => {
+                    <H as Handler>::none(&self.0, &route, payload).await
+                }
+                Message::Result(payload) => {
+                    <H as Handler>::result(&self.0, &route, payload).await
+                }
+                Message::Ok(payload) => {
+                    <H as Handler>::ok(&self.0, &route, payload).await
+                }
+                Message::Err(payload) => {
+                    <H as Handler>::err(&self.0, &route, payload).await
+                }
+                Message::String(payload) => {
+                    <H as Handler>::string(&self.0, &route, payload).await
+                }
+                Message::ToString(payload) => {
+                    <H as Handler>::to_string(&self.0, &route, payload).await
+                }
+                Message::Vec(payload) => {
+                    <H as Handler>::vec(&self.0, &route, payload).await
+                }
+                Message::TryFrom(payload) => {
+                    <H as Handler>::try_from(&self.0, &route, payload).await
+                }
+                Message::TryInto(payload) => {
+                    <H as Handler>::try_into(&self.0, &route, payload).await
+                }
+                Message::FromIterator(payload) => {
+                    <H as Handler>::from_iterator(&self.0, &route, payload).await
+                }
+                Message::Future(payload) => {
+                    <H as Handler>::future(&self.0, &route, payload).await
+                }
+                Message::Pin(payload) => {
+                    <H as Handler>::pin(&self.0, &route, payload).await
+                }
+                Message::Arc(payload) => {
+                    <H as Handler>::arc(&self.0, &route, payload).await
+                }
+                Message::Unknown2(message) => {
+                    <H as Handler>::unknown(&self.0, &route, message).await
+                }
             }
         })
     }

@@ -376,6 +376,7 @@ pub const DELIVERY: Option<crate::DeliveryPolicy> = None;
 /// Every method accepts its message unless overridden; an `Err` makes the receiver
 /// answer 500 so the sender retries.
 #[cfg(feature = "tower")]
+#[allow(clippy::wrong_self_convention)]
 pub trait Handler: Send + Sync + 'static {
     /// Handles `Hostile`: A | summary
     ///
@@ -417,8 +418,12 @@ impl<H: Handler> ::hookgen_runtime::__private::Dispatch<Message> for Dispatcher<
     ) -> ::hookgen_runtime::__private::HandlerFuture<'_> {
         Box::pin(async move {
             match message {
-                Message::Hostile(payload) => self.0.hostile(&route, payload).await,
-                Message::Unknown(message) => self.0.unknown(&route, message).await,
+                Message::Hostile(payload) => {
+                    <H as Handler>::hostile(&self.0, &route, payload).await
+                }
+                Message::Unknown(message) => {
+                    <H as Handler>::unknown(&self.0, &route, message).await
+                }
             }
         })
     }

@@ -386,6 +386,7 @@ pub const DELIVERY: Option<crate::DeliveryPolicy> = None;
 /// Every method accepts its message unless overridden; an `Err` makes the receiver
 /// answer 500 so the sender retries.
 #[cfg(feature = "tower")]
+#[allow(clippy::wrong_self_convention)]
 pub trait Handler: Send + Sync + 'static {
     /// Handles `issue-opened`: An issue was opened. Accepts it unless overridden.
     fn issue_opened(
@@ -446,13 +447,17 @@ impl<H: Handler> ::hookgen_runtime::__private::Dispatch<Message> for Dispatcher<
         Box::pin(async move {
             match message {
                 Message::IssueOpened(payload) => {
-                    self.0.issue_opened(&route, payload).await
+                    <H as Handler>::issue_opened(&self.0, &route, payload).await
                 }
                 Message::IssueClosed(payload) => {
-                    self.0.issue_closed(&route, payload).await
+                    <H as Handler>::issue_closed(&self.0, &route, payload).await
                 }
-                Message::Ping(payload) => self.0.ping(&route, payload).await,
-                Message::Unknown(message) => self.0.unknown(&route, message).await,
+                Message::Ping(payload) => {
+                    <H as Handler>::ping(&self.0, &route, payload).await
+                }
+                Message::Unknown(message) => {
+                    <H as Handler>::unknown(&self.0, &route, message).await
+                }
             }
         })
     }

@@ -209,6 +209,7 @@ pub const DELIVERY: Option<crate::DeliveryPolicy> = None;
 /// Every method accepts its message unless overridden; an `Err` makes the receiver
 /// answer 500 so the sender retries.
 #[cfg(feature = "tower")]
+#[allow(clippy::wrong_self_convention)]
 pub trait Handler: Send + Sync + 'static {
     /// Handles `webhooks.publish`. Accepts it unless overridden.
     fn webhooks_publish(
@@ -247,9 +248,11 @@ impl<H: Handler> ::hookgen_runtime::__private::Dispatch<Message> for Dispatcher<
         Box::pin(async move {
             match message {
                 Message::WebhooksPublish(payload) => {
-                    self.0.webhooks_publish(&route, payload).await
+                    <H as Handler>::webhooks_publish(&self.0, &route, payload).await
                 }
-                Message::Unknown(message) => self.0.unknown(&route, message).await,
+                Message::Unknown(message) => {
+                    <H as Handler>::unknown(&self.0, &route, message).await
+                }
             }
         })
     }

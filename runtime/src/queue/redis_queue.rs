@@ -6,11 +6,14 @@ use std::time::Duration;
 use bytes::Bytes;
 use redis::streams::{StreamAutoClaimReply, StreamId, StreamReadReply};
 
-use super::{DeliveryQueue, QueueError, QueueFuture, Queued, Ticket};
+use super::{
+    DeadLetter, DeliveryQueue, QueueError, QueueFuture, Queued, Retried, RetrySchedule, Ticket,
+};
 
-/// Adds a delivery unless the stream is full, atomically.
+/// Adds a delivery unless the stream and the deliveries waiting to be tried again hold
+/// the capacity already, atomically. KEYS: the stream, the waiting-again stream.
 const PUSH: &str = r"
-if redis.call('XLEN', KEYS[1]) >= tonumber(ARGV[1]) then return 0 end
+if redis.call('XLEN', KEYS[1]) + redis.call('XLEN', KEYS[2]) >= tonumber(ARGV[1]) then return 0 end
 if ARGV[4] == '' then
   redis.call('XADD', KEYS[1], '*', 'path', ARGV[2], 'body', ARGV[3])
 else
@@ -18,13 +21,64 @@ else
 end
 return 1";
 
-/// Moves a taken delivery to the end of the stream (to be taken again), atomically.
-const REQUEUE: &str = r"
+/// Gives back a taken delivery that failed, atomically: with its new failure count
+/// (ARGV[3]), into the waiting-again stream due in ARGV[4] ms (by the server's clock), or
+/// when ARGV[4] is empty into the dead-letter stream with its reason (ARGV[5], at most
+/// ARGV[6] kept). KEYS: the stream, waiting-again stream, due times, dead letters.
+const RETRY: &str = r"
 local entries = redis.call('XRANGE', KEYS[1], ARGV[1], ARGV[1])
 if #entries == 0 then return 0 end
-redis.call('XADD', KEYS[1], '*', unpack(entries[1][2]))
+local fields = {}
+local kept = entries[1][2]
+for i = 1, #kept, 2 do
+  if kept[i] ~= 'failures' and kept[i] ~= 'reason' then
+    table.insert(fields, kept[i]); table.insert(fields, kept[i + 1])
+  end
+end
+table.insert(fields, 'failures'); table.insert(fields, ARGV[3])
+if ARGV[4] == '' then
+  table.insert(fields, 'reason'); table.insert(fields, ARGV[5])
+  redis.call('XADD', KEYS[4], 'MAXLEN', '~', ARGV[6], '*', unpack(fields))
+else
+  local time = redis.call('TIME')
+  local now = tonumber(time[1]) * 1000 + math.floor(tonumber(time[2]) / 1000)
+  local id = redis.call('XADD', KEYS[2], '*', unpack(fields))
+  redis.call('ZADD', KEYS[3], now + tonumber(ARGV[4]), id)
+end
 redis.call('XACK', KEYS[1], ARGV[2], ARGV[1])
 redis.call('XDEL', KEYS[1], ARGV[1])
+return 1";
+
+/// Moves up to ARGV[1] deliveries whose wait is over back into the stream. KEYS: the
+/// stream, waiting-again stream, due times.
+const PROMOTE: &str = r"
+local time = redis.call('TIME')
+local now = tonumber(time[1]) * 1000 + math.floor(tonumber(time[2]) / 1000)
+local ids = redis.call('ZRANGEBYSCORE', KEYS[3], '-inf', now, 'LIMIT', 0, tonumber(ARGV[1]))
+for _, id in ipairs(ids) do
+  local entries = redis.call('XRANGE', KEYS[2], id, id)
+  if #entries > 0 then
+    redis.call('XADD', KEYS[1], '*', unpack(entries[1][2]))
+    redis.call('XDEL', KEYS[2], id)
+  end
+  redis.call('ZREM', KEYS[3], id)
+end
+return #ids";
+
+/// Puts a dead letter (ARGV[1]) back into the stream with no failures. KEYS: the stream,
+/// dead letters.
+const REVIVE: &str = r"
+local entries = redis.call('XRANGE', KEYS[2], ARGV[1], ARGV[1])
+if #entries == 0 then return 0 end
+local fields = {}
+local kept = entries[1][2]
+for i = 1, #kept, 2 do
+  if kept[i] ~= 'failures' and kept[i] ~= 'reason' then
+    table.insert(fields, kept[i]); table.insert(fields, kept[i + 1])
+  end
+end
+redis.call('XADD', KEYS[1], '*', unpack(fields))
+redis.call('XDEL', KEYS[2], ARGV[1])
 return 1";
 
 /// A durable delivery queue on a Redis stream (feature `redis`), shared by every
@@ -35,10 +89,19 @@ return 1";
 /// Workers read through one consumer group; each worker has a name. A delivery a worker
 /// took but never acknowledged (its process died) is taken again at once by a worker of
 /// the same name (a restarted instance), or by any worker once it has been idle for the
-/// claim timeout.
+/// claim timeout. A delivery whose handler failed waits in `<stream>:later` (due times
+/// in `<stream>:due`) for its turn on the [`RetrySchedule`], and after its last attempt
+/// is kept in the stream `<stream>:dead` (at most the capacity, roughly).
+///
+/// Intake has a connection of its own: a receiver's `push` never waits behind the
+/// worker's blocking read.
 #[derive(Clone)]
 pub struct RedisQueue {
+    /// For the receivers' `push`.
+    intake: redis::aio::ConnectionManager,
+    /// For the worker: blocking reads, acknowledgements, retries.
     connection: redis::aio::ConnectionManager,
+    schedule: RetrySchedule,
     stream: String,
     group: String,
     consumer: String,
@@ -73,8 +136,13 @@ impl RedisQueue {
         let connection = crate::redis_connection::connect(url, Duration::from_secs(5))
             .await
             .map_err(unavailable)?;
+        let intake = crate::redis_connection::connect(url, Duration::from_secs(2))
+            .await
+            .map_err(unavailable)?;
         let queue = Self {
+            intake,
             connection,
+            schedule: RetrySchedule::default(),
             stream: stream.to_owned(),
             group: "hookgen".to_owned(),
             consumer: consumer.to_owned(),
@@ -119,6 +187,30 @@ impl RedisQueue {
         Err(unavailable(error))
     }
 
+    /// Retries failed deliveries on `schedule`.
+    pub fn with_retries(mut self, schedule: RetrySchedule) -> Self {
+        self.schedule = schedule;
+        self
+    }
+
+    fn key(&self, suffix: &str) -> String {
+        format!("{}:{suffix}", self.stream)
+    }
+
+    /// Moves the deliveries whose wait is over back into the stream.
+    async fn promote(&self) -> Result<(), QueueError> {
+        let mut connection = self.connection.clone();
+        redis::Script::new(PROMOTE)
+            .key(&self.stream)
+            .key(self.key("later"))
+            .key(self.key("due"))
+            .arg(100)
+            .invoke_async::<i64>(&mut connection)
+            .await
+            .map(drop)
+            .map_err(unavailable)
+    }
+
     /// Sets how many deliveries the stream may hold (waiting or being processed).
     pub fn with_capacity(mut self, capacity: usize) -> Self {
         self.capacity = capacity.max(1);
@@ -137,12 +229,14 @@ impl RedisQueue {
         let path: String = entry.get("path")?;
         let body: Vec<u8> = entry.get("body")?;
         let event: Option<String> = entry.get("event");
+        let failures: u32 = entry.get("failures").unwrap_or(0);
         Some((
             Ticket(entry.id.clone()),
             Queued {
                 path,
                 body: Bytes::from(body),
                 event,
+                failures,
             },
         ))
     }
@@ -205,15 +299,16 @@ impl RedisQueue {
 
 impl DeliveryQueue for RedisQueue {
     fn push(&self, delivery: Queued) -> QueueFuture<'_, ()> {
-        let mut connection = self.connection.clone();
+        let mut connection = self.intake.clone();
         Box::pin(async move {
             if self.closed.load(Ordering::SeqCst) {
                 return Err(QueueError::Closed);
             }
             let added: i64 = redis::cmd("EVAL")
                 .arg(PUSH)
-                .arg(1)
+                .arg(2)
                 .arg(&self.stream)
+                .arg(self.key("later"))
                 .arg(self.capacity)
                 .arg(&delivery.path)
                 .arg(delivery.body.as_ref())
@@ -238,13 +333,14 @@ impl DeliveryQueue for RedisQueue {
         Box::pin(async move {
             loop {
                 // What this worker took before it was restarted, then what others left,
-                // then something new.
+                // then something new (deliveries whose wait is over among it).
                 if let Some(found) = self.read("0", None).await? {
                     return Ok(Some(found));
                 }
                 if let Some(found) = self.take_over().await? {
                     return Ok(Some(found));
                 }
+                self.promote().await?;
                 let closed = self.closed.load(Ordering::SeqCst);
                 let block = (!closed).then_some(self.wait);
                 if let Some(found) = self.read(">", block).await? {
@@ -277,19 +373,87 @@ impl DeliveryQueue for RedisQueue {
         })
     }
 
-    fn retry(&self, ticket: Ticket) -> QueueFuture<'_, ()> {
+    fn retry(&self, ticket: Ticket, reason: &str) -> QueueFuture<'_, Retried> {
         let mut connection = self.connection.clone();
+        let reason = reason.to_owned();
         Box::pin(async move {
-            redis::cmd("EVAL")
-                .arg(REQUEUE)
-                .arg(1)
+            // The failure count is the entry's; read it with the entry.
+            let entries: redis::streams::StreamRangeReply = redis::cmd("XRANGE")
                 .arg(&self.stream)
                 .arg(&ticket.0)
-                .arg(&self.group)
-                .query_async::<i64>(&mut connection)
+                .arg(&ticket.0)
+                .query_async(&mut connection)
                 .await
-                .map(drop)
-                .map_err(unavailable)
+                .map_err(unavailable)?;
+            let failures = entries
+                .ids
+                .first()
+                .and_then(|entry| entry.get::<u32>("failures"))
+                .unwrap_or(0)
+                .saturating_add(1);
+            let after = self.schedule.after_failure(failures);
+            let wait = after.map_or_else(String::new, |wait| {
+                u64::try_from(wait.as_millis())
+                    .unwrap_or(u64::MAX)
+                    .to_string()
+            });
+            redis::Script::new(RETRY)
+                .key(&self.stream)
+                .key(self.key("later"))
+                .key(self.key("due"))
+                .key(self.key("dead"))
+                .arg(&ticket.0)
+                .arg(&self.group)
+                .arg(failures)
+                .arg(wait)
+                .arg(reason)
+                .arg(self.capacity)
+                .invoke_async::<i64>(&mut connection)
+                .await
+                .map_err(unavailable)?;
+            Ok(after.map_or(Retried::Dead, Retried::After))
+        })
+    }
+
+    fn dead_letters(&self, limit: usize) -> QueueFuture<'_, Vec<DeadLetter>> {
+        let mut connection = self.connection.clone();
+        Box::pin(async move {
+            let reply: redis::streams::StreamRangeReply = redis::cmd("XRANGE")
+                .arg(self.key("dead"))
+                .arg("-")
+                .arg("+")
+                .arg("COUNT")
+                .arg(limit)
+                .query_async(&mut connection)
+                .await
+                .map_err(unavailable)?;
+            Ok(reply
+                .ids
+                .iter()
+                .filter_map(|entry| {
+                    let (ticket, queued) = Self::delivery(entry)?;
+                    let reason: String = entry.get("reason").unwrap_or_default();
+                    Some(DeadLetter {
+                        ticket,
+                        queued,
+                        reason,
+                    })
+                })
+                .collect())
+        })
+    }
+
+    fn revive(&self, ticket: Ticket) -> QueueFuture<'_, bool> {
+        let mut connection = self.connection.clone();
+        Box::pin(async move {
+            let revived: i64 = redis::Script::new(REVIVE)
+                .key(&self.stream)
+                .key(self.key("dead"))
+                .arg(&ticket.0)
+                .invoke_async(&mut connection)
+                .await
+                .map_err(unavailable)?;
+            Ok(revived == 1)
         })
     }
 
