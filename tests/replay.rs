@@ -484,3 +484,58 @@ async fn a_handler_slower_than_its_lease_keeps_its_claim() {
     assert_eq!(handler.calls(), 1);
     assert_eq!(stats.leases_lost(), 0);
 }
+
+#[tokio::test]
+async fn a_redis_that_cannot_keep_the_promise_is_refused_or_reported() {
+    use webhooks::queue::RedisQueue;
+    use webhooks::replay::ServerCheck;
+    // As README asks: no eviction, an append-only file.
+    let good = RedisServer::start();
+    let guard = RedisGuard::connect(&good.url()).await.unwrap();
+    assert!(guard.warnings().is_empty(), "{:?}", guard.warnings());
+    let queue = RedisQueue::connect(&good.url(), "kept", "w").await.unwrap();
+    assert!(queue.warnings().is_empty(), "{:?}", queue.warnings());
+    // Evicting: the guard's keys (they expire) and the queue's (`allkeys-*`) may go.
+    let evicting = RedisServer::start_with(&[
+        "--appendonly",
+        "yes",
+        "--maxmemory",
+        "64mb",
+        "--maxmemory-policy",
+        "allkeys-lru",
+    ]);
+    let refused = RedisGuard::connect(&evicting.url()).await.unwrap_err();
+    assert!(
+        refused.0.contains("maxmemory-policy allkeys-lru"),
+        "{refused}"
+    );
+    let refused = RedisQueue::connect(&evicting.url(), "s", "w")
+        .await
+        .unwrap_err();
+    assert!(refused.to_string().contains("allkeys-lru"), "{refused}");
+    // `volatile-lru` spares the queue's streams (no expiry), not the guard's keys.
+    let volatile = RedisServer::start_with(&[
+        "--appendonly",
+        "yes",
+        "--maxmemory",
+        "64mb",
+        "--maxmemory-policy",
+        "volatile-lru",
+    ]);
+    assert!(RedisGuard::connect(&volatile.url()).await.is_err());
+    assert!(RedisQueue::connect(&volatile.url(), "s", "w").await.is_ok());
+    // Without persistence a restart forgets everything: refused, or connected with the
+    // problem reported when asked.
+    let forgetful = RedisServer::start_with(&["--appendonly", "no"]);
+    let refused = RedisGuard::connect(&forgetful.url()).await.unwrap_err();
+    assert!(refused.0.contains("no persistence"), "{refused}");
+    let warned = RedisGuard::connect_checked(&forgetful.url(), ServerCheck::Warn)
+        .await
+        .unwrap();
+    assert_eq!(warned.warnings().len(), 1);
+    assert!(warned.warnings()[0].contains("appendonly yes"));
+    let warned = RedisQueue::connect_checked(&forgetful.url(), "s", "w", ServerCheck::Warn)
+        .await
+        .unwrap();
+    assert!(warned.warnings()[0].contains("no persistence"));
+}

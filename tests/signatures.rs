@@ -588,3 +588,75 @@ fn openai_verifies_the_standard_webhooks_vector() {
         Err(SignatureError::Mismatch)
     );
 }
+
+proptest::proptest! {
+    #![proptest_config(proptest::test_runner::Config {
+        max_global_rejects: 100_000,
+        ..proptest::test_runner::Config::default()
+    })]
+
+    /// A template of signed parts that passes the checks can be read only one way: a
+    /// signature over (id, timestamp, body) never verifies once a replayer re-splits the
+    /// same bytes (a byte moved across the id/timestamp boundary, a leading zero, the
+    /// delimiter moved into the id), which it would for a template like
+    /// `{id}{timestamp}{body}`.
+    #[test]
+    fn an_accepted_template_cannot_be_re_split(
+        parts in proptest::collection::vec(0usize..7, 1..6),
+        id in "[a-z_]{1,6}[0-9]{1,3}",
+        timestamp in 10i64..100_000,
+        resplit in 0usize..4,
+    ) {
+        use hookgen_runtime::{SignatureScheme, SignedPart, SignedRequest};
+        let texts = [".", ":", "v0:", "1", "a.b"];
+        let mut signed: Vec<SignedPart> = parts
+            .iter()
+            .map(|p| match p {
+                0 => SignedPart::Id,
+                1 => SignedPart::Timestamp,
+                n => SignedPart::Text(texts[n - 2]),
+            })
+            .collect();
+        signed.push(SignedPart::Body);
+        let signed: &'static [SignedPart] = Box::leak(signed.into_boxed_slice());
+        let tolerance = signed.contains(&SignedPart::Timestamp).then_some(300);
+        let scheme = SignatureScheme {
+            signed,
+            tolerance_seconds: tolerance,
+            ..webhooks::STANDARD_WEBHOOKS
+        };
+        proptest::prop_assume!(scheme.check().is_ok());
+        struct At(i64);
+        impl hookgen_runtime::Clock for At {
+            fn now_unix(&self) -> i64 {
+                self.0
+            }
+        }
+        let secret: &[u8] = b"whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw";
+        let body = b"{}";
+        let header = scheme.sign_message(secret, &id, timestamp, body).unwrap();
+        let ts = timestamp.to_string();
+        let (other_id, other_ts) = match resplit {
+            // The id's last digit moved to the timestamp's front, and back.
+            0 => (id[..id.len() - 1].to_owned(), format!("{}{ts}", &id[id.len() - 1..])),
+            1 => (format!("{id}{}", &ts[..1]), ts[1..].to_owned()),
+            // The same instant with a leading zero.
+            2 => (id.clone(), format!("0{ts}")),
+            // A delimiter of the template moved into the id.
+            _ => (format!("{id}."), ts.clone()),
+        };
+        let replayed = SignedRequest {
+            signature: Some(&header),
+            id: Some(&other_id),
+            timestamp: Some(&other_ts),
+            body,
+        };
+        let verified = scheme.verify_request(&[secret], &replayed, &At(timestamp)).is_ok();
+        let id_read = scheme.signs(SignedPart::Id) && other_id != id;
+        let ts_read = scheme.signs(SignedPart::Timestamp) && other_ts != ts;
+        proptest::prop_assert!(
+            !(verified && (id_read || ts_read)),
+            "{signed:?}: {id}/{ts} re-split as {other_id}/{other_ts} verifies"
+        );
+    }
+}

@@ -254,13 +254,38 @@ mod tests {
         );
         for hostile in [
             "@127.0.0.1:18202/collected",
+            "/\\evil.example/x",
+            "/%2F%2Fevil.example",
             ".localtest.me:18202/x",
             "//evil.example/x",
             "evil.example/x",
             ":18202/x",
             "",
         ] {
-            assert_eq!(target_url(&base, hostile), None, "{hostile}");
+            let target = target_url(&base, hostile);
+            assert!(
+                target.is_none()
+                    || target
+                        .as_deref()
+                        .is_some_and(|t| t.starts_with("http://127.0.0.1:18201/")),
+                "{hostile}: {target:?}"
+            );
+        }
+    }
+
+    proptest::proptest! {
+        /// Whatever a spec writes as an address, the target is the base's scheme, host
+        /// and port with a path, or nothing.
+        #[test]
+        fn no_address_leaves_the_base(address in "[/@.:?#%a-z0-9\\\\ ]{0,24}") {
+            let base = reqwest::Url::parse("http://127.0.0.1:18201").unwrap();
+            if let Some(target) = target_url(&base, &address) {
+                let parsed = reqwest::Url::parse(&target).unwrap();
+                proptest::prop_assert_eq!(parsed.host_str(), Some("127.0.0.1"));
+                proptest::prop_assert_eq!(parsed.port(), Some(18201));
+                proptest::prop_assert_eq!(parsed.scheme(), "http");
+                proptest::prop_assert_eq!((parsed.query(), parsed.fragment()), (None, None));
+            }
         }
     }
 }

@@ -565,3 +565,79 @@ channels:
     );
     assert_both_refuse(dir.path(), &[], "is a remote reference");
 }
+
+#[cfg(unix)]
+#[test]
+fn an_overlay_linked_from_outside_the_reference_root_is_not_read() {
+    let dir = tempfile::tempdir().unwrap();
+    let outside = tempfile::tempdir().unwrap();
+    let secret = outside.path().join("secret.yaml");
+    std::fs::write(
+        &secret,
+        "info: {description: stolen text from outside the root}\n",
+    )
+    .unwrap();
+    let specs = write_spec(dir.path(), &local_spec());
+    std::os::unix::fs::symlink(&secret, specs.join("spec.overlay.yaml")).unwrap();
+    assert_both_refuse(dir.path(), &[], "the overlay is a link to");
+    assert_both_refuse(dir.path(), &[], "outside the reference root");
+}
+
+#[test]
+fn generate_out_never_replaces_what_it_did_not_write() {
+    let dir = tempfile::tempdir().unwrap();
+    write_spec(dir.path(), &local_spec());
+    let out = dir.path().join("out");
+    std::fs::create_dir_all(out.join("src")).unwrap();
+    // A user's own crate in the directory: refused, untouched.
+    std::fs::write(out.join("Cargo.toml"), "[package]\nname = \"mine\"\n").unwrap();
+    std::fs::write(out.join("src/lib.rs"), "// mine\n").unwrap();
+    for args in [
+        &["generate", "--out", "out", "specs/spec.yaml"][..],
+        &["generate", "--out", "out", "--force", "specs/spec.yaml"][..],
+    ] {
+        let output = hookgen(args, dir.path());
+        assert_eq!(output.status.code(), Some(1), "{args:?}");
+        let err = stderr(&output);
+        assert!(err.contains("Hookgen did not generate"), "{err}");
+        assert!(
+            err.contains("Cargo.toml") && err.contains("src/lib.rs"),
+            "{err}"
+        );
+    }
+    assert_eq!(
+        std::fs::read_to_string(out.join("Cargo.toml")).unwrap(),
+        "[package]\nname = \"mine\"\n"
+    );
+    assert_eq!(
+        std::fs::read_to_string(out.join("src/lib.rs")).unwrap(),
+        "// mine\n"
+    );
+    // A directory with other files: refused unless --force, which adds the crate beside them.
+    let other = dir.path().join("other");
+    std::fs::create_dir_all(&other).unwrap();
+    std::fs::write(other.join("notes.txt"), "mine\n").unwrap();
+    let refused = hookgen(
+        &["generate", "--out", "other", "specs/spec.yaml"],
+        dir.path(),
+    );
+    assert_eq!(refused.status.code(), Some(1));
+    assert!(stderr(&refused).contains("--force"), "{}", stderr(&refused));
+    assert!(!other.join("Cargo.toml").exists());
+    let forced = hookgen(
+        &["generate", "--out", "other", "--force", "specs/spec.yaml"],
+        dir.path(),
+    );
+    assert!(forced.status.success(), "{}", stderr(&forced));
+    assert!(other.join("Cargo.toml").exists());
+    assert_eq!(
+        std::fs::read_to_string(other.join("notes.txt")).unwrap(),
+        "mine\n"
+    );
+    // Its own crate is regenerated in place without --force.
+    let again = hookgen(
+        &["generate", "--out", "other", "specs/spec.yaml"],
+        dir.path(),
+    );
+    assert!(again.status.success(), "{}", stderr(&again));
+}

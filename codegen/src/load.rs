@@ -254,6 +254,19 @@ pub fn parse_text(text: &str, is_json: bool, display: &str) -> Result<Value, Dia
                 .with_position(e.line(), e.column())
         })?
     } else {
+        // Refused in one pass before the parser, whose cost grows with the depth.
+        if let Some((line, column)) = yaml::too_deep(text) {
+            return Err(Diagnostic::at(
+                display,
+                "",
+                format!(
+                    "invalid YAML: brackets nested deeper than {} levels (a `[` or `{{` inside a quoted string or a comment counts too)",
+                    yaml::MAX_FLOW_DEPTH
+                ),
+            )
+            .with_position(line, column)
+            .into());
+        }
         yaml::from_str(text).map_err(|e| {
             let d = Diagnostic::at(display, "", format!("invalid YAML: {e}"));
             match e.location() {

@@ -567,6 +567,8 @@ impl DeliveryQueue for MemoryQueue {
 #[cfg(feature = "redis")]
 mod redis_queue;
 #[cfg(feature = "redis")]
+pub use crate::redis_connection::ServerCheck;
+#[cfg(feature = "redis")]
 pub use redis_queue::RedisQueue;
 
 #[cfg(test)]

@@ -88,9 +88,15 @@ pub struct ReceiverConfig {
 /// The default [`ReceiverConfig::body_budget`]: 64 MiB.
 pub const DEFAULT_BODY_BUDGET: usize = 64 * 1024 * 1024;
 
+/// The first bytes of every body, which do not count against the [`BodyBudget`]: most
+/// deliveries are smaller, so clients that exhaust the budget with large stalled bodies
+/// cannot turn ordinary deliveries away. Unverified bodies hold at most the budget plus
+/// this much per connection.
+pub const BODY_ALLOWANCE: usize = 32 * 1024;
+
 /// A budget of bytes for bodies not yet verified, shared by every request of a receiver:
-/// clients that send most of a large body and stall hold at most this much memory in all,
-/// not their number times the size limit.
+/// clients that send most of a large body and stall hold at most this much memory in all
+/// (plus [`BODY_ALLOWANCE`] each), not their number times the size limit.
 #[derive(Clone, Debug)]
 pub struct BodyBudget {
     bytes: Arc<tokio::sync::Semaphore>,
@@ -684,6 +690,7 @@ where
         let body = Limited::new(body, limits.max_bytes);
         let mut body = std::pin::pin!(body);
         let mut bytes = bytes::BytesMut::new();
+        let mut read = 0usize;
         while let Some(frame) = body.as_mut().frame().await {
             let frame = frame.map_err(|e| {
                 if e.is::<http_body_util::LengthLimitError>() {
@@ -694,10 +701,13 @@ where
             })?;
             if let Ok(data) = frame.into_data() {
                 use bytes::{Buf as _, BufMut as _};
+                // The first `BODY_ALLOWANCE` bytes of each body are its own; the rest
+                // counts against the budget shared by every request.
+                let before = read.saturating_sub(BODY_ALLOWANCE);
+                read = read.saturating_add(data.remaining());
+                let over = read.saturating_sub(BODY_ALLOWANCE) - before;
                 if let Some(budget) = budget {
-                    budget
-                        .take(data.remaining(), &mut held)
-                        .ok_or(Refusal::Overloaded)?;
+                    budget.take(over, &mut held).ok_or(Refusal::Overloaded)?;
                 }
                 bytes.put(data);
             }
@@ -798,10 +808,12 @@ pub struct ServerLimits {
     /// for a receiver behind a proxy whose connections all come from one address). A
     /// client over it is disconnected at once.
     pub max_connections_per_address: Option<usize>,
-    /// When fewer slots than this are free (default a quarter of `max_connections`),
-    /// idle keep-alive connections are closed and busy ones close after their request,
-    /// so connections that hold a slot cheaply (a tiny request every few seconds) give
-    /// way to the deliveries waiting in the backlog.
+    /// When fewer slots than this are free (default a quarter of `max_connections`), and
+    /// twice a second while none is: idle keep-alive connections are closed, busy ones
+    /// close after their request, and connections that have not sent a whole request
+    /// head within a second are closed, so clients that hold a slot cheaply (a tiny
+    /// request every few seconds, headers sent a byte at a time) give way to the
+    /// deliveries waiting in the backlog.
     pub shed_below_free: usize,
 }
 
@@ -815,6 +827,15 @@ impl Default for ServerLimits {
         }
     }
 }
+
+/// How often, while every slot is taken, connections are asked to give way.
+#[cfg(feature = "axum")]
+const SHED_EVERY: Duration = Duration::from_millis(500);
+
+/// How long a connection may go without a whole request head before, when slots run
+/// short, it is closed to make room (providers send theirs in milliseconds).
+#[cfg(feature = "axum")]
+const SHED_STALLED_AFTER: Duration = Duration::from_secs(1);
 
 /// Connections per client address, for [`ServerLimits::max_connections_per_address`].
 #[cfg(feature = "axum")]
@@ -873,9 +894,18 @@ pub async fn serve(
     // keep-alive connections open before it to close when idle.
     let (pressure, _) = tokio::sync::watch::channel(0u64);
     loop {
-        // A free slot first: over the limit, new connections wait in the backlog.
-        let Ok(slot) = Arc::clone(&slots).acquire_owned().await else {
-            return Ok(());
+        // A free slot first: over the limit, new connections wait in the backlog. While
+        // every slot is taken, connections are asked to give way twice a second.
+        let slot = loop {
+            let waiting = Arc::clone(&slots).acquire_owned();
+            match tokio::time::timeout(SHED_EVERY, waiting).await {
+                Ok(Ok(slot)) => break slot,
+                Ok(Err(_)) => return Ok(()),
+                Err(_) if limits.shed_below_free > 0 => {
+                    pressure.send_modify(|rises| *rises += 1);
+                }
+                Err(_) => {}
+            }
         };
         let (stream, peer) = match listener.accept().await {
             Ok(accepted) => accepted,
@@ -898,8 +928,18 @@ pub async fn serve(
         }
         let mut shed = pressure.subscribe();
         shed.borrow_and_update();
-        let service = hyper_util::service::TowerToHyperService::new(app.clone());
+        // Set once the connection has sent a whole request head.
+        let reached = Arc::new(std::sync::atomic::AtomicBool::new(false));
+        let service = {
+            let inner = hyper_util::service::TowerToHyperService::new(app.clone());
+            let reached = Arc::clone(&reached);
+            hyper::service::service_fn(move |request| {
+                reached.store(true, std::sync::atomic::Ordering::Relaxed);
+                hyper::service::Service::call(&inner, request)
+            })
+        };
         tokio::spawn(async move {
+            let accepted = tokio::time::Instant::now();
             let mut http = hyper::server::conn::http1::Builder::new();
             http.timer(hyper_util::rt::TokioTimer::new())
                 .header_read_timeout(limits.header_read_timeout)
@@ -908,17 +948,28 @@ pub async fn serve(
             let io = hyper_util::rt::TokioIo::new(stream);
             let connection = http.serve_connection(io, service);
             let mut connection = std::pin::pin!(connection);
-            // Only a rise after it was accepted concerns it (a connection accepted under
-            // pressure serves one request anyway).
-            let raised = async move { !short && shed.changed().await.is_ok() };
-            tokio::select! {
-                // A client's errors (timeouts, resets, bad requests) end its connection
-                // only.
-                _ = connection.as_mut() => {}
-                true = raised => {
-                    // Closes now if idle, after the current request if busy.
-                    connection.as_mut().graceful_shutdown();
-                    let _ = connection.as_mut().await;
+            loop {
+                tokio::select! {
+                    // A client's errors (timeouts, resets, bad requests) end its
+                    // connection only.
+                    _ = connection.as_mut() => break,
+                    changed = shed.changed() => {
+                        if changed.is_err() {
+                            let _ = connection.as_mut().await;
+                            break;
+                        }
+                        if reached.load(std::sync::atomic::Ordering::Relaxed) {
+                            // Closes now if idle, after the current request if busy.
+                            connection.as_mut().graceful_shutdown();
+                            let _ = connection.as_mut().await;
+                            break;
+                        }
+                        // Still no whole request head after a second: a client holding a
+                        // slot it does not use. Dropped (closed) while others wait.
+                        if accepted.elapsed() >= SHED_STALLED_AFTER {
+                            break;
+                        }
+                    }
                 }
             }
             drop(slot);

@@ -439,7 +439,7 @@ impl ReplayGuard for MemoryGuard {
 #[cfg(feature = "redis")]
 mod redis_guard;
 #[cfg(feature = "redis")]
-pub use redis_guard::RedisGuard;
+pub use redis_guard::{RedisGuard, ServerCheck};
 
 #[cfg(test)]
 mod tests {

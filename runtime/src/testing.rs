@@ -239,10 +239,10 @@ impl TestSigner {
             crate::SecretFormat::Bytes => [self.secret.as_slice(), b"-other"].concat(),
             // 32 bytes of base64 either way: `whsec_` keys and Ed25519 seeds.
             crate::SecretFormat::WhsecBase64 => {
-                b"whsec_b3RoZXItc2VjcmV0LW9mLTMyLWJ5dGVzLWxvbmchIQ==".to_vec()
+                b"whsec_b3RoZXItc2VjcmV0LW9mLTMyLWJ5dGVzLWxvbmchISE=".to_vec()
             }
             crate::SecretFormat::Ed25519Base64 => {
-                b"whsk_b3RoZXItc2VjcmV0LW9mLTMyLWJ5dGVzLWxvbmchIQ==".to_vec()
+                b"whsk_b3RoZXItc2VjcmV0LW9mLTMyLWJ5dGVzLWxvbmchISE=".to_vec()
             }
         }
     }
@@ -361,15 +361,22 @@ mod tests {
         let secret_of = |scheme: &SignatureScheme| -> &'static [u8] {
             match scheme.secret_format {
                 crate::SecretFormat::WhsecBase64 => b"whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw",
+                crate::SecretFormat::Ed25519Base64 => {
+                    b"whsk_YmVuY2gtZWQyNTUxOS1zZWVkLW9mLTMyLWJ5dGVzISE="
+                }
                 _ => b"a s3cret of 20 bytes",
             }
         };
         let payload = serde_json::json!({"id": "evt_1"});
-        for scheme in [
+        let schemes = [
             crate::STANDARD_WEBHOOKS,
             STAMPED,
             crate::signature::hex_body("X-Sig"),
-        ] {
+        ];
+        // Signed with another key too (`Breakage::Secret`): a key of the right length.
+        #[cfg(feature = "ed25519")]
+        let schemes = [schemes.as_slice(), &[crate::STANDARD_WEBHOOKS_V1A]].concat();
+        for scheme in schemes {
             let secret = secret_of(&scheme);
             let signer = TestSigner::new(scheme, &CHANNELS, &[], secret);
             let good = signer.sign(Some("Created"), &payload).unwrap();

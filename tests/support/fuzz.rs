@@ -414,8 +414,9 @@ pub fn signature(data: &[u8]) {
     };
     let verified = scheme.verify_request(&[secret], &request, &clock);
     if selector & 0x80 != 0 {
+        // A timestamp is read strictly: digits only, no sign, no leading zero.
         let canonical =
-            !signs_timestamp || parsed.is_some_and(|t| t.to_string() == signed_timestamp);
+            !signs_timestamp || parsed.is_some_and(|t| t >= 0 && t.to_string() == signed_timestamp);
         let id_needed = scheme.signs(hookgen_runtime::SignedPart::Id);
         if canonical && (!id_needed || (!id.is_empty() && delimited(&scheme, &id))) {
             assert_eq!(

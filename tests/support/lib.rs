@@ -4,6 +4,7 @@
 pub mod docs;
 pub mod draw;
 pub mod fuzz;
+pub mod hostile;
 pub mod redis;
 
 use hookgen_runtime::{DecodeError, Headers};

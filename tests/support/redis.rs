@@ -1,5 +1,7 @@
-//! A real `redis-server` for the tests that need one: started on a free loopback port
-//! with no persistence, stopped (killed) when dropped. `scripts/test` installs the Debian
+//! A real `redis-server` for the tests that need one: started on a free loopback port,
+//! configured as README asks for the guard and the queue (an append-only file in a
+//! directory of its own, no eviction), stopped (killed) and its files removed when
+//! dropped; [`RedisServer::start_with`] gives other settings. `scripts/test` installs the Debian
 //! package `redis-server` when it is missing; without it these tests fail and say so.
 
 use std::net::{SocketAddr, TcpListener, TcpStream};
@@ -10,16 +12,30 @@ use std::time::{Duration, Instant};
 pub struct RedisServer {
     port: u16,
     child: Option<Child>,
+    settings: Vec<String>,
+    dir: std::path::PathBuf,
 }
 
 impl RedisServer {
     /// Starts a server on a free port and waits until it accepts connections.
     pub fn start() -> Self {
+        Self::start_with(&["--appendonly", "yes", "--appendfsync", "everysec"])
+    }
+
+    /// Starts a server with these settings instead (for example `--save ""
+    /// --appendonly no`: nothing survives a restart).
+    pub fn start_with(settings: &[&str]) -> Self {
         let port = TcpListener::bind("127.0.0.1:0")
             .and_then(|l| l.local_addr())
             .expect("a free loopback port")
             .port();
-        let mut server = Self { port, child: None };
+        let dir = std::env::temp_dir().join(format!("hookgen-redis-{}-{port}", std::process::id()));
+        let mut server = Self {
+            port,
+            child: None,
+            settings: settings.iter().map(|s| (*s).to_owned()).collect(),
+            dir,
+        };
         server.restart();
         server
     }
@@ -42,12 +58,17 @@ impl RedisServer {
         }
     }
 
-    /// Starts the server again on the same port, empty.
+    /// Starts the server again on the same port, empty (its files removed).
     pub fn restart(&mut self) {
         self.stop();
+        let _ = std::fs::remove_dir_all(&self.dir);
+        std::fs::create_dir_all(&self.dir).expect("a directory for redis-server");
         let child = Command::new("redis-server")
             .args(["--port", &self.port.to_string()])
-            .args(["--bind", "127.0.0.1", "--save", "", "--appendonly", "no"])
+            .args(["--bind", "127.0.0.1", "--save", ""])
+            .arg("--dir")
+            .arg(&self.dir)
+            .args(&self.settings)
             .stdout(Stdio::null())
             .stderr(Stdio::null())
             .spawn()
@@ -80,5 +101,6 @@ impl Drop for RedisServer {
             let _ = child.kill();
             let _ = child.wait();
         }
+        let _ = std::fs::remove_dir_all(&self.dir);
     }
 }

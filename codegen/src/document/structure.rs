@@ -454,6 +454,9 @@ pub fn check(document: &Value, major: u8, file: &str) -> Diagnostics {
     let mut walker = Walker {
         file,
         major,
+        security_schemes: document
+            .pointer("/components/securitySchemes")
+            .and_then(Value::as_object),
         diagnostics: Diagnostics::default(),
     };
     walker.object(document, Kind::Document, "");
@@ -463,6 +466,8 @@ pub fn check(document: &Value, major: u8, file: &str) -> Diagnostics {
 struct Walker<'f> {
     file: &'f str,
     major: u8,
+    /// The document's `components.securitySchemes`, which 2.x requirements name.
+    security_schemes: Option<&'f serde_json::Map<String, Value>>,
     diagnostics: Diagnostics,
 }
 
@@ -667,6 +672,17 @@ impl Walker<'_> {
                         match item.as_object() {
                             Some(map) => {
                                 for (name, scopes) in map {
+                                    // A 2.x requirement names a scheme of the components
+                                    // (3.x refers to it, and a dangling `$ref` is refused).
+                                    if !self.security_schemes.is_some_and(|s| s.contains_key(name))
+                                    {
+                                        self.error(
+                                            &child(&at, name),
+                                            format!(
+                                                "the security requirement names `{name}`, which `components.securitySchemes` does not declare"
+                                            ),
+                                        );
+                                    }
                                     self.field(scopes, Field::Strings, &child(&at, name));
                                 }
                             }

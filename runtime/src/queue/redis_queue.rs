@@ -7,7 +7,8 @@ use bytes::Bytes;
 use redis::streams::{StreamAutoClaimReply, StreamId, StreamReadReply};
 
 use super::{
-    DeadLetter, DeliveryQueue, QueueError, QueueFuture, Queued, Retried, RetrySchedule, Ticket,
+    DeadLetter, DeliveryQueue, QueueError, QueueFuture, Queued, Retried, RetrySchedule,
+    ServerCheck, Ticket,
 };
 
 /// Adds a delivery unless the stream and the deliveries waiting to be tried again hold
@@ -109,6 +110,7 @@ pub struct RedisQueue {
     claim_after: Duration,
     wait: Duration,
     closed: std::sync::Arc<AtomicBool>,
+    warnings: Vec<String>,
 }
 
 impl std::fmt::Debug for RedisQueue {
@@ -131,11 +133,38 @@ impl RedisQueue {
     /// `hookgen` when missing), as the worker named `consumer` (stable across restarts of
     /// one instance, different between instances). Holds at most 100 000 deliveries;
     /// takes over another worker's delivery after 60 s.
+    ///
+    /// Refused when the server's configuration cannot keep what the receiver promised
+    /// with its 2xx (an `allkeys-*` eviction policy, no persistence): see
+    /// [`connect_checked`](Self::connect_checked).
     pub async fn connect(url: &str, stream: &str, consumer: &str) -> Result<Self, QueueError> {
+        Self::connect_checked(url, stream, consumer, ServerCheck::Refuse).await
+    }
+
+    /// [`connect`](Self::connect), refusing a server that cannot keep the queue's
+    /// deliveries or (with [`ServerCheck::Warn`]) connecting anyway and keeping the
+    /// problems in [`warnings`](Self::warnings).
+    pub async fn connect_checked(
+        url: &str,
+        stream: &str,
+        consumer: &str,
+        check: ServerCheck,
+    ) -> Result<Self, QueueError> {
         // Longer than the worker's blocking read (`wait`), which Redis holds open.
-        let connection = crate::redis_connection::connect(url, Duration::from_secs(5))
+        let mut connection = crate::redis_connection::connect(url, Duration::from_secs(5))
             .await
             .map_err(unavailable)?;
+        let warnings = crate::redis_connection::problems(
+            &mut connection,
+            crate::redis_connection::Keeps::PermanentKeys,
+        )
+        .await;
+        if check == ServerCheck::Refuse && !warnings.is_empty() {
+            return Err(QueueError::Unavailable(format!(
+                "this Redis server cannot keep the deliveries a receiver acknowledged: {}",
+                warnings.join("; ")
+            )));
+        }
         let intake = crate::redis_connection::connect(url, Duration::from_secs(2))
             .await
             .map_err(unavailable)?;
@@ -150,6 +179,7 @@ impl RedisQueue {
             claim_after: Duration::from_secs(60),
             wait: Duration::from_secs(1),
             closed: std::sync::Arc::default(),
+            warnings,
         };
         queue.ensure_group().await?;
         Ok(queue)
@@ -185,6 +215,12 @@ impl RedisQueue {
             return Ok(None);
         }
         Err(unavailable(error))
+    }
+
+    /// What the server's configuration cannot keep (empty when it can), from
+    /// [`connect_checked`](Self::connect_checked) with [`ServerCheck::Warn`].
+    pub fn warnings(&self) -> &[String] {
+        &self.warnings
     }
 
     /// Retries failed deliveries on `schedule`.

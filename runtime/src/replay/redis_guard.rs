@@ -5,6 +5,7 @@ use std::time::Duration;
 use redis::AsyncCommands as _;
 
 use super::{Claim, ClaimToken, DeliveryKey, GuardError, GuardFuture, MAX_REMEMBER, ReplayGuard};
+pub use crate::redis_connection::ServerCheck;
 
 /// The start of a claimed key's value (followed by the claimant's token).
 const CLAIMED: &str = "claimed:";
@@ -36,6 +37,7 @@ return 0";
 pub struct RedisGuard {
     connection: redis::aio::ConnectionManager,
     prefix: String,
+    warnings: Vec<String>,
 }
 
 impl std::fmt::Debug for RedisGuard {
@@ -48,15 +50,42 @@ impl std::fmt::Debug for RedisGuard {
 
 impl RedisGuard {
     /// Connects to the Redis server at `url` (`redis://host:port/db`), with keys under
-    /// `hookgen:replay:`. Fails when the server cannot be reached now.
+    /// `hookgen:replay:`. Fails when the server cannot be reached now, or when its
+    /// configuration cannot keep the guard's promise (an eviction policy that may drop
+    /// its keys, no persistence; see [`connect_checked`](Self::connect_checked)).
     pub async fn connect(url: &str) -> Result<Self, GuardError> {
-        let connection = crate::redis_connection::connect(url, Duration::from_secs(2))
+        Self::connect_checked(url, ServerCheck::Refuse).await
+    }
+
+    /// [`connect`](Self::connect), refusing a server that cannot keep the guard's
+    /// promise or (with [`ServerCheck::Warn`]) connecting anyway and keeping the
+    /// problems in [`warnings`](Self::warnings).
+    pub async fn connect_checked(url: &str, check: ServerCheck) -> Result<Self, GuardError> {
+        let mut connection = crate::redis_connection::connect(url, Duration::from_secs(2))
             .await
             .map_err(unavailable)?;
+        let warnings = crate::redis_connection::problems(
+            &mut connection,
+            crate::redis_connection::Keeps::ExpiringKeys,
+        )
+        .await;
+        if check == ServerCheck::Refuse && !warnings.is_empty() {
+            return Err(GuardError(format!(
+                "this Redis server cannot keep each delivery handled once: {}",
+                warnings.join("; ")
+            )));
+        }
         Ok(Self {
             connection,
             prefix: "hookgen:replay:".to_owned(),
+            warnings,
         })
+    }
+
+    /// What the server's configuration cannot keep (empty when it can), from
+    /// [`connect_checked`](Self::connect_checked) with [`ServerCheck::Warn`].
+    pub fn warnings(&self) -> &[String] {
+        &self.warnings
     }
 
     /// Puts keys under `prefix` instead (one per receiver, when several share a server).
