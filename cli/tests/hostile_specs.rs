@@ -641,3 +641,17 @@ fn generate_out_never_replaces_what_it_did_not_write() {
     );
     assert!(again.status.success(), "{}", stderr(&again));
 }
+
+#[test]
+fn a_security_requirement_naming_an_undeclared_scheme_is_refused_by_both_commands() {
+    // Found by the `generate` fuzzer: the 2.x document generated while its 3.0
+    // conversion (a `$ref` to the scheme) was refused.
+    let dir = tempfile::tempdir().unwrap();
+    let spec = "asyncapi: 2.6.0\ninfo: {title: T, version: '1'}\nchannels:\n  /hooks:\n    subscribe:\n      security:\n        - petstore_auth: [read]\n      message:\n        payload: {type: object}\ncomponents:\n  securitySchemes:\n    pet2store_auth: {type: httpApiKey, name: X-Key, in: header}\n";
+    write_spec(dir.path(), spec);
+    assert_both_refuse(
+        dir.path(),
+        &[],
+        "names `petstore_auth`, which `components.securitySchemes` does not declare",
+    );
+}
