@@ -351,6 +351,12 @@ async fn a_failing_delivery_backs_off_and_is_set_aside_on_redis_then_revived() {
     // Revived, it is tried again (three more attempts), then set aside again.
     assert!(queue.revive(dead[0].ticket.clone()).await.unwrap());
     assert!(!queue.revive(dead[0].ticket.clone()).await.unwrap());
+    assert!(
+        !queue
+            .revive(webhooks::queue::Ticket("nope".into()))
+            .await
+            .unwrap()
+    );
     tokio::time::sleep(Duration::from_millis(2_500)).await;
     assert_eq!(handler.calls.load(Ordering::SeqCst), 6);
     assert_eq!(queue.dead_letters(10).await.unwrap().len(), 1);

@@ -482,6 +482,15 @@ impl DeliveryQueue for RedisQueue {
     fn revive(&self, ticket: Ticket) -> QueueFuture<'_, bool> {
         let mut connection = self.connection.clone();
         Box::pin(async move {
+            // A stream id is `<milliseconds>-<sequence>`; anything else names no letter.
+            let well_formed = ticket.0.split_once('-').is_some_and(|(ms, seq)| {
+                [ms, seq]
+                    .iter()
+                    .all(|part| !part.is_empty() && part.bytes().all(|b| b.is_ascii_digit()))
+            });
+            if !well_formed {
+                return Ok(false);
+            }
             let revived: i64 = redis::Script::new(REVIVE)
                 .key(&self.stream)
                 .key(self.key("dead"))
