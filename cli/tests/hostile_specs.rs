@@ -655,3 +655,17 @@ fn a_security_requirement_naming_an_undeclared_scheme_is_refused_by_both_command
         "names `petstore_auth`, which `components.securitySchemes` does not declare",
     );
 }
+
+#[test]
+fn a_channel_item_referring_to_a_message_is_refused_by_both_commands() {
+    // Found by the `generate` fuzzer: read as a channel, it generated, while its 3.0
+    // conversion was refused (a message's fields in a Channel Object).
+    let dir = tempfile::tempdir().unwrap();
+    let spec = "asyncapi: 2.6.0\ninfo: {title: T, version: '1'}\nchannels:\n  sns/x:\n    $ref: '#/components/messages/M'\ncomponents:\n  messages:\n    M:\n      name: M\n      contentType: application/json\n      payload: {type: object}\n";
+    write_spec(dir.path(), spec);
+    assert_both_refuse(
+        dir.path(),
+        &[],
+        "reaches an object that is not a Channel Item Object (it has `name`, `contentType`, `payload`)",
+    );
+}

@@ -454,6 +454,7 @@ pub fn check(document: &Value, major: u8, file: &str) -> Diagnostics {
     let mut walker = Walker {
         file,
         major,
+        root: document,
         security_schemes: document
             .pointer("/components/securitySchemes")
             .and_then(Value::as_object),
@@ -466,6 +467,8 @@ pub fn check(document: &Value, major: u8, file: &str) -> Diagnostics {
 struct Walker<'f> {
     file: &'f str,
     major: u8,
+    /// The whole document, to check what a channel item's `$ref` reaches.
+    root: &'f Value,
     /// The document's `components.securitySchemes`, which 2.x requirements name.
     security_schemes: Option<&'f serde_json::Map<String, Value>>,
     diagnostics: Diagnostics,
@@ -500,6 +503,9 @@ impl Walker<'_> {
                 );
             }
         }
+        if kind == Kind::ChannelItem {
+            self.referenced_channel_item(map, pointer);
+        }
         for (key, v) in map {
             let at = child(pointer, key);
             match kind.fields(self.major).iter().find(|(name, _)| name == key) {
@@ -510,6 +516,36 @@ impl Walker<'_> {
                     format!("unknown field `{key}` in a {}", kind.name_in(self.major)),
                 ),
             }
+        }
+    }
+
+    /// A 2.x channel item may be a `$ref`, which the reader follows: what it reaches must
+    /// be a Channel Item too (a message there would be read as a channel).
+    fn referenced_channel_item(&mut self, map: &serde_json::Map<String, Value>, pointer: &str) {
+        let Some(Value::String(reference)) = map.get("$ref") else {
+            return;
+        };
+        let Some(Value::Object(target)) = reference
+            .strip_prefix('#')
+            .and_then(|p| self.root.pointer(p))
+        else {
+            return;
+        };
+        let fields = Kind::ChannelItem.fields(self.major);
+        let foreign: Vec<&str> = target
+            .keys()
+            .map(String::as_str)
+            .filter(|k| !k.starts_with("x-") && !fields.iter().any(|(name, _)| name == k))
+            .collect();
+        if !foreign.is_empty() {
+            self.error(
+                &child(pointer, "$ref"),
+                format!(
+                    "`$ref: {reference}` reaches an object that is not a {} (it has `{}`)",
+                    Kind::ChannelItem.name_in(self.major),
+                    foreign.join("`, `")
+                ),
+            );
         }
     }
 
