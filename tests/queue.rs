@@ -39,7 +39,7 @@ impl Default for Gated {
 impl flyio::Handler for Gated {
     async fn resource_created(
         &self,
-        _: &webhooks::Route,
+        _: &webhooks::receiver::DeliveryContext,
         _: flyio::ProviderWebhookPayload,
     ) -> Result<(), webhooks::receiver::HandlerError> {
         self.gate.acquire().await?.forget();
@@ -258,6 +258,8 @@ async fn a_worker_waits_out_a_redis_outage_and_goes_on() {
         path: PATH.into(),
         body: created(resource).into(),
         event: None,
+        headers: Vec::new(),
+        received_at_ms: 0,
         failures: 0,
     };
     let wait_for = |n: usize| {
@@ -296,7 +298,7 @@ struct Failing {
 impl flyio::Handler for Failing {
     async fn resource_created(
         &self,
-        _: &webhooks::Route,
+        _: &webhooks::receiver::DeliveryContext,
         _: flyio::ProviderWebhookPayload,
     ) -> Result<(), webhooks::receiver::HandlerError> {
         self.calls.fetch_add(1, Ordering::SeqCst);

@@ -13,13 +13,13 @@ struct Recorder(Arc<Mutex<Vec<String>>>);
 impl flyio::Handler for Recorder {
     async fn resource_created(
         &self,
-        route: &webhooks::Route,
+        delivery: &webhooks::receiver::DeliveryContext,
         payload: flyio::ProviderWebhookPayload,
     ) -> Result<(), webhooks::receiver::HandlerError> {
         if payload.resource_id == "res_fail" {
             return Err("storage is down".into());
         }
-        let provider = route.param("provider_name").unwrap_or_default();
+        let provider = delivery.route().param("provider_name").unwrap_or_default();
         self.0
             .lock()
             .unwrap()
@@ -29,7 +29,7 @@ impl flyio::Handler for Recorder {
 
     async fn machine_started(
         &self,
-        _: &webhooks::Route,
+        _: &webhooks::receiver::DeliveryContext,
         payload: flyio::CloudEventPayload,
     ) -> Result<(), webhooks::receiver::HandlerError> {
         self.0
@@ -41,7 +41,7 @@ impl flyio::Handler for Recorder {
 
     async fn unknown(
         &self,
-        _: &webhooks::Route,
+        _: &webhooks::receiver::DeliveryContext,
         message: webhooks::UnknownMessage,
     ) -> Result<(), webhooks::receiver::HandlerError> {
         self.0.lock().unwrap().push(format!(

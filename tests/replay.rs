@@ -28,7 +28,7 @@ struct Counter {
 impl flyio::Handler for Counter {
     async fn resource_created(
         &self,
-        _: &webhooks::Route,
+        _: &webhooks::receiver::DeliveryContext,
         payload: flyio::ProviderWebhookPayload,
     ) -> Result<(), webhooks::receiver::HandlerError> {
         self.calls.fetch_add(1, Ordering::SeqCst);
@@ -184,8 +184,15 @@ async fn tower_middleware_wraps_the_handler_through_the_layer() {
             std::task::Poll::Ready(Ok(()))
         }
         fn call(&mut self, delivery: Delivery<flyio::Message>) -> Self::Future {
-            let provider = delivery.route.param("provider_name").unwrap_or_default();
-            let name = delivery.message.name().unwrap_or("unknown");
+            let provider = delivery
+                .context
+                .route()
+                .param("provider_name")
+                .unwrap_or_default();
+            let name = match &delivery.message {
+                Ok(message) => message.name().unwrap_or("unknown"),
+                Err(_) => "undecodable",
+            };
             self.0
                 .lock()
                 .unwrap()

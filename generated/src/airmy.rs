@@ -851,110 +851,127 @@ pub const DELIVERY: Option<crate::DeliveryPolicy> = Some(crate::DeliveryPolicy {
     notes: "The docs say \"3 delivery attempts with exponential backoff: 1s, 5s, 30s\" and give three waits for three attempts; the waits are recorded as written. Delivery history (request body, response, status) is in the dashboard under Settings → Webhooks → [webhook] → Deliveries.",
 });
 
-/// A typed webhook handler: one method per message of the spec, plus unknown events.
-/// Every method accepts its message unless overridden; an `Err` makes the receiver
-/// answer 500 so the sender retries.
+/// A typed webhook handler: one method per message of the spec, plus unknown events
+/// and verified deliveries that do not decode. Each method gets the delivery's
+/// context (route, headers, id, time, attempt, raw body) and accepts its message
+/// unless overridden; an `Err` makes the receiver answer 500 so the sender retries.
 #[cfg(feature = "tower")]
 #[allow(clippy::wrong_self_convention)]
 pub trait Handler: Send + Sync + 'static {
     /// Handles `RunCompleted`: Agent run finished successfully. Accepts it unless overridden.
     fn run_completed(
         &self,
-        route: &crate::Route,
+        delivery: &crate::receiver::DeliveryContext,
         payload: RunCompletedEvent,
     ) -> impl ::std::future::Future<
         Output = Result<(), crate::receiver::HandlerError>,
     > + Send {
-        let _ = (route, payload);
+        let _ = (delivery, payload);
         async { Ok(()) }
     }
     /// Handles `RunFailed`: Agent run failed or timed out. Accepts it unless overridden.
     fn run_failed(
         &self,
-        route: &crate::Route,
+        delivery: &crate::receiver::DeliveryContext,
         payload: RunFailedEvent,
     ) -> impl ::std::future::Future<
         Output = Result<(), crate::receiver::HandlerError>,
     > + Send {
-        let _ = (route, payload);
+        let _ = (delivery, payload);
         async { Ok(()) }
     }
     /// Handles `DeploymentCreated`: New deployment created. Accepts it unless overridden.
     fn deployment_created(
         &self,
-        route: &crate::Route,
+        delivery: &crate::receiver::DeliveryContext,
         payload: DeploymentCreatedEvent,
     ) -> impl ::std::future::Future<
         Output = Result<(), crate::receiver::HandlerError>,
     > + Send {
-        let _ = (route, payload);
+        let _ = (delivery, payload);
         async { Ok(()) }
     }
     /// Handles `DeploymentRollback`: Rollback triggered. Accepts it unless overridden.
     fn deployment_rollback(
         &self,
-        route: &crate::Route,
+        delivery: &crate::receiver::DeliveryContext,
         payload: DeploymentRollbackEvent,
     ) -> impl ::std::future::Future<
         Output = Result<(), crate::receiver::HandlerError>,
     > + Send {
-        let _ = (route, payload);
+        let _ = (delivery, payload);
         async { Ok(()) }
     }
     /// Handles `AlertTriggered`: Monitoring alert fired. Accepts it unless overridden.
     fn alert_triggered(
         &self,
-        route: &crate::Route,
+        delivery: &crate::receiver::DeliveryContext,
         payload: AlertTriggeredEvent,
     ) -> impl ::std::future::Future<
         Output = Result<(), crate::receiver::HandlerError>,
     > + Send {
-        let _ = (route, payload);
+        let _ = (delivery, payload);
         async { Ok(()) }
     }
     /// Handles `AgentUpdated`: Agent configuration changed. Accepts it unless overridden.
     fn agent_updated(
         &self,
-        route: &crate::Route,
+        delivery: &crate::receiver::DeliveryContext,
         payload: AgentUpdatedEvent,
     ) -> impl ::std::future::Future<
         Output = Result<(), crate::receiver::HandlerError>,
     > + Send {
-        let _ = (route, payload);
+        let _ = (delivery, payload);
         async { Ok(()) }
     }
     /// Handles `PipelineCompleted`: Pipeline run finished. Accepts it unless overridden.
     fn pipeline_completed(
         &self,
-        route: &crate::Route,
+        delivery: &crate::receiver::DeliveryContext,
         payload: PipelineCompletedEvent,
     ) -> impl ::std::future::Future<
         Output = Result<(), crate::receiver::HandlerError>,
     > + Send {
-        let _ = (route, payload);
+        let _ = (delivery, payload);
         async { Ok(()) }
     }
     /// Handles `Test`: Sent on demand to check an endpoint. Accepts it unless overridden.
     fn test(
         &self,
-        route: &crate::Route,
+        delivery: &crate::receiver::DeliveryContext,
         payload: TestEvent,
     ) -> impl ::std::future::Future<
         Output = Result<(), crate::receiver::HandlerError>,
     > + Send {
-        let _ = (route, payload);
+        let _ = (delivery, payload);
         async { Ok(()) }
     }
     /// Handles an event the spec does not list. Accepts it unless overridden.
     fn unknown(
         &self,
-        route: &crate::Route,
+        delivery: &crate::receiver::DeliveryContext,
         message: crate::UnknownMessage,
     ) -> impl ::std::future::Future<
         Output = Result<(), crate::receiver::HandlerError>,
     > + Send {
-        let _ = (route, message);
+        let _ = (delivery, message);
         async { Ok(()) }
+    }
+    /// Handles a verified delivery whose body does not fit the message its channel,
+    /// event header and discriminator name (`error.message()` names it,
+    /// `error.path()` the value that did not fit; `delivery.body()` is the raw
+    /// body). Unless overridden it is refused: the receiver answers 400 with the
+    /// reason and logs it, so the provider's delivery log shows it for a
+    /// redelivery (in queue mode it is tried again, then kept as a dead letter).
+    fn undecodable(
+        &self,
+        delivery: &crate::receiver::DeliveryContext,
+        error: crate::DecodeError,
+    ) -> impl ::std::future::Future<
+        Output = Result<(), crate::receiver::HandlerError>,
+    > + Send {
+        let _ = delivery;
+        async move { Err(crate::receiver::Undecodable(error).into()) }
     }
 }
 
@@ -965,37 +982,41 @@ struct Dispatcher<H>(H);
 impl<H: Handler> ::hookgen_runtime::__private::Dispatch<Message> for Dispatcher<H> {
     fn dispatch(
         &self,
-        route: crate::Route,
-        message: Message,
+        delivery: crate::receiver::DeliveryContext,
+        message: Result<Message, crate::DecodeError>,
     ) -> ::hookgen_runtime::__private::HandlerFuture<'_> {
         Box::pin(async move {
             match message {
-                Message::RunCompleted(payload) => {
-                    <H as Handler>::run_completed(&self.0, &route, payload).await
+                Ok(Message::RunCompleted(payload)) => {
+                    <H as Handler>::run_completed(&self.0, &delivery, payload).await
                 }
-                Message::RunFailed(payload) => {
-                    <H as Handler>::run_failed(&self.0, &route, payload).await
+                Ok(Message::RunFailed(payload)) => {
+                    <H as Handler>::run_failed(&self.0, &delivery, payload).await
                 }
-                Message::DeploymentCreated(payload) => {
-                    <H as Handler>::deployment_created(&self.0, &route, payload).await
+                Ok(Message::DeploymentCreated(payload)) => {
+                    <H as Handler>::deployment_created(&self.0, &delivery, payload).await
                 }
-                Message::DeploymentRollback(payload) => {
-                    <H as Handler>::deployment_rollback(&self.0, &route, payload).await
+                Ok(Message::DeploymentRollback(payload)) => {
+                    <H as Handler>::deployment_rollback(&self.0, &delivery, payload)
+                        .await
                 }
-                Message::AlertTriggered(payload) => {
-                    <H as Handler>::alert_triggered(&self.0, &route, payload).await
+                Ok(Message::AlertTriggered(payload)) => {
+                    <H as Handler>::alert_triggered(&self.0, &delivery, payload).await
                 }
-                Message::AgentUpdated(payload) => {
-                    <H as Handler>::agent_updated(&self.0, &route, payload).await
+                Ok(Message::AgentUpdated(payload)) => {
+                    <H as Handler>::agent_updated(&self.0, &delivery, payload).await
                 }
-                Message::PipelineCompleted(payload) => {
-                    <H as Handler>::pipeline_completed(&self.0, &route, payload).await
+                Ok(Message::PipelineCompleted(payload)) => {
+                    <H as Handler>::pipeline_completed(&self.0, &delivery, payload).await
                 }
-                Message::Test(payload) => {
-                    <H as Handler>::test(&self.0, &route, payload).await
+                Ok(Message::Test(payload)) => {
+                    <H as Handler>::test(&self.0, &delivery, payload).await
                 }
-                Message::Unknown(message) => {
-                    <H as Handler>::unknown(&self.0, &route, message).await
+                Ok(Message::Unknown(message)) => {
+                    <H as Handler>::unknown(&self.0, &delivery, message).await
+                }
+                Err(error) => {
+                    <H as Handler>::undecodable(&self.0, &delivery, error).await
                 }
             }
         })
@@ -1026,13 +1047,10 @@ pub fn service<H: Handler>(
     handler: H,
     config: crate::receiver::ReceiverConfig,
 ) -> Result<
-    crate::receiver::Webhooks<
-        Message,
-        ::hookgen_runtime::__private::DispatchService<Message>,
-    >,
+    crate::receiver::Webhooks<Message, crate::receiver::HandlerService<Message>>,
     crate::SignatureError,
 > {
-    let dispatch = ::hookgen_runtime::__private::DispatchService(
+    let dispatch = crate::receiver::HandlerService::new(
         ::std::sync::Arc::new(Dispatcher(handler)),
     );
     Ok(crate::receiver::Layer::layer(&layer(config)?, dispatch))
@@ -1050,6 +1068,7 @@ pub fn layer(
         scheme: SIGNATURE,
         route,
         decode_channel,
+        message_name: Message::name,
     };
     crate::receiver::WebhooksLayer::new(binding, config)
 }
@@ -1083,6 +1102,7 @@ pub async fn process<H: Handler>(
         scheme: SIGNATURE,
         route,
         decode_channel,
+        message_name: Message::name,
     };
     ::hookgen_runtime::__private::process(
             queue,

@@ -587,9 +587,10 @@ pub fn verify_request(
 /// The spec states no delivery rules.
 pub const DELIVERY: Option<crate::DeliveryPolicy> = None;
 
-/// A typed webhook handler: one method per message of the spec, plus unknown events.
-/// Every method accepts its message unless overridden; an `Err` makes the receiver
-/// answer 500 so the sender retries.
+/// A typed webhook handler: one method per message of the spec, plus unknown events
+/// and verified deliveries that do not decode. Each method gets the delivery's
+/// context (route, headers, id, time, attempt, raw body) and accepts its message
+/// unless overridden; an `Err` makes the receiver answer 500 so the sender retries.
 #[cfg(feature = "tower")]
 #[allow(clippy::wrong_self_convention)]
 pub trait Handler: Send + Sync + 'static {
@@ -597,96 +598,112 @@ pub trait Handler: Send + Sync + 'static {
     /// provisioned. Accepts it unless overridden.
     fn resource_created(
         &self,
-        route: &crate::Route,
+        delivery: &crate::receiver::DeliveryContext,
         payload: ProviderWebhookPayload,
     ) -> impl ::std::future::Future<
         Output = Result<(), crate::receiver::HandlerError>,
     > + Send {
-        let _ = (route, payload);
+        let _ = (delivery, payload);
         async { Ok(()) }
     }
     /// Handles `ResourceUpdated`: Notifies Fly.io that an extension resource has been updated.
     /// Accepts it unless overridden.
     fn resource_updated(
         &self,
-        route: &crate::Route,
+        delivery: &crate::receiver::DeliveryContext,
         payload: ProviderWebhookPayload,
     ) -> impl ::std::future::Future<
         Output = Result<(), crate::receiver::HandlerError>,
     > + Send {
-        let _ = (route, payload);
+        let _ = (delivery, payload);
         async { Ok(()) }
     }
     /// Handles `ResourceDeleted`: Notifies Fly.io that an extension resource has been deleted.
     /// Accepts it unless overridden.
     fn resource_deleted(
         &self,
-        route: &crate::Route,
+        delivery: &crate::receiver::DeliveryContext,
         payload: ResourceDeletedPayload,
     ) -> impl ::std::future::Future<
         Output = Result<(), crate::receiver::HandlerError>,
     > + Send {
-        let _ = (route, payload);
+        let _ = (delivery, payload);
         async { Ok(()) }
     }
     /// Handles `MachineStarted`: Notifies the provider that a Fly Machine has started. Accepts
     /// it unless overridden.
     fn machine_started(
         &self,
-        route: &crate::Route,
+        delivery: &crate::receiver::DeliveryContext,
         payload: CloudEventPayload,
     ) -> impl ::std::future::Future<
         Output = Result<(), crate::receiver::HandlerError>,
     > + Send {
-        let _ = (route, payload);
+        let _ = (delivery, payload);
         async { Ok(()) }
     }
     /// Handles `MachineStopped`: Notifies the provider that a Fly Machine has stopped. Accepts
     /// it unless overridden.
     fn machine_stopped(
         &self,
-        route: &crate::Route,
+        delivery: &crate::receiver::DeliveryContext,
         payload: CloudEventPayload,
     ) -> impl ::std::future::Future<
         Output = Result<(), crate::receiver::HandlerError>,
     > + Send {
-        let _ = (route, payload);
+        let _ = (delivery, payload);
         async { Ok(()) }
     }
     /// Handles `MachineDestroyed`: Notifies the provider that a Fly Machine has been destroyed.
     /// Accepts it unless overridden.
     fn machine_destroyed(
         &self,
-        route: &crate::Route,
+        delivery: &crate::receiver::DeliveryContext,
         payload: CloudEventPayload,
     ) -> impl ::std::future::Future<
         Output = Result<(), crate::receiver::HandlerError>,
     > + Send {
-        let _ = (route, payload);
+        let _ = (delivery, payload);
         async { Ok(()) }
     }
     /// Handles `AccountChanged`: Notifies the provider that a Fly.io account has changed.
     /// Accepts it unless overridden.
     fn account_changed(
         &self,
-        route: &crate::Route,
+        delivery: &crate::receiver::DeliveryContext,
         payload: CloudEventPayload,
     ) -> impl ::std::future::Future<
         Output = Result<(), crate::receiver::HandlerError>,
     > + Send {
-        let _ = (route, payload);
+        let _ = (delivery, payload);
         async { Ok(()) }
     }
     /// Handles an event the spec does not list. Accepts it unless overridden.
     fn unknown(
         &self,
-        route: &crate::Route,
+        delivery: &crate::receiver::DeliveryContext,
         message: crate::UnknownMessage,
     ) -> impl ::std::future::Future<
         Output = Result<(), crate::receiver::HandlerError>,
     > + Send {
-        let _ = (route, message);
+        let _ = (delivery, message);
         async { Ok(()) }
+    }
+    /// Handles a verified delivery whose body does not fit the message its channel,
+    /// event header and discriminator name (`error.message()` names it,
+    /// `error.path()` the value that did not fit; `delivery.body()` is the raw
+    /// body). Unless overridden it is refused: the receiver answers 400 with the
+    /// reason and logs it, so the provider's delivery log shows it for a
+    /// redelivery (in queue mode it is tried again, then kept as a dead letter).
+    fn undecodable(
+        &self,
+        delivery: &crate::receiver::DeliveryContext,
+        error: crate::DecodeError,
+    ) -> impl ::std::future::Future<
+        Output = Result<(), crate::receiver::HandlerError>,
+    > + Send {
+        let _ = delivery;
+        async move { Err(crate::receiver::Undecodable(error).into()) }
     }
 }
 
@@ -697,34 +714,37 @@ struct Dispatcher<H>(H);
 impl<H: Handler> ::hookgen_runtime::__private::Dispatch<Message> for Dispatcher<H> {
     fn dispatch(
         &self,
-        route: crate::Route,
-        message: Message,
+        delivery: crate::receiver::DeliveryContext,
+        message: Result<Message, crate::DecodeError>,
     ) -> ::hookgen_runtime::__private::HandlerFuture<'_> {
         Box::pin(async move {
             match message {
-                Message::ResourceCreated(payload) => {
-                    <H as Handler>::resource_created(&self.0, &route, payload).await
+                Ok(Message::ResourceCreated(payload)) => {
+                    <H as Handler>::resource_created(&self.0, &delivery, payload).await
                 }
-                Message::ResourceUpdated(payload) => {
-                    <H as Handler>::resource_updated(&self.0, &route, payload).await
+                Ok(Message::ResourceUpdated(payload)) => {
+                    <H as Handler>::resource_updated(&self.0, &delivery, payload).await
                 }
-                Message::ResourceDeleted(payload) => {
-                    <H as Handler>::resource_deleted(&self.0, &route, payload).await
+                Ok(Message::ResourceDeleted(payload)) => {
+                    <H as Handler>::resource_deleted(&self.0, &delivery, payload).await
                 }
-                Message::MachineStarted(payload) => {
-                    <H as Handler>::machine_started(&self.0, &route, payload).await
+                Ok(Message::MachineStarted(payload)) => {
+                    <H as Handler>::machine_started(&self.0, &delivery, payload).await
                 }
-                Message::MachineStopped(payload) => {
-                    <H as Handler>::machine_stopped(&self.0, &route, payload).await
+                Ok(Message::MachineStopped(payload)) => {
+                    <H as Handler>::machine_stopped(&self.0, &delivery, payload).await
                 }
-                Message::MachineDestroyed(payload) => {
-                    <H as Handler>::machine_destroyed(&self.0, &route, payload).await
+                Ok(Message::MachineDestroyed(payload)) => {
+                    <H as Handler>::machine_destroyed(&self.0, &delivery, payload).await
                 }
-                Message::AccountChanged(payload) => {
-                    <H as Handler>::account_changed(&self.0, &route, payload).await
+                Ok(Message::AccountChanged(payload)) => {
+                    <H as Handler>::account_changed(&self.0, &delivery, payload).await
                 }
-                Message::Unknown(message) => {
-                    <H as Handler>::unknown(&self.0, &route, message).await
+                Ok(Message::Unknown(message)) => {
+                    <H as Handler>::unknown(&self.0, &delivery, message).await
+                }
+                Err(error) => {
+                    <H as Handler>::undecodable(&self.0, &delivery, error).await
                 }
             }
         })
@@ -755,13 +775,10 @@ pub fn service<H: Handler>(
     handler: H,
     config: crate::receiver::ReceiverConfig,
 ) -> Result<
-    crate::receiver::Webhooks<
-        Message,
-        ::hookgen_runtime::__private::DispatchService<Message>,
-    >,
+    crate::receiver::Webhooks<Message, crate::receiver::HandlerService<Message>>,
     crate::SignatureError,
 > {
-    let dispatch = ::hookgen_runtime::__private::DispatchService(
+    let dispatch = crate::receiver::HandlerService::new(
         ::std::sync::Arc::new(Dispatcher(handler)),
     );
     Ok(crate::receiver::Layer::layer(&layer(config)?, dispatch))
@@ -779,6 +796,7 @@ pub fn layer(
         scheme: SIGNATURE,
         route,
         decode_channel,
+        message_name: Message::name,
     };
     crate::receiver::WebhooksLayer::new(binding, config)
 }
@@ -812,6 +830,7 @@ pub async fn process<H: Handler>(
         scheme: SIGNATURE,
         route,
         decode_channel,
+        message_name: Message::name,
     };
     ::hookgen_runtime::__private::process(
             queue,

@@ -44522,9 +44522,10 @@ pub fn verify_request(
 /// The spec states no delivery rules.
 pub const DELIVERY: Option<crate::DeliveryPolicy> = None;
 
-/// A typed webhook handler: one method per message of the spec, plus unknown events.
-/// Every method accepts its message unless overridden; an `Err` makes the receiver
-/// answer 500 so the sender retries.
+/// A typed webhook handler: one method per message of the spec, plus unknown events
+/// and verified deliveries that do not decode. Each method gets the delivery's
+/// context (route, headers, id, time, attempt, raw body) and accepts its message
+/// unless overridden; an `Err` makes the receiver answer 500 so the sender retries.
 #[cfg(feature = "tower")]
 #[allow(clippy::wrong_self_convention)]
 pub trait Handler: Send + Sync + 'static {
@@ -44537,12 +44538,12 @@ pub trait Handler: Send + Sync + 'static {
     /// repository permission. Accepts it unless overridden.
     fn branch_protection_configuration_disabled(
         &self,
-        route: &crate::Route,
+        delivery: &crate::receiver::DeliveryContext,
         payload: Box<WebhookBranchProtectionConfigurationDisabled>,
     ) -> impl ::std::future::Future<
         Output = Result<(), crate::receiver::HandlerError>,
     > + Send {
-        let _ = (route, payload);
+        let _ = (delivery, payload);
         async { Ok(()) }
     }
     /// Handles `branch-protection-configuration-enabled`: This event occurs when there is a
@@ -44554,12 +44555,12 @@ pub trait Handler: Send + Sync + 'static {
     /// repository permission. Accepts it unless overridden.
     fn branch_protection_configuration_enabled(
         &self,
-        route: &crate::Route,
+        delivery: &crate::receiver::DeliveryContext,
         payload: Box<WebhookBranchProtectionConfigurationEnabled>,
     ) -> impl ::std::future::Future<
         Output = Result<(), crate::receiver::HandlerError>,
     > + Send {
-        let _ = (route, payload);
+        let _ = (delivery, payload);
         async { Ok(()) }
     }
     /// Handles `branch-protection-rule-created`: This event occurs when there is activity relating to branch protection rules. For more information, see "[About protected branches](https://docs.github.com/repositories/configuring-branches-and-merges-in-your-repository/defining-the-mergeability-of-pull-requests/about-protected-branches)." For information about the APIs to manage branch protection rules, see [the GraphQL documentation](https://docs.github.com/graphql/reference/objects#branchprotectionrule) or "[Branch protection](https://docs.github.com/rest/branches/branch-protection)" in the REST API documentation.
@@ -44568,12 +44569,12 @@ pub trait Handler: Send + Sync + 'static {
     /// repository permission. Accepts it unless overridden.
     fn branch_protection_rule_created(
         &self,
-        route: &crate::Route,
+        delivery: &crate::receiver::DeliveryContext,
         payload: Box<WebhookBranchProtectionRuleCreated>,
     ) -> impl ::std::future::Future<
         Output = Result<(), crate::receiver::HandlerError>,
     > + Send {
-        let _ = (route, payload);
+        let _ = (delivery, payload);
         async { Ok(()) }
     }
     /// Handles `branch-protection-rule-deleted`: This event occurs when there is activity relating to branch protection rules. For more information, see "[About protected branches](https://docs.github.com/repositories/configuring-branches-and-merges-in-your-repository/defining-the-mergeability-of-pull-requests/about-protected-branches)." For information about the APIs to manage branch protection rules, see [the GraphQL documentation](https://docs.github.com/graphql/reference/objects#branchprotectionrule) or "[Branch protection](https://docs.github.com/rest/branches/branch-protection)" in the REST API documentation.
@@ -44582,12 +44583,12 @@ pub trait Handler: Send + Sync + 'static {
     /// repository permission. Accepts it unless overridden.
     fn branch_protection_rule_deleted(
         &self,
-        route: &crate::Route,
+        delivery: &crate::receiver::DeliveryContext,
         payload: Box<WebhookBranchProtectionRuleDeleted>,
     ) -> impl ::std::future::Future<
         Output = Result<(), crate::receiver::HandlerError>,
     > + Send {
-        let _ = (route, payload);
+        let _ = (delivery, payload);
         async { Ok(()) }
     }
     /// Handles `branch-protection-rule-edited`: This event occurs when there is activity relating to branch protection rules. For more information, see "[About protected branches](https://docs.github.com/repositories/configuring-branches-and-merges-in-your-repository/defining-the-mergeability-of-pull-requests/about-protected-branches)." For information about the APIs to manage branch protection rules, see [the GraphQL documentation](https://docs.github.com/graphql/reference/objects#branchprotectionrule) or "[Branch protection](https://docs.github.com/rest/branches/branch-protection)" in the REST API documentation.
@@ -44596,12 +44597,12 @@ pub trait Handler: Send + Sync + 'static {
     /// repository permission. Accepts it unless overridden.
     fn branch_protection_rule_edited(
         &self,
-        route: &crate::Route,
+        delivery: &crate::receiver::DeliveryContext,
         payload: Box<WebhookBranchProtectionRuleEdited>,
     ) -> impl ::std::future::Future<
         Output = Result<(), crate::receiver::HandlerError>,
     > + Send {
-        let _ = (route, payload);
+        let _ = (delivery, payload);
         async { Ok(()) }
     }
     /// Handles `check-run-completed`: This event occurs when there is activity relating to a check run. For information about check runs, see "[Getting started with the Checks API](https://docs.github.com/rest/guides/getting-started-with-the-checks-api)." For information about the APIs to manage check runs, see [the GraphQL API documentation](https://docs.github.com/graphql/reference/objects#checkrun) or "[Check Runs](https://docs.github.com/rest/checks/runs)" in the REST API documentation.
@@ -44621,12 +44622,12 @@ pub trait Handler: Send + Sync + 'static {
     /// > The API only looks for pushes in the repository where the check run was created. Pushes to a branch in a forked repository are not detected and return an empty `pull_requests` array and a `null` value for `head_branch`. Accepts it unless overridden.
     fn check_run_completed(
         &self,
-        route: &crate::Route,
+        delivery: &crate::receiver::DeliveryContext,
         payload: Box<WebhookCheckRunCompleted>,
     ) -> impl ::std::future::Future<
         Output = Result<(), crate::receiver::HandlerError>,
     > + Send {
-        let _ = (route, payload);
+        let _ = (delivery, payload);
         async { Ok(()) }
     }
     /// Handles `check-run-created`: This event occurs when there is activity relating to a check run. For information about check runs, see "[Getting started with the Checks API](https://docs.github.com/rest/guides/getting-started-with-the-checks-api)." For information about the APIs to manage check runs, see [the GraphQL API documentation](https://docs.github.com/graphql/reference/objects#checkrun) or "[Check Runs](https://docs.github.com/rest/checks/runs)" in the REST API documentation.
@@ -44646,12 +44647,12 @@ pub trait Handler: Send + Sync + 'static {
     /// > The API only looks for pushes in the repository where the check run was created. Pushes to a branch in a forked repository are not detected and return an empty `pull_requests` array and a `null` value for `head_branch`. Accepts it unless overridden.
     fn check_run_created(
         &self,
-        route: &crate::Route,
+        delivery: &crate::receiver::DeliveryContext,
         payload: Box<WebhookCheckRunCreated>,
     ) -> impl ::std::future::Future<
         Output = Result<(), crate::receiver::HandlerError>,
     > + Send {
-        let _ = (route, payload);
+        let _ = (delivery, payload);
         async { Ok(()) }
     }
     /// Handles `check-run-requested-action`: This event occurs when there is activity relating to a check run. For information about check runs, see "[Getting started with the Checks API](https://docs.github.com/rest/guides/getting-started-with-the-checks-api)." For information about the APIs to manage check runs, see [the GraphQL API documentation](https://docs.github.com/graphql/reference/objects#checkrun) or "[Check Runs](https://docs.github.com/rest/checks/runs)" in the REST API documentation.
@@ -44671,12 +44672,12 @@ pub trait Handler: Send + Sync + 'static {
     /// > The API only looks for pushes in the repository where the check run was created. Pushes to a branch in a forked repository are not detected and return an empty `pull_requests` array and a `null` value for `head_branch`. Accepts it unless overridden.
     fn check_run_requested_action(
         &self,
-        route: &crate::Route,
+        delivery: &crate::receiver::DeliveryContext,
         payload: Box<WebhookCheckRunRequestedAction>,
     ) -> impl ::std::future::Future<
         Output = Result<(), crate::receiver::HandlerError>,
     > + Send {
-        let _ = (route, payload);
+        let _ = (delivery, payload);
         async { Ok(()) }
     }
     /// Handles `check-run-rerequested`: This event occurs when there is activity relating to a check run. For information about check runs, see "[Getting started with the Checks API](https://docs.github.com/rest/guides/getting-started-with-the-checks-api)." For information about the APIs to manage check runs, see [the GraphQL API documentation](https://docs.github.com/graphql/reference/objects#checkrun) or "[Check Runs](https://docs.github.com/rest/checks/runs)" in the REST API documentation.
@@ -44696,12 +44697,12 @@ pub trait Handler: Send + Sync + 'static {
     /// > The API only looks for pushes in the repository where the check run was created. Pushes to a branch in a forked repository are not detected and return an empty `pull_requests` array and a `null` value for `head_branch`. Accepts it unless overridden.
     fn check_run_rerequested(
         &self,
-        route: &crate::Route,
+        delivery: &crate::receiver::DeliveryContext,
         payload: Box<WebhookCheckRunRerequested>,
     ) -> impl ::std::future::Future<
         Output = Result<(), crate::receiver::HandlerError>,
     > + Send {
-        let _ = (route, payload);
+        let _ = (delivery, payload);
         async { Ok(()) }
     }
     /// Handles `check-suite-completed`: This event occurs when there is activity relating to a check suite. For information about check suites, see "[Getting started with the Checks API](https://docs.github.com/rest/guides/getting-started-with-the-checks-api)." For information about the APIs to manage check suites, see [the GraphQL API documentation](https://docs.github.com/graphql/reference/objects#checksuite) or "[Check Suites](https://docs.github.com/rest/checks/suites)" in the REST API documentation.
@@ -44720,12 +44721,12 @@ pub trait Handler: Send + Sync + 'static {
     /// > The API only looks for pushes in the repository where the check suite was created. Pushes to a branch in a forked repository are not detected and return an empty `pull_requests` array and a `null` value for `head_branch`. Accepts it unless overridden.
     fn check_suite_completed(
         &self,
-        route: &crate::Route,
+        delivery: &crate::receiver::DeliveryContext,
         payload: Box<WebhookCheckSuiteCompleted>,
     ) -> impl ::std::future::Future<
         Output = Result<(), crate::receiver::HandlerError>,
     > + Send {
-        let _ = (route, payload);
+        let _ = (delivery, payload);
         async { Ok(()) }
     }
     /// Handles `check-suite-requested`: This event occurs when there is activity relating to a check suite. For information about check suites, see "[Getting started with the Checks API](https://docs.github.com/rest/guides/getting-started-with-the-checks-api)." For information about the APIs to manage check suites, see [the GraphQL API documentation](https://docs.github.com/graphql/reference/objects#checksuite) or "[Check Suites](https://docs.github.com/rest/checks/suites)" in the REST API documentation.
@@ -44744,12 +44745,12 @@ pub trait Handler: Send + Sync + 'static {
     /// > The API only looks for pushes in the repository where the check suite was created. Pushes to a branch in a forked repository are not detected and return an empty `pull_requests` array and a `null` value for `head_branch`. Accepts it unless overridden.
     fn check_suite_requested(
         &self,
-        route: &crate::Route,
+        delivery: &crate::receiver::DeliveryContext,
         payload: Box<WebhookCheckSuiteRequested>,
     ) -> impl ::std::future::Future<
         Output = Result<(), crate::receiver::HandlerError>,
     > + Send {
-        let _ = (route, payload);
+        let _ = (delivery, payload);
         async { Ok(()) }
     }
     /// Handles `check-suite-rerequested`: This event occurs when there is activity relating to a check suite. For information about check suites, see "[Getting started with the Checks API](https://docs.github.com/rest/guides/getting-started-with-the-checks-api)." For information about the APIs to manage check suites, see [the GraphQL API documentation](https://docs.github.com/graphql/reference/objects#checksuite) or "[Check Suites](https://docs.github.com/rest/checks/suites)" in the REST API documentation.
@@ -44768,12 +44769,12 @@ pub trait Handler: Send + Sync + 'static {
     /// > The API only looks for pushes in the repository where the check suite was created. Pushes to a branch in a forked repository are not detected and return an empty `pull_requests` array and a `null` value for `head_branch`. Accepts it unless overridden.
     fn check_suite_rerequested(
         &self,
-        route: &crate::Route,
+        delivery: &crate::receiver::DeliveryContext,
         payload: Box<WebhookCheckSuiteRerequested>,
     ) -> impl ::std::future::Future<
         Output = Result<(), crate::receiver::HandlerError>,
     > + Send {
-        let _ = (route, payload);
+        let _ = (delivery, payload);
         async { Ok(()) }
     }
     /// Handles `code-scanning-alert-appeared-in-branch`: This event occurs when there is activity relating to code scanning alerts in a repository. For more information, see "[About code scanning](https://docs.github.com/code-security/code-scanning/automatically-scanning-your-code-for-vulnerabilities-and-errors/about-code-scanning)" and "[About code scanning alerts](https://docs.github.com/code-security/code-scanning/automatically-scanning-your-code-for-vulnerabilities-and-errors/about-code-scanning-alerts)." For information about the API to manage code scanning, see "[Code scanning](https://docs.github.com/rest/code-scanning)" in the REST API documentation.
@@ -44782,12 +44783,12 @@ pub trait Handler: Send + Sync + 'static {
     /// scanning alerts" repository permission. Accepts it unless overridden.
     fn code_scanning_alert_appeared_in_branch(
         &self,
-        route: &crate::Route,
+        delivery: &crate::receiver::DeliveryContext,
         payload: Box<WebhookCodeScanningAlertAppearedInBranch>,
     ) -> impl ::std::future::Future<
         Output = Result<(), crate::receiver::HandlerError>,
     > + Send {
-        let _ = (route, payload);
+        let _ = (delivery, payload);
         async { Ok(()) }
     }
     /// Handles `code-scanning-alert-closed-by-user`: This event occurs when there is activity relating to code scanning alerts in a repository. For more information, see "[About code scanning](https://docs.github.com/code-security/code-scanning/automatically-scanning-your-code-for-vulnerabilities-and-errors/about-code-scanning)" and "[About code scanning alerts](https://docs.github.com/code-security/code-scanning/automatically-scanning-your-code-for-vulnerabilities-and-errors/about-code-scanning-alerts)." For information about the API to manage code scanning, see "[Code scanning](https://docs.github.com/rest/code-scanning)" in the REST API documentation.
@@ -44796,12 +44797,12 @@ pub trait Handler: Send + Sync + 'static {
     /// scanning alerts" repository permission. Accepts it unless overridden.
     fn code_scanning_alert_closed_by_user(
         &self,
-        route: &crate::Route,
+        delivery: &crate::receiver::DeliveryContext,
         payload: Box<WebhookCodeScanningAlertClosedByUser>,
     ) -> impl ::std::future::Future<
         Output = Result<(), crate::receiver::HandlerError>,
     > + Send {
-        let _ = (route, payload);
+        let _ = (delivery, payload);
         async { Ok(()) }
     }
     /// Handles `code-scanning-alert-created`: This event occurs when there is activity relating to code scanning alerts in a repository. For more information, see "[About code scanning](https://docs.github.com/code-security/code-scanning/automatically-scanning-your-code-for-vulnerabilities-and-errors/about-code-scanning)" and "[About code scanning alerts](https://docs.github.com/code-security/code-scanning/automatically-scanning-your-code-for-vulnerabilities-and-errors/about-code-scanning-alerts)." For information about the API to manage code scanning, see "[Code scanning](https://docs.github.com/rest/code-scanning)" in the REST API documentation.
@@ -44810,12 +44811,12 @@ pub trait Handler: Send + Sync + 'static {
     /// scanning alerts" repository permission. Accepts it unless overridden.
     fn code_scanning_alert_created(
         &self,
-        route: &crate::Route,
+        delivery: &crate::receiver::DeliveryContext,
         payload: Box<WebhookCodeScanningAlertCreated>,
     ) -> impl ::std::future::Future<
         Output = Result<(), crate::receiver::HandlerError>,
     > + Send {
-        let _ = (route, payload);
+        let _ = (delivery, payload);
         async { Ok(()) }
     }
     /// Handles `code-scanning-alert-fixed`: This event occurs when there is activity relating to code scanning alerts in a repository. For more information, see "[About code scanning](https://docs.github.com/code-security/code-scanning/automatically-scanning-your-code-for-vulnerabilities-and-errors/about-code-scanning)" and "[About code scanning alerts](https://docs.github.com/code-security/code-scanning/automatically-scanning-your-code-for-vulnerabilities-and-errors/about-code-scanning-alerts)." For information about the API to manage code scanning, see "[Code scanning](https://docs.github.com/rest/code-scanning)" in the REST API documentation.
@@ -44824,12 +44825,12 @@ pub trait Handler: Send + Sync + 'static {
     /// scanning alerts" repository permission. Accepts it unless overridden.
     fn code_scanning_alert_fixed(
         &self,
-        route: &crate::Route,
+        delivery: &crate::receiver::DeliveryContext,
         payload: Box<WebhookCodeScanningAlertFixed>,
     ) -> impl ::std::future::Future<
         Output = Result<(), crate::receiver::HandlerError>,
     > + Send {
-        let _ = (route, payload);
+        let _ = (delivery, payload);
         async { Ok(()) }
     }
     /// Handles `code-scanning-alert-reopened`: This event occurs when there is activity relating to code scanning alerts in a repository. For more information, see "[About code scanning](https://docs.github.com/code-security/code-scanning/automatically-scanning-your-code-for-vulnerabilities-and-errors/about-code-scanning)" and "[About code scanning alerts](https://docs.github.com/code-security/code-scanning/automatically-scanning-your-code-for-vulnerabilities-and-errors/about-code-scanning-alerts)." For information about the API to manage code scanning, see "[Code scanning](https://docs.github.com/rest/code-scanning)" in the REST API documentation.
@@ -44838,12 +44839,12 @@ pub trait Handler: Send + Sync + 'static {
     /// scanning alerts" repository permission. Accepts it unless overridden.
     fn code_scanning_alert_reopened(
         &self,
-        route: &crate::Route,
+        delivery: &crate::receiver::DeliveryContext,
         payload: Box<WebhookCodeScanningAlertReopened>,
     ) -> impl ::std::future::Future<
         Output = Result<(), crate::receiver::HandlerError>,
     > + Send {
-        let _ = (route, payload);
+        let _ = (delivery, payload);
         async { Ok(()) }
     }
     /// Handles `code-scanning-alert-reopened-by-user`: This event occurs when there is activity relating to code scanning alerts in a repository. For more information, see "[About code scanning](https://docs.github.com/code-security/code-scanning/automatically-scanning-your-code-for-vulnerabilities-and-errors/about-code-scanning)" and "[About code scanning alerts](https://docs.github.com/code-security/code-scanning/automatically-scanning-your-code-for-vulnerabilities-and-errors/about-code-scanning-alerts)." For information about the API to manage code scanning, see "[Code scanning](https://docs.github.com/rest/code-scanning)" in the REST API documentation.
@@ -44852,12 +44853,12 @@ pub trait Handler: Send + Sync + 'static {
     /// scanning alerts" repository permission. Accepts it unless overridden.
     fn code_scanning_alert_reopened_by_user(
         &self,
-        route: &crate::Route,
+        delivery: &crate::receiver::DeliveryContext,
         payload: Box<WebhookCodeScanningAlertReopenedByUser>,
     ) -> impl ::std::future::Future<
         Output = Result<(), crate::receiver::HandlerError>,
     > + Send {
-        let _ = (route, payload);
+        let _ = (delivery, payload);
         async { Ok(()) }
     }
     /// Handles `commit-comment-created`: This event occurs when there is activity relating to commit comments. For more information about commit comments, see "[Commenting on a pull request](https://docs.github.com/pull-requests/collaborating-with-pull-requests/reviewing-changes-in-pull-requests/commenting-on-a-pull-request)." For information about the APIs to manage commit comments, see [the GraphQL API documentation](https://docs.github.com/graphql/reference/objects#commitcomment) or "[Commit comments](https://docs.github.com/rest/commits/comments)" in the REST API documentation.
@@ -44870,12 +44871,12 @@ pub trait Handler: Send + Sync + 'static {
     /// repository permission. Accepts it unless overridden.
     fn commit_comment_created(
         &self,
-        route: &crate::Route,
+        delivery: &crate::receiver::DeliveryContext,
         payload: Box<WebhookCommitCommentCreated>,
     ) -> impl ::std::future::Future<
         Output = Result<(), crate::receiver::HandlerError>,
     > + Send {
-        let _ = (route, payload);
+        let _ = (delivery, payload);
         async { Ok(()) }
     }
     /// Handles `create`: This event occurs when a Git branch or tag is created.
@@ -44891,12 +44892,12 @@ pub trait Handler: Send + Sync + 'static {
     ///   delivery. Accepts it unless overridden.
     fn create(
         &self,
-        route: &crate::Route,
+        delivery: &crate::receiver::DeliveryContext,
         payload: Box<WebhookCreate>,
     ) -> impl ::std::future::Future<
         Output = Result<(), crate::receiver::HandlerError>,
     > + Send {
-        let _ = (route, payload);
+        let _ = (delivery, payload);
         async { Ok(()) }
     }
     /// Handles `custom-property-created`: This event occurs when there is activity relating to
@@ -44908,12 +44909,12 @@ pub trait Handler: Send + Sync + 'static {
     /// properties" organization permission. Accepts it unless overridden.
     fn custom_property_created(
         &self,
-        route: &crate::Route,
+        delivery: &crate::receiver::DeliveryContext,
         payload: Box<WebhookCustomPropertyCreated>,
     ) -> impl ::std::future::Future<
         Output = Result<(), crate::receiver::HandlerError>,
     > + Send {
-        let _ = (route, payload);
+        let _ = (delivery, payload);
         async { Ok(()) }
     }
     /// Handles `custom-property-deleted`: This event occurs when there is activity relating to
@@ -44925,12 +44926,12 @@ pub trait Handler: Send + Sync + 'static {
     /// properties" organization permission. Accepts it unless overridden.
     fn custom_property_deleted(
         &self,
-        route: &crate::Route,
+        delivery: &crate::receiver::DeliveryContext,
         payload: Box<WebhookCustomPropertyDeleted>,
     ) -> impl ::std::future::Future<
         Output = Result<(), crate::receiver::HandlerError>,
     > + Send {
-        let _ = (route, payload);
+        let _ = (delivery, payload);
         async { Ok(()) }
     }
     /// Handles `custom-property-promoted-to-enterprise`: This event occurs when there is
@@ -44942,12 +44943,12 @@ pub trait Handler: Send + Sync + 'static {
     /// properties" organization permission. Accepts it unless overridden.
     fn custom_property_promoted_to_enterprise(
         &self,
-        route: &crate::Route,
+        delivery: &crate::receiver::DeliveryContext,
         payload: Box<WebhookCustomPropertyPromotedToEnterprise>,
     ) -> impl ::std::future::Future<
         Output = Result<(), crate::receiver::HandlerError>,
     > + Send {
-        let _ = (route, payload);
+        let _ = (delivery, payload);
         async { Ok(()) }
     }
     /// Handles `custom-property-updated`: This event occurs when there is activity relating to
@@ -44959,12 +44960,12 @@ pub trait Handler: Send + Sync + 'static {
     /// properties" organization permission. Accepts it unless overridden.
     fn custom_property_updated(
         &self,
-        route: &crate::Route,
+        delivery: &crate::receiver::DeliveryContext,
         payload: Box<WebhookCustomPropertyUpdated>,
     ) -> impl ::std::future::Future<
         Output = Result<(), crate::receiver::HandlerError>,
     > + Send {
-        let _ = (route, payload);
+        let _ = (delivery, payload);
         async { Ok(()) }
     }
     /// Handles `custom-property-values-updated`: This event occurs when there is activity
@@ -44976,12 +44977,12 @@ pub trait Handler: Send + Sync + 'static {
     /// properties" organization permission. Accepts it unless overridden.
     fn custom_property_values_updated(
         &self,
-        route: &crate::Route,
+        delivery: &crate::receiver::DeliveryContext,
         payload: Box<WebhookCustomPropertyValuesUpdated>,
     ) -> impl ::std::future::Future<
         Output = Result<(), crate::receiver::HandlerError>,
     > + Send {
-        let _ = (route, payload);
+        let _ = (delivery, payload);
         async { Ok(()) }
     }
     /// Handles `delete`: This event occurs when a Git branch or tag is deleted. To subscribe to
@@ -44995,12 +44996,12 @@ pub trait Handler: Send + Sync + 'static {
     /// > This event will not occur when more than three tags are deleted at once. Accepts it unless overridden.
     fn delete(
         &self,
-        route: &crate::Route,
+        delivery: &crate::receiver::DeliveryContext,
         payload: Box<WebhookDelete>,
     ) -> impl ::std::future::Future<
         Output = Result<(), crate::receiver::HandlerError>,
     > + Send {
-        let _ = (route, payload);
+        let _ = (delivery, payload);
         async { Ok(()) }
     }
     /// Handles `dependabot-alert-auto-dismissed`: This event occurs when there is activity
@@ -45015,12 +45016,12 @@ pub trait Handler: Send + Sync + 'static {
     /// > Webhook events for Dependabot alerts are currently in public preview and subject to change. Accepts it unless overridden.
     fn dependabot_alert_auto_dismissed(
         &self,
-        route: &crate::Route,
+        delivery: &crate::receiver::DeliveryContext,
         payload: Box<WebhookDependabotAlertAutoDismissed>,
     ) -> impl ::std::future::Future<
         Output = Result<(), crate::receiver::HandlerError>,
     > + Send {
-        let _ = (route, payload);
+        let _ = (delivery, payload);
         async { Ok(()) }
     }
     /// Handles `dependabot-alert-auto-reopened`: This event occurs when there is activity
@@ -45035,12 +45036,12 @@ pub trait Handler: Send + Sync + 'static {
     /// > Webhook events for Dependabot alerts are currently in public preview and subject to change. Accepts it unless overridden.
     fn dependabot_alert_auto_reopened(
         &self,
-        route: &crate::Route,
+        delivery: &crate::receiver::DeliveryContext,
         payload: Box<WebhookDependabotAlertAutoReopened>,
     ) -> impl ::std::future::Future<
         Output = Result<(), crate::receiver::HandlerError>,
     > + Send {
-        let _ = (route, payload);
+        let _ = (delivery, payload);
         async { Ok(()) }
     }
     /// Handles `dependabot-alert-created`: This event occurs when there is activity relating to
@@ -45055,12 +45056,12 @@ pub trait Handler: Send + Sync + 'static {
     /// > Webhook events for Dependabot alerts are currently in public preview and subject to change. Accepts it unless overridden.
     fn dependabot_alert_created(
         &self,
-        route: &crate::Route,
+        delivery: &crate::receiver::DeliveryContext,
         payload: Box<WebhookDependabotAlertCreated>,
     ) -> impl ::std::future::Future<
         Output = Result<(), crate::receiver::HandlerError>,
     > + Send {
-        let _ = (route, payload);
+        let _ = (delivery, payload);
         async { Ok(()) }
     }
     /// Handles `dependabot-alert-dismissed`: This event occurs when there is activity relating
@@ -45075,12 +45076,12 @@ pub trait Handler: Send + Sync + 'static {
     /// > Webhook events for Dependabot alerts are currently in public preview and subject to change. Accepts it unless overridden.
     fn dependabot_alert_dismissed(
         &self,
-        route: &crate::Route,
+        delivery: &crate::receiver::DeliveryContext,
         payload: Box<WebhookDependabotAlertDismissed>,
     ) -> impl ::std::future::Future<
         Output = Result<(), crate::receiver::HandlerError>,
     > + Send {
-        let _ = (route, payload);
+        let _ = (delivery, payload);
         async { Ok(()) }
     }
     /// Handles `dependabot-alert-fixed`: This event occurs when there is activity relating to
@@ -45095,12 +45096,12 @@ pub trait Handler: Send + Sync + 'static {
     /// > Webhook events for Dependabot alerts are currently in public preview and subject to change. Accepts it unless overridden.
     fn dependabot_alert_fixed(
         &self,
-        route: &crate::Route,
+        delivery: &crate::receiver::DeliveryContext,
         payload: Box<WebhookDependabotAlertFixed>,
     ) -> impl ::std::future::Future<
         Output = Result<(), crate::receiver::HandlerError>,
     > + Send {
-        let _ = (route, payload);
+        let _ = (delivery, payload);
         async { Ok(()) }
     }
     /// Handles `dependabot-alert-reintroduced`: This event occurs when there is activity
@@ -45115,12 +45116,12 @@ pub trait Handler: Send + Sync + 'static {
     /// > Webhook events for Dependabot alerts are currently in public preview and subject to change. Accepts it unless overridden.
     fn dependabot_alert_reintroduced(
         &self,
-        route: &crate::Route,
+        delivery: &crate::receiver::DeliveryContext,
         payload: Box<WebhookDependabotAlertReintroduced>,
     ) -> impl ::std::future::Future<
         Output = Result<(), crate::receiver::HandlerError>,
     > + Send {
-        let _ = (route, payload);
+        let _ = (delivery, payload);
         async { Ok(()) }
     }
     /// Handles `dependabot-alert-reopened`: This event occurs when there is activity relating
@@ -45135,12 +45136,12 @@ pub trait Handler: Send + Sync + 'static {
     /// > Webhook events for Dependabot alerts are currently in public preview and subject to change. Accepts it unless overridden.
     fn dependabot_alert_reopened(
         &self,
-        route: &crate::Route,
+        delivery: &crate::receiver::DeliveryContext,
         payload: Box<WebhookDependabotAlertReopened>,
     ) -> impl ::std::future::Future<
         Output = Result<(), crate::receiver::HandlerError>,
     > + Send {
-        let _ = (route, payload);
+        let _ = (delivery, payload);
         async { Ok(()) }
     }
     /// Handles `deploy-key-created`: This event occurs when there is activity relating to deploy keys. For more information, see "[Managing deploy keys](https://docs.github.com/developers/overview/managing-deploy-keys)." For information about the APIs to manage deploy keys, see [the GraphQL API documentation](https://docs.github.com/graphql/reference/objects#deploykey) or "[Deploy keys](https://docs.github.com/rest/deploy-keys)" in the REST API documentation.
@@ -45149,12 +45150,12 @@ pub trait Handler: Send + Sync + 'static {
     /// repository permission. Accepts it unless overridden.
     fn deploy_key_created(
         &self,
-        route: &crate::Route,
+        delivery: &crate::receiver::DeliveryContext,
         payload: Box<WebhookDeployKeyCreated>,
     ) -> impl ::std::future::Future<
         Output = Result<(), crate::receiver::HandlerError>,
     > + Send {
-        let _ = (route, payload);
+        let _ = (delivery, payload);
         async { Ok(()) }
     }
     /// Handles `deploy-key-deleted`: This event occurs when there is activity relating to deploy keys. For more information, see "[Managing deploy keys](https://docs.github.com/developers/overview/managing-deploy-keys)." For information about the APIs to manage deploy keys, see [the GraphQL API documentation](https://docs.github.com/graphql/reference/objects#deploykey) or "[Deploy keys](https://docs.github.com/rest/deploy-keys)" in the REST API documentation.
@@ -45163,12 +45164,12 @@ pub trait Handler: Send + Sync + 'static {
     /// repository permission. Accepts it unless overridden.
     fn deploy_key_deleted(
         &self,
-        route: &crate::Route,
+        delivery: &crate::receiver::DeliveryContext,
         payload: Box<WebhookDeployKeyDeleted>,
     ) -> impl ::std::future::Future<
         Output = Result<(), crate::receiver::HandlerError>,
     > + Send {
-        let _ = (route, payload);
+        let _ = (delivery, payload);
         async { Ok(()) }
     }
     /// Handles `deployment-created`: This event occurs when there is activity relating to deployments. For more information, see "[About deployments](https://docs.github.com/actions/deployment/about-deployments)." For information about the APIs to manage deployments, see [the GraphQL API documentation](https://docs.github.com/graphql/reference/objects#deployment) or "[Deployments](https://docs.github.com/rest/deployments/deployments)" in the REST API documentation.
@@ -45179,12 +45180,12 @@ pub trait Handler: Send + Sync + 'static {
     /// repository permission. Accepts it unless overridden.
     fn deployment_created(
         &self,
-        route: &crate::Route,
+        delivery: &crate::receiver::DeliveryContext,
         payload: Box<WebhookDeploymentCreated>,
     ) -> impl ::std::future::Future<
         Output = Result<(), crate::receiver::HandlerError>,
     > + Send {
-        let _ = (route, payload);
+        let _ = (delivery, payload);
         async { Ok(()) }
     }
     /// Handles `deployment-protection-rule-requested`: This event occurs when there is activity relating to deployment protection rules. For more information, see "[Using environments for deployment](https://docs.github.com/actions/deployment/targeting-different-environments/using-environments-for-deployment#environment-protection-rules)." For information about the API to manage deployment protection rules, see [the REST API documentation](https://docs.github.com/rest/deployments/environments).
@@ -45193,12 +45194,12 @@ pub trait Handler: Send + Sync + 'static {
     /// repository permission. Accepts it unless overridden.
     fn deployment_protection_rule_requested(
         &self,
-        route: &crate::Route,
+        delivery: &crate::receiver::DeliveryContext,
         payload: Box<WebhookDeploymentProtectionRuleRequested>,
     ) -> impl ::std::future::Future<
         Output = Result<(), crate::receiver::HandlerError>,
     > + Send {
-        let _ = (route, payload);
+        let _ = (delivery, payload);
         async { Ok(()) }
     }
     /// Handles `deployment-review-approved`: This event occurs when there is activity relating to deployment reviews. For more information, see "[About deployments](https://docs.github.com/actions/deployment/about-deployments)." For information about the APIs to manage deployments, see [the GraphQL API documentation](https://docs.github.com/graphql/reference/objects#deployment) or "[Deployments](https://docs.github.com/rest/deployments/deployments)" in the REST API documentation.
@@ -45210,12 +45211,12 @@ pub trait Handler: Send + Sync + 'static {
     /// repository permission. Accepts it unless overridden.
     fn deployment_review_approved(
         &self,
-        route: &crate::Route,
+        delivery: &crate::receiver::DeliveryContext,
         payload: Box<WebhookDeploymentReviewApproved>,
     ) -> impl ::std::future::Future<
         Output = Result<(), crate::receiver::HandlerError>,
     > + Send {
-        let _ = (route, payload);
+        let _ = (delivery, payload);
         async { Ok(()) }
     }
     /// Handles `deployment-review-rejected`: This event occurs when there is activity relating to deployment reviews. For more information, see "[About deployments](https://docs.github.com/actions/deployment/about-deployments)." For information about the APIs to manage deployments, see [the GraphQL API documentation](https://docs.github.com/graphql/reference/objects#deployment) or "[Deployments](https://docs.github.com/rest/deployments/deployments)" in the REST API documentation.
@@ -45227,12 +45228,12 @@ pub trait Handler: Send + Sync + 'static {
     /// repository permission. Accepts it unless overridden.
     fn deployment_review_rejected(
         &self,
-        route: &crate::Route,
+        delivery: &crate::receiver::DeliveryContext,
         payload: Box<WebhookDeploymentReviewRejected>,
     ) -> impl ::std::future::Future<
         Output = Result<(), crate::receiver::HandlerError>,
     > + Send {
-        let _ = (route, payload);
+        let _ = (delivery, payload);
         async { Ok(()) }
     }
     /// Handles `deployment-review-requested`: This event occurs when there is activity relating to deployment reviews. For more information, see "[About deployments](https://docs.github.com/actions/deployment/about-deployments)." For information about the APIs to manage deployments, see [the GraphQL API documentation](https://docs.github.com/graphql/reference/objects#deployment) or "[Deployments](https://docs.github.com/rest/deployments/deployments)" in the REST API documentation.
@@ -45244,12 +45245,12 @@ pub trait Handler: Send + Sync + 'static {
     /// repository permission. Accepts it unless overridden.
     fn deployment_review_requested(
         &self,
-        route: &crate::Route,
+        delivery: &crate::receiver::DeliveryContext,
         payload: Box<WebhookDeploymentReviewRequested>,
     ) -> impl ::std::future::Future<
         Output = Result<(), crate::receiver::HandlerError>,
     > + Send {
-        let _ = (route, payload);
+        let _ = (delivery, payload);
         async { Ok(()) }
     }
     /// Handles `deployment-status-created`: This event occurs when there is activity relating to deployment statuses. For more information, see "[About deployments](https://docs.github.com/actions/deployment/about-deployments)." For information about the APIs to manage deployments, see [the GraphQL API documentation](https://docs.github.com/graphql/reference/objects#deployment) or "[Deployments](https://docs.github.com/rest/deployments/deployments)" in the REST API documentation.
@@ -45263,12 +45264,12 @@ pub trait Handler: Send + Sync + 'static {
     /// > A webhook event is not fired for deployment statuses with an `inactive` state. Accepts it unless overridden.
     fn deployment_status_created(
         &self,
-        route: &crate::Route,
+        delivery: &crate::receiver::DeliveryContext,
         payload: Box<WebhookDeploymentStatusCreated>,
     ) -> impl ::std::future::Future<
         Output = Result<(), crate::receiver::HandlerError>,
     > + Send {
-        let _ = (route, payload);
+        let _ = (delivery, payload);
         async { Ok(()) }
     }
     /// Handles `discussion-answered`: This event occurs when there is activity relating to a discussion. For more information about discussions, see "[GitHub Discussions](https://docs.github.com/discussions)." For information about the API to manage discussions, see [the GraphQL documentation](https://docs.github.com/graphql/reference/objects#discussion).
@@ -45282,12 +45283,12 @@ pub trait Handler: Send + Sync + 'static {
     /// > Webhook events for GitHub Discussions are currently in public preview and subject to change. Accepts it unless overridden.
     fn discussion_answered(
         &self,
-        route: &crate::Route,
+        delivery: &crate::receiver::DeliveryContext,
         payload: Box<WebhookDiscussionAnswered>,
     ) -> impl ::std::future::Future<
         Output = Result<(), crate::receiver::HandlerError>,
     > + Send {
-        let _ = (route, payload);
+        let _ = (delivery, payload);
         async { Ok(()) }
     }
     /// Handles `discussion-category-changed`: This event occurs when there is activity relating to a discussion. For more information about discussions, see "[GitHub Discussions](https://docs.github.com/discussions)." For information about the API to manage discussions, see [the GraphQL documentation](https://docs.github.com/graphql/reference/objects#discussion).
@@ -45301,12 +45302,12 @@ pub trait Handler: Send + Sync + 'static {
     /// > Webhook events for GitHub Discussions are currently in public preview and subject to change. Accepts it unless overridden.
     fn discussion_category_changed(
         &self,
-        route: &crate::Route,
+        delivery: &crate::receiver::DeliveryContext,
         payload: Box<WebhookDiscussionCategoryChanged>,
     ) -> impl ::std::future::Future<
         Output = Result<(), crate::receiver::HandlerError>,
     > + Send {
-        let _ = (route, payload);
+        let _ = (delivery, payload);
         async { Ok(()) }
     }
     /// Handles `discussion-closed`: This event occurs when there is activity relating to a discussion. For more information about discussions, see "[GitHub Discussions](https://docs.github.com/discussions)." For information about the API to manage discussions, see [the GraphQL documentation](https://docs.github.com/graphql/reference/objects#discussion).
@@ -45320,12 +45321,12 @@ pub trait Handler: Send + Sync + 'static {
     /// > Webhook events for GitHub Discussions are currently in public preview and subject to change. Accepts it unless overridden.
     fn discussion_closed(
         &self,
-        route: &crate::Route,
+        delivery: &crate::receiver::DeliveryContext,
         payload: Box<WebhookDiscussionClosed>,
     ) -> impl ::std::future::Future<
         Output = Result<(), crate::receiver::HandlerError>,
     > + Send {
-        let _ = (route, payload);
+        let _ = (delivery, payload);
         async { Ok(()) }
     }
     /// Handles `discussion-comment-created`: This event occurs when there is activity relating to a comment on a discussion. For more information about discussions, see "[GitHub Discussions](https://docs.github.com/discussions)." For information about the API to manage discussions, see [the GraphQL documentation](https://docs.github.com/graphql/reference/objects#discussion).
@@ -45340,12 +45341,12 @@ pub trait Handler: Send + Sync + 'static {
     /// > Webhook events for GitHub Discussions are currently in public preview and subject to change. Accepts it unless overridden.
     fn discussion_comment_created(
         &self,
-        route: &crate::Route,
+        delivery: &crate::receiver::DeliveryContext,
         payload: Box<WebhookDiscussionCommentCreated>,
     ) -> impl ::std::future::Future<
         Output = Result<(), crate::receiver::HandlerError>,
     > + Send {
-        let _ = (route, payload);
+        let _ = (delivery, payload);
         async { Ok(()) }
     }
     /// Handles `discussion-comment-deleted`: This event occurs when there is activity relating to a comment on a discussion. For more information about discussions, see "[GitHub Discussions](https://docs.github.com/discussions)." For information about the API to manage discussions, see [the GraphQL documentation](https://docs.github.com/graphql/reference/objects#discussion).
@@ -45360,12 +45361,12 @@ pub trait Handler: Send + Sync + 'static {
     /// > Webhook events for GitHub Discussions are currently in public preview and subject to change. Accepts it unless overridden.
     fn discussion_comment_deleted(
         &self,
-        route: &crate::Route,
+        delivery: &crate::receiver::DeliveryContext,
         payload: Box<WebhookDiscussionCommentDeleted>,
     ) -> impl ::std::future::Future<
         Output = Result<(), crate::receiver::HandlerError>,
     > + Send {
-        let _ = (route, payload);
+        let _ = (delivery, payload);
         async { Ok(()) }
     }
     /// Handles `discussion-comment-edited`: This event occurs when there is activity relating to a comment on a discussion. For more information about discussions, see "[GitHub Discussions](https://docs.github.com/discussions)." For information about the API to manage discussions, see [the GraphQL documentation](https://docs.github.com/graphql/reference/objects#discussion).
@@ -45380,12 +45381,12 @@ pub trait Handler: Send + Sync + 'static {
     /// > Webhook events for GitHub Discussions are currently in public preview and subject to change. Accepts it unless overridden.
     fn discussion_comment_edited(
         &self,
-        route: &crate::Route,
+        delivery: &crate::receiver::DeliveryContext,
         payload: Box<WebhookDiscussionCommentEdited>,
     ) -> impl ::std::future::Future<
         Output = Result<(), crate::receiver::HandlerError>,
     > + Send {
-        let _ = (route, payload);
+        let _ = (delivery, payload);
         async { Ok(()) }
     }
     /// Handles `discussion-created`: This event occurs when there is activity relating to a discussion. For more information about discussions, see "[GitHub Discussions](https://docs.github.com/discussions)." For information about the API to manage discussions, see [the GraphQL documentation](https://docs.github.com/graphql/reference/objects#discussion).
@@ -45399,12 +45400,12 @@ pub trait Handler: Send + Sync + 'static {
     /// > Webhook events for GitHub Discussions are currently in public preview and subject to change. Accepts it unless overridden.
     fn discussion_created(
         &self,
-        route: &crate::Route,
+        delivery: &crate::receiver::DeliveryContext,
         payload: Box<WebhookDiscussionCreated>,
     ) -> impl ::std::future::Future<
         Output = Result<(), crate::receiver::HandlerError>,
     > + Send {
-        let _ = (route, payload);
+        let _ = (delivery, payload);
         async { Ok(()) }
     }
     /// Handles `discussion-deleted`: This event occurs when there is activity relating to a discussion. For more information about discussions, see "[GitHub Discussions](https://docs.github.com/discussions)." For information about the API to manage discussions, see [the GraphQL documentation](https://docs.github.com/graphql/reference/objects#discussion).
@@ -45418,12 +45419,12 @@ pub trait Handler: Send + Sync + 'static {
     /// > Webhook events for GitHub Discussions are currently in public preview and subject to change. Accepts it unless overridden.
     fn discussion_deleted(
         &self,
-        route: &crate::Route,
+        delivery: &crate::receiver::DeliveryContext,
         payload: Box<WebhookDiscussionDeleted>,
     ) -> impl ::std::future::Future<
         Output = Result<(), crate::receiver::HandlerError>,
     > + Send {
-        let _ = (route, payload);
+        let _ = (delivery, payload);
         async { Ok(()) }
     }
     /// Handles `discussion-edited`: This event occurs when there is activity relating to a discussion. For more information about discussions, see "[GitHub Discussions](https://docs.github.com/discussions)." For information about the API to manage discussions, see [the GraphQL documentation](https://docs.github.com/graphql/reference/objects#discussion).
@@ -45437,12 +45438,12 @@ pub trait Handler: Send + Sync + 'static {
     /// > Webhook events for GitHub Discussions are currently in public preview and subject to change. Accepts it unless overridden.
     fn discussion_edited(
         &self,
-        route: &crate::Route,
+        delivery: &crate::receiver::DeliveryContext,
         payload: Box<WebhookDiscussionEdited>,
     ) -> impl ::std::future::Future<
         Output = Result<(), crate::receiver::HandlerError>,
     > + Send {
-        let _ = (route, payload);
+        let _ = (delivery, payload);
         async { Ok(()) }
     }
     /// Handles `discussion-labeled`: This event occurs when there is activity relating to a discussion. For more information about discussions, see "[GitHub Discussions](https://docs.github.com/discussions)." For information about the API to manage discussions, see [the GraphQL documentation](https://docs.github.com/graphql/reference/objects#discussion).
@@ -45456,12 +45457,12 @@ pub trait Handler: Send + Sync + 'static {
     /// > Webhook events for GitHub Discussions are currently in public preview and subject to change. Accepts it unless overridden.
     fn discussion_labeled(
         &self,
-        route: &crate::Route,
+        delivery: &crate::receiver::DeliveryContext,
         payload: Box<WebhookDiscussionLabeled>,
     ) -> impl ::std::future::Future<
         Output = Result<(), crate::receiver::HandlerError>,
     > + Send {
-        let _ = (route, payload);
+        let _ = (delivery, payload);
         async { Ok(()) }
     }
     /// Handles `discussion-locked`: This event occurs when there is activity relating to a discussion. For more information about discussions, see "[GitHub Discussions](https://docs.github.com/discussions)." For information about the API to manage discussions, see [the GraphQL documentation](https://docs.github.com/graphql/reference/objects#discussion).
@@ -45475,12 +45476,12 @@ pub trait Handler: Send + Sync + 'static {
     /// > Webhook events for GitHub Discussions are currently in public preview and subject to change. Accepts it unless overridden.
     fn discussion_locked(
         &self,
-        route: &crate::Route,
+        delivery: &crate::receiver::DeliveryContext,
         payload: Box<WebhookDiscussionLocked>,
     ) -> impl ::std::future::Future<
         Output = Result<(), crate::receiver::HandlerError>,
     > + Send {
-        let _ = (route, payload);
+        let _ = (delivery, payload);
         async { Ok(()) }
     }
     /// Handles `discussion-pinned`: This event occurs when there is activity relating to a discussion. For more information about discussions, see "[GitHub Discussions](https://docs.github.com/discussions)." For information about the API to manage discussions, see [the GraphQL documentation](https://docs.github.com/graphql/reference/objects#discussion).
@@ -45494,12 +45495,12 @@ pub trait Handler: Send + Sync + 'static {
     /// > Webhook events for GitHub Discussions are currently in public preview and subject to change. Accepts it unless overridden.
     fn discussion_pinned(
         &self,
-        route: &crate::Route,
+        delivery: &crate::receiver::DeliveryContext,
         payload: Box<WebhookDiscussionPinned>,
     ) -> impl ::std::future::Future<
         Output = Result<(), crate::receiver::HandlerError>,
     > + Send {
-        let _ = (route, payload);
+        let _ = (delivery, payload);
         async { Ok(()) }
     }
     /// Handles `discussion-reopened`: This event occurs when there is activity relating to a discussion. For more information about discussions, see "[GitHub Discussions](https://docs.github.com/discussions)." For information about the API to manage discussions, see [the GraphQL documentation](https://docs.github.com/graphql/reference/objects#discussion).
@@ -45513,12 +45514,12 @@ pub trait Handler: Send + Sync + 'static {
     /// > Webhook events for GitHub Discussions are currently in public preview and subject to change. Accepts it unless overridden.
     fn discussion_reopened(
         &self,
-        route: &crate::Route,
+        delivery: &crate::receiver::DeliveryContext,
         payload: Box<WebhookDiscussionReopened>,
     ) -> impl ::std::future::Future<
         Output = Result<(), crate::receiver::HandlerError>,
     > + Send {
-        let _ = (route, payload);
+        let _ = (delivery, payload);
         async { Ok(()) }
     }
     /// Handles `discussion-transferred`: This event occurs when there is activity relating to a discussion. For more information about discussions, see "[GitHub Discussions](https://docs.github.com/discussions)." For information about the API to manage discussions, see [the GraphQL documentation](https://docs.github.com/graphql/reference/objects#discussion).
@@ -45532,12 +45533,12 @@ pub trait Handler: Send + Sync + 'static {
     /// > Webhook events for GitHub Discussions are currently in public preview and subject to change. Accepts it unless overridden.
     fn discussion_transferred(
         &self,
-        route: &crate::Route,
+        delivery: &crate::receiver::DeliveryContext,
         payload: Box<WebhookDiscussionTransferred>,
     ) -> impl ::std::future::Future<
         Output = Result<(), crate::receiver::HandlerError>,
     > + Send {
-        let _ = (route, payload);
+        let _ = (delivery, payload);
         async { Ok(()) }
     }
     /// Handles `discussion-unanswered`: This event occurs when there is activity relating to a discussion. For more information about discussions, see "[GitHub Discussions](https://docs.github.com/discussions)." For information about the API to manage discussions, see [the GraphQL documentation](https://docs.github.com/graphql/reference/objects#discussion).
@@ -45551,12 +45552,12 @@ pub trait Handler: Send + Sync + 'static {
     /// > Webhook events for GitHub Discussions are currently in public preview and subject to change. Accepts it unless overridden.
     fn discussion_unanswered(
         &self,
-        route: &crate::Route,
+        delivery: &crate::receiver::DeliveryContext,
         payload: Box<WebhookDiscussionUnanswered>,
     ) -> impl ::std::future::Future<
         Output = Result<(), crate::receiver::HandlerError>,
     > + Send {
-        let _ = (route, payload);
+        let _ = (delivery, payload);
         async { Ok(()) }
     }
     /// Handles `discussion-unlabeled`: This event occurs when there is activity relating to a discussion. For more information about discussions, see "[GitHub Discussions](https://docs.github.com/discussions)." For information about the API to manage discussions, see [the GraphQL documentation](https://docs.github.com/graphql/reference/objects#discussion).
@@ -45570,12 +45571,12 @@ pub trait Handler: Send + Sync + 'static {
     /// > Webhook events for GitHub Discussions are currently in public preview and subject to change. Accepts it unless overridden.
     fn discussion_unlabeled(
         &self,
-        route: &crate::Route,
+        delivery: &crate::receiver::DeliveryContext,
         payload: Box<WebhookDiscussionUnlabeled>,
     ) -> impl ::std::future::Future<
         Output = Result<(), crate::receiver::HandlerError>,
     > + Send {
-        let _ = (route, payload);
+        let _ = (delivery, payload);
         async { Ok(()) }
     }
     /// Handles `discussion-unlocked`: This event occurs when there is activity relating to a discussion. For more information about discussions, see "[GitHub Discussions](https://docs.github.com/discussions)." For information about the API to manage discussions, see [the GraphQL documentation](https://docs.github.com/graphql/reference/objects#discussion).
@@ -45589,12 +45590,12 @@ pub trait Handler: Send + Sync + 'static {
     /// > Webhook events for GitHub Discussions are currently in public preview and subject to change. Accepts it unless overridden.
     fn discussion_unlocked(
         &self,
-        route: &crate::Route,
+        delivery: &crate::receiver::DeliveryContext,
         payload: Box<WebhookDiscussionUnlocked>,
     ) -> impl ::std::future::Future<
         Output = Result<(), crate::receiver::HandlerError>,
     > + Send {
-        let _ = (route, payload);
+        let _ = (delivery, payload);
         async { Ok(()) }
     }
     /// Handles `discussion-unpinned`: This event occurs when there is activity relating to a discussion. For more information about discussions, see "[GitHub Discussions](https://docs.github.com/discussions)." For information about the API to manage discussions, see [the GraphQL documentation](https://docs.github.com/graphql/reference/objects#discussion).
@@ -45608,12 +45609,12 @@ pub trait Handler: Send + Sync + 'static {
     /// > Webhook events for GitHub Discussions are currently in public preview and subject to change. Accepts it unless overridden.
     fn discussion_unpinned(
         &self,
-        route: &crate::Route,
+        delivery: &crate::receiver::DeliveryContext,
         payload: Box<WebhookDiscussionUnpinned>,
     ) -> impl ::std::future::Future<
         Output = Result<(), crate::receiver::HandlerError>,
     > + Send {
-        let _ = (route, payload);
+        let _ = (delivery, payload);
         async { Ok(()) }
     }
     /// Handles `fork`: This event occurs when someone forks a repository. For more information, see "[Fork a repo](https://docs.github.com/get-started/quickstart/fork-a-repo)." For information about the API to manage forks, see "[Forks](https://docs.github.com/rest/repos/forks)" in the REST API documentation.
@@ -45622,12 +45623,12 @@ pub trait Handler: Send + Sync + 'static {
     /// repository permission. Accepts it unless overridden.
     fn fork(
         &self,
-        route: &crate::Route,
+        delivery: &crate::receiver::DeliveryContext,
         payload: Box<WebhookFork>,
     ) -> impl ::std::future::Future<
         Output = Result<(), crate::receiver::HandlerError>,
     > + Send {
-        let _ = (route, payload);
+        let _ = (delivery, payload);
         async { Ok(()) }
     }
     /// Handles `github-app-authorization-revoked`: This event occurs when a user revokes their authorization of a GitHub App. For more information, see "[About apps](https://docs.github.com/developers/apps/getting-started-with-apps/about-apps#about-github-apps)." For information about the API to manage GitHub Apps, see [the GraphQL API documentation](https://docs.github.com/graphql/reference/objects#app) or "[Apps](https://docs.github.com/rest/apps)" in the REST API documentation.
@@ -45637,12 +45638,12 @@ pub trait Handler: Send + Sync + 'static {
     /// Anyone can revoke their authorization of a GitHub App from their [GitHub account settings page](https://github.com/settings/apps/authorizations). Revoking the authorization of a GitHub App does not uninstall the GitHub App. You should program your GitHub App so that when it receives this webhook, it stops calling the API on behalf of the person who revoked the token. If your GitHub App continues to use a revoked access token, it will receive the `401 Bad Credentials` error. For details about requests with a user access token, which require GitHub App authorization, see "[Authenticating with a GitHub App on behalf of a user](https://docs.github.com/apps/creating-github-apps/authenticating-with-a-github-app/authenticating-with-a-github-app-on-behalf-of-a-user).". Accepts it unless overridden.
     fn github_app_authorization_revoked(
         &self,
-        route: &crate::Route,
+        delivery: &crate::receiver::DeliveryContext,
         payload: WebhookGithubAppAuthorizationRevoked,
     ) -> impl ::std::future::Future<
         Output = Result<(), crate::receiver::HandlerError>,
     > + Send {
-        let _ = (route, payload);
+        let _ = (delivery, payload);
         async { Ok(()) }
     }
     /// Handles `gollum`: This event occurs when someone creates or updates a wiki page. For more information, see "[About wikis](https://docs.github.com/communities/documenting-your-project-with-wikis/about-wikis)."
@@ -45651,12 +45652,12 @@ pub trait Handler: Send + Sync + 'static {
     /// repository permission. Accepts it unless overridden.
     fn gollum(
         &self,
-        route: &crate::Route,
+        delivery: &crate::receiver::DeliveryContext,
         payload: Box<WebhookGollum>,
     ) -> impl ::std::future::Future<
         Output = Result<(), crate::receiver::HandlerError>,
     > + Send {
-        let _ = (route, payload);
+        let _ = (delivery, payload);
         async { Ok(()) }
     }
     /// Handles `installation-created`: This event occurs when there is activity relating to a
@@ -45666,12 +45667,12 @@ pub trait Handler: Send + Sync + 'static {
     /// For more information about GitHub Apps, see "[About apps](https://docs.github.com/developers/apps/getting-started-with-apps/about-apps#about-github-apps)." For information about the APIs to manage GitHub Apps, see [the GraphQL API documentation](https://docs.github.com/graphql/reference/objects#app) or "[Apps](https://docs.github.com/rest/apps)" in the REST API documentation. Accepts it unless overridden.
     fn installation_created(
         &self,
-        route: &crate::Route,
+        delivery: &crate::receiver::DeliveryContext,
         payload: Box<WebhookInstallationCreated>,
     ) -> impl ::std::future::Future<
         Output = Result<(), crate::receiver::HandlerError>,
     > + Send {
-        let _ = (route, payload);
+        let _ = (delivery, payload);
         async { Ok(()) }
     }
     /// Handles `installation-deleted`: This event occurs when there is activity relating to a
@@ -45681,12 +45682,12 @@ pub trait Handler: Send + Sync + 'static {
     /// For more information about GitHub Apps, see "[About apps](https://docs.github.com/developers/apps/getting-started-with-apps/about-apps#about-github-apps)." For information about the APIs to manage GitHub Apps, see [the GraphQL API documentation](https://docs.github.com/graphql/reference/objects#app) or "[Apps](https://docs.github.com/rest/apps)" in the REST API documentation. Accepts it unless overridden.
     fn installation_deleted(
         &self,
-        route: &crate::Route,
+        delivery: &crate::receiver::DeliveryContext,
         payload: Box<WebhookInstallationDeleted>,
     ) -> impl ::std::future::Future<
         Output = Result<(), crate::receiver::HandlerError>,
     > + Send {
-        let _ = (route, payload);
+        let _ = (delivery, payload);
         async { Ok(()) }
     }
     /// Handles `installation-new-permissions-accepted`: This event occurs when there is
@@ -45696,12 +45697,12 @@ pub trait Handler: Send + Sync + 'static {
     /// For more information about GitHub Apps, see "[About apps](https://docs.github.com/developers/apps/getting-started-with-apps/about-apps#about-github-apps)." For information about the APIs to manage GitHub Apps, see [the GraphQL API documentation](https://docs.github.com/graphql/reference/objects#app) or "[Apps](https://docs.github.com/rest/apps)" in the REST API documentation. Accepts it unless overridden.
     fn installation_new_permissions_accepted(
         &self,
-        route: &crate::Route,
+        delivery: &crate::receiver::DeliveryContext,
         payload: Box<WebhookInstallationNewPermissionsAccepted>,
     ) -> impl ::std::future::Future<
         Output = Result<(), crate::receiver::HandlerError>,
     > + Send {
-        let _ = (route, payload);
+        let _ = (delivery, payload);
         async { Ok(()) }
     }
     /// Handles `installation-repositories-added`: This event occurs when there is activity
@@ -45711,12 +45712,12 @@ pub trait Handler: Send + Sync + 'static {
     /// For more information about GitHub Apps, see "[About apps](https://docs.github.com/developers/apps/getting-started-with-apps/about-apps#about-github-apps)." For information about the APIs to manage GitHub Apps, see [the GraphQL API documentation](https://docs.github.com/graphql/reference/objects#app) or "[Apps](https://docs.github.com/rest/apps)" in the REST API documentation. Accepts it unless overridden.
     fn installation_repositories_added(
         &self,
-        route: &crate::Route,
+        delivery: &crate::receiver::DeliveryContext,
         payload: Box<WebhookInstallationRepositoriesAdded>,
     ) -> impl ::std::future::Future<
         Output = Result<(), crate::receiver::HandlerError>,
     > + Send {
-        let _ = (route, payload);
+        let _ = (delivery, payload);
         async { Ok(()) }
     }
     /// Handles `installation-repositories-removed`: This event occurs when there is activity
@@ -45726,12 +45727,12 @@ pub trait Handler: Send + Sync + 'static {
     /// For more information about GitHub Apps, see "[About apps](https://docs.github.com/developers/apps/getting-started-with-apps/about-apps#about-github-apps)." For information about the APIs to manage GitHub Apps, see [the GraphQL API documentation](https://docs.github.com/graphql/reference/objects#app) or "[Apps](https://docs.github.com/rest/apps)" in the REST API documentation. Accepts it unless overridden.
     fn installation_repositories_removed(
         &self,
-        route: &crate::Route,
+        delivery: &crate::receiver::DeliveryContext,
         payload: Box<WebhookInstallationRepositoriesRemoved>,
     ) -> impl ::std::future::Future<
         Output = Result<(), crate::receiver::HandlerError>,
     > + Send {
-        let _ = (route, payload);
+        let _ = (delivery, payload);
         async { Ok(()) }
     }
     /// Handles `installation-suspend`: This event occurs when there is activity relating to a
@@ -45741,23 +45742,23 @@ pub trait Handler: Send + Sync + 'static {
     /// For more information about GitHub Apps, see "[About apps](https://docs.github.com/developers/apps/getting-started-with-apps/about-apps#about-github-apps)." For information about the APIs to manage GitHub Apps, see [the GraphQL API documentation](https://docs.github.com/graphql/reference/objects#app) or "[Apps](https://docs.github.com/rest/apps)" in the REST API documentation. Accepts it unless overridden.
     fn installation_suspend(
         &self,
-        route: &crate::Route,
+        delivery: &crate::receiver::DeliveryContext,
         payload: Box<WebhookInstallationSuspend>,
     ) -> impl ::std::future::Future<
         Output = Result<(), crate::receiver::HandlerError>,
     > + Send {
-        let _ = (route, payload);
+        let _ = (delivery, payload);
         async { Ok(()) }
     }
     /// Handles `installation-target-renamed`: This event occurs when there is activity relating to the user or organization account that a GitHub App is installed on. For more information, see "[About apps](https://docs.github.com/developers/apps/getting-started-with-apps/about-apps#about-github-apps)." For information about the APIs to manage GitHub Apps, see [the GraphQL API documentation](https://docs.github.com/graphql/reference/objects#app) or "[Apps](https://docs.github.com/rest/apps)" in the REST API documentation. Accepts it unless overridden.
     fn installation_target_renamed(
         &self,
-        route: &crate::Route,
+        delivery: &crate::receiver::DeliveryContext,
         payload: Box<WebhookInstallationTargetRenamed>,
     ) -> impl ::std::future::Future<
         Output = Result<(), crate::receiver::HandlerError>,
     > + Send {
-        let _ = (route, payload);
+        let _ = (delivery, payload);
         async { Ok(()) }
     }
     /// Handles `installation-unsuspend`: This event occurs when there is activity relating to a
@@ -45767,12 +45768,12 @@ pub trait Handler: Send + Sync + 'static {
     /// For more information about GitHub Apps, see "[About apps](https://docs.github.com/developers/apps/getting-started-with-apps/about-apps#about-github-apps)." For information about the APIs to manage GitHub Apps, see [the GraphQL API documentation](https://docs.github.com/graphql/reference/objects#app) or "[Apps](https://docs.github.com/rest/apps)" in the REST API documentation. Accepts it unless overridden.
     fn installation_unsuspend(
         &self,
-        route: &crate::Route,
+        delivery: &crate::receiver::DeliveryContext,
         payload: Box<WebhookInstallationUnsuspend>,
     ) -> impl ::std::future::Future<
         Output = Result<(), crate::receiver::HandlerError>,
     > + Send {
-        let _ = (route, payload);
+        let _ = (delivery, payload);
         async { Ok(()) }
     }
     /// Handles `issue-comment-created`: This event occurs when there is activity relating to a comment on an issue or pull request. For more information about issues and pull requests, see "[About issues](https://docs.github.com/issues/tracking-your-work-with-issues/about-issues)" and "[About pull requests](https://docs.github.com/pull-requests/collaborating-with-pull-requests/proposing-changes-to-your-work-with-pull-requests/about-pull-requests)." For information about the APIs to manage issue comments, see [the GraphQL documentation](https://docs.github.com/graphql/reference/objects#issuecomment) or "[Issue comments](https://docs.github.com/rest/issues/comments)" in the REST API documentation.
@@ -45783,12 +45784,12 @@ pub trait Handler: Send + Sync + 'static {
     /// repository permission. Accepts it unless overridden.
     fn issue_comment_created(
         &self,
-        route: &crate::Route,
+        delivery: &crate::receiver::DeliveryContext,
         payload: Box<WebhookIssueCommentCreated>,
     ) -> impl ::std::future::Future<
         Output = Result<(), crate::receiver::HandlerError>,
     > + Send {
-        let _ = (route, payload);
+        let _ = (delivery, payload);
         async { Ok(()) }
     }
     /// Handles `issue-comment-deleted`: This event occurs when there is activity relating to a comment on an issue or pull request. For more information about issues and pull requests, see "[About issues](https://docs.github.com/issues/tracking-your-work-with-issues/about-issues)" and "[About pull requests](https://docs.github.com/pull-requests/collaborating-with-pull-requests/proposing-changes-to-your-work-with-pull-requests/about-pull-requests)." For information about the APIs to manage issue comments, see [the GraphQL documentation](https://docs.github.com/graphql/reference/objects#issuecomment) or "[Issue comments](https://docs.github.com/rest/issues/comments)" in the REST API documentation.
@@ -45799,12 +45800,12 @@ pub trait Handler: Send + Sync + 'static {
     /// repository permission. Accepts it unless overridden.
     fn issue_comment_deleted(
         &self,
-        route: &crate::Route,
+        delivery: &crate::receiver::DeliveryContext,
         payload: Box<WebhookIssueCommentDeleted>,
     ) -> impl ::std::future::Future<
         Output = Result<(), crate::receiver::HandlerError>,
     > + Send {
-        let _ = (route, payload);
+        let _ = (delivery, payload);
         async { Ok(()) }
     }
     /// Handles `issue-comment-edited`: This event occurs when there is activity relating to a comment on an issue or pull request. For more information about issues and pull requests, see "[About issues](https://docs.github.com/issues/tracking-your-work-with-issues/about-issues)" and "[About pull requests](https://docs.github.com/pull-requests/collaborating-with-pull-requests/proposing-changes-to-your-work-with-pull-requests/about-pull-requests)." For information about the APIs to manage issue comments, see [the GraphQL documentation](https://docs.github.com/graphql/reference/objects#issuecomment) or "[Issue comments](https://docs.github.com/rest/issues/comments)" in the REST API documentation.
@@ -45815,12 +45816,12 @@ pub trait Handler: Send + Sync + 'static {
     /// repository permission. Accepts it unless overridden.
     fn issue_comment_edited(
         &self,
-        route: &crate::Route,
+        delivery: &crate::receiver::DeliveryContext,
         payload: Box<WebhookIssueCommentEdited>,
     ) -> impl ::std::future::Future<
         Output = Result<(), crate::receiver::HandlerError>,
     > + Send {
-        let _ = (route, payload);
+        let _ = (delivery, payload);
         async { Ok(()) }
     }
     /// Handles `issue-dependencies-blocked-by-added`: This event occurs when there is activity
@@ -45832,12 +45833,12 @@ pub trait Handler: Send + Sync + 'static {
     /// repository permissions. Accepts it unless overridden.
     fn issue_dependencies_blocked_by_added(
         &self,
-        route: &crate::Route,
+        delivery: &crate::receiver::DeliveryContext,
         payload: Box<WebhookIssueDependenciesBlockedByAdded>,
     ) -> impl ::std::future::Future<
         Output = Result<(), crate::receiver::HandlerError>,
     > + Send {
-        let _ = (route, payload);
+        let _ = (delivery, payload);
         async { Ok(()) }
     }
     /// Handles `issue-dependencies-blocked-by-removed`: This event occurs when there is
@@ -45849,12 +45850,12 @@ pub trait Handler: Send + Sync + 'static {
     /// repository permissions. Accepts it unless overridden.
     fn issue_dependencies_blocked_by_removed(
         &self,
-        route: &crate::Route,
+        delivery: &crate::receiver::DeliveryContext,
         payload: Box<WebhookIssueDependenciesBlockedByRemoved>,
     ) -> impl ::std::future::Future<
         Output = Result<(), crate::receiver::HandlerError>,
     > + Send {
-        let _ = (route, payload);
+        let _ = (delivery, payload);
         async { Ok(()) }
     }
     /// Handles `issue-dependencies-blocking-added`: This event occurs when there is activity
@@ -45866,12 +45867,12 @@ pub trait Handler: Send + Sync + 'static {
     /// repository permissions. Accepts it unless overridden.
     fn issue_dependencies_blocking_added(
         &self,
-        route: &crate::Route,
+        delivery: &crate::receiver::DeliveryContext,
         payload: Box<WebhookIssueDependenciesBlockingAdded>,
     ) -> impl ::std::future::Future<
         Output = Result<(), crate::receiver::HandlerError>,
     > + Send {
-        let _ = (route, payload);
+        let _ = (delivery, payload);
         async { Ok(()) }
     }
     /// Handles `issue-dependencies-blocking-removed`: This event occurs when there is activity
@@ -45883,12 +45884,12 @@ pub trait Handler: Send + Sync + 'static {
     /// repository permissions. Accepts it unless overridden.
     fn issue_dependencies_blocking_removed(
         &self,
-        route: &crate::Route,
+        delivery: &crate::receiver::DeliveryContext,
         payload: Box<WebhookIssueDependenciesBlockingRemoved>,
     ) -> impl ::std::future::Future<
         Output = Result<(), crate::receiver::HandlerError>,
     > + Send {
-        let _ = (route, payload);
+        let _ = (delivery, payload);
         async { Ok(()) }
     }
     /// Handles `issues-assigned`: This event occurs when there is activity relating to an issue. For more information about issues, see "[About issues](https://docs.github.com/issues/tracking-your-work-with-issues/about-issues)." For information about the APIs to manage issues, see [the GraphQL documentation](https://docs.github.com/graphql/reference/objects#issue) or "[Issues](https://docs.github.com/rest/issues)" in the REST API documentation.
@@ -45899,12 +45900,12 @@ pub trait Handler: Send + Sync + 'static {
     /// repository permission. Accepts it unless overridden.
     fn issues_assigned(
         &self,
-        route: &crate::Route,
+        delivery: &crate::receiver::DeliveryContext,
         payload: Box<WebhookIssuesAssigned>,
     ) -> impl ::std::future::Future<
         Output = Result<(), crate::receiver::HandlerError>,
     > + Send {
-        let _ = (route, payload);
+        let _ = (delivery, payload);
         async { Ok(()) }
     }
     /// Handles `issues-closed`: This event occurs when there is activity relating to an issue. For more information about issues, see "[About issues](https://docs.github.com/issues/tracking-your-work-with-issues/about-issues)." For information about the APIs to manage issues, see [the GraphQL documentation](https://docs.github.com/graphql/reference/objects#issue) or "[Issues](https://docs.github.com/rest/issues)" in the REST API documentation.
@@ -45915,12 +45916,12 @@ pub trait Handler: Send + Sync + 'static {
     /// repository permission. Accepts it unless overridden.
     fn issues_closed(
         &self,
-        route: &crate::Route,
+        delivery: &crate::receiver::DeliveryContext,
         payload: Box<WebhookIssuesClosed>,
     ) -> impl ::std::future::Future<
         Output = Result<(), crate::receiver::HandlerError>,
     > + Send {
-        let _ = (route, payload);
+        let _ = (delivery, payload);
         async { Ok(()) }
     }
     /// Handles `issues-deleted`: This event occurs when there is activity relating to an issue. For more information about issues, see "[About issues](https://docs.github.com/issues/tracking-your-work-with-issues/about-issues)." For information about the APIs to manage issues, see [the GraphQL documentation](https://docs.github.com/graphql/reference/objects#issue) or "[Issues](https://docs.github.com/rest/issues)" in the REST API documentation.
@@ -45931,12 +45932,12 @@ pub trait Handler: Send + Sync + 'static {
     /// repository permission. Accepts it unless overridden.
     fn issues_deleted(
         &self,
-        route: &crate::Route,
+        delivery: &crate::receiver::DeliveryContext,
         payload: Box<WebhookIssuesDeleted>,
     ) -> impl ::std::future::Future<
         Output = Result<(), crate::receiver::HandlerError>,
     > + Send {
-        let _ = (route, payload);
+        let _ = (delivery, payload);
         async { Ok(()) }
     }
     /// Handles `issues-demilestoned`: This event occurs when there is activity relating to an issue. For more information about issues, see "[About issues](https://docs.github.com/issues/tracking-your-work-with-issues/about-issues)." For information about the APIs to manage issues, see [the GraphQL documentation](https://docs.github.com/graphql/reference/objects#issue) or "[Issues](https://docs.github.com/rest/issues)" in the REST API documentation.
@@ -45947,12 +45948,12 @@ pub trait Handler: Send + Sync + 'static {
     /// repository permission. Accepts it unless overridden.
     fn issues_demilestoned(
         &self,
-        route: &crate::Route,
+        delivery: &crate::receiver::DeliveryContext,
         payload: Box<WebhookIssuesDemilestoned>,
     ) -> impl ::std::future::Future<
         Output = Result<(), crate::receiver::HandlerError>,
     > + Send {
-        let _ = (route, payload);
+        let _ = (delivery, payload);
         async { Ok(()) }
     }
     /// Handles `issues-edited`: This event occurs when there is activity relating to an issue. For more information about issues, see "[About issues](https://docs.github.com/issues/tracking-your-work-with-issues/about-issues)." For information about the APIs to manage issues, see [the GraphQL documentation](https://docs.github.com/graphql/reference/objects#issue) or "[Issues](https://docs.github.com/rest/issues)" in the REST API documentation.
@@ -45963,12 +45964,12 @@ pub trait Handler: Send + Sync + 'static {
     /// repository permission. Accepts it unless overridden.
     fn issues_edited(
         &self,
-        route: &crate::Route,
+        delivery: &crate::receiver::DeliveryContext,
         payload: Box<WebhookIssuesEdited>,
     ) -> impl ::std::future::Future<
         Output = Result<(), crate::receiver::HandlerError>,
     > + Send {
-        let _ = (route, payload);
+        let _ = (delivery, payload);
         async { Ok(()) }
     }
     /// Handles `issues-labeled`: This event occurs when there is activity relating to an issue. For more information about issues, see "[About issues](https://docs.github.com/issues/tracking-your-work-with-issues/about-issues)." For information about the APIs to manage issues, see [the GraphQL documentation](https://docs.github.com/graphql/reference/objects#issue) or "[Issues](https://docs.github.com/rest/issues)" in the REST API documentation.
@@ -45979,12 +45980,12 @@ pub trait Handler: Send + Sync + 'static {
     /// repository permission. Accepts it unless overridden.
     fn issues_labeled(
         &self,
-        route: &crate::Route,
+        delivery: &crate::receiver::DeliveryContext,
         payload: Box<WebhookIssuesLabeled>,
     ) -> impl ::std::future::Future<
         Output = Result<(), crate::receiver::HandlerError>,
     > + Send {
-        let _ = (route, payload);
+        let _ = (delivery, payload);
         async { Ok(()) }
     }
     /// Handles `issues-locked`: This event occurs when there is activity relating to an issue. For more information about issues, see "[About issues](https://docs.github.com/issues/tracking-your-work-with-issues/about-issues)." For information about the APIs to manage issues, see [the GraphQL documentation](https://docs.github.com/graphql/reference/objects#issue) or "[Issues](https://docs.github.com/rest/issues)" in the REST API documentation.
@@ -45995,12 +45996,12 @@ pub trait Handler: Send + Sync + 'static {
     /// repository permission. Accepts it unless overridden.
     fn issues_locked(
         &self,
-        route: &crate::Route,
+        delivery: &crate::receiver::DeliveryContext,
         payload: Box<WebhookIssuesLocked>,
     ) -> impl ::std::future::Future<
         Output = Result<(), crate::receiver::HandlerError>,
     > + Send {
-        let _ = (route, payload);
+        let _ = (delivery, payload);
         async { Ok(()) }
     }
     /// Handles `issues-milestoned`: This event occurs when there is activity relating to an issue. For more information about issues, see "[About issues](https://docs.github.com/issues/tracking-your-work-with-issues/about-issues)." For information about the APIs to manage issues, see [the GraphQL documentation](https://docs.github.com/graphql/reference/objects#issue) or "[Issues](https://docs.github.com/rest/issues)" in the REST API documentation.
@@ -46011,12 +46012,12 @@ pub trait Handler: Send + Sync + 'static {
     /// repository permission. Accepts it unless overridden.
     fn issues_milestoned(
         &self,
-        route: &crate::Route,
+        delivery: &crate::receiver::DeliveryContext,
         payload: Box<WebhookIssuesMilestoned>,
     ) -> impl ::std::future::Future<
         Output = Result<(), crate::receiver::HandlerError>,
     > + Send {
-        let _ = (route, payload);
+        let _ = (delivery, payload);
         async { Ok(()) }
     }
     /// Handles `issues-opened`: This event occurs when there is activity relating to an issue. For more information about issues, see "[About issues](https://docs.github.com/issues/tracking-your-work-with-issues/about-issues)." For information about the APIs to manage issues, see [the GraphQL documentation](https://docs.github.com/graphql/reference/objects#issue) or "[Issues](https://docs.github.com/rest/issues)" in the REST API documentation.
@@ -46027,12 +46028,12 @@ pub trait Handler: Send + Sync + 'static {
     /// repository permission. Accepts it unless overridden.
     fn issues_opened(
         &self,
-        route: &crate::Route,
+        delivery: &crate::receiver::DeliveryContext,
         payload: Box<WebhookIssuesOpened>,
     ) -> impl ::std::future::Future<
         Output = Result<(), crate::receiver::HandlerError>,
     > + Send {
-        let _ = (route, payload);
+        let _ = (delivery, payload);
         async { Ok(()) }
     }
     /// Handles `issues-pinned`: This event occurs when there is activity relating to an issue. For more information about issues, see "[About issues](https://docs.github.com/issues/tracking-your-work-with-issues/about-issues)." For information about the APIs to manage issues, see [the GraphQL documentation](https://docs.github.com/graphql/reference/objects#issue) or "[Issues](https://docs.github.com/rest/issues)" in the REST API documentation.
@@ -46043,12 +46044,12 @@ pub trait Handler: Send + Sync + 'static {
     /// repository permission. Accepts it unless overridden.
     fn issues_pinned(
         &self,
-        route: &crate::Route,
+        delivery: &crate::receiver::DeliveryContext,
         payload: Box<WebhookIssuesPinned>,
     ) -> impl ::std::future::Future<
         Output = Result<(), crate::receiver::HandlerError>,
     > + Send {
-        let _ = (route, payload);
+        let _ = (delivery, payload);
         async { Ok(()) }
     }
     /// Handles `issues-reopened`: This event occurs when there is activity relating to an issue. For more information about issues, see "[About issues](https://docs.github.com/issues/tracking-your-work-with-issues/about-issues)." For information about the APIs to manage issues, see [the GraphQL documentation](https://docs.github.com/graphql/reference/objects#issue) or "[Issues](https://docs.github.com/rest/issues)" in the REST API documentation.
@@ -46059,12 +46060,12 @@ pub trait Handler: Send + Sync + 'static {
     /// repository permission. Accepts it unless overridden.
     fn issues_reopened(
         &self,
-        route: &crate::Route,
+        delivery: &crate::receiver::DeliveryContext,
         payload: Box<WebhookIssuesReopened>,
     ) -> impl ::std::future::Future<
         Output = Result<(), crate::receiver::HandlerError>,
     > + Send {
-        let _ = (route, payload);
+        let _ = (delivery, payload);
         async { Ok(()) }
     }
     /// Handles `issues-transferred`: This event occurs when there is activity relating to an issue. For more information about issues, see "[About issues](https://docs.github.com/issues/tracking-your-work-with-issues/about-issues)." For information about the APIs to manage issues, see [the GraphQL documentation](https://docs.github.com/graphql/reference/objects#issue) or "[Issues](https://docs.github.com/rest/issues)" in the REST API documentation.
@@ -46075,12 +46076,12 @@ pub trait Handler: Send + Sync + 'static {
     /// repository permission. Accepts it unless overridden.
     fn issues_transferred(
         &self,
-        route: &crate::Route,
+        delivery: &crate::receiver::DeliveryContext,
         payload: Box<WebhookIssuesTransferred>,
     ) -> impl ::std::future::Future<
         Output = Result<(), crate::receiver::HandlerError>,
     > + Send {
-        let _ = (route, payload);
+        let _ = (delivery, payload);
         async { Ok(()) }
     }
     /// Handles `issues-typed`: This event occurs when there is activity relating to an issue. For more information about issues, see "[About issues](https://docs.github.com/issues/tracking-your-work-with-issues/about-issues)." For information about the APIs to manage issues, see [the GraphQL documentation](https://docs.github.com/graphql/reference/objects#issue) or "[Issues](https://docs.github.com/rest/issues)" in the REST API documentation.
@@ -46091,12 +46092,12 @@ pub trait Handler: Send + Sync + 'static {
     /// repository permission. Accepts it unless overridden.
     fn issues_typed(
         &self,
-        route: &crate::Route,
+        delivery: &crate::receiver::DeliveryContext,
         payload: Box<WebhookIssuesTyped>,
     ) -> impl ::std::future::Future<
         Output = Result<(), crate::receiver::HandlerError>,
     > + Send {
-        let _ = (route, payload);
+        let _ = (delivery, payload);
         async { Ok(()) }
     }
     /// Handles `issues-unassigned`: This event occurs when there is activity relating to an issue. For more information about issues, see "[About issues](https://docs.github.com/issues/tracking-your-work-with-issues/about-issues)." For information about the APIs to manage issues, see [the GraphQL documentation](https://docs.github.com/graphql/reference/objects#issue) or "[Issues](https://docs.github.com/rest/issues)" in the REST API documentation.
@@ -46107,12 +46108,12 @@ pub trait Handler: Send + Sync + 'static {
     /// repository permission. Accepts it unless overridden.
     fn issues_unassigned(
         &self,
-        route: &crate::Route,
+        delivery: &crate::receiver::DeliveryContext,
         payload: Box<WebhookIssuesUnassigned>,
     ) -> impl ::std::future::Future<
         Output = Result<(), crate::receiver::HandlerError>,
     > + Send {
-        let _ = (route, payload);
+        let _ = (delivery, payload);
         async { Ok(()) }
     }
     /// Handles `issues-unlabeled`: This event occurs when there is activity relating to an issue. For more information about issues, see "[About issues](https://docs.github.com/issues/tracking-your-work-with-issues/about-issues)." For information about the APIs to manage issues, see [the GraphQL documentation](https://docs.github.com/graphql/reference/objects#issue) or "[Issues](https://docs.github.com/rest/issues)" in the REST API documentation.
@@ -46123,12 +46124,12 @@ pub trait Handler: Send + Sync + 'static {
     /// repository permission. Accepts it unless overridden.
     fn issues_unlabeled(
         &self,
-        route: &crate::Route,
+        delivery: &crate::receiver::DeliveryContext,
         payload: Box<WebhookIssuesUnlabeled>,
     ) -> impl ::std::future::Future<
         Output = Result<(), crate::receiver::HandlerError>,
     > + Send {
-        let _ = (route, payload);
+        let _ = (delivery, payload);
         async { Ok(()) }
     }
     /// Handles `issues-unlocked`: This event occurs when there is activity relating to an issue. For more information about issues, see "[About issues](https://docs.github.com/issues/tracking-your-work-with-issues/about-issues)." For information about the APIs to manage issues, see [the GraphQL documentation](https://docs.github.com/graphql/reference/objects#issue) or "[Issues](https://docs.github.com/rest/issues)" in the REST API documentation.
@@ -46139,12 +46140,12 @@ pub trait Handler: Send + Sync + 'static {
     /// repository permission. Accepts it unless overridden.
     fn issues_unlocked(
         &self,
-        route: &crate::Route,
+        delivery: &crate::receiver::DeliveryContext,
         payload: Box<WebhookIssuesUnlocked>,
     ) -> impl ::std::future::Future<
         Output = Result<(), crate::receiver::HandlerError>,
     > + Send {
-        let _ = (route, payload);
+        let _ = (delivery, payload);
         async { Ok(()) }
     }
     /// Handles `issues-unpinned`: This event occurs when there is activity relating to an issue. For more information about issues, see "[About issues](https://docs.github.com/issues/tracking-your-work-with-issues/about-issues)." For information about the APIs to manage issues, see [the GraphQL documentation](https://docs.github.com/graphql/reference/objects#issue) or "[Issues](https://docs.github.com/rest/issues)" in the REST API documentation.
@@ -46155,12 +46156,12 @@ pub trait Handler: Send + Sync + 'static {
     /// repository permission. Accepts it unless overridden.
     fn issues_unpinned(
         &self,
-        route: &crate::Route,
+        delivery: &crate::receiver::DeliveryContext,
         payload: Box<WebhookIssuesUnpinned>,
     ) -> impl ::std::future::Future<
         Output = Result<(), crate::receiver::HandlerError>,
     > + Send {
-        let _ = (route, payload);
+        let _ = (delivery, payload);
         async { Ok(()) }
     }
     /// Handles `issues-untyped`: This event occurs when there is activity relating to an issue. For more information about issues, see "[About issues](https://docs.github.com/issues/tracking-your-work-with-issues/about-issues)." For information about the APIs to manage issues, see [the GraphQL documentation](https://docs.github.com/graphql/reference/objects#issue) or "[Issues](https://docs.github.com/rest/issues)" in the REST API documentation.
@@ -46171,12 +46172,12 @@ pub trait Handler: Send + Sync + 'static {
     /// repository permission. Accepts it unless overridden.
     fn issues_untyped(
         &self,
-        route: &crate::Route,
+        delivery: &crate::receiver::DeliveryContext,
         payload: Box<WebhookIssuesUntyped>,
     ) -> impl ::std::future::Future<
         Output = Result<(), crate::receiver::HandlerError>,
     > + Send {
-        let _ = (route, payload);
+        let _ = (delivery, payload);
         async { Ok(()) }
     }
     /// Handles `label-created`: This event occurs when there is activity relating to labels. For more information, see "[Managing labels](https://docs.github.com/issues/using-labels-and-milestones-to-track-work/managing-labels)." For information about the APIs to manage labels, see [the GraphQL documentation](https://docs.github.com/graphql/reference/objects#label) or "[Labels](https://docs.github.com/rest/issues/labels)" in the REST API documentation.
@@ -46189,12 +46190,12 @@ pub trait Handler: Send + Sync + 'static {
     /// repository permission. Accepts it unless overridden.
     fn label_created(
         &self,
-        route: &crate::Route,
+        delivery: &crate::receiver::DeliveryContext,
         payload: Box<WebhookLabelCreated>,
     ) -> impl ::std::future::Future<
         Output = Result<(), crate::receiver::HandlerError>,
     > + Send {
-        let _ = (route, payload);
+        let _ = (delivery, payload);
         async { Ok(()) }
     }
     /// Handles `label-deleted`: This event occurs when there is activity relating to labels. For more information, see "[Managing labels](https://docs.github.com/issues/using-labels-and-milestones-to-track-work/managing-labels)." For information about the APIs to manage labels, see [the GraphQL documentation](https://docs.github.com/graphql/reference/objects#label) or "[Labels](https://docs.github.com/rest/issues/labels)" in the REST API documentation.
@@ -46207,12 +46208,12 @@ pub trait Handler: Send + Sync + 'static {
     /// repository permission. Accepts it unless overridden.
     fn label_deleted(
         &self,
-        route: &crate::Route,
+        delivery: &crate::receiver::DeliveryContext,
         payload: Box<WebhookLabelDeleted>,
     ) -> impl ::std::future::Future<
         Output = Result<(), crate::receiver::HandlerError>,
     > + Send {
-        let _ = (route, payload);
+        let _ = (delivery, payload);
         async { Ok(()) }
     }
     /// Handles `label-edited`: This event occurs when there is activity relating to labels. For more information, see "[Managing labels](https://docs.github.com/issues/using-labels-and-milestones-to-track-work/managing-labels)." For information about the APIs to manage labels, see [the GraphQL documentation](https://docs.github.com/graphql/reference/objects#label) or "[Labels](https://docs.github.com/rest/issues/labels)" in the REST API documentation.
@@ -46225,67 +46226,67 @@ pub trait Handler: Send + Sync + 'static {
     /// repository permission. Accepts it unless overridden.
     fn label_edited(
         &self,
-        route: &crate::Route,
+        delivery: &crate::receiver::DeliveryContext,
         payload: Box<WebhookLabelEdited>,
     ) -> impl ::std::future::Future<
         Output = Result<(), crate::receiver::HandlerError>,
     > + Send {
-        let _ = (route, payload);
+        let _ = (delivery, payload);
         async { Ok(()) }
     }
     /// Handles `marketplace-purchase-cancelled`: This event occurs when there is activity relating to a GitHub Marketplace purchase. For more information, see "[GitHub Marketplace](https://docs.github.com/marketplace)." For information about the APIs to manage GitHub Marketplace listings, see [the GraphQL documentation](https://docs.github.com/graphql/reference/objects#marketplacelisting) or "[GitHub Marketplace](https://docs.github.com/rest/apps/marketplace)" in the REST API documentation. Accepts it unless overridden.
     fn marketplace_purchase_cancelled(
         &self,
-        route: &crate::Route,
+        delivery: &crate::receiver::DeliveryContext,
         payload: Box<WebhookMarketplacePurchaseCancelled>,
     ) -> impl ::std::future::Future<
         Output = Result<(), crate::receiver::HandlerError>,
     > + Send {
-        let _ = (route, payload);
+        let _ = (delivery, payload);
         async { Ok(()) }
     }
     /// Handles `marketplace-purchase-changed`: This event occurs when there is activity relating to a GitHub Marketplace purchase. For more information, see "[GitHub Marketplace](https://docs.github.com/marketplace)." For information about the APIs to manage GitHub Marketplace listings, see [the GraphQL documentation](https://docs.github.com/graphql/reference/objects#marketplacelisting) or "[GitHub Marketplace](https://docs.github.com/rest/apps/marketplace)" in the REST API documentation. Accepts it unless overridden.
     fn marketplace_purchase_changed(
         &self,
-        route: &crate::Route,
+        delivery: &crate::receiver::DeliveryContext,
         payload: Box<WebhookMarketplacePurchaseChanged>,
     ) -> impl ::std::future::Future<
         Output = Result<(), crate::receiver::HandlerError>,
     > + Send {
-        let _ = (route, payload);
+        let _ = (delivery, payload);
         async { Ok(()) }
     }
     /// Handles `marketplace-purchase-pending-change`: This event occurs when there is activity relating to a GitHub Marketplace purchase. For more information, see "[GitHub Marketplace](https://docs.github.com/marketplace)." For information about the APIs to manage GitHub Marketplace listings, see [the GraphQL documentation](https://docs.github.com/graphql/reference/objects#marketplacelisting) or "[GitHub Marketplace](https://docs.github.com/rest/apps/marketplace)" in the REST API documentation. Accepts it unless overridden.
     fn marketplace_purchase_pending_change(
         &self,
-        route: &crate::Route,
+        delivery: &crate::receiver::DeliveryContext,
         payload: Box<WebhookMarketplacePurchasePendingChange>,
     ) -> impl ::std::future::Future<
         Output = Result<(), crate::receiver::HandlerError>,
     > + Send {
-        let _ = (route, payload);
+        let _ = (delivery, payload);
         async { Ok(()) }
     }
     /// Handles `marketplace-purchase-pending-change-cancelled`: This event occurs when there is activity relating to a GitHub Marketplace purchase. For more information, see "[GitHub Marketplace](https://docs.github.com/marketplace)." For information about the APIs to manage GitHub Marketplace listings, see [the GraphQL documentation](https://docs.github.com/graphql/reference/objects#marketplacelisting) or "[GitHub Marketplace](https://docs.github.com/rest/apps/marketplace)" in the REST API documentation. Accepts it unless overridden.
     fn marketplace_purchase_pending_change_cancelled(
         &self,
-        route: &crate::Route,
+        delivery: &crate::receiver::DeliveryContext,
         payload: Box<WebhookMarketplacePurchasePendingChangeCancelled>,
     ) -> impl ::std::future::Future<
         Output = Result<(), crate::receiver::HandlerError>,
     > + Send {
-        let _ = (route, payload);
+        let _ = (delivery, payload);
         async { Ok(()) }
     }
     /// Handles `marketplace-purchase-purchased`: This event occurs when there is activity relating to a GitHub Marketplace purchase. For more information, see "[GitHub Marketplace](https://docs.github.com/marketplace)." For information about the APIs to manage GitHub Marketplace listings, see [the GraphQL documentation](https://docs.github.com/graphql/reference/objects#marketplacelisting) or "[GitHub Marketplace](https://docs.github.com/rest/apps/marketplace)" in the REST API documentation. Accepts it unless overridden.
     fn marketplace_purchase_purchased(
         &self,
-        route: &crate::Route,
+        delivery: &crate::receiver::DeliveryContext,
         payload: Box<WebhookMarketplacePurchasePurchased>,
     ) -> impl ::std::future::Future<
         Output = Result<(), crate::receiver::HandlerError>,
     > + Send {
-        let _ = (route, payload);
+        let _ = (delivery, payload);
         async { Ok(()) }
     }
     /// Handles `member-added`: This event occurs when there is activity relating to collaborators in a repository. For more information, see "[Adding outside collaborators to repositories in your organization](https://docs.github.com/organizations/managing-user-access-to-your-organizations-repositories/adding-outside-collaborators-to-repositories-in-your-organization)." For more information about the API to manage repository collaborators, see [the GraphQL API documentation](https://docs.github.com/graphql/reference/objects#repositorycollaboratorconnection) or "[Collaborators](https://docs.github.com/rest/collaborators/collaborators)" in the REST API documentation.
@@ -46294,12 +46295,12 @@ pub trait Handler: Send + Sync + 'static {
     /// organization permission. Accepts it unless overridden.
     fn member_added(
         &self,
-        route: &crate::Route,
+        delivery: &crate::receiver::DeliveryContext,
         payload: Box<WebhookMemberAdded>,
     ) -> impl ::std::future::Future<
         Output = Result<(), crate::receiver::HandlerError>,
     > + Send {
-        let _ = (route, payload);
+        let _ = (delivery, payload);
         async { Ok(()) }
     }
     /// Handles `member-edited`: This event occurs when there is activity relating to collaborators in a repository. For more information, see "[Adding outside collaborators to repositories in your organization](https://docs.github.com/organizations/managing-user-access-to-your-organizations-repositories/adding-outside-collaborators-to-repositories-in-your-organization)." For more information about the API to manage repository collaborators, see [the GraphQL API documentation](https://docs.github.com/graphql/reference/objects#repositorycollaboratorconnection) or "[Collaborators](https://docs.github.com/rest/collaborators/collaborators)" in the REST API documentation.
@@ -46308,12 +46309,12 @@ pub trait Handler: Send + Sync + 'static {
     /// organization permission. Accepts it unless overridden.
     fn member_edited(
         &self,
-        route: &crate::Route,
+        delivery: &crate::receiver::DeliveryContext,
         payload: Box<WebhookMemberEdited>,
     ) -> impl ::std::future::Future<
         Output = Result<(), crate::receiver::HandlerError>,
     > + Send {
-        let _ = (route, payload);
+        let _ = (delivery, payload);
         async { Ok(()) }
     }
     /// Handles `member-removed`: This event occurs when there is activity relating to collaborators in a repository. For more information, see "[Adding outside collaborators to repositories in your organization](https://docs.github.com/organizations/managing-user-access-to-your-organizations-repositories/adding-outside-collaborators-to-repositories-in-your-organization)." For more information about the API to manage repository collaborators, see [the GraphQL API documentation](https://docs.github.com/graphql/reference/objects#repositorycollaboratorconnection) or "[Collaborators](https://docs.github.com/rest/collaborators/collaborators)" in the REST API documentation.
@@ -46322,12 +46323,12 @@ pub trait Handler: Send + Sync + 'static {
     /// organization permission. Accepts it unless overridden.
     fn member_removed(
         &self,
-        route: &crate::Route,
+        delivery: &crate::receiver::DeliveryContext,
         payload: Box<WebhookMemberRemoved>,
     ) -> impl ::std::future::Future<
         Output = Result<(), crate::receiver::HandlerError>,
     > + Send {
-        let _ = (route, payload);
+        let _ = (delivery, payload);
         async { Ok(()) }
     }
     /// Handles `membership-added`: This event occurs when there is activity relating to team membership. For more information, see "[About teams](https://docs.github.com/organizations/organizing-members-into-teams/about-teams)." For more information about the APIs to manage team memberships, see [the GraphQL API documentation](https://docs.github.com/graphql/reference/objects#team) or "[Team members](https://docs.github.com/rest/teams/members)" in the REST API documentation.
@@ -46336,12 +46337,12 @@ pub trait Handler: Send + Sync + 'static {
     /// organization permission. Accepts it unless overridden.
     fn membership_added(
         &self,
-        route: &crate::Route,
+        delivery: &crate::receiver::DeliveryContext,
         payload: Box<WebhookMembershipAdded>,
     ) -> impl ::std::future::Future<
         Output = Result<(), crate::receiver::HandlerError>,
     > + Send {
-        let _ = (route, payload);
+        let _ = (delivery, payload);
         async { Ok(()) }
     }
     /// Handles `membership-removed`: This event occurs when there is activity relating to team membership. For more information, see "[About teams](https://docs.github.com/organizations/organizing-members-into-teams/about-teams)." For more information about the APIs to manage team memberships, see [the GraphQL API documentation](https://docs.github.com/graphql/reference/objects#team) or "[Team members](https://docs.github.com/rest/teams/members)" in the REST API documentation.
@@ -46350,12 +46351,12 @@ pub trait Handler: Send + Sync + 'static {
     /// organization permission. Accepts it unless overridden.
     fn membership_removed(
         &self,
-        route: &crate::Route,
+        delivery: &crate::receiver::DeliveryContext,
         payload: Box<WebhookMembershipRemoved>,
     ) -> impl ::std::future::Future<
         Output = Result<(), crate::receiver::HandlerError>,
     > + Send {
-        let _ = (route, payload);
+        let _ = (delivery, payload);
         async { Ok(()) }
     }
     /// Handles `merge-group-checks-requested`: This event occurs when there is activity relating to a merge group in a merge queue. For more information, see "[Managing a merge queue](https://docs.github.com/repositories/configuring-branches-and-merges-in-your-repository/configuring-pull-request-merges/managing-a-merge-queue)."
@@ -46364,12 +46365,12 @@ pub trait Handler: Send + Sync + 'static {
     /// queues" repository permission. Accepts it unless overridden.
     fn merge_group_checks_requested(
         &self,
-        route: &crate::Route,
+        delivery: &crate::receiver::DeliveryContext,
         payload: Box<WebhookMergeGroupChecksRequested>,
     ) -> impl ::std::future::Future<
         Output = Result<(), crate::receiver::HandlerError>,
     > + Send {
-        let _ = (route, payload);
+        let _ = (delivery, payload);
         async { Ok(()) }
     }
     /// Handles `merge-group-destroyed`: This event occurs when there is activity relating to a merge group in a merge queue. For more information, see "[Managing a merge queue](https://docs.github.com/repositories/configuring-branches-and-merges-in-your-repository/configuring-pull-request-merges/managing-a-merge-queue)."
@@ -46378,12 +46379,12 @@ pub trait Handler: Send + Sync + 'static {
     /// queues" repository permission. Accepts it unless overridden.
     fn merge_group_destroyed(
         &self,
-        route: &crate::Route,
+        delivery: &crate::receiver::DeliveryContext,
         payload: Box<WebhookMergeGroupDestroyed>,
     ) -> impl ::std::future::Future<
         Output = Result<(), crate::receiver::HandlerError>,
     > + Send {
-        let _ = (route, payload);
+        let _ = (delivery, payload);
         async { Ok(()) }
     }
     /// Handles `meta-deleted`: This event occurs when there is activity relating to a webhook
@@ -46393,12 +46394,12 @@ pub trait Handler: Send + Sync + 'static {
     /// app permission. Accepts it unless overridden.
     fn meta_deleted(
         &self,
-        route: &crate::Route,
+        delivery: &crate::receiver::DeliveryContext,
         payload: Box<WebhookMetaDeleted>,
     ) -> impl ::std::future::Future<
         Output = Result<(), crate::receiver::HandlerError>,
     > + Send {
-        let _ = (route, payload);
+        let _ = (delivery, payload);
         async { Ok(()) }
     }
     /// Handles `milestone-closed`: This event occurs when there is activity relating to milestones. For more information, see "[About milestones](https://docs.github.com/issues/using-labels-and-milestones-to-track-work/about-milestones)." For information about the APIs to manage milestones, see [the GraphQL documentation](https://docs.github.com/graphql/reference/objects#milestone) or "[Milestones](https://docs.github.com/rest/issues/milestones)" in the REST API documentation.
@@ -46411,12 +46412,12 @@ pub trait Handler: Send + Sync + 'static {
     /// or "Pull requests" repository permissions. Accepts it unless overridden.
     fn milestone_closed(
         &self,
-        route: &crate::Route,
+        delivery: &crate::receiver::DeliveryContext,
         payload: Box<WebhookMilestoneClosed>,
     ) -> impl ::std::future::Future<
         Output = Result<(), crate::receiver::HandlerError>,
     > + Send {
-        let _ = (route, payload);
+        let _ = (delivery, payload);
         async { Ok(()) }
     }
     /// Handles `milestone-created`: This event occurs when there is activity relating to milestones. For more information, see "[About milestones](https://docs.github.com/issues/using-labels-and-milestones-to-track-work/about-milestones)." For information about the APIs to manage milestones, see [the GraphQL documentation](https://docs.github.com/graphql/reference/objects#milestone) or "[Milestones](https://docs.github.com/rest/issues/milestones)" in the REST API documentation.
@@ -46429,12 +46430,12 @@ pub trait Handler: Send + Sync + 'static {
     /// or "Pull requests" repository permissions. Accepts it unless overridden.
     fn milestone_created(
         &self,
-        route: &crate::Route,
+        delivery: &crate::receiver::DeliveryContext,
         payload: Box<WebhookMilestoneCreated>,
     ) -> impl ::std::future::Future<
         Output = Result<(), crate::receiver::HandlerError>,
     > + Send {
-        let _ = (route, payload);
+        let _ = (delivery, payload);
         async { Ok(()) }
     }
     /// Handles `milestone-deleted`: This event occurs when there is activity relating to milestones. For more information, see "[About milestones](https://docs.github.com/issues/using-labels-and-milestones-to-track-work/about-milestones)." For information about the APIs to manage milestones, see [the GraphQL documentation](https://docs.github.com/graphql/reference/objects#milestone) or "[Milestones](https://docs.github.com/rest/issues/milestones)" in the REST API documentation.
@@ -46447,12 +46448,12 @@ pub trait Handler: Send + Sync + 'static {
     /// or "Pull requests" repository permissions. Accepts it unless overridden.
     fn milestone_deleted(
         &self,
-        route: &crate::Route,
+        delivery: &crate::receiver::DeliveryContext,
         payload: Box<WebhookMilestoneDeleted>,
     ) -> impl ::std::future::Future<
         Output = Result<(), crate::receiver::HandlerError>,
     > + Send {
-        let _ = (route, payload);
+        let _ = (delivery, payload);
         async { Ok(()) }
     }
     /// Handles `milestone-edited`: This event occurs when there is activity relating to milestones. For more information, see "[About milestones](https://docs.github.com/issues/using-labels-and-milestones-to-track-work/about-milestones)." For information about the APIs to manage milestones, see [the GraphQL documentation](https://docs.github.com/graphql/reference/objects#milestone) or "[Milestones](https://docs.github.com/rest/issues/milestones)" in the REST API documentation.
@@ -46465,12 +46466,12 @@ pub trait Handler: Send + Sync + 'static {
     /// or "Pull requests" repository permissions. Accepts it unless overridden.
     fn milestone_edited(
         &self,
-        route: &crate::Route,
+        delivery: &crate::receiver::DeliveryContext,
         payload: Box<WebhookMilestoneEdited>,
     ) -> impl ::std::future::Future<
         Output = Result<(), crate::receiver::HandlerError>,
     > + Send {
-        let _ = (route, payload);
+        let _ = (delivery, payload);
         async { Ok(()) }
     }
     /// Handles `milestone-opened`: This event occurs when there is activity relating to milestones. For more information, see "[About milestones](https://docs.github.com/issues/using-labels-and-milestones-to-track-work/about-milestones)." For information about the APIs to manage milestones, see [the GraphQL documentation](https://docs.github.com/graphql/reference/objects#milestone) or "[Milestones](https://docs.github.com/rest/issues/milestones)" in the REST API documentation.
@@ -46483,12 +46484,12 @@ pub trait Handler: Send + Sync + 'static {
     /// or "Pull requests" repository permissions. Accepts it unless overridden.
     fn milestone_opened(
         &self,
-        route: &crate::Route,
+        delivery: &crate::receiver::DeliveryContext,
         payload: Box<WebhookMilestoneOpened>,
     ) -> impl ::std::future::Future<
         Output = Result<(), crate::receiver::HandlerError>,
     > + Send {
-        let _ = (route, payload);
+        let _ = (delivery, payload);
         async { Ok(()) }
     }
     /// Handles `org-block-blocked`: This event occurs when organization owners or moderators block or unblock a non-member from collaborating on the organization's repositories. For more information, see "[Blocking a user from your organization](https://docs.github.com/communities/maintaining-your-safety-on-github/blocking-a-user-from-your-organization)." For information about the APIs to manage blocked users, see [the GraphQL documentation](https://docs.github.com/graphql/reference/objects#userblockedevent) or "[Blocking users](https://docs.github.com/rest/orgs/blocking)" in the REST API documentation.
@@ -46500,12 +46501,12 @@ pub trait Handler: Send + Sync + 'static {
     /// organization permission. Accepts it unless overridden.
     fn org_block_blocked(
         &self,
-        route: &crate::Route,
+        delivery: &crate::receiver::DeliveryContext,
         payload: Box<WebhookOrgBlockBlocked>,
     ) -> impl ::std::future::Future<
         Output = Result<(), crate::receiver::HandlerError>,
     > + Send {
-        let _ = (route, payload);
+        let _ = (delivery, payload);
         async { Ok(()) }
     }
     /// Handles `org-block-unblocked`: This event occurs when organization owners or moderators block or unblock a non-member from collaborating on the organization's repositories. For more information, see "[Blocking a user from your organization](https://docs.github.com/communities/maintaining-your-safety-on-github/blocking-a-user-from-your-organization)." For information about the APIs to manage blocked users, see [the GraphQL documentation](https://docs.github.com/graphql/reference/objects#userblockedevent) or "[Blocking users](https://docs.github.com/rest/orgs/blocking)" in the REST API documentation.
@@ -46517,12 +46518,12 @@ pub trait Handler: Send + Sync + 'static {
     /// organization permission. Accepts it unless overridden.
     fn org_block_unblocked(
         &self,
-        route: &crate::Route,
+        delivery: &crate::receiver::DeliveryContext,
         payload: Box<WebhookOrgBlockUnblocked>,
     ) -> impl ::std::future::Future<
         Output = Result<(), crate::receiver::HandlerError>,
     > + Send {
-        let _ = (route, payload);
+        let _ = (delivery, payload);
         async { Ok(()) }
     }
     /// Handles `organization-deleted`: This event occurs when there is activity relating to an organization and its members. For more information, see "[About organizations](https://docs.github.com/organizations/collaborating-with-groups-in-organizations/about-organizations)." For information about the APIs to manage organizations, see [the GraphQL documentation](https://docs.github.com/graphql/reference/objects#organization) or "[Organizations](https://docs.github.com/rest/orgs)" in the REST API documentation.
@@ -46534,12 +46535,12 @@ pub trait Handler: Send + Sync + 'static {
     /// organization permission. Accepts it unless overridden.
     fn organization_deleted(
         &self,
-        route: &crate::Route,
+        delivery: &crate::receiver::DeliveryContext,
         payload: Box<WebhookOrganizationDeleted>,
     ) -> impl ::std::future::Future<
         Output = Result<(), crate::receiver::HandlerError>,
     > + Send {
-        let _ = (route, payload);
+        let _ = (delivery, payload);
         async { Ok(()) }
     }
     /// Handles `organization-member-added`: This event occurs when there is activity relating to an organization and its members. For more information, see "[About organizations](https://docs.github.com/organizations/collaborating-with-groups-in-organizations/about-organizations)." For information about the APIs to manage organizations, see [the GraphQL documentation](https://docs.github.com/graphql/reference/objects#organization) or "[Organizations](https://docs.github.com/rest/orgs)" in the REST API documentation.
@@ -46551,12 +46552,12 @@ pub trait Handler: Send + Sync + 'static {
     /// organization permission. Accepts it unless overridden.
     fn organization_member_added(
         &self,
-        route: &crate::Route,
+        delivery: &crate::receiver::DeliveryContext,
         payload: Box<WebhookOrganizationMemberAdded>,
     ) -> impl ::std::future::Future<
         Output = Result<(), crate::receiver::HandlerError>,
     > + Send {
-        let _ = (route, payload);
+        let _ = (delivery, payload);
         async { Ok(()) }
     }
     /// Handles `organization-member-invited`: This event occurs when there is activity relating to an organization and its members. For more information, see "[About organizations](https://docs.github.com/organizations/collaborating-with-groups-in-organizations/about-organizations)." For information about the APIs to manage organizations, see [the GraphQL documentation](https://docs.github.com/graphql/reference/objects#organization) or "[Organizations](https://docs.github.com/rest/orgs)" in the REST API documentation.
@@ -46568,12 +46569,12 @@ pub trait Handler: Send + Sync + 'static {
     /// organization permission. Accepts it unless overridden.
     fn organization_member_invited(
         &self,
-        route: &crate::Route,
+        delivery: &crate::receiver::DeliveryContext,
         payload: Box<WebhookOrganizationMemberInvited>,
     ) -> impl ::std::future::Future<
         Output = Result<(), crate::receiver::HandlerError>,
     > + Send {
-        let _ = (route, payload);
+        let _ = (delivery, payload);
         async { Ok(()) }
     }
     /// Handles `organization-member-removed`: This event occurs when there is activity relating to an organization and its members. For more information, see "[About organizations](https://docs.github.com/organizations/collaborating-with-groups-in-organizations/about-organizations)." For information about the APIs to manage organizations, see [the GraphQL documentation](https://docs.github.com/graphql/reference/objects#organization) or "[Organizations](https://docs.github.com/rest/orgs)" in the REST API documentation.
@@ -46585,12 +46586,12 @@ pub trait Handler: Send + Sync + 'static {
     /// organization permission. Accepts it unless overridden.
     fn organization_member_removed(
         &self,
-        route: &crate::Route,
+        delivery: &crate::receiver::DeliveryContext,
         payload: Box<WebhookOrganizationMemberRemoved>,
     ) -> impl ::std::future::Future<
         Output = Result<(), crate::receiver::HandlerError>,
     > + Send {
-        let _ = (route, payload);
+        let _ = (delivery, payload);
         async { Ok(()) }
     }
     /// Handles `organization-renamed`: This event occurs when there is activity relating to an organization and its members. For more information, see "[About organizations](https://docs.github.com/organizations/collaborating-with-groups-in-organizations/about-organizations)." For information about the APIs to manage organizations, see [the GraphQL documentation](https://docs.github.com/graphql/reference/objects#organization) or "[Organizations](https://docs.github.com/rest/orgs)" in the REST API documentation.
@@ -46602,12 +46603,12 @@ pub trait Handler: Send + Sync + 'static {
     /// organization permission. Accepts it unless overridden.
     fn organization_renamed(
         &self,
-        route: &crate::Route,
+        delivery: &crate::receiver::DeliveryContext,
         payload: Box<WebhookOrganizationRenamed>,
     ) -> impl ::std::future::Future<
         Output = Result<(), crate::receiver::HandlerError>,
     > + Send {
-        let _ = (route, payload);
+        let _ = (delivery, payload);
         async { Ok(()) }
     }
     /// Handles `package-published`: This event occurs when there is activity relating to GitHub Packages. For more information, see "[Introduction to GitHub Packages](https://docs.github.com/packages/learn-github-packages/introduction-to-github-packages)." For information about the APIs to manage GitHub Packages, see [the GraphQL API documentation](https://docs.github.com/graphql/reference/objects#package) or "[Packages](https://docs.github.com/rest/packages)" in the REST API documentation.
@@ -46616,12 +46617,12 @@ pub trait Handler: Send + Sync + 'static {
     /// the "Packages" repository permission. Accepts it unless overridden.
     fn package_published(
         &self,
-        route: &crate::Route,
+        delivery: &crate::receiver::DeliveryContext,
         payload: Box<WebhookPackagePublished>,
     ) -> impl ::std::future::Future<
         Output = Result<(), crate::receiver::HandlerError>,
     > + Send {
-        let _ = (route, payload);
+        let _ = (delivery, payload);
         async { Ok(()) }
     }
     /// Handles `package-updated`: This event occurs when there is activity relating to GitHub Packages. For more information, see "[Introduction to GitHub Packages](https://docs.github.com/packages/learn-github-packages/introduction-to-github-packages)." For information about the APIs to manage GitHub Packages, see [the GraphQL API documentation](https://docs.github.com/graphql/reference/objects#package) or "[Packages](https://docs.github.com/rest/packages)" in the REST API documentation.
@@ -46630,12 +46631,12 @@ pub trait Handler: Send + Sync + 'static {
     /// the "Packages" repository permission. Accepts it unless overridden.
     fn package_updated(
         &self,
-        route: &crate::Route,
+        delivery: &crate::receiver::DeliveryContext,
         payload: Box<WebhookPackageUpdated>,
     ) -> impl ::std::future::Future<
         Output = Result<(), crate::receiver::HandlerError>,
     > + Send {
-        let _ = (route, payload);
+        let _ = (delivery, payload);
         async { Ok(()) }
     }
     /// Handles `page-build`: This event occurs when there is an attempted build of a GitHub Pages site. This event occurs regardless of whether the build is successful. For more information, see "[Configuring a publishing source for your GitHub Pages site](https://docs.github.com/pages/getting-started-with-github-pages/configuring-a-publishing-source-for-your-github-pages-site)." For information about the API to manage GitHub Pages, see "[Pages](https://docs.github.com/rest/pages)" in the REST API documentation.
@@ -46644,12 +46645,12 @@ pub trait Handler: Send + Sync + 'static {
     /// repository permission. Accepts it unless overridden.
     fn page_build(
         &self,
-        route: &crate::Route,
+        delivery: &crate::receiver::DeliveryContext,
         payload: Box<WebhookPageBuild>,
     ) -> impl ::std::future::Future<
         Output = Result<(), crate::receiver::HandlerError>,
     > + Send {
-        let _ = (route, payload);
+        let _ = (delivery, payload);
         async { Ok(()) }
     }
     /// Handles `personal-access-token-request-approved`: This event occurs when there is activity relating to a request for a fine-grained personal access token to access resources that belong to a resource owner that requires approval for token access. For more information, see "[Creating a personal access token](https://docs.github.com/authentication/keeping-your-account-and-data-secure/creating-a-personal-access-token)."
@@ -46658,12 +46659,12 @@ pub trait Handler: Send + Sync + 'static {
     /// access token requests" organization permission. Accepts it unless overridden.
     fn personal_access_token_request_approved(
         &self,
-        route: &crate::Route,
+        delivery: &crate::receiver::DeliveryContext,
         payload: Box<WebhookPersonalAccessTokenRequestApproved>,
     ) -> impl ::std::future::Future<
         Output = Result<(), crate::receiver::HandlerError>,
     > + Send {
-        let _ = (route, payload);
+        let _ = (delivery, payload);
         async { Ok(()) }
     }
     /// Handles `personal-access-token-request-cancelled`: This event occurs when there is activity relating to a request for a fine-grained personal access token to access resources that belong to a resource owner that requires approval for token access. For more information, see "[Creating a personal access token](https://docs.github.com/authentication/keeping-your-account-and-data-secure/creating-a-personal-access-token)."
@@ -46672,12 +46673,12 @@ pub trait Handler: Send + Sync + 'static {
     /// access token requests" organization permission. Accepts it unless overridden.
     fn personal_access_token_request_cancelled(
         &self,
-        route: &crate::Route,
+        delivery: &crate::receiver::DeliveryContext,
         payload: Box<WebhookPersonalAccessTokenRequestCancelled>,
     ) -> impl ::std::future::Future<
         Output = Result<(), crate::receiver::HandlerError>,
     > + Send {
-        let _ = (route, payload);
+        let _ = (delivery, payload);
         async { Ok(()) }
     }
     /// Handles `personal-access-token-request-created`: This event occurs when there is activity relating to a request for a fine-grained personal access token to access resources that belong to a resource owner that requires approval for token access. For more information, see "[Creating a personal access token](https://docs.github.com/authentication/keeping-your-account-and-data-secure/creating-a-personal-access-token)."
@@ -46686,12 +46687,12 @@ pub trait Handler: Send + Sync + 'static {
     /// access token requests" organization permission. Accepts it unless overridden.
     fn personal_access_token_request_created(
         &self,
-        route: &crate::Route,
+        delivery: &crate::receiver::DeliveryContext,
         payload: Box<WebhookPersonalAccessTokenRequestCreated>,
     ) -> impl ::std::future::Future<
         Output = Result<(), crate::receiver::HandlerError>,
     > + Send {
-        let _ = (route, payload);
+        let _ = (delivery, payload);
         async { Ok(()) }
     }
     /// Handles `personal-access-token-request-denied`: This event occurs when there is activity relating to a request for a fine-grained personal access token to access resources that belong to a resource owner that requires approval for token access. For more information, see "[Creating a personal access token](https://docs.github.com/authentication/keeping-your-account-and-data-secure/creating-a-personal-access-token)."
@@ -46700,12 +46701,12 @@ pub trait Handler: Send + Sync + 'static {
     /// access token requests" organization permission. Accepts it unless overridden.
     fn personal_access_token_request_denied(
         &self,
-        route: &crate::Route,
+        delivery: &crate::receiver::DeliveryContext,
         payload: Box<WebhookPersonalAccessTokenRequestDenied>,
     ) -> impl ::std::future::Future<
         Output = Result<(), crate::receiver::HandlerError>,
     > + Send {
-        let _ = (route, payload);
+        let _ = (delivery, payload);
         async { Ok(()) }
     }
     /// Handles `ping`: This event occurs when you create a new webhook. The ping event is a
@@ -46713,12 +46714,12 @@ pub trait Handler: Send + Sync + 'static {
     /// overridden.
     fn ping(
         &self,
-        route: &crate::Route,
+        delivery: &crate::receiver::DeliveryContext,
         payload: Box<WebhookPing>,
     ) -> impl ::std::future::Future<
         Output = Result<(), crate::receiver::HandlerError>,
     > + Send {
-        let _ = (route, payload);
+        let _ = (delivery, payload);
         async { Ok(()) }
     }
     /// Handles `project-card-converted`: This event occurs when there is activity relating to a card on a project (classic). For more information, see "[About projects (classic)](https://docs.github.com/issues/organizing-your-work-with-project-boards/managing-project-boards/about-project-boards)." For information about the API to manage classic projects, see [the GraphQL API documentation](https://docs.github.com/graphql/reference/objects#project) or "[Projects (classic)](https://docs.github.com/rest/projects)" in the REST API documentation.
@@ -46733,12 +46734,12 @@ pub trait Handler: Send + Sync + 'static {
     /// repository or organization permission. Accepts it unless overridden.
     fn project_card_converted(
         &self,
-        route: &crate::Route,
+        delivery: &crate::receiver::DeliveryContext,
         payload: Box<WebhookProjectCardConverted>,
     ) -> impl ::std::future::Future<
         Output = Result<(), crate::receiver::HandlerError>,
     > + Send {
-        let _ = (route, payload);
+        let _ = (delivery, payload);
         async { Ok(()) }
     }
     /// Handles `project-card-created`: This event occurs when there is activity relating to a card on a project (classic). For more information, see "[About projects (classic)](https://docs.github.com/issues/organizing-your-work-with-project-boards/managing-project-boards/about-project-boards)." For information about the API to manage classic projects, see [the GraphQL API documentation](https://docs.github.com/graphql/reference/objects#project) or "[Projects (classic)](https://docs.github.com/rest/projects)" in the REST API documentation.
@@ -46753,12 +46754,12 @@ pub trait Handler: Send + Sync + 'static {
     /// repository or organization permission. Accepts it unless overridden.
     fn project_card_created(
         &self,
-        route: &crate::Route,
+        delivery: &crate::receiver::DeliveryContext,
         payload: Box<WebhookProjectCardCreated>,
     ) -> impl ::std::future::Future<
         Output = Result<(), crate::receiver::HandlerError>,
     > + Send {
-        let _ = (route, payload);
+        let _ = (delivery, payload);
         async { Ok(()) }
     }
     /// Handles `project-card-deleted`: This event occurs when there is activity relating to a card on a project (classic). For more information, see "[About projects (classic)](https://docs.github.com/issues/organizing-your-work-with-project-boards/managing-project-boards/about-project-boards)." For information about the API to manage classic projects, see [the GraphQL API documentation](https://docs.github.com/graphql/reference/objects#project) or "[Projects (classic)](https://docs.github.com/rest/projects)" in the REST API documentation.
@@ -46773,12 +46774,12 @@ pub trait Handler: Send + Sync + 'static {
     /// repository or organization permission. Accepts it unless overridden.
     fn project_card_deleted(
         &self,
-        route: &crate::Route,
+        delivery: &crate::receiver::DeliveryContext,
         payload: Box<WebhookProjectCardDeleted>,
     ) -> impl ::std::future::Future<
         Output = Result<(), crate::receiver::HandlerError>,
     > + Send {
-        let _ = (route, payload);
+        let _ = (delivery, payload);
         async { Ok(()) }
     }
     /// Handles `project-card-edited`: This event occurs when there is activity relating to a card on a project (classic). For more information, see "[About projects (classic)](https://docs.github.com/issues/organizing-your-work-with-project-boards/managing-project-boards/about-project-boards)." For information about the API to manage classic projects, see [the GraphQL API documentation](https://docs.github.com/graphql/reference/objects#project) or "[Projects (classic)](https://docs.github.com/rest/projects)" in the REST API documentation.
@@ -46793,12 +46794,12 @@ pub trait Handler: Send + Sync + 'static {
     /// repository or organization permission. Accepts it unless overridden.
     fn project_card_edited(
         &self,
-        route: &crate::Route,
+        delivery: &crate::receiver::DeliveryContext,
         payload: Box<WebhookProjectCardEdited>,
     ) -> impl ::std::future::Future<
         Output = Result<(), crate::receiver::HandlerError>,
     > + Send {
-        let _ = (route, payload);
+        let _ = (delivery, payload);
         async { Ok(()) }
     }
     /// Handles `project-card-moved`: This event occurs when there is activity relating to a card on a project (classic). For more information, see "[About projects (classic)](https://docs.github.com/issues/organizing-your-work-with-project-boards/managing-project-boards/about-project-boards)." For information about the API to manage classic projects, see [the GraphQL API documentation](https://docs.github.com/graphql/reference/objects#project) or "[Projects (classic)](https://docs.github.com/rest/projects)" in the REST API documentation.
@@ -46813,12 +46814,12 @@ pub trait Handler: Send + Sync + 'static {
     /// repository or organization permission. Accepts it unless overridden.
     fn project_card_moved(
         &self,
-        route: &crate::Route,
+        delivery: &crate::receiver::DeliveryContext,
         payload: Box<WebhookProjectCardMoved>,
     ) -> impl ::std::future::Future<
         Output = Result<(), crate::receiver::HandlerError>,
     > + Send {
-        let _ = (route, payload);
+        let _ = (delivery, payload);
         async { Ok(()) }
     }
     /// Handles `project-closed`: This event occurs when there is activity relating to a project (classic). For more information, see "[About projects (classic)](https://docs.github.com/issues/organizing-your-work-with-project-boards/managing-project-boards/about-project-boards)." For information about the API to manage classic projects, see [the GraphQL API documentation](https://docs.github.com/graphql/reference/objects#project) or "[Projects (classic)](https://docs.github.com/rest/projects)" in the REST API documentation.
@@ -46833,12 +46834,12 @@ pub trait Handler: Send + Sync + 'static {
     /// repository or organization permission. Accepts it unless overridden.
     fn project_closed(
         &self,
-        route: &crate::Route,
+        delivery: &crate::receiver::DeliveryContext,
         payload: Box<WebhookProjectClosed>,
     ) -> impl ::std::future::Future<
         Output = Result<(), crate::receiver::HandlerError>,
     > + Send {
-        let _ = (route, payload);
+        let _ = (delivery, payload);
         async { Ok(()) }
     }
     /// Handles `project-column-created`: This event occurs when there is activity relating to a column on a project (classic). For more information, see "[About projects (classic)](https://docs.github.com/issues/organizing-your-work-with-project-boards/managing-project-boards/about-project-boards)." For information about the API to manage classic projects, see [the GraphQL API documentation](https://docs.github.com/graphql/reference/objects#project) or "[Projects (classic)](https://docs.github.com/rest/projects)" in the REST API documentation.
@@ -46853,12 +46854,12 @@ pub trait Handler: Send + Sync + 'static {
     /// repository or organization permission. Accepts it unless overridden.
     fn project_column_created(
         &self,
-        route: &crate::Route,
+        delivery: &crate::receiver::DeliveryContext,
         payload: Box<WebhookProjectColumnCreated>,
     ) -> impl ::std::future::Future<
         Output = Result<(), crate::receiver::HandlerError>,
     > + Send {
-        let _ = (route, payload);
+        let _ = (delivery, payload);
         async { Ok(()) }
     }
     /// Handles `project-column-deleted`: This event occurs when there is activity relating to a column on a project (classic). For more information, see "[About projects (classic)](https://docs.github.com/issues/organizing-your-work-with-project-boards/managing-project-boards/about-project-boards)." For information about the API to manage classic projects, see [the GraphQL API documentation](https://docs.github.com/graphql/reference/objects#project) or "[Projects (classic)](https://docs.github.com/rest/projects)" in the REST API documentation.
@@ -46873,12 +46874,12 @@ pub trait Handler: Send + Sync + 'static {
     /// repository or organization permission. Accepts it unless overridden.
     fn project_column_deleted(
         &self,
-        route: &crate::Route,
+        delivery: &crate::receiver::DeliveryContext,
         payload: Box<WebhookProjectColumnDeleted>,
     ) -> impl ::std::future::Future<
         Output = Result<(), crate::receiver::HandlerError>,
     > + Send {
-        let _ = (route, payload);
+        let _ = (delivery, payload);
         async { Ok(()) }
     }
     /// Handles `project-column-edited`: This event occurs when there is activity relating to a column on a project (classic). For more information, see "[About projects (classic)](https://docs.github.com/issues/organizing-your-work-with-project-boards/managing-project-boards/about-project-boards)." For information about the API to manage classic projects, see [the GraphQL API documentation](https://docs.github.com/graphql/reference/objects#project) or "[Projects (classic)](https://docs.github.com/rest/projects)" in the REST API documentation.
@@ -46893,12 +46894,12 @@ pub trait Handler: Send + Sync + 'static {
     /// repository or organization permission. Accepts it unless overridden.
     fn project_column_edited(
         &self,
-        route: &crate::Route,
+        delivery: &crate::receiver::DeliveryContext,
         payload: Box<WebhookProjectColumnEdited>,
     ) -> impl ::std::future::Future<
         Output = Result<(), crate::receiver::HandlerError>,
     > + Send {
-        let _ = (route, payload);
+        let _ = (delivery, payload);
         async { Ok(()) }
     }
     /// Handles `project-column-moved`: This event occurs when there is activity relating to a column on a project (classic). For more information, see "[About projects (classic)](https://docs.github.com/issues/organizing-your-work-with-project-boards/managing-project-boards/about-project-boards)." For information about the API to manage classic projects, see [the GraphQL API documentation](https://docs.github.com/graphql/reference/objects#project) or "[Projects (classic)](https://docs.github.com/rest/projects)" in the REST API documentation.
@@ -46913,12 +46914,12 @@ pub trait Handler: Send + Sync + 'static {
     /// repository or organization permission. Accepts it unless overridden.
     fn project_column_moved(
         &self,
-        route: &crate::Route,
+        delivery: &crate::receiver::DeliveryContext,
         payload: Box<WebhookProjectColumnMoved>,
     ) -> impl ::std::future::Future<
         Output = Result<(), crate::receiver::HandlerError>,
     > + Send {
-        let _ = (route, payload);
+        let _ = (delivery, payload);
         async { Ok(()) }
     }
     /// Handles `project-created`: This event occurs when there is activity relating to a project (classic). For more information, see "[About projects (classic)](https://docs.github.com/issues/organizing-your-work-with-project-boards/managing-project-boards/about-project-boards)." For information about the API to manage classic projects, see [the GraphQL API documentation](https://docs.github.com/graphql/reference/objects#project) or "[Projects (classic)](https://docs.github.com/rest/projects)" in the REST API documentation.
@@ -46933,12 +46934,12 @@ pub trait Handler: Send + Sync + 'static {
     /// repository or organization permission. Accepts it unless overridden.
     fn project_created(
         &self,
-        route: &crate::Route,
+        delivery: &crate::receiver::DeliveryContext,
         payload: Box<WebhookProjectCreated>,
     ) -> impl ::std::future::Future<
         Output = Result<(), crate::receiver::HandlerError>,
     > + Send {
-        let _ = (route, payload);
+        let _ = (delivery, payload);
         async { Ok(()) }
     }
     /// Handles `project-deleted`: This event occurs when there is activity relating to a project (classic). For more information, see "[About projects (classic)](https://docs.github.com/issues/organizing-your-work-with-project-boards/managing-project-boards/about-project-boards)." For information about the API to manage classic projects, see [the GraphQL API documentation](https://docs.github.com/graphql/reference/objects#project) or "[Projects (classic)](https://docs.github.com/rest/projects)" in the REST API documentation.
@@ -46953,12 +46954,12 @@ pub trait Handler: Send + Sync + 'static {
     /// repository or organization permission. Accepts it unless overridden.
     fn project_deleted(
         &self,
-        route: &crate::Route,
+        delivery: &crate::receiver::DeliveryContext,
         payload: Box<WebhookProjectDeleted>,
     ) -> impl ::std::future::Future<
         Output = Result<(), crate::receiver::HandlerError>,
     > + Send {
-        let _ = (route, payload);
+        let _ = (delivery, payload);
         async { Ok(()) }
     }
     /// Handles `project-edited`: This event occurs when there is activity relating to a project (classic). For more information, see "[About projects (classic)](https://docs.github.com/issues/organizing-your-work-with-project-boards/managing-project-boards/about-project-boards)." For information about the API to manage classic projects, see [the GraphQL API documentation](https://docs.github.com/graphql/reference/objects#project) or "[Projects (classic)](https://docs.github.com/rest/projects)" in the REST API documentation.
@@ -46973,12 +46974,12 @@ pub trait Handler: Send + Sync + 'static {
     /// repository or organization permission. Accepts it unless overridden.
     fn project_edited(
         &self,
-        route: &crate::Route,
+        delivery: &crate::receiver::DeliveryContext,
         payload: Box<WebhookProjectEdited>,
     ) -> impl ::std::future::Future<
         Output = Result<(), crate::receiver::HandlerError>,
     > + Send {
-        let _ = (route, payload);
+        let _ = (delivery, payload);
         async { Ok(()) }
     }
     /// Handles `project-reopened`: This event occurs when there is activity relating to a project (classic). For more information, see "[About projects (classic)](https://docs.github.com/issues/organizing-your-work-with-project-boards/managing-project-boards/about-project-boards)." For information about the API to manage classic projects, see [the GraphQL API documentation](https://docs.github.com/graphql/reference/objects#project) or "[Projects (classic)](https://docs.github.com/rest/projects)" in the REST API documentation.
@@ -46993,12 +46994,12 @@ pub trait Handler: Send + Sync + 'static {
     /// repository or organization permission. Accepts it unless overridden.
     fn project_reopened(
         &self,
-        route: &crate::Route,
+        delivery: &crate::receiver::DeliveryContext,
         payload: Box<WebhookProjectReopened>,
     ) -> impl ::std::future::Future<
         Output = Result<(), crate::receiver::HandlerError>,
     > + Send {
-        let _ = (route, payload);
+        let _ = (delivery, payload);
         async { Ok(()) }
     }
     /// Handles `projects-v2-closed`: This event occurs when there is activity relating to an organization-level project. For more information, see "[About Projects](https://docs.github.com/issues/planning-and-tracking-with-projects/learning-about-projects/about-projects)." For information about the Projects API, see [the GraphQL documentation](https://docs.github.com/graphql/reference/objects#projectv2).
@@ -47014,12 +47015,12 @@ pub trait Handler: Send + Sync + 'static {
     /// > Webhook events for projects are currently in public preview and subject to change. To share feedback about projects webhooks with GitHub, see the [Projects webhook feedback discussion](https://github.com/orgs/community/discussions/17405). Accepts it unless overridden.
     fn projects_v2_closed(
         &self,
-        route: &crate::Route,
+        delivery: &crate::receiver::DeliveryContext,
         payload: Box<WebhookProjectsV2ProjectClosed>,
     ) -> impl ::std::future::Future<
         Output = Result<(), crate::receiver::HandlerError>,
     > + Send {
-        let _ = (route, payload);
+        let _ = (delivery, payload);
         async { Ok(()) }
     }
     /// Handles `projects-v2-created`: This event occurs when there is activity relating to an organization-level project. For more information, see "[About Projects](https://docs.github.com/issues/planning-and-tracking-with-projects/learning-about-projects/about-projects)." For information about the Projects API, see [the GraphQL documentation](https://docs.github.com/graphql/reference/objects#projectv2).
@@ -47035,12 +47036,12 @@ pub trait Handler: Send + Sync + 'static {
     /// > Webhook events for projects are currently in public preview and subject to change. To share feedback about projects webhooks with GitHub, see the [Projects webhook feedback discussion](https://github.com/orgs/community/discussions/17405). Accepts it unless overridden.
     fn projects_v2_created(
         &self,
-        route: &crate::Route,
+        delivery: &crate::receiver::DeliveryContext,
         payload: Box<WebhookProjectsV2ProjectCreated>,
     ) -> impl ::std::future::Future<
         Output = Result<(), crate::receiver::HandlerError>,
     > + Send {
-        let _ = (route, payload);
+        let _ = (delivery, payload);
         async { Ok(()) }
     }
     /// Handles `projects-v2-deleted`: This event occurs when there is activity relating to an organization-level project. For more information, see "[About Projects](https://docs.github.com/issues/planning-and-tracking-with-projects/learning-about-projects/about-projects)." For information about the Projects API, see [the GraphQL documentation](https://docs.github.com/graphql/reference/objects#projectv2).
@@ -47056,12 +47057,12 @@ pub trait Handler: Send + Sync + 'static {
     /// > Webhook events for projects are currently in public preview and subject to change. To share feedback about projects webhooks with GitHub, see the [Projects webhook feedback discussion](https://github.com/orgs/community/discussions/17405). Accepts it unless overridden.
     fn projects_v2_deleted(
         &self,
-        route: &crate::Route,
+        delivery: &crate::receiver::DeliveryContext,
         payload: Box<WebhookProjectsV2ProjectDeleted>,
     ) -> impl ::std::future::Future<
         Output = Result<(), crate::receiver::HandlerError>,
     > + Send {
-        let _ = (route, payload);
+        let _ = (delivery, payload);
         async { Ok(()) }
     }
     /// Handles `projects-v2-edited`: This event occurs when there is activity relating to an organization-level project. For more information, see "[About Projects](https://docs.github.com/issues/planning-and-tracking-with-projects/learning-about-projects/about-projects)." For information about the Projects API, see [the GraphQL documentation](https://docs.github.com/graphql/reference/objects#projectv2).
@@ -47077,12 +47078,12 @@ pub trait Handler: Send + Sync + 'static {
     /// > Webhook events for projects are currently in public preview and subject to change. To share feedback about projects webhooks with GitHub, see the [Projects webhook feedback discussion](https://github.com/orgs/community/discussions/17405). Accepts it unless overridden.
     fn projects_v2_edited(
         &self,
-        route: &crate::Route,
+        delivery: &crate::receiver::DeliveryContext,
         payload: Box<WebhookProjectsV2ProjectEdited>,
     ) -> impl ::std::future::Future<
         Output = Result<(), crate::receiver::HandlerError>,
     > + Send {
-        let _ = (route, payload);
+        let _ = (delivery, payload);
         async { Ok(()) }
     }
     /// Handles `projects-v2-item-archived`: This event occurs when there is activity relating to an item on an organization-level project. For more information, see "[About Projects](https://docs.github.com/issues/planning-and-tracking-with-projects/learning-about-projects/about-projects)." For information about the Projects API, see [the GraphQL documentation](https://docs.github.com/graphql/reference/objects#projectv2item).
@@ -47098,12 +47099,12 @@ pub trait Handler: Send + Sync + 'static {
     /// > Webhook events for projects are currently in public preview and subject to change. To share feedback about projects webhooks with GitHub, see the [Projects webhook feedback discussion](https://github.com/orgs/community/discussions/17405). Accepts it unless overridden.
     fn projects_v2_item_archived(
         &self,
-        route: &crate::Route,
+        delivery: &crate::receiver::DeliveryContext,
         payload: Box<WebhookProjectsV2ItemArchived>,
     ) -> impl ::std::future::Future<
         Output = Result<(), crate::receiver::HandlerError>,
     > + Send {
-        let _ = (route, payload);
+        let _ = (delivery, payload);
         async { Ok(()) }
     }
     /// Handles `projects-v2-item-converted`: This event occurs when there is activity relating to an item on an organization-level project. For more information, see "[About Projects](https://docs.github.com/issues/planning-and-tracking-with-projects/learning-about-projects/about-projects)." For information about the Projects API, see [the GraphQL documentation](https://docs.github.com/graphql/reference/objects#projectv2item).
@@ -47119,12 +47120,12 @@ pub trait Handler: Send + Sync + 'static {
     /// > Webhook events for projects are currently in public preview and subject to change. To share feedback about projects webhooks with GitHub, see the [Projects webhook feedback discussion](https://github.com/orgs/community/discussions/17405). Accepts it unless overridden.
     fn projects_v2_item_converted(
         &self,
-        route: &crate::Route,
+        delivery: &crate::receiver::DeliveryContext,
         payload: Box<WebhookProjectsV2ItemConverted>,
     ) -> impl ::std::future::Future<
         Output = Result<(), crate::receiver::HandlerError>,
     > + Send {
-        let _ = (route, payload);
+        let _ = (delivery, payload);
         async { Ok(()) }
     }
     /// Handles `projects-v2-item-created`: This event occurs when there is activity relating to an item on an organization-level project. For more information, see "[About Projects](https://docs.github.com/issues/planning-and-tracking-with-projects/learning-about-projects/about-projects)." For information about the Projects API, see [the GraphQL documentation](https://docs.github.com/graphql/reference/objects#projectv2item).
@@ -47140,12 +47141,12 @@ pub trait Handler: Send + Sync + 'static {
     /// > Webhook events for projects are currently in public preview and subject to change. To share feedback about projects webhooks with GitHub, see the [Projects webhook feedback discussion](https://github.com/orgs/community/discussions/17405). Accepts it unless overridden.
     fn projects_v2_item_created(
         &self,
-        route: &crate::Route,
+        delivery: &crate::receiver::DeliveryContext,
         payload: Box<WebhookProjectsV2ItemCreated>,
     ) -> impl ::std::future::Future<
         Output = Result<(), crate::receiver::HandlerError>,
     > + Send {
-        let _ = (route, payload);
+        let _ = (delivery, payload);
         async { Ok(()) }
     }
     /// Handles `projects-v2-item-deleted`: This event occurs when there is activity relating to an item on an organization-level project. For more information, see "[About Projects](https://docs.github.com/issues/planning-and-tracking-with-projects/learning-about-projects/about-projects)." For information about the Projects API, see [the GraphQL documentation](https://docs.github.com/graphql/reference/objects#projectv2item).
@@ -47161,12 +47162,12 @@ pub trait Handler: Send + Sync + 'static {
     /// > Webhook events for projects are currently in public preview and subject to change. To share feedback about projects webhooks with GitHub, see the [Projects webhook feedback discussion](https://github.com/orgs/community/discussions/17405). Accepts it unless overridden.
     fn projects_v2_item_deleted(
         &self,
-        route: &crate::Route,
+        delivery: &crate::receiver::DeliveryContext,
         payload: Box<WebhookProjectsV2ItemDeleted>,
     ) -> impl ::std::future::Future<
         Output = Result<(), crate::receiver::HandlerError>,
     > + Send {
-        let _ = (route, payload);
+        let _ = (delivery, payload);
         async { Ok(()) }
     }
     /// Handles `projects-v2-item-edited`: This event occurs when there is activity relating to an item on an organization-level project. For more information, see "[About Projects](https://docs.github.com/issues/planning-and-tracking-with-projects/learning-about-projects/about-projects)." For information about the Projects API, see [the GraphQL documentation](https://docs.github.com/graphql/reference/objects#projectv2item).
@@ -47182,12 +47183,12 @@ pub trait Handler: Send + Sync + 'static {
     /// > Webhook events for projects are currently in public preview and subject to change. To share feedback about projects webhooks with GitHub, see the [Projects webhook feedback discussion](https://github.com/orgs/community/discussions/17405). Accepts it unless overridden.
     fn projects_v2_item_edited(
         &self,
-        route: &crate::Route,
+        delivery: &crate::receiver::DeliveryContext,
         payload: Box<WebhookProjectsV2ItemEdited>,
     ) -> impl ::std::future::Future<
         Output = Result<(), crate::receiver::HandlerError>,
     > + Send {
-        let _ = (route, payload);
+        let _ = (delivery, payload);
         async { Ok(()) }
     }
     /// Handles `projects-v2-item-reordered`: This event occurs when there is activity relating to an item on an organization-level project. For more information, see "[About Projects](https://docs.github.com/issues/planning-and-tracking-with-projects/learning-about-projects/about-projects)." For information about the Projects API, see [the GraphQL documentation](https://docs.github.com/graphql/reference/objects#projectv2item).
@@ -47203,12 +47204,12 @@ pub trait Handler: Send + Sync + 'static {
     /// > Webhook events for projects are currently in public preview and subject to change. To share feedback about projects webhooks with GitHub, see the [Projects webhook feedback discussion](https://github.com/orgs/community/discussions/17405). Accepts it unless overridden.
     fn projects_v2_item_reordered(
         &self,
-        route: &crate::Route,
+        delivery: &crate::receiver::DeliveryContext,
         payload: Box<WebhookProjectsV2ItemReordered>,
     ) -> impl ::std::future::Future<
         Output = Result<(), crate::receiver::HandlerError>,
     > + Send {
-        let _ = (route, payload);
+        let _ = (delivery, payload);
         async { Ok(()) }
     }
     /// Handles `projects-v2-item-restored`: This event occurs when there is activity relating to an item on an organization-level project. For more information, see "[About Projects](https://docs.github.com/issues/planning-and-tracking-with-projects/learning-about-projects/about-projects)." For information about the Projects API, see [the GraphQL documentation](https://docs.github.com/graphql/reference/objects#projectv2item).
@@ -47224,12 +47225,12 @@ pub trait Handler: Send + Sync + 'static {
     /// > Webhook events for projects are currently in public preview and subject to change. To share feedback about projects webhooks with GitHub, see the [Projects webhook feedback discussion](https://github.com/orgs/community/discussions/17405). Accepts it unless overridden.
     fn projects_v2_item_restored(
         &self,
-        route: &crate::Route,
+        delivery: &crate::receiver::DeliveryContext,
         payload: Box<WebhookProjectsV2ItemRestored>,
     ) -> impl ::std::future::Future<
         Output = Result<(), crate::receiver::HandlerError>,
     > + Send {
-        let _ = (route, payload);
+        let _ = (delivery, payload);
         async { Ok(()) }
     }
     /// Handles `projects-v2-reopened`: This event occurs when there is activity relating to an organization-level project. For more information, see "[About Projects](https://docs.github.com/issues/planning-and-tracking-with-projects/learning-about-projects/about-projects)." For information about the Projects API, see [the GraphQL documentation](https://docs.github.com/graphql/reference/objects#projectv2).
@@ -47245,12 +47246,12 @@ pub trait Handler: Send + Sync + 'static {
     /// > Webhook events for projects are currently in public preview and subject to change. To share feedback about projects webhooks with GitHub, see the [Projects webhook feedback discussion](https://github.com/orgs/community/discussions/17405). Accepts it unless overridden.
     fn projects_v2_reopened(
         &self,
-        route: &crate::Route,
+        delivery: &crate::receiver::DeliveryContext,
         payload: Box<WebhookProjectsV2ProjectReopened>,
     ) -> impl ::std::future::Future<
         Output = Result<(), crate::receiver::HandlerError>,
     > + Send {
-        let _ = (route, payload);
+        let _ = (delivery, payload);
         async { Ok(()) }
     }
     /// Handles `projects-v2-status-update-created`: This event occurs when there is activity relating to a status update on an organization-level project. For more information, see "[About Projects](https://docs.github.com/issues/planning-and-tracking-with-projects/learning-about-projects/about-projects)."
@@ -47264,12 +47265,12 @@ pub trait Handler: Send + Sync + 'static {
     /// > To share feedback about projects webhooks with GitHub, see the [Projects webhook feedback discussion](https://github.com/orgs/community/discussions/17405). Accepts it unless overridden.
     fn projects_v2_status_update_created(
         &self,
-        route: &crate::Route,
+        delivery: &crate::receiver::DeliveryContext,
         payload: Box<WebhookProjectsV2StatusUpdateCreated>,
     ) -> impl ::std::future::Future<
         Output = Result<(), crate::receiver::HandlerError>,
     > + Send {
-        let _ = (route, payload);
+        let _ = (delivery, payload);
         async { Ok(()) }
     }
     /// Handles `projects-v2-status-update-deleted`: This event occurs when there is activity relating to a status update on an organization-level project. For more information, see "[About Projects](https://docs.github.com/issues/planning-and-tracking-with-projects/learning-about-projects/about-projects)."
@@ -47283,12 +47284,12 @@ pub trait Handler: Send + Sync + 'static {
     /// > To share feedback about projects webhooks with GitHub, see the [Projects webhook feedback discussion](https://github.com/orgs/community/discussions/17405). Accepts it unless overridden.
     fn projects_v2_status_update_deleted(
         &self,
-        route: &crate::Route,
+        delivery: &crate::receiver::DeliveryContext,
         payload: Box<WebhookProjectsV2StatusUpdateDeleted>,
     ) -> impl ::std::future::Future<
         Output = Result<(), crate::receiver::HandlerError>,
     > + Send {
-        let _ = (route, payload);
+        let _ = (delivery, payload);
         async { Ok(()) }
     }
     /// Handles `projects-v2-status-update-edited`: This event occurs when there is activity relating to a status update on an organization-level project. For more information, see "[About Projects](https://docs.github.com/issues/planning-and-tracking-with-projects/learning-about-projects/about-projects)."
@@ -47302,12 +47303,12 @@ pub trait Handler: Send + Sync + 'static {
     /// > To share feedback about projects webhooks with GitHub, see the [Projects webhook feedback discussion](https://github.com/orgs/community/discussions/17405). Accepts it unless overridden.
     fn projects_v2_status_update_edited(
         &self,
-        route: &crate::Route,
+        delivery: &crate::receiver::DeliveryContext,
         payload: Box<WebhookProjectsV2StatusUpdateEdited>,
     ) -> impl ::std::future::Future<
         Output = Result<(), crate::receiver::HandlerError>,
     > + Send {
-        let _ = (route, payload);
+        let _ = (delivery, payload);
         async { Ok(()) }
     }
     /// Handles `public`: This event occurs when repository visibility changes from private to public. For more information, see "[Setting repository visibility](https://docs.github.com/repositories/managing-your-repositorys-settings-and-features/managing-repository-settings/setting-repository-visibility)."
@@ -47316,12 +47317,12 @@ pub trait Handler: Send + Sync + 'static {
     /// repository permission. Accepts it unless overridden.
     fn public(
         &self,
-        route: &crate::Route,
+        delivery: &crate::receiver::DeliveryContext,
         payload: Box<WebhookPublic>,
     ) -> impl ::std::future::Future<
         Output = Result<(), crate::receiver::HandlerError>,
     > + Send {
-        let _ = (route, payload);
+        let _ = (delivery, payload);
         async { Ok(()) }
     }
     /// Handles `pull-request-assigned`: This event occurs when there is activity on a pull request. For more information, see "[About pull requests](https://docs.github.com/pull-requests/collaborating-with-pull-requests/proposing-changes-to-your-work-with-pull-requests/about-pull-requests)." For information about the APIs to manage pull requests, see [the GraphQL API documentation](https://docs.github.com/graphql/reference/objects#pullrequest) or "[Pulls](https://docs.github.com/rest/pulls/pulls)" in the REST API documentation.
@@ -47334,12 +47335,12 @@ pub trait Handler: Send + Sync + 'static {
     /// requests" repository permission. Accepts it unless overridden.
     fn pull_request_assigned(
         &self,
-        route: &crate::Route,
+        delivery: &crate::receiver::DeliveryContext,
         payload: Box<WebhookPullRequestAssigned>,
     ) -> impl ::std::future::Future<
         Output = Result<(), crate::receiver::HandlerError>,
     > + Send {
-        let _ = (route, payload);
+        let _ = (delivery, payload);
         async { Ok(()) }
     }
     /// Handles `pull-request-auto-merge-disabled`: This event occurs when there is activity on a pull request. For more information, see "[About pull requests](https://docs.github.com/pull-requests/collaborating-with-pull-requests/proposing-changes-to-your-work-with-pull-requests/about-pull-requests)." For information about the APIs to manage pull requests, see [the GraphQL API documentation](https://docs.github.com/graphql/reference/objects#pullrequest) or "[Pulls](https://docs.github.com/rest/pulls/pulls)" in the REST API documentation.
@@ -47352,12 +47353,12 @@ pub trait Handler: Send + Sync + 'static {
     /// requests" repository permission. Accepts it unless overridden.
     fn pull_request_auto_merge_disabled(
         &self,
-        route: &crate::Route,
+        delivery: &crate::receiver::DeliveryContext,
         payload: Box<WebhookPullRequestAutoMergeDisabled>,
     ) -> impl ::std::future::Future<
         Output = Result<(), crate::receiver::HandlerError>,
     > + Send {
-        let _ = (route, payload);
+        let _ = (delivery, payload);
         async { Ok(()) }
     }
     /// Handles `pull-request-auto-merge-enabled`: This event occurs when there is activity on a pull request. For more information, see "[About pull requests](https://docs.github.com/pull-requests/collaborating-with-pull-requests/proposing-changes-to-your-work-with-pull-requests/about-pull-requests)." For information about the APIs to manage pull requests, see [the GraphQL API documentation](https://docs.github.com/graphql/reference/objects#pullrequest) or "[Pulls](https://docs.github.com/rest/pulls/pulls)" in the REST API documentation.
@@ -47370,12 +47371,12 @@ pub trait Handler: Send + Sync + 'static {
     /// requests" repository permission. Accepts it unless overridden.
     fn pull_request_auto_merge_enabled(
         &self,
-        route: &crate::Route,
+        delivery: &crate::receiver::DeliveryContext,
         payload: Box<WebhookPullRequestAutoMergeEnabled>,
     ) -> impl ::std::future::Future<
         Output = Result<(), crate::receiver::HandlerError>,
     > + Send {
-        let _ = (route, payload);
+        let _ = (delivery, payload);
         async { Ok(()) }
     }
     /// Handles `pull-request-closed`: This event occurs when there is activity on a pull request. For more information, see "[About pull requests](https://docs.github.com/pull-requests/collaborating-with-pull-requests/proposing-changes-to-your-work-with-pull-requests/about-pull-requests)." For information about the APIs to manage pull requests, see [the GraphQL API documentation](https://docs.github.com/graphql/reference/objects#pullrequest) or "[Pulls](https://docs.github.com/rest/pulls/pulls)" in the REST API documentation.
@@ -47388,12 +47389,12 @@ pub trait Handler: Send + Sync + 'static {
     /// requests" repository permission. Accepts it unless overridden.
     fn pull_request_closed(
         &self,
-        route: &crate::Route,
+        delivery: &crate::receiver::DeliveryContext,
         payload: Box<WebhookPullRequestClosed>,
     ) -> impl ::std::future::Future<
         Output = Result<(), crate::receiver::HandlerError>,
     > + Send {
-        let _ = (route, payload);
+        let _ = (delivery, payload);
         async { Ok(()) }
     }
     /// Handles `pull-request-converted-to-draft`: This event occurs when there is activity on a pull request. For more information, see "[About pull requests](https://docs.github.com/pull-requests/collaborating-with-pull-requests/proposing-changes-to-your-work-with-pull-requests/about-pull-requests)." For information about the APIs to manage pull requests, see [the GraphQL API documentation](https://docs.github.com/graphql/reference/objects#pullrequest) or "[Pulls](https://docs.github.com/rest/pulls/pulls)" in the REST API documentation.
@@ -47406,12 +47407,12 @@ pub trait Handler: Send + Sync + 'static {
     /// requests" repository permission. Accepts it unless overridden.
     fn pull_request_converted_to_draft(
         &self,
-        route: &crate::Route,
+        delivery: &crate::receiver::DeliveryContext,
         payload: Box<WebhookPullRequestConvertedToDraft>,
     ) -> impl ::std::future::Future<
         Output = Result<(), crate::receiver::HandlerError>,
     > + Send {
-        let _ = (route, payload);
+        let _ = (delivery, payload);
         async { Ok(()) }
     }
     /// Handles `pull-request-demilestoned`: This event occurs when there is activity on a pull request. For more information, see "[About pull requests](https://docs.github.com/pull-requests/collaborating-with-pull-requests/proposing-changes-to-your-work-with-pull-requests/about-pull-requests)." For information about the APIs to manage pull requests, see [the GraphQL API documentation](https://docs.github.com/graphql/reference/objects#pullrequest) or "[Pulls](https://docs.github.com/rest/pulls/pulls)" in the REST API documentation.
@@ -47424,12 +47425,12 @@ pub trait Handler: Send + Sync + 'static {
     /// requests" repository permission. Accepts it unless overridden.
     fn pull_request_demilestoned(
         &self,
-        route: &crate::Route,
+        delivery: &crate::receiver::DeliveryContext,
         payload: Box<WebhookPullRequestDemilestoned>,
     ) -> impl ::std::future::Future<
         Output = Result<(), crate::receiver::HandlerError>,
     > + Send {
-        let _ = (route, payload);
+        let _ = (delivery, payload);
         async { Ok(()) }
     }
     /// Handles `pull-request-dequeued`: This event occurs when there is activity on a pull request. For more information, see "[About pull requests](https://docs.github.com/pull-requests/collaborating-with-pull-requests/proposing-changes-to-your-work-with-pull-requests/about-pull-requests)." For information about the APIs to manage pull requests, see [the GraphQL API documentation](https://docs.github.com/graphql/reference/objects#pullrequest) or "[Pulls](https://docs.github.com/rest/pulls/pulls)" in the REST API documentation.
@@ -47442,12 +47443,12 @@ pub trait Handler: Send + Sync + 'static {
     /// requests" repository permission. Accepts it unless overridden.
     fn pull_request_dequeued(
         &self,
-        route: &crate::Route,
+        delivery: &crate::receiver::DeliveryContext,
         payload: Box<WebhookPullRequestDequeued>,
     ) -> impl ::std::future::Future<
         Output = Result<(), crate::receiver::HandlerError>,
     > + Send {
-        let _ = (route, payload);
+        let _ = (delivery, payload);
         async { Ok(()) }
     }
     /// Handles `pull-request-edited`: This event occurs when there is activity on a pull request. For more information, see "[About pull requests](https://docs.github.com/pull-requests/collaborating-with-pull-requests/proposing-changes-to-your-work-with-pull-requests/about-pull-requests)." For information about the APIs to manage pull requests, see [the GraphQL API documentation](https://docs.github.com/graphql/reference/objects#pullrequest) or "[Pulls](https://docs.github.com/rest/pulls/pulls)" in the REST API documentation.
@@ -47460,12 +47461,12 @@ pub trait Handler: Send + Sync + 'static {
     /// requests" repository permission. Accepts it unless overridden.
     fn pull_request_edited(
         &self,
-        route: &crate::Route,
+        delivery: &crate::receiver::DeliveryContext,
         payload: Box<WebhookPullRequestEdited>,
     ) -> impl ::std::future::Future<
         Output = Result<(), crate::receiver::HandlerError>,
     > + Send {
-        let _ = (route, payload);
+        let _ = (delivery, payload);
         async { Ok(()) }
     }
     /// Handles `pull-request-enqueued`: This event occurs when there is activity on a pull request. For more information, see "[About pull requests](https://docs.github.com/pull-requests/collaborating-with-pull-requests/proposing-changes-to-your-work-with-pull-requests/about-pull-requests)." For information about the APIs to manage pull requests, see [the GraphQL API documentation](https://docs.github.com/graphql/reference/objects#pullrequest) or "[Pulls](https://docs.github.com/rest/pulls/pulls)" in the REST API documentation.
@@ -47478,12 +47479,12 @@ pub trait Handler: Send + Sync + 'static {
     /// requests" repository permission. Accepts it unless overridden.
     fn pull_request_enqueued(
         &self,
-        route: &crate::Route,
+        delivery: &crate::receiver::DeliveryContext,
         payload: Box<WebhookPullRequestEnqueued>,
     ) -> impl ::std::future::Future<
         Output = Result<(), crate::receiver::HandlerError>,
     > + Send {
-        let _ = (route, payload);
+        let _ = (delivery, payload);
         async { Ok(()) }
     }
     /// Handles `pull-request-labeled`: This event occurs when there is activity on a pull request. For more information, see "[About pull requests](https://docs.github.com/pull-requests/collaborating-with-pull-requests/proposing-changes-to-your-work-with-pull-requests/about-pull-requests)." For information about the APIs to manage pull requests, see [the GraphQL API documentation](https://docs.github.com/graphql/reference/objects#pullrequest) or "[Pulls](https://docs.github.com/rest/pulls/pulls)" in the REST API documentation.
@@ -47496,12 +47497,12 @@ pub trait Handler: Send + Sync + 'static {
     /// requests" repository permission. Accepts it unless overridden.
     fn pull_request_labeled(
         &self,
-        route: &crate::Route,
+        delivery: &crate::receiver::DeliveryContext,
         payload: Box<WebhookPullRequestLabeled>,
     ) -> impl ::std::future::Future<
         Output = Result<(), crate::receiver::HandlerError>,
     > + Send {
-        let _ = (route, payload);
+        let _ = (delivery, payload);
         async { Ok(()) }
     }
     /// Handles `pull-request-locked`: This event occurs when there is activity on a pull request. For more information, see "[About pull requests](https://docs.github.com/pull-requests/collaborating-with-pull-requests/proposing-changes-to-your-work-with-pull-requests/about-pull-requests)." For information about the APIs to manage pull requests, see [the GraphQL API documentation](https://docs.github.com/graphql/reference/objects#pullrequest) or "[Pulls](https://docs.github.com/rest/pulls/pulls)" in the REST API documentation.
@@ -47514,12 +47515,12 @@ pub trait Handler: Send + Sync + 'static {
     /// requests" repository permission. Accepts it unless overridden.
     fn pull_request_locked(
         &self,
-        route: &crate::Route,
+        delivery: &crate::receiver::DeliveryContext,
         payload: Box<WebhookPullRequestLocked>,
     ) -> impl ::std::future::Future<
         Output = Result<(), crate::receiver::HandlerError>,
     > + Send {
-        let _ = (route, payload);
+        let _ = (delivery, payload);
         async { Ok(()) }
     }
     /// Handles `pull-request-milestoned`: This event occurs when there is activity on a pull request. For more information, see "[About pull requests](https://docs.github.com/pull-requests/collaborating-with-pull-requests/proposing-changes-to-your-work-with-pull-requests/about-pull-requests)." For information about the APIs to manage pull requests, see [the GraphQL API documentation](https://docs.github.com/graphql/reference/objects#pullrequest) or "[Pulls](https://docs.github.com/rest/pulls/pulls)" in the REST API documentation.
@@ -47532,12 +47533,12 @@ pub trait Handler: Send + Sync + 'static {
     /// requests" repository permission. Accepts it unless overridden.
     fn pull_request_milestoned(
         &self,
-        route: &crate::Route,
+        delivery: &crate::receiver::DeliveryContext,
         payload: Box<WebhookPullRequestMilestoned>,
     ) -> impl ::std::future::Future<
         Output = Result<(), crate::receiver::HandlerError>,
     > + Send {
-        let _ = (route, payload);
+        let _ = (delivery, payload);
         async { Ok(()) }
     }
     /// Handles `pull-request-opened`: This event occurs when there is activity on a pull request. For more information, see "[About pull requests](https://docs.github.com/pull-requests/collaborating-with-pull-requests/proposing-changes-to-your-work-with-pull-requests/about-pull-requests)." For information about the APIs to manage pull requests, see [the GraphQL API documentation](https://docs.github.com/graphql/reference/objects#pullrequest) or "[Pulls](https://docs.github.com/rest/pulls/pulls)" in the REST API documentation.
@@ -47550,12 +47551,12 @@ pub trait Handler: Send + Sync + 'static {
     /// requests" repository permission. Accepts it unless overridden.
     fn pull_request_opened(
         &self,
-        route: &crate::Route,
+        delivery: &crate::receiver::DeliveryContext,
         payload: Box<WebhookPullRequestOpened>,
     ) -> impl ::std::future::Future<
         Output = Result<(), crate::receiver::HandlerError>,
     > + Send {
-        let _ = (route, payload);
+        let _ = (delivery, payload);
         async { Ok(()) }
     }
     /// Handles `pull-request-ready-for-review`: This event occurs when there is activity on a pull request. For more information, see "[About pull requests](https://docs.github.com/pull-requests/collaborating-with-pull-requests/proposing-changes-to-your-work-with-pull-requests/about-pull-requests)." For information about the APIs to manage pull requests, see [the GraphQL API documentation](https://docs.github.com/graphql/reference/objects#pullrequest) or "[Pulls](https://docs.github.com/rest/pulls/pulls)" in the REST API documentation.
@@ -47568,12 +47569,12 @@ pub trait Handler: Send + Sync + 'static {
     /// requests" repository permission. Accepts it unless overridden.
     fn pull_request_ready_for_review(
         &self,
-        route: &crate::Route,
+        delivery: &crate::receiver::DeliveryContext,
         payload: Box<WebhookPullRequestReadyForReview>,
     ) -> impl ::std::future::Future<
         Output = Result<(), crate::receiver::HandlerError>,
     > + Send {
-        let _ = (route, payload);
+        let _ = (delivery, payload);
         async { Ok(()) }
     }
     /// Handles `pull-request-reopened`: This event occurs when there is activity on a pull request. For more information, see "[About pull requests](https://docs.github.com/pull-requests/collaborating-with-pull-requests/proposing-changes-to-your-work-with-pull-requests/about-pull-requests)." For information about the APIs to manage pull requests, see [the GraphQL API documentation](https://docs.github.com/graphql/reference/objects#pullrequest) or "[Pulls](https://docs.github.com/rest/pulls/pulls)" in the REST API documentation.
@@ -47586,12 +47587,12 @@ pub trait Handler: Send + Sync + 'static {
     /// requests" repository permission. Accepts it unless overridden.
     fn pull_request_reopened(
         &self,
-        route: &crate::Route,
+        delivery: &crate::receiver::DeliveryContext,
         payload: Box<WebhookPullRequestReopened>,
     ) -> impl ::std::future::Future<
         Output = Result<(), crate::receiver::HandlerError>,
     > + Send {
-        let _ = (route, payload);
+        let _ = (delivery, payload);
         async { Ok(()) }
     }
     /// Handles `pull-request-review-comment-created`: This event occurs when there is activity relating to a pull request review comment. A pull request review comment is a comment on a pull request's diff. For more information, see "[Commenting on a pull request](https://docs.github.com/pull-requests/collaborating-with-pull-requests/reviewing-changes-in-pull-requests/commenting-on-a-pull-request#adding-line-comments-to-a-pull-request)." For information about the APIs to manage pull request review comments, see [the GraphQL API documentation](https://docs.github.com/graphql/reference/objects#pullrequestreviewcomment) or "[Pull request review comments](https://docs.github.com/rest/pulls/comments)" in the REST API documentation.
@@ -47604,12 +47605,12 @@ pub trait Handler: Send + Sync + 'static {
     /// requests" repository permission. Accepts it unless overridden.
     fn pull_request_review_comment_created(
         &self,
-        route: &crate::Route,
+        delivery: &crate::receiver::DeliveryContext,
         payload: Box<WebhookPullRequestReviewCommentCreated>,
     ) -> impl ::std::future::Future<
         Output = Result<(), crate::receiver::HandlerError>,
     > + Send {
-        let _ = (route, payload);
+        let _ = (delivery, payload);
         async { Ok(()) }
     }
     /// Handles `pull-request-review-comment-deleted`: This event occurs when there is activity relating to a pull request review comment. A pull request review comment is a comment on a pull request's diff. For more information, see "[Commenting on a pull request](https://docs.github.com/pull-requests/collaborating-with-pull-requests/reviewing-changes-in-pull-requests/commenting-on-a-pull-request#adding-line-comments-to-a-pull-request)." For information about the APIs to manage pull request review comments, see [the GraphQL API documentation](https://docs.github.com/graphql/reference/objects#pullrequestreviewcomment) or "[Pull request review comments](https://docs.github.com/rest/pulls/comments)" in the REST API documentation.
@@ -47622,12 +47623,12 @@ pub trait Handler: Send + Sync + 'static {
     /// requests" repository permission. Accepts it unless overridden.
     fn pull_request_review_comment_deleted(
         &self,
-        route: &crate::Route,
+        delivery: &crate::receiver::DeliveryContext,
         payload: Box<WebhookPullRequestReviewCommentDeleted>,
     ) -> impl ::std::future::Future<
         Output = Result<(), crate::receiver::HandlerError>,
     > + Send {
-        let _ = (route, payload);
+        let _ = (delivery, payload);
         async { Ok(()) }
     }
     /// Handles `pull-request-review-comment-edited`: This event occurs when there is activity relating to a pull request review comment. A pull request review comment is a comment on a pull request's diff. For more information, see "[Commenting on a pull request](https://docs.github.com/pull-requests/collaborating-with-pull-requests/reviewing-changes-in-pull-requests/commenting-on-a-pull-request#adding-line-comments-to-a-pull-request)." For information about the APIs to manage pull request review comments, see [the GraphQL API documentation](https://docs.github.com/graphql/reference/objects#pullrequestreviewcomment) or "[Pull request review comments](https://docs.github.com/rest/pulls/comments)" in the REST API documentation.
@@ -47640,12 +47641,12 @@ pub trait Handler: Send + Sync + 'static {
     /// requests" repository permission. Accepts it unless overridden.
     fn pull_request_review_comment_edited(
         &self,
-        route: &crate::Route,
+        delivery: &crate::receiver::DeliveryContext,
         payload: Box<WebhookPullRequestReviewCommentEdited>,
     ) -> impl ::std::future::Future<
         Output = Result<(), crate::receiver::HandlerError>,
     > + Send {
-        let _ = (route, payload);
+        let _ = (delivery, payload);
         async { Ok(()) }
     }
     /// Handles `pull-request-review-dismissed`: This event occurs when there is activity relating to a pull request review. A pull request review is a group of pull request review comments in addition to a body comment and a state. For more information, see "[About pull request reviews](https://docs.github.com/pull-requests/collaborating-with-pull-requests/reviewing-changes-in-pull-requests/about-pull-request-reviews)." For information about the APIs to manage pull request reviews, see [the GraphQL API documentation](https://docs.github.com/graphql/reference/objects#pullrequestreview) or "[Pull request reviews](https://docs.github.com/rest/pulls/reviews)" in the REST API documentation.
@@ -47658,12 +47659,12 @@ pub trait Handler: Send + Sync + 'static {
     /// requests" repository permission. Accepts it unless overridden.
     fn pull_request_review_dismissed(
         &self,
-        route: &crate::Route,
+        delivery: &crate::receiver::DeliveryContext,
         payload: Box<WebhookPullRequestReviewDismissed>,
     ) -> impl ::std::future::Future<
         Output = Result<(), crate::receiver::HandlerError>,
     > + Send {
-        let _ = (route, payload);
+        let _ = (delivery, payload);
         async { Ok(()) }
     }
     /// Handles `pull-request-review-edited`: This event occurs when there is activity relating to a pull request review. A pull request review is a group of pull request review comments in addition to a body comment and a state. For more information, see "[About pull request reviews](https://docs.github.com/pull-requests/collaborating-with-pull-requests/reviewing-changes-in-pull-requests/about-pull-request-reviews)." For information about the APIs to manage pull request reviews, see [the GraphQL API documentation](https://docs.github.com/graphql/reference/objects#pullrequestreview) or "[Pull request reviews](https://docs.github.com/rest/pulls/reviews)" in the REST API documentation.
@@ -47676,12 +47677,12 @@ pub trait Handler: Send + Sync + 'static {
     /// requests" repository permission. Accepts it unless overridden.
     fn pull_request_review_edited(
         &self,
-        route: &crate::Route,
+        delivery: &crate::receiver::DeliveryContext,
         payload: Box<WebhookPullRequestReviewEdited>,
     ) -> impl ::std::future::Future<
         Output = Result<(), crate::receiver::HandlerError>,
     > + Send {
-        let _ = (route, payload);
+        let _ = (delivery, payload);
         async { Ok(()) }
     }
     /// Handles `pull-request-review-request-removed`: This event occurs when there is activity on a pull request. For more information, see "[About pull requests](https://docs.github.com/pull-requests/collaborating-with-pull-requests/proposing-changes-to-your-work-with-pull-requests/about-pull-requests)." For information about the APIs to manage pull requests, see [the GraphQL API documentation](https://docs.github.com/graphql/reference/objects#pullrequest) or "[Pulls](https://docs.github.com/rest/pulls/pulls)" in the REST API documentation.
@@ -47694,12 +47695,12 @@ pub trait Handler: Send + Sync + 'static {
     /// requests" repository permission. Accepts it unless overridden.
     fn pull_request_review_request_removed(
         &self,
-        route: &crate::Route,
+        delivery: &crate::receiver::DeliveryContext,
         payload: Box<WebhookPullRequestReviewRequestRemoved>,
     ) -> impl ::std::future::Future<
         Output = Result<(), crate::receiver::HandlerError>,
     > + Send {
-        let _ = (route, payload);
+        let _ = (delivery, payload);
         async { Ok(()) }
     }
     /// Handles `pull-request-review-requested`: This event occurs when there is activity on a pull request. For more information, see "[About pull requests](https://docs.github.com/pull-requests/collaborating-with-pull-requests/proposing-changes-to-your-work-with-pull-requests/about-pull-requests)." For information about the APIs to manage pull requests, see [the GraphQL API documentation](https://docs.github.com/graphql/reference/objects#pullrequest) or "[Pulls](https://docs.github.com/rest/pulls/pulls)" in the REST API documentation.
@@ -47712,12 +47713,12 @@ pub trait Handler: Send + Sync + 'static {
     /// requests" repository permission. Accepts it unless overridden.
     fn pull_request_review_requested(
         &self,
-        route: &crate::Route,
+        delivery: &crate::receiver::DeliveryContext,
         payload: Box<WebhookPullRequestReviewRequested>,
     ) -> impl ::std::future::Future<
         Output = Result<(), crate::receiver::HandlerError>,
     > + Send {
-        let _ = (route, payload);
+        let _ = (delivery, payload);
         async { Ok(()) }
     }
     /// Handles `pull-request-review-submitted`: This event occurs when there is activity relating to a pull request review. A pull request review is a group of pull request review comments in addition to a body comment and a state. For more information, see "[About pull request reviews](https://docs.github.com/pull-requests/collaborating-with-pull-requests/reviewing-changes-in-pull-requests/about-pull-request-reviews)." For information about the APIs to manage pull request reviews, see [the GraphQL API documentation](https://docs.github.com/graphql/reference/objects#pullrequestreview) or "[Pull request reviews](https://docs.github.com/rest/pulls/reviews)" in the REST API documentation.
@@ -47730,12 +47731,12 @@ pub trait Handler: Send + Sync + 'static {
     /// requests" repository permission. Accepts it unless overridden.
     fn pull_request_review_submitted(
         &self,
-        route: &crate::Route,
+        delivery: &crate::receiver::DeliveryContext,
         payload: Box<WebhookPullRequestReviewSubmitted>,
     ) -> impl ::std::future::Future<
         Output = Result<(), crate::receiver::HandlerError>,
     > + Send {
-        let _ = (route, payload);
+        let _ = (delivery, payload);
         async { Ok(()) }
     }
     /// Handles `pull-request-review-thread-resolved`: This event occurs when there is activity relating to a comment thread on a pull request. For more information, see "[About pull request reviews](https://docs.github.com/pull-requests/collaborating-with-pull-requests/reviewing-changes-in-pull-requests/about-pull-request-reviews)." For information about the APIs to manage pull request reviews, see [the GraphQL API documentation](https://docs.github.com/graphql/reference/objects#pullrequestreviewthread) or "[Pull request review comments](https://docs.github.com/rest/pulls/comments)" in the REST API documentation.
@@ -47748,12 +47749,12 @@ pub trait Handler: Send + Sync + 'static {
     /// requests" repository permission. Accepts it unless overridden.
     fn pull_request_review_thread_resolved(
         &self,
-        route: &crate::Route,
+        delivery: &crate::receiver::DeliveryContext,
         payload: Box<WebhookPullRequestReviewThreadResolved>,
     ) -> impl ::std::future::Future<
         Output = Result<(), crate::receiver::HandlerError>,
     > + Send {
-        let _ = (route, payload);
+        let _ = (delivery, payload);
         async { Ok(()) }
     }
     /// Handles `pull-request-review-thread-unresolved`: This event occurs when there is activity relating to a comment thread on a pull request. For more information, see "[About pull request reviews](https://docs.github.com/pull-requests/collaborating-with-pull-requests/reviewing-changes-in-pull-requests/about-pull-request-reviews)." For information about the APIs to manage pull request reviews, see [the GraphQL API documentation](https://docs.github.com/graphql/reference/objects#pullrequestreviewthread) or "[Pull request review comments](https://docs.github.com/rest/pulls/comments)" in the REST API documentation.
@@ -47766,12 +47767,12 @@ pub trait Handler: Send + Sync + 'static {
     /// requests" repository permission. Accepts it unless overridden.
     fn pull_request_review_thread_unresolved(
         &self,
-        route: &crate::Route,
+        delivery: &crate::receiver::DeliveryContext,
         payload: Box<WebhookPullRequestReviewThreadUnresolved>,
     ) -> impl ::std::future::Future<
         Output = Result<(), crate::receiver::HandlerError>,
     > + Send {
-        let _ = (route, payload);
+        let _ = (delivery, payload);
         async { Ok(()) }
     }
     /// Handles `pull-request-synchronize`: This event occurs when there is activity on a pull request. For more information, see "[About pull requests](https://docs.github.com/pull-requests/collaborating-with-pull-requests/proposing-changes-to-your-work-with-pull-requests/about-pull-requests)." For information about the APIs to manage pull requests, see [the GraphQL API documentation](https://docs.github.com/graphql/reference/objects#pullrequest) or "[Pulls](https://docs.github.com/rest/pulls/pulls)" in the REST API documentation.
@@ -47784,12 +47785,12 @@ pub trait Handler: Send + Sync + 'static {
     /// requests" repository permission. Accepts it unless overridden.
     fn pull_request_synchronize(
         &self,
-        route: &crate::Route,
+        delivery: &crate::receiver::DeliveryContext,
         payload: Box<WebhookPullRequestSynchronize>,
     ) -> impl ::std::future::Future<
         Output = Result<(), crate::receiver::HandlerError>,
     > + Send {
-        let _ = (route, payload);
+        let _ = (delivery, payload);
         async { Ok(()) }
     }
     /// Handles `pull-request-unassigned`: This event occurs when there is activity on a pull request. For more information, see "[About pull requests](https://docs.github.com/pull-requests/collaborating-with-pull-requests/proposing-changes-to-your-work-with-pull-requests/about-pull-requests)." For information about the APIs to manage pull requests, see [the GraphQL API documentation](https://docs.github.com/graphql/reference/objects#pullrequest) or "[Pulls](https://docs.github.com/rest/pulls/pulls)" in the REST API documentation.
@@ -47802,12 +47803,12 @@ pub trait Handler: Send + Sync + 'static {
     /// requests" repository permission. Accepts it unless overridden.
     fn pull_request_unassigned(
         &self,
-        route: &crate::Route,
+        delivery: &crate::receiver::DeliveryContext,
         payload: Box<WebhookPullRequestUnassigned>,
     ) -> impl ::std::future::Future<
         Output = Result<(), crate::receiver::HandlerError>,
     > + Send {
-        let _ = (route, payload);
+        let _ = (delivery, payload);
         async { Ok(()) }
     }
     /// Handles `pull-request-unlabeled`: This event occurs when there is activity on a pull request. For more information, see "[About pull requests](https://docs.github.com/pull-requests/collaborating-with-pull-requests/proposing-changes-to-your-work-with-pull-requests/about-pull-requests)." For information about the APIs to manage pull requests, see [the GraphQL API documentation](https://docs.github.com/graphql/reference/objects#pullrequest) or "[Pulls](https://docs.github.com/rest/pulls/pulls)" in the REST API documentation.
@@ -47820,12 +47821,12 @@ pub trait Handler: Send + Sync + 'static {
     /// requests" repository permission. Accepts it unless overridden.
     fn pull_request_unlabeled(
         &self,
-        route: &crate::Route,
+        delivery: &crate::receiver::DeliveryContext,
         payload: Box<WebhookPullRequestUnlabeled>,
     ) -> impl ::std::future::Future<
         Output = Result<(), crate::receiver::HandlerError>,
     > + Send {
-        let _ = (route, payload);
+        let _ = (delivery, payload);
         async { Ok(()) }
     }
     /// Handles `pull-request-unlocked`: This event occurs when there is activity on a pull request. For more information, see "[About pull requests](https://docs.github.com/pull-requests/collaborating-with-pull-requests/proposing-changes-to-your-work-with-pull-requests/about-pull-requests)." For information about the APIs to manage pull requests, see [the GraphQL API documentation](https://docs.github.com/graphql/reference/objects#pullrequest) or "[Pulls](https://docs.github.com/rest/pulls/pulls)" in the REST API documentation.
@@ -47838,12 +47839,12 @@ pub trait Handler: Send + Sync + 'static {
     /// requests" repository permission. Accepts it unless overridden.
     fn pull_request_unlocked(
         &self,
-        route: &crate::Route,
+        delivery: &crate::receiver::DeliveryContext,
         payload: Box<WebhookPullRequestUnlocked>,
     ) -> impl ::std::future::Future<
         Output = Result<(), crate::receiver::HandlerError>,
     > + Send {
-        let _ = (route, payload);
+        let _ = (delivery, payload);
         async { Ok(()) }
     }
     /// Handles `push`: This event occurs when there is a push to a repository branch. This
@@ -47859,12 +47860,12 @@ pub trait Handler: Send + Sync + 'static {
     /// > Events will not be created if more than 5000 branches are pushed at once. Events will not be created for tags when more than three tags are pushed at once. Accepts it unless overridden.
     fn push(
         &self,
-        route: &crate::Route,
+        delivery: &crate::receiver::DeliveryContext,
         payload: Box<WebhookPush>,
     ) -> impl ::std::future::Future<
         Output = Result<(), crate::receiver::HandlerError>,
     > + Send {
-        let _ = (route, payload);
+        let _ = (delivery, payload);
         async { Ok(()) }
     }
     /// Handles `registry-package-published`: This event occurs when there is activity relating to GitHub Packages. For more information, see "[Introduction to GitHub Packages](https://docs.github.com/packages/learn-github-packages/introduction-to-github-packages)." For information about the APIs to manage GitHub Packages, see [the GraphQL API documentation](https://docs.github.com/graphql/reference/objects#package) or "[Packages](https://docs.github.com/rest/packages)" in the REST API documentation.
@@ -47876,12 +47877,12 @@ pub trait Handler: Send + Sync + 'static {
     /// > GitHub recommends that you use the newer `package` event instead. Accepts it unless overridden.
     fn registry_package_published(
         &self,
-        route: &crate::Route,
+        delivery: &crate::receiver::DeliveryContext,
         payload: Box<WebhookRegistryPackagePublished>,
     ) -> impl ::std::future::Future<
         Output = Result<(), crate::receiver::HandlerError>,
     > + Send {
-        let _ = (route, payload);
+        let _ = (delivery, payload);
         async { Ok(()) }
     }
     /// Handles `registry-package-updated`: This event occurs when there is activity relating to GitHub Packages. For more information, see "[Introduction to GitHub Packages](https://docs.github.com/packages/learn-github-packages/introduction-to-github-packages)." For information about the APIs to manage GitHub Packages, see [the GraphQL API documentation](https://docs.github.com/graphql/reference/objects#package) or "[Packages](https://docs.github.com/rest/packages)" in the REST API documentation.
@@ -47893,12 +47894,12 @@ pub trait Handler: Send + Sync + 'static {
     /// > GitHub recommends that you use the newer `package` event instead. Accepts it unless overridden.
     fn registry_package_updated(
         &self,
-        route: &crate::Route,
+        delivery: &crate::receiver::DeliveryContext,
         payload: Box<WebhookRegistryPackageUpdated>,
     ) -> impl ::std::future::Future<
         Output = Result<(), crate::receiver::HandlerError>,
     > + Send {
-        let _ = (route, payload);
+        let _ = (delivery, payload);
         async { Ok(()) }
     }
     /// Handles `release-created`: This event occurs when there is activity relating to releases. For more information, see "[About releases](https://docs.github.com/repositories/releasing-projects-on-github/about-releases)." For information about the APIs to manage releases, see [the GraphQL API documentation](https://docs.github.com/graphql/reference/objects#release) or "[Releases](https://docs.github.com/rest/releases)" in the REST API documentation.
@@ -47907,12 +47908,12 @@ pub trait Handler: Send + Sync + 'static {
     /// repository permission. Accepts it unless overridden.
     fn release_created(
         &self,
-        route: &crate::Route,
+        delivery: &crate::receiver::DeliveryContext,
         payload: Box<WebhookReleaseCreated>,
     ) -> impl ::std::future::Future<
         Output = Result<(), crate::receiver::HandlerError>,
     > + Send {
-        let _ = (route, payload);
+        let _ = (delivery, payload);
         async { Ok(()) }
     }
     /// Handles `release-deleted`: This event occurs when there is activity relating to releases. For more information, see "[About releases](https://docs.github.com/repositories/releasing-projects-on-github/about-releases)." For information about the APIs to manage releases, see [the GraphQL API documentation](https://docs.github.com/graphql/reference/objects#release) or "[Releases](https://docs.github.com/rest/releases)" in the REST API documentation.
@@ -47921,12 +47922,12 @@ pub trait Handler: Send + Sync + 'static {
     /// repository permission. Accepts it unless overridden.
     fn release_deleted(
         &self,
-        route: &crate::Route,
+        delivery: &crate::receiver::DeliveryContext,
         payload: Box<WebhookReleaseDeleted>,
     ) -> impl ::std::future::Future<
         Output = Result<(), crate::receiver::HandlerError>,
     > + Send {
-        let _ = (route, payload);
+        let _ = (delivery, payload);
         async { Ok(()) }
     }
     /// Handles `release-edited`: This event occurs when there is activity relating to releases. For more information, see "[About releases](https://docs.github.com/repositories/releasing-projects-on-github/about-releases)." For information about the APIs to manage releases, see [the GraphQL API documentation](https://docs.github.com/graphql/reference/objects#release) or "[Releases](https://docs.github.com/rest/releases)" in the REST API documentation.
@@ -47935,12 +47936,12 @@ pub trait Handler: Send + Sync + 'static {
     /// repository permission. Accepts it unless overridden.
     fn release_edited(
         &self,
-        route: &crate::Route,
+        delivery: &crate::receiver::DeliveryContext,
         payload: Box<WebhookReleaseEdited>,
     ) -> impl ::std::future::Future<
         Output = Result<(), crate::receiver::HandlerError>,
     > + Send {
-        let _ = (route, payload);
+        let _ = (delivery, payload);
         async { Ok(()) }
     }
     /// Handles `release-prereleased`: This event occurs when there is activity relating to releases. For more information, see "[About releases](https://docs.github.com/repositories/releasing-projects-on-github/about-releases)." For information about the APIs to manage releases, see [the GraphQL API documentation](https://docs.github.com/graphql/reference/objects#release) or "[Releases](https://docs.github.com/rest/releases)" in the REST API documentation.
@@ -47949,12 +47950,12 @@ pub trait Handler: Send + Sync + 'static {
     /// repository permission. Accepts it unless overridden.
     fn release_prereleased(
         &self,
-        route: &crate::Route,
+        delivery: &crate::receiver::DeliveryContext,
         payload: Box<WebhookReleasePrereleased>,
     ) -> impl ::std::future::Future<
         Output = Result<(), crate::receiver::HandlerError>,
     > + Send {
-        let _ = (route, payload);
+        let _ = (delivery, payload);
         async { Ok(()) }
     }
     /// Handles `release-published`: This event occurs when there is activity relating to releases. For more information, see "[About releases](https://docs.github.com/repositories/releasing-projects-on-github/about-releases)." For information about the APIs to manage releases, see [the GraphQL API documentation](https://docs.github.com/graphql/reference/objects#release) or "[Releases](https://docs.github.com/rest/releases)" in the REST API documentation.
@@ -47963,12 +47964,12 @@ pub trait Handler: Send + Sync + 'static {
     /// repository permission. Accepts it unless overridden.
     fn release_published(
         &self,
-        route: &crate::Route,
+        delivery: &crate::receiver::DeliveryContext,
         payload: Box<WebhookReleasePublished>,
     ) -> impl ::std::future::Future<
         Output = Result<(), crate::receiver::HandlerError>,
     > + Send {
-        let _ = (route, payload);
+        let _ = (delivery, payload);
         async { Ok(()) }
     }
     /// Handles `release-released`: This event occurs when there is activity relating to releases. For more information, see "[About releases](https://docs.github.com/repositories/releasing-projects-on-github/about-releases)." For information about the APIs to manage releases, see [the GraphQL API documentation](https://docs.github.com/graphql/reference/objects#release) or "[Releases](https://docs.github.com/rest/releases)" in the REST API documentation.
@@ -47977,12 +47978,12 @@ pub trait Handler: Send + Sync + 'static {
     /// repository permission. Accepts it unless overridden.
     fn release_released(
         &self,
-        route: &crate::Route,
+        delivery: &crate::receiver::DeliveryContext,
         payload: Box<WebhookReleaseReleased>,
     ) -> impl ::std::future::Future<
         Output = Result<(), crate::receiver::HandlerError>,
     > + Send {
-        let _ = (route, payload);
+        let _ = (delivery, payload);
         async { Ok(()) }
     }
     /// Handles `release-unpublished`: This event occurs when there is activity relating to releases. For more information, see "[About releases](https://docs.github.com/repositories/releasing-projects-on-github/about-releases)." For information about the APIs to manage releases, see [the GraphQL API documentation](https://docs.github.com/graphql/reference/objects#release) or "[Releases](https://docs.github.com/rest/releases)" in the REST API documentation.
@@ -47991,12 +47992,12 @@ pub trait Handler: Send + Sync + 'static {
     /// repository permission. Accepts it unless overridden.
     fn release_unpublished(
         &self,
-        route: &crate::Route,
+        delivery: &crate::receiver::DeliveryContext,
         payload: Box<WebhookReleaseUnpublished>,
     ) -> impl ::std::future::Future<
         Output = Result<(), crate::receiver::HandlerError>,
     > + Send {
-        let _ = (route, payload);
+        let _ = (delivery, payload);
         async { Ok(()) }
     }
     /// Handles `repository-advisory-published`: This event occurs when there is activity relating to a repository security advisory. For more information about repository security advisories, see "[About GitHub Security Advisories for repositories](https://docs.github.com/code-security/repository-security-advisories/about-github-security-advisories-for-repositories)."
@@ -48005,12 +48006,12 @@ pub trait Handler: Send + Sync + 'static {
     /// security advisories" permission. Accepts it unless overridden.
     fn repository_advisory_published(
         &self,
-        route: &crate::Route,
+        delivery: &crate::receiver::DeliveryContext,
         payload: Box<WebhookRepositoryAdvisoryPublished>,
     ) -> impl ::std::future::Future<
         Output = Result<(), crate::receiver::HandlerError>,
     > + Send {
-        let _ = (route, payload);
+        let _ = (delivery, payload);
         async { Ok(()) }
     }
     /// Handles `repository-advisory-reported`: This event occurs when there is activity relating to a repository security advisory. For more information about repository security advisories, see "[About GitHub Security Advisories for repositories](https://docs.github.com/code-security/repository-security-advisories/about-github-security-advisories-for-repositories)."
@@ -48019,12 +48020,12 @@ pub trait Handler: Send + Sync + 'static {
     /// security advisories" permission. Accepts it unless overridden.
     fn repository_advisory_reported(
         &self,
-        route: &crate::Route,
+        delivery: &crate::receiver::DeliveryContext,
         payload: Box<WebhookRepositoryAdvisoryReported>,
     ) -> impl ::std::future::Future<
         Output = Result<(), crate::receiver::HandlerError>,
     > + Send {
-        let _ = (route, payload);
+        let _ = (delivery, payload);
         async { Ok(()) }
     }
     /// Handles `repository-archived`: This event occurs when there is activity relating to repositories. For more information, see "[About repositories](https://docs.github.com/repositories/creating-and-managing-repositories/about-repositories)." For information about the APIs to manage repositories, see [the GraphQL documentation](https://docs.github.com/graphql/reference/objects#repository) or "[Repositories](https://docs.github.com/rest/repos)" in the REST API documentation.
@@ -48033,12 +48034,12 @@ pub trait Handler: Send + Sync + 'static {
     /// repository permission. Accepts it unless overridden.
     fn repository_archived(
         &self,
-        route: &crate::Route,
+        delivery: &crate::receiver::DeliveryContext,
         payload: Box<WebhookRepositoryArchived>,
     ) -> impl ::std::future::Future<
         Output = Result<(), crate::receiver::HandlerError>,
     > + Send {
-        let _ = (route, payload);
+        let _ = (delivery, payload);
         async { Ok(()) }
     }
     /// Handles `repository-created`: This event occurs when there is activity relating to repositories. For more information, see "[About repositories](https://docs.github.com/repositories/creating-and-managing-repositories/about-repositories)." For information about the APIs to manage repositories, see [the GraphQL documentation](https://docs.github.com/graphql/reference/objects#repository) or "[Repositories](https://docs.github.com/rest/repos)" in the REST API documentation.
@@ -48047,12 +48048,12 @@ pub trait Handler: Send + Sync + 'static {
     /// repository permission. Accepts it unless overridden.
     fn repository_created(
         &self,
-        route: &crate::Route,
+        delivery: &crate::receiver::DeliveryContext,
         payload: Box<WebhookRepositoryCreated>,
     ) -> impl ::std::future::Future<
         Output = Result<(), crate::receiver::HandlerError>,
     > + Send {
-        let _ = (route, payload);
+        let _ = (delivery, payload);
         async { Ok(()) }
     }
     /// Handles `repository-deleted`: This event occurs when there is activity relating to repositories. For more information, see "[About repositories](https://docs.github.com/repositories/creating-and-managing-repositories/about-repositories)." For information about the APIs to manage repositories, see [the GraphQL documentation](https://docs.github.com/graphql/reference/objects#repository) or "[Repositories](https://docs.github.com/rest/repos)" in the REST API documentation.
@@ -48061,12 +48062,12 @@ pub trait Handler: Send + Sync + 'static {
     /// repository permission. Accepts it unless overridden.
     fn repository_deleted(
         &self,
-        route: &crate::Route,
+        delivery: &crate::receiver::DeliveryContext,
         payload: Box<WebhookRepositoryDeleted>,
     ) -> impl ::std::future::Future<
         Output = Result<(), crate::receiver::HandlerError>,
     > + Send {
-        let _ = (route, payload);
+        let _ = (delivery, payload);
         async { Ok(()) }
     }
     /// Handles `repository-dispatch-sample.collected`: This event occurs when a GitHub App sends a `POST` request to `/repos/{owner}/{repo}/dispatches`. For more information, see [the REST API documentation for creating a repository dispatch event](https://docs.github.com/rest/repos/repos#create-a-repository-dispatch-event). In the payload, the `action` will be the `event_type` that was specified in the `POST /repos/{owner}/{repo}/dispatches` request body.
@@ -48075,12 +48076,12 @@ pub trait Handler: Send + Sync + 'static {
     /// repository permission. Accepts it unless overridden.
     fn repository_dispatch_sample_collected(
         &self,
-        route: &crate::Route,
+        delivery: &crate::receiver::DeliveryContext,
         payload: Box<WebhookRepositoryDispatchSample>,
     ) -> impl ::std::future::Future<
         Output = Result<(), crate::receiver::HandlerError>,
     > + Send {
-        let _ = (route, payload);
+        let _ = (delivery, payload);
         async { Ok(()) }
     }
     /// Handles `repository-edited`: This event occurs when there is activity relating to repositories. For more information, see "[About repositories](https://docs.github.com/repositories/creating-and-managing-repositories/about-repositories)." For information about the APIs to manage repositories, see [the GraphQL documentation](https://docs.github.com/graphql/reference/objects#repository) or "[Repositories](https://docs.github.com/rest/repos)" in the REST API documentation.
@@ -48089,23 +48090,23 @@ pub trait Handler: Send + Sync + 'static {
     /// repository permission. Accepts it unless overridden.
     fn repository_edited(
         &self,
-        route: &crate::Route,
+        delivery: &crate::receiver::DeliveryContext,
         payload: Box<WebhookRepositoryEdited>,
     ) -> impl ::std::future::Future<
         Output = Result<(), crate::receiver::HandlerError>,
     > + Send {
-        let _ = (route, payload);
+        let _ = (delivery, payload);
         async { Ok(()) }
     }
     /// Handles `repository-import`: This event occurs when a repository is imported to GitHub. For more information, see "[Importing a repository with GitHub Importer](https://docs.github.com/get-started/importing-your-projects-to-github/importing-source-code-to-github/importing-a-repository-with-github-importer)." For more information about the API to manage imports, see [the REST API documentation](https://docs.github.com/rest/migrations/source-imports). Accepts it unless overridden.
     fn repository_import(
         &self,
-        route: &crate::Route,
+        delivery: &crate::receiver::DeliveryContext,
         payload: Box<WebhookRepositoryImport>,
     ) -> impl ::std::future::Future<
         Output = Result<(), crate::receiver::HandlerError>,
     > + Send {
-        let _ = (route, payload);
+        let _ = (delivery, payload);
         async { Ok(()) }
     }
     /// Handles `repository-privatized`: This event occurs when there is activity relating to repositories. For more information, see "[About repositories](https://docs.github.com/repositories/creating-and-managing-repositories/about-repositories)." For information about the APIs to manage repositories, see [the GraphQL documentation](https://docs.github.com/graphql/reference/objects#repository) or "[Repositories](https://docs.github.com/rest/repos)" in the REST API documentation.
@@ -48114,12 +48115,12 @@ pub trait Handler: Send + Sync + 'static {
     /// repository permission. Accepts it unless overridden.
     fn repository_privatized(
         &self,
-        route: &crate::Route,
+        delivery: &crate::receiver::DeliveryContext,
         payload: Box<WebhookRepositoryPrivatized>,
     ) -> impl ::std::future::Future<
         Output = Result<(), crate::receiver::HandlerError>,
     > + Send {
-        let _ = (route, payload);
+        let _ = (delivery, payload);
         async { Ok(()) }
     }
     /// Handles `repository-publicized`: This event occurs when there is activity relating to repositories. For more information, see "[About repositories](https://docs.github.com/repositories/creating-and-managing-repositories/about-repositories)." For information about the APIs to manage repositories, see [the GraphQL documentation](https://docs.github.com/graphql/reference/objects#repository) or "[Repositories](https://docs.github.com/rest/repos)" in the REST API documentation.
@@ -48128,12 +48129,12 @@ pub trait Handler: Send + Sync + 'static {
     /// repository permission. Accepts it unless overridden.
     fn repository_publicized(
         &self,
-        route: &crate::Route,
+        delivery: &crate::receiver::DeliveryContext,
         payload: Box<WebhookRepositoryPublicized>,
     ) -> impl ::std::future::Future<
         Output = Result<(), crate::receiver::HandlerError>,
     > + Send {
-        let _ = (route, payload);
+        let _ = (delivery, payload);
         async { Ok(()) }
     }
     /// Handles `repository-renamed`: This event occurs when there is activity relating to repositories. For more information, see "[About repositories](https://docs.github.com/repositories/creating-and-managing-repositories/about-repositories)." For information about the APIs to manage repositories, see [the GraphQL documentation](https://docs.github.com/graphql/reference/objects#repository) or "[Repositories](https://docs.github.com/rest/repos)" in the REST API documentation.
@@ -48142,12 +48143,12 @@ pub trait Handler: Send + Sync + 'static {
     /// repository permission. Accepts it unless overridden.
     fn repository_renamed(
         &self,
-        route: &crate::Route,
+        delivery: &crate::receiver::DeliveryContext,
         payload: Box<WebhookRepositoryRenamed>,
     ) -> impl ::std::future::Future<
         Output = Result<(), crate::receiver::HandlerError>,
     > + Send {
-        let _ = (route, payload);
+        let _ = (delivery, payload);
         async { Ok(()) }
     }
     /// Handles `repository-ruleset-created`: This event occurs when there is activity relating
@@ -48159,12 +48160,12 @@ pub trait Handler: Send + Sync + 'static {
     /// repository or organization permission. Accepts it unless overridden.
     fn repository_ruleset_created(
         &self,
-        route: &crate::Route,
+        delivery: &crate::receiver::DeliveryContext,
         payload: Box<WebhookRepositoryRulesetCreated>,
     ) -> impl ::std::future::Future<
         Output = Result<(), crate::receiver::HandlerError>,
     > + Send {
-        let _ = (route, payload);
+        let _ = (delivery, payload);
         async { Ok(()) }
     }
     /// Handles `repository-ruleset-deleted`: This event occurs when there is activity relating
@@ -48176,12 +48177,12 @@ pub trait Handler: Send + Sync + 'static {
     /// repository or organization permission. Accepts it unless overridden.
     fn repository_ruleset_deleted(
         &self,
-        route: &crate::Route,
+        delivery: &crate::receiver::DeliveryContext,
         payload: Box<WebhookRepositoryRulesetDeleted>,
     ) -> impl ::std::future::Future<
         Output = Result<(), crate::receiver::HandlerError>,
     > + Send {
-        let _ = (route, payload);
+        let _ = (delivery, payload);
         async { Ok(()) }
     }
     /// Handles `repository-ruleset-edited`: This event occurs when there is activity relating
@@ -48193,12 +48194,12 @@ pub trait Handler: Send + Sync + 'static {
     /// repository or organization permission. Accepts it unless overridden.
     fn repository_ruleset_edited(
         &self,
-        route: &crate::Route,
+        delivery: &crate::receiver::DeliveryContext,
         payload: Box<WebhookRepositoryRulesetEdited>,
     ) -> impl ::std::future::Future<
         Output = Result<(), crate::receiver::HandlerError>,
     > + Send {
-        let _ = (route, payload);
+        let _ = (delivery, payload);
         async { Ok(()) }
     }
     /// Handles `repository-transferred`: This event occurs when there is activity relating to repositories. For more information, see "[About repositories](https://docs.github.com/repositories/creating-and-managing-repositories/about-repositories)." For information about the APIs to manage repositories, see [the GraphQL documentation](https://docs.github.com/graphql/reference/objects#repository) or "[Repositories](https://docs.github.com/rest/repos)" in the REST API documentation.
@@ -48207,12 +48208,12 @@ pub trait Handler: Send + Sync + 'static {
     /// repository permission. Accepts it unless overridden.
     fn repository_transferred(
         &self,
-        route: &crate::Route,
+        delivery: &crate::receiver::DeliveryContext,
         payload: Box<WebhookRepositoryTransferred>,
     ) -> impl ::std::future::Future<
         Output = Result<(), crate::receiver::HandlerError>,
     > + Send {
-        let _ = (route, payload);
+        let _ = (delivery, payload);
         async { Ok(()) }
     }
     /// Handles `repository-unarchived`: This event occurs when there is activity relating to repositories. For more information, see "[About repositories](https://docs.github.com/repositories/creating-and-managing-repositories/about-repositories)." For information about the APIs to manage repositories, see [the GraphQL documentation](https://docs.github.com/graphql/reference/objects#repository) or "[Repositories](https://docs.github.com/rest/repos)" in the REST API documentation.
@@ -48221,12 +48222,12 @@ pub trait Handler: Send + Sync + 'static {
     /// repository permission. Accepts it unless overridden.
     fn repository_unarchived(
         &self,
-        route: &crate::Route,
+        delivery: &crate::receiver::DeliveryContext,
         payload: Box<WebhookRepositoryUnarchived>,
     ) -> impl ::std::future::Future<
         Output = Result<(), crate::receiver::HandlerError>,
     > + Send {
-        let _ = (route, payload);
+        let _ = (delivery, payload);
         async { Ok(()) }
     }
     /// Handles `repository-vulnerability-alert-create`: This event occurs when there is
@@ -48236,12 +48237,12 @@ pub trait Handler: Send + Sync + 'static {
     /// > **Closing down notice:** This event is closing down. Use the `dependabot_alert` event instead. Accepts it unless overridden.
     fn repository_vulnerability_alert_create(
         &self,
-        route: &crate::Route,
+        delivery: &crate::receiver::DeliveryContext,
         payload: Box<WebhookRepositoryVulnerabilityAlertCreate>,
     ) -> impl ::std::future::Future<
         Output = Result<(), crate::receiver::HandlerError>,
     > + Send {
-        let _ = (route, payload);
+        let _ = (delivery, payload);
         async { Ok(()) }
     }
     /// Handles `repository-vulnerability-alert-dismiss`: This event occurs when there is
@@ -48251,12 +48252,12 @@ pub trait Handler: Send + Sync + 'static {
     /// > **Closing down notice:** This event is closing down. Use the `dependabot_alert` event instead. Accepts it unless overridden.
     fn repository_vulnerability_alert_dismiss(
         &self,
-        route: &crate::Route,
+        delivery: &crate::receiver::DeliveryContext,
         payload: Box<WebhookRepositoryVulnerabilityAlertDismiss>,
     ) -> impl ::std::future::Future<
         Output = Result<(), crate::receiver::HandlerError>,
     > + Send {
-        let _ = (route, payload);
+        let _ = (delivery, payload);
         async { Ok(()) }
     }
     /// Handles `repository-vulnerability-alert-reopen`: This event occurs when there is
@@ -48266,12 +48267,12 @@ pub trait Handler: Send + Sync + 'static {
     /// > **Closing down notice:** This event is closing down. Use the `dependabot_alert` event instead. Accepts it unless overridden.
     fn repository_vulnerability_alert_reopen(
         &self,
-        route: &crate::Route,
+        delivery: &crate::receiver::DeliveryContext,
         payload: Box<WebhookRepositoryVulnerabilityAlertReopen>,
     ) -> impl ::std::future::Future<
         Output = Result<(), crate::receiver::HandlerError>,
     > + Send {
-        let _ = (route, payload);
+        let _ = (delivery, payload);
         async { Ok(()) }
     }
     /// Handles `repository-vulnerability-alert-resolve`: This event occurs when there is
@@ -48281,12 +48282,12 @@ pub trait Handler: Send + Sync + 'static {
     /// > **Closing down notice:** This event is closing down. Use the `dependabot_alert` event instead. Accepts it unless overridden.
     fn repository_vulnerability_alert_resolve(
         &self,
-        route: &crate::Route,
+        delivery: &crate::receiver::DeliveryContext,
         payload: Box<WebhookRepositoryVulnerabilityAlertResolve>,
     ) -> impl ::std::future::Future<
         Output = Result<(), crate::receiver::HandlerError>,
     > + Send {
-        let _ = (route, payload);
+        let _ = (delivery, payload);
         async { Ok(()) }
     }
     /// Handles `secret-scanning-alert-assigned`: This event occurs when there is activity relating to a secret scanning alert. For more information about secret scanning, see "[About secret scanning](https://docs.github.com/code-security/secret-scanning/about-secret-scanning)." For information about the API to manage secret scanning alerts, see "[Secret scanning](https://docs.github.com/rest/secret-scanning)" in the REST API documentation.
@@ -48298,12 +48299,12 @@ pub trait Handler: Send + Sync + 'static {
     /// scanning alerts" repository permission. Accepts it unless overridden.
     fn secret_scanning_alert_assigned(
         &self,
-        route: &crate::Route,
+        delivery: &crate::receiver::DeliveryContext,
         payload: Box<WebhookSecretScanningAlertAssigned>,
     ) -> impl ::std::future::Future<
         Output = Result<(), crate::receiver::HandlerError>,
     > + Send {
-        let _ = (route, payload);
+        let _ = (delivery, payload);
         async { Ok(()) }
     }
     /// Handles `secret-scanning-alert-created`: This event occurs when there is activity relating to a secret scanning alert. For more information about secret scanning, see "[About secret scanning](https://docs.github.com/code-security/secret-scanning/about-secret-scanning)." For information about the API to manage secret scanning alerts, see "[Secret scanning](https://docs.github.com/rest/secret-scanning)" in the REST API documentation.
@@ -48315,12 +48316,12 @@ pub trait Handler: Send + Sync + 'static {
     /// scanning alerts" repository permission. Accepts it unless overridden.
     fn secret_scanning_alert_created(
         &self,
-        route: &crate::Route,
+        delivery: &crate::receiver::DeliveryContext,
         payload: Box<WebhookSecretScanningAlertCreated>,
     ) -> impl ::std::future::Future<
         Output = Result<(), crate::receiver::HandlerError>,
     > + Send {
-        let _ = (route, payload);
+        let _ = (delivery, payload);
         async { Ok(()) }
     }
     /// Handles `secret-scanning-alert-location-created`: This event occurs when there is
@@ -48334,12 +48335,12 @@ pub trait Handler: Send + Sync + 'static {
     /// scanning alerts" repository permission. Accepts it unless overridden.
     fn secret_scanning_alert_location_created(
         &self,
-        route: &crate::Route,
+        delivery: &crate::receiver::DeliveryContext,
         payload: Box<WebhookSecretScanningAlertLocationCreated>,
     ) -> impl ::std::future::Future<
         Output = Result<(), crate::receiver::HandlerError>,
     > + Send {
-        let _ = (route, payload);
+        let _ = (delivery, payload);
         async { Ok(()) }
     }
     /// Handles `secret-scanning-alert-publicly-leaked`: This event occurs when there is activity relating to a secret scanning alert. For more information about secret scanning, see "[About secret scanning](https://docs.github.com/code-security/secret-scanning/about-secret-scanning)." For information about the API to manage secret scanning alerts, see "[Secret scanning](https://docs.github.com/rest/secret-scanning)" in the REST API documentation.
@@ -48351,12 +48352,12 @@ pub trait Handler: Send + Sync + 'static {
     /// scanning alerts" repository permission. Accepts it unless overridden.
     fn secret_scanning_alert_publicly_leaked(
         &self,
-        route: &crate::Route,
+        delivery: &crate::receiver::DeliveryContext,
         payload: Box<WebhookSecretScanningAlertPubliclyLeaked>,
     ) -> impl ::std::future::Future<
         Output = Result<(), crate::receiver::HandlerError>,
     > + Send {
-        let _ = (route, payload);
+        let _ = (delivery, payload);
         async { Ok(()) }
     }
     /// Handles `secret-scanning-alert-reopened`: This event occurs when there is activity relating to a secret scanning alert. For more information about secret scanning, see "[About secret scanning](https://docs.github.com/code-security/secret-scanning/about-secret-scanning)." For information about the API to manage secret scanning alerts, see "[Secret scanning](https://docs.github.com/rest/secret-scanning)" in the REST API documentation.
@@ -48368,12 +48369,12 @@ pub trait Handler: Send + Sync + 'static {
     /// scanning alerts" repository permission. Accepts it unless overridden.
     fn secret_scanning_alert_reopened(
         &self,
-        route: &crate::Route,
+        delivery: &crate::receiver::DeliveryContext,
         payload: Box<WebhookSecretScanningAlertReopened>,
     ) -> impl ::std::future::Future<
         Output = Result<(), crate::receiver::HandlerError>,
     > + Send {
-        let _ = (route, payload);
+        let _ = (delivery, payload);
         async { Ok(()) }
     }
     /// Handles `secret-scanning-alert-resolved`: This event occurs when there is activity relating to a secret scanning alert. For more information about secret scanning, see "[About secret scanning](https://docs.github.com/code-security/secret-scanning/about-secret-scanning)." For information about the API to manage secret scanning alerts, see "[Secret scanning](https://docs.github.com/rest/secret-scanning)" in the REST API documentation.
@@ -48385,12 +48386,12 @@ pub trait Handler: Send + Sync + 'static {
     /// scanning alerts" repository permission. Accepts it unless overridden.
     fn secret_scanning_alert_resolved(
         &self,
-        route: &crate::Route,
+        delivery: &crate::receiver::DeliveryContext,
         payload: Box<WebhookSecretScanningAlertResolved>,
     ) -> impl ::std::future::Future<
         Output = Result<(), crate::receiver::HandlerError>,
     > + Send {
-        let _ = (route, payload);
+        let _ = (delivery, payload);
         async { Ok(()) }
     }
     /// Handles `secret-scanning-alert-unassigned`: This event occurs when there is activity relating to a secret scanning alert. For more information about secret scanning, see "[About secret scanning](https://docs.github.com/code-security/secret-scanning/about-secret-scanning)." For information about the API to manage secret scanning alerts, see "[Secret scanning](https://docs.github.com/rest/secret-scanning)" in the REST API documentation.
@@ -48402,12 +48403,12 @@ pub trait Handler: Send + Sync + 'static {
     /// scanning alerts" repository permission. Accepts it unless overridden.
     fn secret_scanning_alert_unassigned(
         &self,
-        route: &crate::Route,
+        delivery: &crate::receiver::DeliveryContext,
         payload: Box<WebhookSecretScanningAlertUnassigned>,
     ) -> impl ::std::future::Future<
         Output = Result<(), crate::receiver::HandlerError>,
     > + Send {
-        let _ = (route, payload);
+        let _ = (delivery, payload);
         async { Ok(()) }
     }
     /// Handles `secret-scanning-alert-validated`: This event occurs when there is activity relating to a secret scanning alert. For more information about secret scanning, see "[About secret scanning](https://docs.github.com/code-security/secret-scanning/about-secret-scanning)." For information about the API to manage secret scanning alerts, see "[Secret scanning](https://docs.github.com/rest/secret-scanning)" in the REST API documentation.
@@ -48419,12 +48420,12 @@ pub trait Handler: Send + Sync + 'static {
     /// scanning alerts" repository permission. Accepts it unless overridden.
     fn secret_scanning_alert_validated(
         &self,
-        route: &crate::Route,
+        delivery: &crate::receiver::DeliveryContext,
         payload: Box<WebhookSecretScanningAlertValidated>,
     ) -> impl ::std::future::Future<
         Output = Result<(), crate::receiver::HandlerError>,
     > + Send {
-        let _ = (route, payload);
+        let _ = (delivery, payload);
         async { Ok(()) }
     }
     /// Handles `secret-scanning-scan-completed`: This event occurs when secret scanning completes certain scans on a repository. For more information about secret scanning, see "[About secret scanning](https://docs.github.com/code-security/secret-scanning/about-secret-scanning)."
@@ -48437,12 +48438,12 @@ pub trait Handler: Send + Sync + 'static {
     /// scanning alerts" repository permission. Accepts it unless overridden.
     fn secret_scanning_scan_completed(
         &self,
-        route: &crate::Route,
+        delivery: &crate::receiver::DeliveryContext,
         payload: Box<WebhookSecretScanningScanCompleted>,
     ) -> impl ::std::future::Future<
         Output = Result<(), crate::receiver::HandlerError>,
     > + Send {
-        let _ = (route, payload);
+        let _ = (delivery, payload);
         async { Ok(()) }
     }
     /// Handles `security-advisory-published`: This event occurs when there is activity relating to a global security advisory that was reviewed by GitHub. A GitHub-reviewed global security advisory provides information about security vulnerabilities or malware that have been mapped to packages in ecosystems we support. For more information about global security advisories, see "[About global security advisories](https://docs.github.com/code-security/security-advisories/working-with-global-security-advisories-from-the-github-advisory-database/about-global-security-advisories)." For information about the API to manage security advisories, see [the REST API documentation](https://docs.github.com/rest/security-advisories/global-advisories) or [the GraphQL documentation](https://docs.github.com/graphql/reference/objects#securityadvisory).
@@ -48450,12 +48451,12 @@ pub trait Handler: Send + Sync + 'static {
     /// GitHub Dependabot alerts are also powered by the security advisory dataset. For more information, see "[About Dependabot alerts](https://docs.github.com/code-security/dependabot/dependabot-alerts/about-dependabot-alerts).". Accepts it unless overridden.
     fn security_advisory_published(
         &self,
-        route: &crate::Route,
+        delivery: &crate::receiver::DeliveryContext,
         payload: Box<WebhookSecurityAdvisoryPublished>,
     ) -> impl ::std::future::Future<
         Output = Result<(), crate::receiver::HandlerError>,
     > + Send {
-        let _ = (route, payload);
+        let _ = (delivery, payload);
         async { Ok(()) }
     }
     /// Handles `security-advisory-updated`: This event occurs when there is activity relating to a global security advisory that was reviewed by GitHub. A GitHub-reviewed global security advisory provides information about security vulnerabilities or malware that have been mapped to packages in ecosystems we support. For more information about global security advisories, see "[About global security advisories](https://docs.github.com/code-security/security-advisories/working-with-global-security-advisories-from-the-github-advisory-database/about-global-security-advisories)." For information about the API to manage security advisories, see [the REST API documentation](https://docs.github.com/rest/security-advisories/global-advisories) or [the GraphQL documentation](https://docs.github.com/graphql/reference/objects#securityadvisory).
@@ -48463,12 +48464,12 @@ pub trait Handler: Send + Sync + 'static {
     /// GitHub Dependabot alerts are also powered by the security advisory dataset. For more information, see "[About Dependabot alerts](https://docs.github.com/code-security/dependabot/dependabot-alerts/about-dependabot-alerts).". Accepts it unless overridden.
     fn security_advisory_updated(
         &self,
-        route: &crate::Route,
+        delivery: &crate::receiver::DeliveryContext,
         payload: Box<WebhookSecurityAdvisoryUpdated>,
     ) -> impl ::std::future::Future<
         Output = Result<(), crate::receiver::HandlerError>,
     > + Send {
-        let _ = (route, payload);
+        let _ = (delivery, payload);
         async { Ok(()) }
     }
     /// Handles `security-advisory-withdrawn`: This event occurs when there is activity relating to a global security advisory that was reviewed by GitHub. A GitHub-reviewed global security advisory provides information about security vulnerabilities or malware that have been mapped to packages in ecosystems we support. For more information about global security advisories, see "[About global security advisories](https://docs.github.com/code-security/security-advisories/working-with-global-security-advisories-from-the-github-advisory-database/about-global-security-advisories)." For information about the API to manage security advisories, see [the REST API documentation](https://docs.github.com/rest/security-advisories/global-advisories) or [the GraphQL documentation](https://docs.github.com/graphql/reference/objects#securityadvisory).
@@ -48476,12 +48477,12 @@ pub trait Handler: Send + Sync + 'static {
     /// GitHub Dependabot alerts are also powered by the security advisory dataset. For more information, see "[About Dependabot alerts](https://docs.github.com/code-security/dependabot/dependabot-alerts/about-dependabot-alerts).". Accepts it unless overridden.
     fn security_advisory_withdrawn(
         &self,
-        route: &crate::Route,
+        delivery: &crate::receiver::DeliveryContext,
         payload: Box<WebhookSecurityAdvisoryWithdrawn>,
     ) -> impl ::std::future::Future<
         Output = Result<(), crate::receiver::HandlerError>,
     > + Send {
-        let _ = (route, payload);
+        let _ = (delivery, payload);
         async { Ok(()) }
     }
     /// Handles `security-and-analysis`: This event occurs when code security and analysis features are enabled or disabled for a repository. For more information, see "[GitHub security features](https://docs.github.com/code-security/getting-started/github-security-features)."
@@ -48490,12 +48491,12 @@ pub trait Handler: Send + Sync + 'static {
     /// repository permission. Accepts it unless overridden.
     fn security_and_analysis(
         &self,
-        route: &crate::Route,
+        delivery: &crate::receiver::DeliveryContext,
         payload: Box<WebhookSecurityAndAnalysis>,
     ) -> impl ::std::future::Future<
         Output = Result<(), crate::receiver::HandlerError>,
     > + Send {
-        let _ = (route, payload);
+        let _ = (delivery, payload);
         async { Ok(()) }
     }
     /// Handles `sponsorship-cancelled`: This event occurs when there is activity relating to a sponsorship listing. For more information, see "[About GitHub Sponsors](https://docs.github.com/sponsors/getting-started-with-github-sponsors/about-github-sponsors)." For information about the API to manage sponsors, see [the GraphQL documentation](https://docs.github.com/graphql/reference/objects#sponsorship).
@@ -48503,12 +48504,12 @@ pub trait Handler: Send + Sync + 'static {
     /// You can only create a sponsorship webhook on GitHub.com. For more information, see "[Configuring webhooks for events in your sponsored account](https://docs.github.com/sponsors/integrating-with-github-sponsors/configuring-webhooks-for-events-in-your-sponsored-account).". Accepts it unless overridden.
     fn sponsorship_cancelled(
         &self,
-        route: &crate::Route,
+        delivery: &crate::receiver::DeliveryContext,
         payload: Box<WebhookSponsorshipCancelled>,
     ) -> impl ::std::future::Future<
         Output = Result<(), crate::receiver::HandlerError>,
     > + Send {
-        let _ = (route, payload);
+        let _ = (delivery, payload);
         async { Ok(()) }
     }
     /// Handles `sponsorship-created`: This event occurs when there is activity relating to a sponsorship listing. For more information, see "[About GitHub Sponsors](https://docs.github.com/sponsors/getting-started-with-github-sponsors/about-github-sponsors)." For information about the API to manage sponsors, see [the GraphQL documentation](https://docs.github.com/graphql/reference/objects#sponsorship).
@@ -48516,12 +48517,12 @@ pub trait Handler: Send + Sync + 'static {
     /// You can only create a sponsorship webhook on GitHub.com. For more information, see "[Configuring webhooks for events in your sponsored account](https://docs.github.com/sponsors/integrating-with-github-sponsors/configuring-webhooks-for-events-in-your-sponsored-account).". Accepts it unless overridden.
     fn sponsorship_created(
         &self,
-        route: &crate::Route,
+        delivery: &crate::receiver::DeliveryContext,
         payload: Box<WebhookSponsorshipCreated>,
     ) -> impl ::std::future::Future<
         Output = Result<(), crate::receiver::HandlerError>,
     > + Send {
-        let _ = (route, payload);
+        let _ = (delivery, payload);
         async { Ok(()) }
     }
     /// Handles `sponsorship-edited`: This event occurs when there is activity relating to a sponsorship listing. For more information, see "[About GitHub Sponsors](https://docs.github.com/sponsors/getting-started-with-github-sponsors/about-github-sponsors)." For information about the API to manage sponsors, see [the GraphQL documentation](https://docs.github.com/graphql/reference/objects#sponsorship).
@@ -48529,12 +48530,12 @@ pub trait Handler: Send + Sync + 'static {
     /// You can only create a sponsorship webhook on GitHub.com. For more information, see "[Configuring webhooks for events in your sponsored account](https://docs.github.com/sponsors/integrating-with-github-sponsors/configuring-webhooks-for-events-in-your-sponsored-account).". Accepts it unless overridden.
     fn sponsorship_edited(
         &self,
-        route: &crate::Route,
+        delivery: &crate::receiver::DeliveryContext,
         payload: Box<WebhookSponsorshipEdited>,
     ) -> impl ::std::future::Future<
         Output = Result<(), crate::receiver::HandlerError>,
     > + Send {
-        let _ = (route, payload);
+        let _ = (delivery, payload);
         async { Ok(()) }
     }
     /// Handles `sponsorship-pending-cancellation`: This event occurs when there is activity relating to a sponsorship listing. For more information, see "[About GitHub Sponsors](https://docs.github.com/sponsors/getting-started-with-github-sponsors/about-github-sponsors)." For information about the API to manage sponsors, see [the GraphQL documentation](https://docs.github.com/graphql/reference/objects#sponsorship).
@@ -48542,12 +48543,12 @@ pub trait Handler: Send + Sync + 'static {
     /// You can only create a sponsorship webhook on GitHub.com. For more information, see "[Configuring webhooks for events in your sponsored account](https://docs.github.com/sponsors/integrating-with-github-sponsors/configuring-webhooks-for-events-in-your-sponsored-account).". Accepts it unless overridden.
     fn sponsorship_pending_cancellation(
         &self,
-        route: &crate::Route,
+        delivery: &crate::receiver::DeliveryContext,
         payload: Box<WebhookSponsorshipPendingCancellation>,
     ) -> impl ::std::future::Future<
         Output = Result<(), crate::receiver::HandlerError>,
     > + Send {
-        let _ = (route, payload);
+        let _ = (delivery, payload);
         async { Ok(()) }
     }
     /// Handles `sponsorship-pending-tier-change`: This event occurs when there is activity relating to a sponsorship listing. For more information, see "[About GitHub Sponsors](https://docs.github.com/sponsors/getting-started-with-github-sponsors/about-github-sponsors)." For information about the API to manage sponsors, see [the GraphQL documentation](https://docs.github.com/graphql/reference/objects#sponsorship).
@@ -48555,12 +48556,12 @@ pub trait Handler: Send + Sync + 'static {
     /// You can only create a sponsorship webhook on GitHub.com. For more information, see "[Configuring webhooks for events in your sponsored account](https://docs.github.com/sponsors/integrating-with-github-sponsors/configuring-webhooks-for-events-in-your-sponsored-account).". Accepts it unless overridden.
     fn sponsorship_pending_tier_change(
         &self,
-        route: &crate::Route,
+        delivery: &crate::receiver::DeliveryContext,
         payload: Box<WebhookSponsorshipPendingTierChange>,
     ) -> impl ::std::future::Future<
         Output = Result<(), crate::receiver::HandlerError>,
     > + Send {
-        let _ = (route, payload);
+        let _ = (delivery, payload);
         async { Ok(()) }
     }
     /// Handles `sponsorship-tier-changed`: This event occurs when there is activity relating to a sponsorship listing. For more information, see "[About GitHub Sponsors](https://docs.github.com/sponsors/getting-started-with-github-sponsors/about-github-sponsors)." For information about the API to manage sponsors, see [the GraphQL documentation](https://docs.github.com/graphql/reference/objects#sponsorship).
@@ -48568,12 +48569,12 @@ pub trait Handler: Send + Sync + 'static {
     /// You can only create a sponsorship webhook on GitHub.com. For more information, see "[Configuring webhooks for events in your sponsored account](https://docs.github.com/sponsors/integrating-with-github-sponsors/configuring-webhooks-for-events-in-your-sponsored-account).". Accepts it unless overridden.
     fn sponsorship_tier_changed(
         &self,
-        route: &crate::Route,
+        delivery: &crate::receiver::DeliveryContext,
         payload: Box<WebhookSponsorshipTierChanged>,
     ) -> impl ::std::future::Future<
         Output = Result<(), crate::receiver::HandlerError>,
     > + Send {
-        let _ = (route, payload);
+        let _ = (delivery, payload);
         async { Ok(()) }
     }
     /// Handles `star-created`: This event occurs when there is activity relating to repository stars. For more information about stars, see "[Saving repositories with stars](https://docs.github.com/get-started/exploring-projects-on-github/saving-repositories-with-stars)." For information about the APIs to manage stars, see [the GraphQL documentation](https://docs.github.com/graphql/reference/objects#starredrepositoryconnection) or "[Starring](https://docs.github.com/rest/activity/starring)" in the REST API documentation.
@@ -48582,12 +48583,12 @@ pub trait Handler: Send + Sync + 'static {
     /// repository permission. Accepts it unless overridden.
     fn star_created(
         &self,
-        route: &crate::Route,
+        delivery: &crate::receiver::DeliveryContext,
         payload: Box<WebhookStarCreated>,
     ) -> impl ::std::future::Future<
         Output = Result<(), crate::receiver::HandlerError>,
     > + Send {
-        let _ = (route, payload);
+        let _ = (delivery, payload);
         async { Ok(()) }
     }
     /// Handles `star-deleted`: This event occurs when there is activity relating to repository stars. For more information about stars, see "[Saving repositories with stars](https://docs.github.com/get-started/exploring-projects-on-github/saving-repositories-with-stars)." For information about the APIs to manage stars, see [the GraphQL documentation](https://docs.github.com/graphql/reference/objects#starredrepositoryconnection) or "[Starring](https://docs.github.com/rest/activity/starring)" in the REST API documentation.
@@ -48596,12 +48597,12 @@ pub trait Handler: Send + Sync + 'static {
     /// repository permission. Accepts it unless overridden.
     fn star_deleted(
         &self,
-        route: &crate::Route,
+        delivery: &crate::receiver::DeliveryContext,
         payload: Box<WebhookStarDeleted>,
     ) -> impl ::std::future::Future<
         Output = Result<(), crate::receiver::HandlerError>,
     > + Send {
-        let _ = (route, payload);
+        let _ = (delivery, payload);
         async { Ok(()) }
     }
     /// Handles `status`: This event occurs when the status of a Git commit changes. For example, commits can be marked as `error`, `failure`, `pending`, or `success`. For more information, see "[About status checks](https://docs.github.com/pull-requests/collaborating-with-pull-requests/collaborating-on-repositories-with-code-quality-features/about-status-checks)." For information about the APIs to manage commit statuses, see [the GraphQL documentation](https://docs.github.com/graphql/reference/objects#status) or "[Commit statuses](https://docs.github.com/rest/commits/statuses)" in the REST API documentation.
@@ -48610,12 +48611,12 @@ pub trait Handler: Send + Sync + 'static {
     /// statuses" repository permission. Accepts it unless overridden.
     fn status(
         &self,
-        route: &crate::Route,
+        delivery: &crate::receiver::DeliveryContext,
         payload: Box<WebhookStatus>,
     ) -> impl ::std::future::Future<
         Output = Result<(), crate::receiver::HandlerError>,
     > + Send {
-        let _ = (route, payload);
+        let _ = (delivery, payload);
         async { Ok(()) }
     }
     /// Handles `sub-issues-parent-issue-added`: This event occurs when there is activity
@@ -48627,12 +48628,12 @@ pub trait Handler: Send + Sync + 'static {
     /// repository permissions. Accepts it unless overridden.
     fn sub_issues_parent_issue_added(
         &self,
-        route: &crate::Route,
+        delivery: &crate::receiver::DeliveryContext,
         payload: Box<WebhookSubIssuesParentIssueAdded>,
     ) -> impl ::std::future::Future<
         Output = Result<(), crate::receiver::HandlerError>,
     > + Send {
-        let _ = (route, payload);
+        let _ = (delivery, payload);
         async { Ok(()) }
     }
     /// Handles `sub-issues-parent-issue-removed`: This event occurs when there is activity
@@ -48644,12 +48645,12 @@ pub trait Handler: Send + Sync + 'static {
     /// repository permissions. Accepts it unless overridden.
     fn sub_issues_parent_issue_removed(
         &self,
-        route: &crate::Route,
+        delivery: &crate::receiver::DeliveryContext,
         payload: Box<WebhookSubIssuesParentIssueRemoved>,
     ) -> impl ::std::future::Future<
         Output = Result<(), crate::receiver::HandlerError>,
     > + Send {
-        let _ = (route, payload);
+        let _ = (delivery, payload);
         async { Ok(()) }
     }
     /// Handles `sub-issues-sub-issue-added`: This event occurs when there is activity relating
@@ -48661,12 +48662,12 @@ pub trait Handler: Send + Sync + 'static {
     /// repository permissions. Accepts it unless overridden.
     fn sub_issues_sub_issue_added(
         &self,
-        route: &crate::Route,
+        delivery: &crate::receiver::DeliveryContext,
         payload: Box<WebhookSubIssuesSubIssueAdded>,
     ) -> impl ::std::future::Future<
         Output = Result<(), crate::receiver::HandlerError>,
     > + Send {
-        let _ = (route, payload);
+        let _ = (delivery, payload);
         async { Ok(()) }
     }
     /// Handles `sub-issues-sub-issue-removed`: This event occurs when there is activity
@@ -48678,12 +48679,12 @@ pub trait Handler: Send + Sync + 'static {
     /// repository permissions. Accepts it unless overridden.
     fn sub_issues_sub_issue_removed(
         &self,
-        route: &crate::Route,
+        delivery: &crate::receiver::DeliveryContext,
         payload: Box<WebhookSubIssuesSubIssueRemoved>,
     ) -> impl ::std::future::Future<
         Output = Result<(), crate::receiver::HandlerError>,
     > + Send {
-        let _ = (route, payload);
+        let _ = (delivery, payload);
         async { Ok(()) }
     }
     /// Handles `team-add`: This event occurs when a team is added to a repository.
@@ -48695,12 +48696,12 @@ pub trait Handler: Send + Sync + 'static {
     /// organization permission. Accepts it unless overridden.
     fn team_add(
         &self,
-        route: &crate::Route,
+        delivery: &crate::receiver::DeliveryContext,
         payload: Box<WebhookTeamAdd>,
     ) -> impl ::std::future::Future<
         Output = Result<(), crate::receiver::HandlerError>,
     > + Send {
-        let _ = (route, payload);
+        let _ = (delivery, payload);
         async { Ok(()) }
     }
     /// Handles `team-added-to-repository`: This event occurs when there is activity relating to
@@ -48711,12 +48712,12 @@ pub trait Handler: Send + Sync + 'static {
     /// organization permission. Accepts it unless overridden.
     fn team_added_to_repository(
         &self,
-        route: &crate::Route,
+        delivery: &crate::receiver::DeliveryContext,
         payload: Box<WebhookTeamAddedToRepository>,
     ) -> impl ::std::future::Future<
         Output = Result<(), crate::receiver::HandlerError>,
     > + Send {
-        let _ = (route, payload);
+        let _ = (delivery, payload);
         async { Ok(()) }
     }
     /// Handles `team-created`: This event occurs when there is activity relating to teams in an
@@ -48727,12 +48728,12 @@ pub trait Handler: Send + Sync + 'static {
     /// organization permission. Accepts it unless overridden.
     fn team_created(
         &self,
-        route: &crate::Route,
+        delivery: &crate::receiver::DeliveryContext,
         payload: Box<WebhookTeamCreated>,
     ) -> impl ::std::future::Future<
         Output = Result<(), crate::receiver::HandlerError>,
     > + Send {
-        let _ = (route, payload);
+        let _ = (delivery, payload);
         async { Ok(()) }
     }
     /// Handles `team-deleted`: This event occurs when there is activity relating to teams in an
@@ -48743,12 +48744,12 @@ pub trait Handler: Send + Sync + 'static {
     /// organization permission. Accepts it unless overridden.
     fn team_deleted(
         &self,
-        route: &crate::Route,
+        delivery: &crate::receiver::DeliveryContext,
         payload: Box<WebhookTeamDeleted>,
     ) -> impl ::std::future::Future<
         Output = Result<(), crate::receiver::HandlerError>,
     > + Send {
-        let _ = (route, payload);
+        let _ = (delivery, payload);
         async { Ok(()) }
     }
     /// Handles `team-edited`: This event occurs when there is activity relating to teams in an
@@ -48759,12 +48760,12 @@ pub trait Handler: Send + Sync + 'static {
     /// organization permission. Accepts it unless overridden.
     fn team_edited(
         &self,
-        route: &crate::Route,
+        delivery: &crate::receiver::DeliveryContext,
         payload: Box<WebhookTeamEdited>,
     ) -> impl ::std::future::Future<
         Output = Result<(), crate::receiver::HandlerError>,
     > + Send {
-        let _ = (route, payload);
+        let _ = (delivery, payload);
         async { Ok(()) }
     }
     /// Handles `team-removed-from-repository`: This event occurs when there is activity
@@ -48775,12 +48776,12 @@ pub trait Handler: Send + Sync + 'static {
     /// organization permission. Accepts it unless overridden.
     fn team_removed_from_repository(
         &self,
-        route: &crate::Route,
+        delivery: &crate::receiver::DeliveryContext,
         payload: Box<WebhookTeamRemovedFromRepository>,
     ) -> impl ::std::future::Future<
         Output = Result<(), crate::receiver::HandlerError>,
     > + Send {
-        let _ = (route, payload);
+        let _ = (delivery, payload);
         async { Ok(()) }
     }
     /// Handles `watch-started`: This event occurs when there is activity relating to watching, or subscribing to, a repository. For more information about watching, see "[Managing your subscriptions](https://docs.github.com/account-and-profile/managing-subscriptions-and-notifications-on-github/managing-subscriptions-for-activity-on-github/managing-your-subscriptions)." For information about the APIs to manage watching, see "[Watching](https://docs.github.com/rest/activity/watching)" in the REST API documentation.
@@ -48789,12 +48790,12 @@ pub trait Handler: Send + Sync + 'static {
     /// repository permission. Accepts it unless overridden.
     fn watch_started(
         &self,
-        route: &crate::Route,
+        delivery: &crate::receiver::DeliveryContext,
         payload: Box<WebhookWatchStarted>,
     ) -> impl ::std::future::Future<
         Output = Result<(), crate::receiver::HandlerError>,
     > + Send {
-        let _ = (route, payload);
+        let _ = (delivery, payload);
         async { Ok(()) }
     }
     /// Handles `workflow-dispatch`: This event occurs when a GitHub Actions workflow is manually triggered. For more information, see "[Manually running a workflow](https://docs.github.com/actions/managing-workflow-runs/manually-running-a-workflow)."
@@ -48805,12 +48806,12 @@ pub trait Handler: Send + Sync + 'static {
     /// repository permission. Accepts it unless overridden.
     fn workflow_dispatch(
         &self,
-        route: &crate::Route,
+        delivery: &crate::receiver::DeliveryContext,
         payload: Box<WebhookWorkflowDispatch>,
     ) -> impl ::std::future::Future<
         Output = Result<(), crate::receiver::HandlerError>,
     > + Send {
-        let _ = (route, payload);
+        let _ = (delivery, payload);
         async { Ok(()) }
     }
     /// Handles `workflow-job-completed`: This event occurs when there is activity relating to a job in a GitHub Actions workflow. For more information, see "[Using jobs in a workflow](https://docs.github.com/actions/using-jobs/using-jobs-in-a-workflow)." For information about the API to manage workflow jobs, see "[Workflow jobs](https://docs.github.com/rest/actions/workflow-jobs)" in the REST API documentation.
@@ -48822,12 +48823,12 @@ pub trait Handler: Send + Sync + 'static {
     /// repository permission. Accepts it unless overridden.
     fn workflow_job_completed(
         &self,
-        route: &crate::Route,
+        delivery: &crate::receiver::DeliveryContext,
         payload: Box<WebhookWorkflowJobCompleted>,
     ) -> impl ::std::future::Future<
         Output = Result<(), crate::receiver::HandlerError>,
     > + Send {
-        let _ = (route, payload);
+        let _ = (delivery, payload);
         async { Ok(()) }
     }
     /// Handles `workflow-job-in-progress`: This event occurs when there is activity relating to a job in a GitHub Actions workflow. For more information, see "[Using jobs in a workflow](https://docs.github.com/actions/using-jobs/using-jobs-in-a-workflow)." For information about the API to manage workflow jobs, see "[Workflow jobs](https://docs.github.com/rest/actions/workflow-jobs)" in the REST API documentation.
@@ -48839,12 +48840,12 @@ pub trait Handler: Send + Sync + 'static {
     /// repository permission. Accepts it unless overridden.
     fn workflow_job_in_progress(
         &self,
-        route: &crate::Route,
+        delivery: &crate::receiver::DeliveryContext,
         payload: Box<WebhookWorkflowJobInProgress>,
     ) -> impl ::std::future::Future<
         Output = Result<(), crate::receiver::HandlerError>,
     > + Send {
-        let _ = (route, payload);
+        let _ = (delivery, payload);
         async { Ok(()) }
     }
     /// Handles `workflow-job-queued`: This event occurs when there is activity relating to a job in a GitHub Actions workflow. For more information, see "[Using jobs in a workflow](https://docs.github.com/actions/using-jobs/using-jobs-in-a-workflow)." For information about the API to manage workflow jobs, see "[Workflow jobs](https://docs.github.com/rest/actions/workflow-jobs)" in the REST API documentation.
@@ -48856,12 +48857,12 @@ pub trait Handler: Send + Sync + 'static {
     /// repository permission. Accepts it unless overridden.
     fn workflow_job_queued(
         &self,
-        route: &crate::Route,
+        delivery: &crate::receiver::DeliveryContext,
         payload: Box<WebhookWorkflowJobQueued>,
     ) -> impl ::std::future::Future<
         Output = Result<(), crate::receiver::HandlerError>,
     > + Send {
-        let _ = (route, payload);
+        let _ = (delivery, payload);
         async { Ok(()) }
     }
     /// Handles `workflow-job-waiting`: This event occurs when there is activity relating to a job in a GitHub Actions workflow. For more information, see "[Using jobs in a workflow](https://docs.github.com/actions/using-jobs/using-jobs-in-a-workflow)." For information about the API to manage workflow jobs, see "[Workflow jobs](https://docs.github.com/rest/actions/workflow-jobs)" in the REST API documentation.
@@ -48873,12 +48874,12 @@ pub trait Handler: Send + Sync + 'static {
     /// repository permission. Accepts it unless overridden.
     fn workflow_job_waiting(
         &self,
-        route: &crate::Route,
+        delivery: &crate::receiver::DeliveryContext,
         payload: Box<WebhookWorkflowJobWaiting>,
     ) -> impl ::std::future::Future<
         Output = Result<(), crate::receiver::HandlerError>,
     > + Send {
-        let _ = (route, payload);
+        let _ = (delivery, payload);
         async { Ok(()) }
     }
     /// Handles `workflow-run-completed`: This event occurs when there is activity relating to a run of a GitHub Actions workflow. For more information, see "[About workflows](https://docs.github.com/actions/using-workflows/about-workflows)." For information about the APIs to manage workflow runs, see [the GraphQL documentation](https://docs.github.com/graphql/reference/objects#workflowrun) or "[Workflow runs](https://docs.github.com/rest/actions/workflow-runs)" in the REST API documentation.
@@ -48889,12 +48890,12 @@ pub trait Handler: Send + Sync + 'static {
     /// repository permission. Accepts it unless overridden.
     fn workflow_run_completed(
         &self,
-        route: &crate::Route,
+        delivery: &crate::receiver::DeliveryContext,
         payload: Box<WebhookWorkflowRunCompleted>,
     ) -> impl ::std::future::Future<
         Output = Result<(), crate::receiver::HandlerError>,
     > + Send {
-        let _ = (route, payload);
+        let _ = (delivery, payload);
         async { Ok(()) }
     }
     /// Handles `workflow-run-in-progress`: This event occurs when there is activity relating to a run of a GitHub Actions workflow. For more information, see "[About workflows](https://docs.github.com/actions/using-workflows/about-workflows)." For information about the APIs to manage workflow runs, see [the GraphQL documentation](https://docs.github.com/graphql/reference/objects#workflowrun) or "[Workflow runs](https://docs.github.com/rest/actions/workflow-runs)" in the REST API documentation.
@@ -48905,12 +48906,12 @@ pub trait Handler: Send + Sync + 'static {
     /// repository permission. Accepts it unless overridden.
     fn workflow_run_in_progress(
         &self,
-        route: &crate::Route,
+        delivery: &crate::receiver::DeliveryContext,
         payload: Box<WebhookWorkflowRunInProgress>,
     ) -> impl ::std::future::Future<
         Output = Result<(), crate::receiver::HandlerError>,
     > + Send {
-        let _ = (route, payload);
+        let _ = (delivery, payload);
         async { Ok(()) }
     }
     /// Handles `workflow-run-requested`: This event occurs when there is activity relating to a run of a GitHub Actions workflow. For more information, see "[About workflows](https://docs.github.com/actions/using-workflows/about-workflows)." For information about the APIs to manage workflow runs, see [the GraphQL documentation](https://docs.github.com/graphql/reference/objects#workflowrun) or "[Workflow runs](https://docs.github.com/rest/actions/workflow-runs)" in the REST API documentation.
@@ -48921,24 +48922,40 @@ pub trait Handler: Send + Sync + 'static {
     /// repository permission. Accepts it unless overridden.
     fn workflow_run_requested(
         &self,
-        route: &crate::Route,
+        delivery: &crate::receiver::DeliveryContext,
         payload: Box<WebhookWorkflowRunRequested>,
     ) -> impl ::std::future::Future<
         Output = Result<(), crate::receiver::HandlerError>,
     > + Send {
-        let _ = (route, payload);
+        let _ = (delivery, payload);
         async { Ok(()) }
     }
     /// Handles an event the spec does not list. Accepts it unless overridden.
     fn unknown(
         &self,
-        route: &crate::Route,
+        delivery: &crate::receiver::DeliveryContext,
         message: crate::UnknownMessage,
     ) -> impl ::std::future::Future<
         Output = Result<(), crate::receiver::HandlerError>,
     > + Send {
-        let _ = (route, message);
+        let _ = (delivery, message);
         async { Ok(()) }
+    }
+    /// Handles a verified delivery whose body does not fit the message its channel,
+    /// event header and discriminator name (`error.message()` names it,
+    /// `error.path()` the value that did not fit; `delivery.body()` is the raw
+    /// body). Unless overridden it is refused: the receiver answers 400 with the
+    /// reason and logs it, so the provider's delivery log shows it for a
+    /// redelivery (in queue mode it is tried again, then kept as a dead letter).
+    fn undecodable(
+        &self,
+        delivery: &crate::receiver::DeliveryContext,
+        error: crate::DecodeError,
+    ) -> impl ::std::future::Future<
+        Output = Result<(), crate::receiver::HandlerError>,
+    > + Send {
+        let _ = delivery;
+        async move { Err(crate::receiver::Undecodable(error).into()) }
     }
 }
 
@@ -48949,1210 +48966,1387 @@ struct Dispatcher<H>(H);
 impl<H: Handler> ::hookgen_runtime::__private::Dispatch<Message> for Dispatcher<H> {
     fn dispatch(
         &self,
-        route: crate::Route,
-        message: Message,
+        delivery: crate::receiver::DeliveryContext,
+        message: Result<Message, crate::DecodeError>,
     ) -> ::hookgen_runtime::__private::HandlerFuture<'_> {
         Box::pin(async move {
             match message {
-                Message::BranchProtectionConfigurationDisabled(payload) => {
+                Ok(Message::BranchProtectionConfigurationDisabled(payload)) => {
                     <H as Handler>::branch_protection_configuration_disabled(
                             &self.0,
-                            &route,
+                            &delivery,
                             payload,
                         )
                         .await
                 }
-                Message::BranchProtectionConfigurationEnabled(payload) => {
+                Ok(Message::BranchProtectionConfigurationEnabled(payload)) => {
                     <H as Handler>::branch_protection_configuration_enabled(
                             &self.0,
-                            &route,
+                            &delivery,
                             payload,
                         )
                         .await
                 }
-                Message::BranchProtectionRuleCreated(payload) => {
+                Ok(Message::BranchProtectionRuleCreated(payload)) => {
                     <H as Handler>::branch_protection_rule_created(
                             &self.0,
-                            &route,
+                            &delivery,
                             payload,
                         )
                         .await
                 }
-                Message::BranchProtectionRuleDeleted(payload) => {
+                Ok(Message::BranchProtectionRuleDeleted(payload)) => {
                     <H as Handler>::branch_protection_rule_deleted(
                             &self.0,
-                            &route,
+                            &delivery,
                             payload,
                         )
                         .await
                 }
-                Message::BranchProtectionRuleEdited(payload) => {
+                Ok(Message::BranchProtectionRuleEdited(payload)) => {
                     <H as Handler>::branch_protection_rule_edited(
                             &self.0,
-                            &route,
+                            &delivery,
                             payload,
                         )
                         .await
                 }
-                Message::CheckRunCompleted(payload) => {
-                    <H as Handler>::check_run_completed(&self.0, &route, payload).await
-                }
-                Message::CheckRunCreated(payload) => {
-                    <H as Handler>::check_run_created(&self.0, &route, payload).await
-                }
-                Message::CheckRunRequestedAction(payload) => {
-                    <H as Handler>::check_run_requested_action(&self.0, &route, payload)
+                Ok(Message::CheckRunCompleted(payload)) => {
+                    <H as Handler>::check_run_completed(&self.0, &delivery, payload)
                         .await
                 }
-                Message::CheckRunRerequested(payload) => {
-                    <H as Handler>::check_run_rerequested(&self.0, &route, payload).await
+                Ok(Message::CheckRunCreated(payload)) => {
+                    <H as Handler>::check_run_created(&self.0, &delivery, payload).await
                 }
-                Message::CheckSuiteCompleted(payload) => {
-                    <H as Handler>::check_suite_completed(&self.0, &route, payload).await
-                }
-                Message::CheckSuiteRequested(payload) => {
-                    <H as Handler>::check_suite_requested(&self.0, &route, payload).await
-                }
-                Message::CheckSuiteRerequested(payload) => {
-                    <H as Handler>::check_suite_rerequested(&self.0, &route, payload)
+                Ok(Message::CheckRunRequestedAction(payload)) => {
+                    <H as Handler>::check_run_requested_action(
+                            &self.0,
+                            &delivery,
+                            payload,
+                        )
                         .await
                 }
-                Message::CodeScanningAlertAppearedInBranch(payload) => {
+                Ok(Message::CheckRunRerequested(payload)) => {
+                    <H as Handler>::check_run_rerequested(&self.0, &delivery, payload)
+                        .await
+                }
+                Ok(Message::CheckSuiteCompleted(payload)) => {
+                    <H as Handler>::check_suite_completed(&self.0, &delivery, payload)
+                        .await
+                }
+                Ok(Message::CheckSuiteRequested(payload)) => {
+                    <H as Handler>::check_suite_requested(&self.0, &delivery, payload)
+                        .await
+                }
+                Ok(Message::CheckSuiteRerequested(payload)) => {
+                    <H as Handler>::check_suite_rerequested(&self.0, &delivery, payload)
+                        .await
+                }
+                Ok(Message::CodeScanningAlertAppearedInBranch(payload)) => {
                     <H as Handler>::code_scanning_alert_appeared_in_branch(
                             &self.0,
-                            &route,
+                            &delivery,
                             payload,
                         )
                         .await
                 }
-                Message::CodeScanningAlertClosedByUser(payload) => {
+                Ok(Message::CodeScanningAlertClosedByUser(payload)) => {
                     <H as Handler>::code_scanning_alert_closed_by_user(
                             &self.0,
-                            &route,
+                            &delivery,
                             payload,
                         )
                         .await
                 }
-                Message::CodeScanningAlertCreated(payload) => {
-                    <H as Handler>::code_scanning_alert_created(&self.0, &route, payload)
+                Ok(Message::CodeScanningAlertCreated(payload)) => {
+                    <H as Handler>::code_scanning_alert_created(
+                            &self.0,
+                            &delivery,
+                            payload,
+                        )
                         .await
                 }
-                Message::CodeScanningAlertFixed(payload) => {
-                    <H as Handler>::code_scanning_alert_fixed(&self.0, &route, payload)
+                Ok(Message::CodeScanningAlertFixed(payload)) => {
+                    <H as Handler>::code_scanning_alert_fixed(
+                            &self.0,
+                            &delivery,
+                            payload,
+                        )
                         .await
                 }
-                Message::CodeScanningAlertReopened(payload) => {
+                Ok(Message::CodeScanningAlertReopened(payload)) => {
                     <H as Handler>::code_scanning_alert_reopened(
                             &self.0,
-                            &route,
+                            &delivery,
                             payload,
                         )
                         .await
                 }
-                Message::CodeScanningAlertReopenedByUser(payload) => {
+                Ok(Message::CodeScanningAlertReopenedByUser(payload)) => {
                     <H as Handler>::code_scanning_alert_reopened_by_user(
                             &self.0,
-                            &route,
+                            &delivery,
                             payload,
                         )
                         .await
                 }
-                Message::CommitCommentCreated(payload) => {
-                    <H as Handler>::commit_comment_created(&self.0, &route, payload)
+                Ok(Message::CommitCommentCreated(payload)) => {
+                    <H as Handler>::commit_comment_created(&self.0, &delivery, payload)
                         .await
                 }
-                Message::Create(payload) => {
-                    <H as Handler>::create(&self.0, &route, payload).await
+                Ok(Message::Create(payload)) => {
+                    <H as Handler>::create(&self.0, &delivery, payload).await
                 }
-                Message::CustomPropertyCreated(payload) => {
-                    <H as Handler>::custom_property_created(&self.0, &route, payload)
+                Ok(Message::CustomPropertyCreated(payload)) => {
+                    <H as Handler>::custom_property_created(&self.0, &delivery, payload)
                         .await
                 }
-                Message::CustomPropertyDeleted(payload) => {
-                    <H as Handler>::custom_property_deleted(&self.0, &route, payload)
+                Ok(Message::CustomPropertyDeleted(payload)) => {
+                    <H as Handler>::custom_property_deleted(&self.0, &delivery, payload)
                         .await
                 }
-                Message::CustomPropertyPromotedToEnterprise(payload) => {
+                Ok(Message::CustomPropertyPromotedToEnterprise(payload)) => {
                     <H as Handler>::custom_property_promoted_to_enterprise(
                             &self.0,
-                            &route,
+                            &delivery,
                             payload,
                         )
                         .await
                 }
-                Message::CustomPropertyUpdated(payload) => {
-                    <H as Handler>::custom_property_updated(&self.0, &route, payload)
+                Ok(Message::CustomPropertyUpdated(payload)) => {
+                    <H as Handler>::custom_property_updated(&self.0, &delivery, payload)
                         .await
                 }
-                Message::CustomPropertyValuesUpdated(payload) => {
+                Ok(Message::CustomPropertyValuesUpdated(payload)) => {
                     <H as Handler>::custom_property_values_updated(
                             &self.0,
-                            &route,
+                            &delivery,
                             payload,
                         )
                         .await
                 }
-                Message::Delete(payload) => {
-                    <H as Handler>::delete(&self.0, &route, payload).await
+                Ok(Message::Delete(payload)) => {
+                    <H as Handler>::delete(&self.0, &delivery, payload).await
                 }
-                Message::DependabotAlertAutoDismissed(payload) => {
+                Ok(Message::DependabotAlertAutoDismissed(payload)) => {
                     <H as Handler>::dependabot_alert_auto_dismissed(
                             &self.0,
-                            &route,
+                            &delivery,
                             payload,
                         )
                         .await
                 }
-                Message::DependabotAlertAutoReopened(payload) => {
+                Ok(Message::DependabotAlertAutoReopened(payload)) => {
                     <H as Handler>::dependabot_alert_auto_reopened(
                             &self.0,
-                            &route,
+                            &delivery,
                             payload,
                         )
                         .await
                 }
-                Message::DependabotAlertCreated(payload) => {
-                    <H as Handler>::dependabot_alert_created(&self.0, &route, payload)
+                Ok(Message::DependabotAlertCreated(payload)) => {
+                    <H as Handler>::dependabot_alert_created(&self.0, &delivery, payload)
                         .await
                 }
-                Message::DependabotAlertDismissed(payload) => {
-                    <H as Handler>::dependabot_alert_dismissed(&self.0, &route, payload)
+                Ok(Message::DependabotAlertDismissed(payload)) => {
+                    <H as Handler>::dependabot_alert_dismissed(
+                            &self.0,
+                            &delivery,
+                            payload,
+                        )
                         .await
                 }
-                Message::DependabotAlertFixed(payload) => {
-                    <H as Handler>::dependabot_alert_fixed(&self.0, &route, payload)
+                Ok(Message::DependabotAlertFixed(payload)) => {
+                    <H as Handler>::dependabot_alert_fixed(&self.0, &delivery, payload)
                         .await
                 }
-                Message::DependabotAlertReintroduced(payload) => {
+                Ok(Message::DependabotAlertReintroduced(payload)) => {
                     <H as Handler>::dependabot_alert_reintroduced(
                             &self.0,
-                            &route,
+                            &delivery,
                             payload,
                         )
                         .await
                 }
-                Message::DependabotAlertReopened(payload) => {
-                    <H as Handler>::dependabot_alert_reopened(&self.0, &route, payload)
+                Ok(Message::DependabotAlertReopened(payload)) => {
+                    <H as Handler>::dependabot_alert_reopened(
+                            &self.0,
+                            &delivery,
+                            payload,
+                        )
                         .await
                 }
-                Message::DeployKeyCreated(payload) => {
-                    <H as Handler>::deploy_key_created(&self.0, &route, payload).await
+                Ok(Message::DeployKeyCreated(payload)) => {
+                    <H as Handler>::deploy_key_created(&self.0, &delivery, payload).await
                 }
-                Message::DeployKeyDeleted(payload) => {
-                    <H as Handler>::deploy_key_deleted(&self.0, &route, payload).await
+                Ok(Message::DeployKeyDeleted(payload)) => {
+                    <H as Handler>::deploy_key_deleted(&self.0, &delivery, payload).await
                 }
-                Message::DeploymentCreated(payload) => {
-                    <H as Handler>::deployment_created(&self.0, &route, payload).await
+                Ok(Message::DeploymentCreated(payload)) => {
+                    <H as Handler>::deployment_created(&self.0, &delivery, payload).await
                 }
-                Message::DeploymentProtectionRuleRequested(payload) => {
+                Ok(Message::DeploymentProtectionRuleRequested(payload)) => {
                     <H as Handler>::deployment_protection_rule_requested(
                             &self.0,
-                            &route,
+                            &delivery,
                             payload,
                         )
                         .await
                 }
-                Message::DeploymentReviewApproved(payload) => {
-                    <H as Handler>::deployment_review_approved(&self.0, &route, payload)
+                Ok(Message::DeploymentReviewApproved(payload)) => {
+                    <H as Handler>::deployment_review_approved(
+                            &self.0,
+                            &delivery,
+                            payload,
+                        )
                         .await
                 }
-                Message::DeploymentReviewRejected(payload) => {
-                    <H as Handler>::deployment_review_rejected(&self.0, &route, payload)
+                Ok(Message::DeploymentReviewRejected(payload)) => {
+                    <H as Handler>::deployment_review_rejected(
+                            &self.0,
+                            &delivery,
+                            payload,
+                        )
                         .await
                 }
-                Message::DeploymentReviewRequested(payload) => {
-                    <H as Handler>::deployment_review_requested(&self.0, &route, payload)
+                Ok(Message::DeploymentReviewRequested(payload)) => {
+                    <H as Handler>::deployment_review_requested(
+                            &self.0,
+                            &delivery,
+                            payload,
+                        )
                         .await
                 }
-                Message::DeploymentStatusCreated(payload) => {
-                    <H as Handler>::deployment_status_created(&self.0, &route, payload)
+                Ok(Message::DeploymentStatusCreated(payload)) => {
+                    <H as Handler>::deployment_status_created(
+                            &self.0,
+                            &delivery,
+                            payload,
+                        )
                         .await
                 }
-                Message::DiscussionAnswered(payload) => {
-                    <H as Handler>::discussion_answered(&self.0, &route, payload).await
-                }
-                Message::DiscussionCategoryChanged(payload) => {
-                    <H as Handler>::discussion_category_changed(&self.0, &route, payload)
+                Ok(Message::DiscussionAnswered(payload)) => {
+                    <H as Handler>::discussion_answered(&self.0, &delivery, payload)
                         .await
                 }
-                Message::DiscussionClosed(payload) => {
-                    <H as Handler>::discussion_closed(&self.0, &route, payload).await
-                }
-                Message::DiscussionCommentCreated(payload) => {
-                    <H as Handler>::discussion_comment_created(&self.0, &route, payload)
+                Ok(Message::DiscussionCategoryChanged(payload)) => {
+                    <H as Handler>::discussion_category_changed(
+                            &self.0,
+                            &delivery,
+                            payload,
+                        )
                         .await
                 }
-                Message::DiscussionCommentDeleted(payload) => {
-                    <H as Handler>::discussion_comment_deleted(&self.0, &route, payload)
+                Ok(Message::DiscussionClosed(payload)) => {
+                    <H as Handler>::discussion_closed(&self.0, &delivery, payload).await
+                }
+                Ok(Message::DiscussionCommentCreated(payload)) => {
+                    <H as Handler>::discussion_comment_created(
+                            &self.0,
+                            &delivery,
+                            payload,
+                        )
                         .await
                 }
-                Message::DiscussionCommentEdited(payload) => {
-                    <H as Handler>::discussion_comment_edited(&self.0, &route, payload)
+                Ok(Message::DiscussionCommentDeleted(payload)) => {
+                    <H as Handler>::discussion_comment_deleted(
+                            &self.0,
+                            &delivery,
+                            payload,
+                        )
                         .await
                 }
-                Message::DiscussionCreated(payload) => {
-                    <H as Handler>::discussion_created(&self.0, &route, payload).await
-                }
-                Message::DiscussionDeleted(payload) => {
-                    <H as Handler>::discussion_deleted(&self.0, &route, payload).await
-                }
-                Message::DiscussionEdited(payload) => {
-                    <H as Handler>::discussion_edited(&self.0, &route, payload).await
-                }
-                Message::DiscussionLabeled(payload) => {
-                    <H as Handler>::discussion_labeled(&self.0, &route, payload).await
-                }
-                Message::DiscussionLocked(payload) => {
-                    <H as Handler>::discussion_locked(&self.0, &route, payload).await
-                }
-                Message::DiscussionPinned(payload) => {
-                    <H as Handler>::discussion_pinned(&self.0, &route, payload).await
-                }
-                Message::DiscussionReopened(payload) => {
-                    <H as Handler>::discussion_reopened(&self.0, &route, payload).await
-                }
-                Message::DiscussionTransferred(payload) => {
-                    <H as Handler>::discussion_transferred(&self.0, &route, payload)
+                Ok(Message::DiscussionCommentEdited(payload)) => {
+                    <H as Handler>::discussion_comment_edited(
+                            &self.0,
+                            &delivery,
+                            payload,
+                        )
                         .await
                 }
-                Message::DiscussionUnanswered(payload) => {
-                    <H as Handler>::discussion_unanswered(&self.0, &route, payload).await
+                Ok(Message::DiscussionCreated(payload)) => {
+                    <H as Handler>::discussion_created(&self.0, &delivery, payload).await
                 }
-                Message::DiscussionUnlabeled(payload) => {
-                    <H as Handler>::discussion_unlabeled(&self.0, &route, payload).await
+                Ok(Message::DiscussionDeleted(payload)) => {
+                    <H as Handler>::discussion_deleted(&self.0, &delivery, payload).await
                 }
-                Message::DiscussionUnlocked(payload) => {
-                    <H as Handler>::discussion_unlocked(&self.0, &route, payload).await
+                Ok(Message::DiscussionEdited(payload)) => {
+                    <H as Handler>::discussion_edited(&self.0, &delivery, payload).await
                 }
-                Message::DiscussionUnpinned(payload) => {
-                    <H as Handler>::discussion_unpinned(&self.0, &route, payload).await
+                Ok(Message::DiscussionLabeled(payload)) => {
+                    <H as Handler>::discussion_labeled(&self.0, &delivery, payload).await
                 }
-                Message::Fork(payload) => {
-                    <H as Handler>::fork(&self.0, &route, payload).await
+                Ok(Message::DiscussionLocked(payload)) => {
+                    <H as Handler>::discussion_locked(&self.0, &delivery, payload).await
                 }
-                Message::GithubAppAuthorizationRevoked(payload) => {
+                Ok(Message::DiscussionPinned(payload)) => {
+                    <H as Handler>::discussion_pinned(&self.0, &delivery, payload).await
+                }
+                Ok(Message::DiscussionReopened(payload)) => {
+                    <H as Handler>::discussion_reopened(&self.0, &delivery, payload)
+                        .await
+                }
+                Ok(Message::DiscussionTransferred(payload)) => {
+                    <H as Handler>::discussion_transferred(&self.0, &delivery, payload)
+                        .await
+                }
+                Ok(Message::DiscussionUnanswered(payload)) => {
+                    <H as Handler>::discussion_unanswered(&self.0, &delivery, payload)
+                        .await
+                }
+                Ok(Message::DiscussionUnlabeled(payload)) => {
+                    <H as Handler>::discussion_unlabeled(&self.0, &delivery, payload)
+                        .await
+                }
+                Ok(Message::DiscussionUnlocked(payload)) => {
+                    <H as Handler>::discussion_unlocked(&self.0, &delivery, payload)
+                        .await
+                }
+                Ok(Message::DiscussionUnpinned(payload)) => {
+                    <H as Handler>::discussion_unpinned(&self.0, &delivery, payload)
+                        .await
+                }
+                Ok(Message::Fork(payload)) => {
+                    <H as Handler>::fork(&self.0, &delivery, payload).await
+                }
+                Ok(Message::GithubAppAuthorizationRevoked(payload)) => {
                     <H as Handler>::github_app_authorization_revoked(
                             &self.0,
-                            &route,
+                            &delivery,
                             payload,
                         )
                         .await
                 }
-                Message::Gollum(payload) => {
-                    <H as Handler>::gollum(&self.0, &route, payload).await
+                Ok(Message::Gollum(payload)) => {
+                    <H as Handler>::gollum(&self.0, &delivery, payload).await
                 }
-                Message::InstallationCreated(payload) => {
-                    <H as Handler>::installation_created(&self.0, &route, payload).await
+                Ok(Message::InstallationCreated(payload)) => {
+                    <H as Handler>::installation_created(&self.0, &delivery, payload)
+                        .await
                 }
-                Message::InstallationDeleted(payload) => {
-                    <H as Handler>::installation_deleted(&self.0, &route, payload).await
+                Ok(Message::InstallationDeleted(payload)) => {
+                    <H as Handler>::installation_deleted(&self.0, &delivery, payload)
+                        .await
                 }
-                Message::InstallationNewPermissionsAccepted(payload) => {
+                Ok(Message::InstallationNewPermissionsAccepted(payload)) => {
                     <H as Handler>::installation_new_permissions_accepted(
                             &self.0,
-                            &route,
+                            &delivery,
                             payload,
                         )
                         .await
                 }
-                Message::InstallationRepositoriesAdded(payload) => {
+                Ok(Message::InstallationRepositoriesAdded(payload)) => {
                     <H as Handler>::installation_repositories_added(
                             &self.0,
-                            &route,
+                            &delivery,
                             payload,
                         )
                         .await
                 }
-                Message::InstallationRepositoriesRemoved(payload) => {
+                Ok(Message::InstallationRepositoriesRemoved(payload)) => {
                     <H as Handler>::installation_repositories_removed(
                             &self.0,
-                            &route,
+                            &delivery,
                             payload,
                         )
                         .await
                 }
-                Message::InstallationSuspend(payload) => {
-                    <H as Handler>::installation_suspend(&self.0, &route, payload).await
-                }
-                Message::InstallationTargetRenamed(payload) => {
-                    <H as Handler>::installation_target_renamed(&self.0, &route, payload)
+                Ok(Message::InstallationSuspend(payload)) => {
+                    <H as Handler>::installation_suspend(&self.0, &delivery, payload)
                         .await
                 }
-                Message::InstallationUnsuspend(payload) => {
-                    <H as Handler>::installation_unsuspend(&self.0, &route, payload)
+                Ok(Message::InstallationTargetRenamed(payload)) => {
+                    <H as Handler>::installation_target_renamed(
+                            &self.0,
+                            &delivery,
+                            payload,
+                        )
                         .await
                 }
-                Message::IssueCommentCreated(payload) => {
-                    <H as Handler>::issue_comment_created(&self.0, &route, payload).await
+                Ok(Message::InstallationUnsuspend(payload)) => {
+                    <H as Handler>::installation_unsuspend(&self.0, &delivery, payload)
+                        .await
                 }
-                Message::IssueCommentDeleted(payload) => {
-                    <H as Handler>::issue_comment_deleted(&self.0, &route, payload).await
+                Ok(Message::IssueCommentCreated(payload)) => {
+                    <H as Handler>::issue_comment_created(&self.0, &delivery, payload)
+                        .await
                 }
-                Message::IssueCommentEdited(payload) => {
-                    <H as Handler>::issue_comment_edited(&self.0, &route, payload).await
+                Ok(Message::IssueCommentDeleted(payload)) => {
+                    <H as Handler>::issue_comment_deleted(&self.0, &delivery, payload)
+                        .await
                 }
-                Message::IssueDependenciesBlockedByAdded(payload) => {
+                Ok(Message::IssueCommentEdited(payload)) => {
+                    <H as Handler>::issue_comment_edited(&self.0, &delivery, payload)
+                        .await
+                }
+                Ok(Message::IssueDependenciesBlockedByAdded(payload)) => {
                     <H as Handler>::issue_dependencies_blocked_by_added(
                             &self.0,
-                            &route,
+                            &delivery,
                             payload,
                         )
                         .await
                 }
-                Message::IssueDependenciesBlockedByRemoved(payload) => {
+                Ok(Message::IssueDependenciesBlockedByRemoved(payload)) => {
                     <H as Handler>::issue_dependencies_blocked_by_removed(
                             &self.0,
-                            &route,
+                            &delivery,
                             payload,
                         )
                         .await
                 }
-                Message::IssueDependenciesBlockingAdded(payload) => {
+                Ok(Message::IssueDependenciesBlockingAdded(payload)) => {
                     <H as Handler>::issue_dependencies_blocking_added(
                             &self.0,
-                            &route,
+                            &delivery,
                             payload,
                         )
                         .await
                 }
-                Message::IssueDependenciesBlockingRemoved(payload) => {
+                Ok(Message::IssueDependenciesBlockingRemoved(payload)) => {
                     <H as Handler>::issue_dependencies_blocking_removed(
                             &self.0,
-                            &route,
+                            &delivery,
                             payload,
                         )
                         .await
                 }
-                Message::IssuesAssigned(payload) => {
-                    <H as Handler>::issues_assigned(&self.0, &route, payload).await
+                Ok(Message::IssuesAssigned(payload)) => {
+                    <H as Handler>::issues_assigned(&self.0, &delivery, payload).await
                 }
-                Message::IssuesClosed(payload) => {
-                    <H as Handler>::issues_closed(&self.0, &route, payload).await
+                Ok(Message::IssuesClosed(payload)) => {
+                    <H as Handler>::issues_closed(&self.0, &delivery, payload).await
                 }
-                Message::IssuesDeleted(payload) => {
-                    <H as Handler>::issues_deleted(&self.0, &route, payload).await
+                Ok(Message::IssuesDeleted(payload)) => {
+                    <H as Handler>::issues_deleted(&self.0, &delivery, payload).await
                 }
-                Message::IssuesDemilestoned(payload) => {
-                    <H as Handler>::issues_demilestoned(&self.0, &route, payload).await
+                Ok(Message::IssuesDemilestoned(payload)) => {
+                    <H as Handler>::issues_demilestoned(&self.0, &delivery, payload)
+                        .await
                 }
-                Message::IssuesEdited(payload) => {
-                    <H as Handler>::issues_edited(&self.0, &route, payload).await
+                Ok(Message::IssuesEdited(payload)) => {
+                    <H as Handler>::issues_edited(&self.0, &delivery, payload).await
                 }
-                Message::IssuesLabeled(payload) => {
-                    <H as Handler>::issues_labeled(&self.0, &route, payload).await
+                Ok(Message::IssuesLabeled(payload)) => {
+                    <H as Handler>::issues_labeled(&self.0, &delivery, payload).await
                 }
-                Message::IssuesLocked(payload) => {
-                    <H as Handler>::issues_locked(&self.0, &route, payload).await
+                Ok(Message::IssuesLocked(payload)) => {
+                    <H as Handler>::issues_locked(&self.0, &delivery, payload).await
                 }
-                Message::IssuesMilestoned(payload) => {
-                    <H as Handler>::issues_milestoned(&self.0, &route, payload).await
+                Ok(Message::IssuesMilestoned(payload)) => {
+                    <H as Handler>::issues_milestoned(&self.0, &delivery, payload).await
                 }
-                Message::IssuesOpened(payload) => {
-                    <H as Handler>::issues_opened(&self.0, &route, payload).await
+                Ok(Message::IssuesOpened(payload)) => {
+                    <H as Handler>::issues_opened(&self.0, &delivery, payload).await
                 }
-                Message::IssuesPinned(payload) => {
-                    <H as Handler>::issues_pinned(&self.0, &route, payload).await
+                Ok(Message::IssuesPinned(payload)) => {
+                    <H as Handler>::issues_pinned(&self.0, &delivery, payload).await
                 }
-                Message::IssuesReopened(payload) => {
-                    <H as Handler>::issues_reopened(&self.0, &route, payload).await
+                Ok(Message::IssuesReopened(payload)) => {
+                    <H as Handler>::issues_reopened(&self.0, &delivery, payload).await
                 }
-                Message::IssuesTransferred(payload) => {
-                    <H as Handler>::issues_transferred(&self.0, &route, payload).await
+                Ok(Message::IssuesTransferred(payload)) => {
+                    <H as Handler>::issues_transferred(&self.0, &delivery, payload).await
                 }
-                Message::IssuesTyped(payload) => {
-                    <H as Handler>::issues_typed(&self.0, &route, payload).await
+                Ok(Message::IssuesTyped(payload)) => {
+                    <H as Handler>::issues_typed(&self.0, &delivery, payload).await
                 }
-                Message::IssuesUnassigned(payload) => {
-                    <H as Handler>::issues_unassigned(&self.0, &route, payload).await
+                Ok(Message::IssuesUnassigned(payload)) => {
+                    <H as Handler>::issues_unassigned(&self.0, &delivery, payload).await
                 }
-                Message::IssuesUnlabeled(payload) => {
-                    <H as Handler>::issues_unlabeled(&self.0, &route, payload).await
+                Ok(Message::IssuesUnlabeled(payload)) => {
+                    <H as Handler>::issues_unlabeled(&self.0, &delivery, payload).await
                 }
-                Message::IssuesUnlocked(payload) => {
-                    <H as Handler>::issues_unlocked(&self.0, &route, payload).await
+                Ok(Message::IssuesUnlocked(payload)) => {
+                    <H as Handler>::issues_unlocked(&self.0, &delivery, payload).await
                 }
-                Message::IssuesUnpinned(payload) => {
-                    <H as Handler>::issues_unpinned(&self.0, &route, payload).await
+                Ok(Message::IssuesUnpinned(payload)) => {
+                    <H as Handler>::issues_unpinned(&self.0, &delivery, payload).await
                 }
-                Message::IssuesUntyped(payload) => {
-                    <H as Handler>::issues_untyped(&self.0, &route, payload).await
+                Ok(Message::IssuesUntyped(payload)) => {
+                    <H as Handler>::issues_untyped(&self.0, &delivery, payload).await
                 }
-                Message::LabelCreated(payload) => {
-                    <H as Handler>::label_created(&self.0, &route, payload).await
+                Ok(Message::LabelCreated(payload)) => {
+                    <H as Handler>::label_created(&self.0, &delivery, payload).await
                 }
-                Message::LabelDeleted(payload) => {
-                    <H as Handler>::label_deleted(&self.0, &route, payload).await
+                Ok(Message::LabelDeleted(payload)) => {
+                    <H as Handler>::label_deleted(&self.0, &delivery, payload).await
                 }
-                Message::LabelEdited(payload) => {
-                    <H as Handler>::label_edited(&self.0, &route, payload).await
+                Ok(Message::LabelEdited(payload)) => {
+                    <H as Handler>::label_edited(&self.0, &delivery, payload).await
                 }
-                Message::MarketplacePurchaseCancelled(payload) => {
+                Ok(Message::MarketplacePurchaseCancelled(payload)) => {
                     <H as Handler>::marketplace_purchase_cancelled(
                             &self.0,
-                            &route,
+                            &delivery,
                             payload,
                         )
                         .await
                 }
-                Message::MarketplacePurchaseChanged(payload) => {
+                Ok(Message::MarketplacePurchaseChanged(payload)) => {
                     <H as Handler>::marketplace_purchase_changed(
                             &self.0,
-                            &route,
+                            &delivery,
                             payload,
                         )
                         .await
                 }
-                Message::MarketplacePurchasePendingChange(payload) => {
+                Ok(Message::MarketplacePurchasePendingChange(payload)) => {
                     <H as Handler>::marketplace_purchase_pending_change(
                             &self.0,
-                            &route,
+                            &delivery,
                             payload,
                         )
                         .await
                 }
-                Message::MarketplacePurchasePendingChangeCancelled(payload) => {
+                Ok(Message::MarketplacePurchasePendingChangeCancelled(payload)) => {
                     <H as Handler>::marketplace_purchase_pending_change_cancelled(
                             &self.0,
-                            &route,
+                            &delivery,
                             payload,
                         )
                         .await
                 }
-                Message::MarketplacePurchasePurchased(payload) => {
+                Ok(Message::MarketplacePurchasePurchased(payload)) => {
                     <H as Handler>::marketplace_purchase_purchased(
                             &self.0,
-                            &route,
+                            &delivery,
                             payload,
                         )
                         .await
                 }
-                Message::MemberAdded(payload) => {
-                    <H as Handler>::member_added(&self.0, &route, payload).await
+                Ok(Message::MemberAdded(payload)) => {
+                    <H as Handler>::member_added(&self.0, &delivery, payload).await
                 }
-                Message::MemberEdited(payload) => {
-                    <H as Handler>::member_edited(&self.0, &route, payload).await
+                Ok(Message::MemberEdited(payload)) => {
+                    <H as Handler>::member_edited(&self.0, &delivery, payload).await
                 }
-                Message::MemberRemoved(payload) => {
-                    <H as Handler>::member_removed(&self.0, &route, payload).await
+                Ok(Message::MemberRemoved(payload)) => {
+                    <H as Handler>::member_removed(&self.0, &delivery, payload).await
                 }
-                Message::MembershipAdded(payload) => {
-                    <H as Handler>::membership_added(&self.0, &route, payload).await
+                Ok(Message::MembershipAdded(payload)) => {
+                    <H as Handler>::membership_added(&self.0, &delivery, payload).await
                 }
-                Message::MembershipRemoved(payload) => {
-                    <H as Handler>::membership_removed(&self.0, &route, payload).await
+                Ok(Message::MembershipRemoved(payload)) => {
+                    <H as Handler>::membership_removed(&self.0, &delivery, payload).await
                 }
-                Message::MergeGroupChecksRequested(payload) => {
+                Ok(Message::MergeGroupChecksRequested(payload)) => {
                     <H as Handler>::merge_group_checks_requested(
                             &self.0,
-                            &route,
+                            &delivery,
                             payload,
                         )
                         .await
                 }
-                Message::MergeGroupDestroyed(payload) => {
-                    <H as Handler>::merge_group_destroyed(&self.0, &route, payload).await
-                }
-                Message::MetaDeleted(payload) => {
-                    <H as Handler>::meta_deleted(&self.0, &route, payload).await
-                }
-                Message::MilestoneClosed(payload) => {
-                    <H as Handler>::milestone_closed(&self.0, &route, payload).await
-                }
-                Message::MilestoneCreated(payload) => {
-                    <H as Handler>::milestone_created(&self.0, &route, payload).await
-                }
-                Message::MilestoneDeleted(payload) => {
-                    <H as Handler>::milestone_deleted(&self.0, &route, payload).await
-                }
-                Message::MilestoneEdited(payload) => {
-                    <H as Handler>::milestone_edited(&self.0, &route, payload).await
-                }
-                Message::MilestoneOpened(payload) => {
-                    <H as Handler>::milestone_opened(&self.0, &route, payload).await
-                }
-                Message::OrgBlockBlocked(payload) => {
-                    <H as Handler>::org_block_blocked(&self.0, &route, payload).await
-                }
-                Message::OrgBlockUnblocked(payload) => {
-                    <H as Handler>::org_block_unblocked(&self.0, &route, payload).await
-                }
-                Message::OrganizationDeleted(payload) => {
-                    <H as Handler>::organization_deleted(&self.0, &route, payload).await
-                }
-                Message::OrganizationMemberAdded(payload) => {
-                    <H as Handler>::organization_member_added(&self.0, &route, payload)
+                Ok(Message::MergeGroupDestroyed(payload)) => {
+                    <H as Handler>::merge_group_destroyed(&self.0, &delivery, payload)
                         .await
                 }
-                Message::OrganizationMemberInvited(payload) => {
-                    <H as Handler>::organization_member_invited(&self.0, &route, payload)
+                Ok(Message::MetaDeleted(payload)) => {
+                    <H as Handler>::meta_deleted(&self.0, &delivery, payload).await
+                }
+                Ok(Message::MilestoneClosed(payload)) => {
+                    <H as Handler>::milestone_closed(&self.0, &delivery, payload).await
+                }
+                Ok(Message::MilestoneCreated(payload)) => {
+                    <H as Handler>::milestone_created(&self.0, &delivery, payload).await
+                }
+                Ok(Message::MilestoneDeleted(payload)) => {
+                    <H as Handler>::milestone_deleted(&self.0, &delivery, payload).await
+                }
+                Ok(Message::MilestoneEdited(payload)) => {
+                    <H as Handler>::milestone_edited(&self.0, &delivery, payload).await
+                }
+                Ok(Message::MilestoneOpened(payload)) => {
+                    <H as Handler>::milestone_opened(&self.0, &delivery, payload).await
+                }
+                Ok(Message::OrgBlockBlocked(payload)) => {
+                    <H as Handler>::org_block_blocked(&self.0, &delivery, payload).await
+                }
+                Ok(Message::OrgBlockUnblocked(payload)) => {
+                    <H as Handler>::org_block_unblocked(&self.0, &delivery, payload)
                         .await
                 }
-                Message::OrganizationMemberRemoved(payload) => {
-                    <H as Handler>::organization_member_removed(&self.0, &route, payload)
+                Ok(Message::OrganizationDeleted(payload)) => {
+                    <H as Handler>::organization_deleted(&self.0, &delivery, payload)
                         .await
                 }
-                Message::OrganizationRenamed(payload) => {
-                    <H as Handler>::organization_renamed(&self.0, &route, payload).await
+                Ok(Message::OrganizationMemberAdded(payload)) => {
+                    <H as Handler>::organization_member_added(
+                            &self.0,
+                            &delivery,
+                            payload,
+                        )
+                        .await
                 }
-                Message::PackagePublished(payload) => {
-                    <H as Handler>::package_published(&self.0, &route, payload).await
+                Ok(Message::OrganizationMemberInvited(payload)) => {
+                    <H as Handler>::organization_member_invited(
+                            &self.0,
+                            &delivery,
+                            payload,
+                        )
+                        .await
                 }
-                Message::PackageUpdated(payload) => {
-                    <H as Handler>::package_updated(&self.0, &route, payload).await
+                Ok(Message::OrganizationMemberRemoved(payload)) => {
+                    <H as Handler>::organization_member_removed(
+                            &self.0,
+                            &delivery,
+                            payload,
+                        )
+                        .await
                 }
-                Message::PageBuild(payload) => {
-                    <H as Handler>::page_build(&self.0, &route, payload).await
+                Ok(Message::OrganizationRenamed(payload)) => {
+                    <H as Handler>::organization_renamed(&self.0, &delivery, payload)
+                        .await
                 }
-                Message::PersonalAccessTokenRequestApproved(payload) => {
+                Ok(Message::PackagePublished(payload)) => {
+                    <H as Handler>::package_published(&self.0, &delivery, payload).await
+                }
+                Ok(Message::PackageUpdated(payload)) => {
+                    <H as Handler>::package_updated(&self.0, &delivery, payload).await
+                }
+                Ok(Message::PageBuild(payload)) => {
+                    <H as Handler>::page_build(&self.0, &delivery, payload).await
+                }
+                Ok(Message::PersonalAccessTokenRequestApproved(payload)) => {
                     <H as Handler>::personal_access_token_request_approved(
                             &self.0,
-                            &route,
+                            &delivery,
                             payload,
                         )
                         .await
                 }
-                Message::PersonalAccessTokenRequestCancelled(payload) => {
+                Ok(Message::PersonalAccessTokenRequestCancelled(payload)) => {
                     <H as Handler>::personal_access_token_request_cancelled(
                             &self.0,
-                            &route,
+                            &delivery,
                             payload,
                         )
                         .await
                 }
-                Message::PersonalAccessTokenRequestCreated(payload) => {
+                Ok(Message::PersonalAccessTokenRequestCreated(payload)) => {
                     <H as Handler>::personal_access_token_request_created(
                             &self.0,
-                            &route,
+                            &delivery,
                             payload,
                         )
                         .await
                 }
-                Message::PersonalAccessTokenRequestDenied(payload) => {
+                Ok(Message::PersonalAccessTokenRequestDenied(payload)) => {
                     <H as Handler>::personal_access_token_request_denied(
                             &self.0,
-                            &route,
+                            &delivery,
                             payload,
                         )
                         .await
                 }
-                Message::Ping(payload) => {
-                    <H as Handler>::ping(&self.0, &route, payload).await
+                Ok(Message::Ping(payload)) => {
+                    <H as Handler>::ping(&self.0, &delivery, payload).await
                 }
-                Message::ProjectCardConverted(payload) => {
-                    <H as Handler>::project_card_converted(&self.0, &route, payload)
+                Ok(Message::ProjectCardConverted(payload)) => {
+                    <H as Handler>::project_card_converted(&self.0, &delivery, payload)
                         .await
                 }
-                Message::ProjectCardCreated(payload) => {
-                    <H as Handler>::project_card_created(&self.0, &route, payload).await
-                }
-                Message::ProjectCardDeleted(payload) => {
-                    <H as Handler>::project_card_deleted(&self.0, &route, payload).await
-                }
-                Message::ProjectCardEdited(payload) => {
-                    <H as Handler>::project_card_edited(&self.0, &route, payload).await
-                }
-                Message::ProjectCardMoved(payload) => {
-                    <H as Handler>::project_card_moved(&self.0, &route, payload).await
-                }
-                Message::ProjectClosed(payload) => {
-                    <H as Handler>::project_closed(&self.0, &route, payload).await
-                }
-                Message::ProjectColumnCreated(payload) => {
-                    <H as Handler>::project_column_created(&self.0, &route, payload)
+                Ok(Message::ProjectCardCreated(payload)) => {
+                    <H as Handler>::project_card_created(&self.0, &delivery, payload)
                         .await
                 }
-                Message::ProjectColumnDeleted(payload) => {
-                    <H as Handler>::project_column_deleted(&self.0, &route, payload)
+                Ok(Message::ProjectCardDeleted(payload)) => {
+                    <H as Handler>::project_card_deleted(&self.0, &delivery, payload)
                         .await
                 }
-                Message::ProjectColumnEdited(payload) => {
-                    <H as Handler>::project_column_edited(&self.0, &route, payload).await
-                }
-                Message::ProjectColumnMoved(payload) => {
-                    <H as Handler>::project_column_moved(&self.0, &route, payload).await
-                }
-                Message::ProjectCreated(payload) => {
-                    <H as Handler>::project_created(&self.0, &route, payload).await
-                }
-                Message::ProjectDeleted(payload) => {
-                    <H as Handler>::project_deleted(&self.0, &route, payload).await
-                }
-                Message::ProjectEdited(payload) => {
-                    <H as Handler>::project_edited(&self.0, &route, payload).await
-                }
-                Message::ProjectReopened(payload) => {
-                    <H as Handler>::project_reopened(&self.0, &route, payload).await
-                }
-                Message::ProjectsV2Closed(payload) => {
-                    <H as Handler>::projects_v2_closed(&self.0, &route, payload).await
-                }
-                Message::ProjectsV2Created(payload) => {
-                    <H as Handler>::projects_v2_created(&self.0, &route, payload).await
-                }
-                Message::ProjectsV2Deleted(payload) => {
-                    <H as Handler>::projects_v2_deleted(&self.0, &route, payload).await
-                }
-                Message::ProjectsV2Edited(payload) => {
-                    <H as Handler>::projects_v2_edited(&self.0, &route, payload).await
-                }
-                Message::ProjectsV2ItemArchived(payload) => {
-                    <H as Handler>::projects_v2_item_archived(&self.0, &route, payload)
+                Ok(Message::ProjectCardEdited(payload)) => {
+                    <H as Handler>::project_card_edited(&self.0, &delivery, payload)
                         .await
                 }
-                Message::ProjectsV2ItemConverted(payload) => {
-                    <H as Handler>::projects_v2_item_converted(&self.0, &route, payload)
+                Ok(Message::ProjectCardMoved(payload)) => {
+                    <H as Handler>::project_card_moved(&self.0, &delivery, payload).await
+                }
+                Ok(Message::ProjectClosed(payload)) => {
+                    <H as Handler>::project_closed(&self.0, &delivery, payload).await
+                }
+                Ok(Message::ProjectColumnCreated(payload)) => {
+                    <H as Handler>::project_column_created(&self.0, &delivery, payload)
                         .await
                 }
-                Message::ProjectsV2ItemCreated(payload) => {
-                    <H as Handler>::projects_v2_item_created(&self.0, &route, payload)
+                Ok(Message::ProjectColumnDeleted(payload)) => {
+                    <H as Handler>::project_column_deleted(&self.0, &delivery, payload)
                         .await
                 }
-                Message::ProjectsV2ItemDeleted(payload) => {
-                    <H as Handler>::projects_v2_item_deleted(&self.0, &route, payload)
+                Ok(Message::ProjectColumnEdited(payload)) => {
+                    <H as Handler>::project_column_edited(&self.0, &delivery, payload)
                         .await
                 }
-                Message::ProjectsV2ItemEdited(payload) => {
-                    <H as Handler>::projects_v2_item_edited(&self.0, &route, payload)
+                Ok(Message::ProjectColumnMoved(payload)) => {
+                    <H as Handler>::project_column_moved(&self.0, &delivery, payload)
                         .await
                 }
-                Message::ProjectsV2ItemReordered(payload) => {
-                    <H as Handler>::projects_v2_item_reordered(&self.0, &route, payload)
+                Ok(Message::ProjectCreated(payload)) => {
+                    <H as Handler>::project_created(&self.0, &delivery, payload).await
+                }
+                Ok(Message::ProjectDeleted(payload)) => {
+                    <H as Handler>::project_deleted(&self.0, &delivery, payload).await
+                }
+                Ok(Message::ProjectEdited(payload)) => {
+                    <H as Handler>::project_edited(&self.0, &delivery, payload).await
+                }
+                Ok(Message::ProjectReopened(payload)) => {
+                    <H as Handler>::project_reopened(&self.0, &delivery, payload).await
+                }
+                Ok(Message::ProjectsV2Closed(payload)) => {
+                    <H as Handler>::projects_v2_closed(&self.0, &delivery, payload).await
+                }
+                Ok(Message::ProjectsV2Created(payload)) => {
+                    <H as Handler>::projects_v2_created(&self.0, &delivery, payload)
                         .await
                 }
-                Message::ProjectsV2ItemRestored(payload) => {
-                    <H as Handler>::projects_v2_item_restored(&self.0, &route, payload)
+                Ok(Message::ProjectsV2Deleted(payload)) => {
+                    <H as Handler>::projects_v2_deleted(&self.0, &delivery, payload)
                         .await
                 }
-                Message::ProjectsV2Reopened(payload) => {
-                    <H as Handler>::projects_v2_reopened(&self.0, &route, payload).await
+                Ok(Message::ProjectsV2Edited(payload)) => {
+                    <H as Handler>::projects_v2_edited(&self.0, &delivery, payload).await
                 }
-                Message::ProjectsV2StatusUpdateCreated(payload) => {
+                Ok(Message::ProjectsV2ItemArchived(payload)) => {
+                    <H as Handler>::projects_v2_item_archived(
+                            &self.0,
+                            &delivery,
+                            payload,
+                        )
+                        .await
+                }
+                Ok(Message::ProjectsV2ItemConverted(payload)) => {
+                    <H as Handler>::projects_v2_item_converted(
+                            &self.0,
+                            &delivery,
+                            payload,
+                        )
+                        .await
+                }
+                Ok(Message::ProjectsV2ItemCreated(payload)) => {
+                    <H as Handler>::projects_v2_item_created(&self.0, &delivery, payload)
+                        .await
+                }
+                Ok(Message::ProjectsV2ItemDeleted(payload)) => {
+                    <H as Handler>::projects_v2_item_deleted(&self.0, &delivery, payload)
+                        .await
+                }
+                Ok(Message::ProjectsV2ItemEdited(payload)) => {
+                    <H as Handler>::projects_v2_item_edited(&self.0, &delivery, payload)
+                        .await
+                }
+                Ok(Message::ProjectsV2ItemReordered(payload)) => {
+                    <H as Handler>::projects_v2_item_reordered(
+                            &self.0,
+                            &delivery,
+                            payload,
+                        )
+                        .await
+                }
+                Ok(Message::ProjectsV2ItemRestored(payload)) => {
+                    <H as Handler>::projects_v2_item_restored(
+                            &self.0,
+                            &delivery,
+                            payload,
+                        )
+                        .await
+                }
+                Ok(Message::ProjectsV2Reopened(payload)) => {
+                    <H as Handler>::projects_v2_reopened(&self.0, &delivery, payload)
+                        .await
+                }
+                Ok(Message::ProjectsV2StatusUpdateCreated(payload)) => {
                     <H as Handler>::projects_v2_status_update_created(
                             &self.0,
-                            &route,
+                            &delivery,
                             payload,
                         )
                         .await
                 }
-                Message::ProjectsV2StatusUpdateDeleted(payload) => {
+                Ok(Message::ProjectsV2StatusUpdateDeleted(payload)) => {
                     <H as Handler>::projects_v2_status_update_deleted(
                             &self.0,
-                            &route,
+                            &delivery,
                             payload,
                         )
                         .await
                 }
-                Message::ProjectsV2StatusUpdateEdited(payload) => {
+                Ok(Message::ProjectsV2StatusUpdateEdited(payload)) => {
                     <H as Handler>::projects_v2_status_update_edited(
                             &self.0,
-                            &route,
+                            &delivery,
                             payload,
                         )
                         .await
                 }
-                Message::Public(payload) => {
-                    <H as Handler>::public(&self.0, &route, payload).await
+                Ok(Message::Public(payload)) => {
+                    <H as Handler>::public(&self.0, &delivery, payload).await
                 }
-                Message::PullRequestAssigned(payload) => {
-                    <H as Handler>::pull_request_assigned(&self.0, &route, payload).await
+                Ok(Message::PullRequestAssigned(payload)) => {
+                    <H as Handler>::pull_request_assigned(&self.0, &delivery, payload)
+                        .await
                 }
-                Message::PullRequestAutoMergeDisabled(payload) => {
+                Ok(Message::PullRequestAutoMergeDisabled(payload)) => {
                     <H as Handler>::pull_request_auto_merge_disabled(
                             &self.0,
-                            &route,
+                            &delivery,
                             payload,
                         )
                         .await
                 }
-                Message::PullRequestAutoMergeEnabled(payload) => {
+                Ok(Message::PullRequestAutoMergeEnabled(payload)) => {
                     <H as Handler>::pull_request_auto_merge_enabled(
                             &self.0,
-                            &route,
+                            &delivery,
                             payload,
                         )
                         .await
                 }
-                Message::PullRequestClosed(payload) => {
-                    <H as Handler>::pull_request_closed(&self.0, &route, payload).await
+                Ok(Message::PullRequestClosed(payload)) => {
+                    <H as Handler>::pull_request_closed(&self.0, &delivery, payload)
+                        .await
                 }
-                Message::PullRequestConvertedToDraft(payload) => {
+                Ok(Message::PullRequestConvertedToDraft(payload)) => {
                     <H as Handler>::pull_request_converted_to_draft(
                             &self.0,
-                            &route,
+                            &delivery,
                             payload,
                         )
                         .await
                 }
-                Message::PullRequestDemilestoned(payload) => {
-                    <H as Handler>::pull_request_demilestoned(&self.0, &route, payload)
+                Ok(Message::PullRequestDemilestoned(payload)) => {
+                    <H as Handler>::pull_request_demilestoned(
+                            &self.0,
+                            &delivery,
+                            payload,
+                        )
                         .await
                 }
-                Message::PullRequestDequeued(payload) => {
-                    <H as Handler>::pull_request_dequeued(&self.0, &route, payload).await
-                }
-                Message::PullRequestEdited(payload) => {
-                    <H as Handler>::pull_request_edited(&self.0, &route, payload).await
-                }
-                Message::PullRequestEnqueued(payload) => {
-                    <H as Handler>::pull_request_enqueued(&self.0, &route, payload).await
-                }
-                Message::PullRequestLabeled(payload) => {
-                    <H as Handler>::pull_request_labeled(&self.0, &route, payload).await
-                }
-                Message::PullRequestLocked(payload) => {
-                    <H as Handler>::pull_request_locked(&self.0, &route, payload).await
-                }
-                Message::PullRequestMilestoned(payload) => {
-                    <H as Handler>::pull_request_milestoned(&self.0, &route, payload)
+                Ok(Message::PullRequestDequeued(payload)) => {
+                    <H as Handler>::pull_request_dequeued(&self.0, &delivery, payload)
                         .await
                 }
-                Message::PullRequestOpened(payload) => {
-                    <H as Handler>::pull_request_opened(&self.0, &route, payload).await
+                Ok(Message::PullRequestEdited(payload)) => {
+                    <H as Handler>::pull_request_edited(&self.0, &delivery, payload)
+                        .await
                 }
-                Message::PullRequestReadyForReview(payload) => {
+                Ok(Message::PullRequestEnqueued(payload)) => {
+                    <H as Handler>::pull_request_enqueued(&self.0, &delivery, payload)
+                        .await
+                }
+                Ok(Message::PullRequestLabeled(payload)) => {
+                    <H as Handler>::pull_request_labeled(&self.0, &delivery, payload)
+                        .await
+                }
+                Ok(Message::PullRequestLocked(payload)) => {
+                    <H as Handler>::pull_request_locked(&self.0, &delivery, payload)
+                        .await
+                }
+                Ok(Message::PullRequestMilestoned(payload)) => {
+                    <H as Handler>::pull_request_milestoned(&self.0, &delivery, payload)
+                        .await
+                }
+                Ok(Message::PullRequestOpened(payload)) => {
+                    <H as Handler>::pull_request_opened(&self.0, &delivery, payload)
+                        .await
+                }
+                Ok(Message::PullRequestReadyForReview(payload)) => {
                     <H as Handler>::pull_request_ready_for_review(
                             &self.0,
-                            &route,
+                            &delivery,
                             payload,
                         )
                         .await
                 }
-                Message::PullRequestReopened(payload) => {
-                    <H as Handler>::pull_request_reopened(&self.0, &route, payload).await
+                Ok(Message::PullRequestReopened(payload)) => {
+                    <H as Handler>::pull_request_reopened(&self.0, &delivery, payload)
+                        .await
                 }
-                Message::PullRequestReviewCommentCreated(payload) => {
+                Ok(Message::PullRequestReviewCommentCreated(payload)) => {
                     <H as Handler>::pull_request_review_comment_created(
                             &self.0,
-                            &route,
+                            &delivery,
                             payload,
                         )
                         .await
                 }
-                Message::PullRequestReviewCommentDeleted(payload) => {
+                Ok(Message::PullRequestReviewCommentDeleted(payload)) => {
                     <H as Handler>::pull_request_review_comment_deleted(
                             &self.0,
-                            &route,
+                            &delivery,
                             payload,
                         )
                         .await
                 }
-                Message::PullRequestReviewCommentEdited(payload) => {
+                Ok(Message::PullRequestReviewCommentEdited(payload)) => {
                     <H as Handler>::pull_request_review_comment_edited(
                             &self.0,
-                            &route,
+                            &delivery,
                             payload,
                         )
                         .await
                 }
-                Message::PullRequestReviewDismissed(payload) => {
+                Ok(Message::PullRequestReviewDismissed(payload)) => {
                     <H as Handler>::pull_request_review_dismissed(
                             &self.0,
-                            &route,
+                            &delivery,
                             payload,
                         )
                         .await
                 }
-                Message::PullRequestReviewEdited(payload) => {
-                    <H as Handler>::pull_request_review_edited(&self.0, &route, payload)
+                Ok(Message::PullRequestReviewEdited(payload)) => {
+                    <H as Handler>::pull_request_review_edited(
+                            &self.0,
+                            &delivery,
+                            payload,
+                        )
                         .await
                 }
-                Message::PullRequestReviewRequestRemoved(payload) => {
+                Ok(Message::PullRequestReviewRequestRemoved(payload)) => {
                     <H as Handler>::pull_request_review_request_removed(
                             &self.0,
-                            &route,
+                            &delivery,
                             payload,
                         )
                         .await
                 }
-                Message::PullRequestReviewRequested(payload) => {
+                Ok(Message::PullRequestReviewRequested(payload)) => {
                     <H as Handler>::pull_request_review_requested(
                             &self.0,
-                            &route,
+                            &delivery,
                             payload,
                         )
                         .await
                 }
-                Message::PullRequestReviewSubmitted(payload) => {
+                Ok(Message::PullRequestReviewSubmitted(payload)) => {
                     <H as Handler>::pull_request_review_submitted(
                             &self.0,
-                            &route,
+                            &delivery,
                             payload,
                         )
                         .await
                 }
-                Message::PullRequestReviewThreadResolved(payload) => {
+                Ok(Message::PullRequestReviewThreadResolved(payload)) => {
                     <H as Handler>::pull_request_review_thread_resolved(
                             &self.0,
-                            &route,
+                            &delivery,
                             payload,
                         )
                         .await
                 }
-                Message::PullRequestReviewThreadUnresolved(payload) => {
+                Ok(Message::PullRequestReviewThreadUnresolved(payload)) => {
                     <H as Handler>::pull_request_review_thread_unresolved(
                             &self.0,
-                            &route,
+                            &delivery,
                             payload,
                         )
                         .await
                 }
-                Message::PullRequestSynchronize(payload) => {
-                    <H as Handler>::pull_request_synchronize(&self.0, &route, payload)
+                Ok(Message::PullRequestSynchronize(payload)) => {
+                    <H as Handler>::pull_request_synchronize(&self.0, &delivery, payload)
                         .await
                 }
-                Message::PullRequestUnassigned(payload) => {
-                    <H as Handler>::pull_request_unassigned(&self.0, &route, payload)
+                Ok(Message::PullRequestUnassigned(payload)) => {
+                    <H as Handler>::pull_request_unassigned(&self.0, &delivery, payload)
                         .await
                 }
-                Message::PullRequestUnlabeled(payload) => {
-                    <H as Handler>::pull_request_unlabeled(&self.0, &route, payload)
+                Ok(Message::PullRequestUnlabeled(payload)) => {
+                    <H as Handler>::pull_request_unlabeled(&self.0, &delivery, payload)
                         .await
                 }
-                Message::PullRequestUnlocked(payload) => {
-                    <H as Handler>::pull_request_unlocked(&self.0, &route, payload).await
-                }
-                Message::Push(payload) => {
-                    <H as Handler>::push(&self.0, &route, payload).await
-                }
-                Message::RegistryPackagePublished(payload) => {
-                    <H as Handler>::registry_package_published(&self.0, &route, payload)
+                Ok(Message::PullRequestUnlocked(payload)) => {
+                    <H as Handler>::pull_request_unlocked(&self.0, &delivery, payload)
                         .await
                 }
-                Message::RegistryPackageUpdated(payload) => {
-                    <H as Handler>::registry_package_updated(&self.0, &route, payload)
+                Ok(Message::Push(payload)) => {
+                    <H as Handler>::push(&self.0, &delivery, payload).await
+                }
+                Ok(Message::RegistryPackagePublished(payload)) => {
+                    <H as Handler>::registry_package_published(
+                            &self.0,
+                            &delivery,
+                            payload,
+                        )
                         .await
                 }
-                Message::ReleaseCreated(payload) => {
-                    <H as Handler>::release_created(&self.0, &route, payload).await
+                Ok(Message::RegistryPackageUpdated(payload)) => {
+                    <H as Handler>::registry_package_updated(&self.0, &delivery, payload)
+                        .await
                 }
-                Message::ReleaseDeleted(payload) => {
-                    <H as Handler>::release_deleted(&self.0, &route, payload).await
+                Ok(Message::ReleaseCreated(payload)) => {
+                    <H as Handler>::release_created(&self.0, &delivery, payload).await
                 }
-                Message::ReleaseEdited(payload) => {
-                    <H as Handler>::release_edited(&self.0, &route, payload).await
+                Ok(Message::ReleaseDeleted(payload)) => {
+                    <H as Handler>::release_deleted(&self.0, &delivery, payload).await
                 }
-                Message::ReleasePrereleased(payload) => {
-                    <H as Handler>::release_prereleased(&self.0, &route, payload).await
+                Ok(Message::ReleaseEdited(payload)) => {
+                    <H as Handler>::release_edited(&self.0, &delivery, payload).await
                 }
-                Message::ReleasePublished(payload) => {
-                    <H as Handler>::release_published(&self.0, &route, payload).await
+                Ok(Message::ReleasePrereleased(payload)) => {
+                    <H as Handler>::release_prereleased(&self.0, &delivery, payload)
+                        .await
                 }
-                Message::ReleaseReleased(payload) => {
-                    <H as Handler>::release_released(&self.0, &route, payload).await
+                Ok(Message::ReleasePublished(payload)) => {
+                    <H as Handler>::release_published(&self.0, &delivery, payload).await
                 }
-                Message::ReleaseUnpublished(payload) => {
-                    <H as Handler>::release_unpublished(&self.0, &route, payload).await
+                Ok(Message::ReleaseReleased(payload)) => {
+                    <H as Handler>::release_released(&self.0, &delivery, payload).await
                 }
-                Message::RepositoryAdvisoryPublished(payload) => {
+                Ok(Message::ReleaseUnpublished(payload)) => {
+                    <H as Handler>::release_unpublished(&self.0, &delivery, payload)
+                        .await
+                }
+                Ok(Message::RepositoryAdvisoryPublished(payload)) => {
                     <H as Handler>::repository_advisory_published(
                             &self.0,
-                            &route,
+                            &delivery,
                             payload,
                         )
                         .await
                 }
-                Message::RepositoryAdvisoryReported(payload) => {
+                Ok(Message::RepositoryAdvisoryReported(payload)) => {
                     <H as Handler>::repository_advisory_reported(
                             &self.0,
-                            &route,
+                            &delivery,
                             payload,
                         )
                         .await
                 }
-                Message::RepositoryArchived(payload) => {
-                    <H as Handler>::repository_archived(&self.0, &route, payload).await
+                Ok(Message::RepositoryArchived(payload)) => {
+                    <H as Handler>::repository_archived(&self.0, &delivery, payload)
+                        .await
                 }
-                Message::RepositoryCreated(payload) => {
-                    <H as Handler>::repository_created(&self.0, &route, payload).await
+                Ok(Message::RepositoryCreated(payload)) => {
+                    <H as Handler>::repository_created(&self.0, &delivery, payload).await
                 }
-                Message::RepositoryDeleted(payload) => {
-                    <H as Handler>::repository_deleted(&self.0, &route, payload).await
+                Ok(Message::RepositoryDeleted(payload)) => {
+                    <H as Handler>::repository_deleted(&self.0, &delivery, payload).await
                 }
-                Message::RepositoryDispatchSampleCollected(payload) => {
+                Ok(Message::RepositoryDispatchSampleCollected(payload)) => {
                     <H as Handler>::repository_dispatch_sample_collected(
                             &self.0,
-                            &route,
+                            &delivery,
                             payload,
                         )
                         .await
                 }
-                Message::RepositoryEdited(payload) => {
-                    <H as Handler>::repository_edited(&self.0, &route, payload).await
+                Ok(Message::RepositoryEdited(payload)) => {
+                    <H as Handler>::repository_edited(&self.0, &delivery, payload).await
                 }
-                Message::RepositoryImport(payload) => {
-                    <H as Handler>::repository_import(&self.0, &route, payload).await
+                Ok(Message::RepositoryImport(payload)) => {
+                    <H as Handler>::repository_import(&self.0, &delivery, payload).await
                 }
-                Message::RepositoryPrivatized(payload) => {
-                    <H as Handler>::repository_privatized(&self.0, &route, payload).await
-                }
-                Message::RepositoryPublicized(payload) => {
-                    <H as Handler>::repository_publicized(&self.0, &route, payload).await
-                }
-                Message::RepositoryRenamed(payload) => {
-                    <H as Handler>::repository_renamed(&self.0, &route, payload).await
-                }
-                Message::RepositoryRulesetCreated(payload) => {
-                    <H as Handler>::repository_ruleset_created(&self.0, &route, payload)
+                Ok(Message::RepositoryPrivatized(payload)) => {
+                    <H as Handler>::repository_privatized(&self.0, &delivery, payload)
                         .await
                 }
-                Message::RepositoryRulesetDeleted(payload) => {
-                    <H as Handler>::repository_ruleset_deleted(&self.0, &route, payload)
+                Ok(Message::RepositoryPublicized(payload)) => {
+                    <H as Handler>::repository_publicized(&self.0, &delivery, payload)
                         .await
                 }
-                Message::RepositoryRulesetEdited(payload) => {
-                    <H as Handler>::repository_ruleset_edited(&self.0, &route, payload)
+                Ok(Message::RepositoryRenamed(payload)) => {
+                    <H as Handler>::repository_renamed(&self.0, &delivery, payload).await
+                }
+                Ok(Message::RepositoryRulesetCreated(payload)) => {
+                    <H as Handler>::repository_ruleset_created(
+                            &self.0,
+                            &delivery,
+                            payload,
+                        )
                         .await
                 }
-                Message::RepositoryTransferred(payload) => {
-                    <H as Handler>::repository_transferred(&self.0, &route, payload)
+                Ok(Message::RepositoryRulesetDeleted(payload)) => {
+                    <H as Handler>::repository_ruleset_deleted(
+                            &self.0,
+                            &delivery,
+                            payload,
+                        )
                         .await
                 }
-                Message::RepositoryUnarchived(payload) => {
-                    <H as Handler>::repository_unarchived(&self.0, &route, payload).await
+                Ok(Message::RepositoryRulesetEdited(payload)) => {
+                    <H as Handler>::repository_ruleset_edited(
+                            &self.0,
+                            &delivery,
+                            payload,
+                        )
+                        .await
                 }
-                Message::RepositoryVulnerabilityAlertCreate(payload) => {
+                Ok(Message::RepositoryTransferred(payload)) => {
+                    <H as Handler>::repository_transferred(&self.0, &delivery, payload)
+                        .await
+                }
+                Ok(Message::RepositoryUnarchived(payload)) => {
+                    <H as Handler>::repository_unarchived(&self.0, &delivery, payload)
+                        .await
+                }
+                Ok(Message::RepositoryVulnerabilityAlertCreate(payload)) => {
                     <H as Handler>::repository_vulnerability_alert_create(
                             &self.0,
-                            &route,
+                            &delivery,
                             payload,
                         )
                         .await
                 }
-                Message::RepositoryVulnerabilityAlertDismiss(payload) => {
+                Ok(Message::RepositoryVulnerabilityAlertDismiss(payload)) => {
                     <H as Handler>::repository_vulnerability_alert_dismiss(
                             &self.0,
-                            &route,
+                            &delivery,
                             payload,
                         )
                         .await
                 }
-                Message::RepositoryVulnerabilityAlertReopen(payload) => {
+                Ok(Message::RepositoryVulnerabilityAlertReopen(payload)) => {
                     <H as Handler>::repository_vulnerability_alert_reopen(
                             &self.0,
-                            &route,
+                            &delivery,
                             payload,
                         )
                         .await
                 }
-                Message::RepositoryVulnerabilityAlertResolve(payload) => {
+                Ok(Message::RepositoryVulnerabilityAlertResolve(payload)) => {
                     <H as Handler>::repository_vulnerability_alert_resolve(
                             &self.0,
-                            &route,
+                            &delivery,
                             payload,
                         )
                         .await
                 }
-                Message::SecretScanningAlertAssigned(payload) => {
+                Ok(Message::SecretScanningAlertAssigned(payload)) => {
                     <H as Handler>::secret_scanning_alert_assigned(
                             &self.0,
-                            &route,
+                            &delivery,
                             payload,
                         )
                         .await
                 }
-                Message::SecretScanningAlertCreated(payload) => {
+                Ok(Message::SecretScanningAlertCreated(payload)) => {
                     <H as Handler>::secret_scanning_alert_created(
                             &self.0,
-                            &route,
+                            &delivery,
                             payload,
                         )
                         .await
                 }
-                Message::SecretScanningAlertLocationCreated(payload) => {
+                Ok(Message::SecretScanningAlertLocationCreated(payload)) => {
                     <H as Handler>::secret_scanning_alert_location_created(
                             &self.0,
-                            &route,
+                            &delivery,
                             payload,
                         )
                         .await
                 }
-                Message::SecretScanningAlertPubliclyLeaked(payload) => {
+                Ok(Message::SecretScanningAlertPubliclyLeaked(payload)) => {
                     <H as Handler>::secret_scanning_alert_publicly_leaked(
                             &self.0,
-                            &route,
+                            &delivery,
                             payload,
                         )
                         .await
                 }
-                Message::SecretScanningAlertReopened(payload) => {
+                Ok(Message::SecretScanningAlertReopened(payload)) => {
                     <H as Handler>::secret_scanning_alert_reopened(
                             &self.0,
-                            &route,
+                            &delivery,
                             payload,
                         )
                         .await
                 }
-                Message::SecretScanningAlertResolved(payload) => {
+                Ok(Message::SecretScanningAlertResolved(payload)) => {
                     <H as Handler>::secret_scanning_alert_resolved(
                             &self.0,
-                            &route,
+                            &delivery,
                             payload,
                         )
                         .await
                 }
-                Message::SecretScanningAlertUnassigned(payload) => {
+                Ok(Message::SecretScanningAlertUnassigned(payload)) => {
                     <H as Handler>::secret_scanning_alert_unassigned(
                             &self.0,
-                            &route,
+                            &delivery,
                             payload,
                         )
                         .await
                 }
-                Message::SecretScanningAlertValidated(payload) => {
+                Ok(Message::SecretScanningAlertValidated(payload)) => {
                     <H as Handler>::secret_scanning_alert_validated(
                             &self.0,
-                            &route,
+                            &delivery,
                             payload,
                         )
                         .await
                 }
-                Message::SecretScanningScanCompleted(payload) => {
+                Ok(Message::SecretScanningScanCompleted(payload)) => {
                     <H as Handler>::secret_scanning_scan_completed(
                             &self.0,
-                            &route,
+                            &delivery,
                             payload,
                         )
                         .await
                 }
-                Message::SecurityAdvisoryPublished(payload) => {
-                    <H as Handler>::security_advisory_published(&self.0, &route, payload)
+                Ok(Message::SecurityAdvisoryPublished(payload)) => {
+                    <H as Handler>::security_advisory_published(
+                            &self.0,
+                            &delivery,
+                            payload,
+                        )
                         .await
                 }
-                Message::SecurityAdvisoryUpdated(payload) => {
-                    <H as Handler>::security_advisory_updated(&self.0, &route, payload)
+                Ok(Message::SecurityAdvisoryUpdated(payload)) => {
+                    <H as Handler>::security_advisory_updated(
+                            &self.0,
+                            &delivery,
+                            payload,
+                        )
                         .await
                 }
-                Message::SecurityAdvisoryWithdrawn(payload) => {
-                    <H as Handler>::security_advisory_withdrawn(&self.0, &route, payload)
+                Ok(Message::SecurityAdvisoryWithdrawn(payload)) => {
+                    <H as Handler>::security_advisory_withdrawn(
+                            &self.0,
+                            &delivery,
+                            payload,
+                        )
                         .await
                 }
-                Message::SecurityAndAnalysis(payload) => {
-                    <H as Handler>::security_and_analysis(&self.0, &route, payload).await
+                Ok(Message::SecurityAndAnalysis(payload)) => {
+                    <H as Handler>::security_and_analysis(&self.0, &delivery, payload)
+                        .await
                 }
-                Message::SponsorshipCancelled(payload) => {
-                    <H as Handler>::sponsorship_cancelled(&self.0, &route, payload).await
+                Ok(Message::SponsorshipCancelled(payload)) => {
+                    <H as Handler>::sponsorship_cancelled(&self.0, &delivery, payload)
+                        .await
                 }
-                Message::SponsorshipCreated(payload) => {
-                    <H as Handler>::sponsorship_created(&self.0, &route, payload).await
+                Ok(Message::SponsorshipCreated(payload)) => {
+                    <H as Handler>::sponsorship_created(&self.0, &delivery, payload)
+                        .await
                 }
-                Message::SponsorshipEdited(payload) => {
-                    <H as Handler>::sponsorship_edited(&self.0, &route, payload).await
+                Ok(Message::SponsorshipEdited(payload)) => {
+                    <H as Handler>::sponsorship_edited(&self.0, &delivery, payload).await
                 }
-                Message::SponsorshipPendingCancellation(payload) => {
+                Ok(Message::SponsorshipPendingCancellation(payload)) => {
                     <H as Handler>::sponsorship_pending_cancellation(
                             &self.0,
-                            &route,
+                            &delivery,
                             payload,
                         )
                         .await
                 }
-                Message::SponsorshipPendingTierChange(payload) => {
+                Ok(Message::SponsorshipPendingTierChange(payload)) => {
                     <H as Handler>::sponsorship_pending_tier_change(
                             &self.0,
-                            &route,
+                            &delivery,
                             payload,
                         )
                         .await
                 }
-                Message::SponsorshipTierChanged(payload) => {
-                    <H as Handler>::sponsorship_tier_changed(&self.0, &route, payload)
+                Ok(Message::SponsorshipTierChanged(payload)) => {
+                    <H as Handler>::sponsorship_tier_changed(&self.0, &delivery, payload)
                         .await
                 }
-                Message::StarCreated(payload) => {
-                    <H as Handler>::star_created(&self.0, &route, payload).await
+                Ok(Message::StarCreated(payload)) => {
+                    <H as Handler>::star_created(&self.0, &delivery, payload).await
                 }
-                Message::StarDeleted(payload) => {
-                    <H as Handler>::star_deleted(&self.0, &route, payload).await
+                Ok(Message::StarDeleted(payload)) => {
+                    <H as Handler>::star_deleted(&self.0, &delivery, payload).await
                 }
-                Message::Status(payload) => {
-                    <H as Handler>::status(&self.0, &route, payload).await
+                Ok(Message::Status(payload)) => {
+                    <H as Handler>::status(&self.0, &delivery, payload).await
                 }
-                Message::SubIssuesParentIssueAdded(payload) => {
+                Ok(Message::SubIssuesParentIssueAdded(payload)) => {
                     <H as Handler>::sub_issues_parent_issue_added(
                             &self.0,
-                            &route,
+                            &delivery,
                             payload,
                         )
                         .await
                 }
-                Message::SubIssuesParentIssueRemoved(payload) => {
+                Ok(Message::SubIssuesParentIssueRemoved(payload)) => {
                     <H as Handler>::sub_issues_parent_issue_removed(
                             &self.0,
-                            &route,
+                            &delivery,
                             payload,
                         )
                         .await
                 }
-                Message::SubIssuesSubIssueAdded(payload) => {
-                    <H as Handler>::sub_issues_sub_issue_added(&self.0, &route, payload)
+                Ok(Message::SubIssuesSubIssueAdded(payload)) => {
+                    <H as Handler>::sub_issues_sub_issue_added(
+                            &self.0,
+                            &delivery,
+                            payload,
+                        )
                         .await
                 }
-                Message::SubIssuesSubIssueRemoved(payload) => {
+                Ok(Message::SubIssuesSubIssueRemoved(payload)) => {
                     <H as Handler>::sub_issues_sub_issue_removed(
                             &self.0,
-                            &route,
+                            &delivery,
                             payload,
                         )
                         .await
                 }
-                Message::TeamAdd(payload) => {
-                    <H as Handler>::team_add(&self.0, &route, payload).await
+                Ok(Message::TeamAdd(payload)) => {
+                    <H as Handler>::team_add(&self.0, &delivery, payload).await
                 }
-                Message::TeamAddedToRepository(payload) => {
-                    <H as Handler>::team_added_to_repository(&self.0, &route, payload)
+                Ok(Message::TeamAddedToRepository(payload)) => {
+                    <H as Handler>::team_added_to_repository(&self.0, &delivery, payload)
                         .await
                 }
-                Message::TeamCreated(payload) => {
-                    <H as Handler>::team_created(&self.0, &route, payload).await
+                Ok(Message::TeamCreated(payload)) => {
+                    <H as Handler>::team_created(&self.0, &delivery, payload).await
                 }
-                Message::TeamDeleted(payload) => {
-                    <H as Handler>::team_deleted(&self.0, &route, payload).await
+                Ok(Message::TeamDeleted(payload)) => {
+                    <H as Handler>::team_deleted(&self.0, &delivery, payload).await
                 }
-                Message::TeamEdited(payload) => {
-                    <H as Handler>::team_edited(&self.0, &route, payload).await
+                Ok(Message::TeamEdited(payload)) => {
+                    <H as Handler>::team_edited(&self.0, &delivery, payload).await
                 }
-                Message::TeamRemovedFromRepository(payload) => {
+                Ok(Message::TeamRemovedFromRepository(payload)) => {
                     <H as Handler>::team_removed_from_repository(
                             &self.0,
-                            &route,
+                            &delivery,
                             payload,
                         )
                         .await
                 }
-                Message::WatchStarted(payload) => {
-                    <H as Handler>::watch_started(&self.0, &route, payload).await
+                Ok(Message::WatchStarted(payload)) => {
+                    <H as Handler>::watch_started(&self.0, &delivery, payload).await
                 }
-                Message::WorkflowDispatch(payload) => {
-                    <H as Handler>::workflow_dispatch(&self.0, &route, payload).await
+                Ok(Message::WorkflowDispatch(payload)) => {
+                    <H as Handler>::workflow_dispatch(&self.0, &delivery, payload).await
                 }
-                Message::WorkflowJobCompleted(payload) => {
-                    <H as Handler>::workflow_job_completed(&self.0, &route, payload)
+                Ok(Message::WorkflowJobCompleted(payload)) => {
+                    <H as Handler>::workflow_job_completed(&self.0, &delivery, payload)
                         .await
                 }
-                Message::WorkflowJobInProgress(payload) => {
-                    <H as Handler>::workflow_job_in_progress(&self.0, &route, payload)
+                Ok(Message::WorkflowJobInProgress(payload)) => {
+                    <H as Handler>::workflow_job_in_progress(&self.0, &delivery, payload)
                         .await
                 }
-                Message::WorkflowJobQueued(payload) => {
-                    <H as Handler>::workflow_job_queued(&self.0, &route, payload).await
-                }
-                Message::WorkflowJobWaiting(payload) => {
-                    <H as Handler>::workflow_job_waiting(&self.0, &route, payload).await
-                }
-                Message::WorkflowRunCompleted(payload) => {
-                    <H as Handler>::workflow_run_completed(&self.0, &route, payload)
+                Ok(Message::WorkflowJobQueued(payload)) => {
+                    <H as Handler>::workflow_job_queued(&self.0, &delivery, payload)
                         .await
                 }
-                Message::WorkflowRunInProgress(payload) => {
-                    <H as Handler>::workflow_run_in_progress(&self.0, &route, payload)
+                Ok(Message::WorkflowJobWaiting(payload)) => {
+                    <H as Handler>::workflow_job_waiting(&self.0, &delivery, payload)
                         .await
                 }
-                Message::WorkflowRunRequested(payload) => {
-                    <H as Handler>::workflow_run_requested(&self.0, &route, payload)
+                Ok(Message::WorkflowRunCompleted(payload)) => {
+                    <H as Handler>::workflow_run_completed(&self.0, &delivery, payload)
                         .await
                 }
-                Message::Unknown(message) => {
-                    <H as Handler>::unknown(&self.0, &route, message).await
+                Ok(Message::WorkflowRunInProgress(payload)) => {
+                    <H as Handler>::workflow_run_in_progress(&self.0, &delivery, payload)
+                        .await
+                }
+                Ok(Message::WorkflowRunRequested(payload)) => {
+                    <H as Handler>::workflow_run_requested(&self.0, &delivery, payload)
+                        .await
+                }
+                Ok(Message::Unknown(message)) => {
+                    <H as Handler>::unknown(&self.0, &delivery, message).await
+                }
+                Err(error) => {
+                    <H as Handler>::undecodable(&self.0, &delivery, error).await
                 }
             }
         })
@@ -50183,13 +50377,10 @@ pub fn service<H: Handler>(
     handler: H,
     config: crate::receiver::ReceiverConfig,
 ) -> Result<
-    crate::receiver::Webhooks<
-        Message,
-        ::hookgen_runtime::__private::DispatchService<Message>,
-    >,
+    crate::receiver::Webhooks<Message, crate::receiver::HandlerService<Message>>,
     crate::SignatureError,
 > {
-    let dispatch = ::hookgen_runtime::__private::DispatchService(
+    let dispatch = crate::receiver::HandlerService::new(
         ::std::sync::Arc::new(Dispatcher(handler)),
     );
     Ok(crate::receiver::Layer::layer(&layer(config)?, dispatch))
@@ -50207,6 +50398,7 @@ pub fn layer(
         scheme: SIGNATURE,
         route,
         decode_channel,
+        message_name: Message::name,
     };
     crate::receiver::WebhooksLayer::new(binding, config)
 }
@@ -50240,6 +50432,7 @@ pub async fn process<H: Handler>(
         scheme: SIGNATURE,
         route,
         decode_channel,
+        message_name: Message::name,
     };
     ::hookgen_runtime::__private::process(
             queue,

@@ -1296,198 +1296,215 @@ pub fn verify_request(
 /// The spec states no delivery rules.
 pub const DELIVERY: Option<crate::DeliveryPolicy> = None;
 
-/// A typed webhook handler: one method per message of the spec, plus unknown events.
-/// Every method accepts its message unless overridden; an `Err` makes the receiver
-/// answer 500 so the sender retries.
+/// A typed webhook handler: one method per message of the spec, plus unknown events
+/// and verified deliveries that do not decode. Each method gets the delivery's
+/// context (route, headers, id, time, attempt, raw body) and accepts its message
+/// unless overridden; an `Err` makes the receiver answer 500 so the sender retries.
 #[cfg(feature = "tower")]
 #[allow(clippy::wrong_self_convention)]
 pub trait Handler: Send + Sync + 'static {
     /// Handles `batch_cancelled`. Accepts it unless overridden.
     fn batch_cancelled(
         &self,
-        route: &crate::Route,
+        delivery: &crate::receiver::DeliveryContext,
         payload: WebhookBatchCancelled,
     ) -> impl ::std::future::Future<
         Output = Result<(), crate::receiver::HandlerError>,
     > + Send {
-        let _ = (route, payload);
+        let _ = (delivery, payload);
         async { Ok(()) }
     }
     /// Handles `batch_completed`. Accepts it unless overridden.
     fn batch_completed(
         &self,
-        route: &crate::Route,
+        delivery: &crate::receiver::DeliveryContext,
         payload: WebhookBatchCompleted,
     ) -> impl ::std::future::Future<
         Output = Result<(), crate::receiver::HandlerError>,
     > + Send {
-        let _ = (route, payload);
+        let _ = (delivery, payload);
         async { Ok(()) }
     }
     /// Handles `batch_expired`. Accepts it unless overridden.
     fn batch_expired(
         &self,
-        route: &crate::Route,
+        delivery: &crate::receiver::DeliveryContext,
         payload: WebhookBatchExpired,
     ) -> impl ::std::future::Future<
         Output = Result<(), crate::receiver::HandlerError>,
     > + Send {
-        let _ = (route, payload);
+        let _ = (delivery, payload);
         async { Ok(()) }
     }
     /// Handles `batch_failed`. Accepts it unless overridden.
     fn batch_failed(
         &self,
-        route: &crate::Route,
+        delivery: &crate::receiver::DeliveryContext,
         payload: WebhookBatchFailed,
     ) -> impl ::std::future::Future<
         Output = Result<(), crate::receiver::HandlerError>,
     > + Send {
-        let _ = (route, payload);
+        let _ = (delivery, payload);
         async { Ok(()) }
     }
     /// Handles `eval_run_canceled`. Accepts it unless overridden.
     fn eval_run_canceled(
         &self,
-        route: &crate::Route,
+        delivery: &crate::receiver::DeliveryContext,
         payload: WebhookEvalRunCanceled,
     ) -> impl ::std::future::Future<
         Output = Result<(), crate::receiver::HandlerError>,
     > + Send {
-        let _ = (route, payload);
+        let _ = (delivery, payload);
         async { Ok(()) }
     }
     /// Handles `eval_run_failed`. Accepts it unless overridden.
     fn eval_run_failed(
         &self,
-        route: &crate::Route,
+        delivery: &crate::receiver::DeliveryContext,
         payload: WebhookEvalRunFailed,
     ) -> impl ::std::future::Future<
         Output = Result<(), crate::receiver::HandlerError>,
     > + Send {
-        let _ = (route, payload);
+        let _ = (delivery, payload);
         async { Ok(()) }
     }
     /// Handles `eval_run_succeeded`. Accepts it unless overridden.
     fn eval_run_succeeded(
         &self,
-        route: &crate::Route,
+        delivery: &crate::receiver::DeliveryContext,
         payload: WebhookEvalRunSucceeded,
     ) -> impl ::std::future::Future<
         Output = Result<(), crate::receiver::HandlerError>,
     > + Send {
-        let _ = (route, payload);
+        let _ = (delivery, payload);
         async { Ok(()) }
     }
     /// Handles `fine_tuning_job_cancelled`. Accepts it unless overridden.
     fn fine_tuning_job_cancelled(
         &self,
-        route: &crate::Route,
+        delivery: &crate::receiver::DeliveryContext,
         payload: WebhookFineTuningJobCancelled,
     ) -> impl ::std::future::Future<
         Output = Result<(), crate::receiver::HandlerError>,
     > + Send {
-        let _ = (route, payload);
+        let _ = (delivery, payload);
         async { Ok(()) }
     }
     /// Handles `fine_tuning_job_failed`. Accepts it unless overridden.
     fn fine_tuning_job_failed(
         &self,
-        route: &crate::Route,
+        delivery: &crate::receiver::DeliveryContext,
         payload: WebhookFineTuningJobFailed,
     ) -> impl ::std::future::Future<
         Output = Result<(), crate::receiver::HandlerError>,
     > + Send {
-        let _ = (route, payload);
+        let _ = (delivery, payload);
         async { Ok(()) }
     }
     /// Handles `fine_tuning_job_succeeded`. Accepts it unless overridden.
     fn fine_tuning_job_succeeded(
         &self,
-        route: &crate::Route,
+        delivery: &crate::receiver::DeliveryContext,
         payload: WebhookFineTuningJobSucceeded,
     ) -> impl ::std::future::Future<
         Output = Result<(), crate::receiver::HandlerError>,
     > + Send {
-        let _ = (route, payload);
+        let _ = (delivery, payload);
         async { Ok(()) }
     }
     /// Handles `live_call_incoming`. Accepts it unless overridden.
     fn live_call_incoming(
         &self,
-        route: &crate::Route,
+        delivery: &crate::receiver::DeliveryContext,
         payload: WebhookLiveCallIncoming,
     ) -> impl ::std::future::Future<
         Output = Result<(), crate::receiver::HandlerError>,
     > + Send {
-        let _ = (route, payload);
+        let _ = (delivery, payload);
         async { Ok(()) }
     }
     /// Handles `realtime_call_incoming`. Accepts it unless overridden.
     fn realtime_call_incoming(
         &self,
-        route: &crate::Route,
+        delivery: &crate::receiver::DeliveryContext,
         payload: WebhookRealtimeCallIncoming,
     ) -> impl ::std::future::Future<
         Output = Result<(), crate::receiver::HandlerError>,
     > + Send {
-        let _ = (route, payload);
+        let _ = (delivery, payload);
         async { Ok(()) }
     }
     /// Handles `response_cancelled`. Accepts it unless overridden.
     fn response_cancelled(
         &self,
-        route: &crate::Route,
+        delivery: &crate::receiver::DeliveryContext,
         payload: WebhookResponseCancelled,
     ) -> impl ::std::future::Future<
         Output = Result<(), crate::receiver::HandlerError>,
     > + Send {
-        let _ = (route, payload);
+        let _ = (delivery, payload);
         async { Ok(()) }
     }
     /// Handles `response_completed`. Accepts it unless overridden.
     fn response_completed(
         &self,
-        route: &crate::Route,
+        delivery: &crate::receiver::DeliveryContext,
         payload: WebhookResponseCompleted,
     ) -> impl ::std::future::Future<
         Output = Result<(), crate::receiver::HandlerError>,
     > + Send {
-        let _ = (route, payload);
+        let _ = (delivery, payload);
         async { Ok(()) }
     }
     /// Handles `response_failed`. Accepts it unless overridden.
     fn response_failed(
         &self,
-        route: &crate::Route,
+        delivery: &crate::receiver::DeliveryContext,
         payload: WebhookResponseFailed,
     ) -> impl ::std::future::Future<
         Output = Result<(), crate::receiver::HandlerError>,
     > + Send {
-        let _ = (route, payload);
+        let _ = (delivery, payload);
         async { Ok(()) }
     }
     /// Handles `response_incomplete`. Accepts it unless overridden.
     fn response_incomplete(
         &self,
-        route: &crate::Route,
+        delivery: &crate::receiver::DeliveryContext,
         payload: WebhookResponseIncomplete,
     ) -> impl ::std::future::Future<
         Output = Result<(), crate::receiver::HandlerError>,
     > + Send {
-        let _ = (route, payload);
+        let _ = (delivery, payload);
         async { Ok(()) }
     }
     /// Handles an event the spec does not list. Accepts it unless overridden.
     fn unknown(
         &self,
-        route: &crate::Route,
+        delivery: &crate::receiver::DeliveryContext,
         message: crate::UnknownMessage,
     ) -> impl ::std::future::Future<
         Output = Result<(), crate::receiver::HandlerError>,
     > + Send {
-        let _ = (route, message);
+        let _ = (delivery, message);
         async { Ok(()) }
+    }
+    /// Handles a verified delivery whose body does not fit the message its channel,
+    /// event header and discriminator name (`error.message()` names it,
+    /// `error.path()` the value that did not fit; `delivery.body()` is the raw
+    /// body). Unless overridden it is refused: the receiver answers 400 with the
+    /// reason and logs it, so the provider's delivery log shows it for a
+    /// redelivery (in queue mode it is tried again, then kept as a dead letter).
+    fn undecodable(
+        &self,
+        delivery: &crate::receiver::DeliveryContext,
+        error: crate::DecodeError,
+    ) -> impl ::std::future::Future<
+        Output = Result<(), crate::receiver::HandlerError>,
+    > + Send {
+        let _ = delivery;
+        async move { Err(crate::receiver::Undecodable(error).into()) }
     }
 }
 
@@ -1498,65 +1515,77 @@ struct Dispatcher<H>(H);
 impl<H: Handler> ::hookgen_runtime::__private::Dispatch<Message> for Dispatcher<H> {
     fn dispatch(
         &self,
-        route: crate::Route,
-        message: Message,
+        delivery: crate::receiver::DeliveryContext,
+        message: Result<Message, crate::DecodeError>,
     ) -> ::hookgen_runtime::__private::HandlerFuture<'_> {
         Box::pin(async move {
             match message {
-                Message::BatchCancelled(payload) => {
-                    <H as Handler>::batch_cancelled(&self.0, &route, payload).await
+                Ok(Message::BatchCancelled(payload)) => {
+                    <H as Handler>::batch_cancelled(&self.0, &delivery, payload).await
                 }
-                Message::BatchCompleted(payload) => {
-                    <H as Handler>::batch_completed(&self.0, &route, payload).await
+                Ok(Message::BatchCompleted(payload)) => {
+                    <H as Handler>::batch_completed(&self.0, &delivery, payload).await
                 }
-                Message::BatchExpired(payload) => {
-                    <H as Handler>::batch_expired(&self.0, &route, payload).await
+                Ok(Message::BatchExpired(payload)) => {
+                    <H as Handler>::batch_expired(&self.0, &delivery, payload).await
                 }
-                Message::BatchFailed(payload) => {
-                    <H as Handler>::batch_failed(&self.0, &route, payload).await
+                Ok(Message::BatchFailed(payload)) => {
+                    <H as Handler>::batch_failed(&self.0, &delivery, payload).await
                 }
-                Message::EvalRunCanceled(payload) => {
-                    <H as Handler>::eval_run_canceled(&self.0, &route, payload).await
+                Ok(Message::EvalRunCanceled(payload)) => {
+                    <H as Handler>::eval_run_canceled(&self.0, &delivery, payload).await
                 }
-                Message::EvalRunFailed(payload) => {
-                    <H as Handler>::eval_run_failed(&self.0, &route, payload).await
+                Ok(Message::EvalRunFailed(payload)) => {
+                    <H as Handler>::eval_run_failed(&self.0, &delivery, payload).await
                 }
-                Message::EvalRunSucceeded(payload) => {
-                    <H as Handler>::eval_run_succeeded(&self.0, &route, payload).await
+                Ok(Message::EvalRunSucceeded(payload)) => {
+                    <H as Handler>::eval_run_succeeded(&self.0, &delivery, payload).await
                 }
-                Message::FineTuningJobCancelled(payload) => {
-                    <H as Handler>::fine_tuning_job_cancelled(&self.0, &route, payload)
+                Ok(Message::FineTuningJobCancelled(payload)) => {
+                    <H as Handler>::fine_tuning_job_cancelled(
+                            &self.0,
+                            &delivery,
+                            payload,
+                        )
                         .await
                 }
-                Message::FineTuningJobFailed(payload) => {
-                    <H as Handler>::fine_tuning_job_failed(&self.0, &route, payload)
+                Ok(Message::FineTuningJobFailed(payload)) => {
+                    <H as Handler>::fine_tuning_job_failed(&self.0, &delivery, payload)
                         .await
                 }
-                Message::FineTuningJobSucceeded(payload) => {
-                    <H as Handler>::fine_tuning_job_succeeded(&self.0, &route, payload)
+                Ok(Message::FineTuningJobSucceeded(payload)) => {
+                    <H as Handler>::fine_tuning_job_succeeded(
+                            &self.0,
+                            &delivery,
+                            payload,
+                        )
                         .await
                 }
-                Message::LiveCallIncoming(payload) => {
-                    <H as Handler>::live_call_incoming(&self.0, &route, payload).await
+                Ok(Message::LiveCallIncoming(payload)) => {
+                    <H as Handler>::live_call_incoming(&self.0, &delivery, payload).await
                 }
-                Message::RealtimeCallIncoming(payload) => {
-                    <H as Handler>::realtime_call_incoming(&self.0, &route, payload)
+                Ok(Message::RealtimeCallIncoming(payload)) => {
+                    <H as Handler>::realtime_call_incoming(&self.0, &delivery, payload)
                         .await
                 }
-                Message::ResponseCancelled(payload) => {
-                    <H as Handler>::response_cancelled(&self.0, &route, payload).await
+                Ok(Message::ResponseCancelled(payload)) => {
+                    <H as Handler>::response_cancelled(&self.0, &delivery, payload).await
                 }
-                Message::ResponseCompleted(payload) => {
-                    <H as Handler>::response_completed(&self.0, &route, payload).await
+                Ok(Message::ResponseCompleted(payload)) => {
+                    <H as Handler>::response_completed(&self.0, &delivery, payload).await
                 }
-                Message::ResponseFailed(payload) => {
-                    <H as Handler>::response_failed(&self.0, &route, payload).await
+                Ok(Message::ResponseFailed(payload)) => {
+                    <H as Handler>::response_failed(&self.0, &delivery, payload).await
                 }
-                Message::ResponseIncomplete(payload) => {
-                    <H as Handler>::response_incomplete(&self.0, &route, payload).await
+                Ok(Message::ResponseIncomplete(payload)) => {
+                    <H as Handler>::response_incomplete(&self.0, &delivery, payload)
+                        .await
                 }
-                Message::Unknown(message) => {
-                    <H as Handler>::unknown(&self.0, &route, message).await
+                Ok(Message::Unknown(message)) => {
+                    <H as Handler>::unknown(&self.0, &delivery, message).await
+                }
+                Err(error) => {
+                    <H as Handler>::undecodable(&self.0, &delivery, error).await
                 }
             }
         })
@@ -1587,13 +1616,10 @@ pub fn service<H: Handler>(
     handler: H,
     config: crate::receiver::ReceiverConfig,
 ) -> Result<
-    crate::receiver::Webhooks<
-        Message,
-        ::hookgen_runtime::__private::DispatchService<Message>,
-    >,
+    crate::receiver::Webhooks<Message, crate::receiver::HandlerService<Message>>,
     crate::SignatureError,
 > {
-    let dispatch = ::hookgen_runtime::__private::DispatchService(
+    let dispatch = crate::receiver::HandlerService::new(
         ::std::sync::Arc::new(Dispatcher(handler)),
     );
     Ok(crate::receiver::Layer::layer(&layer(config)?, dispatch))
@@ -1611,6 +1637,7 @@ pub fn layer(
         scheme: SIGNATURE,
         route,
         decode_channel,
+        message_name: Message::name,
     };
     crate::receiver::WebhooksLayer::new(binding, config)
 }
@@ -1644,6 +1671,7 @@ pub async fn process<H: Handler>(
         scheme: SIGNATURE,
         route,
         decode_channel,
+        message_name: Message::name,
     };
     ::hookgen_runtime::__private::process(
             queue,

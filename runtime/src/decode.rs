@@ -13,6 +13,7 @@ use serde::{Deserialize, Serialize, Serializer};
 
 /// Why a body could not be decoded.
 #[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
 pub enum DecodeError {
     /// No channel of the spec matches the address.
     #[error("no channel matches the address `{0}`")]
@@ -78,6 +79,42 @@ pub enum DecodeError {
         /// What serde reported there.
         source: serde_json::Error,
     },
+}
+
+impl DecodeError {
+    /// The message the body was meant to be, when its channel, event header and
+    /// discriminator named one (an invalid payload of a known message).
+    pub fn message(&self) -> Option<&'static str> {
+        match self {
+            Self::InvalidPayload { message, .. } => Some(message),
+            _ => None,
+        }
+    }
+
+    /// The JSON path of the value that did not fit (`.` is the root), for an invalid
+    /// payload.
+    pub fn path(&self) -> Option<&str> {
+        match self {
+            Self::InvalidPayload { path, .. } => Some(path),
+            _ => None,
+        }
+    }
+
+    /// A short, stable name of the reason, for metrics labels and log fields.
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Self::UnknownChannel(_) => "unknown_channel",
+            Self::NotJson(_) => "not_json",
+            Self::MissingDiscriminator { .. } => "missing_discriminator",
+            Self::InvalidHeaders(_) => "invalid_headers",
+            Self::MissingEventHeader { .. } => "missing_event_header",
+            Self::DuplicateDiscriminator { .. } => "duplicate_discriminator",
+            Self::NoMatch { .. } => "no_match",
+            Self::Ambiguous { .. } => "ambiguous",
+            Self::InexactNumber { .. } => "inexact_number",
+            Self::InvalidPayload { .. } => "invalid_payload",
+        }
+    }
 }
 
 /// A well-formed payload whose discriminator value the spec does not list.

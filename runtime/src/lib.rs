@@ -49,7 +49,7 @@ pub mod __private {
     #[cfg(feature = "tower")]
     pub use crate::queue::process;
     #[cfg(feature = "tower")]
-    pub use crate::receiver::{Dispatch, DispatchService, HandlerFuture, SpecBinding};
+    pub use crate::receiver::{Dispatch, HandlerFuture, SpecBinding};
 
     /// Whether this build verifies Ed25519 (a module whose spec signs with Ed25519
     /// asserts it at compile time, so a missing feature is a build error, not a 401).

@@ -30,8 +30,9 @@ use std::time::Duration;
 
 use bytes::Bytes;
 
-use crate::decode::Headers;
-use crate::receiver::{Busy, Delivery, Dispatch, HandlerError, SpecBinding};
+use crate::receiver::{
+    Busy, Delivery, DeliveryContext, Dispatch, HandlerError, SpecBinding, observe,
+};
 
 /// What a queue operation returns: boxed, so queues can be trait objects.
 pub type QueueFuture<'a, T> = Pin<Box<dyn Future<Output = Result<T, QueueError>> + Send + 'a>>;
@@ -47,8 +48,81 @@ pub struct Queued {
     /// The value of the channel's event header (GitHub's `X-GitHub-Event`), when the
     /// channel names its events in one: decoding reads it again.
     pub event: Option<String>,
+    /// The request's headers, for the handler's [`DeliveryContext`] (names in lower
+    /// case; values that are not text are not kept).
+    pub headers: Vec<(String, String)>,
+    /// When the receiver accepted it, in milliseconds since the Unix epoch (0: unknown).
+    pub received_at_ms: u64,
     /// How many times its handler failed so far.
     pub failures: u32,
+}
+
+impl Queued {
+    /// A delivery as the receiver stores it.
+    fn from_delivery(context: &DeliveryContext) -> Self {
+        let event = context
+            .route()
+            .channel
+            .event_header
+            .and_then(|header| context.header(header))
+            .map(str::to_owned);
+        let headers = context
+            .headers()
+            .iter()
+            .filter_map(|(name, value)| {
+                Some((name.as_str().to_owned(), value.to_str().ok()?.to_owned()))
+            })
+            .collect();
+        let received_at_ms = context
+            .received_at()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |since| {
+                u64::try_from(since.as_millis()).unwrap_or(u64::MAX)
+            });
+        Self {
+            path: context.path().to_owned(),
+            body: context.body().clone(),
+            event,
+            headers,
+            received_at_ms,
+            failures: 0,
+        }
+    }
+
+    /// The context its handler gets: its headers, time and attempt as stored.
+    fn context(&self, route: crate::routing::Route, id_header: &str) -> DeliveryContext {
+        let mut headers = http::HeaderMap::new();
+        for (name, value) in &self.headers {
+            if let (Ok(name), Ok(value)) = (
+                http::HeaderName::from_bytes(name.as_bytes()),
+                http::HeaderValue::from_str(value),
+            ) {
+                headers.append(name, value);
+            }
+        }
+        // Deliveries stored before headers were: the event header alone.
+        if let (true, Some(header), Some(event)) = (
+            self.headers.is_empty(),
+            route.channel.event_header,
+            self.event.as_deref(),
+        ) {
+            if let (Ok(name), Ok(value)) = (
+                http::HeaderName::from_bytes(header.as_bytes()),
+                http::HeaderValue::from_str(event),
+            ) {
+                headers.insert(name, value);
+            }
+        }
+        let received_at = std::time::UNIX_EPOCH + Duration::from_millis(self.received_at_ms);
+        DeliveryContext::new(
+            route,
+            self.path.clone(),
+            headers,
+            self.body.clone(),
+            id_header,
+        )
+        .again(received_at, self.failures.saturating_add(1))
+    }
 }
 
 /// When a queue tries a failed delivery again, and when it gives up: the wait after the
@@ -210,18 +284,9 @@ impl<M: Send + 'static> tower_service::Service<Delivery<M>> for Enqueue {
     fn call(&mut self, delivery: Delivery<M>) -> Self::Future {
         let queue = Arc::clone(&self.queue);
         let retry_after = self.retry_after;
-        let event = delivery
-            .route
-            .channel
-            .event_header
-            .and_then(|header| delivery.headers.header(header))
-            .map(str::to_owned);
-        let queued = Queued {
-            path: delivery.path,
-            body: delivery.body,
-            event,
-            failures: 0,
-        };
+        // Stored whether it decoded or not: the worker decodes it again and hands an
+        // undecodable one to the handler's `undecodable`, as the direct path does.
+        let queued = Queued::from_delivery(&delivery.context);
         Box::pin(async move {
             match queue.push(queued).await {
                 Ok(()) => Ok(()),
@@ -294,7 +359,11 @@ pub async fn process<M: Send + 'static>(
     handler: Arc<dyn Dispatch<M>>,
     stats: Arc<WorkerStats>,
 ) {
-    let outage = |stats: &WorkerStats| stats.unavailable.fetch_add(1, Ordering::Relaxed);
+    let outage = |stats: &WorkerStats| {
+        metrics::counter!(observe::names::QUEUE_UNAVAILABLE, "spec" => binding.spec).increment(1);
+        tracing::warn!(spec = binding.spec, "the delivery queue is unavailable");
+        stats.unavailable.fetch_add(1, Ordering::Relaxed)
+    };
     loop {
         let (ticket, queued) = match queue.next().await {
             Ok(Some(next)) => next,
@@ -305,39 +374,83 @@ pub async fn process<M: Send + 'static>(
                 continue;
             }
         };
-        let decoded = (binding.route)(&queued.path).and_then(|route| {
-            let headers: Vec<(&str, &str)> = route
-                .channel
-                .event_header
-                .zip(queued.event.as_deref())
-                .into_iter()
-                .collect();
-            (binding.decode_channel)(route.template(), &headers, &queued.body)
-                .ok()
-                .map(|message| (route, message))
-        });
-        let settled = match decoded {
-            None => {
-                stats.undecodable.fetch_add(1, Ordering::Relaxed);
+        let waited = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH + Duration::from_millis(queued.received_at_ms))
+            .unwrap_or_default();
+        if queued.received_at_ms > 0 {
+            metrics::histogram!(observe::names::QUEUE_WAIT, "spec" => binding.spec)
+                .record(waited.as_secs_f64());
+        }
+        let Some(route) = (binding.route)(&queued.path) else {
+            // Stored at an address no channel of this spec has (a queue shared with
+            // another spec, or the spec changed): no handler can take it.
+            stats.undecodable.fetch_add(1, Ordering::Relaxed);
+            tracing::error!(spec = binding.spec, path = %observe::printable(&queued.path), "queued delivery at an address of no channel: set aside");
+            let settled = queue.retry(ticket, "no channel at this address").await;
+            if settled.is_err() {
+                outage(&stats);
+            }
+            continue;
+        };
+        let context = queued.context(route, binding.scheme.id_header);
+        let message = (binding.decode_channel)(
+            context.route().template(),
+            context.headers(),
+            context.body(),
+        );
+        if message.is_err() {
+            stats.undecodable.fetch_add(1, Ordering::Relaxed);
+        }
+        let name = match &message {
+            Ok(message) => (binding.message_name)(message).unwrap_or("unknown"),
+            Err(error) => error.message().unwrap_or("undecodable"),
+        };
+        let span = tracing::info_span!(
+            "webhook_job",
+            spec = binding.spec,
+            route = context.route().template(),
+            delivery_id = context
+                .delivery_id()
+                .map(|id| observe::printable(id).into_owned()),
+            message = name,
+            attempt = context.attempt(),
+        );
+        let started = std::time::Instant::now();
+        let handled = {
+            use tracing::Instrument as _;
+            handler
+                .dispatch(context, message)
+                .instrument(span.clone())
+                .await
+        };
+        let _entered = span.enter();
+        let settled = match handled {
+            Ok(()) => {
+                observe::handled(binding.spec, name, "ok", started.elapsed());
+                stats.processed.fetch_add(1, Ordering::Relaxed);
+                metrics::counter!(observe::names::QUEUE_PROCESSED, "spec" => binding.spec, "result" => "ok").increment(1);
+                tracing::info!("queued delivery handled");
                 queue.ack(ticket).await
             }
-            Some((route, message)) => match handler.dispatch(route, message).await {
-                Ok(()) => {
-                    stats.processed.fetch_add(1, Ordering::Relaxed);
-                    queue.ack(ticket).await
-                }
-                Err(error) => {
-                    stats.failed.fetch_add(1, Ordering::Relaxed);
-                    match queue.retry(ticket, &error.to_string()).await {
-                        Ok(Retried::Dead) => {
-                            stats.dead.fetch_add(1, Ordering::Relaxed);
-                            Ok(())
-                        }
-                        Ok(Retried::After(_)) => Ok(()),
-                        Err(e) => Err(e),
+            Err(error) => {
+                observe::handled(binding.spec, name, "error", started.elapsed());
+                stats.failed.fetch_add(1, Ordering::Relaxed);
+                let reason = error.to_string();
+                match queue.retry(ticket, &reason).await {
+                    Ok(Retried::Dead) => {
+                        stats.dead.fetch_add(1, Ordering::Relaxed);
+                        metrics::counter!(observe::names::QUEUE_PROCESSED, "spec" => binding.spec, "result" => "dead").increment(1);
+                        tracing::error!(detail = %observe::printable(&reason), "queued delivery failed its last attempt: kept as a dead letter");
+                        Ok(())
                     }
+                    Ok(Retried::After(wait)) => {
+                        metrics::counter!(observe::names::QUEUE_PROCESSED, "spec" => binding.spec, "result" => "retry").increment(1);
+                        tracing::warn!(detail = %observe::printable(&reason), retry_in_ms = u64::try_from(wait.as_millis()).unwrap_or(u64::MAX), "queued delivery failed: tried again later");
+                        Ok(())
+                    }
+                    Err(e) => Err(e),
                 }
-            },
+            }
         };
         if settled.is_err() {
             outage(&stats);
@@ -580,6 +693,8 @@ mod tests {
             path: "/hooks".into(),
             body: Bytes::from(vec![n]),
             event: None,
+            headers: Vec::new(),
+            received_at_ms: 0,
             failures: 0,
         }
     }

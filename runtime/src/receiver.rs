@@ -36,6 +36,11 @@ pub use axum;
 pub use tower_layer::Layer;
 pub use tower_service::Service;
 
+mod context;
+pub mod observe;
+
+pub use context::DeliveryContext;
+
 use crate::decode::{DecodeError, Headers};
 use crate::replay::{Claim, ClaimToken, Counter, DeliveryKey, ReplayConfig, WhenUnavailable};
 use crate::routing::Route;
@@ -57,11 +62,16 @@ pub type Response = http::Response<Full<Bytes>>;
 #[doc(hidden)]
 pub type HandlerFuture<'a> = Pin<Box<dyn Future<Output = Result<(), HandlerError>> + Send + 'a>>;
 
-/// Hands a decoded message of type `M` to user code.
+/// Hands a delivery, decoded into a message of type `M` or not, to user code.
 #[doc(hidden)]
 pub trait Dispatch<M>: Send + Sync + 'static {
-    /// Processes `message`, which arrived at `route`.
-    fn dispatch(&self, route: Route, message: M) -> HandlerFuture<'_>;
+    /// Processes `message` (or the reason it could not be decoded), delivered as
+    /// `context` says.
+    fn dispatch(
+        &self,
+        context: DeliveryContext,
+        message: Result<M, DecodeError>,
+    ) -> HandlerFuture<'_>;
 }
 
 /// How a receiver checks what it gets.
@@ -209,22 +219,31 @@ pub struct SpecBinding<M> {
     pub route: fn(&str) -> Option<Route>,
     /// The spec's `decode_channel`.
     pub decode_channel: fn(&str, &dyn Headers, &[u8]) -> Result<M, DecodeError>,
+    /// The spec's `Message::name`: names a decoded message in logs and metrics.
+    pub message_name: fn(&M) -> Option<&'static str>,
 }
 
-/// A delivery that passed every check, as a handler service receives it.
-#[derive(Debug, Clone)]
+/// A delivery that passed every check, as a handler service receives it: its context
+/// and its message, or, for a verified body that does not fit the message its channel,
+/// event header and discriminator name, the precise reason ([`DecodeError::message`]
+/// names the message it was meant to be, [`DecodeError::path`] the value that did not
+/// fit). Nothing verified is dropped before the handler sees it.
+#[derive(Debug)]
 pub struct Delivery<M> {
-    /// The channel it arrived at, with the address parameters.
-    pub route: Route,
-    /// The decoded message.
-    pub message: M,
-    /// The request's headers (the signature among them, already verified).
-    pub headers: HeaderMap,
-    /// The request path, as received.
-    pub path: String,
-    /// The raw body, as received and verified.
-    pub body: Bytes,
+    /// Where and when it arrived, its headers, id and raw body.
+    pub context: DeliveryContext,
+    /// The decoded message, or why the body is not one.
+    pub message: Result<M, DecodeError>,
 }
+
+/// The error a handler returns to refuse a verified delivery it cannot read (the
+/// generated `Handler::undecodable` does by default): the receiver answers 400 with the
+/// reason, so the provider's delivery log shows it and the delivery can be redelivered
+/// once the spec is fixed; in queue mode it is tried again on the queue's schedule, then
+/// kept as a dead letter.
+#[derive(Debug, thiserror::Error)]
+#[error("the body is not a message of this channel: {0}")]
+pub struct Undecodable(pub DecodeError);
 
 /// A handler error that asks the sender to come back later: the receiver answers 503
 /// with `Retry-After` instead of 500 (a full delivery queue returns it).
@@ -300,17 +319,25 @@ impl<M, S> tower_layer::Layer<S> for WebhooksLayer<M> {
     }
 }
 
-/// A generated `Handler` as a handler service.
-#[doc(hidden)]
-pub struct DispatchService<M>(pub Arc<dyn Dispatch<M>>);
+/// A generated `Handler` as a handler service of [`Delivery`]s: what a spec module's
+/// `service()` puts behind the receiver, and what `layer()` middleware wraps.
+pub struct HandlerService<M>(Arc<dyn Dispatch<M>>);
 
-impl<M> Clone for DispatchService<M> {
+impl<M> HandlerService<M> {
+    /// The service calling a generated `Handler` through its `Dispatcher`.
+    #[doc(hidden)]
+    pub fn new(dispatch: Arc<dyn Dispatch<M>>) -> Self {
+        Self(dispatch)
+    }
+}
+
+impl<M> Clone for HandlerService<M> {
     fn clone(&self) -> Self {
         Self(Arc::clone(&self.0))
     }
 }
 
-impl<M: Send + 'static> tower_service::Service<Delivery<M>> for DispatchService<M> {
+impl<M: Send + 'static> tower_service::Service<Delivery<M>> for HandlerService<M> {
     type Response = ();
     type Error = HandlerError;
     type Future = Pin<Box<dyn Future<Output = Result<(), HandlerError>> + Send>>;
@@ -321,7 +348,7 @@ impl<M: Send + 'static> tower_service::Service<Delivery<M>> for DispatchService<
 
     fn call(&mut self, delivery: Delivery<M>) -> Self::Future {
         let dispatch = Arc::clone(&self.0);
-        Box::pin(async move { dispatch.dispatch(delivery.route, delivery.message).await })
+        Box::pin(async move { dispatch.dispatch(delivery.context, delivery.message).await })
     }
 }
 
@@ -369,6 +396,17 @@ fn answer(status: StatusCode, text: &'static str) -> Response {
     response
 }
 
+/// A plain-text answer of text made at run time.
+fn answer_text(status: StatusCode, text: String) -> Response {
+    let mut response = http::Response::new(Full::new(Bytes::from(text)));
+    *response.status_mut() = status;
+    response.headers_mut().insert(
+        http::header::CONTENT_TYPE,
+        HeaderValue::from_static("text/plain; charset=utf-8"),
+    );
+    response
+}
+
 /// A 503 asking the sender to come back after `retry_after`.
 fn unavailable(text: &'static str, retry_after: Duration) -> Response {
     let mut response = answer(StatusCode::SERVICE_UNAVAILABLE, text);
@@ -379,7 +417,76 @@ fn unavailable(text: &'static str, retry_after: Duration) -> Response {
     response
 }
 
-async fn receive<M, S, B>(shared: &Shared<M>, mut handler: S, request: http::Request<B>) -> Response
+/// How a delivery that was not refused was answered (204 either way).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Accepted {
+    /// The handler succeeded (in queue mode: the queue stored it).
+    Handled,
+    /// A replay of a delivery already handled: answered without the handler.
+    Replay,
+}
+
+/// Receives one request inside its span, then answers it, logs the outcome and counts
+/// it; a refusal also travels in the response's extensions for outer middleware.
+async fn receive<M, S, B>(shared: &Shared<M>, handler: S, request: http::Request<B>) -> Response
+where
+    M: Send + 'static,
+    S: tower_service::Service<Delivery<M>, Response = (), Error = HandlerError>,
+    B: http_body::Body,
+    B::Error: Into<HandlerError>,
+{
+    use tracing::Instrument as _;
+    let spec = shared.binding.spec;
+    let started = std::time::Instant::now();
+    let span = tracing::info_span!(
+        "webhook",
+        spec,
+        route = tracing::field::Empty,
+        delivery_id = tracing::field::Empty,
+        message = tracing::field::Empty,
+        outcome = tracing::field::Empty,
+        status = tracing::field::Empty,
+    );
+    let result = checked(shared, handler, request)
+        .instrument(span.clone())
+        .await;
+    let (outcome, response) = match result {
+        Ok(accepted) => {
+            let outcome = match accepted {
+                Accepted::Handled => "handled",
+                Accepted::Replay => "replay",
+            };
+            (outcome, answer(StatusCode::NO_CONTENT, ""))
+        }
+        Err(refusal) => {
+            let mut response = refusal.response();
+            let _entered = span.enter();
+            refusal.log();
+            if let Refusal::Unauthorized(reason) = &refusal {
+                observe::signature_failed(spec, reason.kind());
+            }
+            let kind = refusal.kind();
+            response.extensions_mut().insert(refusal);
+            (kind, response)
+        }
+    };
+    let status = response.status().as_u16();
+    span.record("outcome", outcome);
+    span.record("status", status);
+    let took = started.elapsed();
+    if outcome == "handled" || outcome == "replay" {
+        span.in_scope(|| tracing::info!(took_ms = took.as_secs_f64() * 1e3, "delivery {outcome}"));
+    }
+    observe::answered(spec, outcome, status, took);
+    response
+}
+
+/// Every check of one request, then the handler: the delivery's outcome.
+async fn checked<M, S, B>(
+    shared: &Shared<M>,
+    mut handler: S,
+    request: http::Request<B>,
+) -> Result<Accepted, Refusal>
 where
     M: Send + 'static,
     S: tower_service::Service<Delivery<M>, Response = (), Error = HandlerError>,
@@ -387,23 +494,19 @@ where
     B::Error: Into<HandlerError>,
 {
     let Shared { binding, config } = shared;
+    let span = tracing::Span::current();
     let (parts, body) = request.into_parts();
     if parts.method != Method::POST {
-        return answer(StatusCode::METHOD_NOT_ALLOWED, "webhooks are POSTed");
+        return Err(Refusal::MethodNotAllowed);
     }
-    let Some(route) = (binding.route)(parts.uri.path()) else {
-        return answer(StatusCode::NOT_FOUND, "no channel at this address");
-    };
+    let route = (binding.route)(parts.uri.path()).ok_or(Refusal::NotFound)?;
+    span.record("route", route.template());
     let limits = BodyLimits {
         max_bytes: config.max_body_bytes,
         read_timeout: config.read_timeout,
     };
     // The bytes stay counted against the budget until the signature is checked.
-    let (body, budget) =
-        match read_body(limits, Some(&config.body_budget), &parts.headers, body).await {
-            Ok(read) => read,
-            Err(refusal) => return refusal.response(),
-        };
+    let (body, budget) = read_body(limits, Some(&config.body_budget), &parts.headers, body).await?;
     let secrets: Vec<&[u8]> = config.secrets.iter().map(Vec::as_slice).collect();
     let verified = verify(
         binding.spec,
@@ -415,46 +518,50 @@ where
         config.replay.is_some(),
     );
     drop(budget);
-    let replay_key = match verified {
-        Ok(key) => key,
-        Err(refusal) => return refusal.response(),
-    };
-    let message = match (binding.decode_channel)(route.template(), &parts.headers, &body) {
-        Ok(message) => message,
-        Err(_) => {
-            return answer(
-                StatusCode::BAD_REQUEST,
-                "the body is not a message of this channel",
-            );
-        }
-    };
-    // Replays are checked after decoding: a body no handler would take claims nothing.
-    let claimed = match (&config.replay, replay_key) {
-        (Some(replay), Some(key)) => match claim(replay, key).await {
-            Ok(claimed) => claimed,
-            Err(response) => return response,
-        },
-        _ => None,
-    };
-    let delivery = Delivery {
+    let replay_key = verified?;
+    // Verified: from here on, the request is the provider's.
+    let context = DeliveryContext::new(
         route,
-        message,
-        headers: parts.headers,
-        path: parts.uri.path().to_owned(),
+        parts.uri.path().to_owned(),
+        parts.headers,
         body,
+        binding.scheme.id_header,
+    );
+    if let Some(id) = context.delivery_id() {
+        span.record("delivery_id", observe::printable(id).as_ref());
+    }
+    tracing::trace!(body = %observe::printable(&String::from_utf8_lossy(context.body())), "verified body");
+    let message = (binding.decode_channel)(
+        context.route().template(),
+        context.headers(),
+        context.body(),
+    );
+    let name = match &message {
+        Ok(message) => (binding.message_name)(message).unwrap_or("unknown"),
+        Err(error) => error.message().unwrap_or("undecodable"),
     };
-    let handling = async {
-        match std::future::poll_fn(|cx| handler.poll_ready(cx)).await {
-            Ok(()) => handler.call(delivery).await,
-            Err(e) => Err(e),
-        }
+    span.record("message", name);
+    // Replays are checked after decoding, so that what a replay key guards is the
+    // delivery a handler would get (an undecodable one included: it reaches the handler).
+    let claimed = match (&config.replay, replay_key) {
+        (Some(replay), Some(key)) => claim(binding.spec, replay, key).await?,
+        _ => Claimed::Unguarded,
     };
-    let handled = match claimed {
-        Some((replay, key, token)) => holding(replay, key, token, handling).await,
-        None => handling.await,
+    let (replay, key, token) = match claimed {
+        Claimed::Done => return Ok(Accepted::Replay),
+        Claimed::Unguarded => return handle(binding, &mut handler, name, context, message).await,
+        Claimed::Fresh(replay, key, token) => (replay, key, token),
     };
-    match (handled, claimed) {
-        (Ok(()), Some((replay, key, _))) => {
+    let handled = holding(
+        binding.spec,
+        replay,
+        key,
+        token,
+        handle(binding, &mut handler, name, context, message),
+    )
+    .await;
+    match handled {
+        Ok(accepted) => {
             let window = replay.window_for(binding.scheme.tolerance_seconds);
             // Handled either way; a guard that cannot record it lets a replay through.
             if guarded(replay, replay.guard.complete(key, window))
@@ -462,26 +569,56 @@ where
                 .is_err()
             {
                 replay.stats.count(Counter::Unavailable);
+                observe::guard_unavailable(binding.spec);
+                tracing::warn!(
+                    "the replay guard did not record the delivery as handled: a replay of it would be handled again"
+                );
             }
-            answer(StatusCode::NO_CONTENT, "")
+            Ok(accepted)
         }
-        (Ok(()), None) => answer(StatusCode::NO_CONTENT, ""),
-        (Err(error), claimed) => {
-            if let Some((replay, key, token)) = claimed {
-                if guarded(replay, replay.guard.release(key, token))
-                    .await
-                    .is_err()
-                {
-                    // The claim lapses after its lease instead.
-                    replay.stats.count(Counter::Unavailable);
-                }
+        Err(refusal) => {
+            if guarded(replay, replay.guard.release(key, token))
+                .await
+                .is_err()
+            {
+                // The claim lapses after its lease instead.
+                replay.stats.count(Counter::Unavailable);
+                observe::guard_unavailable(binding.spec);
             }
-            match error.downcast_ref::<Busy>() {
-                Some(busy) => unavailable(busy.reason, busy.retry_after),
-                None => answer(StatusCode::INTERNAL_SERVER_ERROR, "the handler failed"),
-            }
+            Err(refusal)
         }
     }
+}
+
+/// Calls the handler service with one delivery and reads its answer: an
+/// [`Undecodable`] error is a 400 with its reason, [`Busy`] a 503, any other a 500.
+async fn handle<M, S>(
+    binding: &SpecBinding<M>,
+    handler: &mut S,
+    name: &'static str,
+    context: DeliveryContext,
+    message: Result<M, DecodeError>,
+) -> Result<Accepted, Refusal>
+where
+    S: tower_service::Service<Delivery<M>, Response = (), Error = HandlerError>,
+{
+    let started = std::time::Instant::now();
+    let undecodable = message.is_err();
+    let delivery = Delivery { context, message };
+    let result = match std::future::poll_fn(|cx| handler.poll_ready(cx)).await {
+        Ok(()) => handler.call(delivery).await,
+        Err(e) => Err(e),
+    };
+    let label = match (&result, undecodable) {
+        (Ok(()), false) => "ok",
+        (Ok(()), true) => "undecodable_accepted",
+        (Err(_), true) => "undecodable",
+        (Err(_), false) => "error",
+    };
+    observe::handled(binding.spec, name, label, started.elapsed());
+    result
+        .map(|()| Accepted::Handled)
+        .map_err(Refusal::from_handler)
 }
 
 /// Runs `handling` while holding `token`'s claim of `key`: the claim is extended every
@@ -489,6 +626,7 @@ where
 /// (lapsed while the guard was unreachable, and perhaps taken by another instance), it
 /// is counted ([`crate::replay::ReplayStats::leases_lost`]) and the handler goes on.
 async fn holding<F: Future>(
+    spec: &'static str,
     replay: &ReplayConfig,
     key: DeliveryKey,
     token: ClaimToken,
@@ -502,10 +640,16 @@ async fn holding<F: Future>(
                 Ok(true) => {}
                 Ok(false) => {
                     replay.stats.count(Counter::LeaseLost);
+                    tracing::warn!(
+                        "the delivery's replay claim was lost while its handler ran: another instance may handle it too"
+                    );
                     return;
                 }
                 // Unreachable for now: try again at the next period.
-                Err(_) => replay.stats.count(Counter::Unavailable),
+                Err(_) => {
+                    replay.stats.count(Counter::Unavailable);
+                    observe::guard_unavailable(spec);
+                }
             }
         }
     };
@@ -539,28 +683,42 @@ async fn futures_select<A: Future + Unpin, B: Future<Output = ()> + Unpin>(
     .ok_or(first)
 }
 
-/// Claims a verified delivery: `Ok(Some(..))` to handle it and settle the claim after,
-/// `Ok(None)` to handle it unguarded, `Err(answer)` not to handle it. A claim whose
-/// outcome is unknown (the guard did not answer in time: it may have landed) is released
-/// in the background as soon as the guard answers, so the provider's retries wait at most
-/// one lease, and usually not at all.
-async fn claim(
-    replay: &ReplayConfig,
+/// What claiming a verified delivery decided.
+enum Claimed<'a> {
+    /// Handle it, then settle the claim.
+    Fresh(&'a ReplayConfig, DeliveryKey, ClaimToken),
+    /// Already handled: a replay.
+    Done,
+    /// Handle it without a claim (the guard is unavailable and configured to let
+    /// deliveries through).
+    Unguarded,
+}
+
+/// Claims a verified delivery, or refuses it (a copy in progress, a guard unavailable
+/// and failing closed). A claim whose outcome is unknown (the guard did not answer in
+/// time: it may have landed) is released in the background as soon as the guard
+/// answers, so the provider's retries wait at most one lease, and usually not at all.
+async fn claim<'a>(
+    spec: &'static str,
+    replay: &'a ReplayConfig,
     key: DeliveryKey,
-) -> Result<Option<(&ReplayConfig, DeliveryKey, ClaimToken)>, Response> {
+) -> Result<Claimed<'a>, Refusal> {
     let token = ClaimToken::new();
     match guarded(replay, replay.guard.claim(key, token, replay.lease)).await {
-        Ok(Claim::Fresh) => Ok(Some((replay, key, token))),
+        Ok(Claim::Fresh) => Ok(Claimed::Fresh(replay, key, token)),
         Ok(Claim::Done) => {
             replay.stats.count(Counter::Replay);
-            Err(answer(StatusCode::NO_CONTENT, ""))
+            Ok(Claimed::Done)
         }
         Ok(Claim::InProgress) => {
             replay.stats.count(Counter::InProgress);
-            Err(unavailable("this delivery is being handled", replay.lease))
+            Err(Refusal::InProgress {
+                retry_after: replay.lease,
+            })
         }
-        Err(_) => {
+        Err(error) => {
             replay.stats.count(Counter::Unavailable);
+            observe::guard_unavailable(spec);
             let guard = std::sync::Arc::clone(&replay.guard);
             let lease = replay.lease;
             tokio::spawn(async move {
@@ -568,13 +726,13 @@ async fn claim(
                 let _ = tokio::time::timeout(lease, guard.release(key, token)).await;
             });
             match replay.when_unavailable {
-                WhenUnavailable::Refuse => Err(unavailable(
-                    "replay protection is unavailable",
-                    Duration::from_secs(5),
-                )),
+                WhenUnavailable::Refuse => Err(Refusal::GuardUnavailable(Arc::from(
+                    error.to_string().as_str(),
+                ))),
                 WhenUnavailable::Process => {
                     replay.stats.count(Counter::Unguarded);
-                    Ok(None)
+                    tracing::warn!(reason = %observe::printable(&error.to_string()), "the replay guard is unavailable: handling the delivery unguarded");
+                    Ok(Claimed::Unguarded)
                 }
             }
         }
@@ -595,10 +753,19 @@ async fn guarded<T>(
     }
 }
 
-/// Why a delivery was refused before it was decoded.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// Every answer but 204 the receiver gives, with its precise reason: the response of a
+/// refused delivery carries it in its extensions
+/// (`response.extensions().get::<Refusal>()`), so outer middleware can log or count it,
+/// and the receiver logs it (see `observe`). The response bodies say no more than the
+/// status to a client that is not verified; a verified provider is told why its body
+/// did not decode.
+#[derive(Debug, Clone)]
 #[non_exhaustive]
 pub enum Refusal {
+    /// No channel at the request's address (404).
+    NotFound,
+    /// Another method than POST (405).
+    MethodNotAllowed,
     /// The body is over the size limit (413).
     TooLarge,
     /// The body did not arrive within the read deadline (408).
@@ -611,12 +778,29 @@ pub enum Refusal {
     /// The bodies being read already hold the receiver's whole [`BodyBudget`] (503 with
     /// `Retry-After: 1`).
     Overloaded,
+    /// A verified body that the handler refused as undecodable (400, with the reason:
+    /// the provider's delivery log shows it).
+    Undecodable(Arc<DecodeError>),
+    /// A copy of the delivery is being handled (503 with `Retry-After`).
+    InProgress {
+        /// The claim's lease.
+        retry_after: Duration,
+    },
+    /// The replay guard did not answer and the receiver fails closed (503), with the
+    /// guard's error.
+    GuardUnavailable(Arc<str>),
+    /// The handler asked the sender to come back later (503 with `Retry-After`).
+    Busy(Busy),
+    /// The handler failed (500), with its error as text (for the logs only).
+    HandlerFailed(Arc<str>),
 }
 
 impl Refusal {
     /// The answer to a refused delivery.
     pub fn response(&self) -> Response {
         match self {
+            Self::NotFound => answer(StatusCode::NOT_FOUND, "no channel at this address"),
+            Self::MethodNotAllowed => answer(StatusCode::METHOD_NOT_ALLOWED, "webhooks are POSTed"),
             Self::TooLarge => answer(StatusCode::PAYLOAD_TOO_LARGE, "body too large"),
             Self::TimedOut => answer(StatusCode::REQUEST_TIMEOUT, "body not received in time"),
             Self::Unreadable => answer(StatusCode::BAD_REQUEST, "body could not be read"),
@@ -624,6 +808,102 @@ impl Refusal {
             Self::Overloaded => unavailable(
                 "too many bodies being received; try again",
                 Duration::from_secs(1),
+            ),
+            Self::Undecodable(error) => {
+                let text = format!("the body is not a message of this channel: {error}");
+                answer_text(
+                    StatusCode::BAD_REQUEST,
+                    observe::printable(&text).into_owned(),
+                )
+            }
+            Self::InProgress { retry_after } => {
+                unavailable("this delivery is being handled", *retry_after)
+            }
+            Self::GuardUnavailable(_) => {
+                unavailable("replay protection is unavailable", Duration::from_secs(5))
+            }
+            Self::Busy(busy) => unavailable(busy.reason, busy.retry_after),
+            Self::HandlerFailed(_) => {
+                answer(StatusCode::INTERNAL_SERVER_ERROR, "the handler failed")
+            }
+        }
+    }
+
+    /// A short, stable name of the refusal (`not_found`, `method`, `too_large`,
+    /// `timed_out`, `unreadable`, `unauthorized`, `overloaded`, `undecodable`,
+    /// `in_progress`, `guard_unavailable`, `busy`, `handler_failed`): the `outcome` of
+    /// logs and metrics.
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Self::NotFound => "not_found",
+            Self::MethodNotAllowed => "method",
+            Self::TooLarge => "too_large",
+            Self::TimedOut => "timed_out",
+            Self::Unreadable => "unreadable",
+            Self::Unauthorized(_) => "unauthorized",
+            Self::Overloaded => "overloaded",
+            Self::Undecodable(_) => "undecodable",
+            Self::InProgress { .. } => "in_progress",
+            Self::GuardUnavailable(_) => "guard_unavailable",
+            Self::Busy(_) => "busy",
+            Self::HandlerFailed(_) => "handler_failed",
+        }
+    }
+
+    /// What a handler's error means for the answer.
+    fn from_handler(error: HandlerError) -> Self {
+        let error = match error.downcast::<Undecodable>() {
+            Ok(undecodable) => return Self::Undecodable(Arc::new(undecodable.0)),
+            Err(error) => error,
+        };
+        match error.downcast::<Busy>() {
+            Ok(busy) => Self::Busy(*busy),
+            Err(error) => Self::HandlerFailed(Arc::from(error.to_string().as_str())),
+        }
+    }
+
+    /// Logs the refusal at its level, with its reason: requests anyone can send
+    /// (wrong address or method) at `debug`, unverified bodies at `info`, signature
+    /// failures, undecodable deliveries and unavailable parts at `warn`, handler
+    /// failures at `error`.
+    fn log(&self) {
+        use tracing::{debug, error, info, warn};
+        let kind = self.kind();
+        match self {
+            Self::NotFound | Self::MethodNotAllowed => debug!(outcome = kind, "request refused"),
+            Self::TooLarge | Self::TimedOut | Self::Unreadable => {
+                info!(outcome = kind, "body refused before verification")
+            }
+            Self::Overloaded => warn!(
+                outcome = kind,
+                "body refused: the unverified-body budget is spent"
+            ),
+            Self::Unauthorized(reason) => warn!(
+                outcome = kind,
+                reason = reason.kind(),
+                detail = %reason,
+                "signature refused"
+            ),
+            Self::Undecodable(error) => warn!(
+                outcome = kind,
+                reason = error.kind(),
+                path = error.path().map(|p| observe::printable(p).into_owned()),
+                detail = %observe::printable(&error.to_string()),
+                "verified delivery refused as undecodable"
+            ),
+            Self::InProgress { .. } => {
+                info!(outcome = kind, "a copy of this delivery is being handled")
+            }
+            Self::GuardUnavailable(reason) => warn!(
+                outcome = kind,
+                detail = %observe::printable(reason),
+                "the replay guard is unavailable: delivery refused (fails closed)"
+            ),
+            Self::Busy(busy) => warn!(outcome = kind, detail = busy.reason, "the handler is busy"),
+            Self::HandlerFailed(reason) => error!(
+                outcome = kind,
+                detail = %observe::printable(reason),
+                "the handler failed"
             ),
         }
     }

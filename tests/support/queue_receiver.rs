@@ -27,7 +27,7 @@ struct Recorder {
 impl flyio::Handler for Recorder {
     async fn resource_created(
         &self,
-        _: &webhooks::Route,
+        _: &webhooks::receiver::DeliveryContext,
         payload: flyio::ProviderWebhookPayload,
     ) -> Result<(), webhooks::receiver::HandlerError> {
         tokio::time::sleep(self.delay).await;

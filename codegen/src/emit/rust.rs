@@ -487,7 +487,7 @@ fn receiver(spec: &ir::Spec, options: Options) -> TokenStream {
     let client = options.sender.attribute("client");
     // The replay scope: two receivers of different specs sharing a guard never share keys.
     let spec_name = proc_macro2::Literal::string(&spec.module);
-    let mut scope = crate::naming::NameScope::with_reserved(&["unknown", "router"]);
+    let mut scope = crate::naming::NameScope::with_reserved(&["unknown", "undecodable", "router"]);
     let methods: Vec<(Ident, &ir::Message)> = spec
         .messages
         .iter()
@@ -510,10 +510,10 @@ fn receiver(spec: &ir::Spec, options: Options) -> TokenStream {
             #doc
             fn #method(
                 &self,
-                route: &::hookgen_runtime::Route,
+                delivery: &::hookgen_runtime::receiver::DeliveryContext,
                 payload: #payload,
             ) -> impl ::std::future::Future<Output = Result<(), ::hookgen_runtime::receiver::HandlerError>> + Send {
-                let _ = (route, payload);
+                let _ = (delivery, payload);
                 async { Ok(()) }
             }
         }
@@ -522,12 +522,13 @@ fn receiver(spec: &ir::Spec, options: Options) -> TokenStream {
         let variant = ident(&m.variant);
         // Called through the trait: a method named like a method of a trait in scope
         // (`into`, `try_into`, `clone`, `eq`…) would otherwise resolve to that one.
-        quote! { Message::#variant(payload) => <H as Handler>::#method(&self.0, &route, payload).await, }
+        quote! { Ok(Message::#variant(payload)) => <H as Handler>::#method(&self.0, &delivery, payload).await, }
     });
     quote! {
-        /// A typed webhook handler: one method per message of the spec, plus unknown events.
-        /// Every method accepts its message unless overridden; an `Err` makes the receiver
-        /// answer 500 so the sender retries.
+        /// A typed webhook handler: one method per message of the spec, plus unknown events
+        /// and verified deliveries that do not decode. Each method gets the delivery's
+        /// context (route, headers, id, time, attempt, raw body) and accepts its message
+        /// unless overridden; an `Err` makes the receiver answer 500 so the sender retries.
         #tower
         #[allow(clippy::wrong_self_convention)] // method names come from the spec (`into_iterator`)
         pub trait Handler: Send + Sync + 'static {
@@ -536,11 +537,26 @@ fn receiver(spec: &ir::Spec, options: Options) -> TokenStream {
             /// Handles an event the spec does not list. Accepts it unless overridden.
             fn unknown(
                 &self,
-                route: &::hookgen_runtime::Route,
+                delivery: &::hookgen_runtime::receiver::DeliveryContext,
                 message: ::hookgen_runtime::UnknownMessage,
             ) -> impl ::std::future::Future<Output = Result<(), ::hookgen_runtime::receiver::HandlerError>> + Send {
-                let _ = (route, message);
+                let _ = (delivery, message);
                 async { Ok(()) }
+            }
+
+            /// Handles a verified delivery whose body does not fit the message its channel,
+            /// event header and discriminator name (`error.message()` names it,
+            /// `error.path()` the value that did not fit; `delivery.body()` is the raw
+            /// body). Unless overridden it is refused: the receiver answers 400 with the
+            /// reason and logs it, so the provider's delivery log shows it for a
+            /// redelivery (in queue mode it is tried again, then kept as a dead letter).
+            fn undecodable(
+                &self,
+                delivery: &::hookgen_runtime::receiver::DeliveryContext,
+                error: ::hookgen_runtime::DecodeError,
+            ) -> impl ::std::future::Future<Output = Result<(), ::hookgen_runtime::receiver::HandlerError>> + Send {
+                let _ = delivery;
+                async move { Err(::hookgen_runtime::receiver::Undecodable(error).into()) }
             }
         }
 
@@ -549,11 +565,16 @@ fn receiver(spec: &ir::Spec, options: Options) -> TokenStream {
 
         #tower
         impl<H: Handler> ::hookgen_runtime::__private::Dispatch<Message> for Dispatcher<H> {
-            fn dispatch(&self, route: ::hookgen_runtime::Route, message: Message) -> ::hookgen_runtime::__private::HandlerFuture<'_> {
+            fn dispatch(
+                &self,
+                delivery: ::hookgen_runtime::receiver::DeliveryContext,
+                message: Result<Message, ::hookgen_runtime::DecodeError>,
+            ) -> ::hookgen_runtime::__private::HandlerFuture<'_> {
                 Box::pin(async move {
                     match message {
                         #(#arms)*
-                        Message::#unknown(message) => <H as Handler>::unknown(&self.0, &route, message).await,
+                        Ok(Message::#unknown(message)) => <H as Handler>::unknown(&self.0, &delivery, message).await,
+                        Err(error) => <H as Handler>::undecodable(&self.0, &delivery, error).await,
                     }
                 })
             }
@@ -581,10 +602,10 @@ fn receiver(spec: &ir::Spec, options: Options) -> TokenStream {
             handler: H,
             config: ::hookgen_runtime::receiver::ReceiverConfig,
         ) -> Result<
-            ::hookgen_runtime::receiver::Webhooks<Message, ::hookgen_runtime::__private::DispatchService<Message>>,
+            ::hookgen_runtime::receiver::Webhooks<Message, ::hookgen_runtime::receiver::HandlerService<Message>>,
             ::hookgen_runtime::SignatureError,
         > {
-            let dispatch = ::hookgen_runtime::__private::DispatchService(::std::sync::Arc::new(Dispatcher(handler)));
+            let dispatch = ::hookgen_runtime::receiver::HandlerService::new(::std::sync::Arc::new(Dispatcher(handler)));
             Ok(::hookgen_runtime::receiver::Layer::layer(&layer(config)?, dispatch))
         }
 
@@ -595,7 +616,7 @@ fn receiver(spec: &ir::Spec, options: Options) -> TokenStream {
         pub fn layer(
             config: ::hookgen_runtime::receiver::ReceiverConfig,
         ) -> Result<::hookgen_runtime::receiver::WebhooksLayer<Message>, ::hookgen_runtime::SignatureError> {
-            let binding = ::hookgen_runtime::__private::SpecBinding { spec: #spec_name, scheme: SIGNATURE, route, decode_channel };
+            let binding = ::hookgen_runtime::__private::SpecBinding { spec: #spec_name, scheme: SIGNATURE, route, decode_channel, message_name: Message::name };
             ::hookgen_runtime::receiver::WebhooksLayer::new(binding, config)
         }
 
@@ -623,7 +644,7 @@ fn receiver(spec: &ir::Spec, options: Options) -> TokenStream {
             handler: H,
             stats: ::std::sync::Arc<::hookgen_runtime::queue::WorkerStats>,
         ) {
-            let binding = ::hookgen_runtime::__private::SpecBinding { spec: #spec_name, scheme: SIGNATURE, route, decode_channel };
+            let binding = ::hookgen_runtime::__private::SpecBinding { spec: #spec_name, scheme: SIGNATURE, route, decode_channel, message_name: Message::name };
             ::hookgen_runtime::__private::process(queue, binding, ::std::sync::Arc::new(Dispatcher(handler)), stats).await
         }
 

@@ -2429,539 +2429,556 @@ pub fn verify_request(
 /// The spec states no delivery rules.
 pub const DELIVERY: ::std::option::Option<crate::DeliveryPolicy> = None;
 
-/// A typed webhook handler: one method per message of the spec, plus unknown events.
-/// Every method accepts its message unless overridden; an `Err` makes the receiver
-/// answer 500 so the sender retries.
+/// A typed webhook handler: one method per message of the spec, plus unknown events
+/// and verified deliveries that do not decode. Each method gets the delivery's
+/// context (route, headers, id, time, attempt, raw body) and accepts its message
+/// unless overridden; an `Err` makes the receiver answer 500 so the sender retries.
 #[cfg(feature = "tower")]
 #[allow(clippy::wrong_self_convention)]
 pub trait Handler: ::std::marker::Send + ::std::marker::Sync + 'static {
     /// Handles `Handler`. Accepts it unless overridden.
     fn handler(
         &self,
-        route: &crate::Route,
+        delivery: &crate::receiver::DeliveryContext,
         payload: Handler2,
     ) -> impl ::std::future::Future<
         Output = ::std::result::Result<(), crate::receiver::HandlerError>,
     > + ::std::marker::Send {
-        let _ = (route, payload);
+        let _ = (delivery, payload);
         async { Ok(()) }
     }
     /// Handles `Dispatcher`. Accepts it unless overridden.
     fn dispatcher(
         &self,
-        route: &crate::Route,
+        delivery: &crate::receiver::DeliveryContext,
         payload: Dispatcher2,
     ) -> impl ::std::future::Future<
         Output = ::std::result::Result<(), crate::receiver::HandlerError>,
     > + ::std::marker::Send {
-        let _ = (route, payload);
+        let _ = (delivery, payload);
         async { Ok(()) }
     }
     /// Handles `router`. Accepts it unless overridden.
     fn router2(
         &self,
-        route: &crate::Route,
+        delivery: &crate::receiver::DeliveryContext,
         payload: Route,
     ) -> impl ::std::future::Future<
         Output = ::std::result::Result<(), crate::receiver::HandlerError>,
     > + ::std::marker::Send {
-        let _ = (route, payload);
+        let _ = (delivery, payload);
         async { Ok(()) }
     }
     /// Handles `unknown`. Accepts it unless overridden.
     fn unknown2(
         &self,
-        route: &crate::Route,
+        delivery: &crate::receiver::DeliveryContext,
         payload: UnknownMessage,
     ) -> impl ::std::future::Future<
         Output = ::std::result::Result<(), crate::receiver::HandlerError>,
     > + ::std::marker::Send {
-        let _ = (route, payload);
+        let _ = (delivery, payload);
         async { Ok(()) }
     }
     /// Handles `sender`. Accepts it unless overridden.
     fn sender(
         &self,
-        route: &crate::Route,
+        delivery: &crate::receiver::DeliveryContext,
         payload: H,
     ) -> impl ::std::future::Future<
         Output = ::std::result::Result<(), crate::receiver::HandlerError>,
     > + ::std::marker::Send {
-        let _ = (route, payload);
+        let _ = (delivery, payload);
         async { Ok(()) }
     }
     /// Handles `Message`. Accepts it unless overridden.
     fn message(
         &self,
-        route: &crate::Route,
+        delivery: &crate::receiver::DeliveryContext,
         payload: Message2,
     ) -> impl ::std::future::Future<
         Output = ::std::result::Result<(), crate::receiver::HandlerError>,
     > + ::std::marker::Send {
-        let _ = (route, payload);
+        let _ = (delivery, payload);
         async { Ok(()) }
     }
     /// Handles `Copy`. Accepts it unless overridden.
     fn copy(
         &self,
-        route: &crate::Route,
+        delivery: &crate::receiver::DeliveryContext,
         payload: CopyPayload,
     ) -> impl ::std::future::Future<
         Output = ::std::result::Result<(), crate::receiver::HandlerError>,
     > + ::std::marker::Send {
-        let _ = (route, payload);
+        let _ = (delivery, payload);
         async { Ok(()) }
     }
     /// Handles `Send`. Accepts it unless overridden.
     fn send(
         &self,
-        route: &crate::Route,
+        delivery: &crate::receiver::DeliveryContext,
         payload: SendPayload,
     ) -> impl ::std::future::Future<
         Output = ::std::result::Result<(), crate::receiver::HandlerError>,
     > + ::std::marker::Send {
-        let _ = (route, payload);
+        let _ = (delivery, payload);
         async { Ok(()) }
     }
     /// Handles `Sized`. Accepts it unless overridden.
     fn sized(
         &self,
-        route: &crate::Route,
+        delivery: &crate::receiver::DeliveryContext,
         payload: SizedPayload,
     ) -> impl ::std::future::Future<
         Output = ::std::result::Result<(), crate::receiver::HandlerError>,
     > + ::std::marker::Send {
-        let _ = (route, payload);
+        let _ = (delivery, payload);
         async { Ok(()) }
     }
     /// Handles `Sync`. Accepts it unless overridden.
     fn sync(
         &self,
-        route: &crate::Route,
+        delivery: &crate::receiver::DeliveryContext,
         payload: SyncPayload,
     ) -> impl ::std::future::Future<
         Output = ::std::result::Result<(), crate::receiver::HandlerError>,
     > + ::std::marker::Send {
-        let _ = (route, payload);
+        let _ = (delivery, payload);
         async { Ok(()) }
     }
     /// Handles `Unpin`. Accepts it unless overridden.
     fn unpin(
         &self,
-        route: &crate::Route,
+        delivery: &crate::receiver::DeliveryContext,
         payload: UnpinPayload,
     ) -> impl ::std::future::Future<
         Output = ::std::result::Result<(), crate::receiver::HandlerError>,
     > + ::std::marker::Send {
-        let _ = (route, payload);
+        let _ = (delivery, payload);
         async { Ok(()) }
     }
     /// Handles `Drop`. Accepts it unless overridden.
     fn drop(
         &self,
-        route: &crate::Route,
+        delivery: &crate::receiver::DeliveryContext,
         payload: DropPayload,
     ) -> impl ::std::future::Future<
         Output = ::std::result::Result<(), crate::receiver::HandlerError>,
     > + ::std::marker::Send {
-        let _ = (route, payload);
+        let _ = (delivery, payload);
         async { Ok(()) }
     }
     /// Handles `Fn`. Accepts it unless overridden.
     fn r#fn(
         &self,
-        route: &crate::Route,
+        delivery: &crate::receiver::DeliveryContext,
         payload: FnPayload,
     ) -> impl ::std::future::Future<
         Output = ::std::result::Result<(), crate::receiver::HandlerError>,
     > + ::std::marker::Send {
-        let _ = (route, payload);
+        let _ = (delivery, payload);
         async { Ok(()) }
     }
     /// Handles `FnMut`. Accepts it unless overridden.
     fn fn_mut(
         &self,
-        route: &crate::Route,
+        delivery: &crate::receiver::DeliveryContext,
         payload: FnMutPayload,
     ) -> impl ::std::future::Future<
         Output = ::std::result::Result<(), crate::receiver::HandlerError>,
     > + ::std::marker::Send {
-        let _ = (route, payload);
+        let _ = (delivery, payload);
         async { Ok(()) }
     }
     /// Handles `FnOnce`. Accepts it unless overridden.
     fn fn_once(
         &self,
-        route: &crate::Route,
+        delivery: &crate::receiver::DeliveryContext,
         payload: FnOncePayload,
     ) -> impl ::std::future::Future<
         Output = ::std::result::Result<(), crate::receiver::HandlerError>,
     > + ::std::marker::Send {
-        let _ = (route, payload);
+        let _ = (delivery, payload);
         async { Ok(()) }
     }
     /// Handles `Box`. Accepts it unless overridden.
     fn r#box(
         &self,
-        route: &crate::Route,
+        delivery: &crate::receiver::DeliveryContext,
         payload: BoxPayload,
     ) -> impl ::std::future::Future<
         Output = ::std::result::Result<(), crate::receiver::HandlerError>,
     > + ::std::marker::Send {
-        let _ = (route, payload);
+        let _ = (delivery, payload);
         async { Ok(()) }
     }
     /// Handles `ToOwned`. Accepts it unless overridden.
     fn to_owned(
         &self,
-        route: &crate::Route,
+        delivery: &crate::receiver::DeliveryContext,
         payload: ToOwnedPayload,
     ) -> impl ::std::future::Future<
         Output = ::std::result::Result<(), crate::receiver::HandlerError>,
     > + ::std::marker::Send {
-        let _ = (route, payload);
+        let _ = (delivery, payload);
         async { Ok(()) }
     }
     /// Handles `Clone`. Accepts it unless overridden.
     fn clone(
         &self,
-        route: &crate::Route,
+        delivery: &crate::receiver::DeliveryContext,
         payload: ClonePayload,
     ) -> impl ::std::future::Future<
         Output = ::std::result::Result<(), crate::receiver::HandlerError>,
     > + ::std::marker::Send {
-        let _ = (route, payload);
+        let _ = (delivery, payload);
         async { Ok(()) }
     }
     /// Handles `PartialEq`. Accepts it unless overridden.
     fn partial_eq(
         &self,
-        route: &crate::Route,
+        delivery: &crate::receiver::DeliveryContext,
         payload: PartialEqPayload,
     ) -> impl ::std::future::Future<
         Output = ::std::result::Result<(), crate::receiver::HandlerError>,
     > + ::std::marker::Send {
-        let _ = (route, payload);
+        let _ = (delivery, payload);
         async { Ok(()) }
     }
     /// Handles `PartialOrd`. Accepts it unless overridden.
     fn partial_ord(
         &self,
-        route: &crate::Route,
+        delivery: &crate::receiver::DeliveryContext,
         payload: PartialOrdPayload,
     ) -> impl ::std::future::Future<
         Output = ::std::result::Result<(), crate::receiver::HandlerError>,
     > + ::std::marker::Send {
-        let _ = (route, payload);
+        let _ = (delivery, payload);
         async { Ok(()) }
     }
     /// Handles `Eq`. Accepts it unless overridden.
     fn eq(
         &self,
-        route: &crate::Route,
+        delivery: &crate::receiver::DeliveryContext,
         payload: EqPayload,
     ) -> impl ::std::future::Future<
         Output = ::std::result::Result<(), crate::receiver::HandlerError>,
     > + ::std::marker::Send {
-        let _ = (route, payload);
+        let _ = (delivery, payload);
         async { Ok(()) }
     }
     /// Handles `Ord`. Accepts it unless overridden.
     fn ord(
         &self,
-        route: &crate::Route,
+        delivery: &crate::receiver::DeliveryContext,
         payload: OrdPayload,
     ) -> impl ::std::future::Future<
         Output = ::std::result::Result<(), crate::receiver::HandlerError>,
     > + ::std::marker::Send {
-        let _ = (route, payload);
+        let _ = (delivery, payload);
         async { Ok(()) }
     }
     /// Handles `AsRef`. Accepts it unless overridden.
     fn as_ref(
         &self,
-        route: &crate::Route,
+        delivery: &crate::receiver::DeliveryContext,
         payload: AsRefPayload,
     ) -> impl ::std::future::Future<
         Output = ::std::result::Result<(), crate::receiver::HandlerError>,
     > + ::std::marker::Send {
-        let _ = (route, payload);
+        let _ = (delivery, payload);
         async { Ok(()) }
     }
     /// Handles `AsMut`. Accepts it unless overridden.
     fn as_mut(
         &self,
-        route: &crate::Route,
+        delivery: &crate::receiver::DeliveryContext,
         payload: AsMutPayload,
     ) -> impl ::std::future::Future<
         Output = ::std::result::Result<(), crate::receiver::HandlerError>,
     > + ::std::marker::Send {
-        let _ = (route, payload);
+        let _ = (delivery, payload);
         async { Ok(()) }
     }
     /// Handles `Into`. Accepts it unless overridden.
     fn into(
         &self,
-        route: &crate::Route,
+        delivery: &crate::receiver::DeliveryContext,
         payload: IntoPayload,
     ) -> impl ::std::future::Future<
         Output = ::std::result::Result<(), crate::receiver::HandlerError>,
     > + ::std::marker::Send {
-        let _ = (route, payload);
+        let _ = (delivery, payload);
         async { Ok(()) }
     }
     /// Handles `From`. Accepts it unless overridden.
     fn from(
         &self,
-        route: &crate::Route,
+        delivery: &crate::receiver::DeliveryContext,
         payload: FromPayload,
     ) -> impl ::std::future::Future<
         Output = ::std::result::Result<(), crate::receiver::HandlerError>,
     > + ::std::marker::Send {
-        let _ = (route, payload);
+        let _ = (delivery, payload);
         async { Ok(()) }
     }
     /// Handles `Default`. Accepts it unless overridden.
     fn default(
         &self,
-        route: &crate::Route,
+        delivery: &crate::receiver::DeliveryContext,
         payload: DefaultPayload,
     ) -> impl ::std::future::Future<
         Output = ::std::result::Result<(), crate::receiver::HandlerError>,
     > + ::std::marker::Send {
-        let _ = (route, payload);
+        let _ = (delivery, payload);
         async { Ok(()) }
     }
     /// Handles `Iterator`. Accepts it unless overridden.
     fn iterator(
         &self,
-        route: &crate::Route,
+        delivery: &crate::receiver::DeliveryContext,
         payload: IteratorPayload,
     ) -> impl ::std::future::Future<
         Output = ::std::result::Result<(), crate::receiver::HandlerError>,
     > + ::std::marker::Send {
-        let _ = (route, payload);
+        let _ = (delivery, payload);
         async { Ok(()) }
     }
     /// Handles `Extend`. Accepts it unless overridden.
     fn extend(
         &self,
-        route: &crate::Route,
+        delivery: &crate::receiver::DeliveryContext,
         payload: ExtendPayload,
     ) -> impl ::std::future::Future<
         Output = ::std::result::Result<(), crate::receiver::HandlerError>,
     > + ::std::marker::Send {
-        let _ = (route, payload);
+        let _ = (delivery, payload);
         async { Ok(()) }
     }
     /// Handles `IntoIterator`. Accepts it unless overridden.
     fn into_iterator(
         &self,
-        route: &crate::Route,
+        delivery: &crate::receiver::DeliveryContext,
         payload: IntoIteratorPayload,
     ) -> impl ::std::future::Future<
         Output = ::std::result::Result<(), crate::receiver::HandlerError>,
     > + ::std::marker::Send {
-        let _ = (route, payload);
+        let _ = (delivery, payload);
         async { Ok(()) }
     }
     /// Handles `DoubleEndedIterator`. Accepts it unless overridden.
     fn double_ended_iterator(
         &self,
-        route: &crate::Route,
+        delivery: &crate::receiver::DeliveryContext,
         payload: DoubleEndedIteratorPayload,
     ) -> impl ::std::future::Future<
         Output = ::std::result::Result<(), crate::receiver::HandlerError>,
     > + ::std::marker::Send {
-        let _ = (route, payload);
+        let _ = (delivery, payload);
         async { Ok(()) }
     }
     /// Handles `ExactSizeIterator`. Accepts it unless overridden.
     fn exact_size_iterator(
         &self,
-        route: &crate::Route,
+        delivery: &crate::receiver::DeliveryContext,
         payload: ExactSizeIteratorPayload,
     ) -> impl ::std::future::Future<
         Output = ::std::result::Result<(), crate::receiver::HandlerError>,
     > + ::std::marker::Send {
-        let _ = (route, payload);
+        let _ = (delivery, payload);
         async { Ok(()) }
     }
     /// Handles `Option`. Accepts it unless overridden.
     fn option(
         &self,
-        route: &crate::Route,
+        delivery: &crate::receiver::DeliveryContext,
         payload: OptionPayload,
     ) -> impl ::std::future::Future<
         Output = ::std::result::Result<(), crate::receiver::HandlerError>,
     > + ::std::marker::Send {
-        let _ = (route, payload);
+        let _ = (delivery, payload);
         async { Ok(()) }
     }
     /// Handles `Some`. Accepts it unless overridden.
     fn some(
         &self,
-        route: &crate::Route,
+        delivery: &crate::receiver::DeliveryContext,
         payload: SomePayload,
     ) -> impl ::std::future::Future<
         Output = ::std::result::Result<(), crate::receiver::HandlerError>,
     > + ::std::marker::Send {
-        let _ = (route, payload);
+        let _ = (delivery, payload);
         async { Ok(()) }
     }
     /// Handles `None`. Accepts it unless overridden.
     fn none(
         &self,
-        route: &crate::Route,
+        delivery: &crate::receiver::DeliveryContext,
         payload: NonePayload,
     ) -> impl ::std::future::Future<
         Output = ::std::result::Result<(), crate::receiver::HandlerError>,
     > + ::std::marker::Send {
-        let _ = (route, payload);
+        let _ = (delivery, payload);
         async { Ok(()) }
     }
     /// Handles `Result`. Accepts it unless overridden.
     fn result(
         &self,
-        route: &crate::Route,
+        delivery: &crate::receiver::DeliveryContext,
         payload: ResultPayload,
     ) -> impl ::std::future::Future<
         Output = ::std::result::Result<(), crate::receiver::HandlerError>,
     > + ::std::marker::Send {
-        let _ = (route, payload);
+        let _ = (delivery, payload);
         async { Ok(()) }
     }
     /// Handles `Ok`. Accepts it unless overridden.
     fn ok(
         &self,
-        route: &crate::Route,
+        delivery: &crate::receiver::DeliveryContext,
         payload: OkPayload,
     ) -> impl ::std::future::Future<
         Output = ::std::result::Result<(), crate::receiver::HandlerError>,
     > + ::std::marker::Send {
-        let _ = (route, payload);
+        let _ = (delivery, payload);
         async { Ok(()) }
     }
     /// Handles `Err`. Accepts it unless overridden.
     fn err(
         &self,
-        route: &crate::Route,
+        delivery: &crate::receiver::DeliveryContext,
         payload: ErrPayload,
     ) -> impl ::std::future::Future<
         Output = ::std::result::Result<(), crate::receiver::HandlerError>,
     > + ::std::marker::Send {
-        let _ = (route, payload);
+        let _ = (delivery, payload);
         async { Ok(()) }
     }
     /// Handles `String`. Accepts it unless overridden.
     fn string(
         &self,
-        route: &crate::Route,
+        delivery: &crate::receiver::DeliveryContext,
         payload: StringPayload,
     ) -> impl ::std::future::Future<
         Output = ::std::result::Result<(), crate::receiver::HandlerError>,
     > + ::std::marker::Send {
-        let _ = (route, payload);
+        let _ = (delivery, payload);
         async { Ok(()) }
     }
     /// Handles `ToString`. Accepts it unless overridden.
     fn to_string(
         &self,
-        route: &crate::Route,
+        delivery: &crate::receiver::DeliveryContext,
         payload: ToStringPayload,
     ) -> impl ::std::future::Future<
         Output = ::std::result::Result<(), crate::receiver::HandlerError>,
     > + ::std::marker::Send {
-        let _ = (route, payload);
+        let _ = (delivery, payload);
         async { Ok(()) }
     }
     /// Handles `Vec`. Accepts it unless overridden.
     fn vec(
         &self,
-        route: &crate::Route,
+        delivery: &crate::receiver::DeliveryContext,
         payload: VecPayload,
     ) -> impl ::std::future::Future<
         Output = ::std::result::Result<(), crate::receiver::HandlerError>,
     > + ::std::marker::Send {
-        let _ = (route, payload);
+        let _ = (delivery, payload);
         async { Ok(()) }
     }
     /// Handles `TryFrom`. Accepts it unless overridden.
     fn try_from(
         &self,
-        route: &crate::Route,
+        delivery: &crate::receiver::DeliveryContext,
         payload: TryFromPayload,
     ) -> impl ::std::future::Future<
         Output = ::std::result::Result<(), crate::receiver::HandlerError>,
     > + ::std::marker::Send {
-        let _ = (route, payload);
+        let _ = (delivery, payload);
         async { Ok(()) }
     }
     /// Handles `TryInto`. Accepts it unless overridden.
     fn try_into(
         &self,
-        route: &crate::Route,
+        delivery: &crate::receiver::DeliveryContext,
         payload: TryIntoPayload,
     ) -> impl ::std::future::Future<
         Output = ::std::result::Result<(), crate::receiver::HandlerError>,
     > + ::std::marker::Send {
-        let _ = (route, payload);
+        let _ = (delivery, payload);
         async { Ok(()) }
     }
     /// Handles `FromIterator`. Accepts it unless overridden.
     fn from_iterator(
         &self,
-        route: &crate::Route,
+        delivery: &crate::receiver::DeliveryContext,
         payload: FromIteratorPayload,
     ) -> impl ::std::future::Future<
         Output = ::std::result::Result<(), crate::receiver::HandlerError>,
     > + ::std::marker::Send {
-        let _ = (route, payload);
+        let _ = (delivery, payload);
         async { Ok(()) }
     }
     /// Handles `Future`. Accepts it unless overridden.
     fn future(
         &self,
-        route: &crate::Route,
+        delivery: &crate::receiver::DeliveryContext,
         payload: FuturePayload,
     ) -> impl ::std::future::Future<
         Output = ::std::result::Result<(), crate::receiver::HandlerError>,
     > + ::std::marker::Send {
-        let _ = (route, payload);
+        let _ = (delivery, payload);
         async { Ok(()) }
     }
     /// Handles `Pin`. Accepts it unless overridden.
     fn pin(
         &self,
-        route: &crate::Route,
+        delivery: &crate::receiver::DeliveryContext,
         payload: PinPayload,
     ) -> impl ::std::future::Future<
         Output = ::std::result::Result<(), crate::receiver::HandlerError>,
     > + ::std::marker::Send {
-        let _ = (route, payload);
+        let _ = (delivery, payload);
         async { Ok(()) }
     }
     /// Handles `Arc`. Accepts it unless overridden.
     fn arc(
         &self,
-        route: &crate::Route,
+        delivery: &crate::receiver::DeliveryContext,
         payload: ArcPayload,
     ) -> impl ::std::future::Future<
         Output = ::std::result::Result<(), crate::receiver::HandlerError>,
     > + ::std::marker::Send {
-        let _ = (route, payload);
+        let _ = (delivery, payload);
         async { Ok(()) }
     }
     /// Handles an event the spec does not list. Accepts it unless overridden.
     fn unknown(
         &self,
-        route: &crate::Route,
+        delivery: &crate::receiver::DeliveryContext,
         message: crate::UnknownMessage,
     ) -> impl ::std::future::Future<
         Output = ::std::result::Result<(), crate::receiver::HandlerError>,
     > + ::std::marker::Send {
-        let _ = (route, message);
+        let _ = (delivery, message);
         async { Ok(()) }
+    }
+    /// Handles a verified delivery whose body does not fit the message its channel,
+    /// event header and discriminator name (`error.message()` names it,
+    /// `error.path()` the value that did not fit; `delivery.body()` is the raw
+    /// body). Unless overridden it is refused: the receiver answers 400 with the
+    /// reason and logs it, so the provider's delivery log shows it for a
+    /// redelivery (in queue mode it is tried again, then kept as a dead letter).
+    fn undecodable(
+        &self,
+        delivery: &crate::receiver::DeliveryContext,
+        error: crate::DecodeError,
+    ) -> impl ::std::future::Future<
+        Output = ::std::result::Result<(), crate::receiver::HandlerError>,
+    > + ::std::marker::Send {
+        let _ = delivery;
+        async move { Err(crate::receiver::Undecodable(error).into()) }
     }
 }
 
@@ -2972,154 +2989,159 @@ struct Dispatcher<H>(H);
 impl<H: Handler> ::hookgen_runtime::__private::Dispatch<Message> for Dispatcher<H> {
     fn dispatch(
         &self,
-        route: crate::Route,
-        message: Message,
+        delivery: crate::receiver::DeliveryContext,
+        message: ::std::result::Result<Message, crate::DecodeError>,
     ) -> ::hookgen_runtime::__private::HandlerFuture<'_> {
         ::std::boxed::Box::pin(async move {
             match message {
-                Message::Handler(payload) => {
-                    <H as Handler>::handler(&self.0, &route, payload).await
+                Ok(Message::Handler(payload)) => {
+                    <H as Handler>::handler(&self.0, &delivery, payload).await
                 }
-                Message::Dispatcher(payload) => {
-                    <H as Handler>::dispatcher(&self.0, &route, payload).await
+                Ok(Message::Dispatcher(payload)) => {
+                    <H as Handler>::dispatcher(&self.0, &delivery, payload).await
                 }
-                Message::Router(payload) => {
-                    <H as Handler>::router2(&self.0, &route, payload).await
+                Ok(Message::Router(payload)) => {
+                    <H as Handler>::router2(&self.0, &delivery, payload).await
                 }
-                Message::Unknown(payload) => {
-                    <H as Handler>::unknown2(&self.0, &route, payload).await
+                Ok(Message::Unknown(payload)) => {
+                    <H as Handler>::unknown2(&self.0, &delivery, payload).await
                 }
-                Message::Sender(payload) => {
-                    <H as Handler>::sender(&self.0, &route, payload).await
+                Ok(Message::Sender(payload)) => {
+                    <H as Handler>::sender(&self.0, &delivery, payload).await
                 }
-                Message::Message(payload) => {
-                    <H as Handler>::message(&self.0, &route, payload).await
+                Ok(Message::Message(payload)) => {
+                    <H as Handler>::message(&self.0, &delivery, payload).await
                 }
-                Message::Copy(payload) => {
-                    <H as Handler>::copy(&self.0, &route, payload).await
+                Ok(Message::Copy(payload)) => {
+                    <H as Handler>::copy(&self.0, &delivery, payload).await
                 }
-                Message::Send(payload) => {
-                    <H as Handler>::send(&self.0, &route, payload).await
+                Ok(Message::Send(payload)) => {
+                    <H as Handler>::send(&self.0, &delivery, payload).await
                 }
-                Message::Sized(payload) => {
-                    <H as Handler>::sized(&self.0, &route, payload).await
+                Ok(Message::Sized(payload)) => {
+                    <H as Handler>::sized(&self.0, &delivery, payload).await
                 }
-                Message::Sync(payload) => {
-                    <H as Handler>::sync(&self.0, &route, payload).await
+                Ok(Message::Sync(payload)) => {
+                    <H as Handler>::sync(&self.0, &delivery, payload).await
                 }
-                Message::Unpin(payload) => {
-                    <H as Handler>::unpin(&self.0, &route, payload).await
+                Ok(Message::Unpin(payload)) => {
+                    <H as Handler>::unpin(&self.0, &delivery, payload).await
                 }
-                Message::Drop(payload) => {
-                    <H as Handler>::drop(&self.0, &route, payload).await
+                Ok(Message::Drop(payload)) => {
+                    <H as Handler>::drop(&self.0, &delivery, payload).await
                 }
-                Message::Fn(payload) => {
-                    <H as Handler>::r#fn(&self.0, &route, payload).await
+                Ok(Message::Fn(payload)) => {
+                    <H as Handler>::r#fn(&self.0, &delivery, payload).await
                 }
-                Message::FnMut(payload) => {
-                    <H as Handler>::fn_mut(&self.0, &route, payload).await
+                Ok(Message::FnMut(payload)) => {
+                    <H as Handler>::fn_mut(&self.0, &delivery, payload).await
                 }
-                Message::FnOnce(payload) => {
-                    <H as Handler>::fn_once(&self.0, &route, payload).await
+                Ok(Message::FnOnce(payload)) => {
+                    <H as Handler>::fn_once(&self.0, &delivery, payload).await
                 }
-                Message::Box(payload) => {
-                    <H as Handler>::r#box(&self.0, &route, payload).await
+                Ok(Message::Box(payload)) => {
+                    <H as Handler>::r#box(&self.0, &delivery, payload).await
                 }
-                Message::ToOwned(payload) => {
-                    <H as Handler>::to_owned(&self.0, &route, payload).await
+                Ok(Message::ToOwned(payload)) => {
+                    <H as Handler>::to_owned(&self.0, &delivery, payload).await
                 }
-                Message::Clone(payload) => {
-                    <H as Handler>::clone(&self.0, &route, payload).await
+                Ok(Message::Clone(payload)) => {
+                    <H as Handler>::clone(&self.0, &delivery, payload).await
                 }
-                Message::PartialEq(payload) => {
-                    <H as Handler>::partial_eq(&self.0, &route, payload).await
+                Ok(Message::PartialEq(payload)) => {
+                    <H as Handler>::partial_eq(&self.0, &delivery, payload).await
                 }
-                Message::PartialOrd(payload) => {
-                    <H as Handler>::partial_ord(&self.0, &route, payload).await
+                Ok(Message::PartialOrd(payload)) => {
+                    <H as Handler>::partial_ord(&self.0, &delivery, payload).await
                 }
-                Message::Eq(payload) => {
-                    <H as Handler>::eq(&self.0, &route, payload).await
+                Ok(Message::Eq(payload)) => {
+                    <H as Handler>::eq(&self.0, &delivery, payload).await
                 }
-                Message::Ord(payload) => {
-                    <H as Handler>::ord(&self.0, &route, payload).await
+                Ok(Message::Ord(payload)) => {
+                    <H as Handler>::ord(&self.0, &delivery, payload).await
                 }
-                Message::AsRef(payload) => {
-                    <H as Handler>::as_ref(&self.0, &route, payload).await
+                Ok(Message::AsRef(payload)) => {
+                    <H as Handler>::as_ref(&self.0, &delivery, payload).await
                 }
-                Message::AsMut(payload) => {
-                    <H as Handler>::as_mut(&self.0, &route, payload).await
+                Ok(Message::AsMut(payload)) => {
+                    <H as Handler>::as_mut(&self.0, &delivery, payload).await
                 }
-                Message::Into(payload) => {
-                    <H as Handler>::into(&self.0, &route, payload).await
+                Ok(Message::Into(payload)) => {
+                    <H as Handler>::into(&self.0, &delivery, payload).await
                 }
-                Message::From(payload) => {
-                    <H as Handler>::from(&self.0, &route, payload).await
+                Ok(Message::From(payload)) => {
+                    <H as Handler>::from(&self.0, &delivery, payload).await
                 }
-                Message::Default(payload) => {
-                    <H as Handler>::default(&self.0, &route, payload).await
+                Ok(Message::Default(payload)) => {
+                    <H as Handler>::default(&self.0, &delivery, payload).await
                 }
-                Message::Iterator(payload) => {
-                    <H as Handler>::iterator(&self.0, &route, payload).await
+                Ok(Message::Iterator(payload)) => {
+                    <H as Handler>::iterator(&self.0, &delivery, payload).await
                 }
-                Message::Extend(payload) => {
-                    <H as Handler>::extend(&self.0, &route, payload).await
+                Ok(Message::Extend(payload)) => {
+                    <H as Handler>::extend(&self.0, &delivery, payload).await
                 }
-                Message::IntoIterator(payload) => {
-                    <H as Handler>::into_iterator(&self.0, &route, payload).await
+                Ok(Message::IntoIterator(payload)) => {
+                    <H as Handler>::into_iterator(&self.0, &delivery, payload).await
                 }
-                Message::DoubleEndedIterator(payload) => {
-                    <H as Handler>::double_ended_iterator(&self.0, &route, payload).await
+                Ok(Message::DoubleEndedIterator(payload)) => {
+                    <H as Handler>::double_ended_iterator(&self.0, &delivery, payload)
+                        .await
                 }
-                Message::ExactSizeIterator(payload) => {
-                    <H as Handler>::exact_size_iterator(&self.0, &route, payload).await
+                Ok(Message::ExactSizeIterator(payload)) => {
+                    <H as Handler>::exact_size_iterator(&self.0, &delivery, payload)
+                        .await
                 }
-                Message::Option(payload) => {
-                    <H as Handler>::option(&self.0, &route, payload).await
+                Ok(Message::Option(payload)) => {
+                    <H as Handler>::option(&self.0, &delivery, payload).await
                 }
-                Message::Some(payload) => {
-                    <H as Handler>::some(&self.0, &route, payload).await
+                Ok(Message::Some(payload)) => {
+                    <H as Handler>::some(&self.0, &delivery, payload).await
                 }
-                Message::None(payload) => {
-                    <H as Handler>::none(&self.0, &route, payload).await
+                Ok(Message::None(payload)) => {
+                    <H as Handler>::none(&self.0, &delivery, payload).await
                 }
-                Message::Result(payload) => {
-                    <H as Handler>::result(&self.0, &route, payload).await
+                Ok(Message::Result(payload)) => {
+                    <H as Handler>::result(&self.0, &delivery, payload).await
                 }
-                Message::Ok(payload) => {
-                    <H as Handler>::ok(&self.0, &route, payload).await
+                Ok(Message::Ok(payload)) => {
+                    <H as Handler>::ok(&self.0, &delivery, payload).await
                 }
-                Message::Err(payload) => {
-                    <H as Handler>::err(&self.0, &route, payload).await
+                Ok(Message::Err(payload)) => {
+                    <H as Handler>::err(&self.0, &delivery, payload).await
                 }
-                Message::String(payload) => {
-                    <H as Handler>::string(&self.0, &route, payload).await
+                Ok(Message::String(payload)) => {
+                    <H as Handler>::string(&self.0, &delivery, payload).await
                 }
-                Message::ToString(payload) => {
-                    <H as Handler>::to_string(&self.0, &route, payload).await
+                Ok(Message::ToString(payload)) => {
+                    <H as Handler>::to_string(&self.0, &delivery, payload).await
                 }
-                Message::Vec(payload) => {
-                    <H as Handler>::vec(&self.0, &route, payload).await
+                Ok(Message::Vec(payload)) => {
+                    <H as Handler>::vec(&self.0, &delivery, payload).await
                 }
-                Message::TryFrom(payload) => {
-                    <H as Handler>::try_from(&self.0, &route, payload).await
+                Ok(Message::TryFrom(payload)) => {
+                    <H as Handler>::try_from(&self.0, &delivery, payload).await
                 }
-                Message::TryInto(payload) => {
-                    <H as Handler>::try_into(&self.0, &route, payload).await
+                Ok(Message::TryInto(payload)) => {
+                    <H as Handler>::try_into(&self.0, &delivery, payload).await
                 }
-                Message::FromIterator(payload) => {
-                    <H as Handler>::from_iterator(&self.0, &route, payload).await
+                Ok(Message::FromIterator(payload)) => {
+                    <H as Handler>::from_iterator(&self.0, &delivery, payload).await
                 }
-                Message::Future(payload) => {
-                    <H as Handler>::future(&self.0, &route, payload).await
+                Ok(Message::Future(payload)) => {
+                    <H as Handler>::future(&self.0, &delivery, payload).await
                 }
-                Message::Pin(payload) => {
-                    <H as Handler>::pin(&self.0, &route, payload).await
+                Ok(Message::Pin(payload)) => {
+                    <H as Handler>::pin(&self.0, &delivery, payload).await
                 }
-                Message::Arc(payload) => {
-                    <H as Handler>::arc(&self.0, &route, payload).await
+                Ok(Message::Arc(payload)) => {
+                    <H as Handler>::arc(&self.0, &delivery, payload).await
                 }
-                Message::Unknown2(message) => {
-                    <H as Handler>::unknown(&self.0, &route, message).await
+                Ok(Message::Unknown2(message)) => {
+                    <H as Handler>::unknown(&self.0, &delivery, message).await
+                }
+                Err(error) => {
+                    <H as Handler>::undecodable(&self.0, &delivery, error).await
                 }
             }
         })
@@ -3150,13 +3172,10 @@ pub fn service<H: Handler>(
     handler: H,
     config: crate::receiver::ReceiverConfig,
 ) -> ::std::result::Result<
-    crate::receiver::Webhooks<
-        Message,
-        ::hookgen_runtime::__private::DispatchService<Message>,
-    >,
+    crate::receiver::Webhooks<Message, crate::receiver::HandlerService<Message>>,
     crate::SignatureError,
 > {
-    let dispatch = ::hookgen_runtime::__private::DispatchService(
+    let dispatch = crate::receiver::HandlerService::new(
         ::std::sync::Arc::new(Dispatcher(handler)),
     );
     Ok(crate::receiver::Layer::layer(&layer(config)?, dispatch))
@@ -3177,6 +3196,7 @@ pub fn layer(
         scheme: SIGNATURE,
         route,
         decode_channel,
+        message_name: Message::name,
     };
     crate::receiver::WebhooksLayer::new(binding, config)
 }
@@ -3210,6 +3230,7 @@ pub async fn process<H: Handler>(
         scheme: SIGNATURE,
         route,
         decode_channel,
+        message_name: Message::name,
     };
     ::hookgen_runtime::__private::process(
             queue,

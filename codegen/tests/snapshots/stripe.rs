@@ -204,33 +204,50 @@ pub fn verify_request(
 /// The spec states no delivery rules.
 pub const DELIVERY: Option<crate::DeliveryPolicy> = None;
 
-/// A typed webhook handler: one method per message of the spec, plus unknown events.
-/// Every method accepts its message unless overridden; an `Err` makes the receiver
-/// answer 500 so the sender retries.
+/// A typed webhook handler: one method per message of the spec, plus unknown events
+/// and verified deliveries that do not decode. Each method gets the delivery's
+/// context (route, headers, id, time, attempt, raw body) and accepts its message
+/// unless overridden; an `Err` makes the receiver answer 500 so the sender retries.
 #[cfg(feature = "tower")]
 #[allow(clippy::wrong_self_convention)]
 pub trait Handler: Send + Sync + 'static {
     /// Handles `webhooks.publish`. Accepts it unless overridden.
     fn webhooks_publish(
         &self,
-        route: &crate::Route,
+        delivery: &crate::receiver::DeliveryContext,
         payload: WebhooksPublishPayload,
     ) -> impl ::std::future::Future<
         Output = Result<(), crate::receiver::HandlerError>,
     > + Send {
-        let _ = (route, payload);
+        let _ = (delivery, payload);
         async { Ok(()) }
     }
     /// Handles an event the spec does not list. Accepts it unless overridden.
     fn unknown(
         &self,
-        route: &crate::Route,
+        delivery: &crate::receiver::DeliveryContext,
         message: crate::UnknownMessage,
     ) -> impl ::std::future::Future<
         Output = Result<(), crate::receiver::HandlerError>,
     > + Send {
-        let _ = (route, message);
+        let _ = (delivery, message);
         async { Ok(()) }
+    }
+    /// Handles a verified delivery whose body does not fit the message its channel,
+    /// event header and discriminator name (`error.message()` names it,
+    /// `error.path()` the value that did not fit; `delivery.body()` is the raw
+    /// body). Unless overridden it is refused: the receiver answers 400 with the
+    /// reason and logs it, so the provider's delivery log shows it for a
+    /// redelivery (in queue mode it is tried again, then kept as a dead letter).
+    fn undecodable(
+        &self,
+        delivery: &crate::receiver::DeliveryContext,
+        error: crate::DecodeError,
+    ) -> impl ::std::future::Future<
+        Output = Result<(), crate::receiver::HandlerError>,
+    > + Send {
+        let _ = delivery;
+        async move { Err(crate::receiver::Undecodable(error).into()) }
     }
 }
 
@@ -241,16 +258,19 @@ struct Dispatcher<H>(H);
 impl<H: Handler> ::hookgen_runtime::__private::Dispatch<Message> for Dispatcher<H> {
     fn dispatch(
         &self,
-        route: crate::Route,
-        message: Message,
+        delivery: crate::receiver::DeliveryContext,
+        message: Result<Message, crate::DecodeError>,
     ) -> ::hookgen_runtime::__private::HandlerFuture<'_> {
         Box::pin(async move {
             match message {
-                Message::WebhooksPublish(payload) => {
-                    <H as Handler>::webhooks_publish(&self.0, &route, payload).await
+                Ok(Message::WebhooksPublish(payload)) => {
+                    <H as Handler>::webhooks_publish(&self.0, &delivery, payload).await
                 }
-                Message::Unknown(message) => {
-                    <H as Handler>::unknown(&self.0, &route, message).await
+                Ok(Message::Unknown(message)) => {
+                    <H as Handler>::unknown(&self.0, &delivery, message).await
+                }
+                Err(error) => {
+                    <H as Handler>::undecodable(&self.0, &delivery, error).await
                 }
             }
         })
@@ -281,13 +301,10 @@ pub fn service<H: Handler>(
     handler: H,
     config: crate::receiver::ReceiverConfig,
 ) -> Result<
-    crate::receiver::Webhooks<
-        Message,
-        ::hookgen_runtime::__private::DispatchService<Message>,
-    >,
+    crate::receiver::Webhooks<Message, crate::receiver::HandlerService<Message>>,
     crate::SignatureError,
 > {
-    let dispatch = ::hookgen_runtime::__private::DispatchService(
+    let dispatch = crate::receiver::HandlerService::new(
         ::std::sync::Arc::new(Dispatcher(handler)),
     );
     Ok(crate::receiver::Layer::layer(&layer(config)?, dispatch))
@@ -305,6 +322,7 @@ pub fn layer(
         scheme: SIGNATURE,
         route,
         decode_channel,
+        message_name: Message::name,
     };
     crate::receiver::WebhooksLayer::new(binding, config)
 }
@@ -338,6 +356,7 @@ pub async fn process<H: Handler>(
         scheme: SIGNATURE,
         route,
         decode_channel,
+        message_name: Message::name,
     };
     ::hookgen_runtime::__private::process(
             queue,

@@ -3,7 +3,7 @@
 
 include!(concat!(env!("OUT_DIR"), "/hookgen.rs"));
 
-use hookgen_runtime::Route;
+use hookgen_runtime::receiver::DeliveryContext;
 use hookgen_runtime::receiver::HandlerError;
 
 /// Counts the orders it is told about.
@@ -16,7 +16,7 @@ pub struct Orders {
 impl orders::Handler for Orders {
     async fn order_created(
         &self,
-        _: &Route,
+        _: &DeliveryContext,
         _: orders::OrderCreatedPayload,
     ) -> Result<(), HandlerError> {
         self.created

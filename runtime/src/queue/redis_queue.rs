@@ -15,11 +15,11 @@ use super::{
 /// the capacity already, atomically. KEYS: the stream, the waiting-again stream.
 const PUSH: &str = r"
 if redis.call('XLEN', KEYS[1]) + redis.call('XLEN', KEYS[2]) >= tonumber(ARGV[1]) then return 0 end
-if ARGV[4] == '' then
-  redis.call('XADD', KEYS[1], '*', 'path', ARGV[2], 'body', ARGV[3])
-else
-  redis.call('XADD', KEYS[1], '*', 'path', ARGV[2], 'body', ARGV[3], 'event', ARGV[5])
+local fields = {'path', ARGV[2], 'body', ARGV[3], 'headers', ARGV[6], 'received', ARGV[7]}
+if ARGV[4] ~= '' then
+  table.insert(fields, 'event'); table.insert(fields, ARGV[5])
 end
+redis.call('XADD', KEYS[1], '*', unpack(fields))
 return 1";
 
 /// Gives back a taken delivery that failed, atomically: with its new failure count
@@ -265,6 +265,11 @@ impl RedisQueue {
         let path: String = entry.get("path")?;
         let body: Vec<u8> = entry.get("body")?;
         let event: Option<String> = entry.get("event");
+        let headers = entry
+            .get::<Vec<u8>>("headers")
+            .and_then(|json| serde_json::from_slice(&json).ok())
+            .unwrap_or_default();
+        let received_at_ms: u64 = entry.get("received").unwrap_or(0);
         let failures: u32 = entry.get("failures").unwrap_or(0);
         Some((
             Ticket(entry.id.clone()),
@@ -272,6 +277,8 @@ impl RedisQueue {
                 path,
                 body: Bytes::from(body),
                 event,
+                headers,
+                received_at_ms,
                 failures,
             },
         ))
@@ -354,6 +361,8 @@ impl DeliveryQueue for RedisQueue {
                     ""
                 })
                 .arg(delivery.event.as_deref().unwrap_or_default())
+                .arg(serde_json::to_vec(&delivery.headers).unwrap_or_default())
+                .arg(delivery.received_at_ms)
                 .query_async(&mut connection)
                 .await
                 .map_err(unavailable)?;
