@@ -438,6 +438,32 @@ fn schemes() -> &'static [(&'static str, hookgen_runtime::SignatureScheme)] {
     })
 }
 
+/// A secret in `scheme`'s format made of `raw` (a 32-byte seed from it for Ed25519:
+/// the secret key signs and, through its public key, verifies).
+fn secret_for(scheme: &hookgen_runtime::SignatureScheme, raw: &[u8]) -> Vec<u8> {
+    use base64::Engine as _;
+    use hookgen_runtime::SecretFormat;
+    match scheme.secret_format {
+        SecretFormat::Bytes => raw.to_vec(),
+        SecretFormat::WhsecBase64 => format!(
+            "whsec_{}",
+            base64::engine::general_purpose::STANDARD.encode(raw)
+        )
+        .into_bytes(),
+        SecretFormat::Ed25519Base64 => {
+            let mut seed = [0u8; 32];
+            seed.iter_mut()
+                .zip(raw.iter().cycle())
+                .for_each(|(s, r)| *s = *r);
+            format!(
+                "whsk_{}",
+                base64::engine::general_purpose::STANDARD.encode(seed)
+            )
+            .into_bytes()
+        }
+    }
+}
+
 struct FixedClock(i64);
 
 impl hookgen_runtime::Clock for FixedClock {
@@ -462,6 +488,47 @@ fn is_hex_case_change(before: &[u8], after: &[u8]) -> bool {
 }
 
 proptest::proptest! {
+    /// For every scheme (each preset and each spec's), `sign_delivery` gives every header
+    /// a delivery needs: what it signed verifies at its own time, and, for a scheme with
+    /// a tolerance, no longer one tolerance (and a second) later or earlier.
+    #[test]
+    fn a_signed_delivery_verifies_at_its_time_and_not_one_tolerance_later(
+        raw_secret in proptest::strategy::Strategy::prop_filter(
+            proptest::collection::vec(proptest::prelude::any::<u8>(), 16..48),
+            "a strong key",
+            |s| s.iter().any(|b| *b > b' ' && *b != 0x7f) && s.iter().any(|b| *b != s[0]),
+        ),
+        body in proptest::collection::vec(proptest::prelude::any::<u8>(), 0..200),
+        id in "msg_[a-zA-Z0-9]{1,24}",
+        timestamp in 1_000_000_000i64..4_000_000_000,
+    ) {
+        let spec_schemes = [
+            ("openai", webhooks::openai::SIGNATURE),
+            ("github module", webhooks::github::SIGNATURE),
+        ];
+        for &(name, scheme) in schemes().iter().chain(&spec_schemes) {
+            let secret = secret_for(&scheme, &raw_secret);
+            let signed = scheme.sign_delivery(&secret, &id, timestamp, &body).unwrap();
+            proptest::prop_assert!(signed.get(scheme.header).is_some(), "{}", name);
+            let request = signed.request(&scheme, &body);
+            proptest::prop_assert_eq!(
+                scheme.verify_request(&[&secret], &request, &FixedClock(timestamp)),
+                Ok(()),
+                "{}", name
+            );
+            if let Some(tolerance) = scheme.tolerance_seconds {
+                let tolerance = i64::try_from(tolerance).unwrap();
+                for later in [timestamp + tolerance + 1, timestamp - tolerance - 1] {
+                    let result = scheme.verify_request(&[&secret], &request, &FixedClock(later));
+                    proptest::prop_assert!(
+                        matches!(result, Err(SignatureError::OutsideTolerance { .. })),
+                        "{}: {:?} one tolerance away", name, result
+                    );
+                }
+            }
+        }
+    }
+
     /// For random secrets, bodies, ids and timestamps: `verify(sign(b))` holds under every
     /// scheme, and flipping any one bit of the body, the header text, the MAC or the secret fails.
     #[test]
@@ -478,25 +545,11 @@ proptest::proptest! {
         bit in 0u8..8,
     ) {
         use base64::Engine as _;
-        use hookgen_runtime::{Encoding, SecretFormat, SignedRequest};
+        use hookgen_runtime::{Encoding, SignedRequest};
         let clock = FixedClock(timestamp);
         let ts = timestamp.to_string();
         for &(name, scheme) in schemes() {
-            let secret = match scheme.secret_format {
-                SecretFormat::Bytes => raw_secret.clone(),
-                SecretFormat::WhsecBase64 => format!(
-                    "whsec_{}",
-                    base64::engine::general_purpose::STANDARD.encode(&raw_secret)
-                )
-                .into_bytes(),
-                // A 32-byte seed: the secret key signs and, through its public key, verifies.
-                SecretFormat::Ed25519Base64 => {
-                    let mut seed = [0u8; 32];
-                    seed.iter_mut().zip(raw_secret.iter().cycle()).for_each(|(s, r)| *s = *r);
-                    format!("whsk_{}", base64::engine::general_purpose::STANDARD.encode(seed))
-                        .into_bytes()
-                }
-            };
+            let secret = secret_for(&scheme, &raw_secret);
             let header = scheme.sign_message(&secret, &id, timestamp, &body).unwrap();
             let check = |secret: &[u8], header: &str, body: &[u8]| {
                 let request = SignedRequest {
@@ -659,4 +712,25 @@ proptest::proptest! {
             "{signed:?}: {id}/{ts} re-split as {other_id}/{other_ts} verifies"
         );
     }
+}
+
+/// The generated `sign_delivery` signs with a fresh id and the current time: what it
+/// returns verifies now, for a scheme that signs a timestamp (where a body-only `sign`
+/// would sign timestamp 0, and so is not generated).
+#[test]
+fn a_module_signs_a_delivery_with_every_header_its_scheme_needs() {
+    use webhooks::openai;
+    let secret = b"whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw";
+    let body = br#"{"type":"batch.completed"}"#;
+    let signed = openai::sign_delivery(secret, body).unwrap();
+    let names: Vec<&str> = signed.iter().map(|(name, _)| name).collect();
+    assert_eq!(
+        names,
+        ["webhook-id", "webhook-timestamp", "webhook-signature"]
+    );
+    let request = signed.request(&openai::SIGNATURE, body);
+    openai::verify_request(&[secret], &request, &hookgen_runtime::SystemClock).unwrap();
+    // Two deliveries never share an id.
+    let other = openai::sign_delivery(secret, body).unwrap();
+    assert_ne!(signed.get("webhook-id"), other.get("webhook-id"));
 }

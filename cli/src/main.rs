@@ -418,16 +418,12 @@ fn run(command: Command) -> Result<ExitCode> {
             let timestamp = timestamp
                 .unwrap_or_else(|| hookgen_runtime::Clock::now_unix(&hookgen_runtime::SystemClock));
             let id = id.unwrap_or_else(|| format!("msg_{timestamp:x}"));
-            let signature = scheme
-                .sign_message(key.secret.as_bytes(), &id, timestamp, &body)
+            let signed = scheme
+                .sign_delivery(key.secret.as_bytes(), &id, timestamp, &body)
                 .map_err(|e| anyhow::anyhow!("cannot sign: {e}"))?;
-            if scheme.signs(hookgen_runtime::SignedPart::Id) {
-                println!("{}: {id}", scheme.id_header);
+            for (name, value) in signed.iter() {
+                println!("{name}: {value}");
             }
-            if !scheme.timestamp_header.is_empty() {
-                println!("{}: {timestamp}", scheme.timestamp_header);
-            }
-            println!("{}: {signature}", scheme.header);
             Ok(ExitCode::SUCCESS)
         }
         Command::Verify {

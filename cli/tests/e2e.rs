@@ -151,9 +151,12 @@ fn github_signature(secret: &str, body: &[u8]) -> String {
         .unwrap();
     child.stdin.take().unwrap().write_all(body).unwrap();
     let output = child.wait_with_output().unwrap();
-    let line = String::from_utf8_lossy(&output.stdout).trim().to_owned();
-    line.split_once(": ")
-        .map_or(line.clone(), |(_, v)| v.to_owned())
+    // Every header the delivery needs, one per line; the signature's is ours.
+    String::from_utf8_lossy(&output.stdout)
+        .lines()
+        .find_map(|line| line.strip_prefix("X-Hub-Signature-256: "))
+        .expect("hookgen sign prints the signature header")
+        .to_owned()
 }
 
 /// The same with the specs converted to AsyncAPI 3.0 (`hookgen convert --to 3.0`).

@@ -34,6 +34,7 @@ pub mod sender;
 pub mod signature;
 #[cfg(feature = "testing")]
 pub mod testing;
+mod unique;
 
 pub use decode::{DecodeError, Headers, MessageInfo, UnknownMessage};
 
@@ -59,5 +60,5 @@ pub use delivery::DeliveryPolicy;
 pub use routing::{Action, Channel, Operation, Parameter, Reply, Route, Server};
 pub use signature::{
     Algorithm, Clock, Encoding, STANDARD_WEBHOOKS, STANDARD_WEBHOOKS_V1A, SecretFormat,
-    SignatureError, SignatureScheme, SignedPart, SignedRequest, SystemClock,
+    SignatureError, SignatureScheme, SignedHeaders, SignedPart, SignedRequest, SystemClock,
 };

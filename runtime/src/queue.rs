@@ -167,18 +167,9 @@ impl RetrySchedule {
             .or(self.waits.last())
             .copied()
             .unwrap_or_default();
-        let spread = self.jitter.clamp(0.0, 1.0) * (unit_random() * 2.0 - 1.0);
+        let spread = self.jitter.clamp(0.0, 1.0) * (crate::unique::unit_random() * 2.0 - 1.0);
         Some(base.mul_f64((1.0 + spread).max(0.0)))
     }
-}
-
-/// A number in `[0, 1)`, different on every call (for jitter; not for secrets).
-fn unit_random() -> f64 {
-    use std::hash::{BuildHasher as _, Hasher as _};
-    static COUNTER: AtomicU64 = AtomicU64::new(0);
-    let mut hasher = std::collections::hash_map::RandomState::new().build_hasher();
-    hasher.write_u64(COUNTER.fetch_add(1, Ordering::Relaxed));
-    (hasher.finish() >> 11) as f64 / (1u64 << 53) as f64
 }
 
 /// A delivery set aside after its last attempt failed.

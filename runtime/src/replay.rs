@@ -58,22 +58,7 @@ impl ClaimToken {
     /// A token no other claim of this or any other process has (a per-process random
     /// seed, a counter and the time, hashed).
     pub fn new() -> Self {
-        use std::hash::{BuildHasher as _, Hasher as _};
-        static COUNTER: AtomicU64 = AtomicU64::new(0);
-        static SEED: std::sync::OnceLock<std::collections::hash_map::RandomState> =
-            std::sync::OnceLock::new();
-        let seed = SEED.get_or_init(std::collections::hash_map::RandomState::new);
-        let count = COUNTER.fetch_add(1, Ordering::Relaxed);
-        let now = std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .map_or(0, |d| d.as_nanos());
-        let mut high = seed.build_hasher();
-        high.write_u64(count);
-        high.write_u128(now);
-        high.write_u32(std::process::id());
-        let mut token = [0u8; 16];
-        token[..8].copy_from_slice(&high.finish().to_le_bytes());
-        token[8..].copy_from_slice(&count.to_le_bytes());
+        let token = crate::unique::unique_bytes();
         Self(token)
     }
 

@@ -231,26 +231,21 @@ impl Sender {
         body: &[u8],
         headers: &[(&str, &str)],
     ) -> Result<(u16, Option<u64>), Failure> {
-        let timestamp = SystemClock.now_unix();
-        let signature = self
+        let signed = self
             .scheme
-            .sign_message(&self.secret, id, timestamp, body)
+            .sign_delivery(&self.secret, id, SystemClock.now_unix(), body)
             .map_err(|e| Failure::retry(e.to_string()))?;
         let mut request = self
             .client
             .post(url)
             .timeout(self.policy.timeout)
             .header("content-type", "application/json")
-            .header(self.scheme.header, signature)
             .body(body.to_vec());
         for (name, value) in headers {
             request = request.header(*name, *value);
         }
-        if !self.scheme.id_header.is_empty() {
-            request = request.header(self.scheme.id_header, id);
-        }
-        if !self.scheme.timestamp_header.is_empty() {
-            request = request.header(self.scheme.timestamp_header, timestamp.to_string());
+        for (name, value) in signed.iter() {
+            request = request.header(name, value);
         }
         let response = request.send().await.map_err(|e| {
             Failure::retry(if e.is_timeout() {

@@ -341,6 +341,40 @@ impl SignatureError {
     }
 }
 
+/// The headers of one signed delivery ([`SignatureScheme::sign_delivery`]): the id and
+/// timestamp headers the scheme has, then the signature header.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SignedHeaders {
+    headers: Vec<(&'static str, String)>,
+}
+
+impl SignedHeaders {
+    /// Every header, as `(name, value)`.
+    pub fn iter(&self) -> impl Iterator<Item = (&'static str, &str)> + '_ {
+        self.headers
+            .iter()
+            .map(|(name, value)| (*name, value.as_str()))
+    }
+
+    /// The value of header `name` (ignoring ASCII case).
+    pub fn get(&self, name: &str) -> Option<&str> {
+        self.iter()
+            .find(|(n, _)| n.eq_ignore_ascii_case(name))
+            .map(|(_, value)| value)
+    }
+
+    /// The request these headers sign, to verify it ([`SignatureScheme::verify_request`]).
+    pub fn request<'a>(&'a self, scheme: &SignatureScheme, body: &'a [u8]) -> SignedRequest<'a> {
+        let part = |name: &str| (!name.is_empty()).then(|| self.get(name)).flatten();
+        SignedRequest {
+            signature: self.get(scheme.header),
+            id: part(scheme.id_header),
+            timestamp: part(scheme.timestamp_header),
+            body,
+        }
+    }
+}
+
 /// The parts of a request a signature covers.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct SignedRequest<'a> {
@@ -524,8 +558,46 @@ impl SignatureScheme {
         self.signing_key(secret).map(drop)
     }
 
+    /// Every header one delivery of `body` needs, signed with `secret`: the scheme's id
+    /// and timestamp headers (with `id` and `timestamp`) where it has them, then the
+    /// signature. What senders, the test helpers and `hookgen sign` send.
+    pub fn sign_delivery(
+        &self,
+        secret: &[u8],
+        id: &str,
+        timestamp: i64,
+        body: &[u8],
+    ) -> Result<SignedHeaders, SignatureError> {
+        let signature = self.sign_message(secret, id, timestamp, body)?;
+        let mut headers = Vec::with_capacity(3);
+        if !self.id_header.is_empty() {
+            headers.push((self.id_header, id.to_owned()));
+        }
+        if !self.timestamp_header.is_empty() {
+            headers.push((self.timestamp_header, timestamp.to_string()));
+        }
+        headers.push((self.header, signature));
+        Ok(SignedHeaders { headers })
+    }
+
+    /// [`Self::sign_delivery`] with a fresh message id and the current time.
+    pub fn sign_now(&self, secret: &[u8], body: &[u8]) -> Result<SignedHeaders, SignatureError> {
+        self.sign_delivery(
+            secret,
+            &crate::unique::message_id(),
+            SystemClock.now_unix(),
+            body,
+        )
+    }
+
+    /// Whether the scheme signs the body alone (no id, no timestamp), so that
+    /// [`Self::sign`] is all a sender needs.
+    pub fn signs_body_alone(&self) -> bool {
+        !self.signs(SignedPart::Id) && !self.signs(SignedPart::Timestamp)
+    }
+
     /// The header value that signs `body` with `secret` (for schemes that sign the body
-    /// alone; a scheme that also signs an id or a timestamp needs [`Self::sign_message`]).
+    /// alone; a scheme that also signs an id or a timestamp needs [`Self::sign_delivery`]).
     ///
     /// A secret the scheme cannot use (empty, or not base64 for `whsec_` secrets) yields
     /// an empty value, which every verifier rejects.

@@ -166,22 +166,15 @@ impl TestSigner {
             .clone()
             .unwrap_or_else(|| format!("msg_test_{}", NEXT_ID.fetch_add(1, Ordering::Relaxed)));
         let timestamp = self.timestamp.unwrap_or_else(|| SystemClock.now_unix());
-        let signature = self
+        let signed = self
             .scheme
-            .sign_message(&self.secret, &id, timestamp, body)?;
-        let mut headers = vec![
-            ("content-type".to_owned(), "application/json".to_owned()),
-            (self.scheme.header.to_owned(), signature),
-        ];
-        if !self.scheme.id_header.is_empty() {
-            headers.push((self.scheme.id_header.to_owned(), id));
-        }
-        if !self.scheme.timestamp_header.is_empty() {
-            headers.push((
-                self.scheme.timestamp_header.to_owned(),
-                timestamp.to_string(),
-            ));
-        }
+            .sign_delivery(&self.secret, &id, timestamp, body)?;
+        let mut headers = vec![("content-type".to_owned(), "application/json".to_owned())];
+        headers.extend(
+            signed
+                .iter()
+                .map(|(name, value)| (name.to_owned(), value.to_owned())),
+        );
         Ok(SignedDelivery {
             path: path.to_owned(),
             headers,

@@ -1581,6 +1581,27 @@ fn signature(spec: &ir::Spec) -> TokenStream {
         }
     });
     let signed = quote! { &[#(#parts),*] };
+    // `sign` and `verify` take the body alone: only for schemes that sign nothing else
+    // (a timestamp signed as 0 would never verify).
+    let body_alone = s
+        .signed
+        .iter()
+        .all(|part| matches!(part, ir::SignedPart::Body | ir::SignedPart::Text(_)))
+        .then(|| {
+            quote! {
+                /// The signature header value for `body` signed with `secret` (this scheme
+                /// signs the body alone). A secret the scheme cannot use yields an empty
+                /// value, which every verifier refuses.
+                pub fn sign(secret: &[u8], body: &[u8]) -> String {
+                    SIGNATURE.sign(secret, body)
+                }
+
+                /// Verifies `header_value` over the raw `body` bytes, in constant time.
+                pub fn verify(secret: &[u8], header_value: &str, body: &[u8]) -> Result<(), ::hookgen_runtime::SignatureError> {
+                    SIGNATURE.verify(secret, header_value, body)
+                }
+            }
+        });
     let feature_check = (s.algorithm == ir::SignatureAlgorithm::Ed25519).then(|| {
         quote! {
             const _: () = assert!(
@@ -1621,14 +1642,13 @@ fn signature(spec: &ir::Spec) -> TokenStream {
         /// The HTTP header that carries the signature.
         pub const SIGNATURE_HEADER: &str = SIGNATURE.header;
 
-        /// The signature header value for `body` signed with `secret`.
-        pub fn sign(secret: &[u8], body: &[u8]) -> String {
-            SIGNATURE.sign(secret, body)
-        }
+        #body_alone
 
-        /// Verifies `header_value` over the raw `body` bytes, in constant time.
-        pub fn verify(secret: &[u8], header_value: &str, body: &[u8]) -> Result<(), ::hookgen_runtime::SignatureError> {
-            SIGNATURE.verify(secret, header_value, body)
+        /// Every header a delivery of `body` needs, signed with `secret`: the signature
+        /// and, where the scheme has them, a fresh message id and the current timestamp.
+        /// What a sender of this spec's webhooks sends.
+        pub fn sign_delivery(secret: &[u8], body: &[u8]) -> Result<::hookgen_runtime::SignedHeaders, ::hookgen_runtime::SignatureError> {
+            SIGNATURE.sign_now(secret, body)
         }
 
         /// Verifies a request against any of `secrets` (rotation), with the timestamp checked

@@ -345,7 +345,9 @@ pub const SIGNATURE: crate::SignatureScheme = crate::SignatureScheme {
 /// The HTTP header that carries the signature.
 pub const SIGNATURE_HEADER: &str = SIGNATURE.header;
 
-/// The signature header value for `body` signed with `secret`.
+/// The signature header value for `body` signed with `secret` (this scheme
+/// signs the body alone). A secret the scheme cannot use yields an empty
+/// value, which every verifier refuses.
 pub fn sign(secret: &[u8], body: &[u8]) -> String {
     SIGNATURE.sign(secret, body)
 }
@@ -357,6 +359,16 @@ pub fn verify(
     body: &[u8],
 ) -> Result<(), crate::SignatureError> {
     SIGNATURE.verify(secret, header_value, body)
+}
+
+/// Every header a delivery of `body` needs, signed with `secret`: the signature
+/// and, where the scheme has them, a fresh message id and the current timestamp.
+/// What a sender of this spec's webhooks sends.
+pub fn sign_delivery(
+    secret: &[u8],
+    body: &[u8],
+) -> Result<::hookgen_runtime::SignedHeaders, crate::SignatureError> {
+    SIGNATURE.sign_now(secret, body)
 }
 
 /// Verifies a request against any of `secrets` (rotation), with the timestamp checked
