@@ -32,7 +32,7 @@ fn main() {
         let schema_file = format!("{}.schema.json", spec.module);
         let schema = hookgen::__private::json_schema::validation_document(
             &document.root,
-            document.receive_optional(),
+            &document.leniency(),
         );
         let path = Path::new(&out_dir).join(&schema_file);
         std::fs::write(&path, schema.to_string())

@@ -53,9 +53,19 @@ pub enum Identified {
 impl Inspector {
     /// Compiles `file` and prepares its payload validators.
     pub fn new(file: &SpecFile) -> Result<Self, Diagnostics> {
+        Self::with_leniency(file, None)
+    }
+
+    /// [`Self::new`], fitting payloads under `leniency` instead of the spec's own
+    /// `x-hookgen.receive` (to weigh a receive rule before adopting it).
+    pub fn with_leniency(
+        file: &SpecFile,
+        leniency: Option<hookgen::leniency::Leniency>,
+    ) -> Result<Self, Diagnostics> {
         let document = hookgen::__private::read_checked(file)?;
         let spec = hookgen::__private::compile(file)?;
-        let validators = Validators::decoding(&document.root, document.receive_optional())
+        let leniency = leniency.unwrap_or_else(|| document.leniency());
+        let validators = Validators::decoding(&document.root, &leniency)
             .map_err(|e| Diagnostic::at(&file.display, "", e))?;
         let templates =
             hookgen_runtime::routing::TemplateIndex::sparse(spec.channels.iter().map(|c| {

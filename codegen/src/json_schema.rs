@@ -9,7 +9,7 @@ use serde_json::{Map, Value};
 /// A draft-07 schema that validates values against the schema at `pointer` of the AsyncAPI
 /// document `document` (`$ref`s inside it still resolve against the document).
 pub fn validation_schema(document: &Value, pointer: &str) -> Value {
-    let mut root = validation_document(document, &[]);
+    let mut root = validation_document(document, &crate::leniency::Leniency::default());
     if let Value::Object(map) = &mut root {
         map.insert("$ref".into(), reference(pointer).into());
     }
@@ -19,11 +19,11 @@ pub fn validation_schema(document: &Value, pointer: &str) -> Value {
 /// The AsyncAPI document `document` as a draft-07 schema with no root schema of its own:
 /// [`validation_schema`] for any pointer is this with `$ref` set to [`reference`] of it
 /// (for a large document, written once and shared by every schema in it).
-/// Properties named in `optional` (`x-hookgen.receive.optional`) are not required, as
-/// the generated types read them.
-pub fn validation_document(document: &Value, optional: &[String]) -> Value {
+/// Required properties `leniency` relaxes are not required, as the generated types
+/// read them.
+pub fn validation_document(document: &Value, leniency: &crate::leniency::Leniency) -> Value {
     let mut root = to_draft7(document);
-    relax_required(&mut root, optional);
+    relax_required(&mut root, leniency);
     if let Value::Object(map) = &mut root {
         map.insert(
             "$schema".into(),
@@ -33,26 +33,69 @@ pub fn validation_document(document: &Value, optional: &[String]) -> Value {
     root
 }
 
-/// Drops every name in `optional` from every `required` list in `value`: the schema as
-/// the generated types read it when `x-hookgen.receive.optional` relaxes those names.
-pub fn relax_required(value: &mut Value, optional: &[String]) {
-    if optional.is_empty() {
+/// Drops from every `required` list of the document `value` the properties `leniency`
+/// relaxes: the schema as the generated types read it (one rule for both:
+/// [`crate::leniency`]).
+pub fn relax_required(value: &mut Value, leniency: &crate::leniency::Leniency) {
+    if leniency.is_strict() {
         return;
     }
-    // Iterative: a document may nest deeper than the stack allows recursion.
-    let mut pending = vec![value];
-    while let Some(value) = pending.pop() {
-        match value {
-            Value::Object(map) => {
-                if let Some(Value::Array(required)) = map.get_mut("required") {
-                    required
-                        .retain(|r| r.as_str().is_none_or(|r| !optional.iter().any(|o| o == r)));
+    // First what to drop, where (reading the whole document: `$ref`s resolve in it),
+    // then the drops. Iterative: a document may nest deeper than the stack allows.
+    let mut drops: Vec<(String, Vec<String>)> = Vec::new();
+    {
+        let root = &*value;
+        let resolve = |reference: &str| root.pointer(reference.strip_prefix('#')?);
+        let mut pending: Vec<(String, &Value)> = vec![(String::new(), root)];
+        while let Some((pointer, value)) = pending.pop() {
+            match value {
+                Value::Object(map) => {
+                    if let (Some(Value::Array(required)), Some(Value::Object(properties))) =
+                        (map.get("required"), map.get("properties"))
+                    {
+                        let relaxed: Vec<String> = required
+                            .iter()
+                            .filter_map(Value::as_str)
+                            .filter(|name| {
+                                properties.get(*name).is_some_and(|schema| {
+                                    leniency.relaxes(name, schema, &resolve).is_some()
+                                })
+                            })
+                            .map(str::to_owned)
+                            .collect();
+                        if !relaxed.is_empty() {
+                            drops.push((pointer.clone(), relaxed));
+                        }
+                    }
+                    for (key, child) in map {
+                        pending.push((format!("{pointer}/{}", escape_token(key)), child));
+                    }
                 }
-                pending.extend(map.values_mut());
+                Value::Array(items) => {
+                    for (i, child) in items.iter().enumerate() {
+                        pending.push((format!("{pointer}/{i}"), child));
+                    }
+                }
+                _ => {}
             }
-            Value::Array(items) => pending.extend(items.iter_mut()),
-            _ => {}
         }
+    }
+    for (pointer, relaxed) in drops {
+        if let Some(Value::Array(required)) = value
+            .pointer_mut(&pointer)
+            .and_then(|object| object.get_mut("required"))
+        {
+            required.retain(|r| r.as_str().is_none_or(|r| !relaxed.iter().any(|o| o == r)));
+        }
+    }
+}
+
+/// A JSON pointer token for `key` (`~` and `/` escaped).
+fn escape_token(key: &str) -> std::borrow::Cow<'_, str> {
+    if key.contains(['~', '/']) {
+        key.replace('~', "~0").replace('/', "~1").into()
+    } else {
+        key.into()
     }
 }
 
@@ -81,12 +124,15 @@ impl Validators {
     /// without the assertions the types do not enforce (string enums and consts are
     /// open, formats, patterns, lengths, bounds and `not` are documented, not checked).
     /// `hookgen listen` fits bodies with these, so it names the message `decode` names.
-    /// `optional` names the properties `x-hookgen.receive.optional` relaxes, which the
-    /// generated types accept absent.
-    pub fn decoding(document: &Value, optional: &[String]) -> Result<Self, String> {
+    /// The required properties `leniency` relaxes, which the generated types accept
+    /// absent, are not required.
+    pub fn decoding(
+        document: &Value,
+        leniency: &crate::leniency::Leniency,
+    ) -> Result<Self, String> {
         let mut converted = to_draft7(document);
         open_up(&mut converted, false);
-        relax_required(&mut converted, optional);
+        relax_required(&mut converted, leniency);
         Self::registry(converted)
     }
 
@@ -163,6 +209,20 @@ fn open_up(value: &mut Value, names: bool) {
         Value::Object(map) => {
             if !names {
                 map.retain(|key, _| !UNENFORCED.contains(&key.as_str()));
+                // A union decodes into its first alternative that fits (serde's
+                // `untagged`), never refused because a second one fits too.
+                if let Some(alternatives) = map.remove("oneOf") {
+                    if map.contains_key("anyOf") {
+                        let all = map
+                            .entry("allOf")
+                            .or_insert_with(|| Value::Array(Vec::new()));
+                        if let Value::Array(all) = all {
+                            all.push(serde_json::json!({ "anyOf": alternatives }));
+                        }
+                    } else {
+                        map.insert("anyOf".into(), alternatives);
+                    }
+                }
             }
             for (key, v) in map.iter_mut() {
                 let holds_names = !names && crate::resolve::NAME_MAPS.contains(&key.as_str());

@@ -33,6 +33,7 @@ pub mod escape;
 pub mod ir;
 #[doc(hidden)]
 pub mod json_schema;
+pub mod leniency;
 #[doc(hidden)]
 pub mod load;
 mod lower;

@@ -55,7 +55,7 @@ impl<'a> Lowering<'a> {
             document,
             resolver,
             schemas: SchemaLowering::new(resolver, RESERVED_TYPE_NAMES)
-                .optional(document.receive_optional().iter().cloned()),
+                .leniency(document.leniency()),
             diagnostics: Diagnostics::default(),
             messages: Vec::new(),
             variants: NameScope::default(),
@@ -360,10 +360,12 @@ impl<'a> Lowering<'a> {
                 required.push(Value::from(header.name.clone()));
             }
         }
+        // Headers are held to what they declare: the receive leniency is for payloads.
         let schema = serde_json::json!({
             "type": "object",
             "properties": properties,
             "required": required,
+            crate::schema::AS_WRITTEN: true,
         });
         let at = crate::diagnostics::child(&message.at, "parameters");
         let ty = self.schemas.lower(&schema, &at, "WebhookHeaders").ty;

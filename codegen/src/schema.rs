@@ -37,6 +37,10 @@ pub struct Shape {
     pub nullable: bool,
 }
 
+/// The key of a schema built by the generator itself (a message's declared headers)
+/// whose `required` list the receive leniency leaves as written.
+pub const AS_WRITTEN: &str = "x-hookgen-as-written";
+
 /// Builds the [`TypeSpace`] of one spec.
 pub struct SchemaLowering<'a> {
     resolver: Resolver<'a>,
@@ -50,9 +54,8 @@ pub struct SchemaLowering<'a> {
     /// Where the properties of an `allOf` merge being lowered were written, so each is
     /// lowered at its own pointer (and a merge that reaches itself meets its own type).
     merged_origins: BTreeMap<String, String>,
-    /// Property names that are optional even where a schema requires them
-    /// (`x-hookgen.receive.optional`).
-    optional: std::collections::BTreeSet<String>,
+    /// Which required properties received payloads may lack (`x-hookgen.receive`).
+    leniency: crate::leniency::Leniency,
 }
 
 impl<'a> SchemaLowering<'a> {
@@ -67,13 +70,13 @@ impl<'a> SchemaLowering<'a> {
             depth: 0,
             pending: std::collections::VecDeque::new(),
             merged_origins: BTreeMap::new(),
-            optional: Default::default(),
+            leniency: Default::default(),
         }
     }
 
-    /// Treats properties named `names` as optional even where a schema requires them.
-    pub fn optional(mut self, names: impl IntoIterator<Item = String>) -> Self {
-        self.optional.extend(names);
+    /// Lets received payloads lack the required properties `leniency` relaxes.
+    pub fn leniency(mut self, leniency: crate::leniency::Leniency) -> Self {
+        self.leniency = leniency;
         self
     }
 
@@ -442,12 +445,18 @@ impl<'a> SchemaLowering<'a> {
                 schema_doc(schema)
             };
             let mut required = required.contains(&wire.as_str());
-            if required && self.optional.contains(wire) {
-                required = false;
-                doc.push(
-                    "Required by the spec, but deliveries may lack it (`x-hookgen.receive.optional`)."
-                        .to_owned(),
-                );
+            if required && map.get(AS_WRITTEN).is_none() {
+                let root = self.resolver.root();
+                let resolve = |reference: &str| root.pointer(reference.strip_prefix('#')?);
+                if let Some(why) = self.leniency.relaxes(wire, schema, &resolve) {
+                    required = false;
+                    if why == crate::leniency::Relaxed::Named {
+                        doc.push(
+                            "Required by the spec, but deliveries may lack it (`x-hookgen.receive.optional`)."
+                                .to_owned(),
+                        );
+                    }
+                }
             }
             fields.push(Field {
                 wire: wire.clone(),

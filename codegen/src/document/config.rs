@@ -356,6 +356,10 @@ pub struct ReceiveConfig {
     /// these names is typed `Option` (absent stays absent when serialized again).
     #[serde(default)]
     pub optional: Vec<String>,
+    /// Which required properties deliveries may lack, by their shape (see
+    /// [`crate::leniency::TrustRequired`]; default `all`: none).
+    #[serde(default)]
+    pub trust_required: crate::leniency::TrustRequired,
 }
 
 /// `x-hookgen.delivery`: the provider's delivery rules as its docs state them.

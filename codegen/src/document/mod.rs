@@ -85,13 +85,14 @@ impl Document {
         Resolver::new(&self.root, &self.file)
     }
 
-    /// The properties `x-hookgen.receive.optional` makes optional where schemas require
-    /// them.
-    pub fn receive_optional(&self) -> &[String] {
-        self.config
-            .receive
-            .as_ref()
-            .map_or(&[][..], |r| r.optional.as_slice())
+    /// Which required properties received payloads may lack (`x-hookgen.receive`).
+    pub fn leniency(&self) -> crate::leniency::Leniency {
+        match &self.config.receive {
+            Some(receive) => {
+                crate::leniency::Leniency::new(receive.trust_required, receive.optional.clone())
+            }
+            None => crate::leniency::Leniency::default(),
+        }
     }
 }
 
