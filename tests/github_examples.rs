@@ -171,8 +171,10 @@ async fn held_out_github_payloads_all_reach_the_application() {
         eprintln!("SKIPPED: no held-out GitHub payloads (run scripts/github-heldout.sh)");
         return;
     };
+    /// What reached the handler: the message's event and actions, or why not typed.
+    type Seen = Result<(String, Vec<String>), String>;
     #[derive(Clone, Default)]
-    struct Recorder(std::sync::Arc<std::sync::Mutex<Vec<Result<(String, Vec<String>), String>>>>);
+    struct Recorder(std::sync::Arc<std::sync::Mutex<Vec<Seen>>>);
     impl webhooks::receiver::Service<Delivery<github::Message>> for Recorder {
         type Response = ();
         type Error = HandlerError;

@@ -95,8 +95,9 @@ impl Builder {
     }
 
     /// Emits each spec's `test_signer()` and `Message::signed`/`broken`: correctly
-    /// signed and deliberately broken deliveries for tests (needs `hookgen-runtime`'s
-    /// `testing` feature). Default: off.
+    /// signed and deliberately broken deliveries for tests. They exist whenever
+    /// `hookgen-runtime`'s `testing` feature is on, so enable it in
+    /// `[dev-dependencies]` only and `cargo build` ships none of them. Default: off.
     pub fn testing(mut self, on: bool) -> Self {
         self.testing = on;
         self
@@ -128,7 +129,11 @@ impl Builder {
             receiver: Gate::when(self.receiver),
             sender: Gate::when(self.sender),
             schemas: Gate::when(self.schemas),
-            testing: Gate::when(self.testing),
+            testing: if self.testing {
+                Gate::Runtime
+            } else {
+                Gate::Never
+            },
             in_generated_crate: false,
         };
         let mut diagnostics = Diagnostics::default();

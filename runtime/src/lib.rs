@@ -52,10 +52,28 @@ pub mod __private {
     #[cfg(feature = "tower")]
     pub use crate::receiver::{Dispatch, HandlerFuture, SpecBinding};
 
+    /// The items given, when this build has the `testing` feature (the test helpers a
+    /// build script generates with `Builder::testing`); nothing otherwise.
+    pub use crate::__testing_items as testing_items;
+
     /// Whether this build verifies Ed25519 (a module whose spec signs with Ed25519
     /// asserts it at compile time, so a missing feature is a build error, not a 401).
     pub const ED25519: bool = cfg!(feature = "ed25519");
 }
+#[cfg(feature = "testing")]
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __testing_items {
+    ($($item:item)*) => { $($item)* };
+}
+
+#[cfg(not(feature = "testing"))]
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __testing_items {
+    ($($item:item)*) => {};
+}
+
 pub use delivery::DeliveryPolicy;
 pub use routing::{Action, Channel, Operation, Parameter, Reply, Route, Server};
 pub use signature::{

@@ -27,6 +27,7 @@ pub(crate) fn unique_bytes() -> [u8; 16] {
 }
 
 /// A number spread evenly over `[0, 1)`.
+#[cfg(feature = "tower")]
 pub(crate) fn unit_random() -> f64 {
     let bytes = unique_bytes();
     let mut high = [0u8; 8];

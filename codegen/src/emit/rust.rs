@@ -22,6 +22,10 @@ pub enum Gate {
     Always,
     /// Not at all.
     Never,
+    /// Whenever the runtime has the feature: a build-script crate whose tests enable
+    /// `hookgen-runtime/testing` as a dev-dependency gets the items in its tests only,
+    /// and `cargo build` builds without them (used for the `testing` helpers).
+    Runtime,
 }
 
 impl Gate {
@@ -34,7 +38,7 @@ impl Gate {
     fn attribute(self, feature: &str) -> TokenStream {
         match self {
             Gate::Feature => quote! { #[cfg(feature = #feature)] },
-            Gate::Always => quote! {},
+            Gate::Always | Gate::Runtime => quote! {},
             Gate::Never => quote! { #[cfg(any())] },
         }
     }
@@ -43,7 +47,7 @@ impl Gate {
     fn wrap(self, feature: &str, inner: TokenStream) -> TokenStream {
         match self {
             Gate::Feature => quote! { #[cfg_attr(feature = #feature, #inner)] },
-            Gate::Always => quote! { #[#inner] },
+            Gate::Always | Gate::Runtime => quote! { #[#inner] },
             Gate::Never => quote! {},
         }
     }
@@ -664,7 +668,7 @@ fn testing(spec: &ir::Spec, options: Options) -> TokenStream {
         return quote! {};
     }
     let testing = options.testing.attribute("testing");
-    quote! {
+    let items = quote! {
         /// Signs deliveries of this spec as [`SIGNATURE`] says, with `secret`, for tests: any
         /// message ([`Message::signed`]), any example of [`MESSAGES`], deliberately broken
         /// ones ([`Message::broken`]), posted to the channel of [`CHANNELS`] that carries them.
@@ -694,6 +698,11 @@ fn testing(spec: &ir::Spec, options: Options) -> TokenStream {
                 signer.broken(self.name(), self, breakage)
             }
         }
+    };
+    if options.testing == Gate::Runtime {
+        quote! { ::hookgen_runtime::__private::testing_items! { #items } }
+    } else {
+        items
     }
 }
 

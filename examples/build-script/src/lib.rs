@@ -42,6 +42,43 @@ mod tests {
         }
     }
 
+    /// The test helpers, generated with `Builder::testing(true)` and present here
+    /// because the dev-dependency enables `hookgen-runtime/testing`: a delivery signed
+    /// as the provider signs it reaches the handler through the generated service.
+    #[tokio::test]
+    async fn the_test_signer_delivers_through_the_service() {
+        use hookgen_runtime::receiver::Service as _;
+        let signer = orders::test_signer("shop-secret-of-24-bytes");
+        let message = orders::decode(
+            "/hooks/orders",
+            br#"{"type":"order.created","id":"o_2","total_cents":990}"#,
+        )
+        .expect("decodes");
+        let delivery = message.signed(&signer).expect("signs");
+        let orders = std::sync::Arc::new(Orders::default());
+        let config = hookgen_runtime::receiver::ReceiverConfig::new("shop-secret-of-24-bytes");
+        let mut service = orders::service(Shared(orders.clone()), config).expect("a service");
+        let response = service
+            .call(delivery.http_request())
+            .await
+            .expect("answers");
+        assert_eq!(response.status(), 204);
+        assert_eq!(orders.created.load(std::sync::atomic::Ordering::Relaxed), 1);
+    }
+
+    /// The handler behind an `Arc`, to count from the test.
+    struct Shared(std::sync::Arc<Orders>);
+
+    impl orders::Handler for Shared {
+        async fn order_created(
+            &self,
+            context: &DeliveryContext,
+            payload: orders::OrderCreatedPayload,
+        ) -> Result<(), HandlerError> {
+            orders::Handler::order_created(&*self.0, context, payload).await
+        }
+    }
+
     #[test]
     fn the_router_is_built_from_the_generated_handler() {
         let config = hookgen_runtime::receiver::ReceiverConfig::new("shop-secret-of-24-bytes");
