@@ -1160,15 +1160,74 @@ impl Drop for AddressSlot {
 /// connections are open at once and [`ServerLimits::max_connections_per_address`] from
 /// one address, and when slots run short idle keep-alive connections are let go, so
 /// slow or idle clients cannot hold a receiver forever or exhaust its memory. Runs until
-/// the listener fails.
+/// the listener fails; [`serve_with_shutdown`] stops cleanly.
 #[cfg(feature = "axum")]
 pub async fn serve(
     listener: tokio::net::TcpListener,
     app: axum::Router,
     limits: ServerLimits,
 ) -> std::io::Result<()> {
+    serve_with_shutdown(listener, app, limits, std::future::pending(), Duration::MAX)
+        .await
+        .map(drop)
+}
+
+/// How a [`serve_with_shutdown`] ended.
+#[cfg(feature = "axum")]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Shutdown {
+    /// Connections still open when the grace period ran out: left to the caller's
+    /// runtime, which closes them when it ends (their deliveries unanswered, so their
+    /// senders retry them).
+    pub abandoned: usize,
+}
+
+/// [`serve`] until `signal` completes (for example `tokio::signal::ctrl_c()` or a
+/// SIGTERM), then shuts down without dropping work: stops accepting, lets every
+/// delivery in flight finish and be answered (idle keep-alive connections close at
+/// once, busy ones after their response), and returns once all are done or `grace` has
+/// passed. Then close a delivery queue ([`crate::queue::DeliveryQueue::close`]) and
+/// await its worker: it drains what was accepted.
+#[cfg(feature = "axum")]
+pub async fn serve_with_shutdown(
+    listener: tokio::net::TcpListener,
+    app: axum::Router,
+    limits: ServerLimits,
+    signal: impl Future<Output = ()> + Send,
+    grace: Duration,
+) -> std::io::Result<Shutdown> {
     let max = limits.max_connections.max(1);
     let slots = Arc::new(tokio::sync::Semaphore::new(max));
+    let (closing, _) = tokio::sync::watch::channel(false);
+    let accepting = accept(listener, app, limits, Arc::clone(&slots), &closing);
+    tokio::select! {
+        () = signal => {}
+        ended = accepting => ended?,
+    }
+    tracing::info!("shutting down: no new connections; waiting for deliveries in flight");
+    closing.send_replace(true);
+    let all = u32::try_from(max).unwrap_or(u32::MAX);
+    let drained = tokio::time::timeout(grace, slots.acquire_many(all)).await;
+    let abandoned = match drained {
+        Ok(_) => 0,
+        Err(_) => max - slots.available_permits(),
+    };
+    if abandoned > 0 {
+        tracing::warn!(abandoned, "grace period over: connections still open are closed");
+    }
+    Ok(Shutdown { abandoned })
+}
+
+/// The accept loop of [`serve_with_shutdown`]: runs until the listener fails.
+#[cfg(feature = "axum")]
+async fn accept(
+    listener: tokio::net::TcpListener,
+    app: axum::Router,
+    limits: ServerLimits,
+    slots: Arc<tokio::sync::Semaphore>,
+    closing: &tokio::sync::watch::Sender<bool>,
+) -> std::io::Result<()> {
+    let max = limits.max_connections.max(1);
     let per_address = Arc::new(PerAddress::default());
     // Counts the connections accepted while free slots were short: each one asks the
     // keep-alive connections open before it to close when idle.
@@ -1208,6 +1267,7 @@ pub async fn serve(
         }
         let mut shed = pressure.subscribe();
         shed.borrow_and_update();
+        let mut close = closing.subscribe();
         // Set once the connection has sent a whole request head.
         let reached = Arc::new(std::sync::atomic::AtomicBool::new(false));
         let service = {
@@ -1233,6 +1293,12 @@ pub async fn serve(
                     // A client's errors (timeouts, resets, bad requests) end its
                     // connection only.
                     _ = connection.as_mut() => break,
+                    // Shutting down: finish the request in flight, then close.
+                    Ok(()) = close.changed() => {
+                        connection.as_mut().graceful_shutdown();
+                        let _ = connection.as_mut().await;
+                        break;
+                    }
                     changed = shed.changed() => {
                         if changed.is_err() {
                             let _ = connection.as_mut().await;
