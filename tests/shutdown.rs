@@ -26,7 +26,12 @@ impl flyio::Handler for Slow {
         payload: flyio::ProviderWebhookPayload,
     ) -> Result<(), HandlerError> {
         tokio::time::sleep(Duration::from_millis(300)).await;
-        *self.0.lock().unwrap().entry(payload.resource_id).or_default() += 1;
+        *self
+            .0
+            .lock()
+            .unwrap()
+            .entry(payload.resource_id)
+            .or_default() += 1;
         Ok(())
     }
 }
@@ -77,7 +82,11 @@ async fn deliveries_in_flight_finish_when_the_receiver_shuts_down() {
     let app = flyio::router(handler.clone(), ReceiverConfig::new(SECRET.to_vec())).unwrap();
     let (base, stop, server) = serve(app).await;
     let statuses = under_load(&base, 16, stop).await;
-    assert_eq!(statuses, vec![204; 16], "every delivery in flight was answered");
+    assert_eq!(
+        statuses,
+        vec![204; 16],
+        "every delivery in flight was answered"
+    );
     let shutdown = server.await.unwrap().unwrap();
     assert_eq!(shutdown.abandoned, 0);
     let handled = handler.0.lock().unwrap().clone();
@@ -97,7 +106,11 @@ async fn in_queue_mode_the_worker_drains_what_was_accepted() {
     let handler = Slow::default();
     let queue = Arc::new(MemoryQueue::new(64));
     let stats = Arc::new(WorkerStats::default());
-    let worker = tokio::spawn(flyio::process(queue.clone(), handler.clone(), stats.clone()));
+    let worker = tokio::spawn(flyio::process(
+        queue.clone(),
+        handler.clone(),
+        stats.clone(),
+    ));
     let service = flyio::queued(queue.clone(), ReceiverConfig::new(SECRET.to_vec())).unwrap();
     let app = webhooks::receiver::axum::Router::new().fallback_service(service);
     let (base, stop, server) = serve(app).await;

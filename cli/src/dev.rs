@@ -159,29 +159,12 @@ pub fn send_test(
     scheme: SignatureScheme,
     secret: Vec<u8>,
     url: &str,
-    message: Option<&str>,
+    choice: &TestChoice<'_>,
 ) -> Result<usize> {
-    // One example of each message (the first), or of the one asked for.
-    let mut examples: Vec<(String, String, serde_json::Value)> = Vec::new();
-    for example in inspector.examples() {
-        if message.is_none_or(|m| m == example.0) && !examples.iter().any(|e| e.0 == example.0) {
-            examples.push(example);
-        }
-    }
-    if examples.is_empty() {
-        let names: Vec<&str> = inspector
-            .spec
-            .messages
-            .iter()
-            .filter(|m| !m.examples.is_empty())
-            .map(|m| m.key.as_str())
-            .collect();
-        anyhow::bail!(
-            "no example for message `{}`; messages with examples: {}",
-            shown(message.unwrap_or("")),
-            shown(&names.join(", "))
-        );
-    }
+    let examples = match &choice.body {
+        Some(body) => vec![own_body(inspector, choice, body.clone())?],
+        None => spec_examples(inspector, choice.message)?,
+    };
     let base =
         reqwest::Url::parse(url).with_context(|| format!("--url {} is not a URL", shown(url)))?;
     if !matches!(base.scheme(), "http" | "https") || base.host().is_none() {
@@ -198,7 +181,13 @@ pub fn send_test(
         .build()
         .context("starting the runtime")?;
     let mut failures = 0;
-    for (name, address, payload) in examples {
+    for TestDelivery {
+        name,
+        address,
+        payload,
+        event,
+    } in examples
+    {
         let target = if has_path {
             base.to_string()
         } else {
@@ -215,9 +204,9 @@ pub fn send_test(
                 }
             }
         };
-        let index = inspector.spec.messages.iter().position(|m| m.key == name);
-        let headers: Vec<(&str, &str)> = index
-            .and_then(|i| inspector.spec.event_header_of(i))
+        let headers: Vec<(&str, &str)> = event
+            .as_ref()
+            .map(|(header, value)| (header.as_str(), value.as_str()))
             .into_iter()
             .collect();
         let report = runtime.block_on(sender.send_with_headers(&target, &payload, &headers))?;
@@ -234,6 +223,119 @@ pub fn send_test(
         failures += usize::from(!report.delivered);
     }
     Ok(failures)
+}
+
+/// What `send-test` sends: the spec's examples (of one message, or the first of each),
+/// or a body of the developer's own, with the event it names on a channel that takes
+/// its events from a header.
+pub struct TestChoice<'a> {
+    /// Only this message (`--message`).
+    pub message: Option<&'a str>,
+    /// The event header's value (`--event`), for a body of one's own.
+    pub event: Option<&'a str>,
+    /// A body of one's own (`--body FILE`).
+    pub body: Option<serde_json::Value>,
+}
+
+/// One delivery `send-test` posts.
+struct TestDelivery {
+    /// What it is, as shown.
+    name: String,
+    /// A concrete address of its channel.
+    address: String,
+    /// The payload.
+    payload: serde_json::Value,
+    /// The event header and its value, on a channel that has one.
+    event: Option<(String, String)>,
+}
+
+/// The first example of each message of the spec (or of `message`).
+fn spec_examples(inspector: &Inspector, message: Option<&str>) -> Result<Vec<TestDelivery>> {
+    let mut examples: Vec<TestDelivery> = Vec::new();
+    for (name, address, payload) in inspector.examples() {
+        if message.is_none_or(|m| m == name) && !examples.iter().any(|e| e.name == name) {
+            let index = inspector.spec.messages.iter().position(|m| m.key == name);
+            let event = index
+                .and_then(|i| inspector.spec.event_header_of(i))
+                .map(|(h, v)| (h.to_owned(), v.to_owned()));
+            examples.push(TestDelivery {
+                name,
+                address,
+                payload,
+                event,
+            });
+        }
+    }
+    if !examples.is_empty() {
+        return Ok(examples);
+    }
+    let names: Vec<&str> = inspector
+        .spec
+        .messages
+        .iter()
+        .filter(|m| !m.examples.is_empty())
+        .map(|m| m.key.as_str())
+        .collect();
+    match message {
+        _ if names.is_empty() => anyhow::bail!(
+            "the spec has no examples to send; send a body of your own with --body FILE (and --event NAME where a header names the event)"
+        ),
+        Some(message) => anyhow::bail!(
+            "no example for message `{}`; messages with examples: {} (or send your own with --body FILE)",
+            shown(message),
+            shown(&names.join(", "))
+        ),
+        None => anyhow::bail!("no message example has a channel address to post to"),
+    }
+}
+
+/// A body of the developer's own, posted where `--message` or `--event` says.
+fn own_body(
+    inspector: &Inspector,
+    choice: &TestChoice<'_>,
+    payload: serde_json::Value,
+) -> Result<TestDelivery> {
+    let spec = &inspector.spec;
+    let message = match choice.message {
+        Some(name) => Some(
+            spec.messages
+                .iter()
+                .position(|m| m.key == name)
+                .with_context(|| format!("no message `{}` in the spec", shown(name)))?,
+        ),
+        None => None,
+    };
+    let channel = spec
+        .channels
+        .iter()
+        .filter(|c| message.is_none_or(|m| c.messages.contains(&m)))
+        .filter(|c| choice.event.is_none() || c.event_header.is_some())
+        .find(|c| c.sample_address().is_some())
+        .context("no channel of the spec can take this body (with an address, and an event header for --event)")?;
+    let address = channel.sample_address().unwrap_or_default();
+    let event = match (&channel.event_header, choice.event, message) {
+        (Some(header), Some(event), _) => Some((header.clone(), event.to_owned())),
+        (Some(header), None, Some(m)) => spec.messages[m]
+            .event
+            .clone()
+            .map(|event| (header.clone(), event)),
+        (Some(header), None, None) => anyhow::bail!(
+            "this channel names its events in `{}`: say which with --event NAME",
+            shown(header)
+        ),
+        (None, _, _) => None,
+    };
+    let name = match (&event, choice.message) {
+        (_, Some(name)) => name.to_owned(),
+        (Some((_, event)), None) => format!("--body as `{event}`"),
+        (None, None) => "--body".to_owned(),
+    };
+    Ok(TestDelivery {
+        name,
+        address,
+        payload,
+        event,
+    })
 }
 
 #[cfg(test)]

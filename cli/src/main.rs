@@ -137,6 +137,14 @@ enum Command {
         /// Only this message (its name in the spec).
         #[arg(long)]
         message: Option<String>,
+        /// Post this JSON body (a file, `-` for standard input) instead of the spec's
+        /// examples: for specs without examples, such as GitHub's.
+        #[arg(long)]
+        body: Option<PathBuf>,
+        /// The event to name in the channel's event header (GitHub's `X-GitHub-Event`),
+        /// with --body.
+        #[arg(long, requires = "body")]
+        event: Option<String>,
     },
     /// The dead letters of a Redis delivery queue: list them, or put one back.
     #[command(
@@ -461,15 +469,34 @@ fn run(command: Command) -> Result<ExitCode> {
             dev::listen(inspector, scheme, key.secret.into_bytes(), port)?;
             Ok(ExitCode::SUCCESS)
         }
-        Command::SendTest { key, url, message } => {
+        Command::SendTest {
+            key,
+            url,
+            message,
+            body,
+            event,
+        } => {
             let (inspector, scheme) = key.inspector()?;
-            let failures = dev::send_test(
-                &inspector,
-                scheme,
-                key.secret.into_bytes(),
-                &url,
-                message.as_deref(),
-            )?;
+            let body = match body {
+                Some(path) => {
+                    let stdin = path.as_os_str() == "-";
+                    let bytes = read_body((!stdin).then_some(path.as_path()))?;
+                    Some(serde_json::from_slice(&bytes).with_context(|| {
+                        format!(
+                            "--body {} is not JSON",
+                            hookgen::__private::escape::terminal(&path.display().to_string())
+                        )
+                    })?)
+                }
+                None => None,
+            };
+            let choice = dev::TestChoice {
+                message: message.as_deref(),
+                event: event.as_deref(),
+                body,
+            };
+            let failures =
+                dev::send_test(&inspector, scheme, key.secret.into_bytes(), &url, &choice)?;
             Ok(if failures == 0 {
                 ExitCode::SUCCESS
             } else {

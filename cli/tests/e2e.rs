@@ -310,3 +310,71 @@ fn listen_shows_untrusted_strings_escaped() {
     }
     assert!(printed.contains("\\u{1b}[2J"), "{printed}");
 }
+
+/// A spec without examples (GitHub's carries none): `send-test` says so and how to send
+/// a body of one's own; `--body FILE --event NAME` posts it with its event header, and
+/// `listen` identifies it.
+#[test]
+fn send_test_takes_a_body_and_an_event_where_the_spec_has_no_examples() {
+    let none = hookgen()
+        .args([
+            "send-test",
+            "--spec",
+            "specs/github.json",
+            "--secret",
+            "e2e-secret-of-20-bytes",
+            "--url",
+            "http://127.0.0.1:9",
+        ])
+        .output()
+        .unwrap();
+    let said = String::from_utf8_lossy(&none.stderr);
+    assert!(!none.status.success());
+    assert!(
+        said.contains("the spec has no examples to send") && said.contains("--body FILE"),
+        "{said}"
+    );
+
+    let spec = "codegen/tests/snapshots/openapi-webhooks.yaml";
+    let listener = listen(spec, "e2e-secret-of-20-bytes");
+    let dir = tempfile::tempdir().unwrap();
+    let body = dir.path().join("payload.json");
+    std::fs::write(
+        &body,
+        br#"{"action":"opened","issue":{"number":7,"title":"t","labels":[]}}"#,
+    )
+    .unwrap();
+    let sent = hookgen()
+        .args([
+            "send-test",
+            "--spec",
+            spec,
+            "--secret",
+            "e2e-secret-of-20-bytes",
+            "--url",
+            &listener.base,
+            "--body",
+            body.to_str().unwrap(),
+            "--event",
+            "issue",
+        ])
+        .output()
+        .unwrap();
+    let out = String::from_utf8_lossy(&sent.stdout).into_owned();
+    assert!(
+        sent.status.success(),
+        "{out}{}",
+        String::from_utf8_lossy(&sent.stderr)
+    );
+    assert!(
+        out.contains("--body as `issue`") && out.trim_end().ends_with(": 204"),
+        "{out}"
+    );
+    let received = drain(&listener);
+    assert!(
+        received
+            .iter()
+            .any(|l| l.starts_with("204 /hooks: issue-opened")),
+        "{received:?}"
+    );
+}

@@ -1213,7 +1213,10 @@ pub async fn serve_with_shutdown(
         Err(_) => max - slots.available_permits(),
     };
     if abandoned > 0 {
-        tracing::warn!(abandoned, "grace period over: connections still open are closed");
+        tracing::warn!(
+            abandoned,
+            "grace period over: connections still open are closed"
+        );
     }
     Ok(Shutdown { abandoned })
 }
