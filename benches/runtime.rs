@@ -420,5 +420,58 @@ fn replay(c: &mut Criterion) {
     group.finish();
 }
 
-criterion_group!(benches, verify_and_decode, sign, route, replay);
+/// What the receiver's tracing and metrics cost per delivery: the whole tower service
+/// (read, verify, decode, handler) for an AIRMY delivery with no subscriber or recorder
+/// installed, and with a `tracing` subscriber formatting every event (into a sink) and a
+/// `metrics` recorder; baseline: verify and decode alone.
+fn observability(c: &mut Criterion) {
+    use tracing_subscriber::layer::SubscriberExt as _;
+    use webhooks::receiver::{ReceiverConfig, Service as _};
+    struct Accept;
+    impl webhooks::airmy::Handler for Accept {}
+    let body = example(webhooks::airmy::MESSAGES, "RunCompleted");
+    let header = webhooks::airmy::sign(SECRET, &body);
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("a runtime");
+    let mut service =
+        webhooks::airmy::service(Accept, ReceiverConfig::new(SECRET.to_vec())).expect("a service");
+    let mut deliver = || {
+        let request = webhooks::receiver::axum::http::Request::post("/hooks/airmy")
+            .header(webhooks::airmy::SIGNATURE_HEADER, header.as_str())
+            .body(http_body_util::Full::new(
+                webhooks::receiver::axum::body::Bytes::from(body.clone()),
+            ))
+            .expect("a request");
+        let response = runtime.block_on(service.call(request)).expect("answers");
+        assert_eq!(response.status(), 204);
+    };
+    let mut group = c.benchmark_group("observability/airmy");
+    group.bench_function("baseline", |b| {
+        b.iter(|| {
+            assert!(webhooks::airmy::verify(SECRET, black_box(&header), black_box(&body)).is_ok());
+            assert!(webhooks::airmy::decode("/hooks/airmy", black_box(&body)).is_ok());
+        })
+    });
+    group.bench_function("service", |b| b.iter(&mut deliver));
+    let subscriber = tracing_subscriber::registry()
+        .with(tracing_subscriber::fmt::layer().with_writer(std::io::sink));
+    let recorder = metrics_util::debugging::DebuggingRecorder::new();
+    tracing::subscriber::with_default(subscriber, || {
+        metrics::with_local_recorder(&recorder, || {
+            group.bench_function("service+subscriber+recorder", |b| b.iter(&mut deliver));
+        })
+    });
+    group.finish();
+}
+
+criterion_group!(
+    benches,
+    verify_and_decode,
+    sign,
+    route,
+    replay,
+    observability
+);
 criterion_main!(benches);
