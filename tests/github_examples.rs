@@ -101,10 +101,7 @@ fn the_declared_request_headers_are_typed() {
 
 #[test]
 fn github_examples_decode_into_their_messages() {
-    let corpus = std::env::var_os("HOOKGEN_CORPUS").map_or_else(
-        || PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../shared/corpus"),
-        PathBuf::from,
-    );
+    let corpus = hookgen_conformance::corpus_dir();
     let path = corpus.join("openapi/github/examples.json");
     let Ok(text) = std::fs::read_to_string(&path) else {
         eprintln!(

@@ -83,10 +83,7 @@ fn decoded(inspector: &Inspector, examples: &[&Example]) -> usize {
 
 #[test]
 fn the_receive_rule_is_chosen_on_half_the_examples_and_holds_on_the_other_half() {
-    let corpus = std::env::var_os("HOOKGEN_CORPUS").map_or_else(
-        || PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../shared/corpus"),
-        PathBuf::from,
-    );
+    let corpus = hookgen_conformance::corpus_dir();
     let path = corpus.join("openapi/github/examples.json");
     let Some(all) = examples(&path) else {
         eprintln!(

@@ -7,6 +7,14 @@ pub mod fuzz;
 pub mod hostile;
 pub mod redis;
 
+/// The shared corpus: `$HOOKGEN_CORPUS`, else `../shared/corpus` beside the project.
+pub fn corpus_dir() -> std::path::PathBuf {
+    std::env::var_os("HOOKGEN_CORPUS").map_or_else(
+        || std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/corpus"),
+        std::path::PathBuf::from,
+    )
+}
+
 use hookgen_runtime::{DecodeError, Headers};
 use proptest::prelude::*;
 use proptest::test_runner::{Config, TestCaseError, TestRunner};
