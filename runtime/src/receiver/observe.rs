@@ -18,8 +18,6 @@
 //! | `hookgen_replay_guard_unavailable_total` | counter | `spec` |
 //! | `hookgen_queue_wait_seconds` | histogram | `spec` |
 //! | `hookgen_queue_processed_total` | counter | `spec`, `result` |
-//! | `hookgen_queue_depth` | gauge | `spec` |
-//! | `hookgen_queue_oldest_age_seconds` | gauge | `spec` |
 //! | `hookgen_queue_unavailable_total` | counter | `spec` |
 
 use std::borrow::Cow;
@@ -42,10 +40,6 @@ pub mod names {
     pub const QUEUE_WAIT: &str = "hookgen_queue_wait_seconds";
     /// Deliveries a worker settled, by `result` (`ok`, `retry`, `dead`).
     pub const QUEUE_PROCESSED: &str = "hookgen_queue_processed_total";
-    /// Deliveries in the queue (waiting, being handled or waiting to be tried again).
-    pub const QUEUE_DEPTH: &str = "hookgen_queue_depth";
-    /// Age of the oldest delivery in the queue.
-    pub const QUEUE_OLDEST_AGE: &str = "hookgen_queue_oldest_age_seconds";
     /// Times a worker found its queue unavailable.
     pub const QUEUE_UNAVAILABLE: &str = "hookgen_queue_unavailable_total";
 }
