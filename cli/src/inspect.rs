@@ -171,8 +171,29 @@ impl Inspector {
                     .iter()
                     .map(|i| self.spec.messages[*i].key.as_str())
                     .collect();
+                // One candidate: say where the body departs from it, as `decode` does.
+                let departs = match candidates {
+                    [only] => self.spec.messages[*only]
+                        .payload_schema
+                        .as_ref()
+                        .and_then(|at| self.validators.at(at).ok())
+                        .and_then(|v| {
+                            v.validate(body).err().map(|e| {
+                                let path = e.instance_path().to_string();
+                                let path = if path.is_empty() {
+                                    "/".to_owned()
+                                } else {
+                                    path
+                                };
+                                let reason: String = e.to_string().chars().take(160).collect();
+                                format!(": at `{path}`, {reason}")
+                            })
+                        })
+                        .unwrap_or_default(),
+                    _ => String::new(),
+                };
                 Err(Unfit::None(format!(
-                    "the body fits none of {} (payload schema)",
+                    "the body fits none of {} (payload schema){departs}",
                     names.join(", ")
                 )))
             }
