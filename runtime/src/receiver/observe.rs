@@ -71,7 +71,7 @@ pub fn printable(text: &str) -> Cow<'_, str> {
 /// Characters that change how the text around them shows without showing themselves.
 fn is_format(c: char) -> bool {
     matches!(c,
-        '\u{200b}'..='\u{200f}' | '\u{202a}'..='\u{202e}' | '\u{2060}'..='\u{2064}'
+        '\u{200b}'..='\u{200f}' | '\u{2028}'..='\u{202e}' | '\u{2060}'..='\u{2064}'
         | '\u{2066}'..='\u{2069}' | '\u{feff}' | '\u{061c}')
 }
 
