@@ -134,6 +134,8 @@ mod tests {
             printable("x\u{202e}y\u{7f}\u{85}"),
             "x\\u{202e}y\\u{7f}\\u{85}"
         );
+        // Line and paragraph separators end a line in some log viewers.
+        assert_eq!(printable("a\u{2028}b\u{2029}"), "a\\u{2028}b\\u{2029}");
         let long = "é".repeat(600);
         let shown = printable(&long);
         assert_eq!(shown.chars().count(), 513);
