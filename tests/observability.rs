@@ -376,3 +376,54 @@ fn deliveries_are_counted_by_outcome_and_signature_failures_by_reason() {
         );
     }
 }
+
+#[test]
+fn a_queue_worker_reports_the_depth_and_counts_what_it_settles() {
+    use webhooks::queue::{DeliveryQueue as _, MemoryQueue, WorkerStats};
+    let recorder = metrics_util::debugging::DebuggingRecorder::new();
+    let snapshotter = recorder.snapshotter();
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    let queue = Arc::new(MemoryQueue::new(8));
+    let handler = Seen::default();
+    metrics::with_local_recorder(&recorder, || {
+        runtime.block_on(async {
+            let mut service = openai::queued(queue.clone(), ReceiverConfig::new(SECRET)).unwrap();
+            for id in ["msg_q1", "msg_q2"] {
+                let response = service.call(request(COMPLETED, id)).await.unwrap();
+                assert_eq!(response.status(), 204);
+            }
+            queue.close();
+            openai::process(
+                queue.clone(),
+                handler.clone(),
+                Arc::new(WorkerStats::default()),
+            )
+            .await;
+        })
+    });
+    assert_eq!(handler.lines().len(), 2);
+    let metrics: Vec<String> = snapshotter
+        .snapshot()
+        .into_vec()
+        .into_iter()
+        .map(|(key, _, _, value)| format!("{} {value:?}", key.key().name()))
+        .collect();
+    let has = |line: &str| metrics.iter().any(|m| m == line);
+    assert!(
+        has("hookgen_queue_depth Gauge(2.0)"),
+        "{metrics:?}"
+    );
+    assert!(
+        has("hookgen_queue_processed_total Counter(2)"),
+        "{metrics:?}"
+    );
+    assert!(
+        metrics
+            .iter()
+            .any(|m| m.starts_with("hookgen_queue_wait_seconds Histogram")),
+        "{metrics:?}"
+    );
+}

@@ -13,7 +13,7 @@ use std::time::{Duration, Instant};
 use hookgen_conformance::redis::RedisServer;
 use redis::AsyncCommands as _;
 use webhooks::flyio;
-use webhooks::queue::{DeliveryQueue, MemoryQueue, WorkerStats};
+use webhooks::queue::{DeliveryQueue, MemoryQueue, Queued, WorkerStats};
 use webhooks::receiver::ReceiverConfig;
 
 mod common;
@@ -367,4 +367,50 @@ async fn a_failing_delivery_backs_off_and_is_set_aside_on_redis_then_revived() {
         .await
         .expect("the worker stops once drained")
         .unwrap();
+}
+
+/// A Redis queue reports what it holds and the age of its oldest delivery (the worker's
+/// `hookgen_queue_depth` and `hookgen_queue_oldest_age_seconds`).
+#[tokio::test]
+async fn a_redis_queue_reports_its_depth_and_oldest_age() {
+    use webhooks::queue::RedisQueue;
+    let redis = RedisServer::start();
+    let queue = RedisQueue::connect(&redis.url(), "depth", "worker-1")
+        .await
+        .unwrap();
+    assert_eq!(queue.depth().await.unwrap().deliveries, 0);
+    let a_minute_ago = std::time::SystemTime::now() - Duration::from_secs(60);
+    let received_at_ms = a_minute_ago
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_millis() as u64;
+    for resource in ["res_a", "res_b"] {
+        queue
+            .push(Queued {
+                path: PATH.into(),
+                body: created(resource).into(),
+                event: None,
+                headers: vec![("x-request-id".into(), resource.into())],
+                received_at_ms,
+                failures: 0,
+            })
+            .await
+            .unwrap();
+    }
+    let depth = queue.depth().await.unwrap();
+    assert_eq!(depth.deliveries, 2);
+    let oldest = depth.oldest.expect("an age");
+    assert!(
+        oldest >= Duration::from_secs(60) && oldest < Duration::from_secs(90),
+        "{oldest:?}"
+    );
+    let (ticket, taken) = queue.next().await.unwrap().unwrap();
+    // What the receiver stored comes back: headers and the time it was accepted.
+    assert_eq!(
+        taken.headers,
+        vec![("x-request-id".to_owned(), "res_a".to_owned())]
+    );
+    assert_eq!(taken.received_at_ms, received_at_ms);
+    queue.ack(ticket).await.unwrap();
+    assert_eq!(queue.depth().await.unwrap().deliveries, 1);
 }

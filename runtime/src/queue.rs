@@ -238,6 +238,29 @@ pub trait DeliveryQueue: Send + Sync + 'static {
     /// Stops intake ([`push`](Self::push) fails with [`QueueError::Closed`]) and wakes
     /// waiting workers, which drain what is left.
     fn close(&self);
+
+    /// How many deliveries it holds and how old the oldest is (for the worker's
+    /// `hookgen_queue_depth` and `hookgen_queue_oldest_age_seconds` gauges).
+    fn depth(&self) -> QueueFuture<'_, Depth>;
+}
+
+/// What a queue holds: deliveries waiting, being handled or waiting to be tried again
+/// (dead letters apart).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Depth {
+    /// How many.
+    pub deliveries: usize,
+    /// How long ago the oldest was accepted (`None` when empty or unknown).
+    pub oldest: Option<Duration>,
+}
+
+/// The age of a delivery accepted at `received_at_ms` (Unix milliseconds; 0: unknown).
+fn age(received_at_ms: u64) -> Option<Duration> {
+    (received_at_ms > 0).then(|| {
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH + Duration::from_millis(received_at_ms))
+            .unwrap_or_default()
+    })
 }
 
 /// The handler service of a queueing receiver: stores each delivery and succeeds once
@@ -355,7 +378,17 @@ pub async fn process<M: Send + 'static>(
         tracing::warn!(spec = binding.spec, "the delivery queue is unavailable");
         stats.unavailable.fetch_add(1, Ordering::Relaxed)
     };
+    let mut gauged: Option<tokio::time::Instant> = None;
     loop {
+        if gauged.is_none_or(|at| at.elapsed() >= Duration::from_secs(1)) {
+            gauged = Some(tokio::time::Instant::now());
+            if let Ok(depth) = queue.depth().await {
+                metrics::gauge!(observe::names::QUEUE_DEPTH, "spec" => binding.spec)
+                    .set(depth.deliveries as f64);
+                metrics::gauge!(observe::names::QUEUE_OLDEST_AGE, "spec" => binding.spec)
+                    .set(depth.oldest.unwrap_or_default().as_secs_f64());
+            }
+        }
         let (ticket, queued) = match queue.next().await {
             Ok(Some(next)) => next,
             Ok(None) => return,
@@ -662,6 +695,23 @@ impl DeliveryQueue for MemoryQueue {
         Box::pin(std::future::ready(revived))
     }
 
+    fn depth(&self) -> QueueFuture<'_, Depth> {
+        let state = self.lock();
+        let oldest = state
+            .waiting
+            .iter()
+            .map(|(_, q)| q)
+            .chain(state.later.values())
+            .chain(state.taken.values())
+            .filter_map(|q| age(q.received_at_ms))
+            .max();
+        let depth = Depth {
+            deliveries: state.held(),
+            oldest,
+        };
+        Box::pin(async move { Ok(depth) })
+    }
+
     fn close(&self) {
         self.lock().closed = true;
         self.ready.notify_waiters();
@@ -688,6 +738,46 @@ mod tests {
             received_at_ms: 0,
             failures: 0,
         }
+    }
+
+    /// A delivery accepted `ago` before now.
+    fn accepted(n: u8, ago: Duration) -> Queued {
+        let at = std::time::SystemTime::now() - ago;
+        Queued {
+            received_at_ms: at
+                .duration_since(std::time::UNIX_EPOCH)
+                .unwrap()
+                .as_millis() as u64,
+            ..queued(n)
+        }
+    }
+
+    #[tokio::test]
+    async fn the_depth_counts_what_is_held_and_ages_the_oldest() {
+        let queue = MemoryQueue::new(8);
+        assert_eq!(queue.depth().await.unwrap(), Depth::default());
+        queue
+            .push(accepted(1, Duration::from_secs(30)))
+            .await
+            .unwrap();
+        queue
+            .push(accepted(2, Duration::from_secs(5)))
+            .await
+            .unwrap();
+        let depth = queue.depth().await.unwrap();
+        assert_eq!(depth.deliveries, 2);
+        let oldest = depth.oldest.unwrap();
+        assert!(
+            oldest >= Duration::from_secs(30) && oldest < Duration::from_secs(40),
+            "{oldest:?}"
+        );
+        // Taken counts until acknowledged.
+        let (ticket, _) = queue.next().await.unwrap().unwrap();
+        assert_eq!(queue.depth().await.unwrap().deliveries, 2);
+        queue.ack(ticket).await.unwrap();
+        let depth = queue.depth().await.unwrap();
+        assert_eq!(depth.deliveries, 1);
+        assert!(depth.oldest.unwrap() < Duration::from_secs(15));
     }
 
     #[tokio::test]

@@ -7,7 +7,7 @@ use bytes::Bytes;
 use redis::streams::{StreamAutoClaimReply, StreamId, StreamReadReply};
 
 use super::{
-    DeadLetter, DeliveryQueue, QueueError, QueueFuture, Queued, Retried, RetrySchedule,
+    DeadLetter, DeliveryQueue, Depth, QueueError, QueueFuture, Queued, Retried, RetrySchedule,
     ServerCheck, Ticket,
 };
 
@@ -513,5 +513,49 @@ impl DeliveryQueue for RedisQueue {
 
     fn close(&self) {
         self.closed.store(true, Ordering::SeqCst);
+    }
+
+    /// The stream's and the retry line's lengths (acknowledged entries are deleted), and
+    /// the age of the older of their heads.
+    fn depth(&self) -> QueueFuture<'_, Depth> {
+        let mut connection = self.connection.clone();
+        Box::pin(async move {
+            let later = self.key("later");
+            let (waiting, again, head, later_head): (
+                usize,
+                usize,
+                redis::streams::StreamRangeReply,
+                redis::streams::StreamRangeReply,
+            ) = redis::pipe()
+                .cmd("XLEN")
+                .arg(&self.stream)
+                .cmd("XLEN")
+                .arg(&later)
+                .cmd("XRANGE")
+                .arg(&self.stream)
+                .arg("-")
+                .arg("+")
+                .arg("COUNT")
+                .arg(1)
+                .cmd("XRANGE")
+                .arg(&later)
+                .arg("-")
+                .arg("+")
+                .arg("COUNT")
+                .arg(1)
+                .query_async(&mut connection)
+                .await
+                .map_err(unavailable)?;
+            let oldest = head
+                .ids
+                .iter()
+                .chain(&later_head.ids)
+                .filter_map(|entry| super::age(entry.get("received")?))
+                .max();
+            Ok(Depth {
+                deliveries: waiting + again,
+                oldest,
+            })
+        })
     }
 }

@@ -19,6 +19,8 @@
 //! | `hookgen_queue_wait_seconds` | histogram | `spec` |
 //! | `hookgen_queue_processed_total` | counter | `spec`, `result` |
 //! | `hookgen_queue_unavailable_total` | counter | `spec` |
+//! | `hookgen_queue_depth` | gauge | `spec` |
+//! | `hookgen_queue_oldest_age_seconds` | gauge | `spec` |
 
 use std::borrow::Cow;
 use std::fmt::Write as _;
@@ -40,6 +42,11 @@ pub mod names {
     pub const QUEUE_WAIT: &str = "hookgen_queue_wait_seconds";
     /// Deliveries a worker settled, by `result` (`ok`, `retry`, `dead`).
     pub const QUEUE_PROCESSED: &str = "hookgen_queue_processed_total";
+    /// Deliveries in the queue (waiting, being handled or waiting to be tried again),
+    /// read by the worker at most once a second.
+    pub const QUEUE_DEPTH: &str = "hookgen_queue_depth";
+    /// Age of the oldest delivery in the queue, read with the depth.
+    pub const QUEUE_OLDEST_AGE: &str = "hookgen_queue_oldest_age_seconds";
     /// Times a worker found its queue unavailable.
     pub const QUEUE_UNAVAILABLE: &str = "hookgen_queue_unavailable_total";
 }
