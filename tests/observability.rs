@@ -412,10 +412,7 @@ fn a_queue_worker_reports_the_depth_and_counts_what_it_settles() {
         .map(|(key, _, _, value)| format!("{} {value:?}", key.key().name()))
         .collect();
     let has = |line: &str| metrics.iter().any(|m| m == line);
-    assert!(
-        has("hookgen_queue_depth Gauge(2.0)"),
-        "{metrics:?}"
-    );
+    assert!(has("hookgen_queue_depth Gauge(2.0)"), "{metrics:?}");
     assert!(
         has("hookgen_queue_processed_total Counter(2)"),
         "{metrics:?}"
