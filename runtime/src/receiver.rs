@@ -1253,7 +1253,8 @@ async fn accept(
             Ok(accepted) => accepted,
             // Per-connection failures (reset before accept, out of descriptors) must not
             // stop the server; back off briefly and go on.
-            Err(_) => {
+            Err(error) => {
+                tracing::warn!(%error, "accepting a connection failed");
                 tokio::time::sleep(Duration::from_millis(10)).await;
                 continue;
             }
@@ -1261,6 +1262,9 @@ async fn accept(
         let Some(address_slot) = per_address.enter(peer.ip(), limits.max_connections_per_address)
         else {
             // Over its address's share: closed at once, the slot freed.
+            tracing::info!(peer = %peer.ip(), "connection closed: over its address's share of connections");
+            metrics::counter!(observe::names::CONNECTIONS_CLOSED, "reason" => "address_share")
+                .increment(1);
             drop(stream);
             continue;
         };
@@ -1316,6 +1320,9 @@ async fn accept(
                         // Still no whole request head after a second: a client holding a
                         // slot it does not use. Dropped (closed) while others wait.
                         if accepted.elapsed() >= SHED_STALLED_AFTER {
+                            tracing::debug!(peer = %peer.ip(), "connection closed: no request head within a second while slots are short");
+                            metrics::counter!(observe::names::CONNECTIONS_CLOSED, "reason" => "stalled_head")
+                                .increment(1);
                             break;
                         }
                     }

@@ -19,6 +19,7 @@
 //! | `hookgen_queue_wait_seconds` | histogram | `spec` |
 //! | `hookgen_queue_processed_total` | counter | `spec`, `result` |
 //! | `hookgen_queue_unavailable_total` | counter | `spec` |
+//! | `hookgen_connections_closed_total` | counter | `reason` (`address_share`, `stalled_head`) |
 //! | `hookgen_queue_depth` | gauge | `spec` |
 //! | `hookgen_queue_oldest_age_seconds` | gauge | `spec` |
 
@@ -47,6 +48,8 @@ pub mod names {
     pub const QUEUE_DEPTH: &str = "hookgen_queue_depth";
     /// Age of the oldest delivery in the queue, read with the depth.
     pub const QUEUE_OLDEST_AGE: &str = "hookgen_queue_oldest_age_seconds";
+    /// Connections `serve` closed to protect its slots, by `reason`.
+    pub const CONNECTIONS_CLOSED: &str = "hookgen_connections_closed_total";
     /// Times a worker found its queue unavailable.
     pub const QUEUE_UNAVAILABLE: &str = "hookgen_queue_unavailable_total";
 }
